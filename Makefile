@@ -1,0 +1,147 @@
+# cetak - print-station controller for ID-card printing and encoding lines.
+#
+#   make            build cetakd, cetakctl and the test programs into $(BUILD)/
+#   make check      install missing Debian packages, build, run every test
+#   make check-asan the same tests on an ASan+UBSan build (build-asan/)
+#   make demo       install, build, run the simulated station (demo-station/)
+#   make fuzz       run every fuzz target for FUZZ_SECONDS each (default 300)
+#   make install    install into $(DESTDIR)$(PREFIX) (binaries, units, config)
+#
+# Dependencies come from pkg-config (libcups from cups-config). The package
+# list lives in scripts/install-deps, which check/demo call first; the build
+# itself runs in a sub-make so that pkg-config is asked after the install.
+
+VERSION    = 0.1.0
+BUILD     ?= build
+PREFIX    ?= /usr
+SYSCONFDIR ?= /etc
+UNITDIR   ?= /lib/systemd/system
+DESTDIR   ?=
+FUZZ_SECONDS ?= 300
+CHECK_FUZZ_SECONDS ?= 10
+
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+
+# Libraries by role; a binary links only what its modules use.
+PKGS_DAEMON = libpcsclite libconfig libsystemd jansson
+PKGS_CLI    = jansson
+PKGS_LATER  = openssl libusb-1.0 sqlite3 cairo pangocairo libjpeg libp11
+
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pc_libs   = $(shell $(PKG_CONFIG) --libs $(1))
+CUPS_CFLAGS = $(shell cups-config --cflags)
+CUPS_LIBS   = $(shell cups-config --libs)
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter
+HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+ifeq ($(SAN),1)
+OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
+HARDEN   = -fPIE
+LDSAN    = -fsanitize=address,undefined
+else
+OPT      = -O2 -g
+endif
+CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -DCETAK_VERSION='"$(VERSION)"' -MMD -MP
+LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
+
+DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
+              daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c
+CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c
+
+UNIT_TESTS  = test_config test_ctlproto test_control test_loop
+FIXTURES    = cardemu pcsc_probe cups_submit
+FUZZERS     = fuzz_ctl_request fuzz_ctl_response
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+BINS = $(BUILD)/cetakd $(BUILD)/cetakctl
+TEST_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) $(FIXTURES))
+
+.PHONY: all tests check check-run check-asan demo fuzz deps install clean format
+
+all: $(BINS)
+
+tests: $(BINS) $(TEST_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON)) $(CUPS_CFLAGS) -c $< -o $@
+
+$(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON))
+
+$(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI))
+
+# Unit tests: cmocka, linked with the module under test.
+CMOCKA_LIBS = $(call pc_libs,cmocka)
+$(BUILD)/tests/test_config: $(call obj,tests/unit/test_config.c daemon/config.c daemon/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libconfig libsystemd)
+$(BUILD)/tests/test_ctlproto: $(call obj,tests/unit/test_ctlproto.c daemon/ctlproto.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson)
+$(BUILD)/tests/test_control: $(call obj,tests/unit/test_control.c daemon/control.c \
+		daemon/ctlproto.c daemon/loop.c daemon/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libsystemd)
+$(BUILD)/tests/test_loop: $(call obj,tests/unit/test_loop.c daemon/loop.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+# Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
+$(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+$(BUILD)/tests/pcsc_probe: $(call obj,tests/fixtures/pcsc_probe.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libpcsclite)
+$(BUILD)/tests/cups_submit: $(call obj,tests/fixtures/cups_submit.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUPS_LIBS)
+
+# libFuzzer targets (clang); each parser of outside data has one.
+FUZZ_CC = clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I. $(call pc_cflags,jansson)
+$(BUILD)/fuzz/fuzz_ctl_request $(BUILD)/fuzz/fuzz_ctl_response: $(BUILD)/fuzz/%: \
+		tests/fuzz/%.c daemon/ctlproto.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson)
+fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+
+deps:
+	scripts/install-deps
+
+# The test runner prints "N passed, N failed" last and fails on any failure.
+check-run: tests fuzzers
+	BUILD=$(BUILD) FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run
+
+check: deps
+	$(MAKE) check-run
+
+check-asan: deps
+	$(MAKE) BUILD=build-asan SAN=1 CHECK_FUZZ_SECONDS=0 check-run
+
+fuzz: deps
+	$(MAKE) fuzzers
+	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run fuzz
+
+demo: deps
+	$(MAKE) tests
+	BUILD=$(BUILD) scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(SYSCONFDIR)/cetak $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	install -m 0755 $(BUILD)/cetakd $(DESTDIR)$(PREFIX)/sbin/cetakd
+	install -m 0755 $(BUILD)/cetakctl $(DESTDIR)$(PREFIX)/bin/cetakctl
+	install -m 0644 etc/cetakd.service $(DESTDIR)$(UNITDIR)/cetakd.service
+	install -m 0644 etc/sysusers.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/cetak.conf
+	install -m 0644 etc/tmpfiles.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cetak.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf || \
+		install -m 0640 etc/cetakd.conf $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

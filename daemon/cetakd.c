@@ -1,0 +1,341 @@
+/*
+ * cetakd.c - the cetak print-station daemon: start-up, signals, reload.
+ *
+ * Runs in the foreground (systemd Type=notify). Start-up: load and validate
+ * the config (refuse to start on any error), create the directories it owns,
+ * bind the control socket, observe the lines, then READY=1. SIGTERM/SIGINT
+ * finish the work in hand and exit 0; SIGHUP reloads the config, keeping the
+ * old one when the new one is bad.
+ */
+#define _GNU_SOURCE
+#include "cetakd.h"
+#include "log.h"
+#include "smartcard/sc.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: cetakd [-c FILE] [-n] [-V]\n"
+		     "  -c FILE  configuration file (default " CFG_DEFAULT_PATH ")\n"
+		     "  -n       check the configuration, print it in canonical form, exit\n"
+		     "  -V       print the version and exit\n");
+}
+
+static gid_t
+group_gid(const char *name)
+{
+	struct group *gr = getgrnam(name);
+
+	if (!gr) {
+		log_warn("access: group '%s' does not exist, nobody gets its rights", name);
+		return (gid_t)-1;
+	}
+	return gr->gr_gid;
+}
+
+static void
+limits_from_config(const struct cetak_config *cfg, struct ctl_limits *l)
+{
+	l->max_request = (size_t)cfg->control_max_request;
+	l->max_clients = cfg->control_max_clients;
+	l->idle_timeout_s = cfg->control_idle_timeout_s;
+	l->supervisor_group = cfg->supervisor_group;
+	l->operator_group = cfg->operator_group;
+	l->supervisor_gid = group_gid(cfg->supervisor_group);
+	l->operator_gid = group_gid(cfg->operator_group);
+}
+
+/* Observe every line; on any change tell systemd a one-line summary. */
+static void
+lines_refresh(struct cetakd *d, bool force_status)
+{
+	bool changed = force_status;
+	char status[512];
+	size_t used;
+
+	for (int i = 0; i < d->n_lines; i++)
+		changed |= line_refresh(&d->lines[i], d->sc);
+	if (!changed)
+		return;
+	used = (size_t)snprintf(status, sizeof(status), "%d line%s", d->n_lines,
+				d->n_lines == 1 ? "" : "s");
+	for (int i = 0; i < d->n_lines && used < sizeof(status); i++) {
+		const struct line *l = &d->lines[i];
+		used += (size_t)snprintf(status + used, sizeof(status) - used, "%s %s %s%s%s%s",
+					 i ? "," : ":", l->cfg->name, line_state_name(l->state),
+					 l->reason[0] ? " (" : "", l->reason,
+					 l->reason[0] ? ")" : "");
+	}
+	sd_notifyf(0, "STATUS=%s", status);
+}
+
+/* Rebuild the line table for cfg, keeping the observed state of lines that stay. */
+static void
+lines_adopt(struct cetakd *d, const struct cetak_config *cfg)
+{
+	struct line old[CFG_MAX_LINES];
+	int n_old = d->n_lines;
+
+	memcpy(old, d->lines, sizeof(old));
+	for (int i = 0; i < cfg->n_lines; i++) {
+		line_init(&d->lines[i], &cfg->lines[i]);
+		for (int j = 0; j < n_old; j++)
+			if (strcmp(old[j].cfg->name, cfg->lines[i].name) == 0) {
+				d->lines[i].state = old[j].state;
+				memcpy(d->lines[i].reason, old[j].reason, sizeof(old[j].reason));
+				memcpy(d->lines[i].reader, old[j].reader, sizeof(old[j].reader));
+			}
+	}
+	d->n_lines = cfg->n_lines;
+}
+
+int
+cetakd_reload(struct cetakd *d, char **ret_err)
+{
+	struct cetak_config *cfg = NULL;
+	struct ctl_limits limits;
+	char *errs = NULL;
+	size_t errs_len = 0;
+	FILE *mem = open_memstream(&errs, &errs_len);
+
+	if (!mem)
+		return -ENOMEM;
+	int r = cfg_load(d->cfg_path, mem, &cfg);
+	fclose(mem);
+	if (r < 0) {
+		/* Drop the trailing newline; the message is one block for the log and cetakctl. */
+		if (errs_len && errs[errs_len - 1] == '\n')
+			errs[errs_len - 1] = '\0';
+		log_error("config: %s refused, keeping the running configuration:\n%s",
+			  d->cfg_path, errs);
+		if (ret_err)
+			*ret_err = errs;
+		else
+			free(errs);
+		return r;
+	}
+	free(errs);
+	if (strcmp(cfg->control_socket, d->socket_path) != 0)
+		log_warn("config: control_socket changed to '%s'; cetakd keeps '%s' until "
+			 "restarted", cfg->control_socket, d->socket_path);
+	log_set_level(cfg->log_level);
+	lines_adopt(d, cfg);
+	cfg_free(d->cfg);
+	d->cfg = cfg;
+	limits_from_config(cfg, &limits);
+	ctl_server_set_limits(d->ctl, &limits);
+	d->reloads++;
+	d->loaded = time(NULL);
+	log_notice("config: %s reloaded (%d lines)", d->cfg_path, cfg->n_lines);
+	lines_refresh(d, true);
+	return 0;
+}
+
+static void
+on_signal(int signo, void *data)
+{
+	struct cetakd *d = data;
+
+	switch (signo) {
+	case SIGHUP:
+		sd_notify(0, "RELOADING=1");
+		cetakd_reload(d, NULL);
+		sd_notify(0, "READY=1");
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_notice("cetakd: signal %s, finishing the work in hand and stopping",
+			   strsignal(signo));
+		sd_notify(0, "STOPPING=1");
+		d->stopping = true;
+		ev_loop_exit(d->loop);
+		break;
+	}
+}
+
+static void
+on_poll(struct ev_source *src, void *data)
+{
+	(void)src;
+	lines_refresh(data, false);
+}
+
+static void
+on_watchdog(struct ev_source *src, void *data)
+{
+	(void)src;
+	(void)data;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* mkdir -p for the directories cetakd owns (systemd normally made them already). */
+static int
+ensure_dir(const char *path, mode_t mode)
+{
+	char *copy;
+	int r = 0;
+
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	r = ensure_dir(dirname(copy), 0755);
+	free(copy);
+	if (r < 0)
+		return r;
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int
+ensure_dirs(const struct cetak_config *cfg)
+{
+	char *sock = strdup(cfg->control_socket);
+	const struct {
+		const char *path;
+		mode_t mode;
+	} dirs[] = { { cfg->state_dir, 0750 }, { cfg->spool_dir, 0755 },
+		     { sock ? dirname(sock) : NULL, 0755 } };
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && r == 0; i++) {
+		if (!dirs[i].path) {
+			r = -ENOMEM;
+			break;
+		}
+		r = ensure_dir(dirs[i].path, dirs[i].mode);
+		if (r < 0)
+			log_error("cetakd: cannot create directory '%s': %s", dirs[i].path,
+				  strerror(-r));
+	}
+	free(sock);
+	return r;
+}
+
+static int
+cetakd_start(struct cetakd *d)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct ctl_limits limits;
+	uint64_t wd_usec;
+	int r;
+
+	log_set_level(d->cfg->log_level);
+	if (ensure_dirs(d->cfg) < 0)
+		return -1;
+	if ((r = ev_loop_new(&d->loop)) < 0 || (r = sc_ctx_new(&d->sc)) < 0 ||
+	    (r = ev_add_signals(d->loop, sigs, 3, on_signal, d)) < 0) {
+		log_error("cetakd: cannot set up the event loop: %s", strerror(-r));
+		return -1;
+	}
+	limits_from_config(d->cfg, &limits);
+	d->socket_path = strdup(d->cfg->control_socket);
+	r = ctl_server_new(d->loop, d->socket_path, cetakd_verbs, d, &limits, &d->ctl);
+	if (r < 0) {
+		log_error("control: cannot listen on '%s': %s%s", d->socket_path, strerror(-r),
+			  r == -EADDRINUSE ? " (another cetakd is running)" : "");
+		return -1;
+	}
+	lines_adopt(d, d->cfg);
+	r = ev_add_timer(d->loop, (uint64_t)d->cfg->reader_poll_ms, on_poll, d, &d->poll_timer);
+	if (r < 0)
+		return -1;
+	if (sd_watchdog_enabled(0, &wd_usec) > 0 &&
+	    ev_add_timer(d->loop, wd_usec / 2000 ? wd_usec / 2000 : 1, on_watchdog, d,
+			 &d->watchdog_timer) < 0)
+		return -1;
+	return 0;
+}
+
+static void
+cetakd_stop(struct cetakd *d)
+{
+	ctl_server_free(d->ctl);
+	sc_ctx_free(d->sc);
+	ev_loop_free(d->loop);
+	cfg_free(d->cfg);
+	free(d->socket_path);
+	free(d->cfg_path);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cetakd d = { 0 };
+	const char *path = CFG_DEFAULT_PATH;
+	bool check_only = false;
+	int opt, rc = 1;
+
+	while ((opt = getopt(argc, argv, "c:nVh")) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'n':
+			check_only = true;
+			break;
+		case 'V':
+			printf("cetakd %s\n", CETAK_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_open("cetakd");
+	if (cfg_load(path, stderr, &d.cfg) < 0) {
+		fprintf(stderr, "cetakd: configuration %s refused%s\n", path,
+			check_only ? "" : ", not starting");
+		return 1;
+	}
+	if (check_only) {
+		cfg_print(d.cfg, stdout);
+		cfg_free(d.cfg);
+		return 0;
+	}
+	/* Absolute, so that a reload finds the same file whatever the cwd. */
+	d.cfg_path = realpath(path, NULL);
+	if (!d.cfg_path)
+		d.cfg_path = strdup(path);
+	d.started = d.loaded = time(NULL);
+	d.started_ms = ev_now_ms();
+	if (cetakd_start(&d) < 0)
+		goto out;
+	/* Start-up recovery happens here, before READY: later modules hook in. */
+	lines_refresh(&d, true);
+	log_notice("cetakd %s: station '%s' (%s), %d lines, control socket %s, ready",
+		   CETAK_VERSION, d.cfg->station_name, cfg_role_name(d.cfg->station_role),
+		   d.n_lines, d.socket_path);
+	sd_notify(0, "READY=1");
+	if (ev_loop_run(d.loop) < 0)
+		log_error("cetakd: event loop failed: %s", strerror(errno));
+	else
+		rc = 0;
+	log_notice("cetakd: stopped");
+out:
+	cetakd_stop(&d);
+	return rc;
+}

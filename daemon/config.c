@@ -1,0 +1,607 @@
+/*
+ * config.c - the declaration table of every cetakd setting and its checker.
+ *
+ * Layout of a config file: groups "station", "paths", "access", "daemon" of
+ * scalar settings, and a list "lines" of groups, one per print line. A
+ * setting is declared exactly once below; loading, defaults, bounds, unknown
+ * key detection and canonical printing all walk the same table.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum cfg_type { CFG_T_STR, CFG_T_INT, CFG_T_ENUM, CFG_T_BOOL, CFG_T_LOGLEVEL };
+
+/* A checker returns NULL when s is acceptable, else what a good value looks like. */
+typedef const char *(*cfg_check_fn)(const char *s);
+
+struct cfg_param {
+	const char *name;
+	enum cfg_type type;
+	size_t off;
+	const char *def; /* default, as text; NULL = required */
+	long min, max;   /* CFG_T_INT bounds; CFG_T_STR maximum length in max */
+	const char *const *choices; /* CFG_T_ENUM, NULL-terminated */
+	cfg_check_fn check;
+	const char *help;
+};
+
+struct cfg_group {
+	const char *name;
+	const struct cfg_param *params;
+	size_t n;
+};
+
+static const char *const role_choices[] = { "main", "upt", NULL };
+static const char *const printer_choices[] = { "cups", "usb", NULL };
+static const char *const encoder_choices[] = { "inline", "desk", NULL };
+
+static const char *
+check_abs_path(const char *s)
+{
+	return s[0] == '/' ? NULL : "an absolute path, e.g. \"/var/lib/cetak\"";
+}
+
+static const char *
+check_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 16)
+		return "1-16 characters from A-Z a-z 0-9 _ -";
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return "1-16 characters from A-Z a-z 0-9 _ -";
+	return NULL;
+}
+
+static const char *
+check_region(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n != 0 && n != 2 && n != 4 && n != 6)
+		return "\"\" (any) or 2, 4 or 6 digits of the NIK region code, e.g. \"3602\"";
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return "\"\" (any) or 2, 4 or 6 digits of the NIK region code, e.g. \"3602\"";
+	return NULL;
+}
+
+static const char *
+check_usb_id(const char *s)
+{
+	unsigned v, p;
+	char tail;
+
+	if (s[0] == '\0' || (strlen(s) == 9 && sscanf(s, "%4x:%4x%c", &v, &p, &tail) == 2))
+		return NULL;
+	return "vendor:product in hex, e.g. \"0f49:1001\"";
+}
+
+static const char *
+check_group_name(const char *s)
+{
+	return s[0] ? NULL : "a Unix group name, e.g. \"cetak-operator\"";
+}
+
+#define S(field) offsetof(struct cetak_config, field)
+#define L(field) offsetof(struct cfg_line, field)
+
+static const struct cfg_param station_params[] = {
+	{ "name", CFG_T_STR, S(station_name), "cetak station", 0, 128, NULL, NULL,
+	  "station name shown in status and reports" },
+	{ "office", CFG_T_STR, S(station_office), "", 0, 128, NULL, NULL,
+	  "office header for reports, e.g. \"DISDUKCAPIL KABUPATEN ...\"" },
+	{ "role", CFG_T_ENUM, S(station_role), "main", 0, 0, role_choices, NULL,
+	  "main office or UPT station (a UPT does not print data_change jobs)" },
+	{ "region", CFG_T_STR, S(station_region), "", 0, 6, NULL, check_region,
+	  "NIK region prefix this station serves; \"\" accepts any" },
+};
+
+static const struct cfg_param paths_params[] = {
+	{ "state_dir", CFG_T_STR, S(state_dir), "/var/lib/cetak", 0, PATH_MAX, NULL,
+	  check_abs_path, "job store, ledger and audit log" },
+	{ "spool_dir", CFG_T_STR, S(spool_dir), "/var/spool/cetak", 0, PATH_MAX, NULL,
+	  check_abs_path, "job intake (tmp/, new/, rejected/)" },
+	{ "control_socket", CFG_T_STR, S(control_socket), "/run/cetak/control", 0, 107, NULL,
+	  check_abs_path, "Unix socket for cetakctl" },
+};
+
+static const struct cfg_param access_params[] = {
+	{ "supervisor_group", CFG_T_STR, S(supervisor_group), "cetak-supervisor", 0, 64, NULL,
+	  check_group_name, "members may run every cetakctl command" },
+	{ "operator_group", CFG_T_STR, S(operator_group), "cetak-operator", 0, 64, NULL,
+	  check_group_name, "members may run day-to-day commands" },
+};
+
+static const struct cfg_param daemon_params[] = {
+	{ "log_level", CFG_T_LOGLEVEL, S(log_level), "info", 0, 0, NULL, NULL,
+	  "error, warning, notice, info or debug" },
+	{ "reader_poll_ms", CFG_T_INT, S(reader_poll_ms), "2000", 100, 60000, NULL, NULL,
+	  "how often reader presence is checked" },
+	{ "control_max_request", CFG_T_INT, S(control_max_request), "65536", 1024, 1048576,
+	  NULL, NULL, "largest control request in bytes" },
+	{ "control_max_clients", CFG_T_INT, S(control_max_clients), "32", 1, 1024, NULL, NULL,
+	  "control connections served at once" },
+	{ "control_idle_timeout", CFG_T_INT, S(control_idle_timeout_s), "30", 1, 3600, NULL,
+	  NULL, "seconds before an idle control connection is closed" },
+};
+
+static const struct cfg_param line_params[] = {
+	{ "name", CFG_T_STR, L(name), NULL, 0, 16, NULL, check_name, "line name, e.g. \"A\"" },
+	{ "enabled", CFG_T_BOOL, L(enabled), "true", 0, 0, NULL, NULL,
+	  "a disabled line is shown but never given jobs" },
+	{ "printer", CFG_T_ENUM, L(printer), NULL, 0, 0, printer_choices, NULL,
+	  "printer backend" },
+	{ "cups_queue", CFG_T_STR, L(cups_queue), "", 0, 127, NULL, NULL,
+	  "CUPS queue name (printer = \"cups\")" },
+	{ "cups_server", CFG_T_STR, L(cups_server), "", 0, PATH_MAX, NULL, NULL,
+	  "CUPS server socket or host; \"\" = the libcups default" },
+	{ "usb_device", CFG_T_STR, L(usb_device), "", 0, 9, NULL, check_usb_id,
+	  "USB vendor:product (printer = \"usb\")" },
+	{ "usb_serial", CFG_T_STR, L(usb_serial), "", 0, 127, NULL, NULL,
+	  "USB serial number; \"\" = the first matching printer" },
+	{ "reader", CFG_T_STR, L(reader), NULL, 0, 255, NULL, NULL,
+	  "PC/SC reader name pattern (fnmatch), e.g. \"*Evolis* 00 00\"" },
+	{ "encoder", CFG_T_ENUM, L(encoder), "inline", 0, 0, encoder_choices, NULL,
+	  "inline: the printer moves the card to its station; desk: operator presents it" },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct cfg_group cfg_groups[] = {
+	{ "station", station_params, N(station_params) },
+	{ "paths", paths_params, N(paths_params) },
+	{ "access", access_params, N(access_params) },
+	{ "daemon", daemon_params, N(daemon_params) },
+};
+
+/* Collected errors while loading one file. */
+struct cfg_ctx {
+	const char *path;
+	FILE *errs;
+	int nerr;
+};
+
+__attribute__((format(printf, 3, 4))) static void
+cfg_err(struct cfg_ctx *c, const config_setting_t *s, const char *fmt, ...)
+{
+	const char *file = s ? config_setting_source_file(s) : NULL;
+	unsigned line = s ? config_setting_source_line(s) : 0;
+	va_list ap;
+
+	fprintf(c->errs, "%s:%u: ", file ? file : c->path, line);
+	va_start(ap, fmt);
+	vfprintf(c->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->errs);
+	c->nerr++;
+}
+
+static void
+cfg_known_list(const struct cfg_param *p, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", p[i].name);
+}
+
+static void
+cfg_choices_list(const char *const *ch, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; ch[i] && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", ch[i]);
+}
+
+static int
+cfg_choice_index(const char *const *ch, const char *s)
+{
+	for (int i = 0; ch[i]; i++)
+		if (strcmp(ch[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/* Store the textual value v of param p into the struct at base; NULL on success or the fix. */
+static const char *
+cfg_store(const struct cfg_param *p, void *base, const char *v, char *why, size_t whylen)
+{
+	char *field = (char *)base + p->off;
+	char *end;
+	long n;
+
+	switch (p->type) {
+	case CFG_T_STR: {
+		const char *bad;
+		if (p->max && strlen(v) > (size_t)p->max) {
+			snprintf(why, whylen, "is longer than %ld characters", p->max);
+			return why;
+		}
+		if (p->check && (bad = p->check(v))) {
+			snprintf(why, whylen, "must be %s", bad);
+			return why;
+		}
+		char *dup = strdup(v);
+		if (!dup) {
+			snprintf(why, whylen, "out of memory");
+			return why;
+		}
+		free(*(char **)field);
+		*(char **)field = dup;
+		return NULL;
+	}
+	case CFG_T_INT:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno || *end || end == v || n < p->min || n > p->max) {
+			snprintf(why, whylen, "must be an integer from %ld to %ld", p->min, p->max);
+			return why;
+		}
+		*(int *)field = (int)n;
+		return NULL;
+	case CFG_T_BOOL:
+		if (strcmp(v, "true") && strcmp(v, "false")) {
+			snprintf(why, whylen, "must be true or false");
+			return why;
+		}
+		*(int *)field = strcmp(v, "true") == 0;
+		return NULL;
+	case CFG_T_ENUM: {
+		int i = cfg_choice_index(p->choices, v);
+		if (i < 0) {
+			char list[256];
+			cfg_choices_list(p->choices, list, sizeof(list));
+			snprintf(why, whylen, "must be one of: %s", list);
+			return why;
+		}
+		*(int *)field = i;
+		return NULL;
+	}
+	case CFG_T_LOGLEVEL: {
+		int l = log_level_from_name(v);
+		if (l < LOG_ERR) {
+			snprintf(why, whylen, "must be one of: error, warning, notice, info, debug");
+			return why;
+		}
+		*(int *)field = l;
+		return NULL;
+	}
+	}
+	return "bad type";
+}
+
+/* Render a libconfig scalar as text for cfg_store; NULL when its kind is wrong for p. */
+static const char *
+cfg_setting_text(const struct cfg_param *p, const config_setting_t *s, char *buf, size_t len)
+{
+	int t = config_setting_type(s);
+
+	switch (p->type) {
+	case CFG_T_INT:
+		if (t == CONFIG_TYPE_INT) {
+			snprintf(buf, len, "%d", config_setting_get_int(s));
+			return buf;
+		}
+		if (t == CONFIG_TYPE_INT64) {
+			snprintf(buf, len, "%lld", config_setting_get_int64(s));
+			return buf;
+		}
+		return NULL;
+	case CFG_T_BOOL:
+		if (t != CONFIG_TYPE_BOOL)
+			return NULL;
+		return config_setting_get_bool(s) ? "true" : "false";
+	default:
+		if (t != CONFIG_TYPE_STRING)
+			return NULL;
+		return config_setting_get_string(s);
+	}
+}
+
+static const char *
+cfg_type_hint(const struct cfg_param *p)
+{
+	switch (p->type) {
+	case CFG_T_INT:
+		return "an integer without quotes";
+	case CFG_T_BOOL:
+		return "true or false without quotes";
+	default:
+		return "a quoted string";
+	}
+}
+
+/* Apply defaults for params (a NULL default is left for the required check). */
+static int
+cfg_defaults(const struct cfg_param *params, size_t n, void *base)
+{
+	char why[256];
+
+	for (size_t i = 0; i < n; i++)
+		if (params[i].def && cfg_store(&params[i], base, params[i].def, why, sizeof(why)))
+			return -1;
+	return 0;
+}
+
+/* Read one group setting g (may be NULL) into base; prefix names the group in messages. */
+static void
+cfg_read_group(struct cfg_ctx *c, const config_setting_t *g, const char *prefix,
+	       const struct cfg_param *params, size_t n, void *base)
+{
+	bool seen[32] = { false };
+	char why[512], buf[64], known[512];
+
+	if (!g)
+		goto required;
+	if (!config_setting_is_group(g)) {
+		cfg_err(c, g, "'%s' must be a group: %s = { ... };", prefix, prefix);
+		return;
+	}
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *key = config_setting_name(s);
+		const struct cfg_param *p = NULL;
+		size_t k;
+
+		for (k = 0; k < n; k++)
+			if (strcmp(params[k].name, key) == 0) {
+				p = &params[k];
+				break;
+			}
+		if (!p) {
+			cfg_known_list(params, n, known, sizeof(known));
+			cfg_err(c, s, "unknown setting '%s.%s'; settings of '%s' are: %s", prefix,
+				key, prefix, known);
+			continue;
+		}
+		seen[k] = true;
+		const char *v = cfg_setting_text(p, s, buf, sizeof(buf));
+		if (!v) {
+			cfg_err(c, s, "'%s.%s' must be %s", prefix, key, cfg_type_hint(p));
+			continue;
+		}
+		if (cfg_store(p, base, v, why, sizeof(why)))
+			cfg_err(c, s, "'%s.%s' %s (got \"%s\")", prefix, key, why, v);
+	}
+required:
+	for (size_t k = 0; k < n; k++)
+		if (!params[k].def && !seen[k])
+			cfg_err(c, g, "'%s' has no '%s' (%s); add %s = ...;", prefix,
+				params[k].name, params[k].help, params[k].name);
+}
+
+/* Checks that need several settings of one line together. */
+static void
+cfg_check_line(struct cfg_ctx *c, const config_setting_t *g, const char *prefix,
+	       const struct cfg_line *l)
+{
+	if (l->printer == CFG_PRINTER_CUPS && !l->cups_queue[0])
+		cfg_err(c, g, "'%s' uses printer \"cups\" but has no cups_queue; add cups_queue = "
+			      "\"NAME\";", prefix);
+	if (l->printer == CFG_PRINTER_USB && !l->usb_device[0])
+		cfg_err(c, g, "'%s' uses printer \"usb\" but has no usb_device; add usb_device = "
+			      "\"VVVV:PPPP\";", prefix);
+}
+
+static void
+cfg_read_lines(struct cfg_ctx *c, const config_setting_t *list, struct cetak_config *cfg)
+{
+	if (!config_setting_is_list(list)) {
+		cfg_err(c, list, "'lines' must be a list: lines = ( { name = \"A\"; ... } );");
+		return;
+	}
+	int n = config_setting_length(list);
+	if (n > CFG_MAX_LINES) {
+		cfg_err(c, list, "%d lines configured; at most %d are supported", n, CFG_MAX_LINES);
+		n = CFG_MAX_LINES;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct cfg_line *l = &cfg->lines[i];
+		char prefix[32];
+
+		snprintf(prefix, sizeof(prefix), "lines[%d]", i);
+		cfg->n_lines = i + 1;
+		cfg_defaults(line_params, N(line_params), l);
+		cfg_read_group(c, g, prefix, line_params, N(line_params), l);
+		if (!l->name || !l->reader)
+			continue;
+		cfg_check_line(c, g, prefix, l);
+		for (int j = 0; j < i; j++)
+			if (cfg->lines[j].name && strcmp(cfg->lines[j].name, l->name) == 0)
+				cfg_err(c, g, "line name \"%s\" is used twice; give each line its "
+					      "own name", l->name);
+	}
+}
+
+static void
+cfg_read_root(struct cfg_ctx *c, const config_setting_t *root, struct cetak_config *cfg)
+{
+	for (int i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *name = config_setting_name(s);
+		size_t k;
+
+		if (strcmp(name, "lines") == 0) {
+			cfg_read_lines(c, s, cfg);
+			continue;
+		}
+		for (k = 0; k < N(cfg_groups); k++)
+			if (strcmp(cfg_groups[k].name, name) == 0)
+				break;
+		if (k == N(cfg_groups)) {
+			cfg_err(c, s, "unknown section '%s'; sections are: station, paths, access, "
+				      "daemon, lines", name);
+			continue;
+		}
+		cfg_read_group(c, s, name, cfg_groups[k].params, cfg_groups[k].n, cfg);
+	}
+}
+
+int
+cfg_load(const char *path, FILE *errs, struct cetak_config **ret_cfg)
+{
+	struct cfg_ctx c = { .path = path, .errs = errs };
+	struct cetak_config *cfg;
+	config_t lc;
+	FILE *f;
+	int r = -EINVAL;
+
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		fprintf(errs, "%s: cannot read config: %s\n", path, strerror(errno));
+		return r;
+	}
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	cfg->path = strdup(path);
+	for (size_t k = 0; k < N(cfg_groups); k++)
+		cfg_defaults(cfg_groups[k].params, cfg_groups[k].n, cfg);
+
+	config_init(&lc);
+	/* @include paths resolve against the config file's own directory. */
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash) {
+		*slash = '\0';
+		config_set_include_dir(&lc, dir[0] ? dir : "/");
+	}
+	if (!config_read(&lc, f)) {
+		const char *ef = config_error_file(&lc);
+		fprintf(errs, "%s:%d: syntax error: %s\n", ef ? ef : path, config_error_line(&lc),
+			config_error_text(&lc));
+		goto out;
+	}
+	cfg_read_root(&c, config_root_setting(&lc), cfg);
+	if (c.nerr == 0 && cfg->n_lines == 0)
+		fprintf(errs, "%s: note: no print lines configured; add lines = ( { name = "
+			      "\"A\"; printer = \"cups\"; ... } );\n", path);
+	if (c.nerr == 0)
+		r = 0;
+out:
+	config_destroy(&lc);
+	free(dir);
+	fclose(f);
+	if (r < 0) {
+		cfg_free(cfg);
+		return r;
+	}
+	*ret_cfg = cfg;
+	return 0;
+}
+
+static void
+cfg_free_strings(const struct cfg_param *params, size_t n, void *base)
+{
+	for (size_t i = 0; i < n; i++)
+		if (params[i].type == CFG_T_STR)
+			free(*(char **)((char *)base + params[i].off));
+}
+
+void
+cfg_free(struct cetak_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t k = 0; k < N(cfg_groups); k++)
+		cfg_free_strings(cfg_groups[k].params, cfg_groups[k].n, cfg);
+	for (int i = 0; i < cfg->n_lines; i++)
+		cfg_free_strings(line_params, N(line_params), &cfg->lines[i]);
+	free(cfg->path);
+	free(cfg);
+}
+
+/* Print a string as a libconfig literal with escapes. */
+static void
+cfg_print_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void
+cfg_print_params(FILE *out, const struct cfg_param *params, size_t n, const void *base,
+		 const char *indent)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_param *p = &params[i];
+		const char *field = (const char *)base + p->off;
+
+		fprintf(out, "%s%s = ", indent, p->name);
+		switch (p->type) {
+		case CFG_T_STR:
+			cfg_print_string(out, *(char *const *)field ? *(char *const *)field : "");
+			break;
+		case CFG_T_INT:
+			fprintf(out, "%d", *(const int *)field);
+			break;
+		case CFG_T_BOOL:
+			fputs(*(const int *)field ? "true" : "false", out);
+			break;
+		case CFG_T_ENUM:
+			cfg_print_string(out, p->choices[*(const int *)field]);
+			break;
+		case CFG_T_LOGLEVEL:
+			cfg_print_string(out, log_level_name(*(const int *)field));
+			break;
+		}
+		fputs(";\n", out);
+	}
+}
+
+void
+cfg_print(const struct cetak_config *cfg, FILE *out)
+{
+	fprintf(out, "# canonical form of %s\n", cfg->path);
+	for (size_t k = 0; k < N(cfg_groups); k++) {
+		fprintf(out, "%s = {\n", cfg_groups[k].name);
+		cfg_print_params(out, cfg_groups[k].params, cfg_groups[k].n, cfg, "\t");
+		fputs("};\n", out);
+	}
+	fputs("lines = (", out);
+	for (int i = 0; i < cfg->n_lines; i++) {
+		fputs(i ? ",\n\t{\n" : "\n\t{\n", out);
+		cfg_print_params(out, line_params, N(line_params), &cfg->lines[i], "\t\t");
+		fputs("\t}", out);
+	}
+	fputs(cfg->n_lines ? "\n);\n" : ");\n", out);
+}
+
+const char *
+cfg_role_name(int role)
+{
+	return role_choices[role];
+}
+
+const char *
+cfg_printer_name(int printer)
+{
+	return printer_choices[printer];
+}

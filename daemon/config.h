@@ -1,0 +1,71 @@
+/*
+ * config.h - cetakd configuration (libconfig syntax).
+ *
+ * Every parameter is declared once in config.c with its type, default,
+ * bounds and a one-line help; cfg_load() validates the whole file against
+ * that table and reports every problem as "FILE:LINE: what is wrong; fix".
+ * cfg_print() writes the canonical form (every setting, defaults included).
+ */
+#ifndef CETAK_CONFIG_H
+#define CETAK_CONFIG_H
+
+#include <stdio.h>
+
+#define CFG_MAX_LINES 8
+#define CFG_DEFAULT_PATH "/etc/cetak/cetakd.conf"
+
+enum cfg_station_role { CFG_ROLE_MAIN, CFG_ROLE_UPT };
+enum cfg_printer { CFG_PRINTER_CUPS, CFG_PRINTER_USB };
+
+/* One print line: a printer backend plus the PC/SC reader at its encoder station. */
+struct cfg_line {
+	char *name;
+	int enabled;
+	int printer;       /* enum cfg_printer */
+	char *cups_queue;  /* printer = cups */
+	char *cups_server; /* printer = cups; "" = libcups default */
+	char *usb_device;  /* printer = usb: "VVVV:PPPP" */
+	char *usb_serial;  /* printer = usb; "" = first match */
+	char *reader;      /* fnmatch(3) pattern over PC/SC reader names */
+	int encoder;       /* 0 = inline (printer moves the card), 1 = desk reader */
+};
+
+struct cetak_config {
+	char *path; /* the file it was read from */
+
+	char *station_name;
+	char *station_office;
+	int station_role; /* enum cfg_station_role */
+	char *station_region;
+
+	char *state_dir;
+	char *spool_dir;
+	char *control_socket;
+
+	char *supervisor_group;
+	char *operator_group;
+
+	int log_level; /* syslog priority */
+	int reader_poll_ms;
+	int control_max_request;
+	int control_max_clients;
+	int control_idle_timeout_s;
+
+	struct cfg_line lines[CFG_MAX_LINES];
+	int n_lines;
+};
+
+/*
+ * Read and validate path. On success returns 0 and *ret_cfg (free with
+ * cfg_free). On failure returns -EINVAL (or -errno when unreadable) and
+ * writes one line per problem to errs (never NULL on failure paths).
+ */
+int cfg_load(const char *path, FILE *errs, struct cetak_config **ret_cfg);
+void cfg_free(struct cetak_config *cfg);
+/* Canonical form: every setting in declaration order, defaults included. */
+void cfg_print(const struct cetak_config *cfg, FILE *out);
+
+const char *cfg_role_name(int role);
+const char *cfg_printer_name(int printer);
+
+#endif
