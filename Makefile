@@ -52,7 +52,7 @@ DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop
-FIXTURES    = cardemu pcsc_probe cups_submit
+FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -95,6 +95,9 @@ $(BUILD)/tests/pcsc_probe: $(call obj,tests/fixtures/pcsc_probe.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libpcsclite)
 $(BUILD)/tests/cups_submit: $(call obj,tests/fixtures/cups_submit.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CUPS_LIBS)
+$(BUILD)/tests/sockact $(BUILD)/tests/notify_recv $(BUILD)/tests/ctlsend: $(BUILD)/tests/%: \
+		$(BUILD)/tests/fixtures/%.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 # libFuzzer targets (clang); each parser of outside data has one.
 FUZZ_CC = clang

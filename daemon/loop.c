@@ -266,21 +266,27 @@ ev_reap(struct ev_loop *loop)
 }
 
 int
-ev_loop_run(struct ev_loop *loop)
+ev_loop_iterate(struct ev_loop *loop, int timeout_ms)
 {
 	struct epoll_event evs[32];
+	int n = epoll_wait(loop->epfd, evs, 32, timeout_ms);
 
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++)
+		ev_dispatch(evs[i].data.ptr, evs[i].events);
+	ev_reap(loop);
+	return n;
+}
+
+int
+ev_loop_run(struct ev_loop *loop)
+{
 	loop->quit = false;
 	while (!loop->quit) {
-		int n = epoll_wait(loop->epfd, evs, 32, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (int i = 0; i < n; i++)
-			ev_dispatch(evs[i].data.ptr, evs[i].events);
-		ev_reap(loop);
+		int r = ev_loop_iterate(loop, -1);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

@@ -40,6 +40,9 @@ void ev_source_free(struct ev_source *src);
 
 /* Run until ev_loop_exit(); returns 0, or -errno on an epoll failure. */
 int ev_loop_run(struct ev_loop *loop);
+/* Wait at most timeout_ms (-1: forever) for events and dispatch one batch.
+ * Returns the number of events dispatched, or -errno. */
+int ev_loop_iterate(struct ev_loop *loop, int timeout_ms);
 void ev_loop_exit(struct ev_loop *loop);
 
 /* Monotonic clock in milliseconds. */
