@@ -6,6 +6,7 @@
 #   make demo       install, build, run the simulated station (demo-station/)
 #   make fuzz       run every fuzz target for FUZZ_SECONDS each (default 300)
 #   make install    install into $(DESTDIR)$(PREFIX) (binaries, units, config)
+#   make update-golden  regenerate golden files under tests/data (review the diff)
 #
 # Dependencies come from pkg-config (libcups from cups-config). The package
 # list lives in scripts/install-deps, which check/demo call first; the build
@@ -60,7 +61,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 BINS = $(BUILD)/cetakd $(BUILD)/cetakctl
 TEST_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) $(FIXTURES))
 
-.PHONY: all tests check check-run check-asan demo fuzz deps install clean format
+.PHONY: all tests check check-run check-asan demo fuzz deps install clean format update-golden
 
 all: $(BINS)
 
@@ -140,6 +141,11 @@ install: all
 	install -m 0644 etc/tmpfiles.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cetak.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf || \
 		install -m 0640 etc/cetakd.conf $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf
+
+# Golden files: regenerate after an intended change, then review the diff.
+update-golden: all
+	$(BUILD)/cetakd -n -c etc/cetakd.conf | sed 1d > tests/data/cetakd.conf.canonical
+	git diff --stat tests/data
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -123,8 +123,11 @@ ctl_dump_line(json_t *obj)
 char *
 ctl_request_encode(const char *cmd, json_t *args)
 {
-	return ctl_dump_line(json_pack("{s:i, s:s, s:O}", "v", CTL_PROTO_VERSION, "cmd", cmd,
-				       "args", args ? args : json_object()));
+	json_t *a = args ? json_incref(args) : json_object();
+
+	/* "o" steals a: the request object owns it from here on. */
+	return ctl_dump_line(json_pack("{s:i, s:s, s:o}", "v", CTL_PROTO_VERSION, "cmd", cmd,
+				       "args", a));
 }
 
 char *
