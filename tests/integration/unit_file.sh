@@ -16,16 +16,13 @@ check "exposure score is at most 2.0 (low)" awk -v s="${score:-99}" 'BEGIN { exi
 expect_grep "the unit is Type=notify" '^Type=notify$' "$ROOT/etc/cetakd.service"
 expect_grep "the unit sets a watchdog" '^WatchdogSec=' "$ROOT/etc/cetakd.service"
 # sysusers and tmpfiles applied to a private root: users, groups, spool dirs.
-# (with --root, systemd resolves the config paths inside the root)
-mkdir -p "$T/root/etc" "$T/root/usr/lib/sysusers.d" "$T/root/usr/lib/tmpfiles.d"
-cp "$ROOT/etc/sysusers.d/cetak.conf" "$T/root/usr/lib/sysusers.d/"
-cp "$ROOT/etc/tmpfiles.d/cetak.conf" "$T/root/usr/lib/tmpfiles.d/"
-systemd-sysusers --root="$T/root" /usr/lib/sysusers.d/cetak.conf >"$T/sysusers" 2>&1
+mkdir -p "$T/root/etc"
+systemd-sysusers --root="$T/root" "$ROOT/etc/sysusers.d/cetak.conf" >"$T/sysusers" 2>&1
 check "sysusers.d entry applies" test $? = 0
 expect_grep "it creates the daemon user" '^cetak:x:[0-9]+:[0-9]+:.*:/var/lib/cetak:' "$T/root/etc/passwd"
 expect_grep "it creates the operator group" '^cetak-operator:' "$T/root/etc/group"
 expect_grep "it creates the supervisor group" '^cetak-supervisor:' "$T/root/etc/group"
-systemd-tmpfiles --root="$T/root" --create /usr/lib/tmpfiles.d/cetak.conf >"$T/tmpfiles" 2>&1
+systemd-tmpfiles --root="$T/root" --create "$ROOT/etc/tmpfiles.d/cetak.conf" >"$T/tmpfiles" 2>&1
 check "tmpfiles.d entry applies" test $? = 0
 check "spool new/ is setgid and group-writable" test "$(stat -c %a "$T/root/var/spool/cetak/new")" = 2770
 check "spool rejected/ is read-only for operators" \
