@@ -25,7 +25,7 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Libraries by role; a binary links only what its modules use.
-PKGS_DAEMON = libpcsclite libconfig libsystemd jansson
+PKGS_DAEMON = libpcsclite libconfig libsystemd jansson sqlite3 libcrypto
 PKGS_CLI    = jansson
 PKGS_LATER  = openssl libusb-1.0 sqlite3 cairo pangocairo libjpeg libp11
 
@@ -48,12 +48,13 @@ endif
 CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -DCETAK_VERSION='"$(VERSION)"' -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
+JOBS_SRCS   = jobs/job.c jobs/store.c jobs/sched.c jobs/spool.c jobs/submit.c
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
-              daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c
-CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c
+              daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS)
+CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop
-FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend
+FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -69,13 +70,13 @@ tests: $(BINS) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON)) $(CUPS_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON) cairo) $(CUPS_CFLAGS) -c $< -o $@
 
 $(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON))
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON)) -ljpeg
 
 $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI))
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI)) -ljpeg
 
 # Unit tests: cmocka, linked with the module under test.
 CMOCKA_LIBS = $(call pc_libs,cmocka)
@@ -99,6 +100,9 @@ $(BUILD)/tests/cups_submit: $(call obj,tests/fixtures/cups_submit.c)
 $(BUILD)/tests/sockact $(BUILD)/tests/notify_recv $(BUILD)/tests/ctlsend: $(BUILD)/tests/%: \
 		$(BUILD)/tests/fixtures/%.o
 	$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/jobgen: $(call obj,tests/fixtures/jobgen.c)
+	$(CC) $(LDFLAGS) -o $@ $^ -ljpeg $(call pc_libs,cairo)
 
 # libFuzzer targets (clang); each parser of outside data has one.
 FUZZ_CC = clang

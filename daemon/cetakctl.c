@@ -8,6 +8,8 @@
  */
 #define _GNU_SOURCE
 #include "ctlproto.h"
+#include "jobs/job.h"
+#include "jobs/spool.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -15,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CTL_DEFAULT_SOCKET "/run/cetak/control"
@@ -27,6 +31,9 @@ struct cli {
 	const char *socket;
 	int json;
 };
+
+/* Quiet connect, for optional look-ups (submit works without the daemon). */
+static int cli_quiet;
 
 static int
 cli_connect(const char *path)
@@ -41,7 +48,8 @@ cli_connect(const char *path)
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "cetakctl: cannot reach cetakd at %s: %s (is cetakd running?)\n",
+		if (!cli_quiet)
+			fprintf(stderr, "cetakctl: cannot reach cetakd at %s: %s (is cetakd running?)\n",
 			path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -200,6 +208,381 @@ cmd_reload(const struct cli *cli, int argc, char **argv)
 	return daemon_verb(cli, "reload", NULL, print_reload);
 }
 
+/* ---- jobs ---- */
+
+#define MAX_JOB_FILE (64 * 1024 * 1024)
+
+static int
+read_file(const char *path, char **ret, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	char *buf;
+
+	if (!f)
+		return -errno;
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_JOB_FILE) {
+		fclose(f);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf || fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+		free(buf);
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	*ret = buf;
+	*ret_len = (size_t)st.st_size;
+	return 0;
+}
+
+/* Validate one file exactly as cetakd does; prints the verdict. 0 when valid. */
+static int
+validate_one(const char *path, const char *region, struct job **ret_job)
+{
+	struct job_policy pol = { .region = region, .now = (long long)time(NULL) };
+	char why[512], *buf;
+	size_t len;
+	struct job *job;
+	int r = read_file(path, &buf, &len);
+
+	if (r < 0) {
+		printf("%s: refused: cannot read: %s\n", path,
+		       r == -EFBIG ? "not a regular file of at most 64 MiB" : strerror(-r));
+		return -1;
+	}
+	r = job_parse(buf, len, &pol, &job, why, sizeof(why));
+	free(buf);
+	if (r < 0) {
+		printf("%s: refused: %s\n", path, why);
+		return -1;
+	}
+	if (ret_job)
+		*ret_job = job;
+	else
+		job_free(job);
+	return 0;
+}
+
+static int
+cmd_validate(const struct cli *cli, int argc, char **argv)
+{
+	const char *region = "";
+	int bad = 0, i = 0;
+
+	if (argc >= 2 && strcmp(argv[0], "--region") == 0) {
+		region = argv[1];
+		i = 2;
+	}
+	if (i >= argc)
+		return EXIT_USAGE;
+	for (; i < argc; i++) {
+		struct job *job;
+		if (validate_one(argv[i], region, &job) < 0) {
+			bad++;
+			continue;
+		}
+		printf("%s: OK (job %s, %s%s, NIK %s)\n", argv[i], job->job_id,
+		       job_kind_name(job->kind), job->urgent ? ", urgent" : "", job->nik);
+		job_free(job);
+	}
+	return bad ? EXIT_REFUSED : 0;
+}
+
+/* One request whose answer the caller inspects; NULL data on failure (message printed). */
+static json_t *
+call_data(const struct cli *cli, const char *cmd, json_t *args, int *rc)
+{
+	struct ctl_response resp;
+	json_t *data = NULL;
+
+	*rc = cli_call(cli, cmd, args, &resp);
+	json_decref(args);
+	if (*rc)
+		return NULL;
+	if (!resp.ok) {
+		fprintf(stderr, "cetakctl: %s: %s\n", cmd, resp.message);
+		*rc = EXIT_REFUSED;
+	} else {
+		data = json_incref(resp.data);
+	}
+	ctl_response_done(&resp);
+	return data;
+}
+
+/* After handing a file to the spool: wait until cetakd has imported or rejected it. */
+static int
+await_import(const struct cli *cli, const char *spool, const char *name, const char *job_id)
+{
+	char reason_path[4096], line[1024];
+	int rc;
+
+	snprintf(reason_path, sizeof(reason_path), "%s/rejected/%s.reason", spool, name);
+	for (int i = 0; i < 100; i++) {
+		FILE *f = fopen(reason_path, "r");
+		if (f) {
+			while (fgets(line, sizeof(line), f))
+				if (strncmp(line, "reason: ", 8) == 0)
+					printf("%s: refused by cetakd: %s", job_id, line + 8);
+			fclose(f);
+			return EXIT_REFUSED;
+		}
+		cli_quiet = 1;
+		json_t *d = call_data(cli, "job-show", json_pack("{s:s}", "id", job_id), &rc);
+		cli_quiet = 0;
+		if (d) {
+			const char *state = jstr(d, "state"), *reason = jstr(d, "reason");
+			printf("%s: accepted, %s%s%s\n", job_id, state, reason[0] ? ": " : "", reason);
+			json_decref(d);
+			return 0;
+		}
+		if (rc == EXIT_UNREACHABLE) {
+			printf("%s: written to the spool; cetakd is not running, it will import the "
+			       "job when it starts\n", job_id);
+			return 0;
+		}
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	printf("%s: written to the spool; cetakd has not imported it yet\n", job_id);
+	return 0;
+}
+
+static int
+cmd_submit(const struct cli *cli, int argc, char **argv)
+{
+	const char *spool = NULL, *region = "";
+	int i = 0, bad = 0, rc;
+	json_t *st = NULL;
+
+	if (argc >= 2 && strcmp(argv[0], "--spool") == 0) {
+		spool = argv[1];
+		i = 2;
+	}
+	if (i >= argc)
+		return EXIT_USAGE;
+	cli_quiet = 1;
+	st = call_data(cli, "status", NULL, &rc);
+	cli_quiet = 0;
+	if (st) {
+		if (!spool)
+			spool = jstr(st, "spool_dir");
+		region = jstr(json_object_get(st, "station"), "region");
+	} else if (!spool) {
+		fprintf(stderr, "cetakctl: cetakd is not reachable at %s; give the spool "
+				"directory with --spool DIR\n", cli->socket);
+		return EXIT_UNREACHABLE;
+	}
+	for (; i < argc; i++) {
+		struct job *job;
+		char *buf, *name = NULL;
+		size_t len;
+		if (validate_one(argv[i], region, &job) < 0) {
+			bad++;
+			continue;
+		}
+		int r = read_file(argv[i], &buf, &len);
+		if (r == 0)
+			r = spool_submit(spool, buf, len, job->job_id, &name);
+		if (r == 0) {
+			if (await_import(cli, spool, name, job->job_id) != 0)
+				bad++;
+			free(buf);
+		} else {
+			printf("%s: not submitted: cannot write to %s: %s\n", argv[i], spool,
+			       strerror(-r));
+			bad++;
+		}
+		free(name);
+		job_free(job);
+	}
+	json_decref(st);
+	return bad ? EXIT_REFUSED : 0;
+}
+
+static void
+print_time(long long t)
+{
+	char buf[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
+	fputs(buf, stdout);
+}
+
+static void
+print_queue(json_t *d)
+{
+	json_t *counts = json_object_get(d, "counts"), *jobs = json_object_get(d, "jobs"), *v, *j;
+	const char *k;
+	size_t i;
+
+	json_object_foreach(counts, k, v)
+		printf("%s %lld  ", k, (long long)json_integer_value(v));
+	putchar('\n');
+	if (json_integer_value(json_object_get(d, "daily_quota")) > 0)
+		printf("daily quota %lld; waiting for tomorrow: %lld\n",
+		       (long long)json_integer_value(json_object_get(d, "daily_quota")),
+		       (long long)json_integer_value(json_object_get(d, "waiting_for_tomorrow")));
+	if (!jobs)
+		return;
+	printf("\n%-22s %-9s %-12s %-3s %-16s %-24s %s\n", "JOB", "STATE", "KIND", "PRI", "NIK",
+	       "NAME", "REASON");
+	json_array_foreach(jobs, i, j)
+	{
+		char kind[24];
+		snprintf(kind, sizeof(kind), "%s%s", jstr(j, "kind"),
+			 json_is_true(json_object_get(j, "urgent")) ? "!" : "");
+		printf("%-22s %-9s %-12s %-3lld %-16s %-24.24s %s\n", jstr(j, "job_id"),
+		       jstr(j, "state"), kind,
+		       (long long)json_integer_value(json_object_get(j, "priority")), jstr(j, "nik"),
+		       jstr(j, "name"), jstr(j, "reason"));
+	}
+}
+
+static void
+print_count(json_t *d)
+{
+	json_t *counts = json_object_get(d, "counts"), *v;
+	const char *k;
+	long long total = 0;
+
+	json_object_foreach(counts, k, v)
+		total += json_integer_value(v);
+	printf("%lld\n", total);
+}
+
+static int
+cmd_queue(const struct cli *cli, int argc, char **argv)
+{
+	json_t *args = json_object();
+	int count = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--count") == 0) {
+			count = 1;
+			json_object_set_new(args, "count_only", json_true());
+		} else if (i + 1 < argc && strcmp(argv[i], "--state") == 0) {
+			json_object_set_new(args, "state", json_string(argv[++i]));
+		} else if (i + 1 < argc && strcmp(argv[i], "--kind") == 0) {
+			json_object_set_new(args, "kind", json_string(argv[++i]));
+		} else if (i + 1 < argc && strcmp(argv[i], "--limit") == 0) {
+			json_object_set_new(args, "limit", json_integer(atol(argv[++i])));
+		} else {
+			json_decref(args);
+			return EXIT_USAGE;
+		}
+	}
+	int rc = daemon_verb(cli, "queue", args, count ? print_count : print_queue);
+	json_decref(args);
+	return rc;
+}
+
+static void
+print_job(json_t *j)
+{
+	json_t *events = json_object_get(j, "events"), *e;
+	size_t i;
+
+	printf("job:      %s\nstate:    %s%s%s\n", jstr(j, "job_id"), jstr(j, "state"),
+	       jstr(j, "reason")[0] ? " - " : "", jstr(j, "reason"));
+	printf("kind:     %s%s, priority %lld\nholder:   %s, NIK %s\n", jstr(j, "kind"),
+	       json_is_true(json_object_get(j, "urgent")) ? " (urgent)" : "",
+	       (long long)json_integer_value(json_object_get(j, "priority")), jstr(j, "name"),
+	       jstr(j, "nik"));
+	printf("received: ");
+	print_time(json_integer_value(json_object_get(j, "received_at")));
+	printf("\nattempts: %lld%s%s\n\nhistory:\n",
+	       (long long)json_integer_value(json_object_get(j, "attempts")),
+	       jstr(j, "line")[0] ? ", line " : "", jstr(j, "line"));
+	json_array_foreach(events, i, e)
+	{
+		printf("  ");
+		print_time(json_integer_value(json_object_get(e, "at")));
+		printf("  %-9s -> %-9s %s [%s]\n", jstr(e, "from")[0] ? jstr(e, "from") : "-",
+		       jstr(e, "to"), jstr(e, "reason"), jstr(e, "actor"));
+	}
+}
+
+static int
+cmd_job(const struct cli *cli, int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[0], "show") != 0)
+		return EXIT_USAGE;
+	json_t *args = json_pack("{s:s}", "id", argv[1]);
+	int rc = daemon_verb(cli, "job-show", args, print_job);
+	json_decref(args);
+	return rc;
+}
+
+static void
+print_moved(json_t *j)
+{
+	printf("%s: %s%s%s\n", jstr(j, "job_id"), jstr(j, "state"), jstr(j, "reason")[0] ? " - " : "",
+	       jstr(j, "reason"));
+}
+
+/* hold/release/cancel/retry: ID [--reason TEXT] */
+static int
+job_move(const struct cli *cli, const char *verb, int argc, char **argv)
+{
+	json_t *args;
+	int rc;
+
+	if (argc != 1 && !(argc == 3 && strcmp(argv[1], "--reason") == 0))
+		return EXIT_USAGE;
+	args = json_pack("{s:s}", "id", argv[0]);
+	if (argc == 3)
+		json_object_set_new(args, "reason", json_string(argv[2]));
+	rc = daemon_verb(cli, verb, args, print_moved);
+	json_decref(args);
+	return rc;
+}
+
+static int
+cmd_hold(const struct cli *cli, int argc, char **argv)
+{
+	return job_move(cli, "hold", argc, argv);
+}
+
+static int
+cmd_release(const struct cli *cli, int argc, char **argv)
+{
+	return job_move(cli, "release", argc, argv);
+}
+
+static int
+cmd_cancel(const struct cli *cli, int argc, char **argv)
+{
+	return job_move(cli, "cancel", argc, argv);
+}
+
+static int
+cmd_retry(const struct cli *cli, int argc, char **argv)
+{
+	return job_move(cli, "retry", argc, argv);
+}
+
+static int
+cmd_priority(const struct cli *cli, int argc, char **argv)
+{
+	char *end;
+	long p;
+
+	if (argc != 2)
+		return EXIT_USAGE;
+	p = strtol(argv[1], &end, 10);
+	if (*end || end == argv[1])
+		return EXIT_USAGE;
+	json_t *args = json_pack("{s:s, s:I}", "id", argv[0], "priority", (json_int_t)p);
+	int rc = daemon_verb(cli, "priority", args, print_moved);
+	json_decref(args);
+	return rc;
+}
+
 struct cli_verb {
 	const char *name;
 	const char *args;
@@ -210,6 +593,18 @@ struct cli_verb {
 static const struct cli_verb cli_verbs[] = {
 	{ "status", "", cmd_status, "daemon version, uptime, config and the lines' state" },
 	{ "reload", "", cmd_reload, "reload cetakd.conf (supervisor); a bad file is refused" },
+	{ "submit", "[--spool DIR] FILE...", cmd_submit,
+	  "validate job files and hand them to cetakd's spool" },
+	{ "validate", "[--region R] FILE...", cmd_validate,
+	  "check job files without submitting them (no daemon needed)" },
+	{ "queue", "[--state S,..] [--kind K,..] [--limit N] [--count]", cmd_queue,
+	  "jobs waiting and in progress" },
+	{ "job", "show ID", cmd_job, "one job and its history" },
+	{ "hold", "ID --reason TEXT", cmd_hold, "hold a queued job" },
+	{ "release", "ID", cmd_release, "release a held job (print-once holds: supervisor)" },
+	{ "cancel", "ID --reason TEXT", cmd_cancel, "cancel a job that is not printing" },
+	{ "retry", "ID", cmd_retry, "queue a failed job again" },
+	{ "priority", "ID N", cmd_priority, "set a job's priority, -9..9 (supervisor)" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -221,7 +616,7 @@ usage(FILE *out)
 		     CTL_DEFAULT_SOCKET ")\n"
 		     "  -j, --json         print the daemon's answer as JSON\n\ncommands:\n");
 	for (const struct cli_verb *v = cli_verbs; v->name; v++)
-		fprintf(out, "  %-8s %-12s %s\n", v->name, v->args, v->help);
+		fprintf(out, "  %-9s %-48s %s\n", v->name, v->args, v->help);
 }
 
 int

@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/epoll.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -165,6 +167,103 @@ on_signal(int signo, void *data)
 	}
 }
 
+/* Until the stock ledger exists the balance comes from the configuration. */
+static int
+config_stock_balance(void *ctx, long *ret_blanks)
+{
+	const struct cetakd *d = ctx;
+
+	if (d->cfg->stock_balance < 0)
+		return -ENODATA;
+	*ret_blanks = d->cfg->stock_balance;
+	return 0;
+}
+
+void
+cetakd_policies(const struct cetakd *d, struct job_policy *jp, struct sched_policy *sp,
+		struct stock_source *stock)
+{
+	jp->region = d->cfg->station_region;
+	jp->now = (long long)time(NULL);
+	sp->daily_quota = d->cfg->daily_quota;
+	sp->stock_reserve = d->cfg->stock_reserve;
+	sp->station_upt = d->cfg->station_role == CFG_ROLE_UPT;
+	stock->balance = config_stock_balance;
+	stock->ctx = (void *)d;
+}
+
+void
+cetakd_kick(struct cetakd *d)
+{
+	uint64_t one = 1;
+
+	if (write(d->kick_fd, &one, sizeof(one)) < 0)
+		log_debug("spool: kick pending already");
+}
+
+/* One import batch per loop turn, so the control socket stays responsive. */
+static void
+on_kick(struct ev_source *src, int fd, uint32_t events, void *data)
+{
+	struct cetakd *d = data;
+	struct spool_limits lim = { (size_t)d->cfg->spool_max_job_bytes, d->cfg->spool_batch };
+	struct job_policy jp;
+	struct sched_policy sp;
+	struct stock_source stock;
+	uint64_t n;
+	int r;
+
+	if (read(fd, &n, sizeof(n)) < 0)
+		return;
+	if (!d->importing) {
+		d->importing = true;
+		memset(&d->run_stats, 0, sizeof(d->run_stats));
+		d->run_started_ms = ev_now_ms();
+	}
+	cetakd_policies(d, &jp, &sp, &stock);
+	r = spool_import(d->spool, d->store, &lim, &jp, &sp, jp.now, &d->run_stats);
+	if (r > 0) {
+		cetakd_kick(d);
+		return;
+	}
+	d->importing = false;
+	const struct spool_stats *s = &d->run_stats;
+	if (s->imported || s->duplicates || s->rejected || s->failed) {
+		log_notice("spool: %ld jobs imported, %ld identical duplicates dropped, %ld "
+			   "rejected, %ld left for retry, in %llu ms",
+			   s->imported, s->duplicates, s->rejected, s->failed,
+			   (unsigned long long)(ev_now_ms() - d->run_started_ms));
+		sched_refresh(d->store, &sp, &stock, jp.now);
+	}
+}
+
+static void
+on_spool_event(struct ev_source *src, int fd, uint32_t events, void *data)
+{
+	struct cetakd *d = data;
+
+	if (spool_drain_events(d->spool))
+		cetakd_kick(d);
+}
+
+static void
+on_rescan(struct ev_source *src, void *data)
+{
+	struct cetakd *d = data;
+	struct job_policy jp;
+	struct sched_policy sp;
+	struct stock_source stock;
+	int n;
+
+	cetakd_policies(d, &jp, &sp, &stock);
+	n = spool_sweep_tmp(d->spool, d->cfg->spool_tmp_max_age_s, jp.now);
+	if (n > 0)
+		log_warn("spool: %d abandoned tmp/ files moved to rejected/", n);
+	if (sched_refresh(d->store, &sp, &stock, jp.now) < 0)
+		log_error("scheduler: job store failed: %s", store_errmsg(d->store));
+	cetakd_kick(d);
+}
+
 static void
 on_poll(struct ev_source *src, void *data)
 {
@@ -228,6 +327,37 @@ ensure_dirs(const struct cetak_config *cfg)
 	return r;
 }
 
+/* The job store and the spool; both are required to run. */
+static int
+cetakd_open_jobs(struct cetakd *d)
+{
+	char path[4096];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/cetak.db", d->cfg->state_dir);
+	if ((r = store_open(path, &d->store)) < 0) {
+		log_error("jobs: cannot open the job store %s: %s%s", path,
+			  r == -EPROTO ? "written by a newer cetakd" : strerror(-r),
+			  r == -EIO && d->store ? store_errmsg(d->store) : "");
+		return -1;
+	}
+	if ((r = spool_open(d->cfg->spool_dir, &d->spool)) < 0) {
+		log_error("spool: cannot open %s: %s", d->cfg->spool_dir, strerror(-r));
+		return -1;
+	}
+	d->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->kick_fd < 0 ||
+	    ev_add_fd(d->loop, d->kick_fd, EPOLLIN, on_kick, d, &d->kick_src) < 0 ||
+	    ev_add_fd(d->loop, spool_watch_fd(d->spool), EPOLLIN, on_spool_event, d,
+		      &d->spool_src) < 0 ||
+	    ev_add_timer(d->loop, (uint64_t)d->cfg->spool_rescan_s * 1000, on_rescan, d,
+			 &d->rescan_timer) < 0) {
+		log_error("spool: cannot watch %s: %s", d->cfg->spool_dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cetakd_start(struct cetakd *d)
 {
@@ -256,6 +386,8 @@ cetakd_start(struct cetakd *d)
 	r = ev_add_timer(d->loop, (uint64_t)d->cfg->reader_poll_ms, on_poll, d, &d->poll_timer);
 	if (r < 0)
 		return -1;
+	if (cetakd_open_jobs(d) < 0)
+		return -1;
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 &&
 	    ev_add_timer(d->loop, wd_usec / 2000 ? wd_usec / 2000 : 1, on_watchdog, d,
 			 &d->watchdog_timer) < 0)
@@ -267,6 +399,10 @@ static void
 cetakd_stop(struct cetakd *d)
 {
 	ctl_server_free(d->ctl);
+	spool_close(d->spool);
+	store_close(d->store);
+	if (d->kick_fd > 0)
+		close(d->kick_fd);
 	sc_ctx_free(d->sc);
 	ev_loop_free(d->loop);
 	cfg_free(d->cfg);
@@ -330,6 +466,8 @@ main(int argc, char **argv)
 		   CETAK_VERSION, d.cfg->station_name, cfg_role_name(d.cfg->station_role),
 		   d.n_lines, d.socket_path);
 	sd_notify(0, "READY=1");
+	/* Whatever arrived while cetakd was down is imported first. */
+	cetakd_kick(&d);
 	if (ev_loop_run(d.loop) < 0)
 		log_error("cetakd: event loop failed: %s", strerror(errno));
 	else

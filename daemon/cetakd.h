@@ -10,11 +10,15 @@
 #include <time.h>
 
 #include "config.h"
+#include "jobs/sched.h"
+#include "jobs/spool.h"
 #include "control.h"
 #include "line.h"
 #include "loop.h"
 
 struct sc_ctx;
+struct store;
+struct spool;
 
 struct cetakd {
 	struct cetak_config *cfg; /* current, owned */
@@ -24,6 +28,13 @@ struct cetakd {
 	struct ctl_server *ctl;
 	struct sc_ctx *sc;
 	struct ev_source *poll_timer, *watchdog_timer;
+	struct store *store;
+	struct spool *spool;
+	struct ev_source *spool_src, *kick_src, *rescan_timer;
+	int kick_fd;        /* eventfd: "import the next spool batch" */
+	bool importing;     /* a batch run is under way */
+	struct spool_stats run_stats; /* of the current import run */
+	uint64_t run_started_ms;
 	struct line lines[CFG_MAX_LINES];
 	int n_lines;
 	time_t started, loaded;
@@ -31,6 +42,12 @@ struct cetakd {
 	unsigned reloads;
 	bool stopping;
 };
+
+/* Policies derived from the current config. */
+void cetakd_policies(const struct cetakd *d, struct job_policy *jp, struct sched_policy *sp,
+		     struct stock_source *stock);
+/* Ask the loop to import the spool (coalesced). */
+void cetakd_kick(struct cetakd *d);
 
 /* Load the config at d->cfg_path again; on failure the old one stays. */
 int cetakd_reload(struct cetakd *d, char **ret_err);

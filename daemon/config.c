@@ -125,6 +125,26 @@ static const struct cfg_param access_params[] = {
 	  check_group_name, "members may run day-to-day commands" },
 };
 
+static const struct cfg_param spool_params[] = {
+	{ "max_job_bytes", CFG_T_INT, S(spool_max_job_bytes), "2097152", 65536, 67108864, NULL,
+	  NULL, "larger job files are rejected unread" },
+	{ "batch", CFG_T_INT, S(spool_batch), "256", 1, 10000, NULL, NULL,
+	  "job files committed per transaction (group commit)" },
+	{ "rescan_interval", CFG_T_INT, S(spool_rescan_s), "30", 1, 3600, NULL, NULL,
+	  "seconds between full rescans of new/ (inotify does the rest)" },
+	{ "tmp_max_age", CFG_T_INT, S(spool_tmp_max_age_s), "3600", 60, 604800, NULL, NULL,
+	  "seconds before an abandoned tmp/ file is moved to rejected/" },
+};
+
+static const struct cfg_param schedule_params[] = {
+	{ "daily_quota", CFG_T_INT, S(daily_quota), "0", 0, 100000, NULL, NULL,
+	  "cards per local day; later jobs wait for the next day; 0 = no quota" },
+	{ "stock_reserve", CFG_T_INT, S(stock_reserve), "100", 0, 1000000, NULL, NULL,
+	  "at or below this many blanks only new and urgent jobs are printed" },
+	{ "stock_balance", CFG_T_INT, S(stock_balance), "-1", -1, 10000000, NULL, NULL,
+	  "blank cards on hand until the stock ledger is in place; -1 = unknown" },
+};
+
 static const struct cfg_param daemon_params[] = {
 	{ "log_level", CFG_T_LOGLEVEL, S(log_level), "info", 0, 0, NULL, NULL,
 	  "error, warning, notice, info or debug" },
@@ -164,6 +184,8 @@ static const struct cfg_group cfg_groups[] = {
 	{ "station", station_params, N(station_params) },
 	{ "paths", paths_params, N(paths_params) },
 	{ "access", access_params, N(access_params) },
+	{ "spool", spool_params, N(spool_params) },
+	{ "schedule", schedule_params, N(schedule_params) },
 	{ "daemon", daemon_params, N(daemon_params) },
 };
 
@@ -447,7 +469,7 @@ cfg_read_root(struct cfg_ctx *c, const config_setting_t *root, struct cetak_conf
 				break;
 		if (k == N(cfg_groups)) {
 			cfg_err(c, s, "unknown section '%s'; sections are: station, paths, access, "
-				      "daemon, lines", name);
+				      "spool, schedule, daemon, lines", name);
 			continue;
 		}
 		cfg_read_group(c, s, name, cfg_groups[k].params, cfg_groups[k].n, cfg);

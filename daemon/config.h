@@ -45,6 +45,15 @@ struct cetak_config {
 	char *supervisor_group;
 	char *operator_group;
 
+	int spool_max_job_bytes;
+	int spool_batch;
+	int spool_rescan_s;
+	int spool_tmp_max_age_s;
+
+	int daily_quota;   /* 0 = none */
+	int stock_reserve; /* blanks kept for new and urgent jobs */
+	int stock_balance; /* until the ledger: the configured balance, -1 = unknown */
+
 	int log_level; /* syslog priority */
 	int reader_poll_ms;
 	int control_max_request;

@@ -7,10 +7,16 @@
 #define _GNU_SOURCE
 #include "cetakd.h"
 #include "ctlproto.h"
+#include "log.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "jobs/store.h"
 
 static void
 iso_time(time_t t, char *buf, size_t len)
@@ -36,14 +42,23 @@ verb_status(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 		json_array_append_new(lines, line_to_json(&d->lines[i]));
 	iso_time(d->started, started, sizeof(started));
 	iso_time(d->loaded, loaded, sizeof(loaded));
+	json_t *queue = json_object();
+	for (int st = 0; st < JS_COUNT; st++) {
+		long long n = 0;
+		if (st != JS_DONE && st != JS_CANCELLED && st != JS_FAILED &&
+		    store_count(d->store, JS_MASK(st), ~0u, &n) == 0)
+			json_object_set_new(queue, job_state_name((enum job_state)st), json_integer(n));
+	}
 	*ret_data = json_pack(
-		"{s:s, s:i, s:s, s:I, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:o}",
+		"{s:s, s:i, s:s, s:I, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:o, "
+		"s:o, s:s}",
 		"version", CETAK_VERSION, "pid", (int)getpid(), "started", started, "uptime_s",
 		(json_int_t)((ev_now_ms() - d->started_ms) / 1000), "config", d->cfg_path,
 		"config_loaded", loaded, "reloads", (int)d->reloads, "station", "name",
 		d->cfg->station_name, "office", d->cfg->station_office, "role",
 		cfg_role_name(d->cfg->station_role), "region", d->cfg->station_region, "you",
-		"user", peer->user, "role", ctl_role_name(peer->role), "lines", lines);
+		"user", peer->user, "role", ctl_role_name(peer->role), "lines", lines, "queue",
+		queue, "spool_dir", d->cfg->spool_dir);
 	return *ret_data ? 0 : -1;
 }
 
@@ -62,8 +77,269 @@ verb_reload(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 	return 0;
 }
 
+/* ---- jobs ---- */
+
+__attribute__((format(printf, 3, 4))) static int
+refuse(char **ret_err, const char **ret_code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(ret_err, fmt, ap) < 0)
+		*ret_err = NULL;
+	va_end(ap);
+	if (!*ret_code)
+		*ret_code = CTL_E_BAD_ARGS;
+	return -1;
+}
+
+static const char *
+arg_str(json_t *args, const char *key)
+{
+	return json_string_value(json_object_get(args, key));
+}
+
+static json_t *
+row_json(const struct job_row *r)
+{
+	return json_pack("{s:s, s:s, s:b, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:s}",
+			 "job_id", r->job_id, "kind", job_kind_name((enum job_kind)r->kind),
+			 "urgent", r->urgent, "priority", r->priority, "nik", r->nik, "name",
+			 r->name, "state", job_state_name(r->state), "hold_kind", r->hold_kind,
+			 "reason", r->reason, "not_before", (json_int_t)r->not_before,
+			 "received_at", (json_int_t)r->received_at, "updated_at",
+			 (json_int_t)r->updated_at, "attempts", r->attempts, "line", r->line);
+}
+
+static int
+list_cb(const struct job_row *row, void *ctx)
+{
+	return json_array_append_new(ctx, row_json(row));
+}
+
+/* Parse a comma list of names into a bit mask; -1 on an unknown name. */
+static long
+names_mask(const char *list, int (*from_name)(const char *), unsigned all)
+{
+	char *copy, *tok, *save;
+	long mask = 0;
+
+	if (!list || !list[0] || strcmp(list, "all") == 0)
+		return all;
+	copy = strdup(list);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int v = from_name(tok);
+		if (v < 0) {
+			mask = -1;
+			break;
+		}
+		mask |= 1L << v;
+	}
+	free(copy);
+	return mask;
+}
+
+static int
+verb_queue(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	   const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	const char *states = arg_str(args, "state"), *kinds = arg_str(args, "kind");
+	unsigned open = JS_MASK(JS_QUEUED) | JS_MASK(JS_HELD) | JS_MASK(JS_DEFERRED) |
+			JS_MASK(JS_ACTIVE);
+	long smask = states ? names_mask(states, job_state_from_name, JS_ANY) : (long)open;
+	long kmask = names_mask(kinds, job_kind_from_name, 7u);
+	json_int_t limit = json_integer_value(json_object_get(args, "limit"));
+	long long n = 0, tomorrow = 0;
+	json_t *counts = json_object(), *jobs = NULL;
+
+	if (smask < 0)
+		return refuse(ret_err, ret_code, "unknown state in '%s' (states: queued, held, "
+						 "deferred, active, done, failed, cancelled, all)", states);
+	if (kmask < 0)
+		return refuse(ret_err, ret_code, "unknown kind in '%s' (kinds: new, replacement, "
+						 "data_change, all)", kinds);
+	for (int st = 0; st < JS_COUNT; st++) {
+		if (!(smask & JS_MASK(st)) || store_count(d->store, JS_MASK(st), (unsigned)kmask, &n))
+			continue;
+		json_object_set_new(counts, job_state_name((enum job_state)st), json_integer(n));
+	}
+	/* jobs deferred by the daily quota wait for tomorrow */
+	store_count_kind(d->store, JS_DEFERRED, DEFER_QUOTA, &tomorrow);
+	if (!json_is_true(json_object_get(args, "count_only"))) {
+		jobs = json_array();
+		if (store_list(d->store, (unsigned)smask, (unsigned)kmask, limit > 0 ? (long)limit : 50,
+			       list_cb, jobs) < 0) {
+			json_decref(jobs);
+			json_decref(counts);
+			*ret_code = CTL_E_FAILED;
+			return refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		}
+	}
+	*ret_data = json_pack("{s:o, s:I, s:i}", "counts", counts, "waiting_for_tomorrow",
+			      (json_int_t)tomorrow, "daily_quota", d->cfg->daily_quota);
+	if (jobs)
+		json_object_set_new(*ret_data, "jobs", jobs);
+	return 0;
+}
+
+static int
+event_cb(long long at, const char *from, const char *to, const char *reason, const char *actor,
+	 void *ctx)
+{
+	return json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:s}", "at",
+						    (json_int_t)at, "from", from, "to", to,
+						    "reason", reason, "actor", actor));
+}
+
+/* Look up args.id; on failure fill the refusal. */
+static int
+find_job(struct cetakd *d, json_t *args, struct job_row *row, const char **ret_code,
+	 char **ret_err)
+{
+	const char *id = arg_str(args, "id");
+
+	if (!id)
+		return refuse(ret_err, ret_code, "a job id is needed");
+	int r = store_get(d->store, id, row);
+	if (r == -ENOENT)
+		return refuse(ret_err, ret_code, "job '%.64s' does not exist", id);
+	if (r < 0) {
+		*ret_code = CTL_E_FAILED;
+		return refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+	}
+	return 0;
+}
+
+static int
+verb_job_show(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	      const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	struct job_row row;
+	json_t *events;
+
+	if (find_job(d, args, &row, ret_code, ret_err) < 0)
+		return -1;
+	events = json_array();
+	store_events(d->store, row.id, event_cb, events);
+	*ret_data = row_json(&row);
+	json_object_set_new(*ret_data, "events", events);
+	return 0;
+}
+
+/* Shared by hold, release, cancel, retry: one transition with its rules. */
+static int
+move_job(struct cetakd *d, const struct ctl_peer *peer, json_t *args, unsigned from,
+	 enum job_state to, const char *hold_kind, bool need_reason, const char *verb,
+	 json_t **ret_data, const char **ret_code, char **ret_err)
+{
+	const char *reason = arg_str(args, "reason");
+	struct job_row row, after;
+	char actor[96], why[300];
+	int r;
+
+	if (find_job(d, args, &row, ret_code, ret_err) < 0)
+		return -1;
+	if (need_reason && (!reason || !reason[0]))
+		return refuse(ret_err, ret_code, "%s needs a reason (--reason TEXT)", verb);
+	if (to == JS_QUEUED && row.state == JS_HELD &&
+	    (strcmp(row.hold_kind, HOLD_PRINT_ONCE) == 0 ||
+	     strcmp(row.hold_kind, HOLD_MAIN_OFFICE) == 0) &&
+	    peer->role < CTL_ROLE_SUPERVISOR) {
+		*ret_code = CTL_E_PERMISSION;
+		return refuse(ret_err, ret_code, "job %s is held because: %s; only a supervisor "
+						 "may release it", row.job_id, row.reason);
+	}
+	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
+	snprintf(why, sizeof(why), "%s by %s%s%s", verb, peer->user, reason ? ": " : "",
+		 reason ? reason : "");
+	r = store_transition(d->store, row.job_id, from, to, hold_kind, why, 0, actor,
+			     (long long)time(NULL), &after);
+	if (r == -EPERM)
+		return refuse(ret_err, ret_code, "job %s is %s; %s applies only to %s jobs",
+			      row.job_id, job_state_name(row.state), verb,
+			      to == JS_QUEUED && from == JS_MASK(JS_FAILED) ? "failed"
+			      : to == JS_QUEUED ? "held"
+						: "queued, held or deferred");
+	if (r < 0) {
+		*ret_code = CTL_E_FAILED;
+		return refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+	}
+	struct log_field f[] = { { "JOB_ID", row.job_id } };
+	log_emit(LOG_NOTICE, f, 1, "job %s: %s by %s, now %s", row.job_id, verb, peer->user,
+		 job_state_name(to));
+	*ret_data = row_json(&after);
+	return 0;
+}
+
+static int
+verb_hold(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	  const char **ret_code, char **ret_err)
+{
+	return move_job(ctx, peer, args, JS_MASK(JS_QUEUED) | JS_MASK(JS_DEFERRED), JS_HELD,
+			HOLD_OPERATOR, true, "hold", ret_data, ret_code, ret_err);
+}
+
+static int
+verb_release(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	     const char **ret_code, char **ret_err)
+{
+	return move_job(ctx, peer, args, JS_MASK(JS_HELD), JS_QUEUED, NULL, false, "release",
+			ret_data, ret_code, ret_err);
+}
+
+static int
+verb_cancel(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	    const char **ret_code, char **ret_err)
+{
+	return move_job(ctx, peer, args,
+			JS_MASK(JS_QUEUED) | JS_MASK(JS_HELD) | JS_MASK(JS_DEFERRED) |
+				JS_MASK(JS_FAILED),
+			JS_CANCELLED, NULL, true, "cancel", ret_data, ret_code, ret_err);
+}
+
+static int
+verb_retry(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	   const char **ret_code, char **ret_err)
+{
+	return move_job(ctx, peer, args, JS_MASK(JS_FAILED), JS_QUEUED, NULL, false, "retry",
+			ret_data, ret_code, ret_err);
+}
+
+static int
+verb_priority(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	      const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	json_t *p = json_object_get(args, "priority");
+	struct job_row row;
+	char actor[96];
+
+	if (find_job(d, args, &row, ret_code, ret_err) < 0)
+		return -1;
+	if (!json_is_integer(p) || json_integer_value(p) < -9 || json_integer_value(p) > 9)
+		return refuse(ret_err, ret_code, "priority must be an integer from -9 to 9");
+	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
+	if (store_set_priority(d->store, row.job_id, (int)json_integer_value(p), actor,
+			       (long long)time(NULL)) < 0) {
+		*ret_code = CTL_E_FAILED;
+		return refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+	}
+	store_get(d->store, row.job_id, &row);
+	*ret_data = row_json(&row);
+	return 0;
+}
+
 const struct ctl_verb cetakd_verbs[] = {
 	{ "status", CTL_ROLE_OPERATOR, verb_status, "daemon, station and line status" },
 	{ "reload", CTL_ROLE_SUPERVISOR, verb_reload, "reload the configuration" },
+	{ "queue", CTL_ROLE_OPERATOR, verb_queue, "jobs by state and kind" },
+	{ "job-show", CTL_ROLE_OPERATOR, verb_job_show, "one job and its history" },
+	{ "hold", CTL_ROLE_OPERATOR, verb_hold, "hold a queued or deferred job" },
+	{ "release", CTL_ROLE_OPERATOR, verb_release, "release a held job" },
+	{ "cancel", CTL_ROLE_OPERATOR, verb_cancel, "cancel a job that is not printing" },
+	{ "retry", CTL_ROLE_OPERATOR, verb_retry, "queue a failed job again" },
+	{ "priority", CTL_ROLE_SUPERVISOR, verb_priority, "change a job's priority" },
 	{ NULL, CTL_ROLE_NONE, NULL, NULL },
 };

@@ -1,0 +1,645 @@
+/*
+ * job.c - the cetak-job/1 parser and validator.
+ *
+ * Order of checks: size and JSON syntax (jansson, which also rejects invalid
+ * UTF-8), then the exact set of fields and their types (a table per object),
+ * then each value (lengths bounded by what fits the card face, printable
+ * characters, enumerations, dates), then the cross-checks (NIK against date
+ * of birth and sex, the station's region, date order), then the images
+ * (base64, JPEG decoded with libjpeg, PNG header, fingerprint headers).
+ * The first failure is reported with the field's path.
+ */
+#define _GNU_SOURCE
+#include "job.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h> /* jpeglib.h needs FILE and size_t first */
+#include <jpeglib.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PHOTO_MAX (128 * 1024)
+#define SIGNATURE_MAX (64 * 1024)
+#define FINGER_MAX (8 * 1024)
+#define FINGERS_MAX 10
+
+struct vctx {
+	char *why;
+	size_t whylen;
+};
+
+__attribute__((format(printf, 2, 3))) static int
+bad(struct vctx *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v->why, v->whylen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static const char *const kind_names[] = { "new", "replacement", "data_change" };
+
+const char *
+job_kind_name(enum job_kind k)
+{
+	return (unsigned)k < JOB_KIND_COUNT ? kind_names[k] : "?";
+}
+
+int
+job_kind_from_name(const char *s)
+{
+	for (int i = 0; i < JOB_KIND_COUNT; i++)
+		if (strcmp(s, kind_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- field tables ---- */
+
+enum ftype { F_TEXT, F_ENUM, F_DIGITS3, F_DATE, F_VALID_UNTIL, F_BOOL, F_OBJECT, F_B64, F_ARRAY };
+
+struct field {
+	const char *name;
+	enum ftype type;
+	bool required;
+	size_t max; /* F_TEXT: characters (code points) */
+	const char *const *choices;
+};
+
+static const char *const sexes[] = { "LAKI-LAKI", "PEREMPUAN", NULL };
+static const char *const bloods[] = { "A", "B", "AB", "O", "A+", "A-", "B+", "B-", "AB+",
+				      "AB-", "O+", "O-", "-", NULL };
+static const char *const religions[] = { "ISLAM", "KRISTEN", "KATHOLIK", "HINDU", "BUDHA",
+					 "KHONGHUCU", "KEPERCAYAAN TERHADAP TUHAN YME", NULL };
+static const char *const maritals[] = { "BELUM KAWIN", "KAWIN", "CERAI HIDUP", "CERAI MATI",
+					NULL };
+static const char *const citizenships[] = { "WNI", "WNA", NULL };
+static const char *const kinds[] = { "new", "replacement", "data_change", NULL };
+
+static const struct field top_fields[] = {
+	{ "format", F_TEXT, true, 16, NULL },
+	{ "job_id", F_TEXT, true, JOB_ID_MAX, NULL },
+	{ "record_state", F_TEXT, true, 32, NULL },
+	{ "kind", F_ENUM, true, 0, kinds },
+	{ "urgent", F_BOOL, false, 0, NULL },
+	{ "holder", F_OBJECT, true, 0, NULL },
+	{ "issue", F_OBJECT, true, 0, NULL },
+	{ "photo", F_B64, true, 0, NULL },
+	{ "signature", F_B64, true, 0, NULL },
+	{ "fingerprints", F_ARRAY, false, 0, NULL },
+	{ NULL, 0, false, 0, NULL },
+};
+
+/* Lengths are what the e-KTP face layout holds (docs/job-format.md). */
+static const struct field holder_fields[] = {
+	{ "nik", F_TEXT, true, JOB_NIK_LEN, NULL },
+	{ "name", F_TEXT, true, 60, NULL },
+	{ "birth_place", F_TEXT, true, 30, NULL },
+	{ "birth_date", F_DATE, true, 0, NULL },
+	{ "sex", F_ENUM, true, 0, sexes },
+	{ "blood_type", F_ENUM, true, 0, bloods },
+	{ "address", F_OBJECT, true, 0, NULL },
+	{ "religion", F_ENUM, true, 0, religions },
+	{ "marital_status", F_ENUM, true, 0, maritals },
+	{ "occupation", F_TEXT, true, 40, NULL },
+	{ "citizenship", F_ENUM, true, 0, citizenships },
+	{ "valid_until", F_VALID_UNTIL, true, 0, NULL },
+	{ NULL, 0, false, 0, NULL },
+};
+
+static const struct field address_fields[] = {
+	{ "street", F_TEXT, true, 80, NULL },
+	{ "rt", F_DIGITS3, true, 0, NULL },
+	{ "rw", F_DIGITS3, true, 0, NULL },
+	{ "kel_desa", F_TEXT, true, 40, NULL },
+	{ "kecamatan", F_TEXT, true, 40, NULL },
+	{ "kabupaten_kota", F_TEXT, true, 40, NULL },
+	{ "provinsi", F_TEXT, true, 40, NULL },
+	{ NULL, 0, false, 0, NULL },
+};
+
+static const struct field issue_fields[] = {
+	{ "place", F_TEXT, true, 30, NULL },
+	{ "date", F_DATE, true, 0, NULL },
+	{ NULL, 0, false, 0, NULL },
+};
+
+/* ---- value checks ---- */
+
+/*
+ * Count code points of a UTF-8 string (jansson has already rejected invalid
+ * UTF-8) and refuse control characters (C0, DEL, C1) and line/paragraph
+ * separators. Returns the count or -1 with the offending code point.
+ */
+static long
+text_length(const char *s, unsigned *ret_bad)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	long n = 0;
+
+	while (*p) {
+		unsigned cp;
+		int extra;
+		if (*p < 0x80)
+			cp = *p, extra = 0;
+		else if ((*p & 0xE0) == 0xC0)
+			cp = *p & 0x1F, extra = 1;
+		else if ((*p & 0xF0) == 0xE0)
+			cp = *p & 0x0F, extra = 2;
+		else
+			cp = *p & 0x07, extra = 3;
+		p++;
+		for (int i = 0; i < extra && *p; i++, p++)
+			cp = cp << 6 | (*p & 0x3F);
+		if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 ||
+		    cp == 0x2029) {
+			*ret_bad = cp;
+			return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
+static bool
+leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Parse YYYY-MM-DD into a real calendar date. */
+static bool
+parse_date(const char *s, int *y, int *m, int *d)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			return false;
+	*y = atoi(s), *m = atoi(s + 5), *d = atoi(s + 8);
+	if (*y < 1900 || *y > 2200 || *m < 1 || *m > 12 || *d < 1)
+		return false;
+	return *d <= mdays[*m - 1] + (*m == 2 && leap(*y));
+}
+
+static long long
+date_key(int y, int m, int d)
+{
+	return (long long)y * 10000 + m * 100 + d;
+}
+
+static long long
+today_key(long long now)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return date_key(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static int
+check_value(struct vctx *v, const char *path, const struct field *f, json_t *val)
+{
+	const char *s = json_string_value(val);
+	unsigned badcp = 0;
+	int y, m, d;
+
+	switch (f->type) {
+	case F_BOOL:
+		return json_is_boolean(val) ? 0 : bad(v, "%s: must be true or false", path);
+	case F_OBJECT:
+		return json_is_object(val) ? 0 : bad(v, "%s: must be an object", path);
+	case F_ARRAY:
+		return json_is_array(val) ? 0 : bad(v, "%s: must be an array", path);
+	default:
+		break;
+	}
+	if (!s)
+		return bad(v, "%s: must be a string", path);
+	switch (f->type) {
+	case F_TEXT: {
+		long n = text_length(s, &badcp);
+		if (n < 0)
+			return bad(v, "%s: control character U+%04X is not allowed", path, badcp);
+		if (n == 0 || s[0] == ' ' || s[strlen(s) - 1] == ' ')
+			return bad(v, "%s: must not be empty or start or end with a space", path);
+		if ((size_t)n > f->max)
+			return bad(v, "%s: %ld characters, at most %zu fit the card", path, n,
+				   f->max);
+		return 0;
+	}
+	case F_ENUM:
+		for (int i = 0; f->choices[i]; i++)
+			if (strcmp(s, f->choices[i]) == 0)
+				return 0;
+		return bad(v, "%s: \"%.40s\" is not one of the allowed values (see "
+			      "docs/job-format.md)", path, s);
+	case F_DIGITS3:
+		if (strlen(s) == 3 && isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
+		    isdigit((unsigned char)s[2]))
+			return 0;
+		return bad(v, "%s: must be 3 digits, e.g. \"007\"", path);
+	case F_VALID_UNTIL:
+		if (strcmp(s, "SEUMUR HIDUP") == 0)
+			return 0;
+		__attribute__((fallthrough)); /* otherwise a date */
+	case F_DATE:
+		if (!parse_date(s, &y, &m, &d))
+			return bad(v, "%s: \"%.40s\" is not a real date YYYY-MM-DD%s", path, s,
+				   f->type == F_VALID_UNTIL ? " or \"SEUMUR HIDUP\"" : "");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Check obj against the field table: exact set of keys, each value valid. */
+static int
+check_object(struct vctx *v, const char *prefix, json_t *obj, const struct field *fields)
+{
+	const char *key;
+	json_t *val;
+	char path[96];
+	int r;
+
+	json_object_foreach(obj, key, val)
+	{
+		const struct field *f;
+		for (f = fields; f->name; f++)
+			if (strcmp(f->name, key) == 0)
+				break;
+		if (!f->name)
+			return bad(v, "%s%.40s: unknown field", prefix, key);
+	}
+	for (const struct field *f = fields; f->name; f++) {
+		snprintf(path, sizeof(path), "%s%s", prefix, f->name);
+		val = json_object_get(obj, f->name);
+		if (!val) {
+			if (f->required)
+				return bad(v, "%s: missing", path);
+			continue;
+		}
+		if ((r = check_value(v, path, f, val)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- base64 and images ---- */
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long
+job_base64_decode(const char *in, size_t len, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+
+	if (len % 4)
+		return -1;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4], pad = 0;
+		for (int k = 0; k < 4; k++) {
+			unsigned char c = (unsigned char)in[i + k];
+			if (c == '=' && i + 4 == len && k >= 2) {
+				v[k] = 0;
+				pad++;
+				continue;
+			}
+			if (pad || (v[k] = b64_value(c)) < 0)
+				return -1;
+		}
+		uint32_t w = (uint32_t)(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
+		size_t take = 3 - (size_t)pad;
+		if (n + take > max)
+			return -1;
+		out[n++] = (uint8_t)(w >> 16);
+		if (take > 1)
+			out[n++] = (uint8_t)(w >> 8);
+		if (take > 2)
+			out[n++] = (uint8_t)w;
+		/* canonical: the bits dropped by padding must be zero */
+		if ((pad == 1 && (w & 0xFF)) || (pad == 2 && (w & 0xFFFF)))
+			return -1;
+	}
+	return (long)n;
+}
+
+/* Decode base64 field into a new buffer; -EINVAL with a reason. */
+static int
+b64_field(struct vctx *v, const char *path, json_t *val, size_t max, uint8_t **ret, size_t *ret_len)
+{
+	const char *s = json_string_value(val);
+	size_t len = json_string_length(val);
+	uint8_t *buf;
+	long n;
+
+	if (!s)
+		return bad(v, "%s: must be a base64 string", path);
+	if (len / 4 * 3 > max + 3)
+		return bad(v, "%s: larger than %zu bytes", path, max);
+	buf = malloc(len / 4 * 3 + 3);
+	if (!buf)
+		return bad(v, "%s: out of memory", path);
+	n = job_base64_decode(s, len, buf, max);
+	if (n <= 0) {
+		free(buf);
+		return bad(v, "%s: not valid base64 (RFC 4648, no line breaks)", path);
+	}
+	*ret = buf;
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+struct jpeg_err {
+	struct jpeg_error_mgr mgr;
+	jmp_buf jb;
+	char msg[JMSG_LENGTH_MAX];
+};
+
+static void
+jpeg_fail(j_common_ptr cinfo)
+{
+	struct jpeg_err *e = (struct jpeg_err *)cinfo->err;
+
+	(*cinfo->err->format_message)(cinfo, e->msg);
+	longjmp(e->jb, 1);
+}
+
+static void
+jpeg_quiet(j_common_ptr cinfo)
+{
+	(void)cinfo;
+}
+
+/*
+ * Decode the whole JPEG (at 1/8 scale: every entropy-coded segment is read,
+ * little IDCT work) so that a truncated or corrupt photo is caught here and
+ * not at print time. Portrait photos only, of sane dimensions.
+ */
+static int
+check_jpeg(struct vctx *v, const uint8_t *data, size_t len)
+{
+	struct jpeg_decompress_struct ci;
+	struct jpeg_err err;
+	JSAMPARRAY row;
+	unsigned w, h;
+	volatile int warnings = 0;
+
+	ci.err = jpeg_std_error(&err.mgr);
+	err.mgr.error_exit = jpeg_fail;
+	err.mgr.output_message = jpeg_quiet;
+	if (setjmp(err.jb)) {
+		jpeg_destroy_decompress(&ci);
+		return bad(v, "photo: not a decodable JPEG (%s)", err.msg);
+	}
+	jpeg_create_decompress(&ci);
+	jpeg_mem_src(&ci, data, (unsigned long)len);
+	jpeg_read_header(&ci, TRUE);
+	w = ci.image_width, h = ci.image_height;
+	if (w < 100 || h < 100 || w > 4000 || h > 4000 || h * 10 < w * 9 || h > w * 2) {
+		jpeg_destroy_decompress(&ci);
+		return bad(v, "photo: %ux%u px; a portrait photo of 100-4000 px with height 0.9-2 "
+			      "times the width is expected", w, h);
+	}
+	ci.scale_num = 1;
+	ci.scale_denom = 8;
+	ci.dct_method = JDCT_IFAST;
+	jpeg_start_decompress(&ci);
+	row = (*ci.mem->alloc_sarray)((j_common_ptr)&ci, JPOOL_IMAGE,
+				      ci.output_width * (unsigned)ci.output_components, 1);
+	while (ci.output_scanline < ci.output_height)
+		jpeg_read_scanlines(&ci, row, 1);
+	warnings = (int)err.mgr.num_warnings;
+	jpeg_finish_decompress(&ci);
+	jpeg_destroy_decompress(&ci);
+	if (warnings)
+		return bad(v, "photo: JPEG data is corrupt or truncated");
+	return 0;
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* PNG signature and IHDR: the signature image must be a sane PNG. */
+static int
+check_png(struct vctx *v, const uint8_t *p, size_t len)
+{
+	static const uint8_t sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
+
+	if (len < 33 || memcmp(p, sig, 8) != 0 || be32(p + 8) != 13 || memcmp(p + 12, "IHDR", 4))
+		return bad(v, "signature: not a PNG image");
+	uint32_t w = be32(p + 16), h = be32(p + 20);
+	if (w < 20 || h < 10 || w > 2000 || h > 1000)
+		return bad(v, "signature: %ux%u px; 20-2000 x 10-1000 px expected", w, h);
+	return 0;
+}
+
+static int
+check_images(struct vctx *v, json_t *root)
+{
+	json_t *fps = json_object_get(root, "fingerprints"), *fp;
+	uint8_t *buf;
+	size_t len, i;
+	char path[48];
+	int r;
+
+	if ((r = b64_field(v, "photo", json_object_get(root, "photo"), PHOTO_MAX, &buf, &len)) < 0)
+		return r;
+	r = check_jpeg(v, buf, len);
+	free(buf);
+	if (r < 0)
+		return r;
+	r = b64_field(v, "signature", json_object_get(root, "signature"), SIGNATURE_MAX, &buf, &len);
+	if (r < 0)
+		return r;
+	r = check_png(v, buf, len);
+	free(buf);
+	if (r < 0 || !fps)
+		return r;
+	if (json_array_size(fps) > FINGERS_MAX)
+		return bad(v, "fingerprints: %zu templates, at most %d", json_array_size(fps),
+			   FINGERS_MAX);
+	json_array_foreach(fps, i, fp)
+	{
+		snprintf(path, sizeof(path), "fingerprints[%zu]", i);
+		if ((r = b64_field(v, path, fp, FINGER_MAX, &buf, &len)) < 0)
+			return r;
+		/* ISO/IEC 19794-2 record: "FMR\0" then a version */
+		r = (len < 8 || memcmp(buf, "FMR\0", 4) != 0)
+			    ? bad(v, "%s: not an ISO/IEC 19794-2 template (no FMR header)", path)
+			    : 0;
+		free(buf);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- cross-checks ---- */
+
+static int
+check_id(struct vctx *v, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && id[i] != '.' && id[i] != '_' && id[i] != '-')
+			return bad(v, "job_id: only A-Z a-z 0-9 . _ - are allowed");
+	return 0;
+}
+
+static int
+check_nik(struct vctx *v, json_t *holder, const struct job_policy *pol)
+{
+	const char *nik = json_string_value(json_object_get(holder, "nik"));
+	const char *dob = json_string_value(json_object_get(holder, "birth_date"));
+	bool woman = strcmp(json_string_value(json_object_get(holder, "sex")), "PEREMPUAN") == 0;
+	int y, m, d;
+	char want[16];
+
+	if (strlen(nik) != JOB_NIK_LEN)
+		return bad(v, "holder.nik: must be 16 digits");
+	for (int i = 0; i < JOB_NIK_LEN; i++)
+		if (!isdigit((unsigned char)nik[i]))
+			return bad(v, "holder.nik: must be 16 digits");
+	if (memcmp(nik, "00", 2) == 0 || memcmp(nik + 2, "00", 2) == 0)
+		return bad(v, "holder.nik: region code %.6s is not a real province/regency", nik);
+	if (memcmp(nik + 12, "0000", 4) == 0)
+		return bad(v, "holder.nik: serial 0000 is never issued");
+	parse_date(dob, &y, &m, &d);
+	snprintf(want, sizeof(want), "%02d%02d%02d", (d + (woman ? 40 : 0)) % 100, m % 100, y % 100);
+	if (memcmp(nik + 6, want, 6) != 0)
+		return bad(v, "holder.nik: date part %.6s does not match birth_date %s and sex %s "
+			      "(expected %s)", nik + 6, dob, woman ? "PEREMPUAN" : "LAKI-LAKI", want);
+	if (pol->region && pol->region[0] && strncmp(nik, pol->region, strlen(pol->region)) != 0)
+		return bad(v, "holder.nik: region %.6s is outside this station's region %s", nik,
+			   pol->region);
+	return 0;
+}
+
+static int
+check_dates(struct vctx *v, json_t *root, const struct job_policy *pol)
+{
+	json_t *holder = json_object_get(root, "holder"), *issue = json_object_get(root, "issue");
+	const char *until = json_string_value(json_object_get(holder, "valid_until"));
+	int y, m, d;
+	long long birth, issued, today = today_key(pol->now);
+
+	parse_date(json_string_value(json_object_get(holder, "birth_date")), &y, &m, &d);
+	birth = date_key(y, m, d);
+	parse_date(json_string_value(json_object_get(issue, "date")), &y, &m, &d);
+	issued = date_key(y, m, d);
+	if (birth > today)
+		return bad(v, "holder.birth_date: in the future");
+	if (issued < birth)
+		return bad(v, "issue.date: before holder.birth_date");
+	if (issued > today)
+		return bad(v, "issue.date: in the future");
+	if (strcmp(until, "SEUMUR HIDUP") != 0) {
+		parse_date(until, &y, &m, &d);
+		if (date_key(y, m, d) <= issued)
+			return bad(v, "holder.valid_until: not after issue.date");
+	}
+	return 0;
+}
+
+int
+job_parse(const char *buf, size_t len, const struct job_policy *pol, struct job **ret_job,
+	  char *why, size_t whylen)
+{
+	struct vctx v = { why, whylen };
+	json_error_t je;
+	json_t *root, *holder;
+	struct job *job;
+	int r;
+
+	if (memchr(buf, '\0', len))
+		return bad(&v, "not a JSON text: NUL byte at offset %zu",
+			   (size_t)((const char *)memchr(buf, '\0', len) - buf));
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return bad(&v, "malformed JSON at line %d column %d: %s", je.line, je.column, je.text);
+	if (!json_is_object(root)) {
+		r = bad(&v, "the job must be a JSON object");
+		goto fail;
+	}
+	if ((r = check_object(&v, "", root, top_fields)) < 0)
+		goto fail;
+	if (strcmp(json_string_value(json_object_get(root, "format")), JOB_FORMAT) != 0) {
+		r = bad(&v, "format: \"%.20s\" is not supported (expected \"" JOB_FORMAT "\")",
+			json_string_value(json_object_get(root, "format")));
+		goto fail;
+	}
+	if ((r = check_id(&v, json_string_value(json_object_get(root, "job_id")))) < 0)
+		goto fail;
+	if (strcmp(json_string_value(json_object_get(root, "record_state")), "PRR") != 0) {
+		r = bad(&v, "record_state: \"%.32s\" is not PRR (print-ready record); only PRR "
+			    "records may be printed",
+			json_string_value(json_object_get(root, "record_state")));
+		goto fail;
+	}
+	holder = json_object_get(root, "holder");
+	if ((r = check_object(&v, "holder.", holder, holder_fields)) < 0 ||
+	    (r = check_object(&v, "holder.address.", json_object_get(holder, "address"),
+			      address_fields)) < 0 ||
+	    (r = check_object(&v, "issue.", json_object_get(root, "issue"), issue_fields)) < 0 ||
+	    (r = check_nik(&v, holder, pol)) < 0 || (r = check_dates(&v, root, pol)) < 0 ||
+	    (r = check_images(&v, root)) < 0)
+		goto fail;
+
+	job = calloc(1, sizeof(*job));
+	if (!job) {
+		r = bad(&v, "out of memory");
+		goto fail;
+	}
+	snprintf(job->job_id, sizeof(job->job_id), "%s",
+		 json_string_value(json_object_get(root, "job_id")));
+	job->kind = job_kind_from_name(json_string_value(json_object_get(root, "kind")));
+	job->urgent = json_is_true(json_object_get(root, "urgent"));
+	snprintf(job->nik, sizeof(job->nik), "%s", json_string_value(json_object_get(holder, "nik")));
+	snprintf(job->name, sizeof(job->name), "%s",
+		 json_string_value(json_object_get(holder, "name")));
+	job->json = root;
+	*ret_job = job;
+	return 0;
+fail:
+	json_decref(root);
+	return r;
+}
+
+void
+job_free(struct job *job)
+{
+	if (!job)
+		return;
+	json_decref(job->json);
+	free(job);
+}

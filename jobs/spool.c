@@ -1,0 +1,464 @@
+/*
+ * spool.c - maildir-style intake: scan new/, validate, commit, then unlink.
+ *
+ * One batch: list new/ (oldest first), for each file open it O_NOFOLLOW,
+ * check it is regular and small enough, read, hash (SHA-256), validate
+ * (job_parse), decide its initial state (sched_intake) and add it to the
+ * store, all inside one transaction; COMMIT (fsync'd by SQLite); then unlink
+ * the committed files and fsync new/. Refused files go to rejected/ with a
+ * .reason file, durably, before they leave new/.
+ */
+#define _GNU_SOURCE
+#include "spool.h"
+#include "daemon/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct spool {
+	int dirfd, tmpfd, newfd, rejfd;
+	int ino;
+	char *dir;
+};
+
+static int
+open_subdir(int dirfd, const char *name)
+{
+	if (mkdirat(dirfd, name, 0770) < 0 && errno != EEXIST)
+		return -errno;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int
+spool_open(const char *dir, struct spool **ret_spool)
+{
+	struct spool *sp = calloc(1, sizeof(*sp));
+	int r;
+
+	if (!sp)
+		return -ENOMEM;
+	sp->tmpfd = sp->newfd = sp->rejfd = sp->ino = -1;
+	sp->dir = strdup(dir);
+	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->dirfd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if ((sp->tmpfd = open_subdir(sp->dirfd, "tmp")) < 0) {
+		r = sp->tmpfd;
+		goto fail;
+	}
+	if ((sp->newfd = open_subdir(sp->dirfd, "new")) < 0) {
+		r = sp->newfd;
+		goto fail;
+	}
+	if ((sp->rejfd = open_subdir(sp->dirfd, "rejected")) < 0) {
+		r = sp->rejfd;
+		goto fail;
+	}
+	sp->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (sp->ino < 0) {
+		r = -errno;
+		goto fail;
+	}
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/new", dir);
+	if (inotify_add_watch(sp->ino, path, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	*ret_spool = sp;
+	return 0;
+fail:
+	spool_close(sp);
+	return r;
+}
+
+void
+spool_close(struct spool *sp)
+{
+	if (!sp)
+		return;
+	int fds[] = { sp->dirfd, sp->tmpfd, sp->newfd, sp->rejfd, sp->ino };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(sp->dir);
+	free(sp);
+}
+
+int
+spool_watch_fd(const struct spool *sp)
+{
+	return sp->ino;
+}
+
+int
+spool_drain_events(struct spool *sp)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int due = 0;
+
+	while (read(sp->ino, buf, sizeof(buf)) > 0)
+		due = 1;
+	return due;
+}
+
+int
+spool_write_file_at(int dirfd, const char *name, const void *data, size_t len, int mode)
+{
+	char tmp[300];
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, (const char *)data + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r == 0 && fsync(dirfd) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+/*
+ * Move fromfd/name to rejected/ with its reason: the .reason file first
+ * (durable), then the rename, then fsync of both directories. An existing
+ * rejected file of that name is never overwritten: a suffix is added.
+ */
+static int
+reject(struct spool *sp, int fromfd, const char *name, const char *why, long long now)
+{
+	char target[300], rname[320], text[1024], when[40];
+	time_t t = (time_t)now;
+	struct tm tm;
+	int r;
+
+	snprintf(target, sizeof(target), "%s", name);
+	for (int i = 1; faccessat(sp->rejfd, target, F_OK, AT_SYMLINK_NOFOLLOW) == 0; i++)
+		snprintf(target, sizeof(target), "%s.%d", name, i);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	snprintf(rname, sizeof(rname), "%s.reason", target);
+	int n = snprintf(text, sizeof(text), "file: %s\nrejected: %s\nreason: %s\n", name, when, why);
+	if ((r = spool_write_file_at(sp->rejfd, rname, text, (size_t)n, 0640)) < 0)
+		return r;
+	if (renameat(fromfd, name, sp->rejfd, target) < 0)
+		return -errno;
+	if (fsync(sp->rejfd) < 0 || fsync(fromfd) < 0)
+		return -errno;
+	struct log_field f[] = { { "SPOOL_FILE", name } };
+	log_emit(LOG_WARNING, f, 1, "spool: %s: %s; moved to rejected/%s", name, why, target);
+	return 0;
+}
+
+struct entry {
+	char *name;
+	struct timespec mtime;
+};
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* List the visible entries of dirfd, oldest first. */
+static int
+list_dir(int dirfd, struct entry **ret, size_t *ret_n)
+{
+	int fd = dup(dirfd);
+	DIR *d;
+	struct dirent *de;
+	struct entry *v = NULL;
+	size_t n = 0, cap = 0;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			struct entry *p = realloc(v, cap * sizeof(*v));
+			if (!p)
+				break;
+			v = p;
+		}
+		v[n].name = strdup(de->d_name);
+		v[n].mtime = st.st_mtim;
+		if (v[n].name)
+			n++;
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), entry_cmp);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static void
+free_entries(struct entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/* Read new/name if it is a regular file within max bytes; reason in why otherwise. */
+static int
+read_job_file(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len, char *why,
+	      size_t whylen)
+{
+	struct stat st;
+	char *buf;
+	size_t off = 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		int e = errno;
+		if (e == ELOOP) {
+			snprintf(why, whylen, "a symbolic link, not a job file");
+			return -EINVAL;
+		}
+		snprintf(why, whylen, "cannot open: %s", strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(why, whylen, "not a regular file");
+		return -EINVAL;
+	}
+	if ((size_t)st.st_size > max) {
+		close(fd);
+		snprintf(why, whylen, "%lld bytes, larger than the limit of %zu (spool.max_job_bytes)",
+			 (long long)st.st_size, max);
+		return -EINVAL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (off < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + off, (size_t)st.st_size - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	if (off != (size_t)st.st_size) {
+		free(buf);
+		snprintf(why, whylen, "short read (the file changed while being read)");
+		return -EAGAIN;
+	}
+	*ret = buf;
+	*ret_len = off;
+	return 0;
+}
+
+enum outcome { O_NONE, O_ADDED, O_SAME, O_REJECT, O_RETRY };
+
+struct item {
+	const char *name;
+	enum outcome outcome;
+	char why[512];
+};
+
+/* Validate and stage one file into the open transaction. */
+static int
+stage(struct spool *sp, struct store *st, const struct spool_limits *lim,
+      const struct job_policy *jpol, const struct sched_policy *spol, long long now,
+      struct item *it)
+{
+	char *buf = NULL, reason[256];
+	size_t len = 0;
+	uint8_t sha[32];
+	struct job *job = NULL;
+	struct job_row old;
+	const char *hold = NULL;
+	enum store_add_result res;
+	int r;
+
+	r = read_job_file(sp->newfd, it->name, lim->max_job_bytes, &buf, &len, it->why,
+			  sizeof(it->why));
+	if (r == -EINVAL) {
+		it->outcome = O_REJECT;
+		return 0;
+	}
+	if (r < 0) {
+		it->outcome = O_RETRY;
+		return 0;
+	}
+	if (job_parse(buf, len, jpol, &job, it->why, sizeof(it->why)) < 0) {
+		it->outcome = O_REJECT;
+		goto out;
+	}
+	EVP_Digest(buf, len, sha, NULL, EVP_sha256(), NULL);
+	enum job_state state = sched_intake(st, spol, job, &hold, reason, sizeof(reason));
+	r = store_add(st, job, buf, len, sha, state, hold, reason, now, &res, &old);
+	if (r < 0)
+		goto out;
+	if (res == STORE_CONFLICT) {
+		snprintf(it->why, sizeof(it->why), "job_id %s was already received with different "
+						   "content (stored job is %s); refused",
+			 job->job_id, job_state_name(old.state));
+		it->outcome = O_REJECT;
+	} else {
+		it->outcome = res == STORE_ADDED ? O_ADDED : O_SAME;
+		snprintf(it->why, sizeof(it->why), "%s", job->job_id);
+		if (res == STORE_ADDED && state == JS_HELD) {
+			struct log_field f[] = { { "JOB_ID", job->job_id } };
+			log_emit(LOG_NOTICE, f, 1, "job %s: %s; held", job->job_id, reason);
+		}
+	}
+out:
+	job_free(job);
+	free(buf);
+	return r;
+}
+
+int
+spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,
+	     const struct job_policy *jpol, const struct sched_policy *spol, long long now,
+	     struct spool_stats *stats)
+{
+	struct entry *ents;
+	struct item *items;
+	size_t n, take;
+	int r;
+
+	if ((r = list_dir(sp->newfd, &ents, &n)) < 0)
+		return r;
+	take = n < (size_t)lim->batch ? n : (size_t)lim->batch;
+	if (take == 0) {
+		free_entries(ents, n);
+		return 0;
+	}
+	long before = stats->imported + stats->duplicates + stats->rejected;
+	items = calloc(take, sizeof(*items));
+	if (!items || (r = store_begin(st)) < 0) {
+		free(items);
+		free_entries(ents, n);
+		return items ? r : -ENOMEM;
+	}
+	for (size_t i = 0; i < take && r == 0; i++) {
+		items[i].name = ents[i].name;
+		r = stage(sp, st, lim, jpol, spol, now, &items[i]);
+	}
+	if (r == 0)
+		r = store_commit(st);
+	if (r < 0) {
+		/* Nothing leaves new/: the whole batch is retried on the next scan. */
+		store_rollback(st);
+		log_error("spool: job store failed (%s); %zu files stay in new/ and are retried",
+			  store_errmsg(st), take);
+		stats->failed += (long)take;
+		goto out;
+	}
+	/* Committed: now the files may leave new/. */
+	int unlinked = 0;
+	for (size_t i = 0; i < take; i++) {
+		struct item *it = &items[i];
+		switch (it->outcome) {
+		case O_ADDED:
+		case O_SAME:
+			if (unlinkat(sp->newfd, it->name, 0) == 0)
+				unlinked++;
+			if (it->outcome == O_ADDED) {
+				stats->imported++;
+			} else {
+				struct log_field f[] = { { "JOB_ID", it->why } };
+				stats->duplicates++;
+				log_emit(LOG_NOTICE, f, 1, "job %s: identical copy %s received again; "
+							   "dropped", it->why, it->name);
+			}
+			break;
+		case O_REJECT:
+			if (reject(sp, sp->newfd, it->name, it->why, now) == 0)
+				stats->rejected++;
+			else
+				stats->failed++;
+			break;
+		default:
+			stats->failed++;
+			log_warn("spool: %s: %s; left in new/ and retried at the next scan",
+				 it->name, it->why);
+			break;
+		}
+	}
+	if (unlinked && fsync(sp->newfd) < 0)
+		log_warn("spool: fsync of new/ failed: %s", strerror(errno));
+	/* More to do only if this batch made progress: a file that cannot be read
+	 * now stays in new/ for the periodic rescan instead of spinning here. */
+	long moved = stats->imported + stats->duplicates + stats->rejected;
+	r = n > take && moved > before;
+out:
+	free(items);
+	free_entries(ents, n);
+	return r;
+}
+
+int
+spool_sweep_tmp(struct spool *sp, long long max_age_s, long long now)
+{
+	struct entry *ents;
+	size_t n;
+	int moved = 0;
+	char why[160];
+
+	if (list_dir(sp->tmpfd, &ents, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		long long age = now - (long long)ents[i].mtime.tv_sec;
+		if (age <= max_age_s)
+			continue;
+		snprintf(why, sizeof(why), "left in tmp/ for %lld s and never handed off to new/ "
+					   "(spool.tmp_max_age is %lld s)", age, max_age_s);
+		if (reject(sp, sp->tmpfd, ents[i].name, why, now) == 0)
+			moved++;
+	}
+	free_entries(ents, n);
+	return moved;
+}
