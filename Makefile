@@ -53,7 +53,7 @@ DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon
               daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c
 
-UNIT_TESTS  = test_config test_ctlproto test_control test_loop
+UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response
 
@@ -89,6 +89,12 @@ $(BUILD)/tests/test_control: $(call obj,tests/unit/test_control.c daemon/control
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libsystemd)
 $(BUILD)/tests/test_loop: $(call obj,tests/unit/test_loop.c daemon/loop.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+$(BUILD)/tests/test_job: $(call obj,tests/unit/test_job.c jobs/job.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson) -ljpeg
+$(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c \
+		jobs/sched.c jobs/spool.c jobs/submit.c daemon/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg
 
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
 $(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c)

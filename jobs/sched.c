@@ -134,7 +134,8 @@ sched_next(struct store *st, const struct sched_policy *pol, const struct stock_
 			store_count(st, JS_MASK(JS_DEFERRED), ~0u, &waiting);
 			snprintf(why, len, waiting ? "no job can be dispatched now: %lld deferred"
 						   : "queue empty", waiting);
-			goto fail;
+			/* The deferrals and holds decided on the way are kept. */
+			return (r = store_commit(st)) < 0 ? r : -ENOENT;
 		}
 		if (r < 0)
 			goto fail;

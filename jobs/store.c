@@ -412,8 +412,9 @@ store_transition_where(struct store *st, enum job_state from, const char *from_h
 		       const char *cond, enum job_state to, const char *hold_kind,
 		       const char *reason, long long not_before, const char *actor, long long now)
 {
-	char *where = sqlite3_mprintf("state = %Q%s%Q%s%s", job_state_name(from),
-				      from_hold ? " AND hold_kind = " : "", from_hold ? from_hold : "",
+	char *hold = from_hold ? sqlite3_mprintf(" AND hold_kind = %Q", from_hold)
+			       : sqlite3_mprintf("%s", "");
+	char *where = sqlite3_mprintf("state = %Q%s%s%s", job_state_name(from), hold ? hold : "",
 				      cond ? " AND " : "", cond ? cond : "");
 	char *ev = sqlite3_mprintf("INSERT INTO job_events (job, at, from_state, to_state, reason,"
 				   " actor) SELECT id, %lld, state, %Q, %Q, %Q FROM jobs WHERE %s",
@@ -440,6 +441,7 @@ store_transition_where(struct store *st, enum job_state from, const char *from_h
 		}
 	}
 out:
+	sqlite3_free(hold);
 	sqlite3_free(where);
 	sqlite3_free(ev);
 	sqlite3_free(up);
