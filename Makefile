@@ -55,7 +55,7 @@ CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen
-FUZZERS     = fuzz_ctl_request fuzz_ctl_response
+FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -117,6 +117,9 @@ $(BUILD)/fuzz/fuzz_ctl_request $(BUILD)/fuzz/fuzz_ctl_response: $(BUILD)/fuzz/%:
 		tests/fuzz/%.c daemon/ctlproto.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson)
+$(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c jobs/job.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson) -ljpeg
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 deps:

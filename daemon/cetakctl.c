@@ -311,41 +311,50 @@ call_data(const struct cli *cli, const char *cmd, json_t *args, int *rc)
 	return data;
 }
 
-/* After handing a file to the spool: wait until cetakd has imported or rejected it. */
+/*
+ * After handing a file to the spool: wait until cetakd has taken it out of
+ * new/ (imported, dropped as an identical copy, or rejected), then report
+ * what became of it: the .reason file in rejected/, or the job's state.
+ */
 static int
 await_import(const struct cli *cli, const char *spool, const char *name, const char *job_id)
 {
-	char reason_path[4096], line[1024];
-	int rc;
+	char new_path[4096], reason_path[4096], line[1024];
+	int rc, i;
 
+	snprintf(new_path, sizeof(new_path), "%s/new/%s", spool, name);
 	snprintf(reason_path, sizeof(reason_path), "%s/rejected/%s.reason", spool, name);
-	for (int i = 0; i < 100; i++) {
-		FILE *f = fopen(reason_path, "r");
-		if (f) {
-			while (fgets(line, sizeof(line), f))
-				if (strncmp(line, "reason: ", 8) == 0)
-					printf("%s: refused by cetakd: %s", job_id, line + 8);
-			fclose(f);
-			return EXIT_REFUSED;
-		}
-		cli_quiet = 1;
-		json_t *d = call_data(cli, "job-show", json_pack("{s:s}", "id", job_id), &rc);
-		cli_quiet = 0;
-		if (d) {
-			const char *state = jstr(d, "state"), *reason = jstr(d, "reason");
-			printf("%s: accepted, %s%s%s\n", job_id, state, reason[0] ? ": " : "", reason);
-			json_decref(d);
-			return 0;
-		}
-		if (rc == EXIT_UNREACHABLE) {
-			printf("%s: written to the spool; cetakd is not running, it will import the "
-			       "job when it starts\n", job_id);
-			return 0;
-		}
+	for (i = 0; i < 100 && access(new_path, F_OK) == 0; i++) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
-	printf("%s: written to the spool; cetakd has not imported it yet\n", job_id);
+	if (i == 100) {
+		cli_quiet = 1;
+		json_t *st = call_data(cli, "status", NULL, &rc);
+		cli_quiet = 0;
+		json_decref(st);
+		printf("%s: written to the spool; %s\n", job_id,
+		       rc == EXIT_UNREACHABLE ? "cetakd is not running, it will import the job "
+						"when it starts"
+					      : "cetakd has not imported it yet");
+		return 0;
+	}
+	FILE *f = fopen(reason_path, "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (strncmp(line, "reason: ", 8) == 0)
+				printf("%s: refused by cetakd: %s", job_id, line + 8);
+		fclose(f);
+		return EXIT_REFUSED;
+	}
+	json_t *d = call_data(cli, "job-show", json_pack("{s:s}", "id", job_id), &rc);
+	if (!d) {
+		printf("%s: left the spool but is not in the job store\n", job_id);
+		return EXIT_REFUSED;
+	}
+	const char *state = jstr(d, "state"), *reason = jstr(d, "reason");
+	printf("%s: accepted, %s%s%s\n", job_id, state, reason[0] ? ": " : "", reason);
+	json_decref(d);
 	return 0;
 }
 
@@ -385,7 +394,11 @@ cmd_submit(const struct cli *cli, int argc, char **argv)
 		int r = read_file(argv[i], &buf, &len);
 		if (r == 0)
 			r = spool_submit(spool, buf, len, job->job_id, &name);
-		if (r == 0) {
+		if (r == 0 && !st) {
+			printf("%s: written to the spool; cetakd is not running, it will import the "
+			       "job when it starts\n", job->job_id);
+			free(buf);
+		} else if (r == 0) {
 			if (await_import(cli, spool, name, job->job_id) != 0)
 				bad++;
 			free(buf);
