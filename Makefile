@@ -73,10 +73,10 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON) cairo) $(CUPS_CFLAGS) -c $< -o $@
 
 $(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON)) -ljpeg
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON)) -ljpeg -lpthread
 
 $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI)) -ljpeg
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI)) -ljpeg -lpthread
 
 # Unit tests: cmocka, linked with the module under test.
 CMOCKA_LIBS = $(call pc_libs,cmocka)
@@ -91,10 +91,10 @@ $(BUILD)/tests/test_loop: $(call obj,tests/unit/test_loop.c daemon/loop.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 $(BUILD)/tests/test_job: $(call obj,tests/unit/test_job.c jobs/job.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson) -ljpeg
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson) -ljpeg -lpthread
 $(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c \
 		jobs/sched.c jobs/spool.c jobs/submit.c daemon/log.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpthread
 
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
 $(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c)
@@ -119,7 +119,7 @@ $(BUILD)/fuzz/fuzz_ctl_request $(BUILD)/fuzz/fuzz_ctl_response: $(BUILD)/fuzz/%:
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson)
 $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c jobs/job.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson) -ljpeg
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson) -ljpeg -lpthread
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 deps:

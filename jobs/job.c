@@ -298,54 +298,70 @@ check_object(struct vctx *v, const char *prefix, json_t *obj, const struct field
 
 /* ---- base64 and images ---- */
 
-static int
+/* Decoding table: 0-63 for the alphabet, 64 for '=', 255 for anything else. */
+static const uint8_t b64_table[256] = {
+	['A'] = 0,  ['B'] = 1,  ['C'] = 2,  ['D'] = 3,  ['E'] = 4,  ['F'] = 5,  ['G'] = 6,
+	['H'] = 7,  ['I'] = 8,  ['J'] = 9,  ['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13,
+	['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17, ['S'] = 18, ['T'] = 19, ['U'] = 20,
+	['V'] = 21, ['W'] = 22, ['X'] = 23, ['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27,
+	['c'] = 28, ['d'] = 29, ['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34,
+	['j'] = 35, ['k'] = 36, ['l'] = 37, ['m'] = 38, ['n'] = 39, ['o'] = 40, ['p'] = 41,
+	['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45, ['u'] = 46, ['v'] = 47, ['w'] = 48,
+	['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53, ['2'] = 54, ['3'] = 55,
+	['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59, ['8'] = 60, ['9'] = 61, ['+'] = 62,
+	['/'] = 63, ['='] = 64,
+};
+
+/* 'A' maps to 0 like an unset entry: tell them apart by the character itself. */
+static inline int
 b64_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	uint8_t v = b64_table[c];
+
+	if (v == 0 && c != 'A')
+		return -1;
+	return v;
 }
 
 long
 job_base64_decode(const char *in, size_t len, uint8_t *out, size_t max)
 {
-	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)in;
+	size_t n = 0, full;
 
-	if (len % 4)
+	if (len % 4 || len == 0)
+		return len == 0 ? 0 : -1;
+	full = len - 4; /* every quantum but the last has no padding */
+	if (full / 4 * 3 > max)
 		return -1;
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4], pad = 0;
-		for (int k = 0; k < 4; k++) {
-			unsigned char c = (unsigned char)in[i + k];
-			if (c == '=' && i + 4 == len && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			if (pad || (v[k] = b64_value(c)) < 0)
-				return -1;
-		}
-		uint32_t w = (uint32_t)(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
-		size_t take = 3 - (size_t)pad;
-		if (n + take > max)
+	for (size_t i = 0; i < full; i += 4) {
+		int a = b64_value(p[i]), b = b64_value(p[i + 1]), c = b64_value(p[i + 2]),
+		    d = b64_value(p[i + 3]);
+		if ((a | b | c | d) < 0 || a == 64 || b == 64 || c == 64 || d == 64)
 			return -1;
+		uint32_t w = (uint32_t)(a << 18 | b << 12 | c << 6 | d);
 		out[n++] = (uint8_t)(w >> 16);
-		if (take > 1)
-			out[n++] = (uint8_t)(w >> 8);
-		if (take > 2)
-			out[n++] = (uint8_t)w;
-		/* canonical: the bits dropped by padding must be zero */
-		if ((pad == 1 && (w & 0xFF)) || (pad == 2 && (w & 0xFFFF)))
-			return -1;
+		out[n++] = (uint8_t)(w >> 8);
+		out[n++] = (uint8_t)w;
 	}
+	/* the last quantum: "xx==", "xxx=" or "xxxx" */
+	int v[4];
+	for (int k = 0; k < 4; k++)
+		if ((v[k] = b64_value(p[full + k])) < 0)
+			return -1;
+	int pad = (v[3] == 64) + (v[2] == 64);
+	if (v[0] == 64 || v[1] == 64 || (v[2] == 64 && v[3] != 64))
+		return -1;
+	uint32_t w = (uint32_t)(v[0] << 18 | v[1] << 12 | (v[2] & 63) << 6 | (v[3] & 63));
+	if ((pad == 1 && (w & 0xFF)) || (pad == 2 && (w & 0xFFFF)))
+		return -1; /* non-canonical: the bits dropped by padding must be zero */
+	if (n + 3 - (size_t)pad > max)
+		return -1;
+	out[n++] = (uint8_t)(w >> 16);
+	if (pad < 2)
+		out[n++] = (uint8_t)(w >> 8);
+	if (pad < 1)
+		out[n++] = (uint8_t)w;
 	return (long)n;
 }
 
@@ -426,9 +442,12 @@ check_jpeg(struct vctx *v, const uint8_t *data, size_t len)
 		return bad(v, "photo: %ux%u px; a portrait photo of 100-4000 px with height 0.9-2 "
 			      "times the width is expected", w, h);
 	}
+	/* Every entropy-coded segment is still decoded; the output is cheap. */
 	ci.scale_num = 1;
 	ci.scale_denom = 8;
 	ci.dct_method = JDCT_IFAST;
+	ci.out_color_space = JCS_GRAYSCALE;
+	ci.do_fancy_upsampling = FALSE;
 	jpeg_start_decompress(&ci);
 	row = (*ci.mem->alloc_sarray)((j_common_ptr)&ci, JPOOL_IMAGE,
 				      ci.output_width * (unsigned)ci.output_components, 1);

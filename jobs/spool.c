@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +25,21 @@
 #include <time.h>
 #include <unistd.h>
 
+struct entry {
+	char *name;
+	struct timespec mtime;
+};
+
 struct spool {
 	int dirfd, tmpfd, newfd, rejfd;
 	int ino;
 	char *dir;
+	/* new/ listed oldest first once per run, consumed a batch at a time */
+	struct entry *pending;
+	size_t npending, next;
 };
+
+static void free_entries(struct entry *v, size_t n);
 
 static int
 open_subdir(int dirfd, const char *name)
@@ -66,6 +77,8 @@ spool_open(const char *dir, struct spool **ret_spool)
 		r = sp->rejfd;
 		goto fail;
 	}
+	/* jansson seeds its hash function lazily; do it before any worker thread. */
+	json_object_seed(0);
 	sp->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (sp->ino < 0) {
 		r = -errno;
@@ -93,6 +106,7 @@ spool_close(struct spool *sp)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	free_entries(sp->pending, sp->npending);
 	free(sp->dir);
 	free(sp);
 }
@@ -177,11 +191,6 @@ reject(struct spool *sp, int fromfd, const char *name, const char *why, long lon
 	log_emit(LOG_WARNING, f, 1, "spool: %s: %s; moved to rejected/%s", name, why, target);
 	return 0;
 }
-
-struct entry {
-	char *name;
-	struct timespec mtime;
-};
 
 static int
 entry_cmp(const void *a, const void *b)
@@ -304,59 +313,119 @@ struct item {
 	const char *name;
 	enum outcome outcome;
 	char why[512];
+	char *buf; /* the file, while it is being validated */
+	size_t len;
+	uint8_t sha[32];
+	struct job *job; /* validated */
 };
 
-/* Validate and stage one file into the open transaction. */
-static int
-stage(struct spool *sp, struct store *st, const struct spool_limits *lim,
-      const struct job_policy *jpol, const struct sched_policy *spol, long long now,
-      struct item *it)
+/* Read the file, or decide it is refused or must wait. */
+static void
+item_read(struct spool *sp, const struct spool_limits *lim, struct item *it)
 {
-	char *buf = NULL, reason[256];
-	size_t len = 0;
-	uint8_t sha[32];
-	struct job *job = NULL;
+	int r = read_job_file(sp->newfd, it->name, lim->max_job_bytes, &it->buf, &it->len, it->why,
+			      sizeof(it->why));
+	if (r == -EINVAL)
+		it->outcome = O_REJECT;
+	else if (r == -ENOENT)
+		it->outcome = O_NONE; /* taken away meanwhile (imported by an earlier run) */
+	else if (r < 0)
+		it->outcome = O_RETRY;
+}
+
+/* Phase 2 (any thread): read, validate and hash. Touches nothing but the item. */
+static void
+item_validate(struct spool *sp, const struct spool_limits *lim, const struct job_policy *jpol,
+	      struct item *it)
+{
+	item_read(sp, lim, it);
+	if (!it->buf)
+		return;
+	if (job_parse(it->buf, it->len, jpol, &it->job, it->why, sizeof(it->why)) < 0) {
+		it->outcome = O_REJECT;
+		return;
+	}
+	EVP_Digest(it->buf, it->len, it->sha, NULL, EVP_sha256(), NULL);
+}
+
+struct pool {
+	struct item *items;
+	size_t n;
+	size_t next; /* atomically claimed */
+	struct spool *sp;
+	const struct spool_limits *lim;
+	const struct job_policy *jpol;
+};
+
+static void *
+pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
+		item_validate(p->sp, p->lim, p->jpol, &p->items[i]);
+	return NULL;
+}
+
+/* Validate the batch on every CPU (up to 4); the caller's thread works too. */
+static void
+validate_all(struct spool *sp, const struct spool_limits *lim, struct item *items, size_t n,
+	     const struct job_policy *jpol)
+{
+	struct pool p = { items, n, 0, sp, lim, jpol };
+	pthread_t th[3];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int extra = n < 8 ? 0 : (int)(cpus > 4 ? 3 : cpus > 1 ? cpus - 1 : 0), started = 0;
+
+	for (int i = 0; i < extra; i++)
+		if (pthread_create(&th[started], NULL, pool_worker, &p) == 0)
+			started++;
+	pool_worker(&p);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+}
+
+/* Phase 3 (loop thread): decide the initial state and add it to the open transaction. */
+static int
+item_stage(struct store *st, const struct sched_policy *spol, long long now, struct item *it)
+{
+	char reason[256];
 	struct job_row old;
 	const char *hold = NULL;
 	enum store_add_result res;
+	struct job *job = it->job;
 	int r;
 
-	r = read_job_file(sp->newfd, it->name, lim->max_job_bytes, &buf, &len, it->why,
-			  sizeof(it->why));
-	if (r == -EINVAL) {
-		it->outcome = O_REJECT;
+	if (!job)
 		return 0;
-	}
-	if (r < 0) {
-		it->outcome = O_RETRY;
-		return 0;
-	}
-	if (job_parse(buf, len, jpol, &job, it->why, sizeof(it->why)) < 0) {
-		it->outcome = O_REJECT;
-		goto out;
-	}
-	EVP_Digest(buf, len, sha, NULL, EVP_sha256(), NULL);
 	enum job_state state = sched_intake(st, spol, job, &hold, reason, sizeof(reason));
-	r = store_add(st, job, buf, len, sha, state, hold, reason, now, &res, &old);
+	r = store_add(st, job, it->buf, it->len, it->sha, state, hold, reason, now, &res, &old);
 	if (r < 0)
-		goto out;
+		return r;
 	if (res == STORE_CONFLICT) {
 		snprintf(it->why, sizeof(it->why), "job_id %s was already received with different "
 						   "content (stored job is %s); refused",
 			 job->job_id, job_state_name(old.state));
 		it->outcome = O_REJECT;
-	} else {
-		it->outcome = res == STORE_ADDED ? O_ADDED : O_SAME;
-		snprintf(it->why, sizeof(it->why), "%s", job->job_id);
-		if (res == STORE_ADDED && state == JS_HELD) {
-			struct log_field f[] = { { "JOB_ID", job->job_id } };
-			log_emit(LOG_NOTICE, f, 1, "job %s: %s; held", job->job_id, reason);
-		}
+		return 0;
 	}
-out:
-	job_free(job);
-	free(buf);
-	return r;
+	it->outcome = res == STORE_ADDED ? O_ADDED : O_SAME;
+	snprintf(it->why, sizeof(it->why), "%s", job->job_id);
+	if (res == STORE_ADDED && state == JS_HELD) {
+		struct log_field f[] = { { "JOB_ID", job->job_id } };
+		log_emit(LOG_NOTICE, f, 1, "job %s: %s; held", job->job_id, reason);
+	}
+	return 0;
+}
+
+static void
+item_done(struct item *it)
+{
+	job_free(it->job);
+	free(it->buf);
+	it->job = NULL;
+	it->buf = NULL;
 }
 
 int
@@ -364,29 +433,39 @@ spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,
 	     const struct job_policy *jpol, const struct sched_policy *spol, long long now,
 	     struct spool_stats *stats)
 {
-	struct entry *ents;
 	struct item *items;
-	size_t n, take;
+	size_t take;
 	int r;
 
-	if ((r = list_dir(sp->newfd, &ents, &n)) < 0)
-		return r;
-	take = n < (size_t)lim->batch ? n : (size_t)lim->batch;
-	if (take == 0) {
-		free_entries(ents, n);
+	if (sp->next >= sp->npending) {
+		/* A new run: list new/ once, oldest first (a file that arrives meanwhile
+		 * raises inotify and is picked up by the next run). */
+		free_entries(sp->pending, sp->npending);
+		sp->pending = NULL;
+		sp->npending = sp->next = 0;
+		if ((r = list_dir(sp->newfd, &sp->pending, &sp->npending)) < 0)
+			return r;
+	}
+	take = sp->npending - sp->next;
+	if (take > (size_t)lim->batch)
+		take = (size_t)lim->batch;
+	if (take == 0)
 		return 0;
-	}
-	long before = stats->imported + stats->duplicates + stats->rejected;
 	items = calloc(take, sizeof(*items));
-	if (!items || (r = store_begin(st)) < 0) {
-		free(items);
-		free_entries(ents, n);
-		return items ? r : -ENOMEM;
+	if (!items)
+		return -ENOMEM;
+	for (size_t i = 0; i < take; i++)
+		items[i].name = sp->pending[sp->next + i].name;
+	/* This batch is consumed whatever happens: a failed file waits for the next run. */
+	sp->next += take;
+	validate_all(sp, lim, items, take, jpol);
+	if ((r = store_begin(st)) < 0) {
+		log_error("spool: job store failed (%s); files stay in new/", store_errmsg(st));
+		stats->failed += (long)take;
+		goto out;
 	}
-	for (size_t i = 0; i < take && r == 0; i++) {
-		items[i].name = ents[i].name;
-		r = stage(sp, st, lim, jpol, spol, now, &items[i]);
-	}
+	for (size_t i = 0; i < take && r == 0; i++)
+		r = item_stage(st, spol, now, &items[i]);
 	if (r == 0)
 		r = store_commit(st);
 	if (r < 0) {
@@ -421,6 +500,8 @@ spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,
 			else
 				stats->failed++;
 			break;
+		case O_NONE:
+			break;
 		default:
 			stats->failed++;
 			log_warn("spool: %s: %s; left in new/ and retried at the next scan",
@@ -430,13 +511,11 @@ spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,
 	}
 	if (unlinked && fsync(sp->newfd) < 0)
 		log_warn("spool: fsync of new/ failed: %s", strerror(errno));
-	/* More to do only if this batch made progress: a file that cannot be read
-	 * now stays in new/ for the periodic rescan instead of spinning here. */
-	long moved = stats->imported + stats->duplicates + stats->rejected;
-	r = n > take && moved > before;
+	r = sp->next < sp->npending;
 out:
+	for (size_t i = 0; i < take; i++)
+		item_done(&items[i]);
 	free(items);
-	free_entries(ents, n);
 	return r;
 }
 
