@@ -5,6 +5,7 @@
 #   make check-asan the same tests on an ASan+UBSan build (build-asan/)
 #   make demo       install, build, run the simulated station (demo-station/)
 #   make fuzz       run every fuzz target for FUZZ_SECONDS each (default 300)
+#   make bench      run the benchmarks under bench/ (see docs/performance.md)
 #   make install    install into $(DESTDIR)$(PREFIX) (binaries, units, config)
 #   make update-golden  regenerate golden files under tests/data (review the diff)
 #
@@ -62,7 +63,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 BINS = $(BUILD)/cetakd $(BUILD)/cetakctl
 TEST_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) $(FIXTURES))
 
-.PHONY: all tests check check-run check-asan demo fuzz deps install clean format update-golden
+.PHONY: all tests check check-run check-asan demo fuzz deps install clean format update-golden bench
 
 all: $(BINS)
 
@@ -121,6 +122,15 @@ $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c jobs/job.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson) -ljpeg -lpthread
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+
+# Benchmarks (not tests): results go to docs/performance.md.
+$(BUILD)/bench/queue_bench: $(call obj,bench/queue_bench.c jobs/job.c jobs/store.c jobs/sched.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3) -ljpeg
+
+bench: all tests $(BUILD)/bench/queue_bench
+	BUILD=$(BUILD) bench/intake.sh
+	BUILD=$(BUILD) bench/queue.sh
 
 deps:
 	scripts/install-deps

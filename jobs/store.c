@@ -58,8 +58,7 @@ static const char *const migrations[] = {
 	" updated_at INTEGER NOT NULL,"
 	" attempts INTEGER NOT NULL DEFAULT 0,"
 	" line TEXT NOT NULL DEFAULT '');"
-	"CREATE INDEX jobs_queue ON jobs(priority DESC, urgent DESC, kind, id)"
-	" WHERE state = 'queued';"
+	"CREATE INDEX jobs_order ON jobs(priority DESC, urgent DESC, kind, id);"
 	"CREATE INDEX jobs_state ON jobs(state, hold_kind);"
 	"CREATE INDEX jobs_nik ON jobs(nik, state);"
 	"CREATE TABLE job_bodies (id INTEGER PRIMARY KEY, body BLOB NOT NULL);"
@@ -166,8 +165,9 @@ store_open(const char *path, struct store **ret_store)
 			 "UPDATE jobs SET state = ?, hold_kind = ?, reason = ?, not_before = ?, "
 			 "updated_at = ? WHERE id = ?")) < 0 ||
 	    (r = prepare(st, &st->peek,
-			 "SELECT " ROW_COLS " FROM jobs WHERE state = 'queued'" QUEUE_ORDER
-			 " LIMIT 1")) < 0 ||
+			 /* named: without statistics the planner would sort the whole queue */
+			 "SELECT " ROW_COLS " FROM jobs INDEXED BY jobs_order WHERE state = 'queued'"
+			 QUEUE_ORDER " LIMIT 1")) < 0 ||
 	    (r = prepare(st, &st->nik,
 			 "SELECT job_id FROM jobs WHERE nik = ? AND state = 'done' AND job_id != ? "
 			 "LIMIT 1")) < 0)
@@ -638,8 +638,8 @@ store_list(struct store *st, unsigned state_mask, unsigned kind_mask, long limit
 	   store_row_cb cb, void *ctx)
 {
 	char *where = mask_sql(state_mask, kind_mask);
-	char *sql = sqlite3_mprintf("SELECT " ROW_COLS " FROM jobs WHERE %s" QUEUE_ORDER
-				    " LIMIT %ld",
+	char *sql = sqlite3_mprintf("SELECT " ROW_COLS " FROM jobs INDEXED BY jobs_order WHERE %s"
+				    QUEUE_ORDER " LIMIT %ld",
 				    where, limit > 0 ? limit : -1L);
 	sqlite3_stmt *s;
 	struct job_row row;

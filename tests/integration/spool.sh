@@ -106,12 +106,18 @@ kill -TERM "$FX_CETAKD_PID"; wait "$FX_CETAKD_PID" 2>/dev/null
 "$B/tests/jobgen" -n 1000 -o "$T/bulk" -p BULK -k 16 >/dev/null
 before=$(sqlite3 "$T/state/cetak.db" "SELECT count(*) FROM jobs")
 mv "$T/bulk"/*.json "$SPOOL/new/"
-for delay in 0.15 0.4 0.8; do
+# Each kill lands mid-import: once fewer than 900, 600, 300 files remain in new/.
+for below in 900 600 300; do
 	"$B/cetakd" -c "$T/c.conf" >>"$T/cetakd.log" 2>&1 &
 	pid=$!
-	sleep $delay
+	for _ in $(seq 3000); do
+		[ "$(ls "$SPOOL/new" | wc -l)" -lt $below ] && break
+		sleep 0.005
+	done
 	kill -9 $pid; wait $pid 2>/dev/null
-	echo "# killed after ${delay}s: $(ls "$SPOOL/new" | wc -l) files still in new/"
+	left=$(ls "$SPOOL/new" | wc -l)
+	echo "# killed with $left files still in new/"
+	check "kill -9 landed mid-import (below $below, above 0)" test "$left" -gt 0 -a "$left" -lt $below
 done
 fx_cetakd "$T/c.conf"
 check "after the crashes every file leaves new/" wait_for 60 sh -c "! ls '$SPOOL/new' | grep -q ."
