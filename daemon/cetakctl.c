@@ -145,6 +145,12 @@ print_status(json_t *d)
 	       jstr(st, "region")[0] ? ", region " : "", jstr(st, "region"),
 	       jstr(st, "office")[0] ? " - " : "", jstr(st, "office"));
 	printf("you:     %s (%s)\n", jstr(you, "user"), jstr(you, "role"));
+	json_t *q = json_object_get(d, "queue"), *v;
+	const char *k;
+	printf("jobs:   ");
+	json_object_foreach(q, k, v)
+		printf(" %s %lld", k, (long long)json_integer_value(v));
+	putchar('\n');
 	printf("\n%-8s %-10s %-22s %s\n", "LINE", "STATE", "PRINTER", "READER");
 	json_array_foreach(lines, i, l)
 	{
