@@ -68,8 +68,10 @@ main(int argc, char **argv)
 				   .urgent = i % 20 == 0 };
 		enum store_add_result res;
 		snprintf(job.job_id, sizeof(job.job_id), "Q-%07ld", i);
-		snprintf(job.nik, sizeof(job.nik), "3602%02ld0101%02ld%04ld", i % 28 + 1, i % 100,
+		char nik[32];
+		snprintf(nik, sizeof(nik), "3602%02ld0101%02ld%04ld", i % 28 + 1, i % 100,
 			 i % 9999 + 1);
+		memcpy(job.nik, nik, JOB_NIK_LEN);
 		snprintf(job.name, sizeof(job.name), "SYNTHETIC PERSON %ld", i);
 		memcpy(sha, &i, sizeof(i));
 		if (i % 10000 == 0 && store_begin(st) < 0)

@@ -128,39 +128,6 @@ spool_drain_events(struct spool *sp)
 	return due;
 }
 
-int
-spool_write_file_at(int dirfd, const char *name, const void *data, size_t len, int mode)
-{
-	char tmp[300];
-	int fd, r = 0;
-
-	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return -errno;
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, (const char *)data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
-		r = -errno;
-	if (r == 0 && fsync(dirfd) < 0)
-		r = -errno;
-	if (r < 0)
-		unlinkat(dirfd, tmp, 0);
-	return r;
-}
-
 /*
  * Move fromfd/name to rejected/ with its reason: the .reason file first
  * (durable), then the rename, then fsync of both directories. An existing
@@ -181,7 +148,9 @@ reject(struct spool *sp, int fromfd, const char *name, const char *why, long lon
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm);
 	snprintf(rname, sizeof(rname), "%s.reason", target);
 	int n = snprintf(text, sizeof(text), "file: %s\nrejected: %s\nreason: %s\n", name, when, why);
-	if ((r = spool_write_file_at(sp->rejfd, rname, text, (size_t)n, 0640)) < 0)
+	char tmp[340];
+	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", rname, (int)getpid());
+	if ((r = spool_put(sp->rejfd, tmp, sp->rejfd, rname, text, (size_t)n, 0640)) < 0)
 		return r;
 	if (renameat(fromfd, name, sp->rejfd, target) < 0)
 		return -errno;
@@ -239,7 +208,8 @@ list_dir(int dirfd, struct entry **ret, size_t *ret_n)
 			n++;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), entry_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), entry_cmp);
 	*ret = v;
 	*ret_n = n;
 	return 0;

@@ -61,7 +61,13 @@ int spool_sweep_tmp(struct spool *sp, long long max_age_s, long long now);
 int spool_submit(const char *dir, const void *data, size_t len, const char *tag,
 		 char **ret_name);
 
-/* Durable write of a whole file at dirfd/name (tmp + fsync + rename + fsync dir). */
-int spool_write_file_at(int dirfd, const char *name, const void *data, size_t len, int mode);
+/*
+ * The durable hand-off both sides use: create tmpdirfd/tmpname with O_EXCL,
+ * write all of data, fsync, close, rename it to dstdirfd/dstname, fsync
+ * dstdirfd. On failure the temporary file is removed and -errno returned;
+ * a short write or a failed fsync is a failure, never retried.
+ */
+int spool_put(int tmpdirfd, const char *tmpname, int dstdirfd, const char *dstname,
+	      const void *data, size_t len, int mode);
 
 #endif

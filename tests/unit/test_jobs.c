@@ -139,7 +139,7 @@ test_quota(void **state)
 	struct job_row row;
 
 	for (int i = 0; i < 4; i++) {
-		char id[8], nik[17];
+		char id[16], nik[32];
 		snprintf(id, sizeof(id), "q%d", i);
 		snprintf(nik, sizeof(nik), "36020401019000%02d", i + 1);
 		add(f, &pol, id, JOB_NEW, 0, nik, STORE_ADDED);
