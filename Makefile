@@ -50,11 +50,12 @@ CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -DCETAK_VERSION='"$(VERSION)"
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
 JOBS_SRCS   = jobs/job.c jobs/store.c jobs/sched.c jobs/spool.c jobs/submit.c
+CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c
 
-UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs
+UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job
 
@@ -79,6 +80,9 @@ $(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
 $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI)) -ljpeg -lpthread
 
+# The PKCS#11 signer uses libp11's ENGINE, deprecated in OpenSSL 3.
+$(BUILD)/smartcard/sod.o: CFLAGS += -Wno-deprecated-declarations
+
 # Unit tests: cmocka, linked with the module under test.
 CMOCKA_LIBS = $(call pc_libs,cmocka)
 $(BUILD)/tests/test_config: $(call obj,tests/unit/test_config.c daemon/config.c daemon/log.c)
@@ -96,6 +100,9 @@ $(BUILD)/tests/test_job: $(call obj,tests/unit/test_job.c jobs/job.c)
 $(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c \
 		jobs/sched.c jobs/spool.c jobs/submit.c daemon/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpthread
+
+$(BUILD)/tests/test_lds: $(call obj,tests/unit/test_lds.c $(CARD_SRCS) jobs/job.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig) -ljpeg
 
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
 $(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c)

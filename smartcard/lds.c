@@ -1,0 +1,493 @@
+/*
+ * lds.c - ICAO LDS data groups from a validated cetak-job/1 document.
+ */
+#define _GNU_SOURCE
+#include "lds.h"
+#include "jobs/job.h"
+#include "sod.h"
+#include "tlv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+/* jpeglib.h needs FILE and size_t first */
+#include <jpeglib.h>
+
+static const char *const builders[] = { "ef.com",        "dg1.mrz",       "dg2.face",
+					"dg3.fingerprints", "dg7.signature", "dg11.personal",
+					"dg12.document", "dg13.national", "ef.sod",
+					NULL };
+
+int
+lds_builder_known(const char *name)
+{
+	for (int i = 0; builders[i]; i++)
+		if (strcmp(builders[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static const uint32_t dg_tags[] = { [1] = 0x61, [2] = 0x75,  [3] = 0x63,  [7] = 0x67,
+				    [11] = 0x6B, [12] = 0x6C, [13] = 0x6D };
+
+/* ---- MRZ ---- */
+
+char
+mrz_check_digit(const char *s, size_t n)
+{
+	static const int w[] = { 7, 3, 1 };
+	int sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'Z' ? c - 'A' + 10 : 0;
+		sum += v * w[i % 3];
+	}
+	return (char)('0' + sum % 10);
+}
+
+/* Copy s into out as MRZ characters, padded with '<' to n. */
+static void
+mrz_field(char *out, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; s && *s && i < n; s++)
+		out[i++] = *s;
+	for (; i < n; i++)
+		out[i] = '<';
+}
+
+void
+mrz_td1(const struct mrz_fields *f, char out[3][31])
+{
+	char *l1 = out[0], *l2 = out[1], *l3 = out[2];
+	size_t dn = strlen(f->doc_number);
+
+	mrz_field(l1, f->doc_code, 2);
+	mrz_field(l1 + 2, f->state, 3);
+	if (dn <= 9) {
+		mrz_field(l1 + 5, f->doc_number, 9);
+		l1[14] = mrz_check_digit(l1 + 5, 9);
+		mrz_field(l1 + 15, f->optional1, 15);
+	} else {
+		/* ICAO 9303-5 4.2.4: a long number continues in the optional data,
+		 * '<' takes the check digit's place, the check digit follows the rest. */
+		char rest[16];
+		mrz_field(l1 + 5, f->doc_number, 9);
+		l1[14] = '<';
+		snprintf(rest, sizeof(rest), "%.*s%c", (int)(dn - 9 > 13 ? 13 : dn - 9),
+			 f->doc_number + 9, mrz_check_digit(f->doc_number, dn));
+		mrz_field(l1 + 15, rest, 15);
+	}
+	mrz_field(l2, f->birth, 6);
+	l2[6] = mrz_check_digit(l2, 6);
+	l2[7] = f->sex;
+	mrz_field(l2 + 8, f->expiry, 6);
+	l2[14] = mrz_check_digit(l2 + 8, 6);
+	mrz_field(l2 + 15, f->nationality, 3);
+	mrz_field(l2 + 18, f->optional2, 11);
+	char comp[64];
+	memcpy(comp, l1 + 5, 25);
+	memcpy(comp + 25, l2, 7);
+	memcpy(comp + 32, l2 + 8, 7);
+	memcpy(comp + 39, l2 + 18, 11);
+	l2[29] = mrz_check_digit(comp, 50);
+	char name[64];
+	snprintf(name, sizeof(name), "%s%s%s", f->primary, f->secondary && f->secondary[0] ? "<<" : "",
+		 f->secondary ? f->secondary : "");
+	mrz_field(l3, name, 30);
+	l1[30] = l2[30] = l3[30] = '\0';
+}
+
+/* Letters A-Z kept (lower case raised), anything else one '<'. */
+static void
+mrz_name(const char *s, char *out, size_t n)
+{
+	size_t i = 0;
+
+	for (; *s && i + 1 < n; s++) {
+		char c = *s;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 32);
+		if (c >= 'A' && c <= 'Z')
+			out[i++] = c;
+		else if (i && out[i - 1] != '<')
+			out[i++] = '<';
+	}
+	while (i && out[i - 1] == '<')
+		i--;
+	out[i] = '\0';
+}
+
+static const char *
+jget(json_t *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.'))) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		o = json_object_get(o, key);
+		path = dot + 1;
+	}
+	const char *s = json_string_value(json_object_get(o, path));
+	return s ? s : "";
+}
+
+/* "1987-11-12" -> "871112" / "19871112" */
+static void
+yymmdd(const char *date, char out[7])
+{
+	snprintf(out, 7, "%.2s%.2s%.2s", date + 2, date + 5, date + 8);
+}
+
+static void
+yyyymmdd(const char *date, char out[9])
+{
+	snprintf(out, 9, "%.4s%.2s%.2s", date, date + 5, date + 8);
+}
+
+static void
+build_dg1(struct tlv_buf *b, json_t *job)
+{
+	char mrz[3][31], birth[7], expiry[7] = "<<<<<<", name[64];
+	const char *until = jget(job, "holder.valid_until");
+
+	yymmdd(jget(job, "holder.birth_date"), birth);
+	if (strcmp(until, "SEUMUR HIDUP") != 0)
+		yymmdd(until, expiry);
+	mrz_name(jget(job, "holder.name"), name, sizeof(name));
+	struct mrz_fields f = {
+		.doc_code = "I<",
+		.state = "IDN",
+		.doc_number = jget(job, "holder.nik"),
+		.optional1 = "",
+		.birth = birth,
+		.sex = strcmp(jget(job, "holder.sex"), "PEREMPUAN") == 0 ? 'F' : 'M',
+		.expiry = expiry,
+		.nationality = strcmp(jget(job, "holder.citizenship"), "WNI") == 0 ? "IDN" : "XXX",
+		.optional2 = "",
+		.primary = name,
+		.secondary = "",
+	};
+	mrz_td1(&f, mrz);
+	size_t m = tlv_open(b, 0x61);
+	char all[91];
+	snprintf(all, sizeof(all), "%s%s%s", mrz[0], mrz[1], mrz[2]);
+	tlv_put(b, 0x5F1F, all, 90);
+	tlv_close(b, m);
+}
+
+/* Decode base64 field of job into a new buffer. */
+static uint8_t *
+b64(json_t *v, size_t *ret_len)
+{
+	const char *s = json_string_value(v);
+	size_t n = s ? strlen(s) : 0;
+	uint8_t *out = malloc(n / 4 * 3 + 3);
+
+	if (!out)
+		return NULL;
+	long r = job_base64_decode(s ? s : "", n, out, n / 4 * 3 + 3);
+	if (r < 0) {
+		free(out);
+		return NULL;
+	}
+	*ret_len = (size_t)r;
+	return out;
+}
+
+static void
+put_u16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put_u32(uint8_t *p, uint32_t v)
+{
+	put_u16(p, v >> 16);
+	put_u16(p + 2, v & 0xFFFF);
+}
+
+static void
+jpeg_size(const uint8_t *p, size_t n, unsigned *w, unsigned *h)
+{
+	struct jpeg_decompress_struct ci;
+	struct jpeg_error_mgr err;
+
+	/* The photo was decoded by the validator already: a header read cannot fail. */
+	ci.err = jpeg_std_error(&err);
+	jpeg_create_decompress(&ci);
+	jpeg_mem_src(&ci, p, (unsigned long)n);
+	jpeg_read_header(&ci, TRUE);
+	*w = ci.image_width;
+	*h = ci.image_height;
+	jpeg_destroy_decompress(&ci);
+}
+
+/* The biometric header template shared by DG2 and DG3. */
+static void
+put_bht(struct tlv_buf *b, unsigned format_type)
+{
+	uint8_t v[2];
+	size_t a1 = tlv_open(b, 0xA1);
+
+	tlv_put(b, 0x80, "\x01\x01", 2); /* ICAO header version 1.1 */
+	tlv_put(b, 0x87, "\x01\x01", 2); /* format owner ISO/IEC JTC1 SC37 */
+	put_u16(v, format_type);
+	tlv_put(b, 0x88, v, 2);
+	tlv_close(b, a1);
+}
+
+static int
+build_dg2(struct tlv_buf *b, json_t *job)
+{
+	size_t n;
+	unsigned w, h;
+	uint8_t *jpg = b64(json_object_get(job, "photo"), &n);
+
+	if (!jpg)
+		return -EINVAL;
+	jpeg_size(jpg, n, &w, &h);
+	/* ISO/IEC 19794-5:2005 record: header 14, facial information 20, image 12 */
+	uint8_t hdr[46] = { 'F', 'A', 'C', 0, '0', '1', '0', 0 };
+	put_u32(hdr + 8, (uint32_t)(46 + n));
+	put_u16(hdr + 12, 1);
+	put_u32(hdr + 14, (uint32_t)(32 + n));
+	hdr[20] = strcmp(jget(job, "holder.sex"), "PEREMPUAN") == 0 ? 2 : 1;
+	hdr[34] = 1; /* full frontal */
+	hdr[35] = 0; /* JPEG */
+	put_u16(hdr + 36, w);
+	put_u16(hdr + 38, h);
+	hdr[40] = 1; /* 24-bit RGB */
+	hdr[41] = 2; /* digital still camera */
+	size_t t75 = tlv_open(b, 0x75), t61 = tlv_open(b, 0x7F61);
+	tlv_put(b, 0x02, "\x01", 1);
+	size_t t60 = tlv_open(b, 0x7F60);
+	put_bht(b, 0x0008);
+	size_t t2e = tlv_open(b, 0x5F2E);
+	tlv_append(b, hdr, sizeof(hdr));
+	tlv_append(b, jpg, n);
+	tlv_close(b, t2e);
+	tlv_close(b, t60);
+	tlv_close(b, t61);
+	tlv_close(b, t75);
+	free(jpg);
+	return 0;
+}
+
+/* DG3: one biometric template per fingerprint record; 1 = skip (no data). */
+static int
+build_dg3(struct tlv_buf *b, json_t *job)
+{
+	json_t *fps = json_object_get(job, "fingerprints"), *fp;
+	size_t i, n;
+	uint8_t cnt;
+
+	if (!json_array_size(fps))
+		return 1;
+	cnt = (uint8_t)json_array_size(fps);
+	size_t t63 = tlv_open(b, 0x63), t61 = tlv_open(b, 0x7F61);
+	tlv_put(b, 0x02, &cnt, 1);
+	json_array_foreach(fps, i, fp)
+	{
+		uint8_t *rec = b64(fp, &n);
+		if (!rec)
+			return -EINVAL;
+		size_t t60 = tlv_open(b, 0x7F60);
+		put_bht(b, 0x0001);
+		tlv_put(b, 0x5F2E, rec, n);
+		tlv_close(b, t60);
+		free(rec);
+	}
+	tlv_close(b, t61);
+	tlv_close(b, t63);
+	return 0;
+}
+
+static int
+build_dg7(struct tlv_buf *b, json_t *job)
+{
+	size_t n;
+	uint8_t *png = b64(json_object_get(job, "signature"), &n);
+
+	if (!png)
+		return -EINVAL;
+	size_t t = tlv_open(b, 0x67);
+	tlv_put(b, 0x02, "\x01", 1);
+	tlv_put(b, 0x5F43, png, n);
+	tlv_close(b, t);
+	free(png);
+	return 0;
+}
+
+static void
+build_dg11(struct tlv_buf *b, json_t *job)
+{
+	static const uint8_t list[] = { 0x5F, 0x0E, 0x5F, 0x11, 0x5F, 0x42, 0x5F, 0x13, 0x5F, 0x2B };
+	char addr[512], dob[9];
+
+	snprintf(addr, sizeof(addr), "%s<RT %s/RW %s<%s<%s<%s<%s", jget(job, "holder.address.street"),
+		 jget(job, "holder.address.rt"), jget(job, "holder.address.rw"),
+		 jget(job, "holder.address.kel_desa"), jget(job, "holder.address.kecamatan"),
+		 jget(job, "holder.address.kabupaten_kota"), jget(job, "holder.address.provinsi"));
+	yyyymmdd(jget(job, "holder.birth_date"), dob);
+	size_t t = tlv_open(b, 0x6B);
+	tlv_put(b, 0x5C, list, sizeof(list));
+	tlv_put_str(b, 0x5F0E, jget(job, "holder.name"));
+	tlv_put_str(b, 0x5F11, jget(job, "holder.birth_place"));
+	tlv_put_str(b, 0x5F42, addr);
+	tlv_put_str(b, 0x5F13, jget(job, "holder.occupation"));
+	tlv_put_str(b, 0x5F2B, dob);
+	tlv_close(b, t);
+}
+
+static void
+build_dg12(struct tlv_buf *b, json_t *job, const struct lds_params *par)
+{
+	static const uint8_t list[] = { 0x5F, 0x19, 0x5F, 0x26 };
+	char auth[128], date[9];
+
+	if (par && par->issuing_authority && par->issuing_authority[0])
+		snprintf(auth, sizeof(auth), "%s", par->issuing_authority);
+	else
+		snprintf(auth, sizeof(auth), "DISDUKCAPIL %s", jget(job, "issue.place"));
+	yyyymmdd(jget(job, "issue.date"), date);
+	size_t t = tlv_open(b, 0x6C);
+	tlv_put(b, 0x5C, list, sizeof(list));
+	tlv_put_str(b, 0x5F19, auth);
+	tlv_put_str(b, 0x5F26, date);
+	tlv_close(b, t);
+}
+
+/* National fields with no ICAO home: private tags C0.. (docs/card-profile.md). */
+static void
+build_dg13(struct tlv_buf *b, json_t *job)
+{
+	static const struct {
+		uint32_t tag;
+		const char *path;
+	} f[] = {
+		{ 0xC0, "holder.nik" },           { 0xC1, "holder.religion" },
+		{ 0xC2, "holder.marital_status" }, { 0xC3, "holder.blood_type" },
+		{ 0xC4, "holder.address.rt" },    { 0xC5, "holder.address.rw" },
+		{ 0xC6, "holder.address.kel_desa" }, { 0xC7, "holder.address.kecamatan" },
+		{ 0xC8, "holder.sex" },           { 0xC9, "holder.citizenship" },
+		{ 0xCA, "holder.valid_until" },
+	};
+	size_t t = tlv_open(b, 0x6D);
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		tlv_put_str(b, f[i].tag, jget(job, f[i].path));
+	tlv_close(b, t);
+}
+
+static void
+build_com(struct tlv_buf *b, const struct card_profile *prof, const struct lds_image *img)
+{
+	uint8_t tags[PROFILE_MAX_FILES];
+	size_t n = 0;
+
+	/* every data group of the image, built already (EF.COM is written first
+	 * but built after the data groups it lists) */
+	for (int i = 0; i < img->n; i++)
+		if (img->files[i].data && img->files[i].pf->dg > 0)
+			tags[n++] = (uint8_t)dg_tags[img->files[i].pf->dg];
+	(void)prof;
+	size_t t = tlv_open(b, 0x60);
+	tlv_put_str(b, 0x5F01, "0107");
+	tlv_put_str(b, 0x5F36, "040000");
+	tlv_put(b, 0x5C, tags, n);
+	tlv_close(b, t);
+}
+
+static int
+take(struct lds_file *f, struct tlv_buf *b)
+{
+	if (b->err) {
+		tlv_buf_free(b);
+		return -ENOMEM;
+	}
+	f->data = b->p;
+	f->len = b->len;
+	return 0;
+}
+
+int
+lds_build(const struct card_profile *prof, json_t *job, const struct lds_params *par,
+	  struct signer *signer, struct lds_image *ret, char *why, size_t len)
+{
+	struct sod_dg dgs[PROFILE_MAX_FILES];
+	int ndg = 0, r = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->n = prof->n_files;
+	/* data groups first; EF.COM and EF.SOD depend on them */
+	for (int i = 0; i < prof->n_files && r == 0; i++) {
+		const struct profile_file *pf = &prof->files[i];
+		struct tlv_buf b;
+		int k = 0;
+		ret->files[i].pf = pf;
+		tlv_buf_init(&b);
+		if (strcmp(pf->builder, "dg1.mrz") == 0)
+			build_dg1(&b, job);
+		else if (strcmp(pf->builder, "dg2.face") == 0)
+			k = build_dg2(&b, job);
+		else if (strcmp(pf->builder, "dg3.fingerprints") == 0)
+			k = build_dg3(&b, job);
+		else if (strcmp(pf->builder, "dg7.signature") == 0)
+			k = build_dg7(&b, job);
+		else if (strcmp(pf->builder, "dg11.personal") == 0)
+			build_dg11(&b, job);
+		else if (strcmp(pf->builder, "dg12.document") == 0)
+			build_dg12(&b, job, par);
+		else if (strcmp(pf->builder, "dg13.national") == 0)
+			build_dg13(&b, job);
+		else
+			continue; /* ef.com and ef.sod below */
+		if (k == 1 && pf->optional) {
+			tlv_buf_free(&b);
+			continue;
+		}
+		if (k != 0) {
+			tlv_buf_free(&b);
+			snprintf(why, len, "%s: the job's data cannot be encoded", pf->name);
+			r = -EINVAL;
+			break;
+		}
+		if ((r = take(&ret->files[i], &b)) < 0)
+			break;
+		dgs[ndg++] = (struct sod_dg){ pf->dg, ret->files[i].data, ret->files[i].len };
+	}
+	for (int i = 0; i < prof->n_files && r == 0; i++) {
+		const struct profile_file *pf = &prof->files[i];
+		struct tlv_buf b;
+		tlv_buf_init(&b);
+		if (strcmp(pf->builder, "ef.com") == 0) {
+			build_com(&b, prof, ret);
+		} else if (strcmp(pf->builder, "ef.sod") == 0) {
+			if ((r = sod_build(signer, dgs, ndg, &b, why, len)) < 0) {
+				tlv_buf_free(&b);
+				break;
+			}
+		} else {
+			continue;
+		}
+		r = take(&ret->files[i], &b);
+	}
+	if (r < 0)
+		lds_image_free(ret);
+	return r;
+}
+
+void
+lds_image_free(struct lds_image *img)
+{
+	for (int i = 0; i < img->n; i++)
+		free(img->files[i].data);
+	memset(img, 0, sizeof(*img));
+}

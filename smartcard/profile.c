@@ -1,0 +1,135 @@
+/*
+ * profile.c - load a card profile (libconfig).
+ */
+#define _GNU_SOURCE
+#include "profile.h"
+#include "lds.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <string.h>
+
+long
+profile_hex(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+
+	while (*s) {
+		if (*s == ' ' || *s == ':') {
+			s++;
+			continue;
+		}
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) || n >= max)
+			return -1;
+		char b[3] = { s[0], s[1], 0 };
+		out[n++] = (uint8_t)strtoul(b, NULL, 16);
+		s += 2;
+	}
+	return (long)n;
+}
+
+static int
+perr(FILE *errs, const char *path, const config_setting_t *s, const char *what)
+{
+	fprintf(errs, "%s:%u: %s\n", path, s ? config_setting_source_line(s) : 0, what);
+	return -EINVAL;
+}
+
+static int
+hex_setting(FILE *errs, const char *path, config_setting_t *g, const char *key,
+	    uint8_t *out, size_t max, size_t *ret_len)
+{
+	const char *s;
+	char what[128];
+
+	if (!config_setting_lookup_string(g, key, &s)) {
+		snprintf(what, sizeof(what), "profile needs %s = \"hex bytes\";", key);
+		return perr(errs, path, g, what);
+	}
+	long n = profile_hex(s, out, max);
+	if (n <= 0) {
+		snprintf(what, sizeof(what), "'%s' must be hex bytes, e.g. \"A0 00 00 02 47 10 01\"",
+			 key);
+		return perr(errs, path, config_setting_lookup(g, key), what);
+	}
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+int
+profile_load(const char *path, FILE *errs, struct card_profile *ret)
+{
+	config_t lc;
+	config_setting_t *p, *files;
+	const char *s;
+	int v, r = -EINVAL;
+
+	memset(ret, 0, sizeof(*ret));
+	config_init(&lc);
+	if (!config_read_file(&lc, path)) {
+		fprintf(errs, "%s:%d: %s\n", path, config_error_line(&lc), config_error_text(&lc));
+		goto out;
+	}
+	p = config_lookup(&lc, "profile");
+	if (!p || !config_setting_is_group(p)) {
+		perr(errs, path, NULL, "no 'profile = { ... };' group");
+		goto out;
+	}
+	if (config_setting_lookup_string(p, "name", &s))
+		snprintf(ret->name, sizeof(ret->name), "%s", s);
+	if (hex_setting(errs, path, p, "aid", ret->aid, sizeof(ret->aid), &ret->aid_len) < 0 ||
+	    hex_setting(errs, path, p, "serial_apdu", ret->serial_apdu, sizeof(ret->serial_apdu),
+			&ret->serial_len) < 0 ||
+	    hex_setting(errs, path, p, "lock_apdu", ret->lock_apdu, sizeof(ret->lock_apdu),
+			&ret->lock_len) < 0)
+		goto out;
+	ret->max_ext_data = 32767;
+	if (config_setting_lookup_int(p, "max_extended_data", &v)) {
+		if (v < 256 || v > 65535) {
+			perr(errs, path, config_setting_lookup(p, "max_extended_data"),
+			     "'max_extended_data' must be 256-65535");
+			goto out;
+		}
+		ret->max_ext_data = (size_t)v;
+	}
+	files = config_setting_lookup(p, "files");
+	if (!files || !config_setting_is_list(files) || config_setting_length(files) == 0 ||
+	    config_setting_length(files) > PROFILE_MAX_FILES) {
+		perr(errs, path, files ? files : p, "'files' must be a list of 1-16 file groups");
+		goto out;
+	}
+	for (int i = 0; i < config_setting_length(files); i++) {
+		const config_setting_t *f = config_setting_get_elem(files, (unsigned)i);
+		struct profile_file *pf = &ret->files[i];
+		const char *fid, *name, *builder;
+		uint8_t fb[2];
+		int dg = 0, opt = 0;
+		if (!config_setting_lookup_string(f, "name", &name) ||
+		    !config_setting_lookup_string(f, "fid", &fid) ||
+		    !config_setting_lookup_string(f, "builder", &builder)) {
+			perr(errs, path, f, "each file needs name, fid and builder");
+			goto out;
+		}
+		if (profile_hex(fid, fb, 2) != 2) {
+			perr(errs, path, f, "'fid' must be 2 hex bytes, e.g. \"0101\"");
+			goto out;
+		}
+		if (!lds_builder_known(builder)) {
+			perr(errs, path, f, "unknown builder (see docs/card-profile.md)");
+			goto out;
+		}
+		config_setting_lookup_int(f, "dg", &dg);
+		config_setting_lookup_bool(f, "optional", &opt);
+		snprintf(pf->name, sizeof(pf->name), "%s", name);
+		snprintf(pf->builder, sizeof(pf->builder), "%s", builder);
+		pf->fid = (uint16_t)(fb[0] << 8 | fb[1]);
+		pf->dg = dg;
+		pf->optional = opt;
+		ret->n_files++;
+	}
+	r = 0;
+out:
+	config_destroy(&lc);
+	return r;
+}

@@ -1,0 +1,43 @@
+/*
+ * profile.h - a card profile: what is written to the chip, as data.
+ *
+ * The default profile (etc/profiles/icao-lds.conf) writes the ICAO 9303
+ * LDS; another profile (a SAM-based one, say) is another file naming its
+ * AID, commands and files. The personalisation engine only follows it.
+ */
+#ifndef CETAK_PROFILE_H
+#define CETAK_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PROFILE_MAX_FILES 16
+
+struct profile_file {
+	char name[16];     /* "DG1", "EF.SOD" */
+	uint16_t fid;      /* file identifier */
+	int dg;            /* data group number for EF.SOD and EF.COM; 0 for EF.COM/EF.SOD */
+	char builder[24];  /* content builder, see lds.h */
+	int optional;      /* skipped when the job has no such data (fingerprints) */
+};
+
+struct card_profile {
+	char name[32];
+	uint8_t aid[16];
+	size_t aid_len;
+	uint8_t serial_apdu[16]; /* reads the chip's unique serial */
+	size_t serial_len;
+	uint8_t lock_apdu[16];   /* after it, the card refuses writes */
+	size_t lock_len;
+	size_t max_ext_data;     /* largest command data with extended length */
+	struct profile_file files[PROFILE_MAX_FILES];
+	int n_files;
+};
+
+/* Load path; errors as "FILE:LINE: what" lines on errs. 0 or -EINVAL/-errno. */
+int profile_load(const char *path, FILE *errs, struct card_profile *ret);
+/* Parse "A0 00 00 02" / "A0000002" hex into out; length or -1. */
+long profile_hex(const char *s, uint8_t *out, size_t max);
+
+#endif
