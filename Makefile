@@ -50,13 +50,13 @@ CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -DCETAK_VERSION='"$(VERSION)"
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
 JOBS_SRCS   = jobs/job.c jobs/store.c jobs/sched.c jobs/spool.c jobs/submit.c
-CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c
+CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS)
-CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c
+CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c $(CARD_SRCS)
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds
-FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen
+FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -78,7 +78,7 @@ $(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON)) -ljpeg -lpthread
 
 $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI)) -ljpeg -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI) libcrypto libconfig libpcsclite) -ljpeg -lpthread
 
 # The PKCS#11 signer uses libp11's ENGINE, deprecated in OpenSSL 3.
 $(BUILD)/smartcard/sod.o: CFLAGS += -Wno-deprecated-declarations
@@ -117,6 +117,9 @@ $(BUILD)/tests/sockact $(BUILD)/tests/notify_recv $(BUILD)/tests/ctlsend: $(BUIL
 
 $(BUILD)/tests/jobgen: $(call obj,tests/fixtures/jobgen.c)
 	$(CC) $(LDFLAGS) -o $@ $^ -ljpeg $(call pc_libs,cairo)
+
+$(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg
 
 # libFuzzer targets (clang); each parser of outside data has one.
 FUZZ_CC = clang

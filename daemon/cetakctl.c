@@ -10,6 +10,9 @@
 #include "ctlproto.h"
 #include "jobs/job.h"
 #include "jobs/spool.h"
+#include "smartcard/sc.h"
+#include "smartcard/sod.h"
+#include "smartcard/tlv.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -602,6 +605,132 @@ cmd_priority(const struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/* ---- card ---- */
+
+#define DEFAULT_PROFILE "/etc/cetak/profiles/icao-lds.conf"
+#define DEFAULT_CSCA "/etc/cetak/csca.pem"
+
+/* The value of tag inside the data group data (its outer TLV); "" if absent. */
+static void
+dg_text(const uint8_t *data, size_t len, uint32_t tag, char *out, size_t n)
+{
+	struct tlv outer, t;
+
+	out[0] = '\0';
+	if (!data || tlv_parse(data, len, &outer) < 0 ||
+	    tlv_find(outer.value, outer.len, tag, &t) < 0)
+		return;
+	snprintf(out, n, "%.*s", (int)t.len, (const char *)t.value);
+	/* keep it printable: the card is not trusted */
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+			*p = '?';
+}
+
+static const uint8_t *
+file_of(const struct sc_readout *r, const char *name, size_t *len)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->files[i].data && strcmp(r->files[i].pf->name, name) == 0) {
+			*len = r->files[i].len;
+			return r->files[i].data;
+		}
+	return NULL;
+}
+
+static int
+cmd_card(const struct cli *cli, int argc, char **argv)
+{
+	const char *reader = "*", *profile = DEFAULT_PROFILE, *csca = DEFAULT_CSCA;
+	struct card_profile prof;
+	struct sc_readout ro;
+	struct sc_ctx *ctx;
+	char why[300];
+	int timeout = 10000;
+
+	if (argc < 1 || strcmp(argv[0], "read") != 0)
+		return EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 < argc && strcmp(argv[i], "--reader") == 0)
+			reader = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--profile") == 0)
+			profile = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--csca") == 0)
+			csca = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0)
+			timeout = atoi(argv[++i]) * 1000;
+		else
+			return EXIT_USAGE;
+	}
+	if (profile_load(profile, stderr, &prof) < 0)
+		return EXIT_REFUSED;
+	X509_STORE *store = sod_load_csca(csca, why, sizeof(why));
+	if (!store) {
+		fprintf(stderr, "cetakctl: %s: %s\n", csca, why);
+		return EXIT_REFUSED;
+	}
+	sc_ctx_new(&ctx);
+	enum sc_outcome o = sc_read_card(ctx, reader, timeout, &prof, store, &ro);
+	X509_STORE_free(store);
+	sc_ctx_free(ctx);
+	if (o != SC_OK) {
+		fprintf(stderr, "cetakctl: card read: %s\n", ro.result.message);
+		sc_readout_free(&ro);
+		return EXIT_REFUSED;
+	}
+	size_t l1 = 0, l11 = 0, l12 = 0, l13 = 0;
+	const uint8_t *dg1 = file_of(&ro, "DG1", &l1), *dg11 = file_of(&ro, "DG11", &l11),
+		      *dg12 = file_of(&ro, "DG12", &l12), *dg13 = file_of(&ro, "DG13", &l13);
+	char mrz[128], name[128], place[64], addr[300], job[64], dob[16], auth[128], issued[16],
+		nik[32], rel[64], blood[8];
+	dg_text(dg1, l1, 0x5F1F, mrz, sizeof(mrz));
+	dg_text(dg11, l11, 0x5F0E, name, sizeof(name));
+	dg_text(dg11, l11, 0x5F11, place, sizeof(place));
+	dg_text(dg11, l11, 0x5F42, addr, sizeof(addr));
+	dg_text(dg11, l11, 0x5F13, job, sizeof(job));
+	dg_text(dg11, l11, 0x5F2B, dob, sizeof(dob));
+	dg_text(dg12, l12, 0x5F19, auth, sizeof(auth));
+	dg_text(dg12, l12, 0x5F26, issued, sizeof(issued));
+	dg_text(dg13, l13, 0xC0, nik, sizeof(nik));
+	dg_text(dg13, l13, 0xC1, rel, sizeof(rel));
+	dg_text(dg13, l13, 0xC3, blood, sizeof(blood));
+	if (cli->json) {
+		json_t *files = json_object();
+		for (int i = 0; i < ro.n; i++)
+			json_object_set_new(files, ro.files[i].pf->name,
+					    ro.files[i].data ? json_integer((json_int_t)ro.files[i].len)
+							     : json_null());
+		json_t *o2 = json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
+				       " s:{s:s, s:s}, s:s, s:o}",
+				       "reader", ro.result.reader, "serial", ro.result.serial,
+				       "verified", ro.verified, "verdict", ro.verdict, "holder", "nik",
+				       nik, "name", name, "birth_place", place, "birth_date", dob,
+				       "address", addr, "occupation", job, "religion", rel,
+				       "blood_type", blood, "document", "issuing_authority", auth,
+				       "date_of_issue", issued, "mrz", mrz, "files", files);
+		json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+		json_decref(o2);
+	} else {
+		printf("reader:   %s\nchip:     %s\n", ro.result.reader, ro.result.serial);
+		printf("NIK:      %s\nname:     %s\nborn:     %s, %s\naddress:  %s\n", nik, name,
+		       place, dob, addr);
+		printf("job:      %s\nreligion: %s, blood type %s\nissued:   %s by %s\n", job, rel,
+		       blood, issued, auth);
+		if (strlen(mrz) == 90)
+			printf("MRZ:      %.30s\n          %.30s\n          %.30s\n", mrz, mrz + 30,
+			       mrz + 60);
+		printf("files:   ");
+		for (int i = 0; i < ro.n; i++)
+			if (ro.files[i].data)
+				printf(" %s(%zu)", ro.files[i].pf->name, ro.files[i].len);
+		printf("\nverdict:  %s\n", ro.verdict);
+	}
+	int rc = ro.verified ? 0 : EXIT_REFUSED;
+	sc_readout_free(&ro);
+	return rc;
+}
+
 struct cli_verb {
 	const char *name;
 	const char *args;
@@ -624,6 +753,8 @@ static const struct cli_verb cli_verbs[] = {
 	{ "cancel", "ID --reason TEXT", cmd_cancel, "cancel a job that is not printing" },
 	{ "retry", "ID", cmd_retry, "queue a failed job again" },
 	{ "priority", "ID N", cmd_priority, "set a job's priority, -9..9 (supervisor)" },
+	{ "card", "read [--reader R] [--profile P] [--csca F]", cmd_card,
+	  "read a card, verify EF.SOD and every hash, show the holder" },
 	{ NULL, NULL, NULL, NULL },
 };
 

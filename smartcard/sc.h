@@ -13,9 +13,18 @@
 
 enum sc_outcome {
 	SC_OK,
-	SC_NO_SERVICE, /* pcscd not running or unreachable */
-	SC_NO_READER,  /* no reader matches */
-	SC_ERROR,      /* any other PC/SC failure; see the message */
+	SC_NO_SERVICE,    /* pcscd not running or unreachable */
+	SC_NO_READER,     /* no reader matches */
+	SC_ERROR,         /* any other PC/SC failure; see the message */
+	SC_CARD_ABSENT,   /* no card arrived within the timeout */
+	SC_CARD_MUTE,     /* no chip answers (no ATR, or it stopped answering) */
+	SC_CARD_REMOVED,  /* removed or reset during the work: its state is unknown */
+	SC_WRONG_CARD,    /* not a card of this profile (no application) */
+	SC_NOT_BLANK,     /* already personalised or locked: never overwritten */
+	SC_WRITE_FAILED,  /* a CREATE/UPDATE was refused (status word in the result) */
+	SC_VERIFY_FAILED, /* read-back or EF.SOD verification failed */
+	SC_LOCK_FAILED,   /* the lock command was refused */
+	SC_READER_LOST,   /* the reader or pcscd went away during the work */
 };
 
 struct sc_ctx;
@@ -34,5 +43,59 @@ enum sc_outcome sc_reader_find(struct sc_ctx *ctx, const char *pattern, char *re
 			       size_t len);
 
 const char *sc_outcome_name(enum sc_outcome o);
+
+/* ---- card work (sc_card.c) ---- */
+
+#include <openssl/x509.h>
+#include <stdint.h>
+
+#include "lds.h"
+#include "profile.h"
+
+struct sc_result {
+	enum sc_outcome outcome;
+	uint16_t sw;        /* the refusing status word, when there is one */
+	char serial[33];    /* chip serial, hex, once read */
+	char reader[256];
+	char message[300];  /* one line for people */
+	unsigned apdus;     /* command APDUs sent (GET RESPONSE included) */
+	size_t bytes_sent;  /* command data bytes written */
+	int extended;       /* extended-length APDUs were used */
+	unsigned chunk;     /* largest UPDATE BINARY data size used */
+};
+
+/*
+ * Personalise the blank card in the reader matching pattern (waiting up to
+ * timeout_ms for it): read the serial, check the profile's application is
+ * there and the card is blank, create and write every file of img, read all
+ * back, compare, verify EF.SOD against csca in-process, then lock. Transport
+ * errors are retried at most twice; refusals (status words) never are.
+ */
+enum sc_outcome sc_personalise(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
+			       const struct card_profile *prof, const struct lds_image *img,
+			       X509_STORE *csca, struct sc_result *res);
+
+/* What a card holds, read back for people (cetakctl card read). */
+struct sc_readout {
+	struct sc_result result;
+	struct {
+		const struct profile_file *pf;
+		uint8_t *data; /* owned; NULL when absent */
+		size_t len;
+	} files[PROFILE_MAX_FILES];
+	int n;
+	int verified;       /* EF.SOD and every hash checked out */
+	char verdict[300];
+};
+
+enum sc_outcome sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
+			     const struct card_profile *prof, X509_STORE *csca,
+			     struct sc_readout *ret);
+void sc_readout_free(struct sc_readout *r);
+
+/* "6A82 file not found": a name for a status word. */
+const char *sc_sw_name(uint16_t sw);
+/* Does this ATR announce extended-length APDUs (ISO 7816-4 card capabilities)? */
+int sc_atr_extended(const uint8_t *atr, size_t len);
 
 #endif

@@ -15,10 +15,7 @@
 #include <string.h>
 #include <winscard.h>
 
-struct sc_ctx {
-	SCARDCONTEXT hctx;
-	bool established;
-};
+#include "sc_internal.h"
 
 int
 sc_ctx_new(struct sc_ctx **ret_ctx)
@@ -31,7 +28,7 @@ sc_ctx_new(struct sc_ctx **ret_ctx)
 	return 0;
 }
 
-static void
+void
 sc_ctx_release(struct sc_ctx *ctx)
 {
 	if (ctx->established)
@@ -49,7 +46,7 @@ sc_ctx_free(struct sc_ctx *ctx)
 }
 
 /* Translate a PC/SC status; a lost service also drops our context. */
-static enum sc_outcome
+enum sc_outcome
 sc_translate(struct sc_ctx *ctx, LONG rv)
 {
 	switch (rv) {
@@ -70,7 +67,7 @@ sc_translate(struct sc_ctx *ctx, LONG rv)
 	}
 }
 
-static enum sc_outcome
+enum sc_outcome
 sc_ensure(struct sc_ctx *ctx)
 {
 	LONG rv;
@@ -133,6 +130,24 @@ sc_outcome_name(enum sc_outcome o)
 		return "pcscd not available";
 	case SC_NO_READER:
 		return "reader missing";
+	case SC_CARD_ABSENT:
+		return "no card";
+	case SC_CARD_MUTE:
+		return "card mute";
+	case SC_CARD_REMOVED:
+		return "card removed or reset";
+	case SC_WRONG_CARD:
+		return "wrong card";
+	case SC_NOT_BLANK:
+		return "card not blank";
+	case SC_WRITE_FAILED:
+		return "write failed";
+	case SC_VERIFY_FAILED:
+		return "verify failed";
+	case SC_LOCK_FAILED:
+		return "lock failed";
+	case SC_READER_LOST:
+		return "reader lost";
 	default:
 		return "PC/SC error";
 	}

@@ -1,0 +1,686 @@
+/*
+ * sc_card.c - talking to one card: transmit, personalise, read back.
+ *
+ * Failure behaviour: every step ends in an sc_outcome with a message naming
+ * the file and the status word. Transport errors (the card or the link
+ * hiccuped) are retried at most twice on idempotent commands; a status word
+ * refusing a command is never retried. Nothing here touches a card that is
+ * not blank.
+ */
+#define _GNU_SOURCE
+#include "sc_internal.h"
+#include "sod.h"
+#include "tlv.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdarg.h>
+#include <time.h>
+
+#define SC_RETRIES 2
+#define SC_MAX_RESP (65536 + 2)
+
+struct sc_card {
+	struct sc_ctx *ctx;
+	SCARDHANDLE h;
+	DWORD proto;
+	int extended;
+	size_t wchunk; /* UPDATE BINARY data per APDU */
+	size_t rchunk; /* READ BINARY Le */
+	struct sc_result *res;
+	uint8_t resp[SC_MAX_RESP];
+};
+
+const char *
+sc_sw_name(uint16_t sw)
+{
+	switch (sw) {
+	case 0x9000:
+		return "9000 ok";
+	case 0x6282:
+		return "6282 end of file reached";
+	case 0x6581:
+		return "6581 memory failure";
+	case 0x6700:
+		return "6700 wrong length";
+	case 0x6982:
+		return "6982 security status not satisfied";
+	case 0x6985:
+		return "6985 conditions of use not satisfied";
+	case 0x6986:
+		return "6986 command not allowed";
+	case 0x6A80:
+		return "6A80 incorrect data";
+	case 0x6A81:
+		return "6A81 function not supported";
+	case 0x6A82:
+		return "6A82 file not found";
+	case 0x6A84:
+		return "6A84 not enough memory";
+	case 0x6A86:
+		return "6A86 incorrect P1-P2";
+	case 0x6A89:
+		return "6A89 file already exists";
+	case 0x6B00:
+		return "6B00 wrong offset";
+	case 0x6D00:
+		return "6D00 instruction not supported";
+	case 0x6E00:
+		return "6E00 class not supported";
+	default:
+		return (sw & 0xFF00) == 0x6300 ? "63xx warning" : "unknown status word";
+	}
+}
+
+/*
+ * Historical bytes in compact-TLV: tag 7 length 3 ("card capabilities"),
+ * third byte bit 7 (0x40) = extended Lc and Le fields (ISO 7816-4 8.1.1.2.7).
+ */
+int
+sc_atr_extended(const uint8_t *atr, size_t len)
+{
+	size_t i = 1, k;
+	uint8_t y, t0;
+	int nhist, tck = 0;
+
+	if (len < 2)
+		return 0;
+	t0 = atr[1];
+	nhist = t0 & 0x0F;
+	y = t0 >> 4;
+	i = 2;
+	for (;;) {
+		for (k = 0; k < 3; k++)
+			if (y & (1 << k))
+				i++;
+		if (!(y & 0x08))
+			break;
+		if (i >= len)
+			return 0;
+		uint8_t td = atr[i++];
+		if ((td & 0x0F) != 0)
+			tck = 1;
+		y = td >> 4;
+	}
+	(void)tck;
+	if (i + (size_t)nhist > len || nhist < 1 || atr[i] != 0x80)
+		return 0;
+	/* category 80: compact-TLV objects follow */
+	for (size_t p = i + 1; p < i + (size_t)nhist;) {
+		uint8_t tag = atr[p] >> 4, l = atr[p] & 0x0F;
+		if (p + 1 + l > i + (size_t)nhist)
+			return 0;
+		if (tag == 7 && l == 3)
+			return (atr[p + 3] & 0x40) != 0;
+		p += 1 + l;
+	}
+	return 0;
+}
+
+static void
+res_fail(struct sc_result *r, enum sc_outcome o, uint16_t sw, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+res_fail(struct sc_result *r, enum sc_outcome o, uint16_t sw, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->outcome = o;
+	r->sw = sw;
+	va_start(ap, fmt);
+	vsnprintf(r->message, sizeof(r->message), fmt, ap);
+	va_end(ap);
+}
+
+/* Map a failed SCard* call during card work to an outcome. */
+static enum sc_outcome
+card_error(struct sc_card *c, LONG rv)
+{
+	switch (rv) {
+	case SCARD_W_REMOVED_CARD:
+	case SCARD_W_RESET_CARD:
+	case SCARD_E_NO_SMARTCARD:
+		return SC_CARD_REMOVED;
+	case SCARD_W_UNRESPONSIVE_CARD:
+	case SCARD_W_UNPOWERED_CARD:
+	case SCARD_E_PROTO_MISMATCH:
+		return SC_CARD_MUTE;
+	case SCARD_E_NO_SERVICE:
+	case SCARD_E_SERVICE_STOPPED:
+	case SCARD_E_READER_UNAVAILABLE:
+	case SCARD_E_UNKNOWN_READER:
+		sc_ctx_release(c->ctx);
+		return SC_READER_LOST;
+	default:
+		break;
+	}
+	/* A transport failure: was the card pulled, or did it stop answering?
+	 * pcscd notices a removal on its next poll, so watch the reader briefly. */
+	SCARD_READERSTATE rs = { .szReader = c->res->reader,
+				 .dwCurrentState = SCARD_STATE_UNAWARE };
+	for (int i = 0; i < 3; i++) {
+		LONG st = SCardGetStatusChange(c->ctx->hctx, 400, &rs, 1);
+		if (st == SCARD_E_NO_SERVICE || st == SCARD_E_UNKNOWN_READER ||
+		    st == SCARD_E_READER_UNAVAILABLE) {
+			sc_ctx_release(c->ctx);
+			return SC_READER_LOST;
+		}
+		if (st == SCARD_S_SUCCESS && (rs.dwEventState & SCARD_STATE_EMPTY))
+			return SC_CARD_REMOVED;
+		if (st != SCARD_S_SUCCESS && st != SCARD_E_TIMEOUT)
+			break;
+		rs.dwCurrentState = rs.dwEventState;
+	}
+	return SC_CARD_MUTE;
+}
+
+static int
+transport_error(LONG rv)
+{
+	return rv == SCARD_F_COMM_ERROR || rv == SCARD_E_NOT_TRANSACTED ||
+	       rv == SCARD_E_COMM_DATA_LOST || rv == SCARD_E_TIMEOUT;
+}
+
+/*
+ * Send one APDU; follow 61xx with GET RESPONSE and 6Cxx with the right Le.
+ * On success returns SC_OK with the data in c->resp[0..*rlen) and *sw.
+ */
+static enum sc_outcome
+xmit(struct sc_card *c, const uint8_t *apdu, size_t n, int idempotent, size_t *rlen,
+     uint16_t *sw)
+{
+	uint8_t cmd[8 + 65536 + 3];
+	size_t got = 0;
+	LONG rv = SCARD_S_SUCCESS;
+
+	memcpy(cmd, apdu, n);
+	for (int guard = 0; guard < 64; guard++) {
+		DWORD len = (DWORD)(sizeof(c->resp) - got);
+		for (int attempt = 0; attempt <= SC_RETRIES; attempt++) {
+			len = (DWORD)(sizeof(c->resp) - got);
+			c->res->apdus++;
+			rv = SCardTransmit(c->h, c->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0
+									     : SCARD_PCI_T1,
+					   cmd, (DWORD)n, NULL, c->resp + got, &len);
+			if (rv == SCARD_S_SUCCESS || !transport_error(rv) || !idempotent)
+				break;
+		}
+		if (rv != SCARD_S_SUCCESS)
+			return card_error(c, rv);
+		if (len < 2) /* no status word: the link broke under the reader */
+			return card_error(c, SCARD_F_COMM_ERROR);
+		uint8_t sw1 = c->resp[got + len - 2], sw2 = c->resp[got + len - 1];
+		got += len - 2;
+		if (sw1 == 0x61) { /* more data: GET RESPONSE */
+			uint8_t gr[5] = { 0x00, 0xC0, 0x00, 0x00, sw2 };
+			memcpy(cmd, gr, 5);
+			n = 5;
+			continue;
+		}
+		if (sw1 == 0x6C && n >= 5) { /* wrong Le: resend with the one the card wants */
+			got -= 0;
+			cmd[n - 1] = sw2;
+			continue;
+		}
+		*rlen = got;
+		*sw = (uint16_t)(sw1 << 8 | sw2);
+		return SC_OK;
+	}
+	return SC_CARD_MUTE;
+}
+
+/* Build a short or extended APDU with data and/or Le. */
+static size_t
+apdu(uint8_t *out, int ext, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t *data,
+     size_t lc, size_t le)
+{
+	size_t n = 0;
+
+	out[n++] = cla, out[n++] = ins, out[n++] = p1, out[n++] = p2;
+	if (ext && (lc > 255 || le > 256)) {
+		out[n++] = 0;
+		if (lc) {
+			out[n++] = (uint8_t)(lc >> 8), out[n++] = (uint8_t)lc;
+			memcpy(out + n, data, lc);
+			n += lc;
+		}
+		if (le)
+			out[n++] = (uint8_t)(le >> 8), out[n++] = (uint8_t)le;
+		return n;
+	}
+	if (lc) {
+		out[n++] = (uint8_t)lc;
+		memcpy(out + n, data, lc);
+		n += lc;
+	}
+	if (le)
+		out[n++] = (uint8_t)(le == 256 ? 0 : le);
+	return n;
+}
+
+static enum sc_outcome
+card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_card *c,
+	  struct sc_result *res)
+{
+	char reader[256];
+	enum sc_outcome o = sc_reader_find(ctx, pattern, reader, sizeof(reader));
+	SCARD_READERSTATE rs;
+	LONG rv;
+
+	c->ctx = ctx;
+	c->res = res;
+	if (o != SC_OK) {
+		res_fail(res, o, 0, "reader '%s': %s", pattern, reader);
+		return o;
+	}
+	snprintf(res->reader, sizeof(res->reader), "%s", reader);
+	memset(&rs, 0, sizeof(rs));
+	rs.szReader = reader;
+	rs.dwCurrentState = SCARD_STATE_UNAWARE;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long left = timeout_ms - ((t1.tv_sec - t0.tv_sec) * 1000 +
+					  (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left < 0)
+			left = 0;
+		rv = SCardGetStatusChange(ctx->hctx, (DWORD)left, &rs, 1);
+		if (rv == SCARD_S_SUCCESS && (rs.dwEventState & SCARD_STATE_PRESENT))
+			break;
+		if (rv == SCARD_E_TIMEOUT || (rv == SCARD_S_SUCCESS && left == 0)) {
+			res_fail(res, SC_CARD_ABSENT, 0, "reader '%s': no card within %d ms", reader,
+				 timeout_ms);
+			return SC_CARD_ABSENT;
+		}
+		if (rv != SCARD_S_SUCCESS) {
+			o = sc_translate(ctx, rv);
+			res_fail(res, o == SC_OK ? SC_ERROR : o, 0, "reader '%s': %s", reader,
+				 pcsc_stringify_error(rv));
+			return res->outcome;
+		}
+		rs.dwCurrentState = rs.dwEventState;
+	}
+	if (rs.dwEventState & SCARD_STATE_MUTE) {
+		res_fail(res, SC_CARD_MUTE, 0, "reader '%s': the card gives no ATR (no chip?)", reader);
+		return SC_CARD_MUTE;
+	}
+	rv = SCardConnect(ctx->hctx, reader, SCARD_SHARE_EXCLUSIVE,
+			  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &c->h, &c->proto);
+	if (rv != SCARD_S_SUCCESS) {
+		o = card_error(c, rv);
+		res_fail(res, o, 0, "reader '%s': cannot connect: %s", reader, pcsc_stringify_error(rv));
+		return o;
+	}
+	rv = SCardBeginTransaction(c->h);
+	if (rv != SCARD_S_SUCCESS) {
+		SCardDisconnect(c->h, SCARD_LEAVE_CARD);
+		o = card_error(c, rv);
+		res_fail(res, o, 0, "reader '%s': no transaction: %s", reader, pcsc_stringify_error(rv));
+		return o;
+	}
+	uint8_t atr[MAX_ATR_SIZE];
+	DWORD alen = sizeof(atr), state, proto;
+	char name[256];
+	DWORD nlen = sizeof(name);
+	if (SCardStatus(c->h, name, &nlen, &state, &proto, atr, &alen) == SCARD_S_SUCCESS)
+		c->extended = sc_atr_extended(atr, alen);
+	return SC_OK;
+}
+
+static void
+card_close(struct sc_card *c)
+{
+	SCardEndTransaction(c->h, SCARD_LEAVE_CARD);
+	SCardDisconnect(c->h, SCARD_LEAVE_CARD);
+}
+
+static enum sc_outcome
+read_serial(struct sc_card *c, const struct card_profile *prof)
+{
+	size_t n;
+	uint16_t sw;
+	enum sc_outcome o = xmit(c, prof->serial_apdu, prof->serial_len, 1, &n, &sw);
+
+	if (o != SC_OK) {
+		res_fail(c->res, o, 0, "reading the chip serial: %s", sc_outcome_name(o));
+		return o;
+	}
+	if (sw != 0x9000 || n == 0 || n > 16) {
+		res_fail(c->res, SC_WRONG_CARD, sw, "the card gives no serial (%s)", sc_sw_name(sw));
+		return SC_WRONG_CARD;
+	}
+	for (size_t i = 0; i < n; i++)
+		snprintf(c->res->serial + 2 * i, 3, "%02X", c->resp[i]);
+	return SC_OK;
+}
+
+static enum sc_outcome
+select_fid(struct sc_card *c, uint16_t fid, uint16_t *sw)
+{
+	uint8_t a[8], f[2] = { (uint8_t)(fid >> 8), (uint8_t)fid };
+	size_t n, len = apdu(a, 0, 0x00, 0xA4, 0x02, 0x0C, f, 2, 0);
+
+	return xmit(c, a, len, 1, &n, sw);
+}
+
+static enum sc_outcome
+select_app(struct sc_card *c, const struct card_profile *prof)
+{
+	uint8_t a[32];
+	size_t n, len = apdu(a, 0, 0x00, 0xA4, 0x04, 0x0C, prof->aid, prof->aid_len, 0);
+	uint16_t sw;
+	enum sc_outcome o = xmit(c, a, len, 1, &n, &sw);
+
+	if (o != SC_OK) {
+		res_fail(c->res, o, 0, "selecting the application: %s", sc_outcome_name(o));
+		return o;
+	}
+	if (sw != 0x9000) {
+		res_fail(c->res, SC_WRONG_CARD, sw, "the card has no %s application (%s)", prof->name,
+			 sc_sw_name(sw));
+		return SC_WRONG_CARD;
+	}
+	return SC_OK;
+}
+
+/* CREATE FILE then UPDATE BINARY in the largest chunks the card takes. */
+static enum sc_outcome
+write_file(struct sc_card *c, const struct lds_file *f)
+{
+	static uint8_t a[8 + 65536];
+	uint8_t fcp[16] = { 0x62, 0x0B, 0x82, 0x01, 0x01, 0x83, 0x02, (uint8_t)(f->pf->fid >> 8),
+			    (uint8_t)f->pf->fid, 0x80, 0x02, (uint8_t)(f->len >> 8),
+			    (uint8_t)f->len };
+	size_t n, len;
+	uint16_t sw;
+	enum sc_outcome o;
+
+	if (f->len > 0x7FFF) {
+		res_fail(c->res, SC_WRITE_FAILED, 0, "%s is %zu bytes; at most 32767 can be written "
+						     "with 15-bit offsets", f->pf->name, f->len);
+		return SC_WRITE_FAILED;
+	}
+	/* not idempotent: a retried CREATE would meet its own file */
+	len = apdu(a, 0, 0x00, 0xE0, 0x00, 0x00, fcp, 13, 0);
+	if ((o = xmit(c, a, len, 0, &n, &sw)) != SC_OK || sw != 0x9000)
+		goto fail_create;
+	for (size_t off = 0; off < f->len;) {
+		size_t chunk = f->len - off < c->wchunk ? f->len - off : c->wchunk;
+		len = apdu(a, c->extended, 0x00, 0xD6, (uint8_t)(off >> 8), (uint8_t)off,
+			   f->data + off, chunk, 0);
+		if ((o = xmit(c, a, len, 1, &n, &sw)) != SC_OK) {
+			res_fail(c->res, o, 0, "writing %s at offset %zu: %s", f->pf->name, off,
+				 sc_outcome_name(o));
+			return o;
+		}
+		if (sw == 0x6700 && c->wchunk > 255) {
+			/* the card takes less than announced: halve and try again */
+			c->wchunk = c->wchunk / 2 > 255 ? c->wchunk / 2 : 255;
+			continue;
+		}
+		if (sw != 0x9000) {
+			res_fail(c->res, SC_WRITE_FAILED, sw, "writing %s at offset %zu: %s",
+				 f->pf->name, off, sc_sw_name(sw));
+			return SC_WRITE_FAILED;
+		}
+		if (chunk > c->res->chunk)
+			c->res->chunk = (unsigned)chunk;
+		c->res->bytes_sent += chunk;
+		off += chunk;
+	}
+	return SC_OK;
+fail_create:
+	if (o != SC_OK) {
+		res_fail(c->res, o, 0, "creating %s: %s", f->pf->name, sc_outcome_name(o));
+		return o;
+	}
+	res_fail(c->res, SC_WRITE_FAILED, sw, "creating %s (%zu bytes): %s", f->pf->name, f->len,
+		 sc_sw_name(sw));
+	return SC_WRITE_FAILED;
+}
+
+/* SELECT fid and READ BINARY all of it (its size from the first TLV). */
+static enum sc_outcome
+read_file(struct sc_card *c, const struct profile_file *pf, uint8_t **ret, size_t *ret_len,
+	  uint16_t *ret_sw)
+{
+	uint8_t a[16];
+	uint8_t *buf = NULL;
+	size_t n, len, total = 0, have = 0;
+	uint16_t sw;
+	enum sc_outcome o = select_fid(c, pf->fid, &sw);
+
+	*ret_sw = sw;
+	if (o != SC_OK || sw != 0x9000)
+		return o;
+	do {
+		size_t want = total ? total - have : 4; /* first: enough for the TLV header */
+		if (want > c->rchunk)
+			want = c->rchunk;
+		len = apdu(a, c->extended, 0x00, 0xB0, (uint8_t)(have >> 8), (uint8_t)have, NULL, 0,
+			   want);
+		if ((o = xmit(c, a, len, 1, &n, &sw)) != SC_OK) {
+			free(buf);
+			return o;
+		}
+		*ret_sw = sw;
+		if ((sw != 0x9000 && sw != 0x6282) || n == 0 || n > want) {
+			free(buf);
+			return SC_OK; /* the caller reports the status word */
+		}
+		uint8_t *p = realloc(buf, have + n);
+		if (!p) {
+			free(buf);
+			return SC_ERROR;
+		}
+		buf = p;
+		memcpy(buf + have, c->resp, n);
+		have += n;
+		if (!total) {
+			struct tlv t;
+			/* header: tag (1-2 bytes) and length (1-4): parse what we have */
+			size_t hl = (buf[0] & 0x1F) == 0x1F ? 2 : 1;
+			if (have < hl + 1)
+				break;
+			uint8_t l0 = buf[hl];
+			size_t lb = l0 < 0x80 ? 1 : 1 + (l0 & 0x7F);
+			if (lb > 4 || have < hl + lb) {
+				*ret_sw = 0x6A80;
+				free(buf);
+				return SC_OK;
+			}
+			size_t vlen = 0;
+			if (l0 < 0x80)
+				vlen = l0;
+			else
+				for (size_t i = 1; i < lb; i++)
+					vlen = vlen << 8 | buf[hl + i];
+			total = hl + lb + vlen;
+			(void)t;
+			if (total > 0x7FFF + 4) {
+				*ret_sw = 0x6A80;
+				free(buf);
+				return SC_OK;
+			}
+		}
+	} while (have < total && sw == 0x9000);
+	if (have < total) {
+		*ret_sw = 0x6282;
+		free(buf);
+		return SC_OK;
+	}
+	*ret = buf;
+	*ret_len = total;
+	*ret_sw = 0x9000;
+	return SC_OK;
+}
+
+static void
+setup_chunks(struct sc_card *c, const struct card_profile *prof)
+{
+	c->wchunk = c->extended ? prof->max_ext_data : 255;
+	c->rchunk = c->extended ? prof->max_ext_data : 256;
+	c->res->extended = c->extended;
+}
+
+/* Read back every written file, compare, and verify EF.SOD in-process. */
+static enum sc_outcome
+verify_back(struct sc_card *c, const struct lds_image *img, X509_STORE *csca)
+{
+	struct sod_dg dgs[PROFILE_MAX_FILES];
+	uint8_t *back[PROFILE_MAX_FILES] = { 0 };
+	const uint8_t *sod = NULL;
+	size_t sod_len = 0;
+	int ndg = 0;
+	enum sc_outcome o = SC_OK;
+	char why[256];
+
+	for (int i = 0; i < img->n && o == SC_OK; i++) {
+		const struct lds_file *f = &img->files[i];
+		size_t len = 0;
+		uint16_t sw;
+		if (!f->data)
+			continue;
+		o = read_file(c, f->pf, &back[i], &len, &sw);
+		if (o != SC_OK) {
+			res_fail(c->res, o, 0, "reading back %s: %s", f->pf->name, sc_outcome_name(o));
+			break;
+		}
+		if (!back[i] || len != f->len || memcmp(back[i], f->data, len) != 0) {
+			res_fail(c->res, SC_VERIFY_FAILED, sw, "%s read back %s", f->pf->name,
+				 back[i] ? "differs from what was written" : sc_sw_name(sw));
+			o = SC_VERIFY_FAILED;
+			break;
+		}
+		if (f->pf->dg > 0)
+			dgs[ndg++] = (struct sod_dg){ f->pf->dg, back[i], len };
+		else if (strcmp(f->pf->builder, "ef.sod") == 0)
+			sod = back[i], sod_len = len;
+	}
+	if (o == SC_OK && (!sod || sod_verify(sod, sod_len, csca, dgs, ndg, why, sizeof(why)) != 0)) {
+		res_fail(c->res, SC_VERIFY_FAILED, 0, "%s", sod ? why : "no EF.SOD was written");
+		o = SC_VERIFY_FAILED;
+	}
+	for (int i = 0; i < img->n; i++)
+		free(back[i]);
+	return o;
+}
+
+enum sc_outcome
+sc_personalise(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
+	       const struct card_profile *prof, const struct lds_image *img, X509_STORE *csca,
+	       struct sc_result *res)
+{
+	struct sc_card *c = calloc(1, sizeof(*c));
+	enum sc_outcome o;
+	uint16_t sw;
+	size_t n;
+
+	memset(res, 0, sizeof(*res));
+	if (!c) {
+		res_fail(res, SC_ERROR, 0, "out of memory");
+		return SC_ERROR;
+	}
+	if ((o = card_open(ctx, pattern, timeout_ms, c, res)) != SC_OK) {
+		free(c);
+		return o;
+	}
+	setup_chunks(c, prof);
+	if ((o = read_serial(c, prof)) != SC_OK || (o = select_app(c, prof)) != SC_OK)
+		goto out;
+	/* blank: the first file of the profile (EF.COM) must not exist yet */
+	if ((o = select_fid(c, prof->files[0].fid, &sw)) != SC_OK)
+		goto out;
+	if (sw == 0x9000) {
+		res_fail(res, SC_NOT_BLANK, sw, "card %s already holds %s: not blank, not touched",
+			 res->serial, prof->files[0].name);
+		o = SC_NOT_BLANK;
+		goto out;
+	}
+	for (int i = 0; i < img->n; i++)
+		if (img->files[i].data && (o = write_file(c, &img->files[i])) != SC_OK)
+			goto out;
+	if ((o = verify_back(c, img, csca)) != SC_OK)
+		goto out;
+	if ((o = xmit(c, prof->lock_apdu, prof->lock_len, 0, &n, &sw)) != SC_OK || sw != 0x9000) {
+		res_fail(res, o == SC_OK ? SC_LOCK_FAILED : o, sw, "locking the card: %s",
+			 o == SC_OK ? sc_sw_name(sw) : sc_outcome_name(o));
+		o = res->outcome;
+		goto out;
+	}
+	res->outcome = SC_OK;
+	snprintf(res->message, sizeof(res->message), "card %s personalised, verified and locked "
+						    "(%u APDUs, %zu bytes)",
+		 res->serial, res->apdus, res->bytes_sent);
+out:
+	card_close(c);
+	free(c);
+	return o;
+}
+
+enum sc_outcome
+sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
+	     const struct card_profile *prof, X509_STORE *csca, struct sc_readout *ret)
+{
+	struct sc_card *c = calloc(1, sizeof(*c));
+	struct sod_dg dgs[PROFILE_MAX_FILES];
+	const uint8_t *sod = NULL;
+	size_t sod_len = 0;
+	int ndg = 0;
+	enum sc_outcome o;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!c)
+		return SC_ERROR;
+	if ((o = card_open(ctx, pattern, timeout_ms, c, &ret->result)) != SC_OK) {
+		free(c);
+		return o;
+	}
+	setup_chunks(c, prof);
+	if ((o = read_serial(c, prof)) != SC_OK || (o = select_app(c, prof)) != SC_OK)
+		goto out;
+	ret->n = prof->n_files;
+	for (int i = 0; i < prof->n_files; i++) {
+		uint16_t sw;
+		ret->files[i].pf = &prof->files[i];
+		o = read_file(c, &prof->files[i], &ret->files[i].data, &ret->files[i].len, &sw);
+		if (o != SC_OK) {
+			res_fail(&ret->result, o, 0, "reading %s: %s", prof->files[i].name,
+				 sc_outcome_name(o));
+			goto out;
+		}
+		if (!ret->files[i].data)
+			continue;
+		if (prof->files[i].dg > 0)
+			dgs[ndg++] = (struct sod_dg){ prof->files[i].dg, ret->files[i].data,
+						      ret->files[i].len };
+		else if (strcmp(prof->files[i].builder, "ef.sod") == 0)
+			sod = ret->files[i].data, sod_len = ret->files[i].len;
+	}
+	if (!sod)
+		snprintf(ret->verdict, sizeof(ret->verdict), "NOT VERIFIED: the card has no EF.SOD "
+							     "(blank or not personalised)");
+	else if (sod_verify(sod, sod_len, csca, dgs, ndg, ret->verdict, sizeof(ret->verdict)) == 0)
+		ret->verified = 1;
+	if (ret->verified)
+		snprintf(ret->verdict, sizeof(ret->verdict), "VERIFIED: EF.SOD signature and all %d "
+							     "data group hashes", ndg);
+	ret->result.outcome = SC_OK;
+out:
+	card_close(c);
+	free(c);
+	return o;
+}
+
+void
+sc_readout_free(struct sc_readout *r)
+{
+	for (int i = 0; i < r->n; i++)
+		free(r->files[i].data);
+	memset(r, 0, sizeof(*r));
+}
