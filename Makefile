@@ -57,7 +57,7 @@ CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c $(CAR
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso
-FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job
+FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -102,7 +102,7 @@ $(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/stor
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpthread
 
 $(BUILD)/tests/test_lds: $(call obj,tests/unit/test_lds.c $(CARD_SRCS) jobs/job.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig) -ljpeg
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg
 
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
 $(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c)
@@ -131,6 +131,11 @@ $(BUILD)/fuzz/fuzz_ctl_request $(BUILD)/fuzz/fuzz_ctl_response: $(BUILD)/fuzz/%:
 $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c jobs/job.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson) -ljpeg -lpthread
+$(BUILD)/fuzz/fuzz_card: tests/fuzz/fuzz_card.c smartcard/tlv.c smartcard/sod.c \
+		smartcard/sc_card.c smartcard/sc_pcsc.c smartcard/lds.c smartcard/profile.c jobs/job.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-deprecated-declarations $(call pc_cflags,libpcsclite) \
+		-o $@ $^ $(call pc_libs,jansson libcrypto libpcsclite libconfig) -ljpeg
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Benchmarks (not tests): results go to docs/performance.md.

@@ -459,7 +459,7 @@ read_file(struct sc_card *c, const struct profile_file *pf, uint8_t **ret, size_
 	if (o != SC_OK || sw != 0x9000)
 		return o;
 	do {
-		size_t want = total ? total - have : 4; /* first: enough for the TLV header */
+		size_t want = total ? total - have : 5; /* first: enough for the TLV header */
 		if (want > c->rchunk)
 			want = c->rchunk;
 		len = apdu(a, c->extended, 0x00, 0xB0, (uint8_t)(have >> 8), (uint8_t)have, NULL, 0,
@@ -482,31 +482,14 @@ read_file(struct sc_card *c, const struct profile_file *pf, uint8_t **ret, size_
 		memcpy(buf + have, c->resp, n);
 		have += n;
 		if (!total) {
-			struct tlv t;
-			/* header: tag (1-2 bytes) and length (1-4): parse what we have */
-			size_t hl = (buf[0] & 0x1F) == 0x1F ? 2 : 1;
-			if (have < hl + 1)
-				break;
-			uint8_t l0 = buf[hl];
-			size_t lb = l0 < 0x80 ? 1 : 1 + (l0 & 0x7F);
-			if (lb > 4 || have < hl + lb) {
-				*ret_sw = 0x6A80;
+			int e = tlv_expected_size(buf, have, &total);
+			if (e == -EINVAL || (e == 0 && total > 0x7FFF + 4)) {
+				*ret_sw = 0x6A80; /* not an LDS file: reported as incorrect data */
 				free(buf);
 				return SC_OK;
 			}
-			size_t vlen = 0;
-			if (l0 < 0x80)
-				vlen = l0;
-			else
-				for (size_t i = 1; i < lb; i++)
-					vlen = vlen << 8 | buf[hl + i];
-			total = hl + lb + vlen;
-			(void)t;
-			if (total > 0x7FFF + 4) {
-				*ret_sw = 0x6A80;
-				free(buf);
-				return SC_OK;
-			}
+			if (e == -EAGAIN)
+				total = 0;
 		}
 	} while (have < total && sw == 0x9000);
 	if (have < total) {

@@ -181,6 +181,39 @@ tlv_parse(const uint8_t *p, size_t n, struct tlv *ret)
 }
 
 int
+tlv_expected_size(const uint8_t *p, size_t n, size_t *ret)
+{
+	size_t i = 0, len = 0;
+
+	if (n < 1)
+		return -EAGAIN;
+	if ((p[i++] & 0x1F) == 0x1F) {
+		do {
+			if (i >= n)
+				return -EAGAIN;
+			if (i >= 3)
+				return -EINVAL;
+		} while (p[i++] & 0x80);
+	}
+	if (i >= n)
+		return -EAGAIN;
+	uint8_t l0 = p[i++];
+	if (l0 < 0x80) {
+		*ret = i + l0;
+		return 0;
+	}
+	size_t k = l0 & 0x7F;
+	if (k == 0 || k > 3)
+		return -EINVAL;
+	if (i + k > n)
+		return -EAGAIN;
+	for (size_t j = 0; j < k; j++)
+		len = len << 8 | p[i++];
+	*ret = i + len;
+	return 0;
+}
+
+int
 tlv_find(const uint8_t *p, size_t n, uint32_t tag, struct tlv *ret)
 {
 	struct tlv t;

@@ -40,6 +40,12 @@ struct tlv {
 int tlv_parse(const uint8_t *p, size_t n, struct tlv *ret);
 /* Find the first TLV with tag among the siblings in p[0..n). 0, -ENOENT or -EINVAL. */
 int tlv_find(const uint8_t *p, size_t n, uint32_t tag, struct tlv *ret);
+/*
+ * From the first bytes of a TLV (n available), the size of the whole TLV.
+ * 0 with *ret, -EAGAIN when more bytes are needed to tell, -EINVAL when the
+ * header is not one the LDS uses. Lets a reader size a file from its start.
+ */
+int tlv_expected_size(const uint8_t *p, size_t n, size_t *ret);
 /* Bytes taken by the tag and length of a TLV with this tag and value length. */
 size_t tlv_header_size(uint32_t tag, size_t n);
 
