@@ -44,6 +44,11 @@ enum sc_outcome sc_reader_find(struct sc_ctx *ctx, const char *pattern, char *re
 
 const char *sc_outcome_name(enum sc_outcome o);
 
+/* Wait up to timeout_ms until the reader matching pattern holds no card
+ * (a desk reader's card was taken away). SC_OK, SC_CARD_ABSENT on timeout
+ * (the card is still there), or the reader's failure. */
+enum sc_outcome sc_wait_removal(struct sc_ctx *ctx, const char *pattern, int timeout_ms);
+
 /* ---- card work (sc_card.c) ---- */
 
 #include <openssl/x509.h>
@@ -62,6 +67,7 @@ struct sc_result {
 	size_t bytes_sent;  /* command data bytes written */
 	int extended;       /* extended-length APDUs were used */
 	unsigned chunk;     /* largest UPDATE BINARY data size used */
+	double wait_ms;     /* of the time spent, waiting for the card to arrive */
 };
 
 /*

@@ -305,6 +305,8 @@ card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_car
 		}
 		rs.dwCurrentState = rs.dwEventState;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	res->wait_ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	if (rs.dwEventState & SCARD_STATE_MUTE) {
 		res_fail(res, SC_CARD_MUTE, 0, "reader '%s': the card gives no ATR (no chip?)", reader);
 		return SC_CARD_MUTE;
@@ -421,6 +423,7 @@ write_file(struct sc_card *c, const struct lds_file *f)
 		if (sw == 0x6700 && c->wchunk > 255) {
 			/* the card takes less than announced: halve and try again */
 			c->wchunk = c->wchunk / 2 > 255 ? c->wchunk / 2 : 255;
+			c->ctx->learned_wchunk = c->wchunk;
 			continue;
 		}
 		if (sw != 0x9000) {
@@ -444,14 +447,17 @@ fail_create:
 	return SC_WRITE_FAILED;
 }
 
-/* SELECT fid and READ BINARY all of it (its size from the first TLV). */
+/*
+ * SELECT fid and READ BINARY all of it. expect is the size written (0 when
+ * unknown: then the size comes from the file's first TLV header).
+ */
 static enum sc_outcome
-read_file(struct sc_card *c, const struct profile_file *pf, uint8_t **ret, size_t *ret_len,
-	  uint16_t *ret_sw)
+read_file(struct sc_card *c, const struct profile_file *pf, size_t expect, uint8_t **ret,
+	  size_t *ret_len, uint16_t *ret_sw)
 {
 	uint8_t a[16];
 	uint8_t *buf = NULL;
-	size_t n, len, total = 0, have = 0;
+	size_t n, len, total = expect, have = 0;
 	uint16_t sw;
 	enum sc_outcome o = select_fid(c, pf->fid, &sw);
 
@@ -507,6 +513,8 @@ static void
 setup_chunks(struct sc_card *c, const struct card_profile *prof)
 {
 	c->wchunk = c->extended ? prof->max_ext_data : 255;
+	if (c->extended && c->ctx->learned_wchunk && c->ctx->learned_wchunk < c->wchunk)
+		c->wchunk = c->ctx->learned_wchunk;
 	c->rchunk = c->extended ? prof->max_ext_data : 256;
 	c->res->extended = c->extended;
 }
@@ -529,7 +537,7 @@ verify_back(struct sc_card *c, const struct lds_image *img, X509_STORE *csca)
 		uint16_t sw;
 		if (!f->data)
 			continue;
-		o = read_file(c, f->pf, &back[i], &len, &sw);
+		o = read_file(c, f->pf, f->len, &back[i], &len, &sw);
 		if (o != SC_OK) {
 			res_fail(c->res, o, 0, "reading back %s: %s", f->pf->name, sc_outcome_name(o));
 			break;
@@ -631,7 +639,7 @@ sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 	for (int i = 0; i < prof->n_files; i++) {
 		uint16_t sw;
 		ret->files[i].pf = &prof->files[i];
-		o = read_file(c, &prof->files[i], &ret->files[i].data, &ret->files[i].len, &sw);
+		o = read_file(c, &prof->files[i], 0, &ret->files[i].data, &ret->files[i].len, &sw);
 		if (o != SC_OK) {
 			res_fail(&ret->result, o, 0, "reading %s: %s", prof->files[i].name,
 				 sc_outcome_name(o));

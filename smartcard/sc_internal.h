@@ -12,6 +12,10 @@
 struct sc_ctx {
 	SCARDCONTEXT hctx;
 	bool established;
+	/* largest UPDATE BINARY data the last card took after announcing extended
+	 * length (0 = not learned yet): later cards start there, not at the
+	 * profile's maximum, saving the probing APDUs */
+	size_t learned_wchunk;
 };
 
 /* Establish the context if needed (again after pcscd restarted). */
