@@ -118,8 +118,8 @@ $(BUILD)/tests/sockact $(BUILD)/tests/notify_recv $(BUILD)/tests/ctlsend: $(BUIL
 $(BUILD)/tests/jobgen: $(call obj,tests/fixtures/jobgen.c)
 	$(CC) $(LDFLAGS) -o $@ $^ -ljpeg $(call pc_libs,cairo)
 
-$(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg
+$(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libconfig libpcsclite sqlite3) -ljpeg
 
 # libFuzzer targets (clang); each parser of outside data has one.
 FUZZ_CC = clang
@@ -179,6 +179,8 @@ install: all
 	install -m 0644 etc/tmpfiles.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cetak.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf || \
 		install -m 0640 etc/cetakd.conf $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf
+	install -d $(DESTDIR)$(SYSCONFDIR)/cetak/profiles
+	install -m 0644 etc/profiles/icao-lds.conf $(DESTDIR)$(SYSCONFDIR)/cetak/profiles/
 
 # Golden files: regenerate after an intended change, then review the diff.
 update-golden: all

@@ -99,6 +99,26 @@ check "a card without extended length is personalised with short APDUs" grep -q 
 echo "# $(sed 's/ message=.*//' "$T/short.out")"
 unplug
 
+# --- a T=0-style card: data comes by GET RESPONSE (61xx) ---
+card dump-t0 -m 255 -F getresp
+perso >"$T/t0.out" 2>&1
+check "a card that answers 61xx is followed with GET RESPONSE and verifies" grep -q '^outcome=ok ' "$T/t0.out"
+unplug
+
+# --- a job straight from cetakd's job store ---
+mkdir -p "$T/store-spool/new" && cp "$JOB" "$T/store-spool/new/"
+fx_config "$T/s.conf" ""
+sed -i "s|spool_dir = .*|spool_dir = \"$T/store-spool\";|; s|state_dir = .*|state_dir = \"$T/store-state\";|; s|control_socket = .*|control_socket = \"$T/store.sock\";|" "$T/s.conf"
+"$B/cetakd" -c "$T/s.conf" >"$T/store-cetakd.log" 2>&1 &
+SP=$!
+wait_for 10 sh -c "! ls '$T/store-spool/new' | grep -q ."
+kill $SP; wait $SP 2>/dev/null
+card dump-store -m 4096
+timeout 60 "$B/tests/perso" -r "$R" -p "$PROFILE" -c "$T/pki/ds.pem" -a "$T/pki/csca.pem" \
+	-k "$T/pki/ds.key" -S "$T/store-state/cetak.db:EXAMPLE-000001" >"$T/store.out" 2>&1
+check "a job taken from the job store personalises a card" grep -q '^outcome=ok ' "$T/store.out"
+unplug
+
 # --- faults: each a named outcome, nothing that passes for a good card ---
 fault() { # NAME EXPECTED-OUTCOME cardemu-fault
 	card "dump-$1" -m 4096 -F "$3"

@@ -18,6 +18,7 @@
 
 #include "smartcard/lds.h"
 #include "smartcard/profile.h"
+#include "smartcard/sc.h"
 #include "smartcard/sod.h"
 #include "smartcard/tlv.h"
 
@@ -256,6 +257,24 @@ test_build_and_verify(void **state)
 	signer_free(s);
 }
 
+static void
+test_sw_and_atr(void **state)
+{
+	static const uint8_t ext[] = { 0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0x00, 0x00, 0x40, 0x37 };
+	static const uint8_t shrt[] = { 0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0x00, 0x00, 0x00, 0x77 };
+	static const uint8_t nohist[] = { 0x3B, 0x80, 0x80, 0x01, 0x01 };
+
+	assert_string_equal(sc_sw_name(0x6A82), "6A82 file not found");
+	assert_string_equal(sc_sw_name(0x6986), "6986 command not allowed");
+	assert_string_equal(sc_sw_name(0x63C2), "63xx warning");
+	assert_string_equal(sc_sw_name(0x1234), "unknown status word");
+	assert_int_equal(sc_atr_extended(ext, sizeof(ext)), 1);
+	assert_int_equal(sc_atr_extended(shrt, sizeof(shrt)), 0);
+	assert_int_equal(sc_atr_extended(nohist, sizeof(nohist)), 0);
+	assert_int_equal(sc_atr_extended(ext, 6), 0); /* truncated */
+	assert_int_equal(sc_atr_extended(ext, 1), 0);
+}
+
 int
 main(void)
 {
@@ -266,6 +285,7 @@ main(void)
 		cmocka_unit_test(test_profile),
 		cmocka_unit_test(test_key_permissions),
 		cmocka_unit_test(test_build_and_verify),
+		cmocka_unit_test(test_sw_and_atr),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
