@@ -50,13 +50,15 @@ CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -DCETAK_VERSION='"$(VERSION)"
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
 JOBS_SRCS   = jobs/job.c jobs/store.c jobs/sched.c jobs/spool.c jobs/submit.c
+FACE_SRCS   = printer/face.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
-              daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS)
-CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c $(CARD_SRCS)
+              daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS) \
+              $(FACE_SRCS)
+CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
-UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds
-FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso
+UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face
+FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -72,13 +74,13 @@ tests: $(BINS) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON) cairo) $(CUPS_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON) pangocairo) $(CUPS_CFLAGS) -c $< -o $@
 
 $(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON)) -ljpeg -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON) pangocairo) -ljpeg -lpthread
 
 $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI) libcrypto libconfig libpcsclite) -ljpeg -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI) libcrypto libconfig libpcsclite pangocairo) -ljpeg -lpthread
 
 # The PKCS#11 signer uses libp11's ENGINE, deprecated in OpenSSL 3.
 $(BUILD)/smartcard/sod.o: CFLAGS += -Wno-deprecated-declarations
@@ -104,6 +106,9 @@ $(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/stor
 $(BUILD)/tests/test_lds: $(call obj,tests/unit/test_lds.c $(CARD_SRCS) jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg
 
+$(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/job.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson pangocairo libconfig) -ljpeg
+
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
 $(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -118,6 +123,8 @@ $(BUILD)/tests/sockact $(BUILD)/tests/notify_recv $(BUILD)/tests/ctlsend: $(BUIL
 $(BUILD)/tests/jobgen: $(call obj,tests/fixtures/jobgen.c)
 	$(CC) $(LDFLAGS) -o $@ $^ -ljpeg $(call pc_libs,cairo)
 
+$(BUILD)/tests/pngdiff: $(call obj,tests/fixtures/pngdiff.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,cairo)
 $(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libconfig libpcsclite sqlite3) -ljpeg
 
@@ -179,13 +186,18 @@ install: all
 	install -m 0644 etc/tmpfiles.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cetak.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf || \
 		install -m 0640 etc/cetakd.conf $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf
-	install -d $(DESTDIR)$(SYSCONFDIR)/cetak/profiles
+	install -d $(DESTDIR)$(SYSCONFDIR)/cetak/profiles $(DESTDIR)$(SYSCONFDIR)/cetak/layouts
 	install -m 0644 etc/profiles/icao-lds.conf $(DESTDIR)$(SYSCONFDIR)/cetak/profiles/
+	install -m 0644 etc/layouts/ektp-front.conf $(DESTDIR)$(SYSCONFDIR)/cetak/layouts/
 
 # Golden files: regenerate after an intended change, then review the diff.
 update-golden: all
 	$(BUILD)/cetakd -n -c etc/cetakd.conf | sed 1d > tests/data/cetakd.conf.canonical
-	git diff --stat tests/data
+	for j in etc/examples/*.json; do \
+		$(BUILD)/cetakctl face render $$j --layout etc/layouts/ektp-front.conf \
+			-o tests/golden/$$(basename $$j .json).png || exit 1; \
+	done
+	git diff --stat tests/data tests/golden
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -20,6 +20,7 @@ cat >"$W/c.conf" <<CONF
 paths = { state_dir = "$W/state"; spool_dir = "$W/spool"; control_socket = "$W/control"; };
 spool = { batch = $BATCH; rescan_interval = 3600; };
 daemon = { log_level = "notice"; };
+face = { layout = "$ROOT/etc/layouts/ektp-front.conf"; };
 CONF
 mkdir -p "$W/spool/new" "$W/spool/tmp"
 "$B/tests/jobgen" -n "$N" -o "$W/gen" -p BENCH -k 20

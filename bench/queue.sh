@@ -13,6 +13,7 @@ mkdir -p "$W/state"
 cat >"$W/c.conf" <<CONF
 paths = { state_dir = "$W/state"; spool_dir = "$W/spool"; control_socket = "$W/control"; };
 daemon = { log_level = "warning"; };
+face = { layout = "$ROOT/etc/layouts/ektp-front.conf"; };
 CONF
 "$B/cetakd" -c "$W/c.conf" &
 PID=$!

@@ -10,6 +10,7 @@
 #include "ctlproto.h"
 #include "jobs/job.h"
 #include "jobs/spool.h"
+#include "printer/face.h"
 #include "smartcard/sc.h"
 #include "smartcard/sod.h"
 #include "smartcard/tlv.h"
@@ -246,6 +247,23 @@ read_file(const char *path, char **ret, size_t *ret_len)
 	return 0;
 }
 
+#define DEFAULT_LAYOUT "/etc/cetak/layouts/ektp-front.conf"
+
+/* The face layout the checks use; NULL when none could be loaded. */
+static struct face_layout *cli_layout;
+
+static void
+load_cli_layout(const char *path, int required)
+{
+	if (!required && access(path, R_OK) != 0) {
+		fprintf(stderr, "cetakctl: note: no layout at %s; text fit on the card not "
+				"checked (use --layout FILE)\n", path);
+		return;
+	}
+	if (face_layout_load(path, stderr, &cli_layout) < 0)
+		cli_layout = NULL;
+}
+
 /* Validate one file exactly as cetakd does; prints the verdict. 0 when valid. */
 static int
 validate_one(const char *path, const char *region, struct job **ret_job)
@@ -263,6 +281,10 @@ validate_one(const char *path, const char *region, struct job **ret_job)
 	}
 	r = job_parse(buf, len, &pol, &job, why, sizeof(why));
 	free(buf);
+	if (r == 0 && cli_layout && face_check(cli_layout, job->json, why, sizeof(why)) < 0) {
+		job_free(job);
+		r = -1;
+	}
 	if (r < 0) {
 		printf("%s: refused: %s\n", path, why);
 		return -1;
@@ -277,15 +299,22 @@ validate_one(const char *path, const char *region, struct job **ret_job)
 static int
 cmd_validate(const struct cli *cli, int argc, char **argv)
 {
-	const char *region = "";
+	const char *region = "", *layout = NULL;
 	int bad = 0, i = 0;
 
-	if (argc >= 2 && strcmp(argv[0], "--region") == 0) {
-		region = argv[1];
-		i = 2;
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if (strcmp(argv[i], "--region") == 0)
+			region = argv[i + 1];
+		else if (strcmp(argv[i], "--layout") == 0)
+			layout = argv[i + 1];
+		else
+			return EXIT_USAGE;
 	}
 	if (i >= argc)
 		return EXIT_USAGE;
+	load_cli_layout(layout ? layout : DEFAULT_LAYOUT, layout != NULL);
+	if (layout && !cli_layout)
+		return EXIT_REFUSED;
 	for (; i < argc; i++) {
 		struct job *job;
 		if (validate_one(argv[i], region, &job) < 0) {
@@ -387,6 +416,9 @@ cmd_submit(const struct cli *cli, int argc, char **argv)
 		if (!spool)
 			spool = jstr(st, "spool_dir");
 		region = jstr(json_object_get(st, "station"), "region");
+		/* the daemon's own layout, so that submit refuses what cetakd would */
+		if (jstr(st, "face_layout")[0])
+			load_cli_layout(jstr(st, "face_layout"), 0);
 	} else if (!spool) {
 		fprintf(stderr, "cetakctl: cetakd is not reachable at %s; give the spool "
 				"directory with --spool DIR\n", cli->socket);
@@ -731,6 +763,56 @@ cmd_card(const struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/* ---- face ---- */
+
+static int
+cmd_face(const struct cli *cli, int argc, char **argv)
+{
+	const char *layout = DEFAULT_LAYOUT, *out = NULL, *file = NULL;
+	struct face_layout *l;
+	struct job *job;
+	char why[512];
+	int r;
+
+	if (argc < 2 || strcmp(argv[0], "render") != 0)
+		return EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 < argc && strcmp(argv[i], "-o") == 0)
+			out = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--layout") == 0)
+			layout = argv[++i];
+		else if (!file)
+			file = argv[i];
+		else
+			return EXIT_USAGE;
+	}
+	if (!file || !out)
+		return EXIT_USAGE;
+	if (validate_one(file, "", &job) < 0)
+		return EXIT_REFUSED;
+	if (face_layout_load(layout, stderr, &l) < 0) {
+		job_free(job);
+		return EXIT_REFUSED;
+	}
+	size_t n = strlen(out);
+	if (n > 4 && strcmp(out + n - 4, ".pdf") == 0)
+		r = face_render_pdf(l, job->json, out, why, sizeof(why));
+	else if (n > 4 && strcmp(out + n - 4, ".png") == 0)
+		r = face_render_png(l, job->json, out, why, sizeof(why));
+	else {
+		fprintf(stderr, "cetakctl: the output must end in .png or .pdf\n");
+		r = -EINVAL;
+		why[0] = '\0';
+	}
+	if (r < 0 && why[0])
+		fprintf(stderr, "cetakctl: %s: %s\n", file, why);
+	else if (r == 0)
+		printf("%s: rendered to %s\n", file, out);
+	face_layout_free(l);
+	job_free(job);
+	return r < 0 ? EXIT_REFUSED : 0;
+}
+
 struct cli_verb {
 	const char *name;
 	const char *args;
@@ -743,7 +825,7 @@ static const struct cli_verb cli_verbs[] = {
 	{ "reload", "", cmd_reload, "reload cetakd.conf (supervisor); a bad file is refused" },
 	{ "submit", "[--spool DIR] FILE...", cmd_submit,
 	  "validate job files and hand them to cetakd's spool" },
-	{ "validate", "[--region R] FILE...", cmd_validate,
+	{ "validate", "[--region R] [--layout L] FILE...", cmd_validate,
 	  "check job files without submitting them (no daemon needed)" },
 	{ "queue", "[--state S,..] [--kind K,..] [--limit N] [--count]", cmd_queue,
 	  "jobs waiting and in progress" },
@@ -753,6 +835,8 @@ static const struct cli_verb cli_verbs[] = {
 	{ "cancel", "ID --reason TEXT", cmd_cancel, "cancel a job that is not printing" },
 	{ "retry", "ID", cmd_retry, "queue a failed job again" },
 	{ "priority", "ID N", cmd_priority, "set a job's priority, -9..9 (supervisor)" },
+	{ "face", "render JOBFILE -o OUT.png|OUT.pdf [--layout L]", cmd_face,
+	  "render the card face without printing" },
 	{ "card", "read [--reader R] [--profile P] [--csca F]", cmd_card,
 	  "read a card, verify EF.SOD and every hash, show the holder" },
 	{ NULL, NULL, NULL, NULL },

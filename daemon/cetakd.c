@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "cetakd.h"
 #include "log.h"
+#include "printer/face.h"
 #include "smartcard/sc.h"
 
 #include <errno.h>
@@ -103,6 +104,33 @@ lines_adopt(struct cetakd *d, const struct cetak_config *cfg)
 	d->n_lines = cfg->n_lines;
 }
 
+static int
+face_fits(void *ctx, json_t *job, char *why, size_t len)
+{
+	return face_check(ctx, job, why, len);
+}
+
+/* Load the face layout named by cfg; errors on the log. NULL on failure. */
+static struct face_layout *
+load_layout(const struct cetak_config *cfg)
+{
+	struct face_layout *l = NULL;
+	char *errs = NULL;
+	size_t n = 0;
+	FILE *mem = open_memstream(&errs, &n);
+
+	if (mem) {
+		if (face_layout_load(cfg->face_layout, mem, &l) < 0)
+			l = NULL;
+		fclose(mem);
+	}
+	if (!l)
+		log_error("face: layout %s refused: %s", cfg->face_layout,
+			  errs && errs[0] ? errs : strerror(errno));
+	free(errs);
+	return l;
+}
+
 int
 cetakd_reload(struct cetakd *d, char **ret_err)
 {
@@ -129,6 +157,16 @@ cetakd_reload(struct cetakd *d, char **ret_err)
 		return r;
 	}
 	free(errs);
+	struct face_layout *layout = load_layout(cfg);
+	if (!layout) {
+		if (ret_err && asprintf(ret_err, "face layout %s refused (see the log); keeping the "
+						 "running configuration", cfg->face_layout) < 0)
+			*ret_err = NULL;
+		cfg_free(cfg);
+		return -EINVAL;
+	}
+	face_layout_free(d->layout);
+	d->layout = layout;
 	if (strcmp(cfg->control_socket, d->socket_path) != 0)
 		log_warn("config: control_socket changed to '%s'; cetakd keeps '%s' until "
 			 "restarted", cfg->control_socket, d->socket_path);
@@ -206,7 +244,8 @@ static void
 on_kick(struct ev_source *src, int fd, uint32_t events, void *data)
 {
 	struct cetakd *d = data;
-	struct spool_limits lim = { (size_t)d->cfg->spool_max_job_bytes, d->cfg->spool_batch };
+	struct spool_limits lim = { (size_t)d->cfg->spool_max_job_bytes, d->cfg->spool_batch,
+				    face_fits, d->layout };
 	struct job_policy jp;
 	struct sched_policy sp;
 	struct stock_source stock;
@@ -334,6 +373,8 @@ cetakd_open_jobs(struct cetakd *d)
 	char path[4096];
 	int r;
 
+	if (!(d->layout = load_layout(d->cfg)))
+		return -1;
 	snprintf(path, sizeof(path), "%s/cetak.db", d->cfg->state_dir);
 	if ((r = store_open(path, &d->store)) < 0) {
 		log_error("jobs: cannot open the job store %s: %s%s", path,
@@ -401,6 +442,7 @@ cetakd_stop(struct cetakd *d)
 	ctl_server_free(d->ctl);
 	spool_close(d->spool);
 	store_close(d->store);
+	face_layout_free(d->layout);
 	if (d->kick_fd > 0)
 		close(d->kick_fd);
 	sc_ctx_free(d->sc);

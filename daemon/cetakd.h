@@ -28,6 +28,7 @@ struct cetakd {
 	struct ctl_server *ctl;
 	struct sc_ctx *sc;
 	struct ev_source *poll_timer, *watchdog_timer;
+	struct face_layout *layout; /* current, owned */
 	struct store *store;
 	struct spool *spool;
 	struct ev_source *spool_src, *kick_src, *rescan_timer;

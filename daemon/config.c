@@ -118,6 +118,11 @@ static const struct cfg_param paths_params[] = {
 	  check_abs_path, "Unix socket for cetakctl" },
 };
 
+static const struct cfg_param face_params[] = {
+	{ "layout", CFG_T_STR, S(face_layout), "/etc/cetak/layouts/ektp-front.conf", 0, PATH_MAX,
+	  NULL, check_abs_path, "card face layout; jobs whose text does not fit are refused" },
+};
+
 static const struct cfg_param access_params[] = {
 	{ "supervisor_group", CFG_T_STR, S(supervisor_group), "cetak-supervisor", 0, 64, NULL,
 	  check_group_name, "members may run every cetakctl command" },
@@ -186,6 +191,7 @@ static const struct cfg_group cfg_groups[] = {
 	{ "access", access_params, N(access_params) },
 	{ "spool", spool_params, N(spool_params) },
 	{ "schedule", schedule_params, N(schedule_params) },
+	{ "face", face_params, N(face_params) },
 	{ "daemon", daemon_params, N(daemon_params) },
 };
 
@@ -469,7 +475,7 @@ cfg_read_root(struct cfg_ctx *c, const config_setting_t *root, struct cetak_conf
 				break;
 		if (k == N(cfg_groups)) {
 			cfg_err(c, s, "unknown section '%s'; sections are: station, paths, access, "
-				      "spool, schedule, daemon, lines", name);
+				      "spool, schedule, face, daemon, lines", name);
 			continue;
 		}
 		cfg_read_group(c, s, name, cfg_groups[k].params, cfg_groups[k].n, cfg);

@@ -42,6 +42,8 @@ struct cetak_config {
 	char *spool_dir;
 	char *control_socket;
 
+	char *face_layout;
+
 	char *supervisor_group;
 	char *operator_group;
 

@@ -51,14 +51,14 @@ verb_status(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 	}
 	*ret_data = json_pack(
 		"{s:s, s:i, s:s, s:I, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:o, "
-		"s:o, s:s}",
+		"s:o, s:s, s:s}",
 		"version", CETAK_VERSION, "pid", (int)getpid(), "started", started, "uptime_s",
 		(json_int_t)((ev_now_ms() - d->started_ms) / 1000), "config", d->cfg_path,
 		"config_loaded", loaded, "reloads", (int)d->reloads, "station", "name",
 		d->cfg->station_name, "office", d->cfg->station_office, "role",
 		cfg_role_name(d->cfg->station_role), "region", d->cfg->station_region, "you",
 		"user", peer->user, "role", ctl_role_name(peer->role), "lines", lines, "queue",
-		queue, "spool_dir", d->cfg->spool_dir);
+		queue, "spool_dir", d->cfg->spool_dir, "face_layout", d->cfg->face_layout);
 	return *ret_data ? 0 : -1;
 }
 

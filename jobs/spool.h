@@ -25,6 +25,13 @@ struct spool;
 struct spool_limits {
 	size_t max_job_bytes; /* larger files are rejected unread */
 	int batch;            /* files per store transaction (group commit) */
+	/*
+	 * A further check of each valid job (the card face: does all its text
+	 * fit?), or NULL. Runs on the validation threads: it must be thread-safe.
+	 * Returns 0, or -EINVAL with the reason in why.
+	 */
+	int (*check)(void *ctx, json_t *job, char *why, size_t len);
+	void *check_ctx;
 };
 
 struct spool_stats {

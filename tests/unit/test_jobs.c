@@ -338,7 +338,7 @@ test_spool(void **state)
 {
 	struct fx *f = *state;
 	struct spool *sp;
-	struct spool_limits lim = { 64 * 1024, 2 };
+	struct spool_limits lim = { 64 * 1024, 2, NULL, NULL };
 	struct job_policy jp = { .now = (long long)time(NULL) };
 	struct sched_policy pol = { 0 };
 	struct spool_stats stats = { 0 };
