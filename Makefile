@@ -150,9 +150,16 @@ $(BUILD)/bench/queue_bench: $(call obj,bench/queue_bench.c jobs/job.c jobs/store
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3) -ljpeg
 
-bench: all tests $(BUILD)/bench/queue_bench
+$(BUILD)/bench/face_bench: $(call obj,bench/face_bench.c $(FACE_SRCS) jobs/job.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson pangocairo libconfig) -ljpeg
+
+bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench
 	BUILD=$(BUILD) bench/intake.sh
 	BUILD=$(BUILD) bench/queue.sh
+	BUILD=$(BUILD) bench/card.sh
+	build/tests/jobgen -n 1 -o /tmp/cetak-face-bench -k 20 >/dev/null
+	$(BUILD)/bench/face_bench etc/layouts/ektp-front.conf /tmp/cetak-face-bench/JOB-000001.json
 
 deps:
 	scripts/install-deps

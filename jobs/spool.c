@@ -37,9 +37,22 @@ struct spool {
 	/* new/ listed oldest first once per run, consumed a batch at a time */
 	struct entry *pending;
 	size_t npending, next;
+	/* validation workers, alive as long as the spool: per-thread state such
+	 * as pango's font map is built once, not once per batch */
+	pthread_t workers[3];
+	int nworkers;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct pool *batch; /* the batch being validated, NULL when idle */
+	unsigned generation; /* bumped for each batch */
+	int busy;            /* workers still on the current batch */
+	int quit;
+	int pool_started;
 };
 
 static void free_entries(struct entry *v, size_t n);
+static void pool_start(struct spool *sp);
+static void pool_stop(struct spool *sp);
 
 static int
 open_subdir(int dirfd, const char *name)
@@ -90,6 +103,8 @@ spool_open(const char *dir, struct spool **ret_spool)
 		r = -errno;
 		goto fail;
 	}
+	pool_start(sp);
+	sp->pool_started = 1;
 	*ret_spool = sp;
 	return 0;
 fail:
@@ -102,6 +117,8 @@ spool_close(struct spool *sp)
 {
 	if (!sp)
 		return;
+	if (sp->pool_started)
+		pool_stop(sp);
 	int fds[] = { sp->dirfd, sp->tmpfd, sp->newfd, sp->rejfd, sp->ino };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -333,33 +350,90 @@ struct pool {
 	const struct job_policy *jpol;
 };
 
-static void *
-pool_worker(void *arg)
+static void
+pool_run(struct pool *p)
 {
-	struct pool *p = arg;
 	size_t i;
 
 	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
 		item_validate(p->sp, p->lim, p->jpol, &p->items[i]);
+}
+
+static void *
+pool_worker(void *arg)
+{
+	struct spool *sp = arg;
+	unsigned seen = 0;
+
+	pthread_mutex_lock(&sp->mu);
+	for (;;) {
+		while (!sp->quit && sp->generation == seen)
+			pthread_cond_wait(&sp->work, &sp->mu);
+		if (sp->quit)
+			break;
+		seen = sp->generation;
+		struct pool *p = sp->batch;
+		pthread_mutex_unlock(&sp->mu);
+		pool_run(p);
+		pthread_mutex_lock(&sp->mu);
+		if (--sp->busy == 0)
+			pthread_cond_signal(&sp->done);
+	}
+	pthread_mutex_unlock(&sp->mu);
 	return NULL;
 }
 
-/* Validate the batch on every CPU (up to 4); the caller's thread works too. */
+static void
+pool_start(struct spool *sp)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int want = cpus > 4 ? 3 : cpus > 1 ? (int)cpus - 1 : 0;
+
+	pthread_mutex_init(&sp->mu, NULL);
+	pthread_cond_init(&sp->work, NULL);
+	pthread_cond_init(&sp->done, NULL);
+	for (int i = 0; i < want; i++)
+		if (pthread_create(&sp->workers[sp->nworkers], NULL, pool_worker, sp) == 0)
+			sp->nworkers++;
+}
+
+static void
+pool_stop(struct spool *sp)
+{
+	pthread_mutex_lock(&sp->mu);
+	sp->quit = 1;
+	pthread_cond_broadcast(&sp->work);
+	pthread_mutex_unlock(&sp->mu);
+	for (int i = 0; i < sp->nworkers; i++)
+		pthread_join(sp->workers[i], NULL);
+	pthread_mutex_destroy(&sp->mu);
+	pthread_cond_destroy(&sp->work);
+	pthread_cond_destroy(&sp->done);
+}
+
+/* Validate the batch on the workers and the calling thread; returns when all are done. */
 static void
 validate_all(struct spool *sp, const struct spool_limits *lim, struct item *items, size_t n,
 	     const struct job_policy *jpol)
 {
 	struct pool p = { items, n, 0, sp, lim, jpol };
-	pthread_t th[3];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int extra = n < 8 ? 0 : (int)(cpus > 4 ? 3 : cpus > 1 ? cpus - 1 : 0), started = 0;
 
-	for (int i = 0; i < extra; i++)
-		if (pthread_create(&th[started], NULL, pool_worker, &p) == 0)
-			started++;
-	pool_worker(&p);
-	for (int i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
+	if (n >= 8 && sp->nworkers > 0) {
+		pthread_mutex_lock(&sp->mu);
+		sp->batch = &p;
+		sp->busy = sp->nworkers;
+		sp->generation++;
+		pthread_cond_broadcast(&sp->work);
+		pthread_mutex_unlock(&sp->mu);
+	}
+	pool_run(&p);
+	if (n >= 8 && sp->nworkers > 0) {
+		pthread_mutex_lock(&sp->mu);
+		while (sp->busy > 0)
+			pthread_cond_wait(&sp->done, &sp->mu);
+		sp->batch = NULL;
+		pthread_mutex_unlock(&sp->mu);
+	}
 }
 
 /* Phase 3 (loop thread): decide the initial state and add it to the open transaction. */

@@ -304,11 +304,32 @@ fits(PangoLayout *pl, int max_lines, double w_mm)
 	       logical.width <= (int)(w_mm * PANGO_SCALE) + PANGO_SCALE / 10;
 }
 
+/*
+ * A sure fit without shaping: ASCII text whose every character, taken at
+ * 1.1 em (wider than any ASCII glyph of DejaVu Sans, bold included), still
+ * fits the box on one line. Most field values pass here, which keeps the
+ * intake check cheap; anything else is measured by pango.
+ */
+static int
+surely_fits(const char *text, double w_mm, double size_pt)
+{
+	size_t n = 0;
+
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++, n++)
+		if (*c >= 0x80)
+			return 0;
+	return (double)n * size_pt * PT_MM * 1.1 <= w_mm;
+}
+
 /* The largest size from size down to min_size (0.5 pt steps) at which text fits; -1 if none. */
 static double
 fit_size(struct pen *p, const char *text, double w, double size, double min_size, int max_lines,
 	 int bold, int *ret_lines)
 {
+	if (surely_fits(text, w, size)) {
+		*ret_lines = 1;
+		return size;
+	}
 	for (double s = size; s >= min_size - 1e-9; s -= 0.5) {
 		pen_set(p, text, w, s, bold, 0);
 		*ret_lines = pango_layout_get_line_count(p->pl);

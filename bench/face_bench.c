@@ -1,0 +1,59 @@
+/*
+ * face_bench.c - CPU cost of rendering one card face: the PDF (for CUPS) and
+ * the YMCKO panels (for raw printers), and of the intake fit check.
+ * usage: face_bench LAYOUT JOBFILE [N]
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "printer/face.h"
+
+static double
+cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct face_layout *l;
+	json_error_t e;
+	char why[256];
+	int n = argc > 3 ? atoi(argv[3]) : 200;
+
+	if (argc < 3 || face_layout_load(argv[1], stderr, &l) < 0)
+		return 2;
+	json_t *job = json_load_file(argv[2], 0, &e);
+	if (!job)
+		return 2;
+	double t = cpu_ms();
+	for (int i = 0; i < n; i++)
+		if (face_check(l, job, why, sizeof(why)) < 0)
+			return 1;
+	printf("fit check:            %.3f ms CPU per job\n", (cpu_ms() - t) / n);
+	t = cpu_ms();
+	for (int i = 0; i < n; i++)
+		if (face_render_pdf(l, job, "/dev/null", why, sizeof(why)) < 0)
+			return 1;
+	double pdf = (cpu_ms() - t) / n;
+	printf("PDF:                  %.3f ms CPU per card\n", pdf);
+	t = cpu_ms();
+	for (int i = 0; i < n; i++) {
+		struct face_panels p;
+		if (face_render_panels(l, job, &p, why, sizeof(why)) < 0)
+			return 1;
+		free(p.data);
+	}
+	double panels = (cpu_ms() - t) / n;
+	printf("YMCKO panels:         %.3f ms CPU per card\n", panels);
+	printf("PDF + panels:         %.3f ms CPU per card\n", pdf + panels);
+	face_layout_free(l);
+	json_decref(job);
+	return 0;
+}
