@@ -51,15 +51,16 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
 JOBS_SRCS   = jobs/job.c jobs/store.c jobs/sched.c jobs/spool.c jobs/submit.c
 FACE_SRCS   = printer/face.c
+PB_SRCS     = printer/pb.c printer/pb_cups.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS) \
               $(FACE_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
-UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face
-FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff
-FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card
+UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb
+FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool
+FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -109,6 +110,9 @@ $(BUILD)/tests/test_lds: $(call obj,tests/unit/test_lds.c $(CARD_SRCS) jobs/job.
 $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson pangocairo libconfig) -ljpeg
 
+$(BUILD)/tests/test_pb: $(call obj,tests/unit/test_pb.c $(PB_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CUPS_LIBS)
+
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
 $(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -123,6 +127,8 @@ $(BUILD)/tests/sockact $(BUILD)/tests/notify_recv $(BUILD)/tests/ctlsend: $(BUIL
 $(BUILD)/tests/jobgen: $(call obj,tests/fixtures/jobgen.c)
 	$(CC) $(LDFLAGS) -o $@ $^ -ljpeg $(call pc_libs,cairo)
 
+$(BUILD)/tests/pbtool: $(call obj,tests/fixtures/pbtool.c $(PB_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUPS_LIBS)
 $(BUILD)/tests/pngdiff: $(call obj,tests/fixtures/pngdiff.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,cairo)
 $(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c)
@@ -143,6 +149,9 @@ $(BUILD)/fuzz/fuzz_card: tests/fuzz/fuzz_card.c smartcard/tlv.c smartcard/sod.c 
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-deprecated-declarations $(call pc_cflags,libpcsclite) \
 		-o $@ $^ $(call pc_libs,jansson libcrypto libpcsclite libconfig) -ljpeg
+$(BUILD)/fuzz/fuzz_ipp_reasons: tests/fuzz/fuzz_ipp_reasons.c printer/pb.c printer/pb_cups.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(CUPS_LIBS)
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Benchmarks (not tests): results go to docs/performance.md.
@@ -150,16 +159,15 @@ $(BUILD)/bench/queue_bench: $(call obj,bench/queue_bench.c jobs/job.c jobs/store
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3) -ljpeg
 
-$(BUILD)/bench/face_bench: $(call obj,bench/face_bench.c $(FACE_SRCS) jobs/job.c)
+$(BUILD)/bench/face_bench: $(call obj,bench/face_bench.c $(FACE_SRCS) $(PB_SRCS) jobs/job.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson pangocairo libconfig) -ljpeg
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson pangocairo libconfig) $(CUPS_LIBS) -ljpeg
 
 bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench
 	BUILD=$(BUILD) bench/intake.sh
 	BUILD=$(BUILD) bench/queue.sh
 	BUILD=$(BUILD) bench/card.sh
-	build/tests/jobgen -n 1 -o /tmp/cetak-face-bench -k 20 >/dev/null
-	$(BUILD)/bench/face_bench etc/layouts/ektp-front.conf /tmp/cetak-face-bench/JOB-000001.json
+	BUILD=$(BUILD) bench/face.sh
 
 deps:
 	scripts/install-deps
