@@ -51,7 +51,7 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
 JOBS_SRCS   = jobs/job.c jobs/store.c jobs/sched.c jobs/spool.c jobs/submit.c
 FACE_SRCS   = printer/face.c
-PB_SRCS     = printer/pb.c printer/pb_cups.c
+PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS) \
@@ -59,7 +59,7 @@ DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb
-FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool
+FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -75,7 +75,7 @@ tests: $(BINS) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON) pangocairo) $(CUPS_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_CFLAGS) -c $< -o $@
 
 $(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON) pangocairo) -ljpeg -lpthread
@@ -111,7 +111,7 @@ $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/jo
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson pangocairo libconfig) -ljpeg
 
 $(BUILD)/tests/test_pb: $(call obj,tests/unit/test_pb.c $(PB_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CUPS_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CUPS_LIBS) $(call pc_libs,libusb-1.0)
 
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
 $(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c)
@@ -127,8 +127,11 @@ $(BUILD)/tests/sockact $(BUILD)/tests/notify_recv $(BUILD)/tests/ctlsend: $(BUIL
 $(BUILD)/tests/jobgen: $(call obj,tests/fixtures/jobgen.c)
 	$(CC) $(LDFLAGS) -o $@ $^ -ljpeg $(call pc_libs,cairo)
 
-$(BUILD)/tests/pbtool: $(call obj,tests/fixtures/pbtool.c $(PB_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(CUPS_LIBS)
+$(BUILD)/tests/pbtool: $(call obj,tests/fixtures/pbtool.c $(PB_SRCS) $(FACE_SRCS) jobs/job.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUPS_LIBS) $(call pc_libs,libusb-1.0 pangocairo jansson libconfig) -ljpeg
+$(BUILD)/tests/usbsim: $(BUILD)/tests/fixtures/usbsim.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,umockdev-1.0 glib-2.0)
+$(BUILD)/tests/fixtures/usbsim.o: CFLAGS += $(call pc_cflags,umockdev-1.0 glib-2.0) -Wno-missing-prototypes -Wno-strict-prototypes
 $(BUILD)/tests/pngdiff: $(call obj,tests/fixtures/pngdiff.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,cairo)
 $(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c)
@@ -149,9 +152,9 @@ $(BUILD)/fuzz/fuzz_card: tests/fuzz/fuzz_card.c smartcard/tlv.c smartcard/sod.c 
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-deprecated-declarations $(call pc_cflags,libpcsclite) \
 		-o $@ $^ $(call pc_libs,jansson libcrypto libpcsclite libconfig) -ljpeg
-$(BUILD)/fuzz/fuzz_ipp_reasons: tests/fuzz/fuzz_ipp_reasons.c printer/pb.c printer/pb_cups.c
+$(BUILD)/fuzz/fuzz_ipp_reasons: tests/fuzz/fuzz_ipp_reasons.c $(PB_SRCS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(CUPS_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(call pc_cflags,libusb-1.0) -o $@ $^ $(CUPS_LIBS) $(call pc_libs,libusb-1.0)
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Benchmarks (not tests): results go to docs/performance.md.
@@ -161,7 +164,7 @@ $(BUILD)/bench/queue_bench: $(call obj,bench/queue_bench.c jobs/job.c jobs/store
 
 $(BUILD)/bench/face_bench: $(call obj,bench/face_bench.c $(FACE_SRCS) $(PB_SRCS) jobs/job.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson pangocairo libconfig) $(CUPS_LIBS) -ljpeg
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson pangocairo libconfig libusb-1.0) $(CUPS_LIBS) -ljpeg
 
 bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench
 	BUILD=$(BUILD) bench/intake.sh

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct pb_ops *const backends[] = { &pb_cups_ops, NULL };
+static const struct pb_ops *const backends[] = { &pb_cups_ops, &pb_usb_ops, NULL };
 
 const struct pb_ops *
 pb_find(const char *name)
@@ -104,4 +104,31 @@ pb_ipp_reasons(const char *const *keywords, int n, int printer_state, unsigned *
 	}
 	*ret_reasons = reasons;
 	return cls;
+}
+
+static const struct {
+	const char *reply;
+	unsigned reason;
+	enum pb_class cls;
+} esc_map[] = {
+	{ "ERR HOPPER EMPTY", PB_R_HOPPER_EMPTY, PB_STOP },
+	{ "ERR JAM", PB_R_JAM, PB_STOP },
+	{ "ERR RIBBON OUT", PB_R_RIBBON_OUT, PB_STOP },
+	{ "ERR COVER OPEN", PB_R_DOOR_OPEN, PB_STOP },
+	{ "ERR REJECT FULL", PB_R_REJECT_FULL, PB_STOP },
+	{ "ERR COOLING", PB_R_COOLING, PB_RETRY },
+};
+
+enum pb_class
+pb_esc_reply(const char *reply, unsigned *ret_reasons)
+{
+	*ret_reasons = 0;
+	if (strcmp(reply, "OK") == 0)
+		return PB_OK;
+	for (size_t i = 0; i < sizeof(esc_map) / sizeof(esc_map[0]); i++)
+		if (strcmp(reply, esc_map[i].reply) == 0) {
+			*ret_reasons = esc_map[i].reason;
+			return esc_map[i].cls;
+		}
+	return PB_FAIL; /* "ERR NO CARD", "ERR DATA", anything unexpected: this card failed */
 }

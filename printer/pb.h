@@ -33,6 +33,7 @@ enum pb_reason {
 struct pb_status {
 	unsigned reasons;
 	int ribbon_percent; /* -1 unknown */
+	int ribbon_left;    /* prints left on the ribbon, -1 unknown */
 	char message[256];
 };
 
@@ -83,6 +84,13 @@ const char *pb_reasons_text(unsigned reasons, char *buf, size_t len);
 enum pb_class pb_ipp_reasons(const char *const *keywords, int n, int printer_state,
 			     unsigned *ret_reasons);
 
+/*
+ * Translate one reply of an Evolis-style printer ("OK", "ERR JAM", ...) into
+ * reasons and a class. Pure; the usb backend uses it and a fuzz target feeds it.
+ */
+enum pb_class pb_esc_reply(const char *reply, unsigned *ret_reasons);
+
 extern const struct pb_ops pb_cups_ops;
+extern const struct pb_ops pb_usb_ops;
 
 #endif

@@ -131,7 +131,7 @@ cups_status(void *h, struct pb_status *st)
 	enum pb_class cls;
 
 	memset(st, 0, sizeof(*st));
-	st->ribbon_percent = -1;
+	st->ribbon_percent = st->ribbon_left = -1;
 	if (!(http = connect_cups(c))) {
 		unreachable(st, c);
 		return PB_RETRY;
@@ -180,7 +180,7 @@ cups_print(void *h, const struct pb_face *face, struct pb_status *st)
 	struct timespec t0;
 
 	memset(st, 0, sizeof(*st));
-	st->ribbon_percent = -1;
+	st->ribbon_percent = st->ribbon_left = -1;
 	if (!(http = connect_cups(c))) {
 		unreachable(st, c);
 		return PB_RETRY;
@@ -223,7 +223,7 @@ cups_print(void *h, const struct pb_face *face, struct pb_status *st)
 			cls = PB_FAIL;
 			break;
 		}
-		struct pb_status now = { 0, -1, "" };
+		struct pb_status now = { 0, -1, -1, "" };
 		if (status_on(http, c, &now) == PB_STOP) {
 			/* never leave it pending: it would print on resume */
 			cupsCancelJob2(http, c->queue, id, 1);
@@ -255,7 +255,7 @@ cups_eject(void *h, struct pb_status *st)
 {
 	(void)h;
 	memset(st, 0, sizeof(*st));
-	st->ribbon_percent = -1;
+	st->ribbon_percent = st->ribbon_left = -1;
 	return PB_OK;
 }
 

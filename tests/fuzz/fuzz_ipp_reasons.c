@@ -1,7 +1,8 @@
 /*
- * fuzz_ipp_reasons.c - libFuzzer target for the mapping of a printer's
- * printer-state-reasons (what a CUPS printer reports) into operator reasons.
- * Input: keywords separated by newlines; the first byte is printer-state.
+ * fuzz_ipp_reasons.c - libFuzzer target for what printers answer: a CUPS
+ * printer's printer-state-reasons and an Evolis-style printer's replies,
+ * mapped into operator reasons. Input: lines; the first byte is the
+ * printer-state for the IPP mapping, each line is also tried as a reply.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +29,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum pb_class c = pb_ipp_reasons((const char *const *)kw, n, data[0], &reasons);
 	if (c > PB_FAIL || (data[0] == 5 && c != PB_STOP))
 		abort();
+	for (int i = 0; i < n; i++) {
+		unsigned r;
+		enum pb_class e = pb_esc_reply(kw[i], &r);
+		if (e > PB_FAIL || (e == PB_OK && strcmp(kw[i], "OK") != 0))
+			abort();
+	}
 	pb_reasons_text(reasons, text, sizeof(text));
 	return 0;
 }

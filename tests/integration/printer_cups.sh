@@ -9,7 +9,7 @@
 fx_cupsd "$(fx_port)" || { notok "private cupsd starts"; finish; }
 "$B/cetakctl" face render "$ROOT/etc/examples/EXAMPLE-000001.json" \
 	--layout "$ROOT/etc/layouts/ektp-front.conf" -o "$T/face.pdf" >/dev/null
-pb() { "$B/tests/pbtool" -b cups -q card -s "$CUPS_SERVER" -t 10000 "$@"; }
+pb() { "$B/tests/pbtool" -b cups -q card -s "$CUPS_SERVER" -t 10000 -L "$ROOT/etc/layouts/ektp-front.conf" "$@"; }
 # make the capture backend report (or withdraw) a state, with a job sent
 # straight through libcups: the backend under test refuses to queue behind
 # a printer that needs a person, so it cannot be the one to clear it
@@ -20,9 +20,9 @@ say_state() {
 }
 
 pb status >"$T/s0" 2>&1
-check "an idle queue is ok with no reasons" grep -q '^class=ok reasons= ' "$T/s0"
-pb print "$T/face.pdf" JOB-A >"$T/p1" 2>&1
-check "a face prints: class ok" grep -q '^class=ok ' "$T/p1"
+check "an idle queue is ok with no reasons" grep -q 'class=ok reasons= ' "$T/s0"
+pb -j JOB-A print "$T/face.pdf" >"$T/p1" 2>&1
+check "a face prints: class ok" grep -q 'class=ok ' "$T/p1"
 check "the PDF reaches the printer byte for byte" cmp "$T/face.pdf" "$T/capture/job-1.data"
 expect_grep "with CR80 media" 'media=Custom.85.6x54mm' "$T/capture/job-1.options"
 expect_grep "and the job id as its title" ' JOB-A ' "$T/cups/log/page_log"
@@ -31,7 +31,7 @@ expect_grep "and the job id as its title" ' JOB-A ' "$T/cups/log/page_log"
 reason() { # KEYWORD EXPECTED-REASON EXPECTED-CLASS
 	say_state "STATE: +$1"
 	pb status >"$T/r-$1" 2>&1
-	if grep -q "^class=$3 reasons=$2 " "$T/r-$1"; then ok "$1 -> $2, $3"; else
+	if grep -q "class=$3 reasons=$2 " "$T/r-$1"; then ok "$1 -> $2, $3"; else
 		notok "$1 -> $2, $3"; sed 's/^/#   /' "$T/r-$1"; fi
 	say_state "STATE: -$1"
 }
@@ -52,25 +52,25 @@ check "the ribbon level is read from marker-levels" grep -q ' ribbon=7 ' "$T/rib
 say_state 'STATE: +media-empty-error'
 n=$(ls "$T/capture"/job-*.data | wc -l)
 pb print "$T/face.pdf" >"$T/blocked" 2>&1
-check "with the hopper empty the next print is STOP" grep -q '^class=stop reasons=input hopper empty' "$T/blocked"
+check "with the hopper empty the next print is STOP" grep -q 'class=stop reasons=input hopper empty' "$T/blocked"
 check "and no job was sent" test "$(ls "$T/capture"/job-*.data | wc -l)" = "$n"
 say_state 'STATE: -media-empty-error'
 
 # the backend exits 4: CUPS stops the queue and holds the job; we cancel it
 echo 4 >"$T/capture/exit"
-pb print "$T/face.pdf" JOB-STOP >"$T/stop" 2>&1
+pb -j JOB-STOP print "$T/face.pdf" >"$T/stop" 2>&1
 rm -f "$T/capture/exit"
-check "a stopped queue is STOP" grep -q '^class=stop reasons=.*stopped' "$T/stop"
+check "a stopped queue is STOP" grep -q 'class=stop reasons=.*stopped' "$T/stop"
 check "and its job is cancelled, not left to print on resume" \
 	sh -c "test -z \"\$(lpstat -o card 2>/dev/null)\""
 cupsenable card
 pb status >"$T/resumed" 2>&1
-check "once the operator resumes the queue it is ok again" grep -q '^class=ok ' "$T/resumed"
+check "once the operator resumes the queue it is ok again" grep -q 'class=ok ' "$T/resumed"
 
 # CUPS down: retry, never a crash
 kill "$FX_CUPSD_PID"; wait "$FX_CUPSD_PID" 2>/dev/null
 pb status >"$T/down" 2>&1
-check "CUPS down: status is RETRY" grep -q '^class=retry reasons=offline .*not reachable' "$T/down"
+check "CUPS down: status is RETRY" grep -q 'class=retry reasons=offline .*not reachable' "$T/down"
 pb print "$T/face.pdf" >"$T/down2" 2>&1
-check "CUPS down: print is RETRY (nothing reached a printer)" grep -q '^class=retry ' "$T/down2"
+check "CUPS down: print is RETRY (nothing reached a printer)" grep -q 'class=retry ' "$T/down2"
 finish

@@ -47,9 +47,31 @@ test_mapping(void **state)
 }
 
 static void
+test_esc_replies(void **state)
+{
+	unsigned r;
+
+	assert_int_equal(pb_esc_reply("OK", &r), PB_OK);
+	assert_int_equal(r, 0);
+	assert_int_equal(pb_esc_reply("ERR JAM", &r), PB_STOP);
+	assert_int_equal(r, PB_R_JAM);
+	assert_int_equal(pb_esc_reply("ERR COOLING", &r), PB_RETRY);
+	assert_int_equal(r, PB_R_COOLING);
+	assert_int_equal(pb_esc_reply("ERR HOPPER EMPTY", &r), PB_STOP);
+	assert_int_equal(r, PB_R_HOPPER_EMPTY);
+	assert_int_equal(pb_esc_reply("ERR NO CARD", &r), PB_FAIL);
+	assert_int_equal(pb_esc_reply("", &r), PB_FAIL);
+	assert_int_equal(pb_esc_reply("OK ", &r), PB_FAIL); /* exact replies only */
+	assert_int_equal(pb_esc_reply("ERR JAMMED", &r), PB_FAIL);
+}
+
+static void
 test_table(void **state)
 {
 	assert_non_null(pb_find("cups"));
+	assert_non_null(pb_find("usb"));
+	assert_true(pb_find("usb")->caps & PB_CAP_ENCODER);
+	assert_true(pb_find("usb")->caps & PB_CAP_REJECT);
 	assert_null(pb_find("laser"));
 	const struct pb_ops *c = pb_find("cups");
 	assert_non_null(c->print);
@@ -66,6 +88,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mapping),
+		cmocka_unit_test(test_esc_replies),
 		cmocka_unit_test(test_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
