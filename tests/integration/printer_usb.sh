@@ -6,6 +6,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 J=$ROOT/etc/examples/EXAMPLE-000001.json
+# ASan builds under the umockdev preload must not insist on being first
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 # sim [usbsim options] -- pbtool operations...
 sim() {
 	local opts=()
@@ -28,6 +30,14 @@ check "with the face's text in it (dark pixels in the NIK row)" \
 
 sim -- encoder reject >"$T/rej" 2>"$T/rej.err"
 expect_grep "reject sends the card to the reject box" 'output 0, rejected 1' "$T/rej.err"
+
+# printer time, scaled 100x: feed 10 ms, print 150 ms, eject 10 ms
+s0=$(date +%s%N)
+sim -T 100 -- encoder print "$J" eject >"$T/timed" 2>/dev/null
+ms=$((($(date +%s%N) - s0) / 1000000))
+echo "# a timed cycle (scale 100) took $ms ms"
+check "a timed cycle succeeds" test "$(grep -c 'class=ok' "$T/timed")" = 3
+check "and takes at least the printer's 170 ms" test "$ms" -ge 170
 
 # faults, each a named outcome
 fault() { # NAME EXPECTED-LINE-ERE usbsim-options -- ops
