@@ -662,3 +662,34 @@ job_free(struct job *job)
 	json_decref(job->json);
 	free(job);
 }
+
+const char *
+job_field(json_t *job, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.'))) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		job = json_object_get(job, key);
+		path = dot + 1;
+	}
+	const char *s = json_string_value(json_object_get(job, path));
+	return s ? s : "";
+}
+
+uint8_t *
+job_base64_field(json_t *v, size_t *ret_len)
+{
+	const char *s = json_string_value(v);
+	size_t n = s ? strlen(s) : 0;
+	uint8_t *out = malloc(n / 4 * 3 + 3);
+	long r;
+
+	if (!out || (r = job_base64_decode(s ? s : "", n, out, n / 4 * 3 + 3)) < 0) {
+		free(out);
+		return NULL;
+	}
+	*ret_len = (size_t)r;
+	return out;
+}

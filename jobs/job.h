@@ -49,6 +49,13 @@ void job_free(struct job *job);
 const char *job_kind_name(enum job_kind k);
 int job_kind_from_name(const char *s); /* -1 when unknown */
 
+/* The string at a dotted path of a validated job ("holder.address.rt"); "" if absent.
+ * Borrowed from job, valid while it lives. */
+const char *job_field(json_t *job, const char *path);
+
+/* Decode the base64 string v into a new buffer (caller frees); NULL when it is not one. */
+uint8_t *job_base64_field(json_t *v, size_t *ret_len);
+
 /*
  * Strict RFC 4648 base64 (no whitespace, padding required). Returns the
  * decoded length or -1. out must hold (len / 4) * 3 bytes; at most max bytes

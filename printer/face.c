@@ -199,21 +199,6 @@ face_layout_free(struct face_layout *l)
 
 /* ---- values ---- */
 
-static const char *
-jpath(json_t *o, const char *path)
-{
-	char key[64];
-	const char *dot;
-
-	while ((dot = strchr(path, '.'))) {
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-		o = json_object_get(o, key);
-		path = dot + 1;
-	}
-	const char *s = json_string_value(json_object_get(o, path));
-	return s ? s : "";
-}
-
 /* Expand "@a.b+, +%date(@c)" against the job. */
 static void
 expand(const char *tpl, json_t *job, char *out, size_t n)
@@ -225,12 +210,12 @@ expand(const char *tpl, json_t *job, char *out, size_t n)
 	for (char *tok = strtok_r(copy, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
 		char val[160];
 		if (tok[0] == '@') {
-			snprintf(val, sizeof(val), "%s", jpath(job, tok + 1));
+			snprintf(val, sizeof(val), "%s", job_field(job, tok + 1));
 		} else if (strncmp(tok, "%date(@", 7) == 0) {
 			char p[96];
 			snprintf(p, sizeof(p), "%s", tok + 7);
 			p[strcspn(p, ")")] = '\0';
-			const char *d = jpath(job, p);
+			const char *d = job_field(job, p);
 			if (strlen(d) == 10)
 				snprintf(val, sizeof(val), "%.2s-%.2s-%.4s", d + 8, d + 5, d);
 			else
@@ -365,22 +350,6 @@ draw_text(struct pen *p, const char *text, double x, double y, double w, double 
 
 /* ---- images ---- */
 
-static uint8_t *
-b64(json_t *v, size_t *ret_len)
-{
-	const char *s = json_string_value(v);
-	size_t n = s ? strlen(s) : 0;
-	uint8_t *out = malloc(n / 4 * 3 + 3);
-	long r;
-
-	if (!out || (r = job_base64_decode(s ? s : "", n, out, n / 4 * 3 + 3)) < 0) {
-		free(out);
-		return NULL;
-	}
-	*ret_len = (size_t)r;
-	return out;
-}
-
 struct jerr {
 	struct jpeg_error_mgr mgr;
 	jmp_buf jb;
@@ -501,7 +470,7 @@ draw(cairo_t *cr, const struct face_layout *l, json_t *job, int pass, char *why,
 		cairo_set_source_rgb(cr, l->bg[0], l->bg[1], l->bg[2]);
 		cairo_paint(cr);
 		size_t n;
-		uint8_t *jpg = b64(json_object_get(job, "photo"), &n);
+		uint8_t *jpg = job_base64_field(json_object_get(job, "photo"), &n);
 		cairo_surface_t *ph = jpg ? jpeg_surface(jpg, n) : NULL;
 		if (!ph) {
 			free(jpg);
@@ -510,7 +479,7 @@ draw(cairo_t *cr, const struct face_layout *l, json_t *job, int pass, char *why,
 		}
 		paint_in(cr, ph, &l->photo, 1);
 		cairo_surface_destroy(ph); /* frees jpg through the mime data */
-		uint8_t *png = b64(json_object_get(job, "signature"), &n);
+		uint8_t *png = job_base64_field(json_object_get(job, "signature"), &n);
 		struct png_src src = { png, n, 0 };
 		cairo_surface_t *sg = png ? cairo_image_surface_create_from_png_stream(png_read, &src)
 					  : NULL;

@@ -18,6 +18,13 @@ pb_find(const char *name)
 	return NULL;
 }
 
+void
+pb_status_clear(struct pb_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->ribbon_percent = st->ribbon_left = -1;
+}
+
 const char *
 pb_class_name(enum pb_class c)
 {

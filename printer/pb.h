@@ -69,6 +69,9 @@ struct pb_ops {
 	void (*close)(void *h);                                   /* NULL is fine */
 };
 
+/* Reset st: no reasons, levels unknown, no message. */
+void pb_status_clear(struct pb_status *st);
+
 /* The backend called name, or NULL. */
 const struct pb_ops *pb_find(const char *name);
 const char *pb_class_name(enum pb_class c);

@@ -130,8 +130,7 @@ cups_status(void *h, struct pb_status *st)
 	http_t *http;
 	enum pb_class cls;
 
-	memset(st, 0, sizeof(*st));
-	st->ribbon_percent = st->ribbon_left = -1;
+	pb_status_clear(st);
 	if (!(http = connect_cups(c))) {
 		unreachable(st, c);
 		return PB_RETRY;
@@ -179,8 +178,7 @@ cups_print(void *h, const struct pb_face *face, struct pb_status *st)
 	enum pb_class cls = PB_FAIL;
 	struct timespec t0;
 
-	memset(st, 0, sizeof(*st));
-	st->ribbon_percent = st->ribbon_left = -1;
+	pb_status_clear(st);
 	if (!(http = connect_cups(c))) {
 		unreachable(st, c);
 		return PB_RETRY;
@@ -254,8 +252,7 @@ static enum pb_class
 cups_eject(void *h, struct pb_status *st)
 {
 	(void)h;
-	memset(st, 0, sizeof(*st));
-	st->ribbon_percent = st->ribbon_left = -1;
+	pb_status_clear(st);
 	return PB_OK;
 }
 

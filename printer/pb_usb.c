@@ -249,13 +249,6 @@ op(struct usb_pb *u, const char *c, struct pb_status *st)
 	return cls;
 }
 
-static void
-clear(struct pb_status *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->ribbon_percent = st->ribbon_left = -1;
-}
-
 static enum pb_class
 usb_status(void *h, struct pb_status *st)
 {
@@ -263,7 +256,7 @@ usb_status(void *h, struct pb_status *st)
 	char reply[128];
 	enum pb_class cls = PB_OK;
 
-	clear(st);
+	pb_status_clear(st);
 	if (ensure_open(u, st) < 0) {
 		st->reasons |= PB_R_OFFLINE;
 		return PB_RETRY;
@@ -312,7 +305,7 @@ silent:
 static enum pb_class
 usb_to_encoder(void *h, struct pb_status *st)
 {
-	clear(st);
+	pb_status_clear(st);
 	return op(h, "Sis", st);
 }
 
@@ -324,7 +317,7 @@ usb_print(void *h, const struct pb_face *face, struct pb_status *st)
 	enum pb_class cls;
 	char hdr[64], reply[64];
 
-	clear(st);
+	pb_status_clear(st);
 	if (!face->panels) {
 		snprintf(st->message, sizeof(st->message), "no panels to print");
 		return PB_FAIL;
@@ -358,7 +351,7 @@ usb_eject(void *h, struct pb_status *st)
 {
 	enum pb_class cls;
 
-	clear(st);
+	pb_status_clear(st);
 	if ((cls = op(h, "Pcrm;N", st)) != PB_OK)
 		return cls;
 	return op(h, "Seo", st);
@@ -369,7 +362,7 @@ usb_reject(void *h, struct pb_status *st)
 {
 	enum pb_class cls;
 
-	clear(st);
+	pb_status_clear(st);
 	if ((cls = op(h, "Pcrm;D", st)) != PB_OK)
 		return cls;
 	return op(h, "Seo", st);

@@ -121,21 +121,6 @@ mrz_name(const char *s, char *out, size_t n)
 	out[i] = '\0';
 }
 
-static const char *
-jget(json_t *o, const char *path)
-{
-	char key[64];
-	const char *dot;
-
-	while ((dot = strchr(path, '.'))) {
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-		o = json_object_get(o, key);
-		path = dot + 1;
-	}
-	const char *s = json_string_value(json_object_get(o, path));
-	return s ? s : "";
-}
-
 /* "1987-11-12" -> "871112" / "19871112" */
 static void
 yymmdd(const char *date, char out[7])
@@ -153,21 +138,21 @@ static void
 build_dg1(struct tlv_buf *b, json_t *job)
 {
 	char mrz[3][31], birth[7], expiry[7] = "<<<<<<", name[64];
-	const char *until = jget(job, "holder.valid_until");
+	const char *until = job_field(job, "holder.valid_until");
 
-	yymmdd(jget(job, "holder.birth_date"), birth);
+	yymmdd(job_field(job, "holder.birth_date"), birth);
 	if (strcmp(until, "SEUMUR HIDUP") != 0)
 		yymmdd(until, expiry);
-	mrz_name(jget(job, "holder.name"), name, sizeof(name));
+	mrz_name(job_field(job, "holder.name"), name, sizeof(name));
 	struct mrz_fields f = {
 		.doc_code = "I<",
 		.state = "IDN",
-		.doc_number = jget(job, "holder.nik"),
+		.doc_number = job_field(job, "holder.nik"),
 		.optional1 = "",
 		.birth = birth,
-		.sex = strcmp(jget(job, "holder.sex"), "PEREMPUAN") == 0 ? 'F' : 'M',
+		.sex = strcmp(job_field(job, "holder.sex"), "PEREMPUAN") == 0 ? 'F' : 'M',
 		.expiry = expiry,
-		.nationality = strcmp(jget(job, "holder.citizenship"), "WNI") == 0 ? "IDN" : "XXX",
+		.nationality = strcmp(job_field(job, "holder.citizenship"), "WNI") == 0 ? "IDN" : "XXX",
 		.optional2 = "",
 		.primary = name,
 		.secondary = "",
@@ -178,25 +163,6 @@ build_dg1(struct tlv_buf *b, json_t *job)
 	snprintf(all, sizeof(all), "%s%s%s", mrz[0], mrz[1], mrz[2]);
 	tlv_put(b, 0x5F1F, all, 90);
 	tlv_close(b, m);
-}
-
-/* Decode base64 field of job into a new buffer. */
-static uint8_t *
-b64(json_t *v, size_t *ret_len)
-{
-	const char *s = json_string_value(v);
-	size_t n = s ? strlen(s) : 0;
-	uint8_t *out = malloc(n / 4 * 3 + 3);
-
-	if (!out)
-		return NULL;
-	long r = job_base64_decode(s ? s : "", n, out, n / 4 * 3 + 3);
-	if (r < 0) {
-		free(out);
-		return NULL;
-	}
-	*ret_len = (size_t)r;
-	return out;
 }
 
 static void
@@ -248,7 +214,7 @@ build_dg2(struct tlv_buf *b, json_t *job)
 {
 	size_t n;
 	unsigned w, h;
-	uint8_t *jpg = b64(json_object_get(job, "photo"), &n);
+	uint8_t *jpg = job_base64_field(json_object_get(job, "photo"), &n);
 
 	if (!jpg)
 		return -EINVAL;
@@ -258,7 +224,7 @@ build_dg2(struct tlv_buf *b, json_t *job)
 	put_u32(hdr + 8, (uint32_t)(46 + n));
 	put_u16(hdr + 12, 1);
 	put_u32(hdr + 14, (uint32_t)(32 + n));
-	hdr[20] = strcmp(jget(job, "holder.sex"), "PEREMPUAN") == 0 ? 2 : 1;
+	hdr[20] = strcmp(job_field(job, "holder.sex"), "PEREMPUAN") == 0 ? 2 : 1;
 	hdr[34] = 1; /* full frontal */
 	hdr[35] = 0; /* JPEG */
 	put_u16(hdr + 36, w);
@@ -295,7 +261,7 @@ build_dg3(struct tlv_buf *b, json_t *job)
 	tlv_put(b, 0x02, &cnt, 1);
 	json_array_foreach(fps, i, fp)
 	{
-		uint8_t *rec = b64(fp, &n);
+		uint8_t *rec = job_base64_field(fp, &n);
 		if (!rec)
 			return -EINVAL;
 		size_t t60 = tlv_open(b, 0x7F60);
@@ -313,7 +279,7 @@ static int
 build_dg7(struct tlv_buf *b, json_t *job)
 {
 	size_t n;
-	uint8_t *png = b64(json_object_get(job, "signature"), &n);
+	uint8_t *png = job_base64_field(json_object_get(job, "signature"), &n);
 
 	if (!png)
 		return -EINVAL;
@@ -331,17 +297,17 @@ build_dg11(struct tlv_buf *b, json_t *job)
 	static const uint8_t list[] = { 0x5F, 0x0E, 0x5F, 0x11, 0x5F, 0x42, 0x5F, 0x13, 0x5F, 0x2B };
 	char addr[512], dob[9];
 
-	snprintf(addr, sizeof(addr), "%s<RT %s/RW %s<%s<%s<%s<%s", jget(job, "holder.address.street"),
-		 jget(job, "holder.address.rt"), jget(job, "holder.address.rw"),
-		 jget(job, "holder.address.kel_desa"), jget(job, "holder.address.kecamatan"),
-		 jget(job, "holder.address.kabupaten_kota"), jget(job, "holder.address.provinsi"));
-	yyyymmdd(jget(job, "holder.birth_date"), dob);
+	snprintf(addr, sizeof(addr), "%s<RT %s/RW %s<%s<%s<%s<%s", job_field(job, "holder.address.street"),
+		 job_field(job, "holder.address.rt"), job_field(job, "holder.address.rw"),
+		 job_field(job, "holder.address.kel_desa"), job_field(job, "holder.address.kecamatan"),
+		 job_field(job, "holder.address.kabupaten_kota"), job_field(job, "holder.address.provinsi"));
+	yyyymmdd(job_field(job, "holder.birth_date"), dob);
 	size_t t = tlv_open(b, 0x6B);
 	tlv_put(b, 0x5C, list, sizeof(list));
-	tlv_put_str(b, 0x5F0E, jget(job, "holder.name"));
-	tlv_put_str(b, 0x5F11, jget(job, "holder.birth_place"));
+	tlv_put_str(b, 0x5F0E, job_field(job, "holder.name"));
+	tlv_put_str(b, 0x5F11, job_field(job, "holder.birth_place"));
 	tlv_put_str(b, 0x5F42, addr);
-	tlv_put_str(b, 0x5F13, jget(job, "holder.occupation"));
+	tlv_put_str(b, 0x5F13, job_field(job, "holder.occupation"));
 	tlv_put_str(b, 0x5F2B, dob);
 	tlv_close(b, t);
 }
@@ -355,8 +321,8 @@ build_dg12(struct tlv_buf *b, json_t *job, const struct lds_params *par)
 	if (par && par->issuing_authority && par->issuing_authority[0])
 		snprintf(auth, sizeof(auth), "%s", par->issuing_authority);
 	else
-		snprintf(auth, sizeof(auth), "DISDUKCAPIL %s", jget(job, "issue.place"));
-	yyyymmdd(jget(job, "issue.date"), date);
+		snprintf(auth, sizeof(auth), "DISDUKCAPIL %s", job_field(job, "issue.place"));
+	yyyymmdd(job_field(job, "issue.date"), date);
 	size_t t = tlv_open(b, 0x6C);
 	tlv_put(b, 0x5C, list, sizeof(list));
 	tlv_put_str(b, 0x5F19, auth);
@@ -382,7 +348,7 @@ build_dg13(struct tlv_buf *b, json_t *job)
 	size_t t = tlv_open(b, 0x6D);
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		tlv_put_str(b, f[i].tag, jget(job, f[i].path));
+		tlv_put_str(b, f[i].tag, job_field(job, f[i].path));
 	tlv_close(b, t);
 }
 
