@@ -183,7 +183,8 @@ check: deps
 	$(MAKE) check-run
 
 check-asan: deps
-	$(MAKE) BUILD=build-asan SAN=1 CHECK_FUZZ_SECONDS=0 check-run
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+		$(MAKE) BUILD=build-asan SAN=1 CHECK_FUZZ_SECONDS=0 check-run
 
 fuzz: deps
 	$(MAKE) fuzzers
