@@ -726,6 +726,14 @@ cmd_card(const struct cli *cli, int argc, char **argv)
 	dg_text(dg13, l13, 0xC0, nik, sizeof(nik));
 	dg_text(dg13, l13, 0xC1, rel, sizeof(rel));
 	dg_text(dg13, l13, 0xC3, blood, sizeof(blood));
+	/* LDS dates are YYYYMMDD: show them as YYYY-MM-DD */
+	char *dates[] = { dob, issued };
+	for (int i = 0; i < 2; i++)
+		if (strlen(dates[i]) == 8 && strspn(dates[i], "0123456789") == 8) {
+			char t[16];
+			snprintf(t, sizeof(t), "%.4s-%.2s-%.2s", dates[i], dates[i] + 4, dates[i] + 6);
+			strcpy(dates[i], t);
+		}
 	if (cli->json) {
 		json_t *files = json_object();
 		for (int i = 0; i < ro.n; i++)
