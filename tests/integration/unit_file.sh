@@ -27,4 +27,19 @@ check "tmpfiles.d entry applies" test $? = 0
 check "spool new/ is setgid and group-writable" test "$(stat -c %a "$T/root/var/spool/cetak/new")" = 2770
 check "spool rejected/ is read-only for operators" \
 	test "$(stat -c %a "$T/root/var/spool/cetak/rejected")" = 2750
+# make install into a DESTDIR puts everything where the README says
+make -s -C "$ROOT" install DESTDIR="$T/inst" BUILD="$BUILD" >"$T/install.log" 2>&1
+check "make install DESTDIR=... succeeds" test $? = 0
+for f in usr/sbin/cetakd usr/bin/cetakctl lib/systemd/system/cetakd.service \
+	usr/lib/sysusers.d/cetak.conf usr/lib/tmpfiles.d/cetak.conf etc/cetak/cetakd.conf \
+	etc/cetak/profiles/icao-lds.conf etc/cetak/layouts/ektp-front.conf; do
+	check "installs /$f" test -s "$T/inst/$f"
+done
+check "the installed config is not world-readable" test "$(stat -c %a "$T/inst/etc/cetak/cetakd.conf")" = 640
+"$T/inst/usr/sbin/cetakd" -n -c "$T/inst/etc/cetak/cetakd.conf" >/dev/null 2>&1
+check "the installed cetakd accepts the installed config" test $? = 0
+echo '# an existing config is never overwritten' >"$T/inst/etc/cetak/cetakd.conf"
+make -s -C "$ROOT" install DESTDIR="$T/inst" BUILD="$BUILD" >/dev/null 2>&1
+check "a second install keeps the operator's config" \
+	grep -q 'never overwritten' "$T/inst/etc/cetak/cetakd.conf"
 finish
