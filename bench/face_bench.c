@@ -11,17 +11,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "tests/fixtures/clock.h"
+
 #include "printer/face.h"
 #include "printer/pb.h"
-
-static double
-cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 int
 main(int argc, char **argv)

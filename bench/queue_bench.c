@@ -15,17 +15,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/fixtures/clock.h"
+
 #include "jobs/sched.h"
 #include "jobs/store.h"
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int
 cmp_double(const void *a, const void *b)
@@ -61,7 +54,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	memset(body, ' ', sizeof(body));
-	t = now_ms();
+	t = ms_now();
 	for (long i = 0; i < n; i++) {
 		struct job job = { .kind = i % 10 < 7 ? JOB_NEW : i % 10 < 9 ? JOB_REPLACEMENT
 									  : JOB_DATA_CHANGE,
@@ -82,33 +75,33 @@ main(int argc, char **argv)
 		if ((i % 10000 == 9999 || i == n - 1) && store_commit(st) < 0)
 			return 1;
 	}
-	printf("filled %ld queued jobs in %.0f ms\n", n, now_ms() - t);
+	printf("filled %ld queued jobs in %.0f ms\n", n, ms_now() - t);
 
 	struct job_row row;
 	for (int i = 0; i < 1000; i++) {
-		t = now_ms();
+		t = ms_now();
 		if (store_peek_queued(st, &row) < 0)
 			return 1;
-		v[i] = now_ms() - t;
+		v[i] = ms_now() - t;
 	}
 	report("peek next job", v, 1000);
 
 	long long count = 0;
 	for (int i = 0; i < 200; i++) {
-		t = now_ms();
+		t = ms_now();
 		store_count(st, JS_MASK(JS_QUEUED), ~0u, &count);
-		v[i] = now_ms() - t;
+		v[i] = ms_now() - t;
 	}
 	report("count queued jobs", v, 200);
 
 	char why[256];
 	for (int i = 0; i < 200; i++) {
-		t = now_ms();
+		t = ms_now();
 		if (sched_next(st, &pol, NULL, "A", 1795000000 + i, &row, why, sizeof(why)) < 0) {
 			fprintf(stderr, "sched_next: %s\n", why);
 			return 1;
 		}
-		v[i] = now_ms() - t;
+		v[i] = ms_now() - t;
 	}
 	report("dispatch next job (durable)", v, 200);
 	printf("queued now: %lld\n", count - 200);
