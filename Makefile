@@ -50,6 +50,7 @@ CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -DCETAK_VERSION='"$(VERSION)"
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
 JOBS_SRCS   = jobs/job.c jobs/store.c jobs/sched.c jobs/spool.c jobs/submit.c
+LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c
 FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
@@ -58,13 +59,13 @@ DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon
               $(FACE_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
-UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb
+UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim
-FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons
+FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-BINS = $(BUILD)/cetakd $(BUILD)/cetakctl
+BINS = $(BUILD)/cetakd $(BUILD)/cetakctl $(BUILD)/cetak-audit
 TEST_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) $(FIXTURES))
 
 .PHONY: all tests check check-run check-asan demo fuzz deps install clean format update-golden bench
@@ -85,6 +86,10 @@ $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
 
 # The PKCS#11 signer uses libp11's ENGINE, deprecated in OpenSSL 3.
 $(BUILD)/smartcard/sod.o: CFLAGS += -Wno-deprecated-declarations
+
+# The standalone verifier: no daemon, no database.
+$(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto)
 
 # Unit tests: cmocka, linked with the module under test.
 CMOCKA_LIBS = $(call pc_libs,cmocka)
@@ -112,6 +117,10 @@ $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/jo
 
 $(BUILD)/tests/test_pb: $(call obj,tests/unit/test_pb.c $(PB_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CUPS_LIBS) $(call pc_libs,libusb-1.0)
+
+$(BUILD)/tests/test_ledger: $(call obj,tests/unit/test_ledger.c $(LEDGER_SRCS) smartcard/sod.c \
+		smartcard/tlv.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto sqlite3)
 
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
 $(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c)
@@ -155,6 +164,9 @@ $(BUILD)/fuzz/fuzz_card: tests/fuzz/fuzz_card.c smartcard/tlv.c smartcard/sod.c 
 $(BUILD)/fuzz/fuzz_ipp_reasons: tests/fuzz/fuzz_ipp_reasons.c $(PB_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(call pc_cflags,libusb-1.0) -o $@ $^ $(CUPS_LIBS) $(call pc_libs,libusb-1.0)
+$(BUILD)/fuzz/fuzz_audit: tests/fuzz/fuzz_audit.c ledger/audit.c ledger/stock.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto)
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Benchmarks (not tests): results go to docs/performance.md.
@@ -200,6 +212,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
 	install -m 0755 $(BUILD)/cetakd $(DESTDIR)$(PREFIX)/sbin/cetakd
 	install -m 0755 $(BUILD)/cetakctl $(DESTDIR)$(PREFIX)/bin/cetakctl
+	install -m 0755 $(BUILD)/cetak-audit $(DESTDIR)$(PREFIX)/bin/cetak-audit
 	install -m 0644 etc/cetakd.service $(DESTDIR)$(UNITDIR)/cetakd.service
 	install -m 0644 etc/sysusers.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/cetak.conf
 	install -m 0644 etc/tmpfiles.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cetak.conf

@@ -198,6 +198,36 @@ signer_free(struct signer *s)
 }
 
 int
+signer_sign(struct signer *s, const void *data, size_t len, unsigned char **ret_sig,
+	    size_t *ret_len)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char *sig = NULL;
+	size_t n = 0;
+	int r = -EIO;
+
+	if (md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, s->key) == 1 &&
+	    EVP_DigestSign(md, NULL, &n, data, len) == 1 && (sig = OPENSSL_malloc(n)) &&
+	    EVP_DigestSign(md, sig, &n, data, len) == 1) {
+		*ret_sig = malloc(n);
+		if (*ret_sig) {
+			memcpy(*ret_sig, sig, n);
+			*ret_len = n;
+			r = 0;
+		}
+	}
+	OPENSSL_free(sig);
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+X509 *
+signer_cert(struct signer *s)
+{
+	return s->cert;
+}
+
+int
 signer_read_pin(const char *file_or_credential, char *pin, size_t len)
 {
 	char path[4096];

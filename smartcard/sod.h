@@ -27,6 +27,15 @@ int signer_load_pkcs11(const char *module, const char *uri, const char *pin,
 		       const char *cert_path, struct signer **ret, char *why, size_t len);
 void signer_free(struct signer *s); /* NULL is fine */
 
+/*
+ * Sign data with the key (SHA-256; ECDSA gives a DER signature). *ret_sig is
+ * malloc'd. Used for the audit chain's checkpoints with the station key.
+ */
+int signer_sign(struct signer *s, const void *data, size_t len, unsigned char **ret_sig,
+		size_t *ret_len);
+/* The signer's certificate (borrowed, lives as long as s). */
+X509 *signer_cert(struct signer *s);
+
 /* Read a PIN from a file or a systemd credential name (first line, trimmed). */
 int signer_read_pin(const char *file_or_credential, char *pin, size_t len);
 

@@ -30,7 +30,7 @@ check "spool rejected/ is read-only for operators" \
 # make install into a DESTDIR puts everything where the README says
 make -s -C "$ROOT" install DESTDIR="$T/inst" BUILD="$BUILD" >"$T/install.log" 2>&1
 check "make install DESTDIR=... succeeds" test $? = 0
-for f in usr/sbin/cetakd usr/bin/cetakctl lib/systemd/system/cetakd.service \
+for f in usr/sbin/cetakd usr/bin/cetakctl usr/bin/cetak-audit lib/systemd/system/cetakd.service \
 	usr/lib/sysusers.d/cetak.conf usr/lib/tmpfiles.d/cetak.conf etc/cetak/cetakd.conf \
 	etc/cetak/profiles/icao-lds.conf etc/cetak/layouts/ektp-front.conf; do
 	check "installs /$f" test -s "$T/inst/$f"

@@ -1,0 +1,364 @@
+/*
+ * ledger.c - the stock ledger in SQLite, and its hash chain.
+ *
+ * A record is the canonical JSON of an event (compact, keys sorted, ASCII);
+ * its hash is SHA-256(previous hash || record). Each event is one
+ * transaction: the record, its hash, and the new running balance (checked
+ * against the invariant before anything is written).
+ */
+#define _GNU_SOURCE
+#include "ledger.h"
+#include "smartcard/sod.h"
+#include "stock.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sqlite3.h>
+#include <time.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_CANON (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
+
+struct ledger {
+	sqlite3 *db;
+	struct signer *station;
+	int every;
+	long long seq;     /* last record */
+	uint8_t head[32];  /* its hash */
+	struct ledger_balance bal;
+};
+
+static int
+exec(struct ledger *l, const char *sql)
+{
+	return sqlite3_exec(l->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+}
+
+int
+ledger_open(const char *path, struct signer *station, int checkpoint_every, struct ledger **ret)
+{
+	struct ledger *l = calloc(1, sizeof(*l));
+	sqlite3_stmt *s;
+	int r = -EIO;
+
+	if (!l)
+		return -ENOMEM;
+	l->station = station;
+	l->every = checkpoint_every > 0 ? checkpoint_every : 1000;
+	if (sqlite3_open(path, &l->db) != SQLITE_OK ||
+	    exec(l, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		    "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, record TEXT NOT NULL,"
+		    " hash BLOB NOT NULL);"
+		    "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, at INTEGER NOT"
+		    " NULL, head BLOB NOT NULL, sig BLOB NOT NULL);"
+		    "CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+		    " balance TEXT NOT NULL);") < 0)
+		goto fail;
+	if (sqlite3_prepare_v2(l->db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", -1,
+			       &s, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 32) {
+		l->seq = sqlite3_column_int64(s, 0);
+		memcpy(l->head, sqlite3_column_blob(s, 1), 32);
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(l->db, "SELECT balance FROM state WHERE id = 1", -1, &s, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+		stock_balance_from_json(j, &l->bal);
+		json_decref(j);
+	}
+	sqlite3_finalize(s);
+	*ret = l;
+	return 0;
+fail:
+	ledger_close(l);
+	return r;
+}
+
+void
+ledger_close(struct ledger *l)
+{
+	if (!l)
+		return;
+	if (l->db && l->station && l->seq > 0) {
+		/* a checkpoint over the last record, unless there is one already */
+		sqlite3_stmt *s;
+		long long last = 0;
+		if (sqlite3_prepare_v2(l->db, "SELECT max(seq) FROM checkpoints", -1, &s, NULL) ==
+		    SQLITE_OK) {
+			if (sqlite3_step(s) == SQLITE_ROW)
+				last = sqlite3_column_int64(s, 0);
+			sqlite3_finalize(s);
+		}
+		if (last < l->seq)
+			ledger_checkpoint(l, (long long)time(NULL));
+	}
+	sqlite3_close(l->db);
+	free(l);
+}
+
+static json_t *
+record_of(const struct ledger_event *e, long long seq, long long at)
+{
+	json_t *r = json_pack("{s:I, s:I, s:s}", "seq", (json_int_t)seq, "at", (json_int_t)at,
+			      "kind", e->kind ? e->kind : "");
+	const char *keys[] = { "line", "lot", "chip", "job", "nik", "cause", "doc", "actor", "note" };
+	const char *vals[] = { e->line, e->lot, e->chip, e->job, e->nik, e->cause, e->doc, e->actor,
+			       e->note };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (vals[i] && vals[i][0])
+			json_object_set_new(r, keys[i], json_string(vals[i]));
+	if (e->count)
+		json_object_set_new(r, "count", json_integer(e->count));
+	return r;
+}
+
+/* hash = SHA-256(prev || text) */
+static void
+chain(const uint8_t prev[32], const char *text, uint8_t out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	EVP_DigestUpdate(md, prev, 32);
+	EVP_DigestUpdate(md, text, strlen(text));
+	EVP_DigestFinal_ex(md, out, NULL);
+	EVP_MD_CTX_free(md);
+}
+
+int
+ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long long *ret_seq,
+	      char *why, size_t len)
+{
+	json_t *r = record_of(e, l->seq + 1, at);
+	struct ledger_balance b = l->bal;
+	char *text = NULL, *bal = NULL;
+	uint8_t hash[32];
+	sqlite3_stmt *s = NULL;
+	int rc = -EINVAL;
+
+	if (!r || stock_apply(&b, r, why, len) < 0)
+		goto out;
+	text = json_dumps(r, JSON_CANON);
+	json_t *bj = stock_balance_json(&b);
+	bal = json_dumps(bj, JSON_CANON);
+	json_decref(bj);
+	chain(l->head, text, hash);
+	rc = -EIO;
+	if (exec(l, "BEGIN IMMEDIATE") < 0)
+		goto out;
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO events (seq, record, hash) VALUES (?,?,?)", -1,
+			       &s, NULL) != SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_int64(s, 1, l->seq + 1);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto rollback;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO state (id, balance) VALUES (1, ?)", -1,
+			       &s, NULL) != SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_text(s, 1, bal, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE || exec(l, "COMMIT") < 0)
+		goto rollback;
+	l->seq++;
+	memcpy(l->head, hash, 32);
+	l->bal = b;
+	if (ret_seq)
+		*ret_seq = l->seq;
+	rc = 0;
+	if (l->station && l->seq % l->every == 0)
+		ledger_checkpoint(l, at);
+	goto out;
+rollback:
+	snprintf(why, len, "ledger write failed: %s", sqlite3_errmsg(l->db));
+	exec(l, "ROLLBACK");
+out:
+	sqlite3_finalize(s);
+	json_decref(r);
+	free(text);
+	free(bal);
+	return rc;
+}
+
+int
+ledger_balance(struct ledger *l, struct ledger_balance *ret)
+{
+	*ret = l->bal;
+	return 0;
+}
+
+int
+ledger_check(struct ledger *l, char *why, size_t len)
+{
+	struct ledger_balance b = { 0 };
+	uint8_t head[32] = { 0 }, h[32];
+	sqlite3_stmt *s;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT seq, record, hash FROM events ORDER BY seq", -1, &s,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	for (long long want = 1; r == 0 && sqlite3_step(s) == SQLITE_ROW; want++) {
+		const char *text = (const char *)sqlite3_column_text(s, 1);
+		json_t *rec = json_loads(text, 0, NULL);
+		chain(head, text, h);
+		if (sqlite3_column_int64(s, 0) != want || sqlite3_column_bytes(s, 2) != 32 ||
+		    memcmp(h, sqlite3_column_blob(s, 2), 32) != 0) {
+			snprintf(why, len, "record %lld does not match its hash", want);
+			r = -EBADMSG;
+		} else if (!rec || stock_apply(&b, rec, why, len) < 0) {
+			r = -EBADMSG;
+		}
+		memcpy(head, h, 32);
+		json_decref(rec);
+	}
+	sqlite3_finalize(s);
+	if (r == 0 && memcmp(&b, &l->bal, sizeof(b)) != 0) {
+		snprintf(why, len, "the running balance differs from the replayed events");
+		r = -EBADMSG;
+	}
+	if (r == 0)
+		r = stock_invariant(&b, why, len);
+	return r;
+}
+
+int
+ledger_checkpoint(struct ledger *l, long long at)
+{
+	char msg[128], h[65];
+	unsigned char *sig;
+	size_t n;
+	sqlite3_stmt *s;
+	int r = -EIO;
+
+	if (!l->station || l->seq == 0)
+		return -EINVAL;
+	hex(l->head, 32, h);
+	snprintf(msg, sizeof(msg), "cetak-audit-checkpoint/1|%lld|%s|%lld", l->seq, h, at);
+	if (signer_sign(l->station, msg, strlen(msg), &sig, &n) < 0)
+		return -EIO;
+	if (sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO checkpoints (seq, at, head, sig) "
+				      "VALUES (?,?,?,?)",
+			       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, l->seq);
+		sqlite3_bind_int64(s, 2, at);
+		sqlite3_bind_blob(s, 3, l->head, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 4, sig, (int)n, SQLITE_STATIC);
+		r = sqlite3_step(s) == SQLITE_DONE ? 0 : -EIO;
+		sqlite3_finalize(s);
+	}
+	free(sig);
+	return r;
+}
+
+static char *
+b64(const unsigned char *p, size_t n)
+{
+	char *out = malloc(4 * ((n + 2) / 3) + 1);
+
+	if (out)
+		EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return out;
+}
+
+/* Write o as one canonical line; its SHA-256 (hex) into sha when given. */
+static void
+put_line(FILE *f, json_t *o, char sha[65])
+{
+	char *s = json_dumps(o, JSON_CANON);
+
+	fprintf(f, "%s\n", s);
+	if (sha) {
+		uint8_t md[32];
+		EVP_Digest(s, strlen(s), md, NULL, EVP_sha256(), NULL);
+		hex(md, 32, sha);
+	}
+	free(s);
+	json_decref(o);
+}
+
+int
+ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
+{
+	sqlite3_stmt *ev, *cp;
+	char h[65], msg[256];
+	X509 *cert = signer_cert(l->station);
+	BIO *mem = BIO_new(BIO_s_mem());
+	BUF_MEM *bm;
+
+	if (!l->station || !mem)
+		return -EINVAL;
+	PEM_write_bio_X509(mem, cert);
+	BIO_get_mem_ptr(mem, &bm);
+	json_t *hdr = json_pack("{s:s, s:s, s:I, s:s%}", "format", "cetak-audit/1", "station",
+				station_name, "exported", (json_int_t)at, "certificate", bm->data,
+				bm->length);
+	char hdr_sha[65];
+	put_line(f, hdr, hdr_sha);
+	BIO_free(mem);
+	if (sqlite3_prepare_v2(l->db, "SELECT seq, record, hash FROM events ORDER BY seq", -1, &ev,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "SELECT seq, at, head, sig FROM checkpoints ORDER BY seq", -1,
+			       &cp, NULL) != SQLITE_OK)
+		return -EIO;
+	int have_cp = sqlite3_step(cp) == SQLITE_ROW;
+	long n_cp = 0;
+	uint8_t prev[32] = { 0 };
+	while (sqlite3_step(ev) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(ev, 0);
+		json_t *rec = json_loads((const char *)sqlite3_column_text(ev, 1), 0, NULL);
+		hex(prev, 32, h);
+		json_object_set_new(rec, "prev", json_string(h));
+		hex(sqlite3_column_blob(ev, 2), 32, h);
+		json_object_set_new(rec, "hash", json_string(h));
+		memcpy(prev, sqlite3_column_blob(ev, 2), 32);
+		put_line(f, rec, NULL);
+		while (have_cp && sqlite3_column_int64(cp, 0) == seq) {
+			char *sig = b64(sqlite3_column_blob(cp, 3), (size_t)sqlite3_column_bytes(cp, 3));
+			hex(sqlite3_column_blob(cp, 2), 32, h);
+			put_line(f,
+				 json_pack("{s:I, s:I, s:s, s:s}", "checkpoint", (json_int_t)seq, "at",
+					   (json_int_t)sqlite3_column_int64(cp, 1), "head", h, "sig",
+					   sig),
+				 NULL);
+			free(sig);
+			n_cp++;
+			have_cp = sqlite3_step(cp) == SQLITE_ROW;
+		}
+	}
+	sqlite3_finalize(ev);
+	sqlite3_finalize(cp);
+	/* the end record is signed too, over the count, the head and the header line:
+	 * a cut-off export or a changed header cannot pass */
+	unsigned char *sig;
+	size_t n;
+	hex(l->head, 32, h);
+	snprintf(msg, sizeof(msg), "cetak-audit-export/1|%lld|%s|%lld|%ld|%s", l->seq, h, at, n_cp,
+		 hdr_sha);
+	if (signer_sign(l->station, msg, strlen(msg), &sig, &n) < 0)
+		return -EIO;
+	char *s64 = b64(sig, n);
+	put_line(f,
+		 json_pack("{s:I, s:s, s:I, s:I, s:s}", "end", (json_int_t)l->seq, "head", h, "at",
+			   (json_int_t)at, "checkpoints", (json_int_t)n_cp, "sig", s64),
+		 NULL);
+	free(s64);
+	free(sig);
+	return fflush(f) == 0 ? 0 : -EIO;
+}

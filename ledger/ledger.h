@@ -1,0 +1,81 @@
+/*
+ * ledger.h - the blank-card stock ledger and its audit chain.
+ *
+ * Every blank is accounted for by events, one SQLite transaction each:
+ * received into the store, loaded into a line's hopper, taken (in flight at
+ * the encoder/printer, at most one per line), issued (a good card, with its
+ * chip serial) or spoiled (with a cause), transferred out, destroyed, and
+ * stocktakes whose differences are discrepancy events with a reason, never
+ * silent overwrites. The invariant, checked on every event:
+ *   received + discrepancies = store + hoppers + in flight + issued + spoiled
+ *                              + transferred out
+ * Each event is a record in a hash chain (SHA-256 over the previous hash and
+ * the record's canonical form); checkpoints over the chain head are signed
+ * with the station key. docs/audit-format.md describes the export.
+ */
+#ifndef CETAK_LEDGER_H
+#define CETAK_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct ledger;
+struct signer;
+
+enum ledger_cause {
+	CAUSE_GAGAL_ENCODE,
+	CAUSE_GAGAL_CETAK,
+	CAUSE_RUSAK,
+	CAUSE_PERUBAHAN_DATA,
+	CAUSE_NO_CHIP,
+	CAUSE_INTERRUPTED,
+	CAUSE_COUNT
+};
+
+/* One event; unused fields NULL or 0. All strings are borrowed. */
+struct ledger_event {
+	const char *kind; /* receive load take issue spoil transfer destroy stocktake */
+	const char *line, *lot, *chip, *job, *nik, *cause, *doc, *actor, *note;
+	long count;
+};
+
+#define LEDGER_MAX_LINES 8
+
+struct ledger_balance {
+	long received, discrepancy, store, issued, spoiled, transferred, destroyed;
+	long by_cause[CAUSE_COUNT];
+	int n_lines;
+	struct {
+		char name[17];
+		long hopper, in_flight;
+	} lines[LEDGER_MAX_LINES];
+};
+
+/* Open (creating) the ledger at path; checkpoints signed by station (may be NULL). */
+int ledger_open(const char *path, struct signer *station, int checkpoint_every,
+		struct ledger **ret);
+void ledger_close(struct ledger *l); /* signs a last checkpoint; NULL is fine */
+
+/*
+ * Record one event. Refused (-EINVAL, reason in why) when it would break the
+ * invariant or is malformed: loading more than the store holds, issuing with
+ * no card in flight, a second card in flight on a line, an unknown cause...
+ * On success *ret_seq is the record's sequence number.
+ */
+int ledger_record(struct ledger *l, const struct ledger_event *e, long long at,
+		  long long *ret_seq, char *why, size_t len);
+
+int ledger_balance(struct ledger *l, struct ledger_balance *ret);
+/* Recompute the balance from every event and compare with the running one. */
+int ledger_check(struct ledger *l, char *why, size_t len);
+/* Sign a checkpoint over the current head now. */
+int ledger_checkpoint(struct ledger *l, long long at);
+
+/* Write the self-contained export (docs/audit-format.md) to f. */
+int ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f);
+
+const char *ledger_cause_name(enum ledger_cause c);
+int ledger_cause_from_name(const char *s);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * stock.c - what each ledger event does to the balance, and the invariant.
+ */
+#define _GNU_SOURCE
+#include "stock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const causes[] = { "gagal_encode", "gagal_cetak", "rusak",
+				      "perubahan_data", "no_chip", "interrupted" };
+
+const char *
+ledger_cause_name(enum ledger_cause c)
+{
+	return (unsigned)c < CAUSE_COUNT ? causes[c] : "?";
+}
+
+int
+ledger_cause_from_name(const char *s)
+{
+	for (int i = 0; i < CAUSE_COUNT; i++)
+		if (s && strcmp(s, causes[i]) == 0)
+			return i;
+	return -1;
+}
+
+static const char *
+str(json_t *r, const char *k)
+{
+	const char *s = json_string_value(json_object_get(r, k));
+	return s ? s : "";
+}
+
+/* The line's slot, created when create is set; NULL when absent or full. */
+static typeof(((struct ledger_balance *)0)->lines[0]) *
+line_of(struct ledger_balance *b, const char *name, int create)
+{
+	for (int i = 0; i < b->n_lines; i++)
+		if (strcmp(b->lines[i].name, name) == 0)
+			return &b->lines[i];
+	if (!create || b->n_lines == LEDGER_MAX_LINES || !name[0] || strlen(name) > 16)
+		return NULL;
+	snprintf(b->lines[b->n_lines].name, sizeof(b->lines[0].name), "%s", name);
+	return &b->lines[b->n_lines++];
+}
+
+#define REFUSE(...)                                       \
+	do {                                              \
+		snprintf(why, len, __VA_ARGS__);          \
+		return -EINVAL;                           \
+	} while (0)
+
+int
+stock_apply(struct ledger_balance *b, json_t *r, char *why, size_t len)
+{
+	const char *kind = str(r, "kind"), *ln = str(r, "line");
+	json_int_t count = json_integer_value(json_object_get(r, "count"));
+	struct ledger_balance n = *b;
+	typeof(n.lines[0]) *l;
+
+	if (!strcmp(kind, "receive")) {
+		if (count <= 0 || !str(r, "lot")[0])
+			REFUSE("receive needs a lot and a positive count");
+		n.received += count;
+		n.store += count;
+	} else if (!strcmp(kind, "load")) {
+		if (count <= 0 || count > n.store)
+			REFUSE("load of %lld: the store holds %ld", (long long)count, n.store);
+		if (!(l = line_of(&n, ln, 1)))
+			REFUSE("load needs a line name");
+		n.store -= count;
+		l->hopper += count;
+	} else if (!strcmp(kind, "take")) {
+		if (!(l = line_of(&n, ln, 0)) || l->hopper < 1)
+			REFUSE("line '%s' has no blank in its hopper", ln);
+		if (l->in_flight)
+			REFUSE("line '%s' already has a card in flight", ln);
+		l->hopper--;
+		l->in_flight = 1;
+	} else if (!strcmp(kind, "issue") || !strcmp(kind, "spoil")) {
+		int cause = -1;
+		if (!(l = line_of(&n, ln, 0)) || !l->in_flight)
+			REFUSE("line '%s' has no card in flight to %s", ln, kind);
+		if (!strcmp(kind, "issue") && !str(r, "chip")[0])
+			REFUSE("an issued card needs its chip serial");
+		if (!strcmp(kind, "spoil") && (cause = ledger_cause_from_name(str(r, "cause"))) < 0)
+			REFUSE("unknown cause '%.32s' (gagal_encode, gagal_cetak, rusak, "
+			       "perubahan_data, no_chip, interrupted)", str(r, "cause"));
+		l->in_flight = 0;
+		if (cause < 0) {
+			n.issued++;
+		} else {
+			n.spoiled++;
+			n.by_cause[cause]++;
+		}
+	} else if (!strcmp(kind, "transfer")) {
+		if (count <= 0 || count > n.store || !str(r, "doc")[0])
+			REFUSE("transfer needs a document number and at most the %ld in store", n.store);
+		n.store -= count;
+		n.transferred += count;
+	} else if (!strcmp(kind, "destroy")) {
+		if (count <= 0 || n.destroyed + count > n.spoiled || !str(r, "doc")[0])
+			REFUSE("destroy needs a berita acara number and at most the %ld spoiled cards "
+			       "not yet destroyed", n.spoiled - n.destroyed);
+		n.destroyed += count;
+	} else if (!strcmp(kind, "stocktake")) {
+		/* count = the physical count of the store; a difference is a discrepancy */
+		if (count < 0)
+			REFUSE("a stocktake counts zero or more cards");
+		if (count != n.store && !str(r, "note")[0])
+			REFUSE("the count %lld differs from the books (%ld): a reason is needed",
+			       (long long)count, n.store);
+		n.discrepancy += count - n.store;
+		n.store = count;
+	} else {
+		REFUSE("unknown event kind '%.32s'", kind);
+	}
+	if (stock_invariant(&n, why, len) < 0)
+		return -EINVAL;
+	*b = n;
+	return 0;
+}
+
+int
+stock_invariant(const struct ledger_balance *b, char *why, size_t len)
+{
+	long in_lines = 0;
+
+	for (int i = 0; i < b->n_lines; i++) {
+		if (b->lines[i].hopper < 0 || b->lines[i].in_flight < 0 || b->lines[i].in_flight > 1)
+			REFUSE("line '%s' has %ld in its hopper and %ld in flight", b->lines[i].name,
+			       b->lines[i].hopper, b->lines[i].in_flight);
+		in_lines += b->lines[i].hopper + b->lines[i].in_flight;
+	}
+	long left = b->received + b->discrepancy;
+	long right = b->store + in_lines + b->issued + b->spoiled + b->transferred;
+	if (left != right || b->store < 0)
+		REFUSE("invariant broken: received %ld + discrepancies %ld != store %ld + lines %ld + "
+		       "issued %ld + spoiled %ld + transferred %ld",
+		       b->received, b->discrepancy, b->store, in_lines, b->issued, b->spoiled,
+		       b->transferred);
+	return 0;
+}
+
+json_t *
+stock_balance_json(const struct ledger_balance *b)
+{
+	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "received",
+			      (json_int_t)b->received, "discrepancy", (json_int_t)b->discrepancy,
+			      "store", (json_int_t)b->store, "issued", (json_int_t)b->issued,
+			      "spoiled", (json_int_t)b->spoiled, "transferred",
+			      (json_int_t)b->transferred, "destroyed", (json_int_t)b->destroyed);
+	json_t *bc = json_object(), *lines = json_object();
+
+	for (int i = 0; i < CAUSE_COUNT; i++)
+		json_object_set_new(bc, causes[i], json_integer(b->by_cause[i]));
+	for (int i = 0; i < b->n_lines; i++)
+		json_object_set_new(lines, b->lines[i].name,
+				    json_pack("{s:I, s:I}", "hopper", (json_int_t)b->lines[i].hopper,
+					      "in_flight", (json_int_t)b->lines[i].in_flight));
+	json_object_set_new(j, "by_cause", bc);
+	json_object_set_new(j, "lines", lines);
+	return j;
+}
+
+int
+stock_balance_from_json(json_t *j, struct ledger_balance *b)
+{
+	const char *k;
+	json_t *v;
+
+	memset(b, 0, sizeof(*b));
+	b->received = (long)json_integer_value(json_object_get(j, "received"));
+	b->discrepancy = (long)json_integer_value(json_object_get(j, "discrepancy"));
+	b->store = (long)json_integer_value(json_object_get(j, "store"));
+	b->issued = (long)json_integer_value(json_object_get(j, "issued"));
+	b->spoiled = (long)json_integer_value(json_object_get(j, "spoiled"));
+	b->transferred = (long)json_integer_value(json_object_get(j, "transferred"));
+	b->destroyed = (long)json_integer_value(json_object_get(j, "destroyed"));
+	for (int i = 0; i < CAUSE_COUNT; i++)
+		b->by_cause[i] = (long)json_integer_value(
+			json_object_get(json_object_get(j, "by_cause"), causes[i]));
+	json_object_foreach(json_object_get(j, "lines"), k, v)
+	{
+		if (b->n_lines == LEDGER_MAX_LINES)
+			return -EINVAL;
+		snprintf(b->lines[b->n_lines].name, sizeof(b->lines[0].name), "%s", k);
+		b->lines[b->n_lines].hopper = (long)json_integer_value(json_object_get(v, "hopper"));
+		b->lines[b->n_lines].in_flight =
+			(long)json_integer_value(json_object_get(v, "in_flight"));
+		b->n_lines++;
+	}
+	return 0;
+}

@@ -1,0 +1,296 @@
+/*
+ * test_ledger.c - the stock rules and invariant, and the audit chain: a clean
+ * export verifies; every single modified byte, deleted, inserted or moved
+ * record and every truncation of an export is caught (generated, many of
+ * each).
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ledger/audit.h"
+#include "ledger/ledger.h"
+#include "smartcard/sod.h"
+
+static char dir[64];
+static struct signer *station;
+static X509 *cert;
+static char *export_buf;
+static size_t export_len;
+
+static int
+rec(struct ledger *l, const char *kind, const char *line, long count, const char *extra_key,
+    const char *extra)
+{
+	struct ledger_event e = { .kind = kind, .line = line, .count = count, .actor = "test" };
+	char why[256];
+
+	if (extra_key && !strcmp(extra_key, "lot"))
+		e.lot = extra;
+	if (extra_key && !strcmp(extra_key, "chip"))
+		e.chip = extra;
+	if (extra_key && !strcmp(extra_key, "cause"))
+		e.cause = extra;
+	if (extra_key && !strcmp(extra_key, "doc"))
+		e.doc = extra;
+	if (extra_key && !strcmp(extra_key, "note"))
+		e.note = extra;
+	return ledger_record(l, &e, 1795000000, NULL, why, sizeof(why));
+}
+
+static int
+setup(void **state)
+{
+	char cmd[160], key[128], crt[128], why[256];
+
+	strcpy(dir, "/tmp/cetak-ledger.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "scripts/make-test-pki %s/pki >/dev/null 2>&1", dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(key, sizeof(key), "%s/pki/ds.key", dir);
+	snprintf(crt, sizeof(crt), "%s/pki/ds.pem", dir);
+	assert_int_equal(signer_load_pem(key, crt, &station, why, sizeof(why)), 0);
+	cert = signer_cert(station);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	signer_free(station);
+	free(export_buf);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static void
+test_stock_rules(void **state)
+{
+	struct ledger *l;
+	struct ledger_balance b;
+	char path[128], why[256];
+
+	snprintf(path, sizeof(path), "%s/rules.db", dir);
+	assert_int_equal(ledger_open(path, station, 10, &l), 0);
+	assert_int_equal(rec(l, "receive", NULL, 100, "lot", "LOT-2026-11"), 0);
+	assert_int_equal(rec(l, "load", "A", 150, NULL, NULL), -EINVAL); /* more than the store */
+	assert_int_equal(rec(l, "load", "A", 40, NULL, NULL), 0);
+	assert_int_equal(rec(l, "issue", "A", 0, "chip", "04AA"), -EINVAL); /* nothing in flight */
+	assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
+	assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), -EINVAL); /* one in flight per line */
+	assert_int_equal(rec(l, "issue", "A", 0, NULL, NULL), -EINVAL);   /* no chip serial */
+	assert_int_equal(rec(l, "issue", "A", 0, "chip", "04AA"), 0);
+	assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
+	assert_int_equal(rec(l, "spoil", "A", 0, "cause", "lost"), -EINVAL);
+	assert_int_equal(rec(l, "spoil", "A", 0, "cause", "gagal_encode"), 0);
+	assert_int_equal(rec(l, "destroy", NULL, 2, "doc", "BA-1"), -EINVAL); /* only 1 spoiled */
+	assert_int_equal(rec(l, "destroy", NULL, 1, "doc", "BA-1"), 0);
+	assert_int_equal(rec(l, "transfer", NULL, 10, NULL, NULL), -EINVAL);  /* no document */
+	assert_int_equal(rec(l, "transfer", NULL, 10, "doc", "ST-7"), 0);
+	assert_int_equal(rec(l, "stocktake", NULL, 49, NULL, NULL), -EINVAL); /* differs, no reason */
+	assert_int_equal(rec(l, "stocktake", NULL, 49, "note", "one blank cracked in the box"), 0);
+	assert_int_equal(ledger_balance(l, &b), 0);
+	assert_int_equal(b.received, 100);
+	assert_int_equal(b.store, 49);
+	assert_int_equal(b.discrepancy, -1);
+	assert_int_equal(b.issued, 1);
+	assert_int_equal(b.spoiled, 1);
+	assert_int_equal(b.by_cause[CAUSE_GAGAL_ENCODE], 1);
+	assert_int_equal(b.destroyed, 1);
+	assert_int_equal(b.transferred, 10);
+	assert_int_equal(b.lines[0].hopper, 38);
+	/* 100 - 1 = 49 + 38 + 0 + 1 + 1 + 10 */
+	assert_int_equal(ledger_check(l, why, sizeof(why)), 0);
+	ledger_close(l);
+	/* reopened, the running balance is the same */
+	assert_int_equal(ledger_open(path, station, 10, &l), 0);
+	struct ledger_balance b2;
+	ledger_balance(l, &b2);
+	assert_memory_equal(&b, &b2, sizeof(b));
+	ledger_close(l);
+}
+
+/* A day at a station: 300 events with checkpoints every 25. */
+static void
+make_export(void)
+{
+	struct ledger *l;
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/day.db", dir);
+	assert_int_equal(ledger_open(path, station, 25, &l), 0);
+	assert_int_equal(rec(l, "receive", NULL, 500, "lot", "LOT-A"), 0);
+	assert_int_equal(rec(l, "load", "A", 200, NULL, NULL), 0);
+	assert_int_equal(rec(l, "load", "B", 200, NULL, NULL), 0);
+	for (int i = 0; i < 99; i++) {
+		char chip[32];
+		const char *line = i % 2 ? "A" : "B";
+		snprintf(chip, sizeof(chip), "04%012X", i);
+		assert_int_equal(rec(l, "take", line, 0, NULL, NULL), 0);
+		if (i % 10 == 3)
+			assert_int_equal(rec(l, "spoil", line, 0, "cause", "gagal_cetak"), 0);
+		else
+			assert_int_equal(rec(l, "issue", line, 0, "chip", chip), 0);
+	}
+	f = open_memstream(&export_buf, &export_len);
+	assert_int_equal(ledger_export(l, "UPT Test", 1795003600, f), 0);
+	fclose(f);
+	ledger_close(l);
+}
+
+static int
+verify(const char *buf, size_t len, struct audit_result *r)
+{
+	return audit_verify(buf, len, cert, r);
+}
+
+static void
+test_clean_export(void **state)
+{
+	struct audit_result r;
+
+	make_export();
+	assert_int_equal(verify(export_buf, export_len, &r), 0);
+	assert_int_equal(r.records, 201);
+	assert_true(r.checkpoints >= 8);
+	assert_int_equal(r.balance.issued, 89);
+	assert_int_equal(r.balance.spoiled, 10);
+	/* another station's certificate does not vouch for it */
+	FILE *f;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/pki/csca.pem", dir);
+	f = fopen(path, "r");
+	X509 *other = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_int_equal(audit_verify(export_buf, export_len, other, &r), -EBADMSG);
+	X509_free(other);
+
+	/* the standalone tool, and a checkpoint checked with the openssl command line */
+	char path2[160], cmd[1024];
+	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+	snprintf(path2, sizeof(path2), "%s/day.audit", dir);
+	f = fopen(path2, "w");
+	fwrite(export_buf, 1, export_len, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s/cetak-audit verify %s --cert %s/pki/ds.pem | grep -q '^OK: 201 records'",
+		 build, path2, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "sed -i '30s/\\(\"at\":\\)1/\\12/' %s; %s/cetak-audit verify %s --cert %s/pki/ds.pem "
+		 "| grep -q '^BAD: .* line 30: '", path2, build, path2, dir);
+	assert_int_equal(system(cmd), 0);
+	/* docs/audit-format.md: the first checkpoint, by hand */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && grep -m1 '\"checkpoint\"' day.audit > cp.json && "
+		 "seq=$(sed 's/.*\"checkpoint\":\\([0-9]*\\).*/\\1/' cp.json) && "
+		 "at=$(sed 's/.*\"at\":\\([0-9]*\\).*/\\1/' cp.json) && "
+		 "head=$(sed 's/.*\"head\":\"\\([0-9a-f]*\\)\".*/\\1/' cp.json) && "
+		 "sed 's/.*\"sig\":\"\\([^\"]*\\)\".*/\\1/' cp.json | base64 -d > cp.sig && "
+		 "printf 'cetak-audit-checkpoint/1|%%s|%%s|%%s' $seq $head $at > cp.msg && "
+		 "openssl x509 -in pki/ds.pem -pubkey -noout > station.pub && "
+		 "openssl dgst -sha256 -verify station.pub -signature cp.sig cp.msg | grep -q 'Verified OK'",
+		 dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static size_t
+nlines(const char *b, size_t n, size_t *starts)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || b[i - 1] == '\n')
+			starts[k++] = i;
+	return k;
+}
+
+static void
+test_tamper_matrix(void **state)
+{
+	struct audit_result r;
+	size_t *starts = malloc(sizeof(size_t) * 1000), n = nlines(export_buf, export_len, starts);
+	char *t = malloc(export_len * 2 + 2);
+	unsigned seed = 12345;
+	int caught = 0, tries = 0;
+
+	/* every single modified byte, at 600 generated positions */
+	for (int i = 0; i < 600; i++, tries++) {
+		size_t pos = (size_t)rand_r(&seed) % export_len;
+		unsigned char flip = (unsigned char)(1 + rand_r(&seed) % 255);
+		memcpy(t, export_buf, export_len);
+		t[pos] ^= (char)flip;
+		caught += verify(t, export_len, &r) != 0;
+	}
+	assert_int_equal(caught, tries);
+	/* every deleted line */
+	for (size_t k = 0; k < n; k++, tries++) {
+		size_t a = starts[k], b = k + 1 < n ? starts[k + 1] : export_len;
+		memcpy(t, export_buf, a);
+		memcpy(t + a, export_buf + b, export_len - b);
+		caught += verify(t, export_len - (b - a), &r) != 0;
+	}
+	assert_int_equal(caught, tries);
+	/* every line inserted again after itself (a duplicated record) */
+	for (size_t k = 1; k < n; k++, tries++) {
+		size_t a = starts[k], b = k + 1 < n ? starts[k + 1] : export_len;
+		memcpy(t, export_buf, b);
+		memcpy(t + b, export_buf + a, b - a);
+		memcpy(t + b + (b - a), export_buf + b, export_len - b);
+		caught += verify(t, export_len + (b - a), &r) != 0;
+	}
+	assert_int_equal(caught, tries);
+	/* every pair of neighbouring lines swapped */
+	for (size_t k = 1; k + 1 < n; k++, tries++) {
+		size_t a = starts[k], m = starts[k + 1], b = k + 2 < n ? starts[k + 2] : export_len;
+		if (b - m == m - a && !memcmp(export_buf + a, export_buf + m, m - a)) {
+			caught++; /* identical lines: nothing changes */
+			continue;
+		}
+		memcpy(t, export_buf, a);
+		memcpy(t + a, export_buf + m, b - m);
+		memcpy(t + a + (b - m), export_buf + a, m - a);
+		memcpy(t + b, export_buf + b, export_len - b);
+		caught += verify(t, export_len, &r) != 0;
+	}
+	assert_int_equal(caught, tries);
+	/* truncated at 200 generated points, and at every line end */
+	for (int i = 0; i < 200; i++, tries++)
+		caught += verify(export_buf, (size_t)rand_r(&seed) % export_len, &r) != 0;
+	for (size_t k = 1; k < n; k++, tries++)
+		caught += verify(export_buf, starts[k], &r) != 0;
+	assert_int_equal(caught, tries);
+	/* the first problem is reported precisely */
+	memcpy(t, export_buf, export_len);
+	size_t a = starts[50];
+	char *d = memchr(t + a, '"', 40);
+	char *digit = strpbrk(t + a + 10, "0123456789");
+	assert_non_null(d);
+	*digit = *digit == '9' ? '8' : (char)(*digit + 1);
+	assert_int_not_equal(verify(t, export_len, &r), 0);
+	assert_int_equal(r.bad_line, 51);
+	printf("# %d tamperings tried, %d caught; e.g. line 51: %s\n", tries, caught, r.why);
+	free(t);
+	free(starts);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stock_rules),
+		cmocka_unit_test(test_clean_export),
+		cmocka_unit_test(test_tamper_matrix),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
