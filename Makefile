@@ -56,7 +56,7 @@ PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS) \
-              $(FACE_SRCS)
+              $(FACE_SRCS) $(LEDGER_SRCS) smartcard/sod.c smartcard/tlv.c
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger

@@ -821,6 +821,163 @@ cmd_face(const struct cli *cli, int argc, char **argv)
 	return r < 0 ? EXIT_REFUSED : 0;
 }
 
+/* ---- stock and audit ---- */
+
+static void
+print_balance(json_t *d)
+{
+	json_t *b = json_object_get(d, "balance") ? json_object_get(d, "balance") : d;
+	json_t *lines = json_object_get(b, "lines"), *bc = json_object_get(b, "by_cause"), *v;
+	const char *k;
+	long long hoppers = 0;
+
+#define N(o, key) ((long long)json_integer_value(json_object_get(o, key)))
+	json_object_foreach(lines, k, v)
+		hoppers += N(v, "hopper");
+	printf("blanks:     %lld on hand (store %lld, hoppers %lld)", N(b, "store") + hoppers,
+	       N(b, "store"), hoppers);
+	if (json_object_get(d, "reserve"))
+		printf(", reserve %lld", N(d, "reserve"));
+	printf("\nreceived:   %lld (stocktake differences %+lld)\nissued:     %lld\n",
+	       N(b, "received"), N(b, "discrepancy"), N(b, "issued"));
+	printf("spoiled:    %lld (destroyed %lld):", N(b, "spoiled"), N(b, "destroyed"));
+	json_object_foreach(bc, k, v)
+		if (json_integer_value(v))
+			printf(" %s %lld", k, (long long)json_integer_value(v));
+	printf("\ntransferred: %lld\n", N(b, "transferred"));
+	json_object_foreach(lines, k, v)
+		printf("line %-6s hopper %lld%s\n", k, N(v, "hopper"),
+		       N(v, "in_flight") ? ", 1 card in flight" : "");
+	if (json_object_get(d, "seq"))
+		printf("recorded as audit record %lld\n", N(d, "seq"));
+#undef N
+}
+
+static void
+print_result(json_t *d)
+{
+	printf("%s\n", jstr(d, "result"));
+}
+
+/* stock [receive|load|count|transfer|destroy|check] ... */
+static int
+cmd_stock(const struct cli *cli, int argc, char **argv)
+{
+	json_t *args = json_object();
+	const char *verb = "stock";
+	void (*printer)(json_t *) = print_balance;
+	int i = 1, rc;
+
+	if (argc == 0) {
+		rc = daemon_verb(cli, "stock", NULL, print_balance);
+		json_decref(args);
+		return rc;
+	}
+	const char *sub = argv[0];
+	if (!strcmp(sub, "receive") && argc >= 3) {
+		verb = "stock-receive";
+		json_object_set_new(args, "lot", json_string(argv[1]));
+		json_object_set_new(args, "count", json_integer(atol(argv[2])));
+		i = 3;
+	} else if (!strcmp(sub, "load") && argc >= 3) {
+		verb = "stock-load";
+		json_object_set_new(args, "line", json_string(argv[1]));
+		json_object_set_new(args, "count", json_integer(atol(argv[2])));
+		i = 3;
+	} else if ((!strcmp(sub, "count") || !strcmp(sub, "transfer") || !strcmp(sub, "destroy")) &&
+		   argc >= 2) {
+		verb = !strcmp(sub, "count") ? "stock-count"
+		       : !strcmp(sub, "transfer") ? "stock-transfer"
+						  : "stock-destroy";
+		json_object_set_new(args, "count", json_integer(atol(argv[1])));
+		i = 2;
+	} else if (!strcmp(sub, "check") && argc == 1) {
+		verb = "stock-check";
+		printer = print_result;
+	} else {
+		json_decref(args);
+		return EXIT_USAGE;
+	}
+	for (; i + 1 < argc; i += 2) {
+		const char *k = argv[i];
+		if (!strcmp(k, "--doc") || !strcmp(k, "--note") || !strcmp(k, "--reason") ||
+		    !strcmp(k, "--witnesses"))
+			json_object_set_new(args, k + 2, json_string(argv[i + 1]));
+		else
+			break;
+	}
+	if (i != argc) {
+		json_decref(args);
+		return EXIT_USAGE;
+	}
+	rc = daemon_verb(cli, verb, args, printer);
+	json_decref(args);
+	return rc;
+}
+
+/* audit export -o FILE: the response line says how many bytes follow it */
+static int
+cmd_audit(const struct cli *cli, int argc, char **argv)
+{
+	char *req, *buf = NULL, err[256];
+	size_t len = 0, cap = 0;
+	int fd, rc = EXIT_UNREACHABLE;
+	struct ctl_response resp = { 0 };
+
+	if (argc != 3 || strcmp(argv[0], "export") || strcmp(argv[1], "-o"))
+		return EXIT_USAGE;
+	if ((fd = cli_connect(cli->socket)) < 0)
+		return EXIT_UNREACHABLE;
+	req = ctl_request_encode("audit-export", NULL);
+	if (!req || send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+		goto out;
+	for (;;) {
+		if (cap - len < 65536) {
+			char *p = realloc(buf, cap = cap ? cap * 2 : 1 << 20);
+			if (!p)
+				goto out;
+			buf = p;
+		}
+		ssize_t r = recv(fd, buf + len, cap - len, 0);
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	char *nl = buf ? memchr(buf, '\n', len) : NULL;
+	if (!nl || ctl_response_parse(buf, (size_t)(nl - buf), &resp, err, sizeof(err)) < 0) {
+		fprintf(stderr, "cetakctl: unreadable answer from cetakd\n");
+		goto out;
+	}
+	if (!resp.ok) {
+		fprintf(stderr, "cetakctl: audit export: %s\n", resp.message);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	size_t want = (size_t)json_integer_value(json_object_get(resp.data, "bytes"));
+	size_t have = len - (size_t)(nl + 1 - buf);
+	if (have != want) {
+		fprintf(stderr, "cetakctl: the export was cut off (%zu of %zu bytes)\n", have, want);
+		goto out;
+	}
+	FILE *f = fopen(argv[2], "w");
+	if (!f || fwrite(nl + 1, 1, have, f) != have || fclose(f) != 0) {
+		fprintf(stderr, "cetakctl: cannot write %s\n", argv[2]);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	printf("audit exported to %s (%zu bytes); check it with: cetak-audit verify %s --cert "
+	       "STATION.pem\n", argv[2], have, argv[2]);
+	rc = 0;
+out:
+	ctl_response_done(&resp);
+	close(fd);
+	free(req);
+	free(buf);
+	return rc;
+}
+
 struct cli_verb {
 	const char *name;
 	const char *args;
@@ -843,6 +1000,10 @@ static const struct cli_verb cli_verbs[] = {
 	{ "cancel", "ID --reason TEXT", cmd_cancel, "cancel a job that is not printing" },
 	{ "retry", "ID", cmd_retry, "queue a failed job again" },
 	{ "priority", "ID N", cmd_priority, "set a job's priority, -9..9 (supervisor)" },
+	{ "stock", "[receive LOT N|load LINE N|count N|transfer N|destroy N|check] [--doc D] "
+		   "[--note T] [--reason T] [--witnesses W]",
+	  cmd_stock, "blank-card stock: show, receive, load, stocktake, transfer, destroy, check" },
+	{ "audit", "export -o FILE", cmd_audit, "the signed audit log, for cetak-audit (supervisor)" },
 	{ "face", "render JOBFILE -o OUT.png|OUT.pdf [--layout L]", cmd_face,
 	  "render the card face without printing" },
 	{ "card", "read [--reader R] [--profile P] [--csca F]", cmd_card,

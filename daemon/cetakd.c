@@ -10,7 +10,9 @@
 #define _GNU_SOURCE
 #include "cetakd.h"
 #include "log.h"
+#include "ledger/ledger.h"
 #include "printer/face.h"
+#include "smartcard/sod.h"
 #include "smartcard/sc.h"
 
 #include <errno.h>
@@ -205,15 +207,19 @@ on_signal(int signo, void *data)
 	}
 }
 
-/* Until the stock ledger exists the balance comes from the configuration. */
+/* The blanks the station can print on: the store and the hoppers, from the
+ * ledger. Unknown (the rule is off) until a first lot has been received. */
 static int
-config_stock_balance(void *ctx, long *ret_blanks)
+ledger_stock_balance(void *ctx, long *ret_blanks)
 {
 	const struct cetakd *d = ctx;
+	struct ledger_balance b;
 
-	if (d->cfg->stock_balance < 0)
+	if (!d->ledger || ledger_balance(d->ledger, &b) < 0 || b.received == 0)
 		return -ENODATA;
-	*ret_blanks = d->cfg->stock_balance;
+	*ret_blanks = b.store;
+	for (int i = 0; i < b.n_lines; i++)
+		*ret_blanks += b.lines[i].hopper;
 	return 0;
 }
 
@@ -226,7 +232,7 @@ cetakd_policies(const struct cetakd *d, struct job_policy *jp, struct sched_poli
 	sp->daily_quota = d->cfg->daily_quota;
 	sp->stock_reserve = d->cfg->stock_reserve;
 	sp->station_upt = d->cfg->station_role == CFG_ROLE_UPT;
-	stock->balance = config_stock_balance;
+	stock->balance = ledger_stock_balance;
 	stock->ctx = (void *)d;
 }
 
@@ -382,6 +388,22 @@ cetakd_open_jobs(struct cetakd *d)
 			  r == -EIO && d->store ? store_errmsg(d->store) : "");
 		return -1;
 	}
+	if (d->cfg->station_key[0]) {
+		char why[300];
+		if ((r = signer_load_pem(d->cfg->station_key, d->cfg->station_cert, &d->station, why,
+					 sizeof(why))) < 0) {
+			log_error("ledger: station key refused: %s", why);
+			return -1;
+		}
+	} else {
+		log_warn("ledger: no station key (ledger.station_key): audit checkpoints are not "
+			 "signed and the audit cannot be exported");
+	}
+	snprintf(path, sizeof(path), "%s/ledger.db", d->cfg->state_dir);
+	if ((r = ledger_open(path, d->station, d->cfg->checkpoint_every, &d->ledger)) < 0) {
+		log_error("ledger: cannot open %s: %s", path, strerror(-r));
+		return -1;
+	}
 	if ((r = spool_open(d->cfg->spool_dir, &d->spool)) < 0) {
 		log_error("spool: cannot open %s: %s", d->cfg->spool_dir, strerror(-r));
 		return -1;
@@ -443,6 +465,8 @@ cetakd_stop(struct cetakd *d)
 	spool_close(d->spool);
 	store_close(d->store);
 	face_layout_free(d->layout);
+	ledger_close(d->ledger); /* signs a checkpoint over the last record */
+	signer_free(d->station);
 	if (d->kick_fd > 0)
 		close(d->kick_fd);
 	sc_ctx_free(d->sc);

@@ -29,6 +29,8 @@ struct cetakd {
 	struct sc_ctx *sc;
 	struct ev_source *poll_timer, *watchdog_timer;
 	struct face_layout *layout; /* current, owned */
+	struct ledger *ledger;
+	struct signer *station; /* signs the audit checkpoints; NULL = unsigned */
 	struct store *store;
 	struct spool *spool;
 	struct ev_source *spool_src, *kick_src, *rescan_timer;

@@ -123,6 +123,21 @@ static const struct cfg_param face_params[] = {
 	  NULL, check_abs_path, "card face layout; jobs whose text does not fit are refused" },
 };
 
+static const char *
+check_abs_or_empty(const char *s)
+{
+	return s[0] == '\0' || s[0] == '/' ? NULL : "\"\" or an absolute path";
+}
+
+static const struct cfg_param ledger_params[] = {
+	{ "station_key", CFG_T_STR, S(station_key), "", 0, PATH_MAX, NULL, check_abs_or_empty,
+	  "station key (PEM, mode 600) signing the audit checkpoints; \"\" = not signed" },
+	{ "station_cert", CFG_T_STR, S(station_cert), "", 0, PATH_MAX, NULL, check_abs_or_empty,
+	  "the station key's certificate, given to supervisors for cetak-audit" },
+	{ "checkpoint_every", CFG_T_INT, S(checkpoint_every), "1000", 1, 1000000, NULL, NULL,
+	  "records between signed checkpoints (and one at every shutdown)" },
+};
+
 static const struct cfg_param access_params[] = {
 	{ "supervisor_group", CFG_T_STR, S(supervisor_group), "cetak-supervisor", 0, 64, NULL,
 	  check_group_name, "members may run every cetakctl command" },
@@ -146,8 +161,6 @@ static const struct cfg_param schedule_params[] = {
 	  "cards per local day; later jobs wait for the next day; 0 = no quota" },
 	{ "stock_reserve", CFG_T_INT, S(stock_reserve), "100", 0, 1000000, NULL, NULL,
 	  "at or below this many blanks only new and urgent jobs are printed" },
-	{ "stock_balance", CFG_T_INT, S(stock_balance), "-1", -1, 10000000, NULL, NULL,
-	  "blank cards on hand until the stock ledger is in place; -1 = unknown" },
 };
 
 static const struct cfg_param daemon_params[] = {
@@ -192,6 +205,7 @@ static const struct cfg_group cfg_groups[] = {
 	{ "spool", spool_params, N(spool_params) },
 	{ "schedule", schedule_params, N(schedule_params) },
 	{ "face", face_params, N(face_params) },
+	{ "ledger", ledger_params, N(ledger_params) },
 	{ "daemon", daemon_params, N(daemon_params) },
 };
 
@@ -475,7 +489,7 @@ cfg_read_root(struct cfg_ctx *c, const config_setting_t *root, struct cetak_conf
 				break;
 		if (k == N(cfg_groups)) {
 			cfg_err(c, s, "unknown section '%s'; sections are: station, paths, access, "
-				      "spool, schedule, face, daemon, lines", name);
+				      "spool, schedule, face, ledger, daemon, lines", name);
 			continue;
 		}
 		cfg_read_group(c, s, name, cfg_groups[k].params, cfg_groups[k].n, cfg);

@@ -44,6 +44,10 @@ struct cetak_config {
 
 	char *face_layout;
 
+	char *station_key;  /* PEM key signing the audit checkpoints; "" = unsigned */
+	char *station_cert;
+	int checkpoint_every;
+
 	char *supervisor_group;
 	char *operator_group;
 
@@ -54,7 +58,6 @@ struct cetak_config {
 
 	int daily_quota;   /* 0 = none */
 	int stock_reserve; /* blanks kept for new and urgent jobs */
-	int stock_balance; /* until the ledger: the configured balance, -1 = unknown */
 
 	int log_level; /* syslog priority */
 	int reader_poll_ms;

@@ -212,7 +212,23 @@ ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
 		free(err);
 		goto done;
 	}
-	resp = ctl_response_ok(data);
+	/* A verb may hand back a bulk payload (an audit export): the response line
+	 * says how many bytes follow it, then the connection closes. */
+	json_t *payload = data ? json_object_get(data, "_payload") : NULL;
+	if (json_is_string(payload)) {
+		char *body = strdup(json_string_value(payload)), *head;
+		json_object_set_new(data, "bytes", json_integer(body ? (json_int_t)strlen(body) : 0));
+		json_object_del(data, "_payload");
+		head = ctl_response_ok(data);
+		resp = NULL;
+		if (body && head && asprintf(&resp, "%s%s", head, body) < 0)
+			resp = NULL;
+		free(body);
+		free(head);
+		c->closing = true;
+	} else {
+		resp = ctl_response_ok(data);
+	}
 	json_decref(data);
 done:
 	ctl_request_done(&req);

@@ -14,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jobs/store.h"
+#include "ledger/ledger.h"
+#include "ledger/stock.h"
 
 static void
 iso_time(time_t t, char *buf, size_t len)
@@ -331,6 +334,147 @@ verb_priority(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret
 	return 0;
 }
 
+/* ---- stock ---- */
+
+static json_int_t
+arg_int(json_t *args, const char *key)
+{
+	return json_integer_value(json_object_get(args, key));
+}
+
+/* Record one stock event for peer; its balance as the answer. */
+static int
+stock_event(struct cetakd *d, const struct ctl_peer *peer, struct ledger_event *e,
+	    json_t **ret_data, const char **ret_code, char **ret_err)
+{
+	char why[300], actor[96];
+	long long seq;
+	struct ledger_balance b;
+
+	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
+	e->actor = actor;
+	if (ledger_record(d->ledger, e, (long long)time(NULL), &seq, why, sizeof(why)) < 0)
+		return refuse(ret_err, ret_code, "%s refused: %s", e->kind, why);
+	struct log_field f[] = { { "STOCK_EVENT", e->kind } };
+	log_emit(LOG_NOTICE, f, 1, "stock: %s of %ld%s%s by %s recorded (audit record %lld)",
+		 e->kind, e->count, e->line ? " on line " : "", e->line ? e->line : "", peer->user,
+		 seq);
+	ledger_balance(d->ledger, &b);
+	*ret_data = json_pack("{s:I, s:o}", "seq", (json_int_t)seq, "balance",
+			      stock_balance_json(&b));
+	return 0;
+}
+
+static int
+verb_stock(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	   const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	struct ledger_balance b;
+
+	ledger_balance(d->ledger, &b);
+	*ret_data = json_pack("{s:o, s:i}", "balance", stock_balance_json(&b), "reserve",
+			      d->cfg->stock_reserve);
+	return 0;
+}
+
+static int
+verb_stock_receive(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		   const char **ret_code, char **ret_err)
+{
+	struct ledger_event e = { .kind = "receive", .lot = arg_str(args, "lot"),
+				  .count = (long)arg_int(args, "count"),
+				  .doc = arg_str(args, "doc"), .note = arg_str(args, "note") };
+	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
+}
+
+static int
+verb_stock_load(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	const char *line = arg_str(args, "line");
+	int known = 0;
+
+	for (int i = 0; line && i < d->cfg->n_lines; i++)
+		known |= strcmp(d->cfg->lines[i].name, line) == 0;
+	if (!known)
+		return refuse(ret_err, ret_code, "no line '%.16s' is configured", line ? line : "");
+	struct ledger_event e = { .kind = "load", .line = line, .count = (long)arg_int(args, "count") };
+	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
+}
+
+static int
+verb_stock_count(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		 const char **ret_code, char **ret_err)
+{
+	struct ledger_event e = { .kind = "stocktake", .count = (long)arg_int(args, "count"),
+				  .note = arg_str(args, "reason") };
+	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
+}
+
+static int
+verb_stock_transfer(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		    const char **ret_code, char **ret_err)
+{
+	struct ledger_event e = { .kind = "transfer", .count = (long)arg_int(args, "count"),
+				  .doc = arg_str(args, "doc"), .note = arg_str(args, "note") };
+	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
+}
+
+static int
+verb_stock_destroy(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		   const char **ret_code, char **ret_err)
+{
+	struct ledger_event e = { .kind = "destroy", .count = (long)arg_int(args, "count"),
+				  .doc = arg_str(args, "doc"), .note = arg_str(args, "witnesses") };
+	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
+}
+
+static int
+verb_stock_check(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		 const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	char why[300];
+
+	if (ledger_check(d->ledger, why, sizeof(why)) < 0) {
+		*ret_code = CTL_E_FAILED;
+		log_error("stock: the ledger check failed: %s", why);
+		return refuse(ret_err, ret_code, "the ledger does not check out: %s", why);
+	}
+	*ret_data = json_pack("{s:s}", "result", "every record matches its hash; the replayed "
+						 "balance equals the books; the invariant holds");
+	return 0;
+}
+
+static int
+verb_audit_export(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		  const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!d->station)
+		return refuse(ret_err, ret_code, "no station key is configured (ledger.station_key): "
+						 "an unsigned audit cannot be exported");
+	if (!(f = open_memstream(&buf, &len)))
+		return -1;
+	int r = ledger_export(d->ledger, d->cfg->station_name, (long long)time(NULL), f);
+	fclose(f);
+	if (r < 0) {
+		free(buf);
+		*ret_code = CTL_E_FAILED;
+		return refuse(ret_err, ret_code, "the export failed");
+	}
+	log_notice("audit: exported for %s (%zu bytes)", peer->user, len);
+	*ret_data = json_pack("{s:s%}", "_payload", buf, len);
+	free(buf);
+	return 0;
+}
+
 const struct ctl_verb cetakd_verbs[] = {
 	{ "status", CTL_ROLE_OPERATOR, verb_status, "daemon, station and line status" },
 	{ "reload", CTL_ROLE_SUPERVISOR, verb_reload, "reload the configuration" },
@@ -341,5 +485,13 @@ const struct ctl_verb cetakd_verbs[] = {
 	{ "cancel", CTL_ROLE_OPERATOR, verb_cancel, "cancel a job that is not printing" },
 	{ "retry", CTL_ROLE_OPERATOR, verb_retry, "queue a failed job again" },
 	{ "priority", CTL_ROLE_SUPERVISOR, verb_priority, "change a job's priority" },
+	{ "stock", CTL_ROLE_OPERATOR, verb_stock, "the blank-card balance" },
+	{ "stock-receive", CTL_ROLE_OPERATOR, verb_stock_receive, "a lot of blanks arrived" },
+	{ "stock-load", CTL_ROLE_OPERATOR, verb_stock_load, "blanks into a line's hopper" },
+	{ "stock-count", CTL_ROLE_OPERATOR, verb_stock_count, "a stocktake of the store" },
+	{ "stock-transfer", CTL_ROLE_SUPERVISOR, verb_stock_transfer, "blanks sent elsewhere" },
+	{ "stock-destroy", CTL_ROLE_SUPERVISOR, verb_stock_destroy, "spoiled cards destroyed" },
+	{ "stock-check", CTL_ROLE_SUPERVISOR, verb_stock_check, "replay and check the ledger" },
+	{ "audit-export", CTL_ROLE_SUPERVISOR, verb_audit_export, "the signed audit export" },
 	{ NULL, CTL_ROLE_NONE, NULL, NULL },
 };

@@ -1,0 +1,72 @@
+#!/bin/bash
+# The blank-card ledger through the real daemon and cetakctl: receive, load,
+# stocktake, transfer with the roles each needs; refusals that would break
+# the invariant; the scheduler's reserve rule fed by the ledger; a signed
+# audit export checked offline by cetak-audit, and tampering caught.
+. "$(dirname "$0")/../lib.sh"
+
+"$ROOT/scripts/make-test-pki" "$T/pki" >/dev/null 2>&1
+fx_config "$T/c.conf" "schedule = { stock_reserve = 10; };
+ledger = { station_key = \"$T/pki/ds.key\"; station_cert = \"$T/pki/ds.pem\"; checkpoint_every = 5; };
+lines = ( { name = \"A\"; printer = \"cups\"; cups_queue = \"card\"; reader = \"none*\"; } );"
+fx_cetakd "$T/c.conf" || { notok "cetakd starts with a ledger"; finish; }
+op() { setpriv --reuid=65534 --regid=65534 --groups=100 "$B/cetakctl" -s "$T/run/control" "$@"; }
+
+ctl stock >"$T/s0"
+expect_grep "a new ledger holds nothing" '^blanks: +0 on hand \(store 0, hoppers 0\), reserve 10' "$T/s0"
+op stock receive LOT-2026-11-A 20 --doc DN-0042 >"$T/r1" 2>&1
+check "an operator receives a lot" test $? = 0
+expect_grep "the balance shows it" '^blanks: +20 on hand \(store 20' "$T/r1"
+op stock load A 8 >/dev/null 2>&1
+check "an operator loads a hopper" grep -Eq '^line A +hopper 8' <(ctl stock)
+op stock load A 50 >"$T/over" 2>&1
+check "loading more than the store holds is refused (exit 1)" test $? = 1
+expect_grep "with the numbers" 'load refused: load of 50: the store holds 12' "$T/over"
+op stock load Z 1 >"$T/noline" 2>&1
+expect_grep "an unknown line is refused" "no line 'Z' is configured" "$T/noline"
+op stock count 11 >"$T/c1" 2>&1
+expect_grep "a stocktake that differs needs a reason" 'differs from the books \(12\): a reason is needed' "$T/c1"
+op stock count 11 --reason "one blank cracked in its sleeve" >/dev/null 2>&1
+expect_grep "the difference is recorded, not overwritten" 'stocktake differences -1' <(ctl stock)
+op stock transfer 2 --doc ST-7 >"$T/t-op" 2>&1
+expect_grep "an operator may not transfer" "'stock-transfer' is a supervisor command" "$T/t-op"
+ctl stock transfer 2 --doc ST-7 >/dev/null 2>&1
+check "a supervisor may" grep -q '^transferred: 2' <(ctl stock)
+ctl stock destroy 1 --doc BA-1 >"$T/d" 2>&1
+expect_grep "nothing spoiled, nothing to destroy" 'at most the 0 spoiled cards' "$T/d"
+ctl stock check >"$T/chk" 2>&1
+expect_grep "the ledger checks out" 'the invariant holds' "$T/chk"
+
+# the scheduler's reserve rule reads the ledger: 17 on hand > reserve 10
+"$B/tests/jobgen" -n 2 -o "$T/jobs" -m replacement -k 4 >/dev/null
+ctl submit "$T/jobs/JOB-000001.json" >"$T/q1" 2>&1
+expect_grep "above the reserve a replacement is queued" 'JOB-000001: accepted, queued' "$T/q1"
+ctl stock transfer 8 --doc ST-8 >/dev/null 2>&1
+ctl submit "$T/jobs/JOB-000002.json" >/dev/null 2>&1
+check "at 9 blanks (reserve 10) replacements are deferred" wait_for 5 sh -c \
+	"'$B/cetakctl' -s '$T/run/control' job show JOB-000002 | grep -q 'deferred - blank stock below reserve (9 left, reserve 10)'"
+
+# the signed audit export, checked offline
+ctl audit export -o "$T/audit.jsonl" >"$T/ex" 2>&1
+check "a supervisor exports the audit" test -s "$T/audit.jsonl"
+op audit export -o "$T/op.jsonl" >"$T/ex-op" 2>&1
+expect_grep "an operator may not" "'audit-export' is a supervisor command" "$T/ex-op"
+"$B/cetak-audit" verify "$T/audit.jsonl" --cert "$T/pki/ds.pem" >"$T/v" 2>&1
+check "cetak-audit verifies it (exit 0)" test $? = 0
+expect_grep "and sums it up" '^OK: 5 records, 1 signed checkpoints; received 20, in store 1, issued 0' "$T/v"
+sed -i '3s/"count":8/"count":7/' "$T/audit.jsonl"
+"$B/cetak-audit" verify "$T/audit.jsonl" --cert "$T/pki/ds.pem" >"$T/v2" 2>&1
+check "a changed count is caught (exit 1)" test $? = 1
+expect_grep "at its line" '^BAD: .* line 3: record 2 does not match its hash' "$T/v2"
+
+# restart: the books survive, and the shutdown signs a checkpoint over the
+# last record (record 6; the last periodic one covered record 5)
+ctl stock count 1 >/dev/null 2>&1
+kill -TERM "$FX_CETAKD_PID"; wait "$FX_CETAKD_PID" 2>/dev/null
+fx_cetakd "$T/c.conf"
+expect_grep "the balance survives a restart" '^blanks: +9 on hand' <(ctl stock)
+ctl audit export -o "$T/audit2.jsonl" >/dev/null 2>&1
+"$B/cetak-audit" verify "$T/audit2.jsonl" --cert "$T/pki/ds.pem" >"$T/v3" 2>&1
+expect_grep "after the restart the export verifies, with the shutdown's checkpoint" \
+	'^OK: 6 records, 2 signed checkpoints' "$T/v3"
+finish
