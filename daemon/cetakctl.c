@@ -850,7 +850,66 @@ print_balance(json_t *d)
 		       N(v, "in_flight") ? ", 1 card in flight" : "");
 	if (json_object_get(d, "seq"))
 		printf("recorded as audit record %lld\n", N(d, "seq"));
+	json_t *o = json_object_get(d, "outlook");
+	if (o) {
+		double cover = json_real_value(json_object_get(o, "days_of_cover"));
+		if (cover < 0) {
+			printf("use:        none in the last %lld days; days of cover unknown\n",
+			       N(o, "window_days"));
+		} else {
+			char when[32];
+			time_t t = (time_t)N(o, "runout_at");
+			struct tm tm;
+			localtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+			printf("use:        %.1f a day (last %lld days): %.1f days of cover, runs out "
+			       "about %s (lead time %lld days)\n",
+			       json_real_value(json_object_get(o, "per_day")), N(o, "window_days"),
+			       cover, when, N(o, "lead_time_days"));
+		}
+	}
 #undef N
+}
+
+static void
+print_forecast(json_t *d)
+{
+	json_t *o = json_object_get(d, "outlook");
+
+	printf("on hand %lld, using %.1f a day: for the next %lld days plus the %lld-day lead time, "
+	       "request %lld blank cards\n",
+	       (long long)json_integer_value(json_object_get(o, "on_hand")),
+	       json_real_value(json_object_get(o, "per_day")),
+	       (long long)json_integer_value(json_object_get(o, "days_ahead")),
+	       (long long)json_integer_value(json_object_get(o, "lead_time_days")),
+	       (long long)json_integer_value(json_object_get(o, "request")));
+}
+
+static void
+print_alerts(json_t *d)
+{
+	json_t *arr = json_object_get(d, "alerts"), *a;
+	size_t i;
+
+	if (!json_array_size(arr))
+		printf("no alerts\n");
+	json_array_foreach(arr, i, a)
+	{
+		char when[32];
+		time_t t = (time_t)json_integer_value(json_object_get(a, "since"));
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		printf("%-16s since %s  %s\n", jstr(a, "alert"), when, jstr(a, "message"));
+	}
+}
+
+static int
+cmd_alerts(const struct cli *cli, int argc, char **argv)
+{
+	if (argc != 0)
+		return EXIT_USAGE;
+	return daemon_verb(cli, "alerts", NULL, print_alerts);
 }
 
 static void
@@ -894,6 +953,11 @@ cmd_stock(const struct cli *cli, int argc, char **argv)
 	} else if (!strcmp(sub, "check") && argc == 1) {
 		verb = "stock-check";
 		printer = print_result;
+	} else if (!strcmp(sub, "forecast") && argc == 3 && !strcmp(argv[1], "--days")) {
+		json_object_set_new(args, "days", json_integer(atol(argv[2])));
+		rc = daemon_verb(cli, "stock-forecast", args, print_forecast);
+		json_decref(args);
+		return rc;
 	} else {
 		json_decref(args);
 		return EXIT_USAGE;
@@ -1000,9 +1064,10 @@ static const struct cli_verb cli_verbs[] = {
 	{ "cancel", "ID --reason TEXT", cmd_cancel, "cancel a job that is not printing" },
 	{ "retry", "ID", cmd_retry, "queue a failed job again" },
 	{ "priority", "ID N", cmd_priority, "set a job's priority, -9..9 (supervisor)" },
-	{ "stock", "[receive LOT N|load LINE N|count N|transfer N|destroy N|check] [--doc D] "
+	{ "stock", "[receive LOT N|load LINE N|count N|transfer N|destroy N|check|forecast --days N] [--doc D] "
 		   "[--note T] [--reason T] [--witnesses W]",
 	  cmd_stock, "blank-card stock: show, receive, load, stocktake, transfer, destroy, check" },
+	{ "alerts", "", cmd_alerts, "active stock alerts" },
 	{ "audit", "export -o FILE", cmd_audit, "the signed audit log, for cetak-audit (supervisor)" },
 	{ "face", "render JOBFILE -o OUT.png|OUT.pdf [--layout L]", cmd_face,
 	  "render the card face without printing" },

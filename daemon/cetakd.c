@@ -133,6 +133,9 @@ load_layout(const struct cetak_config *cfg)
 	return l;
 }
 
+static void on_poll(struct ev_source *src, void *data);
+static void on_rescan(struct ev_source *src, void *data);
+
 int
 cetakd_reload(struct cetakd *d, char **ret_err)
 {
@@ -174,6 +177,20 @@ cetakd_reload(struct cetakd *d, char **ret_err)
 			 "restarted", cfg->control_socket, d->socket_path);
 	log_set_level(cfg->log_level);
 	lines_adopt(d, cfg);
+	/* timers whose interval changed are re-armed now, not at the next restart */
+	if (cfg->reader_poll_ms != d->cfg->reader_poll_ms) {
+		ev_source_free(d->poll_timer);
+		d->poll_timer = NULL;
+		if (ev_add_timer(d->loop, (uint64_t)cfg->reader_poll_ms, on_poll, d, &d->poll_timer) < 0)
+			log_error("config: cannot re-arm the reader poll timer");
+	}
+	if (cfg->spool_rescan_s != d->cfg->spool_rescan_s && d->rescan_timer) {
+		ev_source_free(d->rescan_timer);
+		d->rescan_timer = NULL;
+		if (ev_add_timer(d->loop, (uint64_t)cfg->spool_rescan_s * 1000, on_rescan, d,
+				 &d->rescan_timer) < 0)
+			log_error("config: cannot re-arm the rescan timer");
+	}
 	cfg_free(d->cfg);
 	d->cfg = cfg;
 	limits_from_config(cfg, &limits);
@@ -234,6 +251,30 @@ cetakd_policies(const struct cetakd *d, struct job_policy *jp, struct sched_poli
 	sp->station_upt = d->cfg->station_role == CFG_ROLE_UPT;
 	stock->balance = ledger_stock_balance;
 	stock->ctx = (void *)d;
+}
+
+void
+cetakd_alerts_config(const struct cetakd *d, struct alerts_config *ac)
+{
+	ac->reserve = d->cfg->stock_reserve;
+	ac->lead_days = d->cfg->lead_days;
+	ac->window_days = d->cfg->window_days;
+	ac->hopper_low = d->cfg->hopper_low;
+	ac->repeat_s = d->cfg->alert_repeat_s;
+	ac->command = d->cfg->alert_command;
+	ac->metrics = d->cfg->metrics_file;
+	ac->station = d->cfg->station_name;
+}
+
+void
+cetakd_alerts(struct cetakd *d)
+{
+	struct alerts_config ac;
+
+	if (!d->ledger || !d->alerts)
+		return;
+	cetakd_alerts_config(d, &ac);
+	alerts_evaluate(d->alerts, &ac, d->ledger, (long long)time(NULL));
 }
 
 void
@@ -306,6 +347,7 @@ on_rescan(struct ev_source *src, void *data)
 		log_warn("spool: %d abandoned tmp/ files moved to rejected/", n);
 	if (sched_refresh(d->store, &sp, &stock, jp.now) < 0)
 		log_error("scheduler: job store failed: %s", store_errmsg(d->store));
+	cetakd_alerts(d);
 	cetakd_kick(d);
 }
 
@@ -404,6 +446,8 @@ cetakd_open_jobs(struct cetakd *d)
 		log_error("ledger: cannot open %s: %s", path, strerror(-r));
 		return -1;
 	}
+	if (alerts_new(&d->alerts) < 0)
+		return -1;
 	if ((r = spool_open(d->cfg->spool_dir, &d->spool)) < 0) {
 		log_error("spool: cannot open %s: %s", d->cfg->spool_dir, strerror(-r));
 		return -1;
@@ -466,6 +510,7 @@ cetakd_stop(struct cetakd *d)
 	store_close(d->store);
 	face_layout_free(d->layout);
 	ledger_close(d->ledger); /* signs a checkpoint over the last record */
+	alerts_free(d->alerts);
 	signer_free(d->station);
 	if (d->kick_fd > 0)
 		close(d->kick_fd);
@@ -534,6 +579,7 @@ main(int argc, char **argv)
 	sd_notify(0, "READY=1");
 	/* Whatever arrived while cetakd was down is imported first. */
 	cetakd_kick(&d);
+	cetakd_alerts(&d);
 	if (ev_loop_run(d.loop) < 0)
 		log_error("cetakd: event loop failed: %s", strerror(errno));
 	else

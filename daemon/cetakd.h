@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "jobs/sched.h"
+#include "ledger/alerts.h"
 #include "jobs/spool.h"
 #include "control.h"
 #include "line.h"
@@ -30,6 +31,7 @@ struct cetakd {
 	struct ev_source *poll_timer, *watchdog_timer;
 	struct face_layout *layout; /* current, owned */
 	struct ledger *ledger;
+	struct alerts *alerts;
 	struct signer *station; /* signs the audit checkpoints; NULL = unsigned */
 	struct store *store;
 	struct spool *spool;
@@ -49,6 +51,11 @@ struct cetakd {
 /* Policies derived from the current config. */
 void cetakd_policies(const struct cetakd *d, struct job_policy *jp, struct sched_policy *sp,
 		     struct stock_source *stock);
+/* Look at the stock now: raise, repeat or clear alerts, rewrite the metrics. */
+void cetakd_alerts(struct cetakd *d);
+/* The alert thresholds from the current config. */
+void cetakd_alerts_config(const struct cetakd *d, struct alerts_config *ac);
+
 /* Ask the loop to import the spool (coalesced). */
 void cetakd_kick(struct cetakd *d);
 

@@ -123,11 +123,27 @@ static const struct cfg_param face_params[] = {
 	  NULL, check_abs_path, "card face layout; jobs whose text does not fit are refused" },
 };
 
+
 static const char *
 check_abs_or_empty(const char *s)
 {
 	return s[0] == '\0' || s[0] == '/' ? NULL : "\"\" or an absolute path";
 }
+
+static const struct cfg_param alerts_params[] = {
+	{ "lead_time_days", CFG_T_INT, S(lead_days), "30", 1, 365, NULL, NULL,
+	  "days between requesting blanks and receiving them" },
+	{ "usage_window_days", CFG_T_INT, S(window_days), "14", 1, 365, NULL, NULL,
+	  "days over which the daily use is averaged" },
+	{ "hopper_low", CFG_T_INT, S(hopper_low), "20", 0, 10000, NULL, NULL,
+	  "blanks in a line's hopper at or below which it is low" },
+	{ "repeat_interval", CFG_T_INT, S(alert_repeat_s), "3600", 1, 604800, NULL, NULL,
+	  "seconds between repeats of an alert that lasts" },
+	{ "command", CFG_T_STR, S(alert_command), "", 0, PATH_MAX, NULL, check_abs_or_empty,
+	  "run for each alert with the alert as JSON on stdin; \"\" = none" },
+	{ "metrics_file", CFG_T_STR, S(metrics_file), "", 0, PATH_MAX, NULL, check_abs_or_empty,
+	  "Prometheus textfile (node_exporter) written atomically; \"\" = none" },
+};
 
 static const struct cfg_param ledger_params[] = {
 	{ "station_key", CFG_T_STR, S(station_key), "", 0, PATH_MAX, NULL, check_abs_or_empty,
@@ -206,6 +222,7 @@ static const struct cfg_group cfg_groups[] = {
 	{ "schedule", schedule_params, N(schedule_params) },
 	{ "face", face_params, N(face_params) },
 	{ "ledger", ledger_params, N(ledger_params) },
+	{ "alerts", alerts_params, N(alerts_params) },
 	{ "daemon", daemon_params, N(daemon_params) },
 };
 
@@ -489,7 +506,7 @@ cfg_read_root(struct cfg_ctx *c, const config_setting_t *root, struct cetak_conf
 				break;
 		if (k == N(cfg_groups)) {
 			cfg_err(c, s, "unknown section '%s'; sections are: station, paths, access, "
-				      "spool, schedule, face, ledger, daemon, lines", name);
+				      "spool, schedule, face, ledger, alerts, daemon, lines", name);
 			continue;
 		}
 		cfg_read_group(c, s, name, cfg_groups[k].params, cfg_groups[k].n, cfg);

@@ -44,6 +44,9 @@ struct cetak_config {
 
 	char *face_layout;
 
+	int lead_days, window_days, hopper_low, alert_repeat_s;
+	char *alert_command, *metrics_file;
+
 	char *station_key;  /* PEM key signing the audit checkpoints; "" = unsigned */
 	char *station_cert;
 	int checkpoint_every;

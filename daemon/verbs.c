@@ -362,7 +362,28 @@ stock_event(struct cetakd *d, const struct ctl_peer *peer, struct ledger_event *
 	ledger_balance(d->ledger, &b);
 	*ret_data = json_pack("{s:I, s:o}", "seq", (json_int_t)seq, "balance",
 			      stock_balance_json(&b));
+	cetakd_alerts(d);
 	return 0;
+}
+
+static json_t *
+outlook_json(struct cetakd *d, int days_ahead)
+{
+	struct alerts_config ac;
+	struct stock_outlook o;
+	long long now = (long long)time(NULL);
+
+	cetakd_alerts_config(d, &ac);
+	stock_outlook(&ac, d->ledger, now, &o);
+	json_t *j = json_pack("{s:I, s:f, s:f, s:I, s:i, s:i}", "on_hand", (json_int_t)o.on_hand,
+			      "per_day", o.per_day, "days_of_cover", o.days_of_cover, "runout_at",
+			      (json_int_t)o.runout_at, "lead_time_days", ac.lead_days,
+			      "window_days", ac.window_days);
+	if (days_ahead > 0) {
+		json_object_set_new(j, "days_ahead", json_integer(days_ahead));
+		json_object_set_new(j, "request", json_integer(stock_forecast(&ac, &o, days_ahead)));
+	}
+	return j;
 }
 
 static int
@@ -373,8 +394,30 @@ verb_stock(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_da
 	struct ledger_balance b;
 
 	ledger_balance(d->ledger, &b);
-	*ret_data = json_pack("{s:o, s:i}", "balance", stock_balance_json(&b), "reserve",
-			      d->cfg->stock_reserve);
+	*ret_data = json_pack("{s:o, s:i, s:o}", "balance", stock_balance_json(&b), "reserve",
+			      d->cfg->stock_reserve, "outlook", outlook_json(d, 0));
+	return 0;
+}
+
+static int
+verb_stock_forecast(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		    const char **ret_code, char **ret_err)
+{
+	json_int_t days = arg_int(args, "days");
+
+	if (days < 1 || days > 365)
+		return refuse(ret_err, ret_code, "forecast for 1-365 days (--days N)");
+	*ret_data = json_pack("{s:o}", "outlook", outlook_json(ctx, (int)days));
+	return 0;
+}
+
+static int
+verb_alerts(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	    const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+
+	*ret_data = json_pack("{s:o}", "alerts", alerts_json(d->alerts));
 	return 0;
 }
 
@@ -486,6 +529,8 @@ const struct ctl_verb cetakd_verbs[] = {
 	{ "retry", CTL_ROLE_OPERATOR, verb_retry, "queue a failed job again" },
 	{ "priority", CTL_ROLE_SUPERVISOR, verb_priority, "change a job's priority" },
 	{ "stock", CTL_ROLE_OPERATOR, verb_stock, "the blank-card balance" },
+	{ "stock-forecast", CTL_ROLE_OPERATOR, verb_stock_forecast, "blanks to request" },
+	{ "alerts", CTL_ROLE_OPERATOR, verb_alerts, "active alerts" },
 	{ "stock-receive", CTL_ROLE_OPERATOR, verb_stock_receive, "a lot of blanks arrived" },
 	{ "stock-load", CTL_ROLE_OPERATOR, verb_stock_load, "blanks into a line's hopper" },
 	{ "stock-count", CTL_ROLE_OPERATOR, verb_stock_count, "a stocktake of the store" },

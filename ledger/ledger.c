@@ -57,7 +57,8 @@ ledger_open(const char *path, struct signer *station, int checkpoint_every, stru
 	if (sqlite3_open(path, &l->db) != SQLITE_OK ||
 	    exec(l, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 		    "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, record TEXT NOT NULL,"
-		    " hash BLOB NOT NULL);"
+		    " hash BLOB NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL);"
+		    "CREATE INDEX IF NOT EXISTS events_use ON events (kind, at);"
 		    "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, at INTEGER NOT"
 		    " NULL, head BLOB NOT NULL, sig BLOB NOT NULL);"
 		    "CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -160,12 +161,15 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 	rc = -EIO;
 	if (exec(l, "BEGIN IMMEDIATE") < 0)
 		goto out;
-	if (sqlite3_prepare_v2(l->db, "INSERT INTO events (seq, record, hash) VALUES (?,?,?)", -1,
-			       &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO events (seq, record, hash, kind, at) VALUES "
+				      "(?,?,?,?,?)",
+			       -1, &s, NULL) != SQLITE_OK)
 		goto rollback;
 	sqlite3_bind_int64(s, 1, l->seq + 1);
 	sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, e->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, at);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		goto rollback;
 	sqlite3_finalize(s);
@@ -361,4 +365,21 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 	free(s64);
 	free(sig);
 	return fflush(f) == 0 ? 0 : -EIO;
+}
+
+long
+ledger_used_since(struct ledger *l, long long since)
+{
+	sqlite3_stmt *s;
+	long n = -1;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT count(*) FROM events WHERE kind IN ('issue', 'spoil') "
+				      "AND at >= ?",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, since);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
 }

@@ -72,6 +72,9 @@ int ledger_check(struct ledger *l, char *why, size_t len);
 /* Sign a checkpoint over the current head now. */
 int ledger_checkpoint(struct ledger *l, long long at);
 
+/* Blanks used (issued or spoiled) since the epoch second since; -1 on error. */
+long ledger_used_since(struct ledger *l, long long since);
+
 /* Write the self-contained export (docs/audit-format.md) to f. */
 int ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ledger/alerts.h"
 #include "ledger/audit.h"
 #include "ledger/ledger.h"
 #include "smartcard/sod.h"
@@ -284,6 +285,64 @@ test_tamper_matrix(void **state)
 	free(starts);
 }
 
+/* 14 days of 10 cards a day: days of cover, run-out, the forecast, the alert. */
+static void
+test_outlook_and_alerts(void **state)
+{
+	struct ledger *l;
+	struct alerts *al;
+	char path[128], prom[160], why[256];
+	const long long day = 86400, t0 = 1795000000;
+	struct alerts_config cfg = { .reserve = 10, .lead_days = 30, .window_days = 14,
+				     .hopper_low = 0, .repeat_s = 3600, .command = "",
+				     .metrics = prom, .station = "test" };
+	struct stock_outlook o;
+
+	snprintf(path, sizeof(path), "%s/use.db", dir);
+	snprintf(prom, sizeof(prom), "%s/use.prom", dir);
+	assert_int_equal(ledger_open(path, station, 1000, &l), 0);
+	struct ledger_event e = { .kind = "receive", .lot = "L", .count = 500, .actor = "t" };
+	assert_int_equal(ledger_record(l, &e, t0, NULL, why, sizeof(why)), 0);
+	e = (struct ledger_event){ .kind = "load", .line = "A", .count = 500, .actor = "t" };
+	assert_int_equal(ledger_record(l, &e, t0, NULL, why, sizeof(why)), 0);
+	for (int d = 0; d < 14; d++)
+		for (int i = 0; i < 10; i++) {
+			struct ledger_event t = { .kind = "take", .line = "A", .actor = "t" };
+			struct ledger_event u = { .kind = "issue", .line = "A", .chip = "04AB",
+						  .actor = "t" };
+			assert_int_equal(ledger_record(l, &t, t0 + d * day + i, NULL, why, sizeof(why)), 0);
+			assert_int_equal(ledger_record(l, &u, t0 + d * day + i, NULL, why, sizeof(why)), 0);
+		}
+	long long now = t0 + 14 * day;
+	stock_outlook(&cfg, l, now, &o);
+	assert_int_equal(o.on_hand, 360);
+	assert_true(o.per_day > 9.99 && o.per_day < 10.01);
+	assert_true(o.days_of_cover > 35.9 && o.days_of_cover < 36.1);
+	assert_true(o.runout_at > now + 35 * day && o.runout_at < now + 37 * day);
+	/* for 30 days plus 30 of lead time at 10 a day: 600 - 360 on hand */
+	assert_int_equal(stock_forecast(&cfg, &o, 30), 240);
+	/* 36 days of cover >= 30 lead days: no alert; with a 40-day lead time: stock-cover */
+	assert_int_equal(alerts_new(&al), 0);
+	alerts_evaluate(al, &cfg, l, now);
+	assert_int_equal(json_array_size(alerts_json(al)), 0);
+	cfg.lead_days = 40;
+	alerts_evaluate(al, &cfg, l, now);
+	json_t *a = alerts_json(al);
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "alert")),
+			    "stock-cover");
+	json_decref(a);
+	FILE *f = fopen(prom, "r");
+	char buf[4096] = "";
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "cetak_cards_issued_total 140\n"));
+	assert_non_null(strstr(buf, "cetak_days_of_cover 36.0\n"));
+	assert_non_null(strstr(buf, "cetak_alerts_active{alert=\"stock-cover\"} 1\n"));
+	alerts_free(al);
+	ledger_close(l);
+}
+
 int
 main(void)
 {
@@ -291,6 +350,7 @@ main(void)
 		cmocka_unit_test(test_stock_rules),
 		cmocka_unit_test(test_clean_export),
 		cmocka_unit_test(test_tamper_matrix),
+		cmocka_unit_test(test_outlook_and_alerts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
