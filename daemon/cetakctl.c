@@ -840,10 +840,13 @@ print_balance(json_t *d)
 		printf(", reserve %lld", N(d, "reserve"));
 	printf("\nreceived:   %lld (stocktake differences %+lld)\nissued:     %lld\n",
 	       N(b, "received"), N(b, "discrepancy"), N(b, "issued"));
-	printf("spoiled:    %lld (destroyed %lld):", N(b, "spoiled"), N(b, "destroyed"));
+	printf("spoiled:    %lld (destroyed %lld)", N(b, "spoiled"), N(b, "destroyed"));
+	const char *sep = ":";
 	json_object_foreach(bc, k, v)
-		if (json_integer_value(v))
-			printf(" %s %lld", k, (long long)json_integer_value(v));
+		if (json_integer_value(v)) {
+			printf("%s %s %lld", sep, k, (long long)json_integer_value(v));
+			sep = ",";
+		}
 	printf("\ntransferred: %lld\n", N(b, "transferred"));
 	json_object_foreach(lines, k, v)
 		printf("line %-6s hopper %lld%s\n", k, N(v, "hopper"),

@@ -324,7 +324,9 @@ test_outlook_and_alerts(void **state)
 	/* 36 days of cover >= 30 lead days: no alert; with a 40-day lead time: stock-cover */
 	assert_int_equal(alerts_new(&al), 0);
 	alerts_evaluate(al, &cfg, l, now);
-	assert_int_equal(json_array_size(alerts_json(al)), 0);
+	json_t *none = alerts_json(al);
+	assert_int_equal(json_array_size(none), 0);
+	json_decref(none);
 	cfg.lead_days = 40;
 	alerts_evaluate(al, &cfg, l, now);
 	json_t *a = alerts_json(al);
