@@ -178,11 +178,17 @@ $(BUILD)/bench/face_bench: $(call obj,bench/face_bench.c $(FACE_SRCS) $(PB_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson pangocairo libconfig libusb-1.0) $(CUPS_LIBS) -ljpeg
 
-bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench
+$(BUILD)/bench/ledger_bench: $(call obj,bench/ledger_bench.c $(LEDGER_SRCS) smartcard/sod.c \
+		smartcard/tlv.c daemon/log.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto sqlite3 libsystemd)
+
+bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench $(BUILD)/bench/ledger_bench
 	BUILD=$(BUILD) bench/intake.sh
 	BUILD=$(BUILD) bench/queue.sh
 	BUILD=$(BUILD) bench/card.sh
 	BUILD=$(BUILD) bench/face.sh
+	BUILD=$(BUILD) bench/ledger.sh
 
 deps:
 	scripts/install-deps

@@ -72,6 +72,12 @@ int ledger_check(struct ledger *l, char *why, size_t len);
 /* Sign a checkpoint over the current head now. */
 int ledger_checkpoint(struct ledger *l, long long at);
 
+/*
+ * Durability of each event (synchronous=FULL, the default) or not, for bulk
+ * loads such as a migration or a benchmark fill; 0 or -EIO.
+ */
+int ledger_set_durable(struct ledger *l, int durable);
+
 /* Blanks used (issued or spoiled) since the epoch second since; -1 on error. */
 long ledger_used_since(struct ledger *l, long long since);
 
