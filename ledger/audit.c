@@ -172,17 +172,16 @@ audit_verify(const char *buf, size_t len, X509 *cert, struct audit_result *r)
 			 * line without its "hash" and "prev" members, each followed by a comma
 			 * (keys are sorted: "kind" always follows "hash", "seq" follows "prev"). */
 			uint8_t h[32];
-			char want[65], *text = strndup(p, n);
-			char *hp = strstr(text, ",\"hash\":\""), *pp;
-			if (!hp && !strncmp(text, "{\"hash\":\"", 9))
-				hp = text; /* cannot happen: "at" sorts first */
+			char want[65], *text = strndup(p, n), *hp = NULL, *pp = NULL;
+			/* Splice only when both values are 64 characters: their encoded form is
+			 * then at least that long, so the cut stays inside the line. */
+			int sized = strlen(s(o, "hash")) == 64 && strlen(s(o, "prev")) == 64;
 			hex(head, 32, hh);
-			if (hp) {
+			if (sized && (hp = strstr(text, ",\"hash\":\""))) {
 				hp++;
 				memmove(hp, hp + 8 + 64 + 2, strlen(hp + 8 + 64 + 2) + 1);
 			}
-			pp = strstr(text, ",\"prev\":\"");
-			if (pp) {
+			if (sized && (pp = strstr(text, ",\"prev\":\""))) {
 				pp++;
 				memmove(pp, pp + 8 + 64 + 2, strlen(pp + 8 + 64 + 2) + 1);
 			}
@@ -190,8 +189,7 @@ audit_verify(const char *buf, size_t len, X509 *cert, struct audit_result *r)
 				rc = bad(r, line, "record %ld expected, found seq %lld (a record was "
 						  "removed, inserted or moved)",
 					 seq + 1, (long long)json_integer_value(json_object_get(o, "seq")));
-			else if (strcmp(s(o, "prev"), hh) != 0 || strlen(s(o, "hash")) != 64 || !hp ||
-				 !pp)
+			else if (strcmp(s(o, "prev"), hh) != 0 || !hp || !pp)
 				rc = bad(r, line, "record %ld does not follow the previous one", seq + 1);
 			else {
 				chain(head, text, h);
