@@ -50,14 +50,14 @@ CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -DCETAK_VERSION='"$(VERSION)"
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
 JOBS_SRCS   = jobs/job.c jobs/store.c jobs/sched.c jobs/spool.c jobs/submit.c
-LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c ledger/alerts.c
+LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c ledger/alerts.c ledger/report.c ledger/report_fmt.c
 FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS) \
               $(FACE_SRCS) $(LEDGER_SRCS) smartcard/sod.c smartcard/tlv.c
-CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
+CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c ledger/report_fmt.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim
@@ -229,12 +229,13 @@ install: all
 	install -m 0644 etc/layouts/ektp-front.conf $(DESTDIR)$(SYSCONFDIR)/cetak/layouts/
 
 # Golden files: regenerate after an intended change, then review the diff.
-update-golden: all
+update-golden: all tests
 	$(BUILD)/cetakd -n -c etc/cetakd.conf | sed 1d > tests/data/cetakd.conf.canonical
 	for j in etc/examples/*.json; do \
 		$(BUILD)/cetakctl face render $$j --layout etc/layouts/ektp-front.conf \
 			-o tests/golden/$$(basename $$j .json).png || exit 1; \
 	done
+	CETAK_UPDATE_GOLDEN=1 $(BUILD)/tests/test_ledger >/dev/null
 	git diff --stat tests/data tests/golden
 
 format:

@@ -10,6 +10,7 @@
 #include "ctlproto.h"
 #include "jobs/job.h"
 #include "jobs/spool.h"
+#include "ledger/report.h"
 #include "printer/face.h"
 #include "smartcard/sc.h"
 #include "smartcard/sod.h"
@@ -982,6 +983,96 @@ cmd_stock(const struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/* the local midnight starting day YYYY-MM-DD (or month YYYY-MM with day 1); -1 if malformed */
+static long long
+local_day(const char *s, int month_only, int add_days, int add_months)
+{
+	struct tm tm = { 0 };
+	char end;
+	int n = month_only ? sscanf(s, "%4d-%2d%c", &tm.tm_year, &tm.tm_mon, &end)
+			   : sscanf(s, "%4d-%2d-%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &end);
+
+	if (n != (month_only ? 2 : 3))
+		return -1;
+	if (month_only)
+		tm.tm_mday = 1;
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon += add_months - 1;
+	tm.tm_mday += add_days;
+	tm.tm_isdst = -1;
+	return (long long)mktime(&tm);
+}
+
+static enum report_format report_fmt;
+
+static void
+print_report(json_t *d)
+{
+	report_write(d, report_fmt, stdout);
+}
+
+/* report daily [--date D] | monthly [--month M] | range --from D --to D; [--line L] [--format F] */
+static int
+cmd_report(const struct cli *cli, int argc, char **argv)
+{
+	const char *date = NULL, *month = NULL, *from = NULL, *to = NULL, *line = NULL;
+	char today[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	long long t0, t1;
+	int fmt = REPORT_TEXT, rc;
+
+	if (argc < 1)
+		return EXIT_USAGE;
+	for (int i = 1; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return EXIT_USAGE;
+		const char *k = argv[i], *v = argv[i + 1];
+		if (!strcmp(k, "--date"))
+			date = v;
+		else if (!strcmp(k, "--month"))
+			month = v;
+		else if (!strcmp(k, "--from"))
+			from = v;
+		else if (!strcmp(k, "--to"))
+			to = v;
+		else if (!strcmp(k, "--line"))
+			line = v;
+		else if (!strcmp(k, "--format") && (fmt = report_format_from_name(v)) >= 0)
+			;
+		else
+			return EXIT_USAGE;
+	}
+	localtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	if (!strcmp(argv[0], "daily") && !month && !from && !to) {
+		t0 = local_day(date ? date : today, 0, 0, 0);
+		t1 = local_day(date ? date : today, 0, 1, 0);
+	} else if (!strcmp(argv[0], "monthly") && !date && !from && !to) {
+		t0 = local_day(month ? month : today, !!month, month ? 0 : 1 - tm.tm_mday, 0);
+		t1 = local_day(month ? month : today, !!month, month ? 0 : 1 - tm.tm_mday, 1);
+	} else if (!strcmp(argv[0], "range") && from && to && !date && !month) {
+		t0 = local_day(from, 0, 0, 0);
+		t1 = local_day(to, 0, 1, 0); /* --to is the last day included */
+	} else {
+		return EXIT_USAGE;
+	}
+	if (t0 < 0 || t1 < 0) {
+		fprintf(stderr, "cetakctl: dates are YYYY-MM-DD, months YYYY-MM\n");
+		return EXIT_USAGE;
+	}
+	report_fmt = (enum report_format)fmt;
+	json_t *args = json_pack("{s:s, s:I, s:I}", "report", argv[0], "from", (json_int_t)t0,
+				 "to", (json_int_t)t1);
+	if (line)
+		json_object_set_new(args, "line", json_string(line));
+	rc = daemon_verb(cli, "report", args, print_report);
+	json_decref(args);
+	return rc;
+}
+
 /* audit export -o FILE: the response line says how many bytes follow it */
 static int
 cmd_audit(const struct cli *cli, int argc, char **argv)
@@ -1070,6 +1161,9 @@ static const struct cli_verb cli_verbs[] = {
 	{ "stock", "[receive LOT N|load LINE N|count N|transfer N|destroy N|check|forecast --days N] [--doc D] "
 		   "[--note T] [--reason T] [--witnesses W]",
 	  cmd_stock, "blank-card stock: show, receive, load, stocktake, transfer, destroy, check" },
+	{ "report", "daily [--date D]|monthly [--month YYYY-MM]|range --from D --to D [--line L] "
+		    "[--format text|csv|json]",
+	  cmd_report, "stock report: balances, issued, spoiled by cause, per line and operator" },
 	{ "alerts", "", cmd_alerts, "active stock alerts" },
 	{ "audit", "export -o FILE", cmd_audit, "the signed audit log, for cetak-audit (supervisor)" },
 	{ "face", "render JOBFILE -o OUT.png|OUT.pdf [--layout L]", cmd_face,

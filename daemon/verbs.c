@@ -19,6 +19,7 @@
 
 #include "jobs/store.h"
 #include "ledger/ledger.h"
+#include "ledger/report.h"
 #include "ledger/stock.h"
 
 static void
@@ -475,6 +476,26 @@ verb_stock_destroy(void *ctx, const struct ctl_peer *peer, json_t *args, json_t 
 }
 
 static int
+verb_report(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	    const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	const char *title = arg_str(args, "report"), *line = arg_str(args, "line");
+	struct report_query q = { .from = arg_int(args, "from"), .to = arg_int(args, "to"),
+				  .line = line && line[0] ? line : NULL,
+				  .title = title && title[0] ? title : "range" };
+	int r;
+
+	if (q.to <= q.from || q.to - q.from > 400LL * 86400)
+		return refuse(ret_err, ret_code, "a report covers from < to, at most 400 days");
+	if ((r = ledger_report(d->ledger, &q, ret_data)) < 0) {
+		*ret_code = CTL_E_FAILED;
+		return refuse(ret_err, ret_code, "the report could not be read from the ledger");
+	}
+	return 0;
+}
+
+static int
 verb_stock_check(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		 const char **ret_code, char **ret_err)
 {
@@ -536,6 +557,7 @@ const struct ctl_verb cetakd_verbs[] = {
 	{ "stock-count", CTL_ROLE_OPERATOR, verb_stock_count, "a stocktake of the store" },
 	{ "stock-transfer", CTL_ROLE_SUPERVISOR, verb_stock_transfer, "blanks sent elsewhere" },
 	{ "stock-destroy", CTL_ROLE_SUPERVISOR, verb_stock_destroy, "spoiled cards destroyed" },
+	{ "report", CTL_ROLE_SUPERVISOR, verb_report, "stock report over a period" },
 	{ "stock-check", CTL_ROLE_SUPERVISOR, verb_stock_check, "replay and check the ledger" },
 	{ "audit-export", CTL_ROLE_SUPERVISOR, verb_audit_export, "the signed audit export" },
 	{ NULL, CTL_ROLE_NONE, NULL, NULL },

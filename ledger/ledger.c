@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "ledger.h"
+#include "report.h"
 #include "smartcard/sod.h"
 #include "stock.h"
 
@@ -57,8 +58,10 @@ ledger_open(const char *path, struct signer *station, int checkpoint_every, stru
 	if (sqlite3_open(path, &l->db) != SQLITE_OK ||
 	    exec(l, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 		    "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, record TEXT NOT NULL,"
-		    " hash BLOB NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL);"
+		    " hash BLOB NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL,"
+		    " on_hand INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 0);"
 		    "CREATE INDEX IF NOT EXISTS events_use ON events (kind, at);"
+		    "CREATE INDEX IF NOT EXISTS events_at ON events (at, seq);"
 		    "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, at INTEGER NOT"
 		    " NULL, head BLOB NOT NULL, sig BLOB NOT NULL);"
 		    "CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -161,8 +164,8 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 	rc = -EIO;
 	if (exec(l, "BEGIN IMMEDIATE") < 0)
 		goto out;
-	if (sqlite3_prepare_v2(l->db, "INSERT INTO events (seq, record, hash, kind, at) VALUES "
-				      "(?,?,?,?,?)",
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO events (seq, record, hash, kind, at, on_hand,"
+				      " pending) VALUES (?,?,?,?,?,?,?)",
 			       -1, &s, NULL) != SQLITE_OK)
 		goto rollback;
 	sqlite3_bind_int64(s, 1, l->seq + 1);
@@ -170,6 +173,9 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 	sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, e->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, at);
+	/* the balance after the event, for reports: opening and closing in one lookup */
+	sqlite3_bind_int64(s, 6, b.received + b.discrepancy - b.issued - b.spoiled - b.transferred);
+	sqlite3_bind_int64(s, 7, b.spoiled - b.destroyed);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		goto rollback;
 	sqlite3_finalize(s);
@@ -373,6 +379,12 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 	free(s64);
 	free(sig);
 	return fflush(f) == 0 ? 0 : -EIO;
+}
+
+sqlite3 *
+ledger_sqlite(struct ledger *l)
+{
+	return l->db;
 }
 
 long

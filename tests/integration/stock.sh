@@ -59,6 +59,23 @@ sed -i '3s/"count":8/"count":7/' "$T/audit.jsonl"
 check "a changed count is caught (exit 1)" test $? = 1
 expect_grep "at its line" '^BAD: .* line 3: record 2 does not match its hash' "$T/v2"
 
+# today's report through the daemon: supervisors only; the text, CSV and JSON forms
+ctl report daily >"$T/rep" 2>&1
+check "a supervisor gets the daily report (exit 0)" test $? = 0
+expect_grep "it balances today's movements" '^received +\+20$' "$T/rep"
+expect_grep "with the stocktake difference and its reason" \
+	'difference -1, by .*: one blank cracked in its sleeve' "$T/rep"
+expect_grep "and says the books balance" '^the books balance over the period' "$T/rep"
+ctl report monthly --format csv >"$T/rep.csv" 2>&1
+expect_grep "the monthly CSV carries the transfers" '^period,,,,transferred,10,$' "$T/rep.csv"
+ctl report range --from 2020-01-01 --to 2020-01-31 --format json >"$T/rep.json" 2>&1
+expect_grep "an empty past range comes out as JSON with nothing received" '^    "received": 0,$' "$T/rep.json"
+expect_grep "and balanced" '^  "balanced": true,$' "$T/rep.json"
+op report daily >"$T/rep-op" 2>&1
+expect_grep "an operator may not" "'report' is a supervisor command" "$T/rep-op"
+ctl report daily --date 2026-13-01 >"$T/rep-bad" 2>&1
+check "a bad date is a usage error (exit 2)" test $? = 2
+
 # restart: the books survive, and the shutdown signs a checkpoint over the
 # last record (record 6; the last periodic one covered record 5)
 ctl stock count 1 >/dev/null 2>&1

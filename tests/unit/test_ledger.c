@@ -20,6 +20,7 @@
 #include "ledger/alerts.h"
 #include "ledger/audit.h"
 #include "ledger/ledger.h"
+#include "ledger/report.h"
 #include "smartcard/sod.h"
 
 static char dir[64];
@@ -345,6 +346,131 @@ test_outlook_and_alerts(void **state)
 	ledger_close(l);
 }
 
+/* One event at a fixed time by a named operator. */
+static void
+ev(struct ledger *l, long long at, const char *actor, const char *kind, const char *line,
+   long count, const char *chip, const char *job, const char *cause, const char *doc,
+   const char *note)
+{
+	struct ledger_event e = { .kind = kind, .line = line, .count = count, .actor = actor,
+				  .chip = chip, .job = job, .cause = cause, .doc = doc,
+				  .note = note, .lot = !strcmp(kind, "receive") ? "LOT-2026-11" : NULL };
+	char why[256];
+
+	if (ledger_record(l, &e, at, NULL, why, sizeof(why)) < 0)
+		fail_msg("%s refused: %s", kind, why);
+}
+
+/* Compare out with the golden file, or rewrite it under CETAK_UPDATE_GOLDEN=1. */
+static void
+golden(const char *path, const char *out, size_t len)
+{
+	FILE *f;
+	char want[16384];
+	size_t n;
+
+	if (getenv("CETAK_UPDATE_GOLDEN")) {
+		assert_non_null(f = fopen(path, "w"));
+		fwrite(out, 1, len, f);
+		fclose(f);
+		return;
+	}
+	assert_non_null(f = fopen(path, "r"));
+	n = fread(want, 1, sizeof(want), f);
+	fclose(f);
+	if (n != len || memcmp(want, out, len))
+		fail_msg("%s differs from the output:\n%.*s", path, (int)len, out);
+}
+
+static void
+test_report(void **state)
+{
+	const long long d0 = 1795996800; /* the reported day, 00:00 UTC */
+	const char *ani = "ani (operator)", *budi = "budi (supervisor)";
+	struct report_query q = { .from = d0, .to = d0 + 86400, .title = "daily" };
+	struct ledger *l;
+	char path[128], *buf;
+	size_t len;
+	json_t *r;
+	FILE *f;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	snprintf(path, sizeof(path), "%s/report.db", dir);
+	assert_int_equal(ledger_open(path, NULL, 0, &l), 0);
+	/* the day before */
+	ev(l, d0 - 7200, ani, "receive", NULL, 500, NULL, NULL, NULL, "SJ-0091", NULL);
+	ev(l, d0 - 7000, ani, "load", "A", 100, NULL, NULL, NULL, NULL, NULL);
+	ev(l, d0 - 6000, "cetakd", "take", "A", 0, NULL, NULL, NULL, NULL, NULL);
+	ev(l, d0 - 5900, "cetakd", "spoil", "A", 0, "04A1000000000001", "JOB-0001", "rusak", NULL,
+	   NULL);
+	/* the day */
+	ev(l, d0 + 25200, ani, "receive", NULL, 200, NULL, NULL, NULL, "SJ-0092", NULL);
+	ev(l, d0 + 25300, ani, "load", "B", 50, NULL, NULL, NULL, NULL, NULL);
+	for (int i = 0; i < 3; i++) {
+		char chip[20], job[20];
+		snprintf(chip, sizeof(chip), "04A10000000001%02d", i);
+		snprintf(job, sizeof(job), "JOB-01%02d", i);
+		ev(l, d0 + 26000 + 60 * i, "cetakd", "take", "A", 0, NULL, NULL, NULL, NULL, NULL);
+		ev(l, d0 + 26030 + 60 * i, "cetakd", "issue", "A", 0, chip, job, NULL, NULL, NULL);
+	}
+	ev(l, d0 + 27000, "cetakd", "take", "A", 0, NULL, NULL, NULL, NULL, NULL);
+	ev(l, d0 + 27040, "cetakd", "spoil", "A", 0, "04A1000000000200", "JOB-0200",
+	   "gagal_encode", NULL, NULL);
+	ev(l, d0 + 28000, "cetakd", "take", "B", 0, NULL, NULL, NULL, NULL, NULL);
+	ev(l, d0 + 28010, "cetakd", "spoil", "B", 0, NULL, "JOB-0201", "no_chip", NULL, NULL);
+	ev(l, d0 + 30000, budi, "stocktake", NULL, 547, NULL, NULL, NULL, NULL,
+	   "3 blanks bent in storage, set aside");
+	ev(l, d0 + 31000, budi, "transfer", NULL, 20, NULL, NULL, NULL, "SPB-0007", NULL);
+	ev(l, d0 + 60000, budi, "destroy", NULL, 2, NULL, NULL, NULL, "BA-0011",
+	   "Saksi Satu, Saksi Dua");
+	/* the day after */
+	ev(l, d0 + 90000, "cetakd", "take", "B", 0, NULL, NULL, NULL, NULL, NULL);
+	ev(l, d0 + 90030, "cetakd", "issue", "B", 0, "04A1000000000300", "JOB-0300", NULL, NULL,
+	   NULL);
+
+	assert_int_equal(ledger_report(l, &q, &r), 0);
+	json_t *t = json_object_get(r, "totals");
+	assert_int_equal(json_integer_value(json_object_get(t, "received")), 200);
+	assert_int_equal(json_integer_value(json_object_get(t, "issued")), 3);
+	assert_int_equal(json_integer_value(json_object_get(t, "spoiled")), 2);
+	assert_int_equal(json_integer_value(json_object_get(t, "discrepancy")), -3);
+	assert_int_equal(json_integer_value(json_object_get(t, "destroyed")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "opening"),
+							  "on_hand")), 499);
+	/* 499 + 200 - 3 - 3 - 2 - 20 */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "closing"),
+							  "on_hand")), 671);
+	assert_true(json_is_true(json_object_get(r, "balanced")));
+	assert_int_equal(json_array_size(json_object_get(r, "spoiled_cards")), 2);
+
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(report_write(r, REPORT_TEXT, f), 0);
+	fclose(f);
+	golden("tests/golden/report-daily.txt", buf, len);
+	free(buf);
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(report_write(r, REPORT_CSV, f), 0);
+	fclose(f);
+	golden("tests/golden/report-daily.csv", buf, len);
+	free(buf);
+	json_decref(r);
+
+	/* one line: its cards only */
+	q.line = "B";
+	assert_int_equal(ledger_report(l, &q, &r), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "totals"),
+							  "spoiled")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "totals"),
+							  "issued")), 0);
+	json_decref(r);
+	q.to = q.from;
+	assert_int_equal(ledger_report(l, &q, &r), -EINVAL);
+	ledger_close(l);
+	unsetenv("TZ");
+	tzset();
+}
+
 int
 main(void)
 {
@@ -353,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_clean_export),
 		cmocka_unit_test(test_tamper_matrix),
 		cmocka_unit_test(test_outlook_and_alerts),
+		cmocka_unit_test(test_report),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
