@@ -15,6 +15,7 @@
 #include "ledger/audit.h"
 #include "ledger/ledger.h"
 #include "smartcard/sod.h"
+#include "ledger/report.h"
 #include "tests/fixtures/clock.h"
 
 static long long at = 1795000000;
@@ -88,6 +89,17 @@ main(int argc, char **argv)
 		}
 	ledger_set_durable(l, 1);
 	printf("bulk fill:        %ld events in %.1f s\n", n, (ms_now() - t) / 1000);
+	/* the monthly report: the last 30 days of the history (an event every 20 s) */
+	struct report_query q = { .from = at - 30LL * 86400, .to = at + 1, .title = "monthly" };
+	json_t *rep;
+	t = ms_now();
+	if (ledger_report(l, &q, &rep) < 0)
+		return 1;
+	printf("monthly report:   %.0f ms (%lld issued, %zu spoiled cards listed)\n", ms_now() - t,
+	       (long long)json_integer_value(
+		       json_object_get(json_object_get(rep, "totals"), "issued")),
+	       json_array_size(json_object_get(rep, "spoiled_cards")));
+	json_decref(rep);
 	char xp[4200];
 	snprintf(xp, sizeof(xp), "%s/audit.jsonl", argv[1]);
 	FILE *f = fopen(xp, "w");

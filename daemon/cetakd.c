@@ -432,8 +432,8 @@ cetakd_open_jobs(struct cetakd *d)
 	}
 	if (d->cfg->station_key[0]) {
 		char why[300];
-		if ((r = signer_load_pem(d->cfg->station_key, d->cfg->station_cert, &d->station, why,
-					 sizeof(why))) < 0) {
+		if ((r = signer_open(d->cfg->station_key, d->cfg->station_cert, d->cfg->pkcs11_module,
+				     d->cfg->station_pin, &d->station, why, sizeof(why))) < 0) {
 			log_error("ledger: station key refused: %s", why);
 			return -1;
 		}

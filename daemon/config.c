@@ -145,9 +145,22 @@ static const struct cfg_param alerts_params[] = {
 	  "Prometheus textfile (node_exporter) written atomically; \"\" = none" },
 };
 
+static const char *
+check_key(const char *s)
+{
+	return !strncmp(s, "pkcs11:", 7) || !check_abs_or_empty(s)
+		       ? NULL
+		       : "\"\", an absolute path to a PEM key or a PKCS#11 URI (pkcs11:token=...)";
+}
+
 static const struct cfg_param ledger_params[] = {
-	{ "station_key", CFG_T_STR, S(station_key), "", 0, PATH_MAX, NULL, check_abs_or_empty,
-	  "station key (PEM, mode 600) signing the audit checkpoints; \"\" = not signed" },
+	{ "station_key", CFG_T_STR, S(station_key), "", 0, PATH_MAX, NULL, check_key,
+	  "station key signing the audit checkpoints: a PEM file (mode 600) or a PKCS#11 URI; "
+	  "\"\" = not signed" },
+	{ "pkcs11_module", CFG_T_STR, S(pkcs11_module), "", 0, PATH_MAX, NULL, check_abs_or_empty,
+	  "the PKCS#11 module for a pkcs11: station key (e.g. /usr/lib/softhsm/libsofthsm2.so)" },
+	{ "station_pin", CFG_T_STR, S(station_pin), "", 0, PATH_MAX, NULL, NULL,
+	  "the token PIN: an absolute file path (mode 600) or a systemd credential name" },
 	{ "station_cert", CFG_T_STR, S(station_cert), "", 0, PATH_MAX, NULL, check_abs_or_empty,
 	  "the station key's certificate, given to supervisors for cetak-audit" },
 	{ "checkpoint_every", CFG_T_INT, S(checkpoint_every), "1000", 1, 1000000, NULL, NULL,

@@ -47,8 +47,9 @@ struct cetak_config {
 	int lead_days, window_days, hopper_low, alert_repeat_s;
 	char *alert_command, *metrics_file;
 
-	char *station_key;  /* PEM key signing the audit checkpoints; "" = unsigned */
+	char *station_key;  /* PEM key or PKCS#11 URI signing the audit checkpoints; "" = unsigned */
 	char *station_cert;
+	char *pkcs11_module, *station_pin;
 	int checkpoint_every;
 
 	char *supervisor_group;

@@ -407,3 +407,25 @@ out:
 	BIO_free(content);
 	return r;
 }
+
+int
+signer_open(const char *key, const char *cert_path, const char *module, const char *pin_source,
+	    struct signer **ret, char *why, size_t len)
+{
+	char pin[128];
+	int r;
+
+	if (strncmp(key, "pkcs11:", 7))
+		return signer_load_pem(key, cert_path, ret, why, len);
+	if (!module || !module[0] || !pin_source || !pin_source[0]) {
+		snprintf(why, len, "a PKCS#11 key needs the module and a PIN file or credential");
+		return -EINVAL;
+	}
+	if ((r = signer_read_pin(pin_source, pin, sizeof(pin))) < 0) {
+		snprintf(why, len, "cannot read the PIN from %s: %s", pin_source, strerror(-r));
+		return r;
+	}
+	r = signer_load_pkcs11(module, key, pin, cert_path, ret, why, len);
+	OPENSSL_cleanse(pin, sizeof(pin));
+	return r;
+}

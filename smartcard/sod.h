@@ -36,6 +36,14 @@ int signer_sign(struct signer *s, const void *data, size_t len, unsigned char **
 /* The signer's certificate (borrowed, lives as long as s). */
 X509 *signer_cert(struct signer *s);
 
+/*
+ * The signer a configuration names: key is a PEM path or a PKCS#11 URI
+ * ("pkcs11:..."), the latter with module and pin_source (a PIN file or a
+ * systemd credential name). 0 or -errno with the reason in why.
+ */
+int signer_open(const char *key, const char *cert_path, const char *module,
+		const char *pin_source, struct signer **ret, char *why, size_t len);
+
 /* Read a PIN from a file or a systemd credential name (first line, trimmed). */
 int signer_read_pin(const char *file_or_credential, char *pin, size_t len);
 

@@ -178,4 +178,24 @@ timeout 60 "$B/tests/perso" -r "$R" -p "$PROFILE" -c "$T/hsm/ds.pem" -a "$T/pki/
 expect_grep "a wrong PIN is reported, once, and no card is touched" 'cannot load the signing key from the token' "$T/badpin.out"
 check "the card was not written" test ! -e "$T/dump-badpin/A0000002471001/011E"
 unplug
+
+# the same token holds the station key that signs cetakd's audit checkpoints
+fx_config "$T/hsm.conf" "ledger = { station_key = \"$URI\"; station_cert = \"$T/hsm/ds.pem\";
+	pkcs11_module = \"$MOD\"; station_pin = \"$T/hsm/pin\"; checkpoint_every = 2; };"
+if fx_cetakd "$T/hsm.conf"; then
+	ctl stock receive LOT-HSM-1 5 >/dev/null 2>&1
+	ctl stock receive LOT-HSM-2 3 >/dev/null 2>&1
+	ctl audit export -o "$T/hsm-audit.jsonl" >/dev/null 2>&1
+	"$B/cetak-audit" verify "$T/hsm-audit.jsonl" --cert "$T/hsm/ds.pem" >"$T/hsm-audit.out" 2>&1
+	expect_grep "cetakd signs audit checkpoints with a PKCS#11 station key" \
+		'^OK: 2 records, 1 signed checkpoints' "$T/hsm-audit.out"
+	kill -TERM "$FX_CETAKD_PID"; wait "$FX_CETAKD_PID" 2>/dev/null
+else
+	notok "cetakd starts with a PKCS#11 station key"
+fi
+fx_config "$T/hsm-bad.conf" "ledger = { station_key = \"$URI\"; station_cert = \"$T/hsm/ds.pem\";
+	pkcs11_module = \"$MOD\"; station_pin = \"$T/hsm/badpin\"; };"
+timeout 20 "$B/cetakd" -c "$T/hsm-bad.conf" >"$T/hsm-bad.log" 2>&1
+check "with a wrong PIN cetakd refuses to start (exit 1)" test $? = 1
+expect_grep "and says why" 'station key refused: .*cannot load the signing key from the token' "$T/hsm-bad.log"
 finish
