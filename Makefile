@@ -57,7 +57,7 @@ CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS) \
               $(FACE_SRCS) $(LEDGER_SRCS) smartcard/sod.c smartcard/tlv.c
-CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c ledger/report_fmt.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
+CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim
@@ -118,9 +118,9 @@ $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/jo
 $(BUILD)/tests/test_pb: $(call obj,tests/unit/test_pb.c $(PB_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CUPS_LIBS) $(call pc_libs,libusb-1.0)
 
-$(BUILD)/tests/test_ledger: $(call obj,tests/unit/test_ledger.c $(LEDGER_SRCS) smartcard/sod.c \
-		smartcard/tlv.c daemon/log.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto sqlite3 libsystemd)
+$(BUILD)/tests/test_ledger: $(call obj,tests/unit/test_ledger.c $(LEDGER_SRCS) ledger/report_pdf.c \
+		smartcard/sod.c smartcard/tlv.c daemon/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto sqlite3 libsystemd pangocairo)
 
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
 $(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c)
@@ -235,7 +235,8 @@ update-golden: all tests
 		$(BUILD)/cetakctl face render $$j --layout etc/layouts/ektp-front.conf \
 			-o tests/golden/$$(basename $$j .json).png || exit 1; \
 	done
-	CETAK_UPDATE_GOLDEN=1 $(BUILD)/tests/test_ledger >/dev/null
+	CETAK_UPDATE_GOLDEN=1 CETAK_REPORT_PDF=$(BUILD)/report-daily.pdf $(BUILD)/tests/test_ledger >/dev/null
+	@echo "the report PDF to look at: $(BUILD)/report-daily.pdf"
 	git diff --stat tests/data tests/golden
 
 format:

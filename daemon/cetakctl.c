@@ -1006,18 +1006,31 @@ local_day(const char *s, int month_only, int add_days, int add_months)
 }
 
 static enum report_format report_fmt;
+static const char *report_pdf; /* -o FILE with --format pdf */
 
 static void
 print_report(json_t *d)
 {
-	report_write(d, report_fmt, stdout);
+	char why[300];
+
+	if (!report_pdf) {
+		report_write(d, report_fmt, stdout);
+	} else if (report_write_pdf(d, json_string_value(json_object_get(d, "office")), report_pdf,
+				    why, sizeof(why)) < 0) {
+		fprintf(stderr, "cetakctl: %s\n", why);
+	} else {
+		printf("%s: %s report written\n", report_pdf,
+		       json_string_value(json_object_get(d, "report")));
+	}
 }
 
 /* report daily [--date D] | monthly [--month M] | range --from D --to D; [--line L] [--format F] */
 static int
 cmd_report(const struct cli *cli, int argc, char **argv)
 {
-	const char *date = NULL, *month = NULL, *from = NULL, *to = NULL, *line = NULL;
+	const char *date = NULL, *month = NULL, *from = NULL, *to = NULL, *line = NULL,
+		   *out = NULL;
+	int pdf = 0;
 	char today[16];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -1040,6 +1053,10 @@ cmd_report(const struct cli *cli, int argc, char **argv)
 			to = v;
 		else if (!strcmp(k, "--line"))
 			line = v;
+		else if (!strcmp(k, "-o"))
+			out = v;
+		else if (!strcmp(k, "--format") && !strcmp(v, "pdf"))
+			pdf = 1;
 		else if (!strcmp(k, "--format") && (fmt = report_format_from_name(v)) >= 0)
 			;
 		else
@@ -1063,7 +1080,12 @@ cmd_report(const struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "cetakctl: dates are YYYY-MM-DD, months YYYY-MM\n");
 		return EXIT_USAGE;
 	}
+	if (pdf != !!out) {
+		fprintf(stderr, "cetakctl: --format pdf writes to -o FILE (and -o is for PDF only)\n");
+		return EXIT_USAGE;
+	}
 	report_fmt = (enum report_format)fmt;
+	report_pdf = out;
 	json_t *args = json_pack("{s:s, s:I, s:I}", "report", argv[0], "from", (json_int_t)t0,
 				 "to", (json_int_t)t1);
 	if (line)
@@ -1162,7 +1184,7 @@ static const struct cli_verb cli_verbs[] = {
 		   "[--note T] [--reason T] [--witnesses W]",
 	  cmd_stock, "blank-card stock: show, receive, load, stocktake, transfer, destroy, check" },
 	{ "report", "daily [--date D]|monthly [--month YYYY-MM]|range --from D --to D [--line L] "
-		    "[--format text|csv|json]",
+		    "[--format text|csv|json|pdf -o FILE]",
 	  cmd_report, "stock report: balances, issued, spoiled by cause, per line and operator" },
 	{ "alerts", "", cmd_alerts, "active stock alerts" },
 	{ "audit", "export -o FILE", cmd_audit, "the signed audit log, for cetak-audit (supervisor)" },

@@ -492,6 +492,10 @@ verb_report(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 		*ret_code = CTL_E_FAILED;
 		return refuse(ret_err, ret_code, "the report could not be read from the ledger");
 	}
+	json_object_set_new(*ret_data, "station", json_string(d->cfg->station_name));
+	json_object_set_new(*ret_data, "office", json_string(d->cfg->station_office[0]
+								 ? d->cfg->station_office
+								 : d->cfg->station_name));
 	return 0;
 }
 

@@ -196,6 +196,39 @@ listing(sqlite3 *db, const struct report_query *q, const char *kind, const char 
 	return 0;
 }
 
+/* Cards used (issued, spoiled) per day of the period, for the chart. */
+static int
+per_day(sqlite3 *db, const struct report_query *q, json_t *rep)
+{
+	json_t *days = json_array();
+	long long n = (q->to - q->from + 86399) / 86400;
+	sqlite3_stmt *s;
+
+	if (n > 400)
+		n = 400;
+	for (long long i = 0; i < n; i++)
+		json_array_append_new(days, json_pack("{s:I, s:i, s:i}", "at",
+						      (json_int_t)(q->from + i * 86400), "issued", 0,
+						      "spoiled", 0));
+	json_object_set_new(rep, "days", days);
+	if (sqlite3_prepare_v2(db, "SELECT (at - ?1) / 86400, kind, json_extract(record, '$.line'),"
+				   " count(*) FROM events WHERE kind IN ('issue', 'spoil')"
+				   " AND at >= ?1 AND at < ?2 GROUP BY 1, 2, 3",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, q->from);
+	sqlite3_bind_int64(s, 2, q->to);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *d = json_array_get(days, (size_t)sqlite3_column_int64(s, 0));
+		const char *line = col(s, 2);
+		if (!d || (q->line && strcmp(q->line, line)))
+			continue;
+		add(d, !strcmp(col(s, 1), "issue") ? "issued" : "spoiled", sqlite3_column_int64(s, 3));
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 int
 ledger_report(struct ledger *l, const struct report_query *q, json_t **ret)
 {
@@ -222,7 +255,7 @@ ledger_report(struct ledger *l, const struct report_query *q, json_t **ret)
 		json_object_set_new(json_object_get(rep, "totals"), zero[i], json_integer(0));
 	if ((r = balance_before(db, q->from, &open)) < 0 ||
 	    (r = balance_before(db, q->to, &close)) < 0 || (r = movements(db, q, rep)) < 0 ||
-	    (r = discrepancies(db, q, rep)) < 0 ||
+	    (r = discrepancies(db, q, rep)) < 0 || (r = per_day(db, q, rep)) < 0 ||
 	    (r = listing(db, q, "spoil", spoil_fields, json_object_get(rep, "spoiled_cards"))) < 0 ||
 	    (r = listing(db, q, "destroy", destroy_fields, json_object_get(rep, "destructions"))) <
 		    0) {

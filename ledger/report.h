@@ -30,4 +30,13 @@ enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON };
 int report_format_from_name(const char *s); /* -1 when unknown */
 int report_write(json_t *report, enum report_format fmt, FILE *f);
 
+/*
+ * The printable PDF (A4): the summary with a chart of daily use, the
+ * destruction list, and the signature lines of a berita acara for the
+ * officer, two witnesses and the head of office. office names the station in
+ * the header. 0, or -EIO with the reason in why.
+ */
+int report_write_pdf(json_t *report, const char *office, const char *path, char *why,
+		     size_t len);
+
 #endif

@@ -71,6 +71,12 @@ expect_grep "the monthly CSV carries the transfers" '^period,,,,transferred,10,$
 ctl report range --from 2020-01-01 --to 2020-01-31 --format json >"$T/rep.json" 2>&1
 expect_grep "an empty past range comes out as JSON with nothing received" '^    "received": 0,$' "$T/rep.json"
 expect_grep "and balanced" '^  "balanced": true,$' "$T/rep.json"
+ctl report monthly --format pdf -o "$T/month.pdf" >"$T/rep-pdf" 2>&1
+check "the monthly PDF is written" grep -q 'month.pdf: monthly report written' "$T/rep-pdf"
+check "it opens, with the office header and the signature lines" sh -c \
+	"pdftotext '$T/month.pdf' - | grep -q 'Test station' && pdftotext '$T/month.pdf' - | grep -q 'Saksi 2'"
+ctl report daily --format pdf >"$T/rep-nopdf" 2>&1
+check "a PDF without -o is a usage error (exit 2)" test $? = 2
 op report daily >"$T/rep-op" 2>&1
 expect_grep "an operator may not" "'report' is a supervisor command" "$T/rep-op"
 ctl report daily --date 2026-13-01 >"$T/rep-bad" 2>&1

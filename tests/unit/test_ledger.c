@@ -454,6 +454,21 @@ test_report(void **state)
 	fclose(f);
 	golden("tests/golden/report-daily.csv", buf, len);
 	free(buf);
+
+	/* the printable form: pages, the destruction list and the signature lines */
+	char pdf[160], cmd[1024];
+	snprintf(pdf, sizeof(pdf), "%s/report.pdf", dir);
+	assert_int_equal(report_write_pdf(r, "DINAS KEPENDUDUKAN TEST", pdf, path, sizeof(path)), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "pdfinfo %s | grep -q '^Pages: *2$' && pdftotext -layout %s %s.txt && "
+		 "for w in 'DINAS KEPENDUDUKAN TEST' JOB-0200 JOB-0201 'Saksi 1' 'Saksi 2' "
+		 "'berita acara BA-0011' 'closing balance .blanks on hand. +671' 'no_chip +1'; do "
+		 "grep -Eq \"$w\" %s.txt || { echo \"PDF lacks: $w\"; exit 1; }; done",
+		 pdf, pdf, pdf, pdf);
+	assert_int_equal(system(cmd), 0);
+	if (getenv("CETAK_REPORT_PDF")) /* a copy to look at when reviewing the golden diff */
+		assert_int_equal(report_write_pdf(r, "DINAS KEPENDUDUKAN TEST",
+						  getenv("CETAK_REPORT_PDF"), path, sizeof(path)), 0);
 	json_decref(r);
 
 	/* one line: its cards only */
