@@ -408,7 +408,7 @@ test_report(void **state)
 	ev(l, d0 + 25200, ani, "receive", NULL, 200, NULL, NULL, NULL, "SJ-0092", NULL);
 	ev(l, d0 + 25300, ani, "load", "B", 50, NULL, NULL, NULL, NULL, NULL);
 	for (int i = 0; i < 3; i++) {
-		char chip[20], job[20];
+		char chip[32], job[32];
 		snprintf(chip, sizeof(chip), "04A10000000001%02d", i);
 		snprintf(job, sizeof(job), "JOB-01%02d", i);
 		ev(l, d0 + 26000 + 60 * i, "cetakd", "take", "A", 0, NULL, NULL, NULL, NULL, NULL);
