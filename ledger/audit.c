@@ -13,10 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JSON_CANON (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
-
-static void
-hex(const uint8_t *p, size_t n, char *out)
+void
+audit_hex(const uint8_t *p, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
 		sprintf(out + 2 * i, "%02x", p[i]);
@@ -59,8 +57,8 @@ sig_ok(X509 *cert, const char *msg, const char *sig_b64)
 	return ok;
 }
 
-static void
-chain(const uint8_t prev[32], const char *text, uint8_t out[32])
+void
+audit_chain(const uint8_t prev[32], const char *text, uint8_t out[32])
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 
@@ -161,7 +159,7 @@ audit_verify(const char *buf, size_t len, X509 *cert, struct audit_result *r)
 		} else if (line == 1) {
 			uint8_t md[32];
 			EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL);
-			hex(md, 32, hdr_sha);
+			audit_hex(md, 32, hdr_sha);
 			if (strcmp(s(o, "format"), "cetak-audit/1") != 0)
 				rc = bad(r, line, "not a cetak-audit/1 export");
 			else if (!same_cert(o, cert))
@@ -176,7 +174,7 @@ audit_verify(const char *buf, size_t len, X509 *cert, struct audit_result *r)
 			/* Splice only when both values are 64 characters: their encoded form is
 			 * then at least that long, so the cut stays inside the line. */
 			int sized = strlen(s(o, "hash")) == 64 && strlen(s(o, "prev")) == 64;
-			hex(head, 32, hh);
+			audit_hex(head, 32, hh);
 			if (sized && (hp = strstr(text, ",\"hash\":\""))) {
 				hp++;
 				memmove(hp, hp + 8 + 64 + 2, strlen(hp + 8 + 64 + 2) + 1);
@@ -192,8 +190,8 @@ audit_verify(const char *buf, size_t len, X509 *cert, struct audit_result *r)
 			else if (strcmp(s(o, "prev"), hh) != 0 || !hp || !pp)
 				rc = bad(r, line, "record %ld does not follow the previous one", seq + 1);
 			else {
-				chain(head, text, h);
-				hex(h, 32, want);
+				audit_chain(head, text, h);
+				audit_hex(h, 32, want);
 				if (strcmp(s(o, "hash"), want) != 0)
 					rc = bad(r, line, "record %ld does not match its hash", seq + 1);
 				else if (stock_apply(&r->balance, o, r->why, sizeof(r->why)) < 0)
@@ -208,7 +206,7 @@ audit_verify(const char *buf, size_t len, X509 *cert, struct audit_result *r)
 			free(text);
 		} else if (json_object_get(o, "checkpoint")) {
 			char msg[160];
-			hex(head, 32, hh);
+			audit_hex(head, 32, hh);
 			snprintf(msg, sizeof(msg), "cetak-audit-checkpoint/1|%ld|%s|%lld", seq, hh,
 				 (long long)json_integer_value(json_object_get(o, "at")));
 			if (json_integer_value(json_object_get(o, "checkpoint")) != seq ||
@@ -220,7 +218,7 @@ audit_verify(const char *buf, size_t len, X509 *cert, struct audit_result *r)
 				r->checkpoints++;
 		} else if (json_object_get(o, "end")) {
 			char msg[256];
-			hex(head, 32, hh);
+			audit_hex(head, 32, hh);
 			snprintf(msg, sizeof(msg), "cetak-audit-export/1|%ld|%s|%lld|%lld|%s", seq, hh,
 				 (long long)json_integer_value(json_object_get(o, "at")),
 				 (long long)json_integer_value(json_object_get(o, "checkpoints")),

@@ -4,10 +4,21 @@
 #ifndef CETAK_AUDIT_H
 #define CETAK_AUDIT_H
 
+#include <jansson.h>
 #include <openssl/x509.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ledger.h"
+
+/*
+ * The format's primitives, shared by the writer (ledger.c) and the verifier
+ * so that both sides agree byte for byte: the canonical JSON of a record, the
+ * chain hash = SHA-256(prev || canonical text), and lower-case hex.
+ */
+#define JSON_CANON (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
+void audit_chain(const uint8_t prev[32], const char *text, uint8_t out[32]);
+void audit_hex(const uint8_t *p, size_t n, char *out); /* out holds 2n + 1 */
 
 struct audit_result {
 	long records, checkpoints;

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "ledger.h"
+#include "audit.h"
 #include "report.h"
 #include "smartcard/sod.h"
 #include "stock.h"
@@ -20,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JSON_CANON (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
 
 struct ledger {
 	sqlite3 *db;
@@ -35,13 +35,6 @@ static int
 exec(struct ledger *l, const char *sql)
 {
 	return sqlite3_exec(l->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
-}
-
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
 }
 
 int
@@ -130,19 +123,6 @@ record_of(const struct ledger_event *e, long long seq, long long at)
 	return r;
 }
 
-/* hash = SHA-256(prev || text) */
-static void
-chain(const uint8_t prev[32], const char *text, uint8_t out[32])
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(md, prev, 32);
-	EVP_DigestUpdate(md, text, strlen(text));
-	EVP_DigestFinal_ex(md, out, NULL);
-	EVP_MD_CTX_free(md);
-}
-
 int
 ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long long *ret_seq,
 	      char *why, size_t len)
@@ -160,7 +140,7 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 	json_t *bj = stock_balance_json(&b);
 	bal = json_dumps(bj, JSON_CANON);
 	json_decref(bj);
-	chain(l->head, text, hash);
+	audit_chain(l->head, text, hash);
 	rc = -EIO;
 	if (exec(l, "BEGIN IMMEDIATE") < 0)
 		goto out;
@@ -227,7 +207,7 @@ ledger_check(struct ledger *l, char *why, size_t len)
 	for (long long want = 1; r == 0 && sqlite3_step(s) == SQLITE_ROW; want++) {
 		const char *text = (const char *)sqlite3_column_text(s, 1);
 		json_t *rec = json_loads(text, 0, NULL);
-		chain(head, text, h);
+		audit_chain(head, text, h);
 		if (sqlite3_column_int64(s, 0) != want || sqlite3_column_bytes(s, 2) != 32 ||
 		    memcmp(h, sqlite3_column_blob(s, 2), 32) != 0) {
 			snprintf(why, len, "record %lld does not match its hash", want);
@@ -259,7 +239,7 @@ ledger_checkpoint(struct ledger *l, long long at)
 
 	if (!l->station || l->seq == 0)
 		return -EINVAL;
-	hex(l->head, 32, h);
+	audit_hex(l->head, 32, h);
 	snprintf(msg, sizeof(msg), "cetak-audit-checkpoint/1|%lld|%s|%lld", l->seq, h, at);
 	if (signer_sign(l->station, msg, strlen(msg), &sig, &n) < 0)
 		return -EIO;
@@ -297,7 +277,7 @@ put_line(FILE *f, json_t *o, char sha[65])
 	if (sha) {
 		uint8_t md[32];
 		EVP_Digest(s, strlen(s), md, NULL, EVP_sha256(), NULL);
-		hex(md, 32, sha);
+		audit_hex(md, 32, sha);
 	}
 	free(s);
 	json_decref(o);
@@ -340,8 +320,8 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 			hpos = strstr(rec, ",\"kind\":");
 		const char *ppos = strstr(rec, ",\"seq\":");
 		char ph[65];
-		hex(prev, 32, ph);
-		hex(sqlite3_column_blob(ev, 2), 32, h);
+		audit_hex(prev, 32, ph);
+		audit_hex(sqlite3_column_blob(ev, 2), 32, h);
 		if (!hpos || !ppos || ppos < hpos)
 			return -EIO;
 		fprintf(f, "%.*s,\"hash\":\"%s\"%.*s,\"prev\":\"%s\"%s\n", (int)(hpos - rec), rec, h,
@@ -349,7 +329,7 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 		memcpy(prev, sqlite3_column_blob(ev, 2), 32);
 		while (have_cp && sqlite3_column_int64(cp, 0) == seq) {
 			char *sig = b64(sqlite3_column_blob(cp, 3), (size_t)sqlite3_column_bytes(cp, 3));
-			hex(sqlite3_column_blob(cp, 2), 32, h);
+			audit_hex(sqlite3_column_blob(cp, 2), 32, h);
 			put_line(f,
 				 json_pack("{s:I, s:I, s:s, s:s}", "checkpoint", (json_int_t)seq, "at",
 					   (json_int_t)sqlite3_column_int64(cp, 1), "head", h, "sig",
@@ -366,7 +346,7 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 	 * a cut-off export or a changed header cannot pass */
 	unsigned char *sig;
 	size_t n;
-	hex(l->head, 32, h);
+	audit_hex(l->head, 32, h);
 	snprintf(msg, sizeof(msg), "cetak-audit-export/1|%lld|%s|%lld|%ld|%s", l->seq, h, at, n_cp,
 		 hdr_sha);
 	if (signer_sign(l->station, msg, strlen(msg), &sig, &n) < 0)
