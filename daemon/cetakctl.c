@@ -1007,6 +1007,7 @@ local_day(const char *s, int month_only, int add_days, int add_months)
 
 static enum report_format report_fmt;
 static const char *report_pdf; /* -o FILE with --format pdf */
+static int report_failed;      /* the answer came but could not be written */
 
 static void
 print_report(json_t *d)
@@ -1014,10 +1015,11 @@ print_report(json_t *d)
 	char why[300];
 
 	if (!report_pdf) {
-		report_write(d, report_fmt, stdout);
+		report_failed = report_write(d, report_fmt, stdout) < 0;
 	} else if (report_write_pdf(d, json_string_value(json_object_get(d, "office")), report_pdf,
 				    why, sizeof(why)) < 0) {
 		fprintf(stderr, "cetakctl: %s\n", why);
+		report_failed = 1;
 	} else {
 		printf("%s: %s report written\n", report_pdf,
 		       json_string_value(json_object_get(d, "report")));
@@ -1092,7 +1094,7 @@ cmd_report(const struct cli *cli, int argc, char **argv)
 		json_object_set_new(args, "line", json_string(line));
 	rc = daemon_verb(cli, "report", args, print_report);
 	json_decref(args);
-	return rc;
+	return rc == 0 && report_failed ? EXIT_REFUSED : rc;
 }
 
 /* audit export -o FILE: the response line says how many bytes follow it */

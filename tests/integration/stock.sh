@@ -75,6 +75,8 @@ ctl report monthly --format pdf -o "$T/month.pdf" >"$T/rep-pdf" 2>&1
 check "the monthly PDF is written" grep -q 'month.pdf: monthly report written' "$T/rep-pdf"
 check "it opens, with the office header and the signature lines" sh -c \
 	"pdftotext '$T/month.pdf' - | grep -q 'Test station' && pdftotext '$T/month.pdf' - | grep -q 'Saksi 2'"
+ctl report daily --format pdf -o "$T/no/such/dir/r.pdf" >"$T/rep-nodir" 2>&1
+check "a PDF that cannot be written fails (exit 1)" test $? = 1
 ctl report daily --format pdf >"$T/rep-nopdf" 2>&1
 check "a PDF without -o is a usage error (exit 2)" test $? = 2
 op report daily >"$T/rep-op" 2>&1
