@@ -49,14 +49,14 @@ endif
 CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -DCETAK_VERSION='"$(VERSION)"' -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
-JOBS_SRCS   = jobs/job.c jobs/store.c jobs/sched.c jobs/spool.c jobs/submit.c
+JOBS_SRCS   = jobs/job.c jobs/store.c jobs/cycles.c jobs/sched.c jobs/spool.c jobs/submit.c
 LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c ledger/alerts.c ledger/report.c ledger/report_fmt.c
 FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
-              daemon/control.c daemon/ctlproto.c daemon/line.c smartcard/sc_pcsc.c $(JOBS_SRCS) \
-              $(FACE_SRCS) $(LEDGER_SRCS) smartcard/sod.c smartcard/tlv.c
+              daemon/control.c daemon/ctlproto.c daemon/line.c daemon/run.c daemon/worker.c \
+              daemon/rules.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger
@@ -79,7 +79,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_CFLAGS) -c $< -o $@
 
 $(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON) pangocairo) -ljpeg -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -ljpeg -lpthread
 
 $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI) libcrypto libconfig libpcsclite pangocairo) -ljpeg -lpthread
@@ -105,7 +105,7 @@ $(BUILD)/tests/test_loop: $(call obj,tests/unit/test_loop.c daemon/loop.c)
 
 $(BUILD)/tests/test_job: $(call obj,tests/unit/test_job.c jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson) -ljpeg -lpthread
-$(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c \
+$(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c jobs/cycles.c \
 		jobs/sched.c jobs/spool.c jobs/submit.c daemon/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpthread
 
@@ -143,7 +143,7 @@ $(BUILD)/tests/usbsim: $(BUILD)/tests/fixtures/usbsim.o
 $(BUILD)/tests/fixtures/usbsim.o: CFLAGS += $(call pc_cflags,umockdev-1.0 glib-2.0) -Wno-missing-prototypes -Wno-strict-prototypes
 $(BUILD)/tests/pngdiff: $(call obj,tests/fixtures/pngdiff.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,cairo)
-$(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c)
+$(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c jobs/cycles.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libconfig libpcsclite sqlite3) -ljpeg
 
 # libFuzzer targets (clang); each parser of outside data has one.
@@ -170,7 +170,7 @@ $(BUILD)/fuzz/fuzz_audit: tests/fuzz/fuzz_audit.c ledger/audit.c ledger/stock.c
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Benchmarks (not tests): results go to docs/performance.md.
-$(BUILD)/bench/queue_bench: $(call obj,bench/queue_bench.c jobs/job.c jobs/store.c jobs/sched.c)
+$(BUILD)/bench/queue_bench: $(call obj,bench/queue_bench.c jobs/job.c jobs/store.c jobs/cycles.c jobs/sched.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3) -ljpeg
 

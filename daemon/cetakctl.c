@@ -219,6 +219,93 @@ cmd_reload(const struct cli *cli, int argc, char **argv)
 	return daemon_verb(cli, "reload", NULL, print_reload);
 }
 
+/* ---- lines ---- */
+
+static void
+print_lines(json_t *d)
+{
+	json_t *lines = json_object_get(d, "lines"), *l;
+	size_t i;
+
+	printf("%-8s %-11s %-24s %-7s %5s %6s %6s  %s\n", "LINE", "STATE", "JOB", "STEP", "TODAY",
+	       "HOPPER", "RIBBON", "NEXT");
+	json_array_foreach(lines, i, l)
+	{
+		json_int_t hop = json_integer_value(json_object_get(l, "hopper"));
+		json_int_t rib = json_integer_value(json_object_get(l, "ribbon_left"));
+		char hs[24] = "?", rs[24] = "?";
+		if (hop >= 0)
+			snprintf(hs, sizeof(hs), "%lld", (long long)hop);
+		if (rib >= 0)
+			snprintf(rs, sizeof(rs), "%lld", (long long)rib);
+		printf("%-8s %-11s %-24s %-7s %5lld %6s %6s  %s\n", jstr(l, "name"), jstr(l, "state"),
+		       jstr(l, "job")[0] ? jstr(l, "job") : "-", jstr(l, "step")[0] ? jstr(l, "step") : "-",
+		       (long long)json_integer_value(json_object_get(l, "cards_today")), hs, rs,
+		       jstr(l, "next_job")[0] ? jstr(l, "next_job") : "-");
+		if (jstr(l, "reason")[0])
+			printf("%-8s   reason: %s\n", "", jstr(l, "reason"));
+		if (jstr(l, "printer_reasons")[0])
+			printf("%-8s   printer: %s\n", "", jstr(l, "printer_reasons"));
+	}
+	if (json_array_size(lines) == 0)
+		printf("(no lines configured)\n");
+	printf("\n%s\n", jstr(d, "summary"));
+}
+
+static int
+cmd_lines(const struct cli *cli, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0)
+		return EXIT_USAGE;
+	return daemon_verb(cli, "lines", NULL, print_lines);
+}
+
+static void
+print_line_done(json_t *d)
+{
+	printf("line %s: %s\n", jstr(d, "line"), jstr(d, "command"));
+}
+
+static int
+cmd_line(const struct cli *cli, int argc, char **argv)
+{
+	json_t *args;
+	int rc;
+
+	if (argc != 2 || (strcmp(argv[0], "pause") && strcmp(argv[0], "resume") &&
+			  strcmp(argv[0], "drain")))
+		return EXIT_USAGE;
+	args = json_pack("{s:s, s:s}", "command", argv[0], "line", argv[1]);
+	rc = daemon_verb(cli, "line", args, print_line_done);
+	json_decref(args);
+	return rc;
+}
+
+static void
+print_resolved(json_t *d)
+{
+	printf("job %s on line %s: card %s; the line goes on\n", jstr(d, "job"), jstr(d, "line"),
+	       jstr(d, "outcome"));
+}
+
+static int
+cmd_resolve(const struct cli *cli, int argc, char **argv)
+{
+	json_t *args;
+	int rc;
+
+	if (!((argc == 2) || (argc == 4 && strcmp(argv[2], "--cause") == 0)) ||
+	    (strcmp(argv[1], "printed") && strcmp(argv[1], "spoiled")))
+		return EXIT_USAGE;
+	args = json_pack("{s:s, s:s}", "job", argv[0], "outcome", argv[1]);
+	if (argc == 4)
+		json_object_set_new(args, "cause", json_string(argv[3]));
+	rc = daemon_verb(cli, "resolve", args, print_resolved);
+	json_decref(args);
+	return rc;
+}
+
 /* ---- jobs ---- */
 
 #define MAX_JOB_FILE (64 * 1024 * 1024)
@@ -1170,6 +1257,11 @@ struct cli_verb {
 static const struct cli_verb cli_verbs[] = {
 	{ "status", "", cmd_status, "daemon version, uptime, config and the lines' state" },
 	{ "reload", "", cmd_reload, "reload cetakd.conf (supervisor); a bad file is refused" },
+	{ "lines", "", cmd_lines, "print lines: state, job and step, cards today, hopper, ribbon" },
+	{ "line", "pause|resume|drain NAME", cmd_line,
+	  "pause a line, resume it (after a stop: once the printer is fixed), or drain it" },
+	{ "resolve", "JOB printed|spoiled [--cause C]", cmd_resolve,
+	  "settle a card of unknown outcome after checking the hoppers (supervisor)" },
 	{ "submit", "[--spool DIR] FILE...", cmd_submit,
 	  "validate job files and hand them to cetakd's spool" },
 	{ "validate", "[--region R] [--layout L] FILE...", cmd_validate,

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "cetakd.h"
 #include "log.h"
+#include "run.h"
 #include "ledger/ledger.h"
 #include "printer/face.h"
 #include "smartcard/sod.h"
@@ -74,6 +75,10 @@ lines_refresh(struct cetakd *d, bool force_status)
 		changed |= line_refresh(&d->lines[i], d->sc);
 	if (!changed)
 		return;
+	if (d->run) { /* the engine gives the summary, with jobs and steps */
+		run_pump(d);
+		return;
+	}
 	used = (size_t)snprintf(status, sizeof(status), "%d line%s", d->n_lines,
 				d->n_lines == 1 ? "" : "s");
 	for (int i = 0; i < d->n_lines && used < sizeof(status); i++) {
@@ -219,7 +224,7 @@ on_signal(int signo, void *data)
 			   strsignal(signo));
 		sd_notify(0, "STOPPING=1");
 		d->stopping = true;
-		ev_loop_exit(d->loop);
+		run_shutdown(d);
 		break;
 	}
 }
@@ -320,6 +325,7 @@ on_kick(struct ev_source *src, int fd, uint32_t events, void *data)
 			   s->imported, s->duplicates, s->rejected, s->failed,
 			   (unsigned long long)(ev_now_ms() - d->run_started_ms));
 		sched_refresh(d->store, &sp, &stock, jp.now);
+		run_pump(d);
 	}
 }
 
@@ -495,6 +501,8 @@ cetakd_start(struct cetakd *d)
 		return -1;
 	if (cetakd_open_jobs(d) < 0)
 		return -1;
+	if (run_start(d) < 0) /* start-up recovery of the lines happens here, before READY */
+		return -1;
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 &&
 	    ev_add_timer(d->loop, wd_usec / 2000 ? wd_usec / 2000 : 1, on_watchdog, d,
 			 &d->watchdog_timer) < 0)
@@ -506,6 +514,7 @@ static void
 cetakd_stop(struct cetakd *d)
 {
 	ctl_server_free(d->ctl);
+	run_free(d); /* workers joined; prepared jobs back in the queue */
 	spool_close(d->spool);
 	store_close(d->store);
 	face_layout_free(d->layout);
@@ -571,7 +580,6 @@ main(int argc, char **argv)
 	d.started_ms = ev_now_ms();
 	if (cetakd_start(&d) < 0)
 		goto out;
-	/* Start-up recovery happens here, before READY: later modules hook in. */
 	lines_refresh(&d, true);
 	log_notice("cetakd %s: station '%s' (%s), %d lines, control socket %s, ready",
 		   CETAK_VERSION, d.cfg->station_name, cfg_role_name(d.cfg->station_role),

@@ -40,6 +40,7 @@ struct cetakd {
 	bool importing;     /* a batch run is under way */
 	struct spool_stats run_stats; /* of the current import run */
 	uint64_t run_started_ms;
+	struct run *run; /* the print line engine (run.c) */
 	struct line lines[CFG_MAX_LINES];
 	int n_lines;
 	time_t started, loaded;

@@ -167,6 +167,36 @@ static const struct cfg_param ledger_params[] = {
 	  "records between signed checkpoints (and one at every shutdown)" },
 };
 
+static const struct cfg_param card_params[] = {
+	{ "profile", CFG_T_STR, S(card_profile), "/etc/cetak/profiles/icao-lds.conf", 0, PATH_MAX,
+	  NULL, check_abs_path, "the card profile: the chip's files and how to build them" },
+	{ "signer_key", CFG_T_STR, S(signer_key), "", 0, PATH_MAX, NULL, check_key,
+	  "Document Signer key: a PEM file (mode 600) or a PKCS#11 URI; \"\" = no card is "
+	  "personalised and the lines stay not-ready" },
+	{ "signer_cert", CFG_T_STR, S(signer_cert), "", 0, PATH_MAX, NULL, check_abs_or_empty,
+	  "the Document Signer certificate (goes into EF.SOD)" },
+	{ "pkcs11_module", CFG_T_STR, S(signer_pkcs11_module), "", 0, PATH_MAX, NULL,
+	  check_abs_or_empty, "the PKCS#11 module for a pkcs11: signer key" },
+	{ "signer_pin", CFG_T_STR, S(signer_pin), "", 0, PATH_MAX, NULL, NULL,
+	  "the token PIN: an absolute file path (mode 600) or a systemd credential name" },
+	{ "csca", CFG_T_STR, S(csca), "", 0, PATH_MAX, NULL, check_abs_or_empty,
+	  "CSCA certificate(s) that every card's EF.SOD is verified against after writing" },
+	{ "max_attempts", CFG_T_INT, S(max_attempts), "3", 1, 10, NULL, NULL,
+	  "blanks tried for one job (chip or print failures) before the job is held" },
+	{ "bad_blank_stop", CFG_T_INT, S(bad_blank_stop), "3", 1, 100, NULL, NULL,
+	  "blanks in a row with no chip or not blank that stop the line (check the reader)" },
+	{ "card_timeout_ms", CFG_T_INT, S(card_timeout_ms), "5000", 100, 60000, NULL, NULL,
+	  "a card moved to the encoder must answer within this (ms)" },
+	{ "present_timeout", CFG_T_INT, S(present_timeout_s), "600", 5, 86400, NULL, NULL,
+	  "desk reader: seconds the line waits for the operator to present a blank" },
+	{ "printer_timeout", CFG_T_INT, S(printer_timeout_s), "120", 1, 3600, NULL, NULL,
+	  "seconds one printer operation (feed, print, eject) may take" },
+	{ "stop_timeout", CFG_T_INT, S(stop_timeout_s), "60", 1, 3600, NULL, NULL,
+	  "on SIGTERM, seconds to finish the card in hand before it is rejected" },
+	{ "retry_interval", CFG_T_INT, S(retry_s), "2", 1, 600, NULL, NULL,
+	  "seconds before a transient printer condition (offline, cooling) is asked again" },
+};
+
 static const struct cfg_param access_params[] = {
 	{ "supervisor_group", CFG_T_STR, S(supervisor_group), "cetak-supervisor", 0, 64, NULL,
 	  check_group_name, "members may run every cetakctl command" },
@@ -235,6 +265,7 @@ static const struct cfg_group cfg_groups[] = {
 	{ "schedule", schedule_params, N(schedule_params) },
 	{ "face", face_params, N(face_params) },
 	{ "ledger", ledger_params, N(ledger_params) },
+	{ "card", card_params, N(card_params) },
 	{ "alerts", alerts_params, N(alerts_params) },
 	{ "daemon", daemon_params, N(daemon_params) },
 };
@@ -519,7 +550,7 @@ cfg_read_root(struct cfg_ctx *c, const config_setting_t *root, struct cetak_conf
 				break;
 		if (k == N(cfg_groups)) {
 			cfg_err(c, s, "unknown section '%s'; sections are: station, paths, access, "
-				      "spool, schedule, face, ledger, alerts, daemon, lines", name);
+				      "spool, schedule, face, ledger, card, alerts, daemon, lines", name);
 			continue;
 		}
 		cfg_read_group(c, s, name, cfg_groups[k].params, cfg_groups[k].n, cfg);

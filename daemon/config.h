@@ -52,6 +52,18 @@ struct cetak_config {
 	char *pkcs11_module, *station_pin;
 	int checkpoint_every;
 
+	/* card: personalisation and the card cycle (docs/print-line.md) */
+	char *card_profile;
+	char *signer_key, *signer_cert, *signer_pkcs11_module, *signer_pin;
+	char *csca;
+	int max_attempts;     /* cards tried per job before it is held */
+	int bad_blank_stop;   /* consecutive unusable blanks that stop a line */
+	int card_timeout_ms;  /* a fed card must answer at the encoder within this */
+	int present_timeout_s; /* desk reader: the operator presents a blank within this */
+	int printer_timeout_s; /* one printer operation */
+	int stop_timeout_s;   /* SIGTERM: the card in hand is finished within this */
+	int retry_s;          /* a transient printer condition is asked again after this */
+
 	char *supervisor_group;
 	char *operator_group;
 

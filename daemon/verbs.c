@@ -8,6 +8,7 @@
 #include "cetakd.h"
 #include "ctlproto.h"
 #include "log.h"
+#include "run.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -42,8 +43,11 @@ verb_status(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 	(void)ret_code;
 	(void)ret_err;
 
-	for (int i = 0; i < d->n_lines; i++)
-		json_array_append_new(lines, line_to_json(&d->lines[i]));
+	for (int i = 0; i < d->n_lines; i++) {
+		json_t *l = line_to_json(&d->lines[i]);
+		run_line_json(d, &d->lines[i], l);
+		json_array_append_new(lines, l);
+	}
 	iso_time(d->started, started, sizeof(started));
 	iso_time(d->loaded, loaded, sizeof(loaded));
 	json_t *queue = json_object();
@@ -543,7 +547,67 @@ verb_audit_export(void *ctx, const struct ctl_peer *peer, json_t *args, json_t *
 	return 0;
 }
 
+static int
+verb_lines(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	   const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	json_t *lines = json_array();
+	char summary[512];
+
+	for (int i = 0; i < d->n_lines; i++) {
+		json_t *l = line_to_json(&d->lines[i]);
+		run_line_json(d, &d->lines[i], l);
+		json_array_append_new(lines, l);
+	}
+	run_summary(d, summary, sizeof(summary));
+	*ret_data = json_pack("{s:o, s:s}", "lines", lines, "summary", summary);
+	return 0;
+}
+
+static int
+verb_line(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	  const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	const char *name = arg_str(args, "line"), *cmd = arg_str(args, "command");
+	char actor[96];
+
+	if (!name || !cmd)
+		return refuse(ret_err, ret_code, "line needs \"line\" and \"command\" "
+						 "(pause, resume, drain)");
+	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
+	if (run_line_command(d, name, cmd, actor, ret_err) < 0) {
+		*ret_code = CTL_E_FAILED;
+		return -1;
+	}
+	*ret_data = json_pack("{s:s, s:s}", "line", name, "command", cmd);
+	return 0;
+}
+
+static int
+verb_resolve(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	     const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	const char *job = arg_str(args, "job"), *verdict = arg_str(args, "outcome");
+	char actor[96];
+
+	if (!job || !verdict)
+		return refuse(ret_err, ret_code, "resolve needs \"job\" and \"outcome\" "
+						 "(printed or spoiled)");
+	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
+	if (run_resolve(d, job, verdict, arg_str(args, "cause"), actor, ret_data, ret_err) < 0) {
+		*ret_code = CTL_E_FAILED;
+		return -1;
+	}
+	return 0;
+}
+
 const struct ctl_verb cetakd_verbs[] = {
+	{ "lines", CTL_ROLE_OPERATOR, verb_lines, "print lines: state, job, step, counts" },
+	{ "line", CTL_ROLE_OPERATOR, verb_line, "pause, resume or drain a line" },
+	{ "resolve", CTL_ROLE_SUPERVISOR, verb_resolve, "settle a card of unknown outcome" },
 	{ "status", CTL_ROLE_OPERATOR, verb_status, "daemon, station and line status" },
 	{ "reload", CTL_ROLE_SUPERVISOR, verb_reload, "reload the configuration" },
 	{ "queue", CTL_ROLE_OPERATOR, verb_queue, "jobs by state and kind" },

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "store.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -72,7 +73,27 @@ static const char *const migrations[] = {
 	" actor TEXT NOT NULL);"
 	"CREATE INDEX job_events_job ON job_events(job, seq);"
 	"CREATE TABLE daily (day TEXT PRIMARY KEY, dispatched INTEGER NOT NULL);",
+	/* 2: the print line's durable intents */
+	"CREATE TABLE cycles ("
+	" id INTEGER PRIMARY KEY,"
+	" job_id TEXT NOT NULL,"
+	" line TEXT NOT NULL,"
+	" step TEXT NOT NULL,"
+	" cause TEXT NOT NULL DEFAULT '',"
+	" chip TEXT NOT NULL DEFAULT '',"
+	" outcome TEXT NOT NULL DEFAULT '',"
+	" note TEXT NOT NULL DEFAULT '',"
+	" started_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL);"
+	"CREATE INDEX cycles_job ON cycles(job_id, id);"
+	"CREATE INDEX cycles_open ON cycles(outcome, line);",
 };
+
+sqlite3 *
+store_sqlite(struct store *st)
+{
+	return st->db;
+}
 
 #define ROW_COLS                                                                            \
 	"id, job_id, kind, urgent, priority, nik, name, state, hold_kind, reason, not_before, " \

@@ -15,7 +15,7 @@
 
 #include "job.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum job_state {
 	JS_QUEUED,
@@ -130,6 +130,51 @@ int store_list(struct store *st, unsigned state_mask, unsigned kind_mask, long l
 typedef int (*store_event_cb)(long long at, const char *from, const char *to,
 			      const char *reason, const char *actor, void *ctx);
 int store_events(struct store *st, long long id, store_event_cb cb, void *ctx);
+
+/* ---- card cycles (jobs/cycles.c): the durable intents of the print line ----
+ *
+ * One row per blank card tried for a job on a line. `step` is the physical
+ * step about to start or under way (committed before it starts):
+ *   feed    a blank is about to be taken from the hopper
+ *   encode  the card is taken (ledger: in flight) and is being personalised
+ *   print   the chip is verified; the face is being printed
+ *   eject   printed; the card is going to the output hopper
+ *   reject  the card is going to the reject box, spoiled with `cause`
+ * `outcome` is "" while the cycle is open, then one of: issued, spoiled,
+ * none (no card was taken), unknown (printing started, the result was not
+ * seen: an operator resolves it).
+ */
+struct cycle_row {
+	long long id;
+	char job_id[JOB_ID_MAX + 1];
+	char line[17];
+	char step[8];
+	char cause[24];
+	char chip[33];
+	char outcome[12];
+	char note[256];
+	long long started_at, updated_at;
+};
+
+/* Open a cycle at step "feed"; *ret_id. */
+int store_cycle_open(struct store *st, const char *job_id, const char *line, long long now,
+		     long long *ret_id);
+/* Move an open cycle to step; cause, chip and note may be NULL (kept). */
+int store_cycle_step(struct store *st, long long id, const char *step, const char *cause,
+		     const char *chip, const char *note, long long now);
+/* Close it with an outcome and a note for people. */
+int store_cycle_close(struct store *st, long long id, const char *outcome, const char *note,
+		      long long now);
+/* The open cycle of a line, or of a job; -ENOENT when none. */
+int store_cycle_on_line(struct store *st, const char *line, struct cycle_row *ret);
+int store_cycle_of_job(struct store *st, const char *job_id, unsigned open_only,
+		       struct cycle_row *ret);
+/* Cycles of a job that spoiled a card with one of the causes counted
+ * against the job (gagal_encode, gagal_cetak). */
+int store_cycle_failures(struct store *st, const char *job_id, long *ret);
+/* Every open cycle, oldest first; and the cycles of one job. */
+typedef int (*store_cycle_cb)(const struct cycle_row *row, void *ctx);
+int store_cycle_list(struct store *st, const char *job_id, store_cycle_cb cb, void *ctx);
 
 const char *job_state_name(enum job_state s);
 int job_state_from_name(const char *s); /* -1 when unknown */

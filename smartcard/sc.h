@@ -49,6 +49,11 @@ const char *sc_outcome_name(enum sc_outcome o);
  * (the card is still there), or the reader's failure. */
 enum sc_outcome sc_wait_removal(struct sc_ctx *ctx, const char *pattern, int timeout_ms);
 
+/* Wait up to timeout_ms until a card is in the reader matching pattern (a
+ * desk reader: the operator presented a blank). SC_OK, SC_CARD_ABSENT on
+ * timeout, or the reader's failure. */
+enum sc_outcome sc_wait_present(struct sc_ctx *ctx, const char *pattern, int timeout_ms);
+
 /* ---- card work (sc_card.c) ---- */
 
 #include <openssl/x509.h>

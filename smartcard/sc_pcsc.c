@@ -141,6 +141,28 @@ sc_wait_removal(struct sc_ctx *ctx, const char *pattern, int timeout_ms)
 	return SC_CARD_ABSENT;
 }
 
+enum sc_outcome
+sc_wait_present(struct sc_ctx *ctx, const char *pattern, int timeout_ms)
+{
+	char reader[256];
+	enum sc_outcome o = sc_reader_find(ctx, pattern, reader, sizeof(reader));
+	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
+	LONG rv;
+
+	if (o != SC_OK)
+		return o;
+	for (int elapsed = 0; elapsed <= timeout_ms; elapsed += 100) {
+		rv = SCardGetStatusChange(ctx->hctx, 100, &rs, 1);
+		if (rv == SCARD_S_SUCCESS && (rs.dwEventState & SCARD_STATE_PRESENT) &&
+		    !(rs.dwEventState & SCARD_STATE_INUSE))
+			return SC_OK;
+		if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
+			return sc_translate(ctx, rv) == SC_OK ? SC_ERROR : sc_translate(ctx, rv);
+		rs.dwCurrentState = rs.dwEventState;
+	}
+	return SC_CARD_ABSENT;
+}
+
 const char *
 sc_outcome_name(enum sc_outcome o)
 {

@@ -1,0 +1,154 @@
+/*
+ * rules.c - the rules of the card cycle (rules.h, docs/print-line.md).
+ */
+#include "rules.h"
+#include "ledger/ledger.h"
+
+#include <string.h>
+
+static const char *const step_names[] = { "feed", "encode", "print", "eject", "reject" };
+
+const char *
+cycle_step_name(enum cycle_step s)
+{
+	return (unsigned)s < STEP_COUNT ? step_names[s] : "?";
+}
+
+int
+cycle_step_from_name(const char *s)
+{
+	for (int i = 0; i < STEP_COUNT; i++)
+		if (s && strcmp(s, step_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+bool
+rules_auth_sw(uint16_t sw)
+{
+	/* security status not satisfied, authentication method blocked,
+	 * reference data not usable, incorrect secure-messaging objects */
+	return sw == 0x6982 || sw == 0x6983 || sw == 0x6984 || sw == 0x6988 ||
+	       (sw & 0xFFF0) == 0x63C0;
+}
+
+static void
+set(struct rule_out *o, enum rule_act act, int cause, enum rule_job job, const char *why)
+{
+	o->act = act;
+	o->cause = cause;
+	o->job = job;
+	o->why = why;
+}
+
+/* A chip failure the job is to blame for (or may be): counted, retried up to the limit. */
+static void
+counted(const struct rule_in *in, struct rule_out *o, int cause, const char *why)
+{
+	o->counts = true;
+	set(o, RULE_REJECT, cause,
+	    in->failures + 1 >= in->max_attempts ? JOB_FATE_HOLD : JOB_FATE_RETRY, why);
+}
+
+/* The blank is unusable: not counted against the job; too many in a row stop the line. */
+static void
+bad_blank(const struct rule_in *in, struct rule_out *o, int cause, const char *why)
+{
+	o->bad_blank = true;
+	set(o, RULE_REJECT, cause, JOB_FATE_RETRY, why);
+	if (in->bad_blanks + 1 >= in->bad_blank_stop) {
+		o->job = JOB_FATE_REQUEUE;
+		o->stop_line = true;
+	}
+}
+
+static void
+encode(const struct rule_in *in, struct rule_out *o)
+{
+	switch (in->sc) {
+	case SC_OK:
+		set(o, RULE_NEXT, -1, JOB_FATE_NONE, "personalised and verified");
+		break;
+	case SC_CARD_ABSENT:
+		if (in->desk) { /* the operator took the card away before it was done */
+			counted(in, o, CAUSE_GAGAL_ENCODE, "the card left the desk reader");
+			break;
+		}
+		/* a fed card that never answers has no working chip */
+		bad_blank(in, o, CAUSE_NO_CHIP, "no chip answers");
+		break;
+	case SC_CARD_MUTE:
+		bad_blank(in, o, CAUSE_NO_CHIP, "no chip answers");
+		break;
+	case SC_WRONG_CARD:
+	case SC_NOT_BLANK:
+		bad_blank(in, o, CAUSE_GAGAL_ENCODE, "the card in the hopper is not a usable blank");
+		break;
+	case SC_WRITE_FAILED:
+	case SC_VERIFY_FAILED:
+	case SC_LOCK_FAILED:
+	case SC_CARD_REMOVED:
+		if (rules_auth_sw(in->sw)) {
+			o->counts = true;
+			set(o, RULE_REJECT, CAUSE_GAGAL_ENCODE, JOB_FATE_HOLD,
+			    "the card refused authentication: never retried automatically");
+			break;
+		}
+		counted(in, o, CAUSE_GAGAL_ENCODE, in->sc == SC_VERIFY_FAILED
+							 ? "verification after writing failed"
+							 : "writing the chip failed");
+		break;
+	default: /* pcscd, the reader: the line cannot encode any card */
+		set(o, RULE_REJECT, CAUSE_GAGAL_ENCODE, JOB_FATE_REQUEUE,
+		    "the reader failed during encoding");
+		o->stop_line = true;
+		break;
+	}
+}
+
+void
+rules_decide(const struct rule_in *in, struct rule_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->cause = -1;
+	if (in->step == STEP_ENCODE) {
+		encode(in, o);
+		return;
+	}
+	if (in->pb == PB_OK) {
+		set(o, RULE_NEXT, -1, JOB_FATE_NONE, "done");
+		return;
+	}
+	if (in->pb == PB_RETRY || in->pb == PB_HOLD) {
+		set(o, RULE_WAIT, -1, JOB_FATE_NONE, "waiting for the printer");
+		return;
+	}
+	switch (in->step) {
+	case STEP_FEED: /* no card was taken: the line stops, the job waits in front */
+		set(o, RULE_STOP, -1, JOB_FATE_REQUEUE, "the printer cannot feed a card");
+		o->stop_line = true;
+		break;
+	case STEP_PRINT:
+		if (in->pb == PB_STOP) { /* jam, cover, ribbon out: the card is caught inside */
+			set(o, RULE_STOP, CAUSE_GAGAL_CETAK, JOB_FATE_REQUEUE,
+			    "the printer stopped while printing; the card inside is spoiled");
+			o->stop_line = true;
+		} else {
+			counted(in, o, CAUSE_GAGAL_CETAK, "printing failed");
+		}
+		break;
+	case STEP_EJECT: /* printed, but not out: a person looks */
+		set(o, RULE_UNKNOWN, -1, JOB_FATE_HOLD,
+		    "the printed card did not come out: check the printer and the hoppers");
+		o->stop_line = true;
+		break;
+	case STEP_REJECT: /* spoiled all the same; a person takes it out */
+		set(o, RULE_STOP, -2, JOB_FATE_NONE,
+		    "the card could not be moved to the reject box: take it out by hand");
+		o->stop_line = true;
+		break;
+	default:
+		set(o, RULE_STOP, -1, JOB_FATE_REQUEUE, "unexpected step");
+		o->stop_line = true;
+	}
+}

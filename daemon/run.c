@@ -1,0 +1,1251 @@
+/*
+ * run.c - the print line engine (run.h, docs/print-line.md).
+ *
+ * Ordering, so that a crash anywhere leaves a state recovery can settle:
+ *   intent (cycle step, job store, fsync'd)  ->  physical step (worker)
+ *   -> outcome: ledger event first (fsync'd), then the cycle/job change.
+ * Recovery reads the open cycle of each line and the ledger's card in
+ * flight on it; between the two it can tell which half of an outcome was
+ * written (see recover_line()).
+ */
+#define _GNU_SOURCE
+#include "run.h"
+#include "cetakd.h"
+#include "log.h"
+#include "rules.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/epoll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "jobs/job.h"
+#include "jobs/store.h"
+#include "ledger/ledger.h"
+#include "printer/face.h"
+#include "smartcard/lds.h"
+#include "smartcard/profile.h"
+#include "smartcard/sod.h"
+
+#define ACTOR "cetakd"
+#define HOLD_ATTEMPTS "attempts"
+#define HOLD_UNKNOWN "unknown"
+#define HOLD_PREPARE "prepare"
+
+/* A job ready for its card: everything built before a blank is touched. */
+struct prepared {
+	bool ok;
+	struct job_row row;
+	struct job *job;
+	struct lds_image img;
+	char *pdf;
+	size_t pdf_len;
+	struct face_panels panels;
+	struct pb_face face;
+};
+
+struct line_run {
+	char name[17];
+	struct worker *w;
+	struct ev_source *src;
+	bool usb, desk;
+	struct prepared cur, next;
+	/* the open cycle */
+	long long cycle;
+	enum cycle_step step;
+	bool op_out; /* an operation is with the worker */
+	char chip[33];
+	int cause;          /* for the reject step */
+	enum rule_job fate; /* of the job once the reject is done */
+	char fate_why[256];
+	bool stop_after;    /* the line stops once the reject is done */
+	bool recovering;    /* the reject is start-up recovery clearing the printer */
+	/* operator-visible state */
+	bool paused, draining, stopped, unresolved, waiting;
+	char reason[300];
+	uint64_t wait_until;
+	int bad_blanks;
+	int ribbon_left;
+	unsigned printer_reasons;
+	long cards_today;
+	char day[16];
+	uint64_t last_status_ms;
+	/* measurements for the benchmark (docs/performance.md) */
+	double print_ms, cycle_start_ms;
+};
+
+struct run {
+	struct card_profile prof;
+	X509_STORE *csca;
+	struct signer *signer;
+	struct line_run lines[CFG_MAX_LINES];
+	int n;
+	struct ev_source *tick;
+	bool shutting_down;
+	uint64_t shutdown_deadline;
+	char not_ready[256]; /* why no line can personalise; "" when they can */
+};
+
+static struct run *
+run_of(struct cetakd *d)
+{
+	return d->run;
+}
+
+static long long
+now_s(void)
+{
+	return (long long)time(NULL);
+}
+
+static struct line_run *
+find_run(struct run *r, const char *name)
+{
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->lines[i].name, name) == 0)
+			return &r->lines[i];
+	return NULL;
+}
+
+static struct line *
+find_line(struct cetakd *d, const char *name)
+{
+	for (int i = 0; i < d->n_lines; i++)
+		if (strcmp(d->lines[i].cfg->name, name) == 0)
+			return &d->lines[i];
+	return NULL;
+}
+
+static void
+prepared_free(struct prepared *p)
+{
+	if (!p->ok)
+		return;
+	job_free(p->job);
+	lds_image_free(&p->img);
+	free(p->pdf);
+	free(p->panels.data);
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+lr_log(struct line_run *lr, int prio, const char *job, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+lr_log(struct line_run *lr, int prio, const char *job, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	struct log_field f[] = { { "LINE", lr->name }, { "JOB_ID", job ? job : "" } };
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_emit(prio, f, job ? 2 : 1, "line '%s': %s", lr->name, msg);
+}
+
+/* ---- durable writes ---- */
+
+static int
+ledger_event(struct cetakd *d, struct line_run *lr, const char *kind, const char *job,
+	     const char *nik, const char *chip, const char *cause, const char *note)
+{
+	struct ledger_event e = { .kind = kind, .line = lr->name, .job = job, .nik = nik,
+				  .chip = chip && chip[0] ? chip : NULL, .cause = cause,
+				  .actor = ACTOR, .note = note };
+	char why[300];
+	long long seq;
+
+	if (ledger_record(d->ledger, &e, now_s(), &seq, why, sizeof(why)) < 0) {
+		lr_log(lr, LOG_ERR, job, "ledger refused %s: %s", kind, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Move the job from active to `to` (queued, held, done) with a reason. */
+static int
+job_move(struct cetakd *d, const char *job_id, enum job_state to, const char *hold,
+	 const char *reason)
+{
+	struct job_row row;
+	int r = store_transition(d->store, job_id, JS_MASK(JS_ACTIVE), to, hold, reason, 0, ACTOR,
+				 now_s(), &row);
+
+	if (r < 0 && r != -EPERM)
+		log_error("jobs: %s: cannot move to %s: %s", job_id, job_state_name(to),
+			  store_errmsg(d->store));
+	return r;
+}
+
+/* Close the cycle and move its job, in one transaction. */
+static int
+cycle_finish(struct cetakd *d, long long cycle, const char *outcome, const char *note,
+	     const char *job_id, enum job_state to, const char *hold, const char *reason)
+{
+	int r = store_begin(d->store);
+
+	if (r == 0)
+		r = store_cycle_close(d->store, cycle, outcome, note, now_s());
+	if (r == 0 && job_id)
+		r = job_move(d, job_id, to, hold, reason);
+	if (r == 0 || r == -EPERM)
+		r = store_commit(d->store);
+	else
+		store_rollback(d->store);
+	if (r < 0)
+		log_error("jobs: cannot close card cycle %lld: %s", cycle, store_errmsg(d->store));
+	return r;
+}
+
+/* ---- line state ---- */
+
+static void
+line_stop(struct line_run *lr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+line_stop(struct line_run *lr, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(lr->reason, sizeof(lr->reason), fmt, ap);
+	va_end(ap);
+	lr->stopped = true;
+	lr->waiting = false;
+	lr_log(lr, LOG_WARNING, NULL, "stopped: %s; fix it, then: cetakctl line resume %s",
+	       lr->reason, lr->name);
+}
+
+/* Give a prepared job back to the queue (it keeps its place: arrival order). */
+static void
+give_back(struct cetakd *d, struct prepared *p, const char *why)
+{
+	if (!p->ok)
+		return;
+	job_move(d, p->row.job_id, JS_QUEUED, NULL, why);
+	prepared_free(p);
+}
+
+static void
+give_back_all(struct cetakd *d, struct line_run *lr, const char *why)
+{
+	give_back(d, &lr->next, why);
+	if (!lr->cycle)
+		give_back(d, &lr->cur, why);
+}
+
+/* ---- preparing a job ---- */
+
+static int
+read_all(const char *path, char **ret, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+
+	if (!f)
+		return -errno;
+	do {
+		if (n == cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	*ret = buf;
+	*ret_len = n;
+	return 0;
+}
+
+/*
+ * Build everything job row needs before a blank is taken. A job that cannot
+ * be prepared is held with the reason; a signer that fails stops the line
+ * (every job would fail the same way).
+ */
+static int
+prepare(struct cetakd *d, struct line_run *lr, const struct job_row *row, struct prepared *p)
+{
+	struct run *r = run_of(d);
+	struct job_policy pol = { .region = NULL, .now = now_s() };
+	struct lds_params par = { "" };
+	char why[512], path[4096];
+	char *body = NULL;
+	size_t len = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->row = *row;
+	if (store_body(d->store, row->id, &body, &len) < 0) {
+		job_move(d, row->job_id, JS_HELD, HOLD_PREPARE, "the job file is missing from the store");
+		return -1;
+	}
+	int rc = job_parse(body, len, &pol, &p->job, why, sizeof(why));
+	free(body);
+	if (rc < 0) {
+		char reason[600];
+		snprintf(reason, sizeof(reason), "no longer valid: %s", why);
+		job_move(d, row->job_id, JS_HELD, HOLD_PREPARE, reason);
+		return -1;
+	}
+	p->ok = true;
+	if (lds_build(&r->prof, p->job->json, &par, r->signer, &p->img, why, sizeof(why)) < 0) {
+		lr_log(lr, LOG_ERR, row->job_id, "signing the card data failed: %s", why);
+		give_back(d, p, "the Document Signer failed; the job waits");
+		line_stop(lr, "the Document Signer failed: %s", why);
+		return -1;
+	}
+	if (lr->usb) {
+		rc = face_render_panels(d->layout, p->job->json, &p->panels, why, sizeof(why));
+	} else {
+		snprintf(path, sizeof(path), "%s/faces/%s.pdf", d->cfg->state_dir, row->job_id);
+		rc = face_render_pdf(d->layout, p->job->json, path, why, sizeof(why));
+		if (rc == 0 && (rc = read_all(path, &p->pdf, &p->pdf_len)) < 0)
+			snprintf(why, sizeof(why), "%.400s: %s", path, strerror(-rc));
+	}
+	if (rc < 0) {
+		char reason[600];
+		snprintf(reason, sizeof(reason), "the card face cannot be rendered: %s", why);
+		job_move(d, row->job_id, JS_HELD, HOLD_PREPARE, reason);
+		prepared_free(p);
+		return -1;
+	}
+	p->face.job_id = p->row.job_id;
+	p->face.pdf = p->pdf;
+	p->face.pdf_len = p->pdf_len;
+	p->face.panels = p->panels.data;
+	return 0;
+}
+
+/* Take the next job for the line from the scheduler and prepare it. */
+static int
+pick(struct cetakd *d, struct line_run *lr, struct prepared *p)
+{
+	struct job_policy jp;
+	struct sched_policy sp;
+	struct stock_source stock;
+	struct job_row row;
+	char why[256];
+
+	cetakd_policies(d, &jp, &sp, &stock);
+	for (int tries = 0; tries < 8; tries++) {
+		if (sched_next(d->store, &sp, &stock, lr->name, jp.now, &row, why, sizeof(why)) < 0)
+			return -ENOENT;
+		if (prepare(d, lr, &row, p) == 0)
+			return 0;
+		if (lr->stopped)
+			return -EIO;
+	}
+	return -ENOENT;
+}
+
+/* ---- dispatching steps ---- */
+
+static void
+submit(struct cetakd *d, struct line_run *lr, enum wk_op op)
+{
+	struct prepared *p = &lr->cur;
+	int r = worker_submit(lr->w, op, op == WK_ENCODE ? &p->img : NULL,
+			      op == WK_PRINT ? &p->face : NULL);
+
+	(void)d;
+	if (r < 0) {
+		lr_log(lr, LOG_ERR, p->row.job_id, "worker refused %s: %s", wk_op_name(op),
+		       strerror(-r));
+		return;
+	}
+	lr->op_out = true;
+	if (op == WK_PRINT)
+		lr->print_ms = 0;
+}
+
+static enum wk_op
+op_of(enum cycle_step s)
+{
+	switch (s) {
+	case STEP_FEED:
+		return WK_FEED;
+	case STEP_ENCODE:
+		return WK_ENCODE;
+	case STEP_PRINT:
+		return WK_PRINT;
+	case STEP_EJECT:
+		return WK_EJECT;
+	default:
+		return WK_REJECT;
+	}
+}
+
+/* Commit the intent of step, then hand it to the worker. */
+static int
+step_to(struct cetakd *d, struct line_run *lr, enum cycle_step s, const char *cause,
+	const char *chip)
+{
+	char note[300];
+	int r;
+
+	note[0] = '\0';
+	if (s == STEP_REJECT) {
+		static const char *const fates[] = { "", "retry", "requeue", "hold" };
+		snprintf(note, sizeof(note), "%s%s%s", fates[lr->fate], lr->fate_why[0] ? ": " : "",
+			 lr->fate_why);
+	}
+	r = store_cycle_step(d->store, lr->cycle, cycle_step_name(s), cause, chip,
+			     note[0] ? note : NULL, now_s());
+	if (r < 0) {
+		line_stop(lr, "the job store failed: %s", store_errmsg(d->store));
+		return r;
+	}
+	lr->step = s;
+	submit(d, lr, op_of(s));
+	return 0;
+}
+
+/* The card goes to the reject box, spoiled with cause; then the job's fate. */
+static void
+reject(struct cetakd *d, struct line_run *lr, int cause, enum rule_job fate, const char *why,
+       bool stop_after)
+{
+	lr->cause = cause;
+	lr->fate = fate;
+	lr->stop_after = stop_after;
+	snprintf(lr->fate_why, sizeof(lr->fate_why), "%.255s", why ? why : "");
+	step_to(d, lr, STEP_REJECT, ledger_cause_name(cause), NULL);
+}
+
+/* A new blank for the current job: open a cycle at "feed". */
+static void
+start_cycle(struct cetakd *d, struct line_run *lr)
+{
+	struct ledger_balance b;
+	long hopper = 0;
+
+	if (ledger_balance(d->ledger, &b) == 0)
+		for (int i = 0; i < b.n_lines; i++)
+			if (strcmp(b.lines[i].name, lr->name) == 0)
+				hopper = b.lines[i].hopper;
+	if (hopper < 1) {
+		lr->waiting = true;
+		snprintf(lr->reason, sizeof(lr->reason),
+			 "no blanks recorded in the hopper: load cards and record them with "
+			 "`cetakctl stock load %s N`", lr->name);
+		lr->wait_until = ev_now_ms() + (uint64_t)d->cfg->retry_s * 1000;
+		return;
+	}
+	if (store_cycle_open(d->store, lr->cur.row.job_id, lr->name, now_s(), &lr->cycle) < 0) {
+		line_stop(lr, "the job store failed: %s", store_errmsg(d->store));
+		return;
+	}
+	lr->step = STEP_FEED;
+	lr->chip[0] = '\0';
+	lr->cycle_start_ms = (double)ev_now_ms();
+	submit(d, lr, WK_FEED);
+}
+
+/* ---- outcomes ---- */
+
+static void
+count_today(struct line_run *lr)
+{
+	char day[16];
+
+	sched_day(now_s(), day);
+	if (strcmp(day, lr->day) != 0) {
+		snprintf(lr->day, sizeof(lr->day), "%s", day);
+		lr->cards_today = 0;
+	}
+	lr->cards_today++;
+}
+
+/* The job of the closed cycle goes on (retry), back to the queue, or is held. */
+static void
+job_after(struct cetakd *d, struct line_run *lr, enum rule_job fate, const char *why)
+{
+	char reason[400];
+
+	switch (fate) {
+	case JOB_FATE_RETRY:
+		if (!d->stopping && !lr->stopped && !lr->paused)
+			return; /* the next pump starts a cycle on a new blank */
+		job_move(d, lr->cur.row.job_id, JS_QUEUED, NULL, "requeued: the line stopped");
+		break;
+	case JOB_FATE_REQUEUE:
+		snprintf(reason, sizeof(reason), "requeued: %s", why);
+		job_move(d, lr->cur.row.job_id, JS_QUEUED, NULL, reason);
+		break;
+	case JOB_FATE_HOLD: {
+		long n = 0;
+		store_cycle_failures(d->store, lr->cur.row.job_id, &n);
+		snprintf(reason, sizeof(reason), "%s (%ld card%s spoiled for this job)", why, n,
+			 n == 1 ? "" : "s");
+		job_move(d, lr->cur.row.job_id, JS_HELD, HOLD_ATTEMPTS, reason);
+		lr_log(lr, LOG_WARNING, lr->cur.row.job_id, "job held: %s", reason);
+		break;
+	}
+	default:
+		return;
+	}
+	prepared_free(&lr->cur);
+}
+
+/* The reject box took the card (or the printer has none): record the spoil. */
+static void
+rejected(struct cetakd *d, struct line_run *lr, const struct wk_result *res, bool moved)
+{
+	const char *cause = ledger_cause_name(lr->cause);
+	char note[300];
+
+	snprintf(note, sizeof(note), "%.200s%s", lr->fate_why,
+		 moved ? "" : "; not moved to the reject box: take it out by hand");
+	if (ledger_event(d, lr, "spoil", lr->cur.row.job_id, lr->cur.row.nik, lr->chip, cause,
+			 note) < 0) {
+		line_stop(lr, "the ledger refused the spoiled card");
+		return;
+	}
+	lr_log(lr, LOG_WARNING, lr->cur.row.job_id, "card %s spoiled (%s): %s",
+	       lr->chip[0] ? lr->chip : "(serial not read)", cause, lr->fate_why);
+	if (store_cycle_close(d->store, lr->cycle, "spoiled", note, now_s()) < 0)
+		log_error("jobs: cannot close cycle %lld: %s", lr->cycle, store_errmsg(d->store));
+	lr->cycle = 0;
+	job_after(d, lr, lr->fate, lr->fate_why);
+	if (!moved)
+		line_stop(lr, "%s", res && res->st.message[0] ? res->st.message
+							       : "the rejected card is still inside");
+	else if (lr->stop_after)
+		line_stop(lr, "%s", lr->fate_why);
+}
+
+static void
+issued(struct cetakd *d, struct line_run *lr)
+{
+	struct prepared *p = &lr->cur;
+	char note[128];
+
+	if (ledger_event(d, lr, "issue", p->row.job_id, p->row.nik, lr->chip, NULL, NULL) < 0) {
+		line_stop(lr, "the ledger refused the issued card");
+		return;
+	}
+	snprintf(note, sizeof(note), "issued, chip %s", lr->chip);
+	cycle_finish(d, lr->cycle, "issued", note, p->row.job_id, JS_DONE, NULL, note);
+	lr_log(lr, LOG_NOTICE, p->row.job_id, "card issued: chip %s, %.0f ms", lr->chip,
+	       (double)ev_now_ms() - lr->cycle_start_ms);
+	lr->cycle = 0;
+	lr->bad_blanks = 0;
+	count_today(lr);
+	prepared_free(p);
+	cetakd_alerts(d);
+}
+
+/* Printing started and its result was not seen: a person must look. */
+static void
+unknown(struct cetakd *d, struct line_run *lr, const char *why)
+{
+	char reason[400];
+
+	snprintf(reason, sizeof(reason), "card outcome unknown (%s): check the output and reject "
+					 "boxes, then `cetakctl resolve %s printed|spoiled`",
+		 why, lr->cur.row.job_id);
+	job_move(d, lr->cur.row.job_id, JS_HELD, HOLD_UNKNOWN, reason);
+	lr->unresolved = true;
+	snprintf(lr->reason, sizeof(lr->reason), "%.299s", reason);
+	lr_log(lr, LOG_WARNING, lr->cur.row.job_id, "%s", reason);
+	give_back(d, &lr->next, "requeued: the line waits for a card to be resolved");
+}
+
+static void
+printer_reasons(struct line_run *lr, const struct wk_result *res)
+{
+	lr->printer_reasons = res->st.reasons;
+	if (res->st.ribbon_left >= 0)
+		lr->ribbon_left = res->st.ribbon_left;
+}
+
+static void
+step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
+{
+	struct rule_in in = { .step = lr->step, .pb = res->cls, .sc = res->sc, .sw = res->card.sw,
+			      .desk = lr->desk, .max_attempts = d->cfg->max_attempts,
+			      .bad_blanks = lr->bad_blanks,
+			      .bad_blank_stop = d->cfg->bad_blank_stop };
+	struct rule_out out;
+	char rs[200];
+	const char *job = lr->cur.row.job_id;
+
+	printer_reasons(lr, res);
+	if (lr->recovering) { /* start-up: clearing the printer path before the first card */
+		lr->recovering = false;
+		lr_log(lr, LOG_INFO, NULL, "start-up: printer path cleared (%s)",
+		       res->cls == PB_OK ? "a card went to the reject box" : "no card inside");
+		return;
+	}
+	store_cycle_failures(d->store, job, &in.failures);
+	rules_decide(&in, &out);
+	if (res->op == WK_PRINT)
+		lr->print_ms = res->ms;
+	if (out.act == RULE_WAIT) {
+		lr->waiting = true;
+		snprintf(lr->reason, sizeof(lr->reason), "%s%s%s", out.why,
+			 res->st.message[0] ? ": " : "", res->st.message);
+		lr->wait_until = ev_now_ms() + (uint64_t)d->cfg->retry_s * 1000;
+		return;
+	}
+	lr->waiting = false;
+	if (lr->step != STEP_REJECT)
+		lr->reason[0] = '\0';
+	pb_reasons_text(res->st.reasons, rs, sizeof(rs));
+	switch (lr->step) {
+	case STEP_FEED:
+		if (out.act == RULE_NEXT) {
+			if (ledger_event(d, lr, "take", job, lr->cur.row.nik, NULL, NULL, NULL) < 0) {
+				cycle_finish(d, lr->cycle, "none", "the ledger refused the take", job,
+					     JS_QUEUED, NULL, "requeued: the ledger refused the blank");
+				lr->cycle = 0;
+				prepared_free(&lr->cur);
+				line_stop(lr, "the ledger has no blank in this line's hopper: record "
+					      "what was loaded with `cetakctl stock load %s N`",
+					  lr->name);
+				return;
+			}
+			step_to(d, lr, STEP_ENCODE, NULL, NULL);
+		} else {
+			cycle_finish(d, lr->cycle, "none", res->st.message, job, JS_QUEUED, NULL,
+				     "requeued: the printer could not feed a card");
+			lr->cycle = 0;
+			prepared_free(&lr->cur);
+			give_back(d, &lr->next, "requeued: the line stopped");
+			line_stop(lr, "%s%s%s", rs[0] ? rs : out.why,
+				  res->st.message[0] ? ": " : "", res->st.message);
+		}
+		break;
+	case STEP_ENCODE:
+		snprintf(lr->chip, sizeof(lr->chip), "%s", res->card.serial);
+		if (out.act == RULE_NEXT) {
+			lr->bad_blanks = 0;
+			step_to(d, lr, STEP_PRINT, NULL, lr->chip);
+			/* while this card prints, the next job gets ready */
+			if (!lr->next.ok && !d->stopping && !lr->paused && !lr->draining)
+				pick(d, lr, &lr->next);
+			return;
+		}
+		lr->bad_blanks = out.bad_blank ? lr->bad_blanks + 1 : 0;
+		{
+			char why[300];
+			snprintf(why, sizeof(why), "%s: %s%s%.200s", out.why,
+				 sc_outcome_name(res->sc), res->card.message[0] ? ": " : "",
+				 res->card.message);
+			if (lr->chip[0])
+				store_cycle_step(d->store, lr->cycle, "encode", NULL, lr->chip, NULL, now_s());
+			reject(d, lr, out.cause, out.job, why, out.stop_line);
+		}
+		break;
+	case STEP_PRINT:
+		if (out.act == RULE_NEXT) {
+			step_to(d, lr, STEP_EJECT, NULL, NULL);
+		} else if (out.act == RULE_REJECT) {
+			char why[300];
+			snprintf(why, sizeof(why), "%s: %s", out.why, res->st.message);
+			reject(d, lr, out.cause, out.job, why, out.stop_line);
+		} else { /* stopped with the card inside: spoiled where it is */
+			lr->cause = out.cause;
+			lr->fate = out.job;
+			lr->stop_after = true;
+			snprintf(lr->fate_why, sizeof(lr->fate_why), "%.80s (%.60s%s%.100s)", out.why, rs,
+				 res->st.message[0] ? ": " : "", res->st.message);
+			give_back(d, &lr->next, "requeued: the line stopped");
+			rejected(d, lr, res, false);
+		}
+		break;
+	case STEP_EJECT:
+		if (out.act == RULE_NEXT)
+			issued(d, lr);
+		else
+			unknown(d, lr, res->st.message[0] ? res->st.message : out.why);
+		break;
+	case STEP_REJECT:
+		rejected(d, lr, res, out.act == RULE_NEXT);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_worker(struct ev_source *src, int fd, uint32_t events, void *data)
+{
+	struct cetakd *d = data;
+	struct run *r = run_of(d);
+	struct wk_result res;
+
+	(void)src;
+	(void)events;
+	for (int i = 0; i < r->n; i++) {
+		struct line_run *lr = &r->lines[i];
+		if (!lr->w || worker_fd(lr->w) != fd)
+			continue;
+		if (worker_result(lr->w, &res) < 0)
+			return;
+		lr->op_out = false;
+		if (res.op == WK_STATUS) {
+			printer_reasons(lr, &res);
+			lr->last_status_ms = ev_now_ms();
+		} else if (lr->cycle || lr->recovering) {
+			step_done(d, lr, &res);
+		}
+	}
+	run_pump(d);
+}
+
+/* ---- recovery ---- */
+
+static long
+in_flight(struct cetakd *d, const char *line)
+{
+	struct ledger_balance b;
+
+	if (ledger_balance(d->ledger, &b) < 0)
+		return -1;
+	for (int i = 0; i < b.n_lines; i++)
+		if (strcmp(b.lines[i].name, line) == 0)
+			return b.lines[i].in_flight;
+	return 0;
+}
+
+/* Load the job of an open cycle as the line's current job (for its ids). */
+static void
+adopt_job(struct cetakd *d, struct line_run *lr, const struct cycle_row *c)
+{
+	memset(&lr->cur, 0, sizeof(lr->cur));
+	if (store_get(d->store, c->job_id, &lr->cur.row) < 0)
+		snprintf(lr->cur.row.job_id, sizeof(lr->cur.row.job_id), "%s", c->job_id);
+	lr->cur.ok = false; /* nothing prepared: only its ids */
+	lr->cycle = c->id;
+	snprintf(lr->chip, sizeof(lr->chip), "%s", c->chip);
+}
+
+/*
+ * Settle the line's open cycle after a crash (docs/print-line.md):
+ *   feed, no card in flight     nothing was taken: requeue
+ *   feed/encode, card in flight printing had not started: reject, spoiled
+ *                               "interrupted", requeue
+ *   print/eject, card in flight printing had started: unknown; reject box
+ *                               if the printer holds it; job held
+ *   eject, none in flight       the issue was recorded: finish it
+ *   reject, card in flight      reject again, spoil with the recorded cause
+ *   reject, none in flight      the spoil was recorded: finish it
+ */
+static void
+recover_line(struct cetakd *d, struct line_run *lr)
+{
+	struct cycle_row c;
+	long fl;
+
+	if (store_cycle_on_line(d->store, lr->name, &c) < 0) {
+		if (in_flight(d, lr->name) > 0)
+			line_stop(lr, "the ledger shows a card in flight on this line with no open "
+				      "cycle: a supervisor must check it");
+		else if (lr->usb)
+			lr->recovering = true; /* clear the printer path first */
+		return;
+	}
+	fl = in_flight(d, lr->name);
+	adopt_job(d, lr, &c);
+	int step = cycle_step_from_name(c.step);
+	lr->step = step < 0 ? STEP_PRINT : (enum cycle_step)step;
+	lr_log(lr, LOG_WARNING, c.job_id, "recovery: card cycle %lld was interrupted at '%s' "
+					  "(%s card in flight)", c.id, c.step, fl > 0 ? "a" : "no");
+	switch (lr->step) {
+	case STEP_FEED:
+	case STEP_ENCODE:
+		if (fl <= 0) {
+			cycle_finish(d, c.id, "none", "interrupted before a card was taken",
+				     c.job_id, JS_QUEUED, NULL, "requeued after an interruption");
+			lr->cycle = 0;
+			memset(&lr->cur, 0, sizeof(lr->cur));
+			if (lr->usb)
+				lr->recovering = true;
+			return;
+		}
+		reject(d, lr, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE,
+		       "cetakd stopped before printing started", false);
+		return;
+	case STEP_PRINT:
+	case STEP_EJECT:
+		if (fl <= 0 && lr->step == STEP_EJECT) {
+			cycle_finish(d, c.id, "issued", "issued before the interruption", c.job_id,
+				     JS_DONE, NULL, "issued (recorded before an interruption)");
+			lr->cycle = 0;
+			memset(&lr->cur, 0, sizeof(lr->cur));
+			return;
+		}
+		unknown(d, lr, "cetakd stopped after printing started");
+		if (lr->usb) { /* out to the reject box, if the printer still holds it */
+			lr->recovering = true;
+			submit(d, lr, WK_REJECT);
+		}
+		return;
+	case STEP_REJECT:
+	default: {
+		lr->cause = ledger_cause_from_name(c.cause);
+		if (lr->cause < 0)
+			lr->cause = CAUSE_INTERRUPTED;
+		lr->fate = !strncmp(c.note, "hold", 4)	   ? JOB_FATE_HOLD
+			   : !strncmp(c.note, "retry", 5) ? JOB_FATE_REQUEUE
+							  : JOB_FATE_REQUEUE;
+		const char *colon = strchr(c.note, ':');
+		snprintf(lr->fate_why, sizeof(lr->fate_why), "%s",
+			 colon ? colon + 2 : "interrupted while rejecting");
+		if (fl > 0) {
+			step_to(d, lr, STEP_REJECT, NULL, NULL);
+		} else {
+			store_cycle_close(d->store, c.id, "spoiled", "recorded before an interruption",
+					  now_s());
+			lr->cycle = 0;
+			job_after(d, lr, lr->fate, lr->fate_why);
+			memset(&lr->cur, 0, sizeof(lr->cur));
+		}
+		return;
+	}
+	}
+}
+
+/* ---- the pump ---- */
+
+static void
+pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
+{
+	uint64_t now = ev_now_ms();
+
+	if (!lr->w || lr->op_out)
+		return;
+	if (lr->recovering) {
+		submit(d, lr, WK_REJECT);
+		return;
+	}
+	if (lr->cycle) {
+		if (lr->unresolved || lr->stopped)
+			return;
+		if (lr->waiting && now < lr->wait_until)
+			return;
+		lr->waiting = false;
+		/* past the shutdown deadline, a card not yet printing is rejected */
+		if (d->stopping && now >= run_of(d)->shutdown_deadline &&
+		    (lr->step == STEP_FEED || lr->step == STEP_ENCODE) &&
+		    in_flight(d, lr->name) > 0) {
+			reject(d, lr, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE,
+			       "cetakd was stopping and the card was not finished in time", false);
+			return;
+		}
+		submit(d, lr, op_of(lr->step));
+		return;
+	}
+	if (lr->unresolved)
+		return;
+	if (d->stopping || lr->stopped || lr->paused || l->state == LINE_DISABLED ||
+	    l->state == LINE_NOT_READY || run_of(d)->not_ready[0]) {
+		give_back_all(d, lr, d->stopping ? "requeued: cetakd is stopping"
+						 : "requeued: the line is not printing");
+		return;
+	}
+	if (lr->waiting && now < lr->wait_until)
+		return;
+	lr->waiting = false;
+	if (lr->draining && !lr->cur.ok) {
+		give_back(d, &lr->next, "requeued: the line was drained");
+		lr->draining = false;
+		lr->paused = true;
+		lr_log(lr, LOG_NOTICE, NULL, "drained: paused");
+		return;
+	}
+	if (!lr->cur.ok) {
+		if (lr->next.ok) {
+			lr->cur = lr->next;
+			lr->cur.face.job_id = lr->cur.row.job_id;
+			memset(&lr->next, 0, sizeof(lr->next));
+		} else if (pick(d, lr, &lr->cur) < 0) {
+			/* idle: ask the printer how it is now and then */
+			if (now - lr->last_status_ms > 30000) {
+				lr->last_status_ms = now;
+				submit(d, lr, WK_STATUS);
+			}
+			return;
+		}
+	}
+	start_cycle(d, lr);
+}
+
+void
+run_pump(struct cetakd *d)
+{
+	struct run *r = run_of(d);
+	bool busy = false;
+
+	if (!r)
+		return;
+	for (int i = 0; i < r->n; i++) {
+		struct line *l = find_line(d, r->lines[i].name);
+		if (l)
+			pump_line(d, &r->lines[i], l);
+		busy |= r->lines[i].op_out ||
+			(r->lines[i].cycle && !r->lines[i].unresolved && !r->lines[i].stopped);
+	}
+	if (r->shutting_down && (!busy || ev_now_ms() > r->shutdown_deadline +
+							  (uint64_t)d->cfg->printer_timeout_s * 1000)) {
+		r->shutting_down = false;
+		if (busy)
+			log_warn("cetakd: a line did not finish within stop_timeout + printer_timeout; "
+				 "its card is settled by recovery at the next start");
+		ev_loop_exit(d->loop);
+	}
+	char status[512];
+	run_summary(d, status, sizeof(status));
+	sd_notifyf(0, "STATUS=%s", status);
+}
+
+static void
+on_tick(struct ev_source *src, void *data)
+{
+	(void)src;
+	run_pump(data);
+}
+
+void
+run_shutdown(struct cetakd *d)
+{
+	struct run *r = run_of(d);
+
+	if (!r) {
+		ev_loop_exit(d->loop);
+		return;
+	}
+	r->shutting_down = true;
+	r->shutdown_deadline = ev_now_ms() + (uint64_t)d->cfg->stop_timeout_s * 1000;
+	run_pump(d);
+}
+
+/* ---- start and stop ---- */
+
+int
+run_start(struct cetakd *d)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	const struct cetak_config *cfg = d->cfg;
+	char why[512], path[4096];
+	FILE *errs;
+	char *ebuf = NULL;
+	size_t elen = 0;
+
+	if (!r)
+		return -1;
+	d->run = r;
+	snprintf(path, sizeof(path), "%s/faces", cfg->state_dir);
+	mkdir(path, 0750);
+	errs = open_memstream(&ebuf, &elen);
+	if (profile_load(cfg->card_profile, errs, &r->prof) < 0) {
+		fclose(errs);
+		snprintf(r->not_ready, sizeof(r->not_ready), "card profile %s refused: %s",
+			 cfg->card_profile, ebuf ? ebuf : "");
+		free(ebuf);
+	} else {
+		fclose(errs);
+		free(ebuf);
+	}
+	if (!r->not_ready[0] && !cfg->signer_key[0])
+		snprintf(r->not_ready, sizeof(r->not_ready),
+			 "no Document Signer configured (card.signer_key)");
+	if (!r->not_ready[0] && !cfg->csca[0])
+		snprintf(r->not_ready, sizeof(r->not_ready),
+			 "no CSCA certificate configured (card.csca)");
+	if (!r->not_ready[0] && signer_open(cfg->signer_key, cfg->signer_cert,
+					    cfg->signer_pkcs11_module, cfg->signer_pin, &r->signer,
+					    why, sizeof(why)) < 0)
+		snprintf(r->not_ready, sizeof(r->not_ready), "Document Signer refused: %.200s", why);
+	if (!r->not_ready[0] && !(r->csca = sod_load_csca(cfg->csca, why, sizeof(why))))
+		snprintf(r->not_ready, sizeof(r->not_ready), "CSCA refused: %.200s", why);
+	if (r->not_ready[0])
+		log_error("lines: no card can be personalised: %s", r->not_ready);
+
+	for (int i = 0; i < cfg->n_lines; i++) {
+		const struct cfg_line *c = &cfg->lines[i];
+		struct line_run *lr = &r->lines[r->n++];
+		snprintf(lr->name, sizeof(lr->name), "%s", c->name);
+		lr->usb = c->printer == CFG_PRINTER_USB;
+		lr->desk = c->encoder == 1;
+		lr->ribbon_left = -1;
+		sched_day(now_s(), lr->day);
+		if (!c->enabled)
+			continue;
+		struct wk_setup ws = {
+			.ops = lr->usb ? &pb_usb_ops : &pb_cups_ops,
+			.pb = { .queue = c->cups_queue, .server = c->cups_server,
+				.device = c->usb_device, .serial = c->usb_serial,
+				.timeout_ms = cfg->printer_timeout_s * 1000 },
+			.desk = lr->desk,
+			.card_timeout_ms = cfg->card_timeout_ms,
+			.present_timeout_ms = 1000, /* polled: the line shows it is waiting */
+			.prof = &r->prof,
+			.csca = r->csca,
+		};
+		snprintf(ws.reader, sizeof(ws.reader), "%s", c->reader);
+		int rc = worker_start(&ws, &lr->w);
+		if (rc < 0 || ev_add_fd(d->loop, worker_fd(lr->w), EPOLLIN, on_worker, d, &lr->src) < 0) {
+			log_error("line '%s': cannot start its worker: %s", c->name, strerror(-rc));
+			return -1;
+		}
+	}
+	/* jobs left active without an open cycle were only prepared: back to the queue */
+	int n = store_transition_where(d->store, JS_ACTIVE, NULL,
+				       "job_id NOT IN (SELECT job_id FROM cycles WHERE outcome = '')",
+				       JS_QUEUED, NULL, "requeued at start-up (was prepared, no card "
+						       "taken)", 0, ACTOR, now_s());
+	if (n > 0)
+		log_notice("recovery: %d prepared jobs back in the queue", n);
+	for (int i = 0; i < r->n; i++)
+		if (r->lines[i].w)
+			recover_line(d, &r->lines[i]);
+	if (ev_add_timer(d->loop, 250, on_tick, d, &r->tick) < 0)
+		return -1;
+	return 0;
+}
+
+void
+run_free(struct cetakd *d)
+{
+	struct run *r = run_of(d);
+
+	if (!r)
+		return;
+	for (int i = 0; i < r->n; i++) {
+		struct line_run *lr = &r->lines[i];
+		worker_stop(lr->w);
+		ev_source_free(lr->src);
+		if (d->store) {
+			give_back(d, &lr->next, "requeued: cetakd stopped");
+			if (!lr->cycle)
+				give_back(d, &lr->cur, "requeued: cetakd stopped");
+		}
+		prepared_free(&lr->cur);
+		prepared_free(&lr->next);
+	}
+	ev_source_free(r->tick);
+	signer_free(r->signer);
+	if (r->csca)
+		X509_STORE_free(r->csca);
+	free(r);
+	d->run = NULL;
+}
+
+/* ---- operators ---- */
+
+static const char *
+run_state(const struct cetakd *d, const struct line_run *lr, const struct line *l)
+{
+	if (l->state == LINE_DISABLED)
+		return "disabled";
+	if (lr->unresolved)
+		return "unresolved";
+	if (lr->stopped)
+		return "stopped";
+	if (lr->cycle || lr->op_out) {
+		if (lr->waiting)
+			return "waiting";
+		return lr->draining ? "draining" : "printing";
+	}
+	if (lr->paused)
+		return "paused";
+	if (l->state == LINE_NOT_READY || run_of((struct cetakd *)d)->not_ready[0])
+		return "not-ready";
+	if (lr->waiting)
+		return "waiting";
+	return "idle";
+}
+
+void
+run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
+{
+	struct run *r = run_of(d);
+	struct line_run *lr = r ? find_run(r, l->cfg->name) : NULL;
+	char reasons[200];
+	struct ledger_balance b;
+	long hopper = -1;
+
+	if (!lr)
+		return;
+	if (d->ledger && ledger_balance(d->ledger, &b) == 0) {
+		hopper = 0;
+		for (int i = 0; i < b.n_lines; i++)
+			if (strcmp(b.lines[i].name, lr->name) == 0)
+				hopper = b.lines[i].hopper;
+	}
+	const char *state = run_state(d, lr, l);
+	const char *reason = lr->reason[0] ? lr->reason : l->reason[0] ? l->reason : r->not_ready;
+	if (!strcmp(state, "idle") || !strcmp(state, "printing") || !strcmp(state, "paused"))
+		reason = lr->reason[0] && (lr->waiting || lr->stopped) ? lr->reason : "";
+	char day[16];
+	sched_day(now_s(), day);
+	json_object_set_new(obj, "state", json_string(state));
+	json_object_set_new(obj, "reason", json_string(reason));
+	json_object_set_new(obj, "job", json_string(lr->cur.row.job_id));
+	json_object_set_new(obj, "step", json_string(lr->cycle ? cycle_step_name(lr->step) : ""));
+	json_object_set_new(obj, "next_job", json_string(lr->next.ok ? lr->next.row.job_id : ""));
+	json_object_set_new(obj, "cards_today",
+			    json_integer(strcmp(day, lr->day) == 0 ? lr->cards_today : 0));
+	json_object_set_new(obj, "hopper", json_integer(hopper));
+	json_object_set_new(obj, "ribbon_left", json_integer(lr->ribbon_left));
+	json_object_set_new(obj, "printer_reasons",
+			    json_string(pb_reasons_text(lr->printer_reasons, reasons,
+							sizeof(reasons))));
+	json_object_set_new(obj, "paused", json_boolean(lr->paused));
+	json_object_set_new(obj, "draining", json_boolean(lr->draining));
+}
+
+int
+run_line_command(struct cetakd *d, const char *line, const char *cmd, const char *actor,
+		 char **ret_err)
+{
+	struct run *r = run_of(d);
+	struct line_run *lr = r ? find_run(r, line) : NULL;
+
+	if (!lr) {
+		if (asprintf(ret_err, "no line '%s'", line) < 0)
+			*ret_err = NULL;
+		return -ENOENT;
+	}
+	if (!strcmp(cmd, "pause")) {
+		lr->paused = true;
+		lr->draining = false;
+	} else if (!strcmp(cmd, "drain")) {
+		lr->draining = true;
+	} else if (!strcmp(cmd, "resume")) {
+		if (lr->unresolved) {
+			if (asprintf(ret_err, "line '%s' waits for a card of unknown outcome: %s", line,
+				     lr->reason) < 0)
+				*ret_err = NULL;
+			return -EBUSY;
+		}
+		lr->paused = lr->draining = lr->stopped = lr->waiting = false;
+		lr->reason[0] = '\0';
+		lr->bad_blanks = 0;
+		if (lr->usb && !lr->cycle)
+			lr->recovering = true; /* a card left inside goes to the reject box first */
+	} else {
+		if (asprintf(ret_err, "unknown line command '%s' (pause, resume, drain)", cmd) < 0)
+			*ret_err = NULL;
+		return -EINVAL;
+	}
+	lr_log(lr, LOG_NOTICE, NULL, "%s by %s", cmd, actor);
+	run_pump(d);
+	return 0;
+}
+
+int
+run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const char *cause,
+	    const char *actor, json_t **ret_data, char **ret_err)
+{
+	struct run *r = run_of(d);
+	struct cycle_row c;
+	struct line_run *lr;
+	struct job_row row;
+	char note[300];
+
+	if (!r || store_cycle_of_job(d->store, job_id, 1, &c) < 0 ||
+	    !(lr = find_run(r, c.line)) || !lr->unresolved || lr->cycle != c.id) {
+		if (asprintf(ret_err, "job %s has no card of unknown outcome", job_id) < 0)
+			*ret_err = NULL;
+		return -ENOENT;
+	}
+	if (lr->op_out) {
+		if (asprintf(ret_err, "line '%s' is still clearing its printer; try again", c.line) < 0)
+			*ret_err = NULL;
+		return -EBUSY;
+	}
+	store_get(d->store, job_id, &row);
+	if (!strcmp(verdict, "printed")) {
+		snprintf(note, sizeof(note), "resolved by %s: the printed card was found", actor);
+		struct ledger_event e = { .kind = "issue", .line = c.line, .job = job_id,
+					  .nik = row.nik, .chip = c.chip[0] ? c.chip : NULL,
+					  .actor = actor, .note = note };
+		char why[300];
+		if (ledger_record(d->ledger, &e, now_s(), NULL, why, sizeof(why)) < 0) {
+			if (asprintf(ret_err, "the ledger refused: %s", why) < 0)
+				*ret_err = NULL;
+			return -EINVAL;
+		}
+		store_begin(d->store);
+		store_cycle_close(d->store, c.id, "issued", note, now_s());
+		store_transition(d->store, job_id, JS_MASK(JS_HELD), JS_DONE, NULL, note, 0, actor,
+				 now_s(), &row);
+		store_commit(d->store);
+		count_today(lr);
+	} else if (!strcmp(verdict, "spoiled")) {
+		const char *cs = cause && cause[0] ? cause : "gagal_cetak";
+		if (ledger_cause_from_name(cs) < 0) {
+			if (asprintf(ret_err, "unknown cause '%s'", cs) < 0)
+				*ret_err = NULL;
+			return -EINVAL;
+		}
+		snprintf(note, sizeof(note), "resolved by %s: the card was spoiled (%s)", actor, cs);
+		struct ledger_event e = { .kind = "spoil", .line = c.line, .job = job_id,
+					  .nik = row.nik, .chip = c.chip[0] ? c.chip : NULL,
+					  .cause = cs, .actor = actor, .note = note };
+		char why[300];
+		if (ledger_record(d->ledger, &e, now_s(), NULL, why, sizeof(why)) < 0) {
+			if (asprintf(ret_err, "the ledger refused: %s", why) < 0)
+				*ret_err = NULL;
+			return -EINVAL;
+		}
+		store_begin(d->store);
+		store_cycle_close(d->store, c.id, "spoiled", note, now_s());
+		store_transition(d->store, job_id, JS_MASK(JS_HELD), JS_QUEUED, NULL,
+				 "requeued: its card was spoiled", 0, actor, now_s(), &row);
+		store_commit(d->store);
+	} else {
+		if (asprintf(ret_err, "say whether the card was 'printed' or 'spoiled'") < 0)
+			*ret_err = NULL;
+		return -EINVAL;
+	}
+	struct log_field f[] = { { "JOB_ID", job_id }, { "LINE", c.line } };
+	log_emit(LOG_NOTICE, f, 2, "line '%s': job %s %s", c.line, job_id, note);
+	lr->cycle = 0;
+	lr->unresolved = false;
+	lr->reason[0] = '\0';
+	prepared_free(&lr->cur);
+	memset(&lr->cur, 0, sizeof(lr->cur));
+	*ret_data = json_pack("{s:s, s:s, s:s}", "job", job_id, "line", c.line, "outcome",
+			      verdict);
+	cetakd_alerts(d);
+	run_pump(d);
+	return 0;
+}
+
+void
+run_summary(struct cetakd *d, char *buf, size_t len)
+{
+	struct run *r = run_of(d);
+	size_t used = 0;
+	long long queued = 0;
+
+	store_count(d->store, JS_MASK(JS_QUEUED), ~0u, &queued);
+	used = (size_t)snprintf(buf, len, "%lld queued", queued);
+	for (int i = 0; r && i < r->n && used < len; i++) {
+		struct line *l = find_line(d, r->lines[i].name);
+		if (!l)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "; %s %s%s%s", r->lines[i].name,
+					 run_state(d, &r->lines[i], l),
+					 r->lines[i].cycle ? " " : "",
+					 r->lines[i].cycle ? r->lines[i].cur.row.job_id : "");
+	}
+}

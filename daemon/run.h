@@ -1,0 +1,44 @@
+/*
+ * run.h - the print line engine: queued jobs become issued cards.
+ *
+ * For each line, on the event loop: pick a job, prepare it (data groups
+ * built and signed, face rendered), then for each blank: commit the intent
+ * of a physical step (jobs/cycles.c), hand the step to the line's worker
+ * thread, commit its outcome (ledger events, job transitions) and decide
+ * the next step by the rules (rules.h). While card N prints, job N+1 is
+ * prepared. Start-up recovery settles every intent left open by a crash.
+ * docs/print-line.md describes the cycle, the rules and the line states.
+ */
+#ifndef CETAK_RUN_H
+#define CETAK_RUN_H
+
+#include <jansson.h>
+
+struct cetakd;
+struct line;
+
+/* Load the card profile, CSCA and Document Signer, start one worker per
+ * enabled line, and recover open cycles. 0, or -1 (logged) when cetakd
+ * cannot run its lines at all. */
+int run_start(struct cetakd *d);
+/* Advance every line as far as it can go now (called on every event that
+ * may let a line move: a step done, a job arrived, a tick, a command). */
+void run_pump(struct cetakd *d);
+/* SIGTERM: take no new card, finish the ones in hand (stop_timeout), then
+ * leave the event loop. */
+void run_shutdown(struct cetakd *d);
+void run_free(struct cetakd *d);
+
+/* For cetakctl: the run-time part of a line (state, job, step, counts). */
+void run_line_json(struct cetakd *d, const struct line *l, json_t *obj);
+/* pause | resume | drain a line; 0 or -errno with a message in *ret_err. */
+int run_line_command(struct cetakd *d, const char *line, const char *cmd, const char *actor,
+		     char **ret_err);
+/* Settle a card of unknown outcome: printed (the good card was found) or
+ * spoiled (with a cause). 0 or -errno with a message. */
+int run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const char *cause,
+		const char *actor, json_t **ret_data, char **ret_err);
+/* The one-line summary for sd_notify STATUS and `cetakctl status`. */
+void run_summary(struct cetakd *d, char *buf, size_t len);
+
+#endif

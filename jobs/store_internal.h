@@ -1,0 +1,13 @@
+/*
+ * store_internal.h - the job store's SQLite handle, for the store's own
+ * modules (cycles.c). Not for the rest of cetakd.
+ */
+#ifndef CETAK_STORE_INTERNAL_H
+#define CETAK_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+struct store;
+sqlite3 *store_sqlite(struct store *st);
+
+#endif
