@@ -59,7 +59,7 @@ DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon
               daemon/rules.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
-UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger
+UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger test_rules
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit
 
@@ -115,6 +115,8 @@ $(BUILD)/tests/test_lds: $(call obj,tests/unit/test_lds.c $(CARD_SRCS) jobs/job.
 $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson pangocairo libconfig) -ljpeg
 
+$(BUILD)/tests/test_rules: $(call obj,tests/unit/test_rules.c daemon/rules.c ledger/stock.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson)
 $(BUILD)/tests/test_pb: $(call obj,tests/unit/test_pb.c $(PB_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CUPS_LIBS) $(call pc_libs,libusb-1.0)
 

@@ -84,10 +84,17 @@ encode(const struct rule_in *in, struct rule_out *o)
 	case SC_NOT_BLANK:
 		bad_blank(in, o, CAUSE_GAGAL_ENCODE, "the card in the hopper is not a usable blank");
 		break;
+	case SC_CARD_REMOVED:
+		if (!in->desk && !in->serial_read) {
+			/* inside the printer nobody removes a card: contact with a chip
+			 * that never answered was lost */
+			bad_blank(in, o, CAUSE_NO_CHIP, "no chip answers");
+			break;
+		}
+		/* fall through */
 	case SC_WRITE_FAILED:
 	case SC_VERIFY_FAILED:
 	case SC_LOCK_FAILED:
-	case SC_CARD_REMOVED:
 		if (rules_auth_sw(in->sw)) {
 			o->counts = true;
 			set(o, RULE_REJECT, CAUSE_GAGAL_ENCODE, JOB_FATE_HOLD,

@@ -39,6 +39,7 @@ struct rule_in {
 	enum sc_outcome sc;    /* the encode step */
 	uint16_t sw;           /* the card's refusing status word, if any */
 	bool desk;             /* the line's encoder is a desk reader */
+	bool serial_read;      /* the chip answered with its serial before the failure */
 	long failures;         /* counted failures of the job before this one */
 	int max_attempts;
 	int bad_blanks;        /* unusable blanks in a row on the line before this one */

@@ -521,9 +521,11 @@ rejected(struct cetakd *d, struct line_run *lr, const struct wk_result *res, boo
 		log_error("jobs: cannot close cycle %lld: %s", lr->cycle, store_errmsg(d->store));
 	lr->cycle = 0;
 	job_after(d, lr, lr->fate, lr->fate_why);
-	if (!moved)
-		line_stop(lr, "%s", res && res->st.message[0] ? res->st.message
-							       : "the rejected card is still inside");
+	if (!moved && lr->step == STEP_REJECT)
+		line_stop(lr, "the card could not be moved to the reject box (%.200s): take it out "
+			      "by hand", res && res->st.message[0] ? res->st.message : "no answer");
+	else if (!moved)
+		line_stop(lr, "%s", lr->fate_why);
 	else if (lr->stop_after)
 		line_stop(lr, "%s", lr->fate_why);
 }
@@ -577,7 +579,8 @@ static void
 step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 {
 	struct rule_in in = { .step = lr->step, .pb = res->cls, .sc = res->sc, .sw = res->card.sw,
-			      .desk = lr->desk, .max_attempts = d->cfg->max_attempts,
+			      .desk = lr->desk, .serial_read = res->card.serial[0] != '\0',
+			      .max_attempts = d->cfg->max_attempts,
 			      .bad_blanks = lr->bad_blanks,
 			      .bad_blank_stop = d->cfg->bad_blank_stop };
 	struct rule_out out;

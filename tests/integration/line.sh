@@ -1,0 +1,194 @@
+#!/bin/bash
+# The print line end to end through the real daemon: private pcscd + vpcd +
+# card emulators, the USB printer simulator (umockdev) and a private cupsd.
+# Two lines at once; chip faults, bad blanks, printer faults, pause, drain,
+# resume, SIGTERM; each ends in its documented state with the ledger's
+# invariant holding. The crash test is tests/integration/line_crash.sh.
+. "$(dirname "$0")/../lib.sh"
+
+P=$(fx_port)
+fx_pcscd "$P" || { notok "private pcscd starts"; finish; }
+fx_cupsd $((P + 700)) || { notok "private cupsd starts"; finish; }
+"$B/tests/jobgen" -n 40 -o "$T/jobs" -s 7 >/dev/null
+
+# n_state STATE: how many jobs are in STATE
+n_state() { ctl queue --state "$1" --count 2>/dev/null; }
+# settle N SECONDS: wait until N jobs are done and no line holds a card
+settle() { wait_for "$2" sh -c "[ \"\$('$B/cetakctl' -s '$T/run/control' queue --state done --count)\" = $1 ]"; }
+line_state() { ctl lines | awk -v l="$1" '$1 == l { print $2 }'; }
+# stock_is FIELD N: a line of `cetakctl stock`
+stock_has() { ctl stock | grep -Eq "$1"; }
+stop_all() {
+	kill "$FX_CETAKD_PID" 2>/dev/null
+	wait "$FX_CETAKD_PID" 2>/dev/null
+	kill "$FX_CARD_PID" 2>/dev/null
+	wait "$FX_CARD_PID" 2>/dev/null
+	rm -rf "$T/state" "$T/spool" "$T/run" "$T/printed" "$T/capture"/* "$T/cards"*
+}
+# fresh NAME [usbsim options]: a new station (config, state) for one case
+fresh() {
+	local name=$1; shift
+	fx_card "$P" "$T/cards-$name" -S -c 10000 -m 4096 ${CARD_FAULTS:-}
+	# the emulator's card is in the reader before the line starts (a chipless one never is)
+	case ${CARD_FAULTS:-} in *nochip) sleep 1 ;; *) wait_for 5 "$B/tests/pcsc_probe" -r "*00 00" -t 1 FFCA000000 ;; esac
+	fx_line_config "$T/$name.conf" "${EXTRA:-}"
+	fx_cetakd_usb "$T/$name.conf" "$@" || { notok "$name: cetakd starts"; return 1; }
+	ctl stock receive LOT-T 100 --doc DN-T >/dev/null
+	ctl stock load A "${LOAD:-30}" >/dev/null
+}
+submit() { for j in "$@"; do ctl submit "$T/jobs/JOB-$(printf %06d "$j").json" >/dev/null; done; }
+
+# --- the happy path on two lines at once: USB inline + CUPS with a desk reader ---
+fx_card $((P + 1)) "$T/cards-B" -c 10000 -m 4096
+CARD_B=$FX_CARD_PID
+FX_LINES="lines = (
+	{ name = \"A\"; printer = \"usb\"; usb_device = \"0f49:1001\"; reader = \"cetak test VPCD 00 00\"; },
+	{ name = \"B\"; printer = \"cups\"; cups_queue = \"card\"; reader = \"cetak test VPCD 00 01\"; encoder = \"desk\"; } );" \
+	fresh two -n 40 -r 100 -T 20 || finish
+ctl stock load B 20 >/dev/null
+submit $(seq 1 12)
+check "12 jobs on two lines are all done" settle 12 60
+ctl lines >"$T/lines"
+check "line A issued cards" awk '$1 == "A" && $5 > 0 { f = 1 } END { exit !f }' "$T/lines"
+check "line B issued cards too (jobs flow to whichever line is free)" \
+	awk '$1 == "B" && $5 > 0 { f = 1 } END { exit !f }' "$T/lines"
+check "the two lines together issued 12" awk '$1 ~ /^[AB]$/ { s += $5 } END { exit s != 12 }' "$T/lines"
+check "the ledger: 12 issued, none spoiled, none in flight" stock_has '^issued: +12$'
+check "the invariant holds (stock check)" ctl stock check
+check "the USB simulator printed line A's faces" sh -c "ls '$T/printed'/print-*.pgm | grep -q ."
+check "CUPS captured line B's faces (PDF)" sh -c "grep -l '%PDF' '$T/capture'/* | grep -q ."
+ctl job show JOB-000001 >"$T/j1"
+expect_grep "a done job tells which card it got" 'done .*issued, chip [0-9A-F]{16}' "$T/j1"
+# one card read back independently: EF.SOD verifies with openssl against the CSCA
+sod=$(ls "$T"/cards-two/card-*/A0000002471001/011D 2>/dev/null | head -1)
+if [ -n "$sod" ]; then
+	tail -c +5 "$sod" >"$T/sod.der"
+	openssl cms -verify -inform DER -in "$T/sod.der" -CAfile "$T/pki/csca.pem" -binary \
+		-out /dev/null >"$T/cms" 2>&1
+	expect_grep "an issued card's EF.SOD verifies with openssl cms" 'Verification successful' "$T/cms"
+else
+	notok "the emulator saved an issued card"
+fi
+ctl audit export -o "$T/two.jsonl" >/dev/null 2>&1
+check "no job has two issued cards (audit export)" \
+	sh -c "grep '\"kind\":\"issue\"' '$T/two.jsonl' | grep -o '\"job\":\"[^\"]*\"' | sort | uniq -d | grep -q . && exit 1 || exit 0"
+check "the audit export verifies offline" "$B/cetak-audit" verify "$T/two.jsonl" --cert "$T/pki/ds.pem"
+ctl status >"$T/status"
+expect_grep "cetakctl status shows the lines' engine state" '^A +idle' "$T/status"
+kill "$CARD_B" 2>/dev/null
+stop_all
+unset FX_LINES
+
+# --- a chip write fault: that card is spoiled gagal_encode, the job done on a new blank ---
+CARD_FAULTS="-F sw:30:6581" fresh chipfault -n 40 -r 100 || finish
+submit 1 2 3
+check "three jobs done despite a chip fault" settle 3 30
+check "one card spoiled gagal_encode" stock_has '^spoiled: +1 .*gagal_encode 1'
+check "three issued" stock_has '^issued: +3$'
+check "the invariant holds" ctl stock check
+stop_all
+
+# --- an authentication refusal is never retried: the job is held ---
+CARD_FAULTS="-F sw:30:6982" fresh auth -n 40 -r 100 || finish
+submit 1
+check "the job is held" wait_for 20 sh -c "'$B/cetakctl' -s '$T/run/control' job show JOB-000001 | grep -q '^state: *held'"
+ctl job show JOB-000001 >"$T/auth"
+expect_grep "with the reason: authentication, not retried" 'never retried automatically' "$T/auth"
+check "exactly one card was spoiled for it" stock_has '^spoiled: +1 .*gagal_encode 1'
+stop_all
+
+# --- blanks without a working chip: spoiled no_chip; three in a row stop the line ---
+CARD_FAULTS="-F nochip" FX_CARD_TIMEOUT=800 fresh nochip -n 40 -r 100 || finish
+submit 1
+check "the line stops after 3 chipless blanks" wait_for 30 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -q '^A  *stopped'"
+check "three cards spoiled no_chip" stock_has '^spoiled: +3 .*no_chip 3'
+check "the job waits in the queue, not lost" test "$(n_state queued)" = 1
+ctl lines >"$T/nochip"
+expect_grep "the line says why" 'reason: no chip answers' "$T/nochip"
+check "the invariant holds" ctl stock check
+stop_all
+
+# --- one chipless blank among good ones: spoiled no_chip, the job goes on ---
+CARD_FAULTS="-F nochip-card:2" FX_CARD_TIMEOUT=1500 fresh onechip -n 40 -r 100 || finish
+submit 1 2 3
+check "three jobs done around a chipless blank" settle 3 40
+check "that blank is spoiled no_chip" stock_has '^spoiled: +1 .*no_chip 1'
+stop_all
+
+# --- a jam while printing: the card is spoiled gagal_cetak, the line stops, resume goes on ---
+fresh jam -n 40 -r 100 -F jam:2 || finish
+submit 1 2 3
+check "the line stops on the jam" wait_for 30 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -q '^A  *stopped'"
+ctl lines >"$T/jam"
+expect_grep "the reason names the jam" 'reason: .*jam' "$T/jam"
+check "the card caught inside is spoiled gagal_cetak" stock_has 'gagal_cetak 1'
+check "the jammed job went back to the queue" test "$(n_state queued)" -ge 1
+check "the invariant holds while stopped" ctl stock check
+ctl line resume A >/dev/null
+check "after resume all three are done" settle 3 30
+check "the invariant holds" ctl stock check
+stop_all
+
+# --- the printer's hopper runs dry: no card is taken, the line stops with the reason ---
+LOAD=10 fresh empty -n 2 -r 100 || finish
+submit 1 2 3
+check "the line stops: hopper empty" wait_for 30 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -q '^A  *stopped'"
+ctl lines >"$T/empty"
+expect_grep "the reason says so" 'input hopper empty' "$T/empty"
+check "two issued, none spoiled" stock_has '^issued: +2$'
+check "the third job waits" test "$(n_state queued)" = 1
+check "the invariant holds" ctl stock check
+stop_all
+
+# --- ribbon out mid-run ---
+fresh ribbon -n 40 -r 1 || finish
+submit 1 2
+check "the line stops: ribbon out" wait_for 30 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -q 'ribbon out'"
+check "one issued; the second job waits" sh -c "[ \$('$B/cetakctl' -s '$T/run/control' queue --state done --count) = 1 ]"
+stop_all
+
+# --- the ledger's hopper is empty: the line waits, then goes on when cards are recorded ---
+LOAD=1 fresh books -n 40 -r 100 || finish
+submit 1 2
+check "one card printed" settle 1 20
+check "the line waits for blanks to be recorded" wait_for 10 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -q 'no blanks recorded in the hopper'"
+ctl stock load A 5 >/dev/null
+check "and goes on once they are" settle 2 20
+stop_all
+
+# --- pause, drain, resume ---
+fresh pause -n 40 -r 100 -T 20 || finish
+ctl line pause A >/dev/null
+submit 1 2 3
+sleep 2
+check "a paused line prints nothing" test "$(n_state done)" = 0
+check "it shows paused" test "$(line_state A)" = paused
+ctl line resume A >/dev/null
+check "resumed, it prints" settle 3 30
+submit 4 5 6 7 8 9
+wait_for 10 sh -c "[ \$('$B/cetakctl' -s '$T/run/control' queue --state done --count) -ge 4 ]"
+ctl line drain A >/dev/null
+check "a drained line ends paused" wait_for 30 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -q '^A  *paused'"
+check "with jobs left in the queue, none active" sh -c "[ \$('$B/cetakctl' -s '$T/run/control' queue --state active --count) = 0 ]"
+check "and the invariant holds" ctl stock check
+op() { setpriv --reuid=65534 --regid=65534 --groups=100 "$B/cetakctl" -s "$T/run/control" "$@"; }
+op resolve JOB-000001 printed >"$T/res-op" 2>&1
+expect_grep "resolve is a supervisor command" "'resolve' is a supervisor command" "$T/res-op"
+ctl resolve JOB-000001 printed >"$T/res-none" 2>&1
+expect_grep "resolving a job without an unknown card is refused" 'has no card of unknown outcome' "$T/res-none"
+stop_all
+
+# --- SIGTERM finishes the card in hand, then exits 0 ---
+fresh term -n 40 -r 100 -T 10 || finish
+submit $(seq 1 8)
+wait_for 20 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -Eq '^A +printing .* (encode|print|eject) '"
+pid=$(pgrep -P "$FX_CETAKD_PID" -x cetakd)
+kill -TERM "$pid"
+wait "$FX_CETAKD_PID"
+check "cetakd exits 0 after SIGTERM" test $? = 0
+check "no card cycle is left open" sh -c "[ \$(sqlite3 '$T/state/cetak.db' \"SELECT count(*) FROM cycles WHERE outcome = ''\") = 0 ]"
+check "no job is left active" sh -c "[ \$(sqlite3 '$T/state/cetak.db' \"SELECT count(*) FROM jobs WHERE state = 'active'\") = 0 ]"
+check "the card in hand was finished: every take has an outcome" \
+	sh -c "[ \$(sqlite3 '$T/state/ledger.db' \"SELECT count(*) FROM events WHERE kind = 'take'\") = \$(sqlite3 '$T/state/ledger.db' \"SELECT count(*) FROM events WHERE kind IN ('issue', 'spoil')\") ]"
+stop_all
+finish

@@ -1,0 +1,74 @@
+#!/bin/bash
+# The crash test of the print line: kill -9 cetakd at random moments while
+# 200 jobs run, restart it, resolve cards of unknown outcome as an operator
+# would (alternately "printed" and "spoiled"), CRASH_KILLS times (default
+# 50). Afterwards: every job is done exactly once or still queued or held
+# with a reason; every blank taken has exactly one outcome; the invariant
+# holds; no job has two issued cards; no job was printed twice without its
+# first card recorded as spoiled.
+. "$(dirname "$0")/../lib.sh"
+
+KILLS=${CRASH_KILLS:-50}
+JOBS=${CRASH_JOBS:-200}
+P=$(fx_port)
+fx_pcscd "$P" || { notok "private pcscd starts"; finish; }
+fx_card "$P" "$T/cards" -S -c 100000 -m 4096
+fx_line_config "$T/c.conf"
+"$B/tests/jobgen" -n "$JOBS" -o "$T/jobs" -s 11 >/dev/null
+start() { fx_cetakd_usb "$T/c.conf" -n 100000 -r 100000 -T 100; }
+led() { sqlite3 "$T/state/ledger.db" "$1"; }
+db() { sqlite3 "$T/state/cetak.db" "$1"; }
+
+start || { notok "cetakd starts"; finish; }
+ctl stock receive LOT-CRASH $((JOBS * 3)) --doc DN-CRASH >/dev/null
+ctl stock load A $((JOBS * 3)) >/dev/null
+ctl submit "$T"/jobs/*.json >/dev/null 2>&1
+resolved=0 kills=0 unknowns=0
+for i in $(seq "$KILLS"); do
+	sleep "0.$((RANDOM % 9 + 1))"
+	pid=$(pgrep -P "$FX_CETAKD_PID" -x cetakd)
+	[ -n "$pid" ] && kill -9 "$pid" && kills=$((kills + 1))
+	wait "$FX_CETAKD_PID" 2>/dev/null
+	start || { notok "cetakd restarts after kill $i"; break; }
+	# an operator checks the hoppers and settles a card of unknown outcome
+	job=$(ctl lines | awk '$1 == "A" && $2 == "unresolved" { print $3 }')
+	if [ -n "$job" ] && [ "$job" != - ]; then
+		unknowns=$((unknowns + 1))
+		if [ $((unknowns % 2)) = 1 ]; then v=printed; else v=spoiled; fi
+		ctl resolve "$job" "$v" >/dev/null 2>&1 && resolved=$((resolved + 1))
+	fi
+done
+echo "# $kills kills, $unknowns cards of unknown outcome, $resolved resolved"
+check "cetakd was killed $KILLS times" test "$kills" -ge "$KILLS"
+# let the queue empty
+check "the queue empties after the last restart" wait_for 180 sh -c \
+	"[ \$(sqlite3 '$T/state/cetak.db' \"SELECT count(*) FROM jobs WHERE state IN ('queued', 'active')\") = 0 ]"
+kill "$FX_CETAKD_PID"
+wait "$FX_CETAKD_PID" 2>/dev/null
+
+done_n=$(db "SELECT count(*) FROM jobs WHERE state = 'done'")
+held_n=$(db "SELECT count(*) FROM jobs WHERE state = 'held'")
+echo "# $done_n done, $held_n held: $(db "SELECT group_concat(hold_kind || ': ' || reason, ' | ') FROM jobs WHERE state = 'held'")"
+check "every job is done or held with a reason" \
+	test "$(db "SELECT count(*) FROM jobs WHERE state = 'done' OR (state = 'held' AND reason <> '')")" = "$JOBS"
+check "every job that is done has exactly one issued card" \
+	test "$(led "SELECT count(DISTINCT json_extract(record, '$.job')) FROM events WHERE kind = 'issue'")" = "$done_n"
+check "no job has two issued cards" \
+	test -z "$(led "SELECT json_extract(record, '$.job') FROM events WHERE kind = 'issue' GROUP BY 1 HAVING count(*) > 1")"
+check "every blank taken has exactly one outcome (issued or spoiled)" \
+	test "$(led "SELECT count(*) FROM events WHERE kind = 'take'")" = \
+	"$(led "SELECT count(*) FROM events WHERE kind IN ('issue', 'spoil')")"
+# per line the sequence is take, outcome, take, outcome...: never two cards in flight
+check "takes and outcomes alternate" sh -c "sqlite3 '$T/state/ledger.db' \"SELECT kind FROM events WHERE kind IN ('take', 'issue', 'spoil') ORDER BY seq\" | awk '{ t = (\$1 == \"take\"); if (t == prev) exit 1; prev = t } END { exit prev }'"
+check "per job: cards taken = cards issued + cards spoiled (nothing printed twice unrecorded)" \
+	test -z "$(led "SELECT json_extract(record, '$.job') FROM events WHERE kind IN ('take', 'issue', 'spoil') GROUP BY 1 HAVING sum(kind = 'take') <> sum(kind <> 'take')")"
+check "no card cycle is left open" test "$(db "SELECT count(*) FROM cycles WHERE outcome = ''")" = 0
+spoiled=$(led "SELECT count(*) FROM events WHERE kind = 'spoil'")
+echo "# spoiled by cause: $(led "SELECT group_concat(c || ' ' || n, ', ') FROM (SELECT json_extract(record, '$.cause') c, count(*) n FROM events WHERE kind = 'spoil' GROUP BY 1)")"
+# the ledger replays clean and its invariant holds
+start || notok "cetakd starts for the final check"
+check "the ledger checks out (chain, replay, invariant)" ctl stock check
+ctl stock >"$T/stock"
+expect_grep "the books: nothing in flight, issued = done jobs" "^issued: +$done_n\$" "$T/stock"
+expect_grep "spoiled cards are all in the books" "^spoiled: +$spoiled " "$T/stock"
+finish

@@ -1,0 +1,152 @@
+/*
+ * test_rules.c - the rules of the card cycle (daemon/rules.c), case by case
+ * as docs/print-line.md lists them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "daemon/rules.h"
+#include "ledger/ledger.h"
+
+static struct rule_out
+enc(enum sc_outcome sc, uint16_t sw, long failures, int bad, bool desk, bool serial)
+{
+	struct rule_in in = { .step = STEP_ENCODE, .sc = sc, .sw = sw, .desk = desk,
+			      .serial_read = serial, .failures = failures, .max_attempts = 3,
+			      .bad_blanks = bad, .bad_blank_stop = 3 };
+	struct rule_out o;
+
+	rules_decide(&in, &o);
+	return o;
+}
+
+static struct rule_out
+prn(enum cycle_step step, enum pb_class cls, long failures)
+{
+	struct rule_in in = { .step = step, .pb = cls, .failures = failures, .max_attempts = 3,
+			      .bad_blank_stop = 3 };
+	struct rule_out o;
+
+	rules_decide(&in, &o);
+	return o;
+}
+
+static void
+test_encode(void **state)
+{
+	struct rule_out o = enc(SC_OK, 0, 0, 0, false, true);
+	assert_int_equal(o.act, RULE_NEXT);
+
+	/* a write failure: rejected gagal_encode, counted, retried, then held */
+	o = enc(SC_WRITE_FAILED, 0x6581, 0, 0, false, true);
+	assert_int_equal(o.act, RULE_REJECT);
+	assert_int_equal(o.cause, CAUSE_GAGAL_ENCODE);
+	assert_true(o.counts);
+	assert_int_equal(o.job, JOB_FATE_RETRY);
+	o = enc(SC_VERIFY_FAILED, 0, 2, 0, false, true);
+	assert_int_equal(o.job, JOB_FATE_HOLD);
+	assert_false(o.stop_line);
+
+	/* authentication refusals are never retried */
+	o = enc(SC_WRITE_FAILED, 0x6982, 0, 0, false, true);
+	assert_int_equal(o.act, RULE_REJECT);
+	assert_int_equal(o.job, JOB_FATE_HOLD);
+	assert_non_null(strstr(o.why, "never retried"));
+	assert_true(rules_auth_sw(0x63C2));
+	assert_false(rules_auth_sw(0x6A82));
+
+	/* no chip: spoiled no_chip, not counted against the job, retried */
+	o = enc(SC_CARD_MUTE, 0, 2, 0, false, false);
+	assert_int_equal(o.cause, CAUSE_NO_CHIP);
+	assert_false(o.counts);
+	assert_true(o.bad_blank);
+	assert_int_equal(o.job, JOB_FATE_RETRY);
+	/* the third unusable blank in a row stops the line; the job waits in front */
+	o = enc(SC_CARD_ABSENT, 0, 0, 2, false, false);
+	assert_int_equal(o.cause, CAUSE_NO_CHIP);
+	assert_true(o.stop_line);
+	assert_int_equal(o.job, JOB_FATE_REQUEUE);
+	/* a used card in the hopper is not the job's fault either */
+	o = enc(SC_NOT_BLANK, 0, 0, 0, false, true);
+	assert_int_equal(o.cause, CAUSE_GAGAL_ENCODE);
+	assert_true(o.bad_blank);
+	assert_false(o.counts);
+
+	/* removed: inside a printer before the serial = no chip; at a desk = counted */
+	o = enc(SC_CARD_REMOVED, 0, 0, 0, false, false);
+	assert_int_equal(o.cause, CAUSE_NO_CHIP);
+	o = enc(SC_CARD_REMOVED, 0, 0, 0, false, true);
+	assert_int_equal(o.cause, CAUSE_GAGAL_ENCODE);
+	assert_true(o.counts);
+	o = enc(SC_CARD_REMOVED, 0, 0, 0, true, false);
+	assert_true(o.counts);
+	o = enc(SC_CARD_ABSENT, 0, 0, 0, true, false);
+	assert_int_equal(o.cause, CAUSE_GAGAL_ENCODE);
+
+	/* the reader or pcscd failing stops the line */
+	o = enc(SC_READER_LOST, 0, 0, 0, false, true);
+	assert_int_equal(o.act, RULE_REJECT);
+	assert_true(o.stop_line);
+	assert_int_equal(o.job, JOB_FATE_REQUEUE);
+}
+
+static void
+test_printer(void **state)
+{
+	struct rule_out o;
+
+	for (int s = STEP_FEED; s <= STEP_REJECT; s++) {
+		if (s == STEP_ENCODE)
+			continue;
+		assert_int_equal(prn(s, PB_OK, 0).act, RULE_NEXT);
+		assert_int_equal(prn(s, PB_RETRY, 0).act, RULE_WAIT);
+		assert_int_equal(prn(s, PB_HOLD, 0).act, RULE_WAIT);
+	}
+	/* feeding: no card was taken, the line stops, the job waits in front */
+	o = prn(STEP_FEED, PB_STOP, 0);
+	assert_int_equal(o.act, RULE_STOP);
+	assert_int_equal(o.cause, -1);
+	assert_int_equal(o.job, JOB_FATE_REQUEUE);
+	/* printing: a fault stops the line with the card spoiled inside */
+	o = prn(STEP_PRINT, PB_STOP, 0);
+	assert_int_equal(o.act, RULE_STOP);
+	assert_int_equal(o.cause, CAUSE_GAGAL_CETAK);
+	assert_false(o.counts);
+	/* a failed print: rejected, counted, retried, held at the limit */
+	o = prn(STEP_PRINT, PB_FAIL, 1);
+	assert_int_equal(o.act, RULE_REJECT);
+	assert_int_equal(o.cause, CAUSE_GAGAL_CETAK);
+	assert_int_equal(o.job, JOB_FATE_RETRY);
+	assert_int_equal(prn(STEP_PRINT, PB_FAIL, 2).job, JOB_FATE_HOLD);
+	/* printed but not out: unknown */
+	o = prn(STEP_EJECT, PB_STOP, 0);
+	assert_int_equal(o.act, RULE_UNKNOWN);
+	assert_int_equal(o.job, JOB_FATE_HOLD);
+	/* a reject that fails still spoils the card; the line stops */
+	o = prn(STEP_REJECT, PB_FAIL, 0);
+	assert_int_equal(o.act, RULE_STOP);
+	assert_true(o.stop_line);
+}
+
+static void
+test_names(void **state)
+{
+	for (int s = 0; s < STEP_COUNT; s++)
+		assert_int_equal(cycle_step_from_name(cycle_step_name(s)), s);
+	assert_int_equal(cycle_step_from_name("nope"), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_printer),
+		cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
