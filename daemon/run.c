@@ -76,8 +76,13 @@ struct line_run {
 	long cards_today;
 	char day[16];
 	uint64_t last_status_ms;
-	/* measurements for the benchmark (docs/performance.md) */
-	double print_ms, cycle_start_ms;
+	/* measurements for the benchmark (docs/performance.md): time the
+	 * printer spent on physical steps, and the span from the first step
+	 * started to the last one finished */
+	double print_ms, cycle_start_ms, busy_ms;
+	double host_ms, last_end_ms; /* from a step's end to the next step's start */
+	uint64_t first_ms, last_ms;
+	long ops;
 };
 
 struct run {
@@ -88,6 +93,8 @@ struct run {
 	int n;
 	struct ev_source *tick;
 	bool shutting_down;
+	bool alerts_due;
+	char status[512]; /* the last STATUS sent */
 	uint64_t shutdown_deadline;
 	char not_ready[256]; /* why no line can personalise; "" when they can */
 };
@@ -368,6 +375,14 @@ submit(struct cetakd *d, struct line_run *lr, enum wk_op op)
 		return;
 	}
 	lr->op_out = true;
+	if (op != WK_STATUS && !lr->first_ms)
+		lr->first_ms = ev_now_ms();
+	if (op != WK_STATUS && lr->last_end_ms > 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		lr->host_ms += (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6 - lr->last_end_ms;
+		lr->last_end_ms = 0;
+	}
 	if (op == WK_PRINT)
 		lr->print_ms = 0;
 }
@@ -548,7 +563,7 @@ issued(struct cetakd *d, struct line_run *lr)
 	lr->bad_blanks = 0;
 	count_today(lr);
 	prepared_free(p);
-	cetakd_alerts(d);
+	run_of(d)->alerts_due = true; /* looked at once the next card is under way */
 }
 
 /* Printing started and its result was not seen: a person must look. */
@@ -701,6 +716,12 @@ on_worker(struct ev_source *src, int fd, uint32_t events, void *data)
 		if (worker_result(lr->w, &res) < 0)
 			return;
 		lr->op_out = false;
+		if (res.op != WK_STATUS) {
+			lr->busy_ms += res.ms;
+			lr->last_end_ms = res.end_ms;
+			lr->last_ms = ev_now_ms();
+			lr->ops++;
+		}
 		if (res.op == WK_STATUS) {
 			printer_reasons(lr, &res);
 			lr->last_status_ms = ev_now_ms();
@@ -878,6 +899,7 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 			lr->cur.face.job_id = lr->cur.row.job_id;
 			memset(&lr->next, 0, sizeof(lr->next));
 		} else if (pick(d, lr, &lr->cur) < 0) {
+			lr->last_end_ms = 0; /* idle time is not host time */
 			/* idle: ask the printer how it is now and then */
 			if (now - lr->last_status_ms > 30000) {
 				lr->last_status_ms = now;
@@ -912,9 +934,17 @@ run_pump(struct cetakd *d)
 				 "its card is settled by recovery at the next start");
 		ev_loop_exit(d->loop);
 	}
+	/* after every line has its next step under way: */
+	if (r->alerts_due) {
+		r->alerts_due = false;
+		cetakd_alerts(d);
+	}
 	char status[512];
 	run_summary(d, status, sizeof(status));
-	sd_notifyf(0, "STATUS=%s", status);
+	if (strcmp(status, r->status) != 0) {
+		memcpy(r->status, status, sizeof(status));
+		sd_notifyf(0, "STATUS=%s", status);
+	}
 }
 
 static void
@@ -1111,6 +1141,11 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 			    json_string(pb_reasons_text(lr->printer_reasons, reasons,
 							sizeof(reasons))));
 	json_object_set_new(obj, "paused", json_boolean(lr->paused));
+	json_object_set_new(obj, "stats", json_pack("{s:f, s:f, s:I, s:I}", "busy_ms", lr->busy_ms,
+						    "host_ms", lr->host_ms,
+						    "span_ms",
+						    (json_int_t)(lr->last_ms - lr->first_ms),
+						    "ops", (json_int_t)lr->ops));
 	json_object_set_new(obj, "draining", json_boolean(lr->draining));
 }
 

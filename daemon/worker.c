@@ -125,7 +125,8 @@ thread_main(void *arg)
 		struct wk_result r;
 		double t0 = now_ms();
 		run_op(w, op, &r);
-		r.ms = now_ms() - t0;
+		r.end_ms = now_ms();
+		r.ms = r.end_ms - t0;
 
 		pthread_mutex_lock(&w->mu);
 		w->res = r;

@@ -42,6 +42,7 @@ struct wk_result {
 	enum sc_outcome sc;    /* WK_ENCODE, desk WK_FEED */
 	struct sc_result card; /* WK_ENCODE */
 	double ms;             /* how long it took */
+	double end_ms;         /* CLOCK_MONOTONIC when it finished, ms */
 };
 
 struct worker;
