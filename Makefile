@@ -191,6 +191,7 @@ bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench $(BUILD)/b
 	BUILD=$(BUILD) bench/card.sh
 	BUILD=$(BUILD) bench/face.sh
 	BUILD=$(BUILD) bench/ledger.sh
+	BUILD=$(BUILD) bench/line.sh
 
 deps:
 	scripts/install-deps

@@ -44,7 +44,7 @@ struct cfg_group {
 
 static const char *const role_choices[] = { "main", "upt", NULL };
 static const char *const printer_choices[] = { "cups", "usb", NULL };
-static const char *const encoder_choices[] = { "inline", "desk", NULL };
+static const char *const encoder_choices[] = { "inline", "desk", "auto", NULL };
 
 static const char *
 check_abs_path(const char *s)
@@ -251,8 +251,9 @@ static const struct cfg_param line_params[] = {
 	  "USB serial number; \"\" = the first matching printer" },
 	{ "reader", CFG_T_STR, L(reader), NULL, 0, 255, NULL, NULL,
 	  "PC/SC reader name pattern (fnmatch), e.g. \"*Evolis* 00 00\"" },
-	{ "encoder", CFG_T_ENUM, L(encoder), "inline", 0, 0, encoder_choices, NULL,
-	  "inline: the printer moves the card to its station; desk: operator presents it" },
+	{ "encoder", CFG_T_ENUM, L(encoder), "auto", 0, 0, encoder_choices, NULL,
+	  "inline: the printer moves the card to its station; desk: an operator presents it; "
+	  "auto: inline for usb, desk for cups" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -492,7 +493,7 @@ required:
 /* Checks that need several settings of one line together. */
 static void
 cfg_check_line(struct cfg_ctx *c, const config_setting_t *g, const char *prefix,
-	       const struct cfg_line *l)
+	       struct cfg_line *l)
 {
 	if (l->printer == CFG_PRINTER_CUPS && !l->cups_queue[0])
 		cfg_err(c, g, "'%s' uses printer \"cups\" but has no cups_queue; add cups_queue = "
@@ -500,6 +501,12 @@ cfg_check_line(struct cfg_ctx *c, const config_setting_t *g, const char *prefix,
 	if (l->printer == CFG_PRINTER_USB && !l->usb_device[0])
 		cfg_err(c, g, "'%s' uses printer \"usb\" but has no usb_device; add usb_device = "
 			      "\"VVVV:PPPP\";", prefix);
+	if (l->encoder == 2) /* auto: what the printer can do */
+		l->encoder = l->printer == CFG_PRINTER_CUPS ? 1 : 0;
+	if (l->printer == CFG_PRINTER_CUPS && l->encoder == 0)
+		cfg_err(c, g, "'%s': a CUPS printer cannot move the card to an encoder station; "
+			      "set encoder = \"desk\" (an operator presents each blank at the reader)",
+			prefix);
 }
 
 static void

@@ -27,7 +27,7 @@ struct cfg_line {
 	char *usb_device;  /* printer = usb: "VVVV:PPPP" */
 	char *usb_serial;  /* printer = usb; "" = first match */
 	char *reader;      /* fnmatch(3) pattern over PC/SC reader names */
-	int encoder;       /* 0 = inline (printer moves the card), 1 = desk reader */
+	int encoder;       /* 0 = inline (printer moves the card), 1 = desk reader (auto resolved at load) */
 };
 
 struct cetak_config {
