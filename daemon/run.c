@@ -1281,9 +1281,13 @@ run_summary(struct cetakd *d, char *buf, size_t len)
 		struct line *l = find_line(d, r->lines[i].name);
 		if (!l)
 			continue;
-		used += (size_t)snprintf(buf + used, len - used, "; %s %s%s%s", r->lines[i].name,
-					 run_state(d, &r->lines[i], l),
-					 r->lines[i].cycle ? " " : "",
-					 r->lines[i].cycle ? r->lines[i].cur.row.job_id : "");
+		const struct line_run *lr = &r->lines[i];
+		const char *st = run_state(d, lr, l);
+		const char *why = lr->reason[0] ? lr->reason : l->reason[0] ? l->reason : r->not_ready;
+		bool say_why = why[0] && strcmp(st, "printing") && strcmp(st, "idle") &&
+			       strcmp(st, "paused") && strcmp(st, "disabled");
+		used += (size_t)snprintf(buf + used, len - used, "; %s %s%s%s%s%.60s%s", lr->name, st,
+					 lr->cycle ? " " : "", lr->cycle ? lr->cur.row.job_id : "",
+					 say_why ? " (" : "", say_why ? why : "", say_why ? ")" : "");
 	}
 }

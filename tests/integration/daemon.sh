@@ -13,7 +13,7 @@ NOTIFY_SOCKET=$T/notify WATCHDOG_USEC=400000 "$B/cetakd" -c "$T/c.conf" >"$T/cet
 D=$!
 FX_PIDS="$FX_PIDS $D"
 check "READY=1 reaches the notify socket" wait_for 5 grep -qx READY=1 "$T/notify.log"
-expect_grep "STATUS= summarises the lines" '^STATUS=1 line: A not-ready \(.*\)$' "$T/notify.log"
+expect_grep "STATUS= summarises the queue and the lines" '^STATUS=0 queued; A not-ready \(.+\)$' "$T/notify.log"
 check "WATCHDOG=1 is sent when WATCHDOG_USEC is set" wait_for 3 grep -qx WATCHDOG=1 "$T/notify.log"
 check "the state directory is created" test -d "$T/state"
 check "the control socket exists" test -S "$T/run/control"

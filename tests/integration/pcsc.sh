@@ -57,7 +57,8 @@ check "200 APDUs answer 9000 each" test "$(grep -c '9000$' "$T/lat")" -ge 200
 check "200 APDU round trips take under 2 s (TCP_QUICKACK works)" test $(((e - s) / 1000000)) -lt 2000
 
 # cetakd finds its line's reader, loses it when pcscd stops, finds it again.
-fx_config "$T/c.conf" 'lines = ( { name = "A"; printer = "cups"; cups_queue = "card"; reader = "cetak test VPCD 00 00"; } );'
+FX_LINES='lines = ( { name = "A"; printer = "cups"; cups_queue = "card"; reader = "cetak test VPCD 00 00"; } );' \
+	fx_line_config "$T/c.conf"
 fx_cetakd "$T/c.conf"
 line_state() { ctl --json status | grep -q "\"state\": \"$1\""; }
 check "cetakd sees the reader: line A idle" wait_for 5 line_state idle
