@@ -936,9 +936,20 @@ print_balance(json_t *d)
 			sep = ",";
 		}
 	printf("\ntransferred: %lld\n", N(b, "transferred"));
-	json_object_foreach(lines, k, v)
-		printf("line %-6s hopper %lld%s\n", k, N(v, "hopper"),
+	json_object_foreach(lines, k, v) {
+		printf("line %-6s hopper %lld%s", k, N(v, "hopper"),
 		       N(v, "in_flight") ? ", 1 card in flight" : "");
+		const char *rib = json_string_value(json_object_get(v, "ribbon"));
+		if (rib && rib[0])
+			printf(", ribbon %s %lld of %lld prints used", rib, N(v, "ribbon_prints"),
+			       N(v, "ribbon_rated"));
+		if (N(v, "outside") > 0)
+			printf(", printer counted %lld cards cetakd did not print", N(v, "outside"));
+		putchar('\n');
+	}
+	if (N(b, "ribbons_received"))
+		printf("ribbons:    %lld in store (%lld received)\n", N(b, "ribbons_store"),
+		       N(b, "ribbons_received"));
 	if (json_object_get(d, "seq"))
 		printf("recorded as audit record %lld\n", N(d, "seq"));
 	json_t *o = json_object_get(d, "outlook");
@@ -1040,6 +1051,20 @@ cmd_stock(const struct cli *cli, int argc, char **argv)
 		       : !strcmp(sub, "transfer") ? "stock-transfer"
 						  : "stock-destroy";
 		json_object_set_new(args, "count", json_integer(atol(argv[1])));
+		i = 2;
+	} else if (!strcmp(sub, "ribbon-receive") && argc >= 2) {
+		verb = "stock-ribbon-receive";
+		json_object_set_new(args, "count", json_integer(atol(argv[1])));
+		i = 2;
+	} else if (!strcmp(sub, "ribbon-load") && argc >= 4) {
+		verb = "stock-ribbon-load";
+		json_object_set_new(args, "line", json_string(argv[1]));
+		json_object_set_new(args, "ribbon", json_string(argv[2]));
+		json_object_set_new(args, "count", json_integer(atol(argv[3])));
+		i = 4;
+	} else if (!strcmp(sub, "counter-ack") && argc >= 2) {
+		verb = "stock-counter-ack";
+		json_object_set_new(args, "line", json_string(argv[1]));
 		i = 2;
 	} else if (!strcmp(sub, "check") && argc == 1) {
 		verb = "stock-check";
@@ -1274,7 +1299,8 @@ static const struct cli_verb cli_verbs[] = {
 	{ "cancel", "ID --reason TEXT", cmd_cancel, "cancel a job that is not printing" },
 	{ "retry", "ID", cmd_retry, "queue a failed job again" },
 	{ "priority", "ID N", cmd_priority, "set a job's priority, -9..9 (supervisor)" },
-	{ "stock", "[receive LOT N|load LINE N|count N|transfer N|destroy N|check|forecast --days N] [--doc D] "
+	{ "stock", "[receive LOT N|load LINE N|count N|transfer N|destroy N|check|forecast --days N|"
+		   "ribbon-receive N|ribbon-load LINE SERIAL RATED|counter-ack LINE --note T] [--doc D] "
 		   "[--note T] [--reason T] [--witnesses W]",
 	  cmd_stock, "blank-card stock: show, receive, load, stocktake, transfer, destroy, check" },
 	{ "report", "daily [--date D]|monthly [--month YYYY-MM]|range --from D --to D [--line L] "

@@ -265,6 +265,7 @@ cetakd_alerts_config(const struct cetakd *d, struct alerts_config *ac)
 	ac->lead_days = d->cfg->lead_days;
 	ac->window_days = d->cfg->window_days;
 	ac->hopper_low = d->cfg->hopper_low;
+	ac->ribbon_low = d->cfg->ribbon_low;
 	ac->repeat_s = d->cfg->alert_repeat_s;
 	ac->command = d->cfg->alert_command;
 	ac->metrics = d->cfg->metrics_file;

@@ -137,6 +137,8 @@ static const struct cfg_param alerts_params[] = {
 	  "days over which the daily use is averaged" },
 	{ "hopper_low", CFG_T_INT, S(hopper_low), "20", 0, 10000, NULL, NULL,
 	  "blanks in a line's hopper at or below which it is low" },
+	{ "ribbon_low", CFG_T_INT, S(ribbon_low), "20", 0, 10000, NULL, NULL,
+	  "prints left on a line's ribbon at or below which ribbon-low is raised" },
 	{ "repeat_interval", CFG_T_INT, S(alert_repeat_s), "3600", 1, 604800, NULL, NULL,
 	  "seconds between repeats of an alert that lasts" },
 	{ "command", CFG_T_STR, S(alert_command), "", 0, PATH_MAX, NULL, check_abs_or_empty,

@@ -44,7 +44,7 @@ struct cetak_config {
 
 	char *face_layout;
 
-	int lead_days, window_days, hopper_low, alert_repeat_s;
+	int lead_days, window_days, hopper_low, ribbon_low, alert_repeat_s;
 	char *alert_command, *metrics_file;
 
 	char *station_key;  /* PEM key or PKCS#11 URI signing the audit checkpoints; "" = unsigned */

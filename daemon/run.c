@@ -60,6 +60,8 @@ struct line_run {
 	long long cycle;
 	enum cycle_step step;
 	bool op_out; /* an operation is with the worker */
+	bool printed; /* this cycle's card went to the print head */
+	bool want_status; /* read the printer's state and counter before the next card */
 	char chip[33];
 	int cause;          /* for the reject step */
 	enum rule_job fate; /* of the job once the reject is done */
@@ -162,11 +164,11 @@ lr_log(struct line_run *lr, int prio, const char *job, const char *fmt, ...)
 
 static int
 ledger_event(struct cetakd *d, struct line_run *lr, const char *kind, const char *job,
-	     const char *nik, const char *chip, const char *cause, const char *note)
+	     const char *nik, const char *chip, const char *cause, const char *note, long count)
 {
 	struct ledger_event e = { .kind = kind, .line = lr->name, .job = job, .nik = nik,
 				  .chip = chip && chip[0] ? chip : NULL, .cause = cause,
-				  .actor = ACTOR, .note = note };
+				  .actor = ACTOR, .note = note, .count = count };
 	char why[300];
 	long long seq;
 
@@ -375,6 +377,8 @@ submit(struct cetakd *d, struct line_run *lr, enum wk_op op)
 		return;
 	}
 	lr->op_out = true;
+	if (op == WK_PRINT)
+		lr->printed = true;
 	if (op != WK_STATUS && !lr->first_ms)
 		lr->first_ms = ev_now_ms();
 	if (op != WK_STATUS && lr->last_end_ms > 0) {
@@ -437,7 +441,11 @@ reject(struct cetakd *d, struct line_run *lr, int cause, enum rule_job fate, con
 	lr->cause = cause;
 	lr->fate = fate;
 	lr->stop_after = stop_after;
-	snprintf(lr->fate_why, sizeof(lr->fate_why), "%.255s", why ? why : "");
+	if (why != lr->fate_why) {
+		char copy[sizeof(lr->fate_why)];
+		snprintf(copy, sizeof(copy), "%.255s", why ? why : "");
+		memcpy(lr->fate_why, copy, sizeof(copy));
+	}
 	step_to(d, lr, STEP_REJECT, ledger_cause_name(cause), NULL);
 }
 
@@ -454,9 +462,11 @@ start_cycle(struct cetakd *d, struct line_run *lr)
 				hopper = b.lines[i].hopper;
 	if (hopper < 1) {
 		lr->waiting = true;
-		snprintf(lr->reason, sizeof(lr->reason),
+		char msg[sizeof(lr->reason)];
+		snprintf(msg, sizeof(msg),
 			 "no blanks recorded in the hopper: load cards and record them with "
 			 "`cetakctl stock load %s N`", lr->name);
+		memcpy(lr->reason, msg, sizeof(msg));
 		lr->wait_until = ev_now_ms() + (uint64_t)d->cfg->retry_s * 1000;
 		return;
 	}
@@ -466,6 +476,7 @@ start_cycle(struct cetakd *d, struct line_run *lr)
 	}
 	lr->step = STEP_FEED;
 	lr->chip[0] = '\0';
+	lr->printed = false;
 	lr->cycle_start_ms = (double)ev_now_ms();
 	submit(d, lr, WK_FEED);
 }
@@ -525,8 +536,9 @@ rejected(struct cetakd *d, struct line_run *lr, const struct wk_result *res, boo
 
 	snprintf(note, sizeof(note), "%.200s%s", lr->fate_why,
 		 moved ? "" : "; not moved to the reject box: take it out by hand");
+	/* count 1: the card went through the print head (ribbon and printer counter) */
 	if (ledger_event(d, lr, "spoil", lr->cur.row.job_id, lr->cur.row.nik, lr->chip, cause,
-			 note) < 0) {
+			 note, lr->printed ? 1 : 0) < 0) {
 		line_stop(lr, "the ledger refused the spoiled card");
 		return;
 	}
@@ -551,7 +563,7 @@ issued(struct cetakd *d, struct line_run *lr)
 	struct prepared *p = &lr->cur;
 	char note[128];
 
-	if (ledger_event(d, lr, "issue", p->row.job_id, p->row.nik, lr->chip, NULL, NULL) < 0) {
+	if (ledger_event(d, lr, "issue", p->row.job_id, p->row.nik, lr->chip, NULL, NULL, 0) < 0) {
 		line_stop(lr, "the ledger refused the issued card");
 		return;
 	}
@@ -627,7 +639,7 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 	switch (lr->step) {
 	case STEP_FEED:
 		if (out.act == RULE_NEXT) {
-			if (ledger_event(d, lr, "take", job, lr->cur.row.nik, NULL, NULL, NULL) < 0) {
+			if (ledger_event(d, lr, "take", job, lr->cur.row.nik, NULL, NULL, NULL, 0) < 0) {
 				cycle_finish(d, lr->cycle, "none", "the ledger refused the take", job,
 					     JS_QUEUED, NULL, "requeued: the ledger refused the blank");
 				lr->cycle = 0;
@@ -700,6 +712,32 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 	}
 }
 
+/* The printer's own count, read with no card in its cycle: recorded when it
+ * moved, so the ledger can tell cards printed outside cetakd (docs/stock.md). */
+static void
+record_counter(struct cetakd *d, struct line_run *lr, long count)
+{
+	struct ledger_balance b;
+	long before = 0;
+
+	if (ledger_balance(d->ledger, &b) < 0)
+		return;
+	for (int i = 0; i < b.n_lines; i++)
+		if (!strcmp(b.lines[i].name, lr->name)) {
+			if (b.lines[i].counter == count)
+				return;
+			before = b.lines[i].outside;
+		}
+	if (ledger_event(d, lr, "counter", NULL, NULL, NULL, NULL, NULL, count) == 0 &&
+	    ledger_balance(d->ledger, &b) == 0)
+		for (int i = 0; i < b.n_lines; i++)
+			if (!strcmp(b.lines[i].name, lr->name) && b.lines[i].outside > before)
+				lr_log(lr, LOG_WARNING, NULL,
+				       "the printer counts %ld cards that cetakd did not print",
+				       b.lines[i].outside - before);
+	run_of(d)->alerts_due = true;
+}
+
 static void
 on_worker(struct ev_source *src, int fd, uint32_t events, void *data)
 {
@@ -725,6 +763,8 @@ on_worker(struct ev_source *src, int fd, uint32_t events, void *data)
 		if (res.op == WK_STATUS) {
 			printer_reasons(lr, &res);
 			lr->last_status_ms = ev_now_ms();
+			if (res.counter >= 0 && !lr->cycle)
+				record_counter(d, lr, res.counter);
 		} else if (lr->cycle || lr->recovering) {
 			step_done(d, lr, &res);
 		}
@@ -756,6 +796,8 @@ adopt_job(struct cetakd *d, struct line_run *lr, const struct cycle_row *c)
 		snprintf(lr->cur.row.job_id, sizeof(lr->cur.row.job_id), "%s", c->job_id);
 	lr->cur.ok = false; /* nothing prepared: only its ids */
 	lr->cycle = c->id;
+	lr->printed = !strcmp(c->step, "print") || !strcmp(c->step, "eject") ||
+		      (!strcmp(c->step, "reject") && !strcmp(c->cause, "gagal_cetak"));
 	snprintf(lr->chip, sizeof(lr->chip), "%s", c->chip);
 }
 
@@ -856,6 +898,11 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 		return;
 	if (lr->recovering) {
 		submit(d, lr, WK_REJECT);
+		return;
+	}
+	if (lr->want_status && !lr->cycle) {
+		lr->want_status = false;
+		submit(d, lr, WK_STATUS);
 		return;
 	}
 	if (lr->cycle) {
@@ -1017,6 +1064,7 @@ run_start(struct cetakd *d)
 		lr->usb = c->printer == CFG_PRINTER_USB;
 		lr->desk = c->encoder == 1;
 		lr->ribbon_left = -1;
+		lr->want_status = true; /* the printer's state and counter before the first card */
 		sched_day(now_s(), lr->day);
 		if (!c->enabled)
 			continue;
@@ -1116,11 +1164,16 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 
 	if (!lr)
 		return;
+	long ribbon = lr->ribbon_left;
 	if (d->ledger && ledger_balance(d->ledger, &b) == 0) {
 		hopper = 0;
 		for (int i = 0; i < b.n_lines; i++)
-			if (strcmp(b.lines[i].name, lr->name) == 0)
+			if (strcmp(b.lines[i].name, lr->name) == 0) {
 				hopper = b.lines[i].hopper;
+				/* the printer's own figure first; else the ledger's count */
+				if (ribbon < 0 && b.lines[i].ribbon[0])
+					ribbon = b.lines[i].ribbon_rated - b.lines[i].ribbon_prints;
+			}
 	}
 	const char *state = run_state(d, lr, l);
 	const char *reason = lr->reason[0] ? lr->reason : l->reason[0] ? l->reason : r->not_ready;
@@ -1136,7 +1189,7 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 	json_object_set_new(obj, "cards_today",
 			    json_integer(strcmp(day, lr->day) == 0 ? lr->cards_today : 0));
 	json_object_set_new(obj, "hopper", json_integer(hopper));
-	json_object_set_new(obj, "ribbon_left", json_integer(lr->ribbon_left));
+	json_object_set_new(obj, "ribbon_left", json_integer(ribbon));
 	json_object_set_new(obj, "printer_reasons",
 			    json_string(pb_reasons_text(lr->printer_reasons, reasons,
 							sizeof(reasons))));
@@ -1237,7 +1290,8 @@ run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const cha
 		snprintf(note, sizeof(note), "resolved by %s: the card was spoiled (%s)", actor, cs);
 		struct ledger_event e = { .kind = "spoil", .line = c.line, .job = job_id,
 					  .nik = row.nik, .chip = c.chip[0] ? c.chip : NULL,
-					  .cause = cs, .actor = actor, .note = note };
+					  .cause = cs, .actor = actor, .note = note,
+					  .count = 1 /* printing had started */ };
 		char why[300];
 		if (ledger_record(d->ledger, &e, now_s(), NULL, why, sizeof(why)) < 0) {
 			if (asprintf(ret_err, "the ledger refused: %s", why) < 0)

@@ -453,6 +453,51 @@ verb_stock_load(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **r
 }
 
 static int
+verb_stock_ribbon_receive(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+			  const char **ret_code, char **ret_err)
+{
+	struct ledger_event e = { .kind = "ribbon-receive", .count = (long)arg_int(args, "count"),
+				  .doc = arg_str(args, "doc"), .note = arg_str(args, "note") };
+	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
+}
+
+/* A ribbon into a line; the one taken out is recorded with its count (its yield). */
+static int
+verb_stock_ribbon_load(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		       const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	const char *line = arg_str(args, "line");
+	struct ledger_balance b;
+	int known = 0;
+
+	for (int i = 0; line && i < d->cfg->n_lines; i++)
+		known |= strcmp(d->cfg->lines[i].name, line) == 0;
+	if (!known)
+		return refuse(ret_err, ret_code, "no line '%.16s' is configured", line ? line : "");
+	struct ledger_event e = { .kind = "ribbon-load", .line = line,
+				  .ribbon = arg_str(args, "ribbon"),
+				  .count = (long)arg_int(args, "count"), .note = arg_str(args, "note") };
+	if (ledger_balance(d->ledger, &b) == 0)
+		for (int i = 0; i < b.n_lines; i++)
+			if (!strcmp(b.lines[i].name, line) && b.lines[i].ribbon[0]) {
+				e.prev = b.lines[i].ribbon;
+				e.prev_rated = b.lines[i].ribbon_rated;
+				e.prev_prints = b.lines[i].ribbon_prints;
+			}
+	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
+}
+
+static int
+verb_stock_counter_ack(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		       const char **ret_code, char **ret_err)
+{
+	struct ledger_event e = { .kind = "counter-ack", .line = arg_str(args, "line"),
+				  .note = arg_str(args, "note") };
+	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
+}
+
+static int
 verb_stock_count(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		 const char **ret_code, char **ret_err)
 {
@@ -623,6 +668,10 @@ const struct ctl_verb cetakd_verbs[] = {
 	{ "stock-receive", CTL_ROLE_OPERATOR, verb_stock_receive, "a lot of blanks arrived" },
 	{ "stock-load", CTL_ROLE_OPERATOR, verb_stock_load, "blanks into a line's hopper" },
 	{ "stock-count", CTL_ROLE_OPERATOR, verb_stock_count, "a stocktake of the store" },
+	{ "stock-ribbon-receive", CTL_ROLE_OPERATOR, verb_stock_ribbon_receive, "ribbons arrived" },
+	{ "stock-ribbon-load", CTL_ROLE_OPERATOR, verb_stock_ribbon_load, "a ribbon into a line" },
+	{ "stock-counter-ack", CTL_ROLE_SUPERVISOR, verb_stock_counter_ack,
+	  "explain cards the printer counted outside cetakd" },
 	{ "stock-transfer", CTL_ROLE_SUPERVISOR, verb_stock_transfer, "blanks sent elsewhere" },
 	{ "stock-destroy", CTL_ROLE_SUPERVISOR, verb_stock_destroy, "spoiled cards destroyed" },
 	{ "report", CTL_ROLE_SUPERVISOR, verb_report, "stock report over a period" },

@@ -56,6 +56,7 @@ run_op(struct worker *w, enum wk_op op, struct wk_result *r)
 	r->op = op;
 	r->cls = PB_OK;
 	r->sc = SC_OK;
+	r->counter = -1;
 	pb_status_clear(&r->st);
 	switch (op) {
 	case WK_FEED:
@@ -100,6 +101,11 @@ run_op(struct worker *w, enum wk_op op, struct wk_result *r)
 		break;
 	case WK_STATUS:
 		r->cls = ops->status(w->pbh, &r->st);
+		if (ops->counter) {
+			struct pb_status cs;
+			if (ops->counter(w->pbh, &r->counter, &cs) != PB_OK)
+				r->counter = -1;
+		}
 		break;
 	}
 }

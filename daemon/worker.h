@@ -41,6 +41,7 @@ struct wk_result {
 	struct pb_status st;
 	enum sc_outcome sc;    /* WK_ENCODE, desk WK_FEED */
 	struct sc_result card; /* WK_ENCODE */
+	long counter;          /* WK_STATUS: the printer's card count, -1 unknown */
 	double ms;             /* how long it took */
 	double end_ms;         /* CLOCK_MONOTONIC when it finished, ms */
 };

@@ -29,6 +29,8 @@ static const struct {
 	{ "stock-low", "5b0e2f6a8c3d4e1f9a7b6c5d4e3f2a10" },
 	{ "stock-cover", "5b0e2f6a8c3d4e1f9a7b6c5d4e3f2a11" },
 	{ "hopper-low", "5b0e2f6a8c3d4e1f9a7b6c5d4e3f2a12" },
+	{ "ribbon-low", "5b0e2f6a8c3d4e1f9a7b6c5d4e3f2a13" },
+	{ "printer-counter", "5b0e2f6a8c3d4e1f9a7b6c5d4e3f2a14" },
 };
 
 struct alert {
@@ -193,6 +195,23 @@ write_metrics(const struct alerts *a, const struct alerts_config *cfg, struct le
 		o->on_hand, b.store);
 	for (int i = 0; i < b.n_lines; i++)
 		fprintf(f, "cetak_hopper_blanks{line=\"%s\"} %ld\n", b.lines[i].name, b.lines[i].hopper);
+	fprintf(f, "# HELP cetak_ribbon_prints_left Prints left on a line's ribbon (rating - counted).\n"
+		   "# TYPE cetak_ribbon_prints_left gauge\n");
+	for (int i = 0; i < b.n_lines; i++)
+		if (b.lines[i].ribbon[0])
+			fprintf(f, "cetak_ribbon_prints_left{line=\"%s\",ribbon=\"%s\"} %ld\n",
+				b.lines[i].name, b.lines[i].ribbon,
+				b.lines[i].ribbon_rated - b.lines[i].ribbon_prints);
+	fprintf(f, "# HELP cetak_cards_printed_total Cards through a line's print head.\n"
+		   "# TYPE cetak_cards_printed_total counter\n");
+	for (int i = 0; i < b.n_lines; i++)
+		fprintf(f, "cetak_cards_printed_total{line=\"%s\"} %ld\n", b.lines[i].name,
+			b.lines[i].prints);
+	fprintf(f, "# HELP cetak_printer_outside_cards Cards a printer counted that cetakd did not "
+		   "print, not yet explained.\n# TYPE cetak_printer_outside_cards gauge\n");
+	for (int i = 0; i < b.n_lines; i++)
+		fprintf(f, "cetak_printer_outside_cards{line=\"%s\"} %ld\n", b.lines[i].name,
+			b.lines[i].outside);
 	fprintf(f, "# HELP cetak_cards_issued_total Good cards issued.\n"
 		   "# TYPE cetak_cards_issued_total counter\ncetak_cards_issued_total %ld\n"
 		   "# HELP cetak_cards_spoiled_total Spoiled cards, by cause.\n"
@@ -239,11 +258,26 @@ alerts_evaluate(struct alerts *a, const struct alerts_config *cfg, struct ledger
 						     "time is %d days: request more now",
 			  o.days_of_cover, o.per_day, cfg->lead_days);
 	for (int i = 0; i < b.n_lines; i++) {
-		if (b.lines[i].hopper > cfg->hopper_low)
+		typeof(b.lines[0]) *ln = &b.lines[i];
+		long left = ln->ribbon_rated - ln->ribbon_prints;
+		if (ln->ribbon[0] && left <= cfg->ribbon_low) {
+			snprintf(key, sizeof(key), "ribbon-low:%s", ln->name);
+			condition(a, cfg, key, now, "line %s: ribbon %s has %ld of %ld prints left "
+						    "(low at %ld)",
+				  ln->name, ln->ribbon, left, ln->ribbon_rated, cfg->ribbon_low);
+		}
+		if (ln->outside > 0) {
+			snprintf(key, sizeof(key), "printer-counter:%s", ln->name);
+			condition(a, cfg, key, now, "line %s: the printer counted %ld cards that cetakd "
+						    "did not print; a supervisor explains them with "
+						    "`cetakctl stock counter-ack %s --note ...`",
+				  ln->name, ln->outside, ln->name);
+		}
+		if (ln->hopper > cfg->hopper_low)
 			continue;
-		snprintf(key, sizeof(key), "hopper-low:%s", b.lines[i].name);
+		snprintf(key, sizeof(key), "hopper-low:%s", ln->name);
 		condition(a, cfg, key, now, "line %s has %ld blanks in its hopper (low at %ld)",
-			  b.lines[i].name, b.lines[i].hopper, cfg->hopper_low);
+			  ln->name, ln->hopper, cfg->hopper_low);
 	}
 	/* the ones that ended */
 	for (int i = 0; i < a->n;) {

@@ -18,6 +18,7 @@ struct alerts_config {
 	int lead_days;       /* reorder lead time: cover below it is stock-cover */
 	int window_days;     /* average daily use over this many days */
 	long hopper_low;     /* per line: hopper-low */
+	long ribbon_low;     /* per line: ribbon-low (prints left on the ribbon) */
 	int repeat_s;        /* repeat an active alert this often */
 	const char *command; /* "" = none */
 	const char *metrics; /* "" = none */

@@ -9,6 +9,8 @@
  * silent overwrites. The invariant, checked on every event:
  *   received + discrepancies = store + hoppers + in flight + issued + spoiled
  *                              + transferred out
+ * Ribbons (ribbon-receive, ribbon-load) and the printer's own card counter
+ * (counter, counter-ack) are recorded the same way; see docs/stock.md.
  * Each event is a record in a hash chain (SHA-256 over the previous hash and
  * the record's canonical form); checkpoints over the chain head are signed
  * with the station key. docs/audit-format.md describes the export.
@@ -38,6 +40,10 @@ struct ledger_event {
 	const char *kind; /* receive load take issue spoil transfer destroy stocktake */
 	const char *line, *lot, *chip, *job, *nik, *cause, *doc, *actor, *note;
 	long count;
+	/* ribbon-load: the new ribbon's serial (count = its rated prints), and the
+	 * ribbon it replaces with its rating and the prints counted on it */
+	const char *ribbon, *prev;
+	long prev_rated, prev_prints;
 };
 
 #define LEDGER_MAX_LINES 8
@@ -46,9 +52,17 @@ struct ledger_balance {
 	long received, discrepancy, store, issued, spoiled, transferred, destroyed;
 	long by_cause[CAUSE_COUNT];
 	int n_lines;
+	long ribbons_received, ribbons_store;
 	struct {
 		char name[17];
 		long hopper, in_flight;
+		long prints;              /* cards that went through the print head */
+		char ribbon[33];          /* the ribbon loaded; "" = none recorded */
+		long ribbon_rated, ribbon_prints;
+		long counter, counter_prints; /* the printer's own count at the last
+		                               * reading, and `prints` then; -1 = none */
+		long outside;             /* cards the printer counted that cetakd did
+		                           * not print, not yet explained */
 	} lines[LEDGER_MAX_LINES];
 };
 

@@ -234,17 +234,19 @@ ledger_report(struct ledger *l, const struct report_query *q, json_t **ret)
 {
 	static const char *const spoil_fields[] = { "chip", "job", "cause", "line", "actor", NULL };
 	static const char *const destroy_fields[] = { "doc", "count", "note", "actor", NULL };
+	static const char *const ribbon_fields[] = { "line", "ribbon", "count", "prev", "prev_rated",
+						     "prev_prints", "actor", NULL };
 	sqlite3 *db = ledger_sqlite(l);
 	json_t *rep, *open = NULL, *close = NULL;
 	int r;
 
 	if (q->to <= q->from)
 		return -EINVAL;
-	rep = json_pack("{s:s, s:I, s:I, s:{}, s:o, s:{}, s:{}, s:[], s:[], s:[]}", "report",
+	rep = json_pack("{s:s, s:I, s:I, s:{}, s:o, s:{}, s:{}, s:[], s:[], s:[], s:[]}", "report",
 			q->title ? q->title : "range", "from", (json_int_t)q->from, "to",
 			(json_int_t)q->to,
 			"totals", "by_cause", empty_causes(), "lines", "operators",
-			"discrepancies", "spoiled_cards", "destructions");
+			"discrepancies", "spoiled_cards", "destructions", "ribbons");
 	if (!rep)
 		return -ENOMEM;
 	if (q->line)
@@ -258,7 +260,8 @@ ledger_report(struct ledger *l, const struct report_query *q, json_t **ret)
 	    (r = discrepancies(db, q, rep)) < 0 || (r = per_day(db, q, rep)) < 0 ||
 	    (r = listing(db, q, "spoil", spoil_fields, json_object_get(rep, "spoiled_cards"))) < 0 ||
 	    (r = listing(db, q, "destroy", destroy_fields, json_object_get(rep, "destructions"))) <
-		    0) {
+		    0 ||
+	    (r = listing(db, q, "ribbon-load", ribbon_fields, json_object_get(rep, "ribbons"))) < 0) {
 		json_decref(open);
 		json_decref(close);
 		json_decref(rep);

@@ -108,6 +108,21 @@ write_text(json_t *r, FILE *f)
 		fprintf(f, "  %s  %lld cards, berita acara %s, by %s, witnesses: %s\n",
 			when(w, "at", a, sizeof(a)), N(w, "count"), s_(w, "doc"), s_(w, "operator"),
 			s_(w, "note"));
+
+	fprintf(f, "\nRibbons loaded (and the yield of each ribbon taken out)\n");
+	if (!json_array_size(json_object_get(r, "ribbons")))
+		fprintf(f, "  none\n");
+	json_array_foreach(json_object_get(r, "ribbons"), i, w) {
+		fprintf(f, "  %s  line %s: ribbon %s, rated %lld prints", when(w, "at", a, sizeof(a)),
+			s_(w, "line"), s_(w, "ribbon"), N(w, "count"));
+		if (s_(w, "prev")[0])
+			fprintf(f, "; replaced %s after %lld of %lld prints (yield %.0f%%)",
+				s_(w, "prev"), N(w, "prev_prints"), N(w, "prev_rated"),
+				N(w, "prev_rated") ? 100.0 * (double)N(w, "prev_prints") /
+							     (double)N(w, "prev_rated")
+						   : 0.0);
+		fputc('\n', f);
+	}
 }
 
 /* RFC 4180 field */
@@ -194,6 +209,14 @@ write_csv(json_t *r, FILE *f)
 			 s_(w, "note"));
 		csv_row(f, "destruction", when(w, "at", a, sizeof(a)), "", s_(w, "operator"),
 			"destroyed", N(w, "count"), note);
+	}
+	json_array_foreach(json_object_get(r, "ribbons"), i, w) {
+		char note[200] = "";
+		if (s_(w, "prev")[0])
+			snprintf(note, sizeof(note), "replaced %s after %lld of %lld prints", s_(w, "prev"),
+				 N(w, "prev_prints"), N(w, "prev_rated"));
+		csv_row(f, "ribbon", when(w, "at", a, sizeof(a)), s_(w, "line"), s_(w, "operator"),
+			s_(w, "ribbon"), N(w, "count"), note);
 	}
 }
 

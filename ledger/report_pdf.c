@@ -261,6 +261,26 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 		row(&p, a, s);
 	}
 
+	if (json_array_size(json_object_get(r, "ribbons"))) {
+		heading(&p, "Ribbons: loaded, and the yield of each taken out");
+		json_array_foreach(json_object_get(r, "ribbons"), i, w)
+		{
+			snprintf(a, sizeof(a), "line %s: %s (rated %lld)",
+				 json_string_value(json_object_get(w, "line")),
+				 json_string_value(json_object_get(w, "ribbon")), N(w, "count"));
+			const char *prev = json_string_value(json_object_get(w, "prev"));
+			if (prev && prev[0])
+				snprintf(s, sizeof(s), "replaced %s: %lld of %lld prints, %.0f%%", prev,
+					 N(w, "prev_prints"), N(w, "prev_rated"),
+					 N(w, "prev_rated") ? 100.0 * (double)N(w, "prev_prints") /
+								      (double)N(w, "prev_rated")
+							    : 0.0);
+			else
+				snprintf(s, sizeof(s), "first ribbon recorded");
+			row(&p, a, s);
+		}
+	}
+
 	heading(&p, "Daily use");
 	chart(&p, json_object_get(r, "days"));
 

@@ -43,6 +43,7 @@ line_of(struct ledger_balance *b, const char *name, int create)
 	if (!create || b->n_lines == LEDGER_MAX_LINES || !name[0] || strlen(name) > 16)
 		return NULL;
 	snprintf(b->lines[b->n_lines].name, sizeof(b->lines[0].name), "%s", name);
+	b->lines[b->n_lines].counter = -1;
 	return &b->lines[b->n_lines++];
 }
 
@@ -89,6 +90,12 @@ stock_apply(struct ledger_balance *b, json_t *r, char *why, size_t len)
 			REFUSE("unknown cause '%.32s' (gagal_encode, gagal_cetak, rusak, "
 			       "perubahan_data, no_chip, interrupted)", str(r, "cause"));
 		l->in_flight = 0;
+		/* an issued card was printed; a spoiled one when it says count 1 */
+		if (cause < 0 || count == 1) {
+			l->prints++;
+			if (l->ribbon[0])
+				l->ribbon_prints++;
+		}
 		if (cause < 0) {
 			n.issued++;
 		} else {
@@ -105,6 +112,47 @@ stock_apply(struct ledger_balance *b, json_t *r, char *why, size_t len)
 			REFUSE("destroy needs a berita acara number and at most the %ld spoiled cards "
 			       "not yet destroyed", n.spoiled - n.destroyed);
 		n.destroyed += count;
+	} else if (!strcmp(kind, "ribbon-receive")) {
+		if (count <= 0)
+			REFUSE("ribbon-receive needs a positive count");
+		n.ribbons_received += count;
+		n.ribbons_store += count;
+	} else if (!strcmp(kind, "ribbon-load")) {
+		const char *rib = str(r, "ribbon"), *prev = str(r, "prev");
+		if (!(l = line_of(&n, ln, 1)) || !rib[0] || strlen(rib) > 32 || count <= 0)
+			REFUSE("ribbon-load needs a line, the ribbon's serial (1-32 characters) and "
+			       "its rated prints");
+		if (n.ribbons_store < 1)
+			REFUSE("no ribbon in store: record the ribbons received first");
+		/* the ribbon taken out is named with its count, checked against the books */
+		if (strcmp(prev, l->ribbon) != 0 ||
+		    (prev[0] && (json_integer_value(json_object_get(r, "prev_prints")) !=
+					 l->ribbon_prints ||
+				 json_integer_value(json_object_get(r, "prev_rated")) !=
+					 l->ribbon_rated)))
+			REFUSE("the ribbon replaced on line '%s' is '%s' with %ld of %ld prints",
+			       ln, l->ribbon, l->ribbon_prints, l->ribbon_rated);
+		n.ribbons_store--;
+		snprintf(l->ribbon, sizeof(l->ribbon), "%s", rib);
+		l->ribbon_rated = count;
+		l->ribbon_prints = 0;
+	} else if (!strcmp(kind, "counter")) {
+		/* the printer's own total of cards printed */
+		if (!(l = line_of(&n, ln, 1)) || count < 0)
+			REFUSE("counter needs a line and the printer's count");
+		if (l->counter >= 0 && count >= l->counter) {
+			long extra = (count - l->counter) - (l->prints - l->counter_prints);
+			if (extra > 0)
+				l->outside += extra;
+		}
+		l->counter = count; /* a count that went back is a new printer or a reset */
+		l->counter_prints = l->prints;
+	} else if (!strcmp(kind, "counter-ack")) {
+		if (!(l = line_of(&n, ln, 0)) || l->outside <= 0)
+			REFUSE("line '%s' has no unexplained printer count", ln);
+		if (!str(r, "note")[0])
+			REFUSE("say what the %ld cards were (--note)", l->outside);
+		l->outside = 0;
 	} else if (!strcmp(kind, "stocktake")) {
 		/* count = the physical count of the store; a difference is a discrepancy */
 		if (count < 0)
@@ -156,10 +204,21 @@ stock_balance_json(const struct ledger_balance *b)
 
 	for (int i = 0; i < CAUSE_COUNT; i++)
 		json_object_set_new(bc, causes[i], json_integer(b->by_cause[i]));
-	for (int i = 0; i < b->n_lines; i++)
-		json_object_set_new(lines, b->lines[i].name,
-				    json_pack("{s:I, s:I}", "hopper", (json_int_t)b->lines[i].hopper,
-					      "in_flight", (json_int_t)b->lines[i].in_flight));
+	for (int i = 0; i < b->n_lines; i++) {
+		typeof(b->lines[0]) *l = &b->lines[i];
+		json_object_set_new(lines, l->name,
+				    json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I}", "hopper",
+					      (json_int_t)l->hopper, "in_flight",
+					      (json_int_t)l->in_flight, "prints",
+					      (json_int_t)l->prints, "ribbon", l->ribbon,
+					      "ribbon_rated", (json_int_t)l->ribbon_rated,
+					      "ribbon_prints", (json_int_t)l->ribbon_prints,
+					      "counter", (json_int_t)l->counter, "counter_prints",
+					      (json_int_t)l->counter_prints, "outside",
+					      (json_int_t)l->outside));
+	}
+	json_object_set_new(j, "ribbons_received", json_integer(b->ribbons_received));
+	json_object_set_new(j, "ribbons_store", json_integer(b->ribbons_store));
 	json_object_set_new(j, "by_cause", bc);
 	json_object_set_new(j, "lines", lines);
 	return j;
@@ -179,6 +238,8 @@ stock_balance_from_json(json_t *j, struct ledger_balance *b)
 	b->spoiled = (long)json_integer_value(json_object_get(j, "spoiled"));
 	b->transferred = (long)json_integer_value(json_object_get(j, "transferred"));
 	b->destroyed = (long)json_integer_value(json_object_get(j, "destroyed"));
+	b->ribbons_received = (long)json_integer_value(json_object_get(j, "ribbons_received"));
+	b->ribbons_store = (long)json_integer_value(json_object_get(j, "ribbons_store"));
 	for (int i = 0; i < CAUSE_COUNT; i++)
 		b->by_cause[i] = (long)json_integer_value(
 			json_object_get(json_object_get(j, "by_cause"), causes[i]));
@@ -190,6 +251,19 @@ stock_balance_from_json(json_t *j, struct ledger_balance *b)
 		b->lines[b->n_lines].hopper = (long)json_integer_value(json_object_get(v, "hopper"));
 		b->lines[b->n_lines].in_flight =
 			(long)json_integer_value(json_object_get(v, "in_flight"));
+		typeof(b->lines[0]) *l = &b->lines[b->n_lines];
+		l->prints = (long)json_integer_value(json_object_get(v, "prints"));
+		snprintf(l->ribbon, sizeof(l->ribbon), "%s",
+			 json_string_value(json_object_get(v, "ribbon"))
+				 ? json_string_value(json_object_get(v, "ribbon"))
+				 : "");
+		l->ribbon_rated = (long)json_integer_value(json_object_get(v, "ribbon_rated"));
+		l->ribbon_prints = (long)json_integer_value(json_object_get(v, "ribbon_prints"));
+		l->counter = json_object_get(v, "counter")
+				     ? (long)json_integer_value(json_object_get(v, "counter"))
+				     : -1;
+		l->counter_prints = (long)json_integer_value(json_object_get(v, "counter_prints"));
+		l->outside = (long)json_integer_value(json_object_get(v, "outside"));
 		b->n_lines++;
 	}
 	return 0;

@@ -66,6 +66,8 @@ struct pb_ops {
 	enum pb_class (*print)(void *h, const struct pb_face *face, struct pb_status *st);
 	enum pb_class (*eject)(void *h, struct pb_status *st);
 	enum pb_class (*reject)(void *h, struct pb_status *st); /* PB_CAP_REJECT */
+	/* The printer's own total of cards printed; NULL when it has none. */
+	enum pb_class (*counter)(void *h, long *ret_count, struct pb_status *st);
 	void (*close)(void *h);                                   /* NULL is fine */
 };
 

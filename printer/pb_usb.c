@@ -368,6 +368,27 @@ usb_reject(void *h, struct pb_status *st)
 	return op(h, "Seo", st);
 }
 
+static enum pb_class
+usb_counter(void *h, long *ret_count, struct pb_status *st)
+{
+	struct usb_pb *u = h;
+	char reply[64], *end;
+
+	pb_status_clear(st);
+	*ret_count = -1;
+	if (ensure_open(u, st) < 0 || cmd(u, "Rco;p", reply, sizeof(reply)) < 0) {
+		st->reasons |= PB_R_OFFLINE;
+		return PB_RETRY;
+	}
+	long n = strtol(reply, &end, 10);
+	if (end == reply || *end != '\0' || n < 0) {
+		snprintf(st->message, sizeof(st->message), "Rco;p: %.60s", reply);
+		return PB_FAIL;
+	}
+	*ret_count = n;
+	return PB_OK;
+}
+
 const struct pb_ops pb_usb_ops = {
 	.name = "usb",
 	.caps = PB_CAP_ENCODER | PB_CAP_REJECT,
@@ -377,5 +398,6 @@ const struct pb_ops pb_usb_ops = {
 	.print = usb_print,
 	.eject = usb_eject,
 	.reject = usb_reject,
+	.counter = usb_counter,
 	.close = usb_close,
 };

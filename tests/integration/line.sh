@@ -23,6 +23,7 @@ stop_all() {
 	wait "$FX_CETAKD_PID" 2>/dev/null
 	kill "$FX_CARD_PID" 2>/dev/null
 	wait "$FX_CARD_PID" 2>/dev/null
+	pkill -f "cardemu -p $P " 2>/dev/null # none may stay on the reader's port
 	rm -rf "$T/state" "$T/spool" "$T/run" "$T/printed" "$T/capture"/* "$T/cards"*
 }
 # fresh NAME [usbsim options]: a new station (config, state) for one case
@@ -154,6 +155,30 @@ check "one card printed" settle 1 20
 check "the line waits for blanks to be recorded" wait_for 10 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -q 'no blanks recorded in the hopper'"
 ctl stock load A 5 >/dev/null
 check "and goes on once they are" settle 2 20
+stop_all
+
+# --- ribbons, and the printer's own counter reconciled with the ledger ---
+fresh counter -n 40 -r 100 || finish
+ctl stock ribbon-receive 2 --doc SJ-R1 >/dev/null
+ctl stock ribbon-load A RB-T1 100 >/dev/null
+submit 1 2
+check "two cards printed" settle 2 30
+check "the ribbon counts 2 prints" stock_has 'ribbon RB-T1 2 of 100 prints used'
+check "cetakctl lines shows the ribbon's prints left" sh -c "'$B/cetakctl' -s '$T/run/control' lines | awk '\$1 == \"A\" && \$7 == 100 { f = 1 } END { exit !f }'"
+kill -TERM "$FX_CETAKD_PID"
+wait "$FX_CETAKD_PID"
+# while cetakd was down the printer printed 3 cards: its counter says 5
+fx_cetakd_usb "$T/counter.conf" -n 40 -r 100 -P 5 || notok "cetakd restarts"
+check "the 3 cards printed outside cetakd are noticed" wait_for 10 sh -c "'$B/cetakctl' -s '$T/run/control' stock | grep -q 'printer counted 3 cards cetakd did not print'"
+check "an alert is raised" wait_for 5 sh -c "'$B/cetakctl' -s '$T/run/control' alerts | grep -q 'printer-counter:A'"
+setpriv --reuid=65534 --regid=65534 --groups=100 "$B/cetakctl" -s "$T/run/control" stock counter-ack A --note x >"$T/ack-op" 2>&1
+expect_grep "only a supervisor explains them" "'stock-counter-ack' is a supervisor command" "$T/ack-op"
+ctl stock counter-ack A --note "test prints by the service technician" >/dev/null
+check "explained, the alert clears" wait_for 5 sh -c "! '$B/cetakctl' -s '$T/run/control' alerts | grep -q 'printer-counter:A'"
+ctl stock ribbon-load A RB-T2 100 >/dev/null
+ctl report daily >"$T/rep-ribbon"
+expect_grep "the report gives the replaced ribbon's yield" 'replaced RB-T1 after 2 of 100 prints \(yield 2%\)' "$T/rep-ribbon"
+check "the invariant holds" ctl stock check
 stop_all
 
 # --- pause, drain, resume ---

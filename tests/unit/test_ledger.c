@@ -123,6 +123,91 @@ test_stock_rules(void **state)
 	ledger_close(l);
 }
 
+static int
+ribbon_load(struct ledger *l, const char *line, const char *serial, long rated, const char *prev,
+	    long prev_rated, long prev_prints)
+{
+	struct ledger_event e = { .kind = "ribbon-load", .line = line, .ribbon = serial,
+				  .count = rated, .prev = prev, .prev_rated = prev_rated,
+				  .prev_prints = prev_prints, .actor = "test" };
+	char why[256];
+
+	return ledger_record(l, &e, 1795000000, NULL, why, sizeof(why));
+}
+
+/* Ribbons: prints counted per ribbon, yields recorded at replacement; the
+ * printer's counter reconciled with the cards cetakd printed. */
+static void
+test_ribbons_and_counter(void **state)
+{
+	struct ledger *l;
+	struct ledger_balance b;
+	char path[128], why[256];
+
+	snprintf(path, sizeof(path), "%s/ribbon.db", dir);
+	assert_int_equal(ledger_open(path, station, 10, &l), 0);
+	assert_int_equal(rec(l, "receive", NULL, 20, "lot", "LOT-R"), 0);
+	assert_int_equal(rec(l, "load", "A", 20, NULL, NULL), 0);
+	assert_int_equal(ribbon_load(l, "A", "RB-1", 250, NULL, 0, 0), -EINVAL); /* none in store */
+	assert_int_equal(rec(l, "ribbon-receive", NULL, 2, NULL, NULL), 0);
+	assert_int_equal(ribbon_load(l, "A", "RB-1", 250, NULL, 0, 0), 0);
+	assert_int_equal(rec(l, "counter", "A", 1000, NULL, NULL), 0); /* the first reading */
+	for (int i = 0; i < 3; i++) { /* 2 issued and 1 spoiled after printing started */
+		assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
+		if (i < 2)
+			assert_int_equal(rec(l, "issue", "A", 0, "chip", "04BB"), 0);
+		else
+			assert_int_equal(rec(l, "spoil", "A", 1, "cause", "gagal_cetak"), 0);
+	}
+	/* a card spoiled at the encoder never reached the ribbon */
+	assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
+	assert_int_equal(rec(l, "spoil", "A", 0, "cause", "no_chip"), 0);
+	assert_int_equal(ledger_balance(l, &b), 0);
+	assert_int_equal(b.lines[0].prints, 3);
+	assert_int_equal(b.lines[0].ribbon_prints, 3);
+	/* the printer agrees: 3 more cards */
+	assert_int_equal(rec(l, "counter", "A", 1003, NULL, NULL), 0);
+	ledger_balance(l, &b);
+	assert_int_equal(b.lines[0].outside, 0);
+	/* 5 more on the printer's count with no card from cetakd: outside */
+	assert_int_equal(rec(l, "counter", "A", 1008, NULL, NULL), 0);
+	ledger_balance(l, &b);
+	assert_int_equal(b.lines[0].outside, 5);
+	assert_int_equal(rec(l, "counter-ack", "A", 0, NULL, NULL), -EINVAL); /* says nothing */
+	assert_int_equal(rec(l, "counter-ack", "A", 0, "note", "technician's test prints"), 0);
+	ledger_balance(l, &b);
+	assert_int_equal(b.lines[0].outside, 0);
+	/* a counter that goes back (printer swapped) is a new baseline, not a discrepancy */
+	assert_int_equal(rec(l, "counter", "A", 2, NULL, NULL), 0);
+	ledger_balance(l, &b);
+	assert_int_equal(b.lines[0].outside, 0);
+	/* replacing the ribbon must name the old one with its true count */
+	assert_int_equal(ribbon_load(l, "A", "RB-2", 250, "RB-1", 250, 2), -EINVAL);
+	assert_int_equal(ribbon_load(l, "A", "RB-2", 250, "RB-X", 250, 3), -EINVAL);
+	assert_int_equal(ribbon_load(l, "A", "RB-2", 250, "RB-1", 250, 3), 0);
+	ledger_balance(l, &b);
+	assert_string_equal(b.lines[0].ribbon, "RB-2");
+	assert_int_equal(b.lines[0].ribbon_prints, 0);
+	assert_int_equal(b.ribbons_store, 0);
+	assert_int_equal(ledger_check(l, why, sizeof(why)), 0);
+	/* the monthly report lists the yield of the ribbon taken out */
+	struct report_query q = { .from = 1794900000, .to = 1795100000, .title = "range" };
+	json_t *rep;
+	assert_int_equal(ledger_report(l, &q, &rep), 0);
+	json_t *rb = json_object_get(rep, "ribbons");
+	assert_int_equal(json_array_size(rb), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rb, 1), "prev")), "RB-1");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(rb, 1), "prev_prints")), 3);
+	json_decref(rep);
+	ledger_close(l);
+	/* reopened, the same balance */
+	assert_int_equal(ledger_open(path, station, 10, &l), 0);
+	struct ledger_balance b2;
+	ledger_balance(l, &b2);
+	assert_memory_equal(&b, &b2, sizeof(b));
+	ledger_close(l);
+}
+
 /* A day at a station: 300 events with checkpoints every 25. */
 static void
 make_export(void)
@@ -404,6 +489,11 @@ test_report(void **state)
 	ev(l, d0 - 6000, "cetakd", "take", "A", 0, NULL, NULL, NULL, NULL, NULL);
 	ev(l, d0 - 5900, "cetakd", "spoil", "A", 0, "04A1000000000001", "JOB-0001", "rusak", NULL,
 	   NULL);
+	ev(l, d0 - 5000, ani, "ribbon-receive", NULL, 4, NULL, NULL, NULL, "SJ-R-0012", NULL);
+	struct ledger_event rl = { .kind = "ribbon-load", .line = "A", .ribbon = "RB-A1",
+				   .count = 250, .actor = ani };
+	char rwhy[256];
+	assert_int_equal(ledger_record(l, &rl, d0 - 4900, NULL, rwhy, sizeof(rwhy)), 0);
 	/* the day */
 	ev(l, d0 + 25200, ani, "receive", NULL, 200, NULL, NULL, NULL, "SJ-0092", NULL);
 	ev(l, d0 + 25300, ani, "load", "B", 50, NULL, NULL, NULL, NULL, NULL);
@@ -414,6 +504,11 @@ test_report(void **state)
 		ev(l, d0 + 26000 + 60 * i, "cetakd", "take", "A", 0, NULL, NULL, NULL, NULL, NULL);
 		ev(l, d0 + 26030 + 60 * i, "cetakd", "issue", "A", 0, chip, job, NULL, NULL, NULL);
 	}
+	/* the ribbon ran out early: 3 prints of 250 (a bad ribbon), replaced */
+	struct ledger_event rl2 = { .kind = "ribbon-load", .line = "A", .ribbon = "RB-A2",
+				    .count = 250, .prev = "RB-A1", .prev_rated = 250,
+				    .prev_prints = 3, .actor = ani };
+	assert_int_equal(ledger_record(l, &rl2, d0 + 26500, NULL, rwhy, sizeof(rwhy)), 0);
 	ev(l, d0 + 27000, "cetakd", "take", "A", 0, NULL, NULL, NULL, NULL, NULL);
 	ev(l, d0 + 27040, "cetakd", "spoil", "A", 0, "04A1000000000200", "JOB-0200",
 	   "gagal_encode", NULL, NULL);
@@ -491,6 +586,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stock_rules),
+		cmocka_unit_test(test_ribbons_and_counter),
 		cmocka_unit_test(test_clean_export),
 		cmocka_unit_test(test_tamper_matrix),
 		cmocka_unit_test(test_outlook_and_alerts),
