@@ -112,7 +112,7 @@ record_of(const struct ledger_event *e, long long seq, long long at)
 	json_t *r = json_pack("{s:I, s:I, s:s}", "seq", (json_int_t)seq, "at", (json_int_t)at,
 			      "kind", e->kind ? e->kind : "");
 	const char *keys[] = { "line", "lot", "chip", "job", "nik", "cause",
-			       "doc",  "actor", "note", "ribbon", "prev" };
+			       "doc",  "actor", "note", "ribbon", "replaces" };
 	const char *vals[] = { e->line, e->lot, e->chip, e->job, e->nik, e->cause,
 			       e->doc,  e->actor, e->note, e->ribbon, e->prev };
 
@@ -122,8 +122,8 @@ record_of(const struct ledger_event *e, long long seq, long long at)
 	if (e->count)
 		json_object_set_new(r, "count", json_integer(e->count));
 	if (e->prev && e->prev[0]) {
-		json_object_set_new(r, "prev_rated", json_integer(e->prev_rated));
-		json_object_set_new(r, "prev_prints", json_integer(e->prev_prints));
+		json_object_set_new(r, "replaces_rated", json_integer(e->prev_rated));
+		json_object_set_new(r, "replaces_prints", json_integer(e->prev_prints));
 	}
 	return r;
 }

@@ -234,8 +234,8 @@ ledger_report(struct ledger *l, const struct report_query *q, json_t **ret)
 {
 	static const char *const spoil_fields[] = { "chip", "job", "cause", "line", "actor", NULL };
 	static const char *const destroy_fields[] = { "doc", "count", "note", "actor", NULL };
-	static const char *const ribbon_fields[] = { "line", "ribbon", "count", "prev", "prev_rated",
-						     "prev_prints", "actor", NULL };
+	static const char *const ribbon_fields[] = { "line", "ribbon", "count", "replaces", "replaces_rated",
+						     "replaces_prints", "actor", NULL };
 	sqlite3 *db = ledger_sqlite(l);
 	json_t *rep, *open = NULL, *close = NULL;
 	int r;

@@ -115,11 +115,11 @@ write_text(json_t *r, FILE *f)
 	json_array_foreach(json_object_get(r, "ribbons"), i, w) {
 		fprintf(f, "  %s  line %s: ribbon %s, rated %lld prints", when(w, "at", a, sizeof(a)),
 			s_(w, "line"), s_(w, "ribbon"), N(w, "count"));
-		if (s_(w, "prev")[0])
+		if (s_(w, "replaces")[0])
 			fprintf(f, "; replaced %s after %lld of %lld prints (yield %.0f%%)",
-				s_(w, "prev"), N(w, "prev_prints"), N(w, "prev_rated"),
-				N(w, "prev_rated") ? 100.0 * (double)N(w, "prev_prints") /
-							     (double)N(w, "prev_rated")
+				s_(w, "replaces"), N(w, "replaces_prints"), N(w, "replaces_rated"),
+				N(w, "replaces_rated") ? 100.0 * (double)N(w, "replaces_prints") /
+							     (double)N(w, "replaces_rated")
 						   : 0.0);
 		fputc('\n', f);
 	}
@@ -212,9 +212,9 @@ write_csv(json_t *r, FILE *f)
 	}
 	json_array_foreach(json_object_get(r, "ribbons"), i, w) {
 		char note[200] = "";
-		if (s_(w, "prev")[0])
-			snprintf(note, sizeof(note), "replaced %s after %lld of %lld prints", s_(w, "prev"),
-				 N(w, "prev_prints"), N(w, "prev_rated"));
+		if (s_(w, "replaces")[0])
+			snprintf(note, sizeof(note), "replaced %s after %lld of %lld prints", s_(w, "replaces"),
+				 N(w, "replaces_prints"), N(w, "replaces_rated"));
 		csv_row(f, "ribbon", when(w, "at", a, sizeof(a)), s_(w, "line"), s_(w, "operator"),
 			s_(w, "ribbon"), N(w, "count"), note);
 	}

@@ -268,12 +268,12 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 			snprintf(a, sizeof(a), "line %s: %s (rated %lld)",
 				 json_string_value(json_object_get(w, "line")),
 				 json_string_value(json_object_get(w, "ribbon")), N(w, "count"));
-			const char *prev = json_string_value(json_object_get(w, "prev"));
+			const char *prev = json_string_value(json_object_get(w, "replaces"));
 			if (prev && prev[0])
 				snprintf(s, sizeof(s), "replaced %s: %lld of %lld prints, %.0f%%", prev,
-					 N(w, "prev_prints"), N(w, "prev_rated"),
-					 N(w, "prev_rated") ? 100.0 * (double)N(w, "prev_prints") /
-								      (double)N(w, "prev_rated")
+					 N(w, "replaces_prints"), N(w, "replaces_rated"),
+					 N(w, "replaces_rated") ? 100.0 * (double)N(w, "replaces_prints") /
+								      (double)N(w, "replaces_rated")
 							    : 0.0);
 			else
 				snprintf(s, sizeof(s), "first ribbon recorded");

@@ -118,7 +118,7 @@ stock_apply(struct ledger_balance *b, json_t *r, char *why, size_t len)
 		n.ribbons_received += count;
 		n.ribbons_store += count;
 	} else if (!strcmp(kind, "ribbon-load")) {
-		const char *rib = str(r, "ribbon"), *prev = str(r, "prev");
+		const char *rib = str(r, "ribbon"), *prev = str(r, "replaces");
 		if (!(l = line_of(&n, ln, 1)) || !rib[0] || strlen(rib) > 32 || count <= 0)
 			REFUSE("ribbon-load needs a line, the ribbon's serial (1-32 characters) and "
 			       "its rated prints");
@@ -126,9 +126,9 @@ stock_apply(struct ledger_balance *b, json_t *r, char *why, size_t len)
 			REFUSE("no ribbon in store: record the ribbons received first");
 		/* the ribbon taken out is named with its count, checked against the books */
 		if (strcmp(prev, l->ribbon) != 0 ||
-		    (prev[0] && (json_integer_value(json_object_get(r, "prev_prints")) !=
+		    (prev[0] && (json_integer_value(json_object_get(r, "replaces_prints")) !=
 					 l->ribbon_prints ||
-				 json_integer_value(json_object_get(r, "prev_rated")) !=
+				 json_integer_value(json_object_get(r, "replaces_rated")) !=
 					 l->ribbon_rated)))
 			REFUSE("the ribbon replaced on line '%s' is '%s' with %ld of %ld prints",
 			       ln, l->ribbon, l->ribbon_prints, l->ribbon_rated);

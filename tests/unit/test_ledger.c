@@ -196,8 +196,8 @@ test_ribbons_and_counter(void **state)
 	assert_int_equal(ledger_report(l, &q, &rep), 0);
 	json_t *rb = json_object_get(rep, "ribbons");
 	assert_int_equal(json_array_size(rb), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(rb, 1), "prev")), "RB-1");
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(rb, 1), "prev_prints")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rb, 1), "replaces")), "RB-1");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(rb, 1), "replaces_prints")), 3);
 	json_decref(rep);
 	ledger_close(l);
 	/* reopened, the same balance */
