@@ -101,7 +101,8 @@ keys_ok(json_t *o, const char *const *allowed, int required)
 static const char *const header_keys[] = { "format", "station", "exported", "certificate", NULL };
 static const char *const record_keys[] = { "seq", "at", "kind", "prev", "hash", "line", "count",
 					   "lot", "chip", "job", "nik", "cause", "doc", "actor",
-					   "note", NULL };
+					   "note", "ribbon", "replaces", "replaces_rated",
+					   "replaces_prints", NULL };
 static const char *const checkpoint_keys[] = { "checkpoint", "at", "head", "sig", NULL };
 static const char *const end_keys[] = { "end", "head", "at", "checkpoints", "sig", NULL };
 

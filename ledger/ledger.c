@@ -318,12 +318,22 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 	while (sqlite3_step(ev) == SQLITE_ROW) {
 		long long seq = sqlite3_column_int64(ev, 0);
 		/* splice "hash" and "prev" into the canonical record, where sorted keys put
-		 * them: "hash" before "job" (or "kind", always there), "prev" before "seq" */
+		 * them: "hash" before "job" (or "kind", always there), "prev" before
+		 * "replaces", "ribbon" or "seq" */
 		const char *rec = (const char *)sqlite3_column_text(ev, 1);
 		const char *hpos = strstr(rec, ",\"job\":");
 		if (!hpos)
 			hpos = strstr(rec, ",\"kind\":");
-		const char *ppos = strstr(rec, ",\"seq\":");
+		/* the first key that sorts after "prev" (quotes inside values are escaped,
+		 * so these patterns only match keys) */
+		const char *ppos = NULL;
+		static const char *const after_prev[] = { ",\"replaces\":", ",\"ribbon\":",
+							  ",\"seq\":" };
+		for (size_t k = 0; k < sizeof(after_prev) / sizeof(after_prev[0]); k++) {
+			const char *q = strstr(rec, after_prev[k]);
+			if (q && (!ppos || q < ppos))
+				ppos = q;
+		}
 		char ph[65];
 		audit_hex(prev, 32, ph);
 		audit_hex(sqlite3_column_blob(ev, 2), 32, h);

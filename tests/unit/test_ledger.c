@@ -221,13 +221,19 @@ make_export(void)
 	assert_int_equal(rec(l, "receive", NULL, 500, "lot", "LOT-A"), 0);
 	assert_int_equal(rec(l, "load", "A", 200, NULL, NULL), 0);
 	assert_int_equal(rec(l, "load", "B", 200, NULL, NULL), 0);
+	assert_int_equal(rec(l, "ribbon-receive", NULL, 2, NULL, NULL), 0);
+	assert_int_equal(ribbon_load(l, "A", "RB-1", 300, NULL, 0, 0), 0);
 	for (int i = 0; i < 99; i++) {
 		char chip[32];
 		const char *line = i % 2 ? "A" : "B";
+		if (i == 50) /* the ribbon replaced, with its count: 25 prints on line A so far */
+			assert_int_equal(ribbon_load(l, "A", "RB-2", 300, "RB-1", 300, 25), 0);
+		if (i == 60)
+			assert_int_equal(rec(l, "counter", "A", 4000, NULL, NULL), 0);
 		snprintf(chip, sizeof(chip), "04%012X", i);
 		assert_int_equal(rec(l, "take", line, 0, NULL, NULL), 0);
 		if (i % 10 == 3)
-			assert_int_equal(rec(l, "spoil", line, 0, "cause", "gagal_cetak"), 0);
+			assert_int_equal(rec(l, "spoil", line, 1, "cause", "gagal_cetak"), 0);
 		else
 			assert_int_equal(rec(l, "issue", line, 0, "chip", chip), 0);
 	}
@@ -250,7 +256,7 @@ test_clean_export(void **state)
 
 	make_export();
 	assert_int_equal(verify(export_buf, export_len, &r), 0);
-	assert_int_equal(r.records, 201);
+	assert_int_equal(r.records, 205);
 	assert_true(r.checkpoints >= 8);
 	assert_int_equal(r.balance.issued, 89);
 	assert_int_equal(r.balance.spoiled, 10);
@@ -271,7 +277,7 @@ test_clean_export(void **state)
 	f = fopen(path2, "w");
 	fwrite(export_buf, 1, export_len, f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "%s/cetak-audit verify %s --cert %s/pki/ds.pem | grep -q '^OK: 201 records'",
+	snprintf(cmd, sizeof(cmd), "%s/cetak-audit verify %s --cert %s/pki/ds.pem | grep -q '^OK: 205 records'",
 		 build, path2, dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "sed -i '30s/\\(\"at\":\\)1/\\12/' %s; %s/cetak-audit verify %s --cert %s/pki/ds.pem "
