@@ -283,6 +283,55 @@ cetakd_alerts(struct cetakd *d)
 	alerts_evaluate(d->alerts, &ac, d->ledger, (long long)time(NULL));
 }
 
+static int
+audit_one(long long seq, const char *job_id, long long at, const char *from, const char *to,
+	  const char *reason, const char *actor, void *ctx)
+{
+	struct cetakd *d = ctx;
+	char change[48], note[400], why[300];
+	struct ledger_event e = { .kind = "job", .job = job_id, .doc = change, .note = note,
+				  .actor = actor && actor[0] ? actor : "cetakd", .count = seq };
+
+	snprintf(change, sizeof(change), "%s>%s", from && from[0] ? from : "-", to ? to : "?");
+	snprintf(note, sizeof(note), "at %lld: %.300s", at, reason ? reason : "");
+	if (ledger_record(d->ledger, &e, (long long)time(NULL), NULL, why, sizeof(why)) < 0) {
+		log_error("audit: job event %lld of %s not chained: %s", seq, job_id, why);
+		return -EIO;
+	}
+	d->audit_job_seq = seq;
+	return 0;
+}
+
+/*
+ * The job store's state changes, chained into the audit log in batches (one
+ * transaction, one fsync each). The job store is the durable record of each
+ * change; the chain follows it within a tick, and at start-up catches up on
+ * whatever a crash left behind (docs/audit-format.md).
+ */
+void
+cetakd_audit_jobs(struct cetakd *d)
+{
+	for (int rounds = 0; d->ledger && d->store && rounds < 10; rounds++) {
+		long long before = d->audit_job_seq;
+		if (ledger_batch_begin(d->ledger) < 0)
+			return;
+		int n = store_events_since(d->store, d->audit_job_seq, 2000, audit_one, d);
+		if (ledger_batch_end(d->ledger, n >= 0) < 0 || n < 0) {
+			d->audit_job_seq = before; /* rolled back: again next time */
+			return;
+		}
+		if (n < 2000)
+			return;
+	}
+}
+
+static void
+on_audit(struct ev_source *src, void *data)
+{
+	(void)src;
+	cetakd_audit_jobs(data);
+}
+
 void
 cetakd_kick(struct cetakd *d)
 {
@@ -453,6 +502,11 @@ cetakd_open_jobs(struct cetakd *d)
 		log_error("ledger: cannot open %s: %s", path, strerror(-r));
 		return -1;
 	}
+	d->audit_job_seq = ledger_last_job_ref(d->ledger);
+	if (d->audit_job_seq < 0 || ev_add_timer(d->loop, 500, on_audit, d, &d->audit_timer) < 0) {
+		log_error("ledger: cannot read the audit chain's last job event");
+		return -1;
+	}
 	if (alerts_new(&d->alerts) < 0)
 		return -1;
 	if ((r = spool_open(d->cfg->spool_dir, &d->spool)) < 0) {
@@ -516,6 +570,7 @@ cetakd_stop(struct cetakd *d)
 {
 	ctl_server_free(d->ctl);
 	run_free(d); /* workers joined; prepared jobs back in the queue */
+	cetakd_audit_jobs(d); /* the last changes into the chain before its checkpoint */
 	spool_close(d->spool);
 	store_close(d->store);
 	face_layout_free(d->layout);

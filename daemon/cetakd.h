@@ -35,7 +35,8 @@ struct cetakd {
 	struct signer *station; /* signs the audit checkpoints; NULL = unsigned */
 	struct store *store;
 	struct spool *spool;
-	struct ev_source *spool_src, *kick_src, *rescan_timer;
+	struct ev_source *spool_src, *kick_src, *rescan_timer, *audit_timer;
+	long long audit_job_seq; /* the last job event chained into the audit log */
 	int kick_fd;        /* eventfd: "import the next spool batch" */
 	bool importing;     /* a batch run is under way */
 	struct spool_stats run_stats; /* of the current import run */
@@ -56,6 +57,9 @@ void cetakd_policies(const struct cetakd *d, struct job_policy *jp, struct sched
 void cetakd_alerts(struct cetakd *d);
 /* The alert thresholds from the current config. */
 void cetakd_alerts_config(const struct cetakd *d, struct alerts_config *ac);
+
+/* Chain the job store's new state changes into the audit log (batched). */
+void cetakd_audit_jobs(struct cetakd *d);
 
 /* Ask the loop to import the spool (coalesced). */
 void cetakd_kick(struct cetakd *d);

@@ -1,5 +1,6 @@
 /*
- * cycles.c - the print line's durable intents (store.h, "card cycles").
+ * cycles.c - the print line's durable intents (store.h, "card cycles"), and the
+ * job events read back for the audit chain.
  *
  * Each write is one statement; the caller wraps it with job transitions in
  * one transaction (store_begin/store_commit) when both must change together.
@@ -174,4 +175,29 @@ store_cycle_list(struct store *st, const char *job_id, store_cycle_cb cb, void *
 		r = -EIO;
 	sqlite3_finalize(s);
 	return r;
+}
+
+int
+store_events_since(struct store *st, long long after, int limit, store_audit_cb cb, void *ctx)
+{
+	sqlite3_stmt *s;
+	int n = 0, rc, r = 0;
+
+	if (sqlite3_prepare_v2(store_sqlite(st),
+			       "SELECT e.seq, j.job_id, e.at, e.from_state, e.to_state, e.reason, "
+			       "e.actor FROM job_events e JOIN jobs j ON j.id = e.job WHERE e.seq > ? "
+			       "ORDER BY e.seq LIMIT ?",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int(s, 2, limit);
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r = cb(sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+		       sqlite3_column_int64(s, 2), (const char *)sqlite3_column_text(s, 3),
+		       (const char *)sqlite3_column_text(s, 4), (const char *)sqlite3_column_text(s, 5),
+		       (const char *)sqlite3_column_text(s, 6), ctx);
+		n++;
+	}
+	sqlite3_finalize(s);
+	return r < 0 ? r : n;
 }

@@ -176,6 +176,13 @@ int store_cycle_failures(struct store *st, const char *job_id, long *ret);
 typedef int (*store_cycle_cb)(const struct cycle_row *row, void *ctx);
 int store_cycle_list(struct store *st, const char *job_id, store_cycle_cb cb, void *ctx);
 
+/* Job events after seq `after`, oldest first, at most limit, for the audit
+ * chain: cb(seq, job_id, at, from, to, reason, actor). Returns the count. */
+typedef int (*store_audit_cb)(long long seq, const char *job_id, long long at, const char *from,
+			      const char *to, const char *reason, const char *actor, void *ctx);
+int store_events_since(struct store *st, long long after, int limit, store_audit_cb cb,
+		       void *ctx);
+
 const char *job_state_name(enum job_state s);
 int job_state_from_name(const char *s); /* -1 when unknown */
 

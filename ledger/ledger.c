@@ -29,6 +29,11 @@ struct ledger {
 	long long seq;     /* last record */
 	uint8_t head[32];  /* its hash */
 	struct ledger_balance bal;
+	/* a batch: several records in one transaction (ledger_batch_begin) */
+	int batch;
+	long long b_seq;
+	uint8_t b_head[32];
+	struct ledger_balance b_bal;
 };
 
 static int
@@ -147,7 +152,7 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 	json_decref(bj);
 	audit_chain(l->head, text, hash);
 	rc = -EIO;
-	if (exec(l, "BEGIN IMMEDIATE") < 0)
+	if (!l->batch && exec(l, "BEGIN IMMEDIATE") < 0)
 		goto out;
 	if (sqlite3_prepare_v2(l->db, "INSERT INTO events (seq, record, hash, kind, at, on_hand,"
 				      " pending) VALUES (?,?,?,?,?,?,?)",
@@ -169,7 +174,7 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 			       &s, NULL) != SQLITE_OK)
 		goto rollback;
 	sqlite3_bind_text(s, 1, bal, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE || exec(l, "COMMIT") < 0)
+	if (sqlite3_step(s) != SQLITE_DONE || (!l->batch && exec(l, "COMMIT") < 0))
 		goto rollback;
 	l->seq++;
 	memcpy(l->head, hash, 32);
@@ -182,13 +187,61 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 	goto out;
 rollback:
 	snprintf(why, len, "ledger write failed: %s", sqlite3_errmsg(l->db));
-	exec(l, "ROLLBACK");
+	if (!l->batch) /* in a batch the caller ends it with a rollback */
+		exec(l, "ROLLBACK");
 out:
 	sqlite3_finalize(s);
 	json_decref(r);
 	free(text);
 	free(bal);
 	return rc;
+}
+
+int
+ledger_batch_begin(struct ledger *l)
+{
+	if (l->batch || exec(l, "BEGIN IMMEDIATE") < 0)
+		return -EIO;
+	l->batch = 1;
+	l->b_seq = l->seq;
+	memcpy(l->b_head, l->head, 32);
+	l->b_bal = l->bal;
+	return 0;
+}
+
+int
+ledger_batch_end(struct ledger *l, int commit)
+{
+	int r = 0;
+
+	if (!l->batch)
+		return -EINVAL;
+	l->batch = 0;
+	if (commit && exec(l, "COMMIT") == 0)
+		return 0;
+	if (commit)
+		r = -EIO;
+	exec(l, "ROLLBACK");
+	l->seq = l->b_seq;
+	memcpy(l->head, l->b_head, 32);
+	l->bal = l->b_bal;
+	return r;
+}
+
+long long
+ledger_last_job_ref(struct ledger *l)
+{
+	sqlite3_stmt *s;
+	long long ref = 0;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT json_extract(record, '$.count') FROM events WHERE "
+				      "kind = 'job' ORDER BY seq DESC LIMIT 1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		ref = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return ref;
 }
 
 int

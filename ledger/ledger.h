@@ -81,6 +81,17 @@ int ledger_record(struct ledger *l, const struct ledger_event *e, long long at,
 		  long long *ret_seq, char *why, size_t len);
 
 int ledger_balance(struct ledger *l, struct ledger_balance *ret);
+
+/*
+ * Several records in one transaction (one fsync): begin, ledger_record()
+ * each, end with commit = 1; on any failure end with commit = 0, which
+ * rolls the whole batch back. Used to chain the job store's state changes
+ * (kind "job") without an fsync each.
+ */
+int ledger_batch_begin(struct ledger *l);
+int ledger_batch_end(struct ledger *l, int commit);
+/* The job store event number of the last "job" record (its count); 0 if none. */
+long long ledger_last_job_ref(struct ledger *l);
 /* Recompute the balance from every event and compare with the running one. */
 int ledger_check(struct ledger *l, char *why, size_t len);
 /* Sign a checkpoint over the current head now. */

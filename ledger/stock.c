@@ -153,6 +153,10 @@ stock_apply(struct ledger_balance *b, json_t *r, char *why, size_t len)
 		if (!str(r, "note")[0])
 			REFUSE("say what the %ld cards were (--note)", l->outside);
 		l->outside = 0;
+	} else if (!strcmp(kind, "job")) {
+		/* a job's state change, chained for the audit; no stock effect */
+		if (!str(r, "job")[0] || !str(r, "doc")[0] || count <= 0)
+			REFUSE("a job record needs the job, its change (doc) and its event number");
 	} else if (!strcmp(kind, "stocktake")) {
 		/* count = the physical count of the store; a difference is a discrepancy */
 		if (count < 0)

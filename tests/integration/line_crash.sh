@@ -68,6 +68,8 @@ echo "# spoiled by cause: $(led "SELECT group_concat(c || ' ' || n, ', ') FROM (
 # the ledger replays clean and its invariant holds
 start || notok "cetakd starts for the final check"
 check "the ledger checks out (chain, replay, invariant)" ctl stock check
+check "every job state change, across the crashes, is in the audit chain" wait_for 5 sh -c \
+	"[ \$(sqlite3 '$T/state/ledger.db' \"SELECT count(*) FROM events WHERE kind = 'job'\") = \$(sqlite3 '$T/state/cetak.db' 'SELECT count(*) FROM job_events') ]"
 ctl stock >"$T/stock"
 expect_grep "the books: nothing in flight, issued = done jobs" "^issued: +$done_n\$" "$T/stock"
 expect_grep "spoiled cards are all in the books" "^spoiled: +$spoiled " "$T/stock"
