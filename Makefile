@@ -89,7 +89,7 @@ $(BUILD)/smartcard/sod.o: CFLAGS += -Wno-deprecated-declarations
 
 # The standalone verifier: no daemon, no database.
 $(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto) -lpthread
 
 # Unit tests: cmocka, linked with the module under test.
 CMOCKA_LIBS = $(call pc_libs,cmocka)

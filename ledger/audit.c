@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +66,20 @@ sig_ok(X509 *cert, const char *msg, const char *sig_b64)
 void
 audit_chain(const uint8_t prev[32], const char *text, uint8_t out[32])
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	/* one context and one fetched digest, kept: making them per record cost a
+	 * fifth of the verifier's time. Only ever called from one thread (the
+	 * daemon's event loop, the verifier's checking thread). */
+	static EVP_MD_CTX *ctx;
+	static EVP_MD *sha256;
 
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(md, prev, 32);
-	EVP_DigestUpdate(md, text, strlen(text));
-	EVP_DigestFinal_ex(md, out, NULL);
-	EVP_MD_CTX_free(md);
+	if (!ctx)
+		ctx = EVP_MD_CTX_new();
+	if (!sha256)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	EVP_DigestInit_ex(ctx, sha256, NULL);
+	EVP_DigestUpdate(ctx, prev, 32);
+	EVP_DigestUpdate(ctx, text, strlen(text));
+	EVP_DigestFinal_ex(ctx, out, NULL);
 }
 
 static const char *
@@ -125,141 +133,307 @@ same_cert(json_t *hdr, X509 *cert)
 	return same;
 }
 
+/* The state of one verification, line by line. */
+struct vstate {
+	X509 *cert;
+	struct audit_result *r;
+	uint8_t head[32];
+	long line, seq;
+	char hdr_sha[65];
+	int ended;
+};
+
+/* Check one line (o is its parse, or NULL when it does not parse). 0 or -EBADMSG. */
+static int
+verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
+{
+	struct audit_result *r = v->r;
+	char hh[65], *canon = NULL;
+	long line = v->line;
+	int rc = 0;
+
+	if (v->ended)
+		return bad(r, line, "data after the end record");
+	/* Record lines are held to their bytes by their hash (below): the text
+	 * hashed is the line itself minus its "hash" and "prev" members, so any
+	 * other change breaks the chain. The other lines are checked for the
+	 * canonical form here. */
+	int is_record = o && line > 1 && json_object_get(o, "seq");
+	canon = o && !is_record ? json_dumps(o, JSON_CANON) : NULL;
+	if (!o || (!is_record && (!canon || strlen(canon) != n || memcmp(canon, p, n) != 0))) {
+		rc = bad(r, line, "not a record in canonical form (changed or damaged)");
+	} else if (line == 1 ? !keys_ok(o, header_keys, 4)
+		   : json_object_get(o, "seq")	     ? !keys_ok(o, record_keys, 5)
+		   : json_object_get(o, "checkpoint") ? !keys_ok(o, checkpoint_keys, 4)
+		   : json_object_get(o, "end")	     ? !keys_ok(o, end_keys, 5)
+						     : 1) {
+		rc = bad(r, line, "unknown or missing fields for its kind of line");
+	} else if (line == 1) {
+		uint8_t md[32];
+		EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL);
+		audit_hex(md, 32, v->hdr_sha);
+		if (strcmp(s(o, "format"), "cetak-audit/1") != 0)
+			rc = bad(r, line, "not a cetak-audit/1 export");
+		else if (!same_cert(o, v->cert))
+			rc = bad(r, line, "signed by another station certificate than the one given");
+	} else if (json_object_get(o, "seq")) {
+		/* The record as hashed is the line without its "hash" and "prev" members,
+		 * each with the comma before it. */
+		uint8_t h[32];
+		char want[65], small[2048], *text = n < sizeof(small) ? small : malloc(n + 1),
+					    *hp = NULL, *pp = NULL;
+		if (!text)
+			return bad(r, line, "out of memory");
+		memcpy(text, p, n);
+		text[n] = '\0';
+		/* Splice only when both values are 64 characters: their encoded form is
+		 * then at least that long, so the cut stays inside the line. */
+		int sized = strlen(s(o, "hash")) == 64 && strlen(s(o, "prev")) == 64;
+		audit_hex(v->head, 32, hh);
+		if (sized && (hp = strstr(text, ",\"hash\":\""))) {
+			hp++;
+			memmove(hp, hp + 8 + 64 + 2, strlen(hp + 8 + 64 + 2) + 1);
+		}
+		if (sized && (pp = strstr(text, ",\"prev\":\""))) {
+			pp++;
+			memmove(pp, pp + 8 + 64 + 2, strlen(pp + 8 + 64 + 2) + 1);
+		}
+		if (json_integer_value(json_object_get(o, "seq")) != v->seq + 1)
+			rc = bad(r, line, "record %ld expected, found seq %lld (a record was "
+					  "removed, inserted or moved)",
+				 v->seq + 1, (long long)json_integer_value(json_object_get(o, "seq")));
+		else if (strcmp(s(o, "prev"), hh) != 0 || !hp || !pp)
+			rc = bad(r, line, "record %ld does not follow the previous one", v->seq + 1);
+		else {
+			audit_chain(v->head, text, h);
+			audit_hex(h, 32, want);
+			if (strcmp(s(o, "hash"), want) != 0)
+				rc = bad(r, line, "record %ld does not match its hash", v->seq + 1);
+			else if (stock_apply(&r->balance, o, r->why, sizeof(r->why)) < 0)
+				rc = bad(r, line, "record %ld breaks the stock rules: %.200s",
+					 v->seq + 1, r->why);
+			else {
+				memcpy(v->head, h, 32);
+				v->seq++;
+				r->records++;
+			}
+		}
+		if (text != small)
+			free(text);
+	} else if (json_object_get(o, "checkpoint")) {
+		char msg[160];
+		audit_hex(v->head, 32, hh);
+		snprintf(msg, sizeof(msg), "cetak-audit-checkpoint/1|%ld|%s|%lld", v->seq, hh,
+			 (long long)json_integer_value(json_object_get(o, "at")));
+		if (json_integer_value(json_object_get(o, "checkpoint")) != v->seq ||
+		    strcmp(s(o, "head"), hh) != 0)
+			rc = bad(r, line, "checkpoint does not cover record %ld", v->seq);
+		else if (!sig_ok(v->cert, msg, s(o, "sig")))
+			rc = bad(r, line, "checkpoint at record %ld: bad signature", v->seq);
+		else
+			r->checkpoints++;
+	} else if (json_object_get(o, "end")) {
+		char msg[256];
+		audit_hex(v->head, 32, hh);
+		snprintf(msg, sizeof(msg), "cetak-audit-export/1|%ld|%s|%lld|%lld|%s", v->seq, hh,
+			 (long long)json_integer_value(json_object_get(o, "at")),
+			 (long long)json_integer_value(json_object_get(o, "checkpoints")), v->hdr_sha);
+		if (json_integer_value(json_object_get(o, "end")) != v->seq ||
+		    strcmp(s(o, "head"), hh) != 0)
+			rc = bad(r, line, "the end record does not match the last record %ld", v->seq);
+		else if (json_integer_value(json_object_get(o, "checkpoints")) != r->checkpoints)
+			rc = bad(r, line, "the export should hold %lld checkpoints, %ld are there (one "
+					  "was removed or added)",
+				 (long long)json_integer_value(json_object_get(o, "checkpoints")),
+				 r->checkpoints);
+		else if (!sig_ok(v->cert, msg, s(o, "sig")))
+			rc = bad(r, line, "the end record's signature is bad");
+		else
+			v->ended = 1;
+	} else {
+		rc = bad(r, line, "unknown kind of line");
+	}
+	free(canon);
+	return rc;
+}
+
+/*
+ * Parsing is most of the work, and each line parses on its own: for large
+ * exports, helper threads parse batches of lines ahead while the checks
+ * (chain, signatures, stock replay) run in order on the calling thread.
+ */
+#define PARSE_BATCH 2048
+#define PARSE_SLOTS 8
+#define PARSE_THREADS 2
+
+struct pipeline {
+	const char *buf;
+	const size_t *off; /* line i spans off[i] .. off[i+1] - 1 (the newline) */
+	long lines;
+	long batches;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+	struct {
+		long batch; /* which batch the slot holds; -1 free */
+		int ready;
+		json_t *o[PARSE_BATCH];
+	} slot[PARSE_SLOTS];
+	struct {
+		struct pipeline *pl;
+		int id;
+	} arg[PARSE_THREADS];
+};
+
+static void *
+parser_main(void *a)
+{
+	struct pipeline *pl = ((typeof(pl->arg[0]) *)a)->pl;
+	int id = ((typeof(pl->arg[0]) *)a)->id;
+
+	for (long b = id; b < pl->batches; b += PARSE_THREADS) {
+		int k = (int)(b % PARSE_SLOTS);
+		pthread_mutex_lock(&pl->mu);
+		while (!pl->stop && pl->slot[k].batch != -1)
+			pthread_cond_wait(&pl->cv, &pl->mu);
+		if (pl->stop) {
+			pthread_mutex_unlock(&pl->mu);
+			break;
+		}
+		pl->slot[k].batch = b;
+		pthread_mutex_unlock(&pl->mu);
+		/* the objects of the batch this slot held, freed where they were made
+		 * (freeing in another thread costs more than the parse) */
+		for (int i = 0; i < PARSE_BATCH; i++) {
+			json_decref(pl->slot[k].o[i]);
+			pl->slot[k].o[i] = NULL;
+		}
+		long first = b * PARSE_BATCH, last = first + PARSE_BATCH;
+		if (last > pl->lines)
+			last = pl->lines;
+		for (long i = first; i < last; i++) {
+			json_error_t je;
+			pl->slot[k].o[i - first] =
+				json_loadb(pl->buf + pl->off[i], pl->off[i + 1] - 1 - pl->off[i],
+					   JSON_REJECT_DUPLICATES, &je);
+		}
+		pthread_mutex_lock(&pl->mu);
+		pl->slot[k].ready = 1;
+		pthread_cond_broadcast(&pl->cv);
+		pthread_mutex_unlock(&pl->mu);
+	}
+	return NULL;
+}
+
 int
 audit_verify(const char *buf, size_t len, X509 *cert, struct audit_result *r)
 {
-	uint8_t head[32] = { 0 };
-	char hh[65];
-	long line = 0, seq = 0;
-	char hdr_sha[65] = "";
-	int ended = 0, rc = 0;
+	struct vstate v = { .cert = cert, .r = r };
+	size_t *off = NULL, n_off = 0, cap = 0;
 	const char *p = buf, *end = buf + len;
+	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
-	while (p < end && rc == 0) {
+	/* the complete lines; a last line without its newline was cut off */
+	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		json_error_t je;
-		json_t *o = NULL;
-		char *canon = NULL;
-
-		line++;
+		if (n_off + 2 > cap) {
+			size_t *no = realloc(off, (cap = cap ? cap * 2 : 1024) * sizeof(*off));
+			if (!no) {
+				free(off);
+				return bad(r, 1, "out of memory");
+			}
+			off = no;
+		}
+		off[n_off++] = (size_t)(p - buf);
 		if (!nl) {
-			rc = bad(r, line, "the last line is cut off (no newline)");
-			break;
+			free(off);
+			return bad(r, (long)n_off, "the last line is cut off (no newline)");
 		}
-		if (ended) {
-			rc = bad(r, line, "data after the end record");
-			break;
+		p = nl + 1;
+	}
+	if (n_off == 0) {
+		free(off);
+		return bad(r, 1, "empty export");
+	}
+	off[n_off] = len;
+	long lines = (long)n_off;
+
+	if (lines < 4 * PARSE_BATCH) { /* small: one thread */
+		for (long i = 0; i < lines && rc == 0; i++) {
+			json_error_t je;
+			size_t n = off[i + 1] - 1 - off[i];
+			json_t *o = json_loadb(buf + off[i], n, JSON_REJECT_DUPLICATES, &je);
+			v.line = i + 1;
+			rc = verify_line(&v, buf + off[i], n, o);
+			json_decref(o);
 		}
-		o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
-		/* Record lines are held to their bytes by their hash (below): the text
-		 * hashed is the line itself minus its "hash" and "prev" members, so any
-		 * other change breaks the chain. The other lines are checked for the
-		 * canonical form here. */
-		int is_record = o && line > 1 && json_object_get(o, "seq");
-		canon = o && !is_record ? json_dumps(o, JSON_CANON) : NULL;
-		if (!o || (!is_record && (!canon || strlen(canon) != n || memcmp(canon, p, n) != 0))) {
-			rc = bad(r, line, "not a record in canonical form (changed or damaged)");
-		} else if (line == 1 ? !keys_ok(o, header_keys, 4)
-			   : json_object_get(o, "seq")	     ? !keys_ok(o, record_keys, 5)
-			   : json_object_get(o, "checkpoint") ? !keys_ok(o, checkpoint_keys, 4)
-			   : json_object_get(o, "end")	     ? !keys_ok(o, end_keys, 5)
-							     : 1) {
-			rc = bad(r, line, "unknown or missing fields for its kind of line");
-		} else if (line == 1) {
-			uint8_t md[32];
-			EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL);
-			audit_hex(md, 32, hdr_sha);
-			if (strcmp(s(o, "format"), "cetak-audit/1") != 0)
-				rc = bad(r, line, "not a cetak-audit/1 export");
-			else if (!same_cert(o, cert))
-				rc = bad(r, line, "signed by another station certificate than the one "
-						  "given");
-		} else if (json_object_get(o, "seq")) {
-			/* The line is canonical (checked above), so the record as hashed is the
-			 * line without its "hash" and "prev" members, each followed by a comma
-			 * (keys are sorted: "kind" always follows "hash", "seq" follows "prev"). */
-			uint8_t h[32];
-			char want[65], *text = strndup(p, n), *hp = NULL, *pp = NULL;
-			/* Splice only when both values are 64 characters: their encoded form is
-			 * then at least that long, so the cut stays inside the line. */
-			int sized = strlen(s(o, "hash")) == 64 && strlen(s(o, "prev")) == 64;
-			audit_hex(head, 32, hh);
-			if (sized && (hp = strstr(text, ",\"hash\":\""))) {
-				hp++;
-				memmove(hp, hp + 8 + 64 + 2, strlen(hp + 8 + 64 + 2) + 1);
-			}
-			if (sized && (pp = strstr(text, ",\"prev\":\""))) {
-				pp++;
-				memmove(pp, pp + 8 + 64 + 2, strlen(pp + 8 + 64 + 2) + 1);
-			}
-			if (json_integer_value(json_object_get(o, "seq")) != seq + 1)
-				rc = bad(r, line, "record %ld expected, found seq %lld (a record was "
-						  "removed, inserted or moved)",
-					 seq + 1, (long long)json_integer_value(json_object_get(o, "seq")));
-			else if (strcmp(s(o, "prev"), hh) != 0 || !hp || !pp)
-				rc = bad(r, line, "record %ld does not follow the previous one", seq + 1);
-			else {
-				audit_chain(head, text, h);
-				audit_hex(h, 32, want);
-				if (strcmp(s(o, "hash"), want) != 0)
-					rc = bad(r, line, "record %ld does not match its hash", seq + 1);
-				else if (stock_apply(&r->balance, o, r->why, sizeof(r->why)) < 0)
-					rc = bad(r, line, "record %ld breaks the stock rules: %.200s",
-						 seq + 1, r->why);
-				else {
-					memcpy(head, h, 32);
-					seq++;
-					r->records++;
+	} else {
+		struct pipeline *pl = calloc(1, sizeof(*pl));
+		pthread_t th[PARSE_THREADS];
+		int started = 0;
+		if (!pl) {
+			free(off);
+			return bad(r, 1, "out of memory");
+		}
+		pl->buf = buf;
+		pl->off = off;
+		pl->lines = lines;
+		pl->batches = (lines + PARSE_BATCH - 1) / PARSE_BATCH;
+		pthread_mutex_init(&pl->mu, NULL);
+		pthread_cond_init(&pl->cv, NULL);
+		for (int k = 0; k < PARSE_SLOTS; k++)
+			pl->slot[k].batch = -1;
+		for (int t = 0; t < PARSE_THREADS; t++) {
+			pl->arg[t].pl = pl;
+			pl->arg[t].id = t;
+			if (pthread_create(&th[t], NULL, parser_main, &pl->arg[t]) == 0)
+				started++;
+			else
+				break;
+		}
+		if (started < PARSE_THREADS)
+			rc = bad(r, 1, "cannot start the parser threads");
+		for (long b = 0; b < pl->batches && rc == 0; b++) {
+			int k = (int)(b % PARSE_SLOTS);
+			pthread_mutex_lock(&pl->mu);
+			while (!(pl->slot[k].batch == b && pl->slot[k].ready))
+				pthread_cond_wait(&pl->cv, &pl->mu);
+			pthread_mutex_unlock(&pl->mu);
+			long first = b * PARSE_BATCH, last = first + PARSE_BATCH;
+			if (last > lines)
+				last = lines;
+			for (long i = first; i < last; i++) {
+				if (rc == 0) {
+					v.line = i + 1;
+					rc = verify_line(&v, buf + off[i], off[i + 1] - 1 - off[i],
+							 pl->slot[k].o[i - first]);
 				}
 			}
-			free(text);
-		} else if (json_object_get(o, "checkpoint")) {
-			char msg[160];
-			audit_hex(head, 32, hh);
-			snprintf(msg, sizeof(msg), "cetak-audit-checkpoint/1|%ld|%s|%lld", seq, hh,
-				 (long long)json_integer_value(json_object_get(o, "at")));
-			if (json_integer_value(json_object_get(o, "checkpoint")) != seq ||
-			    strcmp(s(o, "head"), hh) != 0)
-				rc = bad(r, line, "checkpoint does not cover record %ld", seq);
-			else if (!sig_ok(cert, msg, s(o, "sig")))
-				rc = bad(r, line, "checkpoint at record %ld: bad signature", seq);
-			else
-				r->checkpoints++;
-		} else if (json_object_get(o, "end")) {
-			char msg[256];
-			audit_hex(head, 32, hh);
-			snprintf(msg, sizeof(msg), "cetak-audit-export/1|%ld|%s|%lld|%lld|%s", seq, hh,
-				 (long long)json_integer_value(json_object_get(o, "at")),
-				 (long long)json_integer_value(json_object_get(o, "checkpoints")),
-				 hdr_sha);
-			if (json_integer_value(json_object_get(o, "end")) != seq ||
-			    strcmp(s(o, "head"), hh) != 0)
-				rc = bad(r, line, "the end record does not match the last record %ld",
-					 seq);
-			else if (json_integer_value(json_object_get(o, "checkpoints")) !=
-				 r->checkpoints)
-				rc = bad(r, line, "the export should hold %lld checkpoints, %ld are "
-						  "there (one was removed or added)",
-					 (long long)json_integer_value(json_object_get(o, "checkpoints")),
-					 r->checkpoints);
-			else if (!sig_ok(cert, msg, s(o, "sig")))
-				rc = bad(r, line, "the end record's signature is bad");
-			else
-				ended = 1;
-		} else {
-			rc = bad(r, line, "unknown kind of line");
+			pthread_mutex_lock(&pl->mu);
+			pl->slot[k].batch = -1;
+			pl->slot[k].ready = 0;
+			pthread_cond_broadcast(&pl->cv);
+			pthread_mutex_unlock(&pl->mu);
 		}
-		free(canon);
-		json_decref(o);
-		p += n + 1;
+		pthread_mutex_lock(&pl->mu);
+		pl->stop = 1;
+		pthread_cond_broadcast(&pl->cv);
+		pthread_mutex_unlock(&pl->mu);
+		for (int t = 0; t < started; t++)
+			pthread_join(th[t], NULL);
+		/* whatever the slots still hold (json_decref(NULL) is a no-op) */
+		for (int k = 0; k < PARSE_SLOTS; k++)
+			for (int i = 0; i < PARSE_BATCH; i++)
+				json_decref(pl->slot[k].o[i]);
+		pthread_mutex_destroy(&pl->mu);
+		pthread_cond_destroy(&pl->cv);
+		free(pl);
 	}
-	if (rc == 0 && line == 0)
-		rc = bad(r, 1, "empty export");
-	if (rc == 0 && !ended)
-		rc = bad(r, line, "no end record: the export was cut off");
+	free(off);
+	if (rc == 0 && !v.ended)
+		rc = bad(r, lines, "no end record: the export was cut off");
 	if (rc == 0 && stock_invariant(&r->balance, r->why, sizeof(r->why)) < 0)
-		rc = bad(r, line, "%.250s", r->why);
+		rc = bad(r, lines, "%.250s", r->why);
 	return rc;
 }

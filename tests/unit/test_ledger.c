@@ -208,6 +208,49 @@ test_ribbons_and_counter(void **state)
 	ledger_close(l);
 }
 
+/* A large export goes through the verifier's parallel parsing: the same
+ * verdicts, and the first bad line named exactly. */
+static void
+test_large_export(void **state)
+{
+	struct ledger *l;
+	struct audit_result r;
+	char path[128], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/large.db", dir);
+	assert_int_equal(ledger_open(path, station, 500, &l), 0);
+	assert_int_equal(ledger_set_durable(l, 0), 0);
+	assert_int_equal(rec(l, "receive", NULL, 20000, "lot", "LOT-L"), 0);
+	assert_int_equal(rec(l, "load", "A", 20000, NULL, NULL), 0);
+	for (int i = 0; i < 10000; i++) {
+		assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
+		assert_int_equal(rec(l, "issue", "A", 0, "chip", "04CC"), 0);
+	}
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(ledger_export(l, "UPT Test", 1795003600, f), 0);
+	fclose(f);
+	ledger_close(l);
+	assert_int_equal(audit_verify(buf, len, cert, &r), 0);
+	assert_int_equal(r.records, 20002);
+	assert_int_equal(r.balance.issued, 10000);
+	/* one byte changed in the 15,000th record: found there, not elsewhere */
+	char *p = buf;
+	for (int line = 1; line < 15000 + 1 + 15000 / 500; line++)
+		p = strchr(p, '\n') + 1;
+	char *at = strstr(p, "\"chip\":\"04CC\"");
+	assert_non_null(at);
+	long bad_line = 1;
+	for (char *q = buf; q < at; q++)
+		bad_line += *q == '\n';
+	at[9] = 'D';
+	assert_int_equal(audit_verify(buf, len, cert, &r), -EBADMSG);
+	assert_int_equal(r.bad_line, bad_line);
+	assert_non_null(strstr(r.why, "does not match its hash"));
+	free(buf);
+}
+
 /* A day at a station: 300 events with checkpoints every 25. */
 static void
 make_export(void)
@@ -593,6 +636,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stock_rules),
 		cmocka_unit_test(test_ribbons_and_counter),
+		cmocka_unit_test(test_large_export),
 		cmocka_unit_test(test_clean_export),
 		cmocka_unit_test(test_tamper_matrix),
 		cmocka_unit_test(test_outlook_and_alerts),
