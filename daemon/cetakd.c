@@ -328,8 +328,11 @@ cetakd_audit_jobs(struct cetakd *d)
 static void
 on_audit(struct ev_source *src, void *data)
 {
+	struct cetakd *d = data;
+
 	(void)src;
-	cetakd_audit_jobs(data);
+	if (!d->importing) /* a bulk intake first; the chain catches up after it */
+		cetakd_audit_jobs(d);
 }
 
 void

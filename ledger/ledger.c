@@ -147,9 +147,11 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 	if (!r || stock_apply(&b, r, why, len) < 0)
 		goto out;
 	text = json_dumps(r, JSON_CANON);
-	json_t *bj = stock_balance_json(&b);
-	bal = json_dumps(bj, JSON_CANON);
-	json_decref(bj);
+	if (!l->batch) {
+		json_t *bj = stock_balance_json(&b);
+		bal = json_dumps(bj, JSON_CANON);
+		json_decref(bj);
+	}
 	audit_chain(l->head, text, hash);
 	rc = -EIO;
 	if (!l->batch && exec(l, "BEGIN IMMEDIATE") < 0)
@@ -170,12 +172,16 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 		goto rollback;
 	sqlite3_finalize(s);
 	s = NULL;
-	if (sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO state (id, balance) VALUES (1, ?)", -1,
-			       &s, NULL) != SQLITE_OK)
-		goto rollback;
-	sqlite3_bind_text(s, 1, bal, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE || (!l->batch && exec(l, "COMMIT") < 0))
-		goto rollback;
+	/* the running balance; in a batch it is written once, at the end */
+	if (!l->batch) {
+		if (sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO state (id, balance) "
+					      "VALUES (1, ?)",
+				       -1, &s, NULL) != SQLITE_OK)
+			goto rollback;
+		sqlite3_bind_text(s, 1, bal, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE || exec(l, "COMMIT") < 0)
+			goto rollback;
+	}
 	l->seq++;
 	memcpy(l->head, hash, 32);
 	l->bal = b;
@@ -217,6 +223,20 @@ ledger_batch_end(struct ledger *l, int commit)
 	if (!l->batch)
 		return -EINVAL;
 	l->batch = 0;
+	if (commit && l->seq != l->b_seq) {
+		json_t *bj = stock_balance_json(&l->bal);
+		char *bal = bj ? json_dumps(bj, JSON_CANON) : NULL;
+		sqlite3_stmt *s = NULL;
+		json_decref(bj);
+		if (!bal || sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO state (id, balance) "
+						      "VALUES (1, ?)",
+					       -1, &s, NULL) != SQLITE_OK ||
+		    sqlite3_bind_text(s, 1, bal, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_step(s) != SQLITE_DONE)
+			commit = 0;
+		sqlite3_finalize(s);
+		free(bal);
+	}
 	if (commit && exec(l, "COMMIT") == 0)
 		return 0;
 	if (commit)
