@@ -454,13 +454,11 @@ static void
 start_cycle(struct cetakd *d, struct line_run *lr)
 {
 	struct ledger_balance b;
-	long hopper = 0;
+	const struct ledger_line *bl = NULL;
 
 	if (ledger_balance(d->ledger, &b) == 0)
-		for (int i = 0; i < b.n_lines; i++)
-			if (strcmp(b.lines[i].name, lr->name) == 0)
-				hopper = b.lines[i].hopper;
-	if (hopper < 1) {
+		bl = ledger_line_of(&b, lr->name);
+	if (!bl || bl->hopper < 1) {
 		lr->waiting = true;
 		char msg[sizeof(lr->reason)];
 		snprintf(msg, sizeof(msg),
@@ -718,23 +716,21 @@ static void
 record_counter(struct cetakd *d, struct line_run *lr, long count)
 {
 	struct ledger_balance b;
+	const struct ledger_line *bl;
 	long before = 0;
 
 	if (ledger_balance(d->ledger, &b) < 0)
 		return;
-	for (int i = 0; i < b.n_lines; i++)
-		if (!strcmp(b.lines[i].name, lr->name)) {
-			if (b.lines[i].counter == count)
-				return;
-			before = b.lines[i].outside;
-		}
+	if ((bl = ledger_line_of(&b, lr->name))) {
+		if (bl->counter == count)
+			return;
+		before = bl->outside;
+	}
 	if (ledger_event(d, lr, "counter", NULL, NULL, NULL, NULL, NULL, count) == 0 &&
-	    ledger_balance(d->ledger, &b) == 0)
-		for (int i = 0; i < b.n_lines; i++)
-			if (!strcmp(b.lines[i].name, lr->name) && b.lines[i].outside > before)
-				lr_log(lr, LOG_WARNING, NULL,
-				       "the printer counts %ld cards that cetakd did not print",
-				       b.lines[i].outside - before);
+	    ledger_balance(d->ledger, &b) == 0 && (bl = ledger_line_of(&b, lr->name)) &&
+	    bl->outside > before)
+		lr_log(lr, LOG_WARNING, NULL, "the printer counts %ld cards that cetakd did not print",
+		       bl->outside - before);
 	run_of(d)->alerts_due = true;
 }
 
@@ -778,13 +774,12 @@ static long
 in_flight(struct cetakd *d, const char *line)
 {
 	struct ledger_balance b;
+	const struct ledger_line *bl;
 
 	if (ledger_balance(d->ledger, &b) < 0)
 		return -1;
-	for (int i = 0; i < b.n_lines; i++)
-		if (strcmp(b.lines[i].name, line) == 0)
-			return b.lines[i].in_flight;
-	return 0;
+	bl = ledger_line_of(&b, line);
+	return bl ? bl->in_flight : 0;
 }
 
 /* Load the job of an open cycle as the line's current job (for its ids). */
@@ -1166,14 +1161,11 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 		return;
 	long ribbon = lr->ribbon_left;
 	if (d->ledger && ledger_balance(d->ledger, &b) == 0) {
-		hopper = 0;
-		for (int i = 0; i < b.n_lines; i++)
-			if (strcmp(b.lines[i].name, lr->name) == 0) {
-				hopper = b.lines[i].hopper;
-				/* the printer's own figure first; else the ledger's count */
-				if (ribbon < 0 && b.lines[i].ribbon[0])
-					ribbon = b.lines[i].ribbon_rated - b.lines[i].ribbon_prints;
-			}
+		const struct ledger_line *bl = ledger_line_of(&b, lr->name);
+		hopper = bl ? bl->hopper : 0;
+		/* the printer's own figure first; else the ledger's count */
+		if (bl && ribbon < 0 && bl->ribbon[0])
+			ribbon = bl->ribbon_rated - bl->ribbon_prints;
 	}
 	const char *state = run_state(d, lr, l);
 	const char *reason = lr->reason[0] ? lr->reason : l->reason[0] ? l->reason : r->not_ready;

@@ -426,6 +426,15 @@ verb_alerts(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 	return 0;
 }
 
+static bool
+line_configured(const struct cetakd *d, const char *line)
+{
+	for (int i = 0; line && i < d->cfg->n_lines; i++)
+		if (strcmp(d->cfg->lines[i].name, line) == 0)
+			return true;
+	return false;
+}
+
 static int
 verb_stock_receive(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		   const char **ret_code, char **ret_err)
@@ -442,11 +451,8 @@ verb_stock_load(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **r
 {
 	struct cetakd *d = ctx;
 	const char *line = arg_str(args, "line");
-	int known = 0;
 
-	for (int i = 0; line && i < d->cfg->n_lines; i++)
-		known |= strcmp(d->cfg->lines[i].name, line) == 0;
-	if (!known)
+	if (!line_configured(d, line))
 		return refuse(ret_err, ret_code, "no line '%.16s' is configured", line ? line : "");
 	struct ledger_event e = { .kind = "load", .line = line, .count = (long)arg_int(args, "count") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
@@ -469,22 +475,18 @@ verb_stock_ribbon_load(void *ctx, const struct ctl_peer *peer, json_t *args, jso
 	struct cetakd *d = ctx;
 	const char *line = arg_str(args, "line");
 	struct ledger_balance b;
-	int known = 0;
 
-	for (int i = 0; line && i < d->cfg->n_lines; i++)
-		known |= strcmp(d->cfg->lines[i].name, line) == 0;
-	if (!known)
+	if (!line_configured(d, line))
 		return refuse(ret_err, ret_code, "no line '%.16s' is configured", line ? line : "");
 	struct ledger_event e = { .kind = "ribbon-load", .line = line,
 				  .ribbon = arg_str(args, "ribbon"),
 				  .count = (long)arg_int(args, "count"), .note = arg_str(args, "note") };
-	if (ledger_balance(d->ledger, &b) == 0)
-		for (int i = 0; i < b.n_lines; i++)
-			if (!strcmp(b.lines[i].name, line) && b.lines[i].ribbon[0]) {
-				e.prev = b.lines[i].ribbon;
-				e.prev_rated = b.lines[i].ribbon_rated;
-				e.prev_prints = b.lines[i].ribbon_prints;
-			}
+	const struct ledger_line *bl;
+	if (ledger_balance(d->ledger, &b) == 0 && (bl = ledger_line_of(&b, line)) && bl->ribbon[0]) {
+		e.prev = bl->ribbon;
+		e.prev_rated = bl->ribbon_rated;
+		e.prev_prints = bl->ribbon_prints;
+	}
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 

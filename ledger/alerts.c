@@ -258,7 +258,7 @@ alerts_evaluate(struct alerts *a, const struct alerts_config *cfg, struct ledger
 						     "time is %d days: request more now",
 			  o.days_of_cover, o.per_day, cfg->lead_days);
 	for (int i = 0; i < b.n_lines; i++) {
-		typeof(b.lines[0]) *ln = &b.lines[i];
+		const struct ledger_line *ln = &b.lines[i];
 		long left = ln->ribbon_rated - ln->ribbon_prints;
 		if (ln->ribbon[0] && left <= cfg->ribbon_low) {
 			snprintf(key, sizeof(key), "ribbon-low:%s", ln->name);

@@ -48,22 +48,24 @@ struct ledger_event {
 
 #define LEDGER_MAX_LINES 8
 
+struct ledger_line {
+	char name[17];
+	long hopper, in_flight;
+	long prints;              /* cards that went through the print head */
+	char ribbon[33];          /* the ribbon loaded; "" = none recorded */
+	long ribbon_rated, ribbon_prints;
+	long counter, counter_prints; /* the printer's own count at the last
+	                               * reading, and `prints` then; -1 = none */
+	long outside;             /* cards the printer counted that cetakd did
+	                           * not print, not yet explained */
+};
+
 struct ledger_balance {
 	long received, discrepancy, store, issued, spoiled, transferred, destroyed;
 	long by_cause[CAUSE_COUNT];
 	int n_lines;
 	long ribbons_received, ribbons_store;
-	struct {
-		char name[17];
-		long hopper, in_flight;
-		long prints;              /* cards that went through the print head */
-		char ribbon[33];          /* the ribbon loaded; "" = none recorded */
-		long ribbon_rated, ribbon_prints;
-		long counter, counter_prints; /* the printer's own count at the last
-		                               * reading, and `prints` then; -1 = none */
-		long outside;             /* cards the printer counted that cetakd did
-		                           * not print, not yet explained */
-	} lines[LEDGER_MAX_LINES];
+	struct ledger_line lines[LEDGER_MAX_LINES];
 };
 
 /* Open (creating) the ledger at path; checkpoints signed by station (may be NULL). */
@@ -81,6 +83,8 @@ int ledger_record(struct ledger *l, const struct ledger_event *e, long long at,
 		  long long *ret_seq, char *why, size_t len);
 
 int ledger_balance(struct ledger *l, struct ledger_balance *ret);
+/* The line called name in a balance, or NULL when it has no events yet. */
+const struct ledger_line *ledger_line_of(const struct ledger_balance *b, const char *name);
 
 /*
  * Several records in one transaction (one fsync): begin, ledger_record()

@@ -34,12 +34,13 @@ str(json_t *r, const char *k)
 }
 
 /* The line's slot, created when create is set; NULL when absent or full. */
-static typeof(((struct ledger_balance *)0)->lines[0]) *
+static struct ledger_line *
 line_of(struct ledger_balance *b, const char *name, int create)
 {
-	for (int i = 0; i < b->n_lines; i++)
-		if (strcmp(b->lines[i].name, name) == 0)
-			return &b->lines[i];
+	struct ledger_line *l = (struct ledger_line *)ledger_line_of(b, name);
+
+	if (l)
+		return l;
 	if (!create || b->n_lines == LEDGER_MAX_LINES || !name[0] || strlen(name) > 16)
 		return NULL;
 	snprintf(b->lines[b->n_lines].name, sizeof(b->lines[0].name), "%s", name);
@@ -53,13 +54,22 @@ line_of(struct ledger_balance *b, const char *name, int create)
 		return -EINVAL;                           \
 	} while (0)
 
+const struct ledger_line *
+ledger_line_of(const struct ledger_balance *b, const char *name)
+{
+	for (int i = 0; name && i < b->n_lines; i++)
+		if (strcmp(b->lines[i].name, name) == 0)
+			return &b->lines[i];
+	return NULL;
+}
+
 int
 stock_apply(struct ledger_balance *b, json_t *r, char *why, size_t len)
 {
 	const char *kind = str(r, "kind"), *ln = str(r, "line");
 	json_int_t count = json_integer_value(json_object_get(r, "count"));
 	struct ledger_balance n = *b;
-	typeof(n.lines[0]) *l;
+	struct ledger_line *l;
 
 	if (!strcmp(kind, "receive")) {
 		if (count <= 0 || !str(r, "lot")[0])
@@ -209,7 +219,7 @@ stock_balance_json(const struct ledger_balance *b)
 	for (int i = 0; i < CAUSE_COUNT; i++)
 		json_object_set_new(bc, causes[i], json_integer(b->by_cause[i]));
 	for (int i = 0; i < b->n_lines; i++) {
-		typeof(b->lines[0]) *l = &b->lines[i];
+		const struct ledger_line *l = &b->lines[i];
 		json_object_set_new(lines, l->name,
 				    json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I}", "hopper",
 					      (json_int_t)l->hopper, "in_flight",
@@ -255,7 +265,7 @@ stock_balance_from_json(json_t *j, struct ledger_balance *b)
 		b->lines[b->n_lines].hopper = (long)json_integer_value(json_object_get(v, "hopper"));
 		b->lines[b->n_lines].in_flight =
 			(long)json_integer_value(json_object_get(v, "in_flight"));
-		typeof(b->lines[0]) *l = &b->lines[b->n_lines];
+		struct ledger_line *l = &b->lines[b->n_lines];
 		l->prints = (long)json_integer_value(json_object_get(v, "prints"));
 		snprintf(l->ribbon, sizeof(l->ribbon), "%s",
 			 json_string_value(json_object_get(v, "ribbon"))
