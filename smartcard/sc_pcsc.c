@@ -120,8 +120,9 @@ fail:
 	return o;
 }
 
-enum sc_outcome
-sc_wait_removal(struct sc_ctx *ctx, const char *pattern, int timeout_ms)
+/* Wait until the reader matching pattern holds a card (present) or none. */
+static enum sc_outcome
+wait_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms, int present)
 {
 	char reader[256];
 	enum sc_outcome o = sc_reader_find(ctx, pattern, reader, sizeof(reader));
@@ -132,7 +133,10 @@ sc_wait_removal(struct sc_ctx *ctx, const char *pattern, int timeout_ms)
 		return o;
 	for (int elapsed = 0; elapsed <= timeout_ms; elapsed += 100) {
 		rv = SCardGetStatusChange(ctx->hctx, 100, &rs, 1);
-		if (rv == SCARD_S_SUCCESS && (rs.dwEventState & SCARD_STATE_EMPTY))
+		if (rv == SCARD_S_SUCCESS &&
+		    (present ? (rs.dwEventState & SCARD_STATE_PRESENT) &&
+				       !(rs.dwEventState & SCARD_STATE_INUSE)
+			     : (rs.dwEventState & SCARD_STATE_EMPTY)))
 			return SC_OK;
 		if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
 			return sc_translate(ctx, rv) == SC_OK ? SC_ERROR : sc_translate(ctx, rv);
@@ -142,25 +146,15 @@ sc_wait_removal(struct sc_ctx *ctx, const char *pattern, int timeout_ms)
 }
 
 enum sc_outcome
+sc_wait_removal(struct sc_ctx *ctx, const char *pattern, int timeout_ms)
+{
+	return wait_card(ctx, pattern, timeout_ms, 0);
+}
+
+enum sc_outcome
 sc_wait_present(struct sc_ctx *ctx, const char *pattern, int timeout_ms)
 {
-	char reader[256];
-	enum sc_outcome o = sc_reader_find(ctx, pattern, reader, sizeof(reader));
-	SCARD_READERSTATE rs = { .szReader = reader, .dwCurrentState = SCARD_STATE_UNAWARE };
-	LONG rv;
-
-	if (o != SC_OK)
-		return o;
-	for (int elapsed = 0; elapsed <= timeout_ms; elapsed += 100) {
-		rv = SCardGetStatusChange(ctx->hctx, 100, &rs, 1);
-		if (rv == SCARD_S_SUCCESS && (rs.dwEventState & SCARD_STATE_PRESENT) &&
-		    !(rs.dwEventState & SCARD_STATE_INUSE))
-			return SC_OK;
-		if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
-			return sc_translate(ctx, rv) == SC_OK ? SC_ERROR : sc_translate(ctx, rv);
-		rs.dwCurrentState = rs.dwEventState;
-	}
-	return SC_CARD_ABSENT;
+	return wait_card(ctx, pattern, timeout_ms, 1);
 }
 
 const char *
