@@ -139,3 +139,19 @@ pb_esc_reply(const char *reply, unsigned *ret_reasons)
 		}
 	return PB_FAIL; /* "ERR NO CARD", "ERR DATA", anything unexpected: this card failed */
 }
+
+int
+pb_count_reply(const char *reply, long *ret_count)
+{
+	long n = 0;
+
+	if (!reply || !*reply)
+		return -1;
+	for (const char *p = reply; *p; p++) {
+		if (*p < '0' || *p > '9' || n > (1L << 40))
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	*ret_count = n;
+	return 0;
+}

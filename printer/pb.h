@@ -95,6 +95,12 @@ enum pb_class pb_ipp_reasons(const char *const *keywords, int n, int printer_sta
  */
 enum pb_class pb_esc_reply(const char *reply, unsigned *ret_reasons);
 
+/*
+ * Read the printer's card counter reply ("1234"): 0 and the count, or -1 for
+ * anything but a plain non-negative decimal number. Pure; fuzzed.
+ */
+int pb_count_reply(const char *reply, long *ret_count);
+
 extern const struct pb_ops pb_cups_ops;
 extern const struct pb_ops pb_usb_ops;
 

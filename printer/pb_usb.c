@@ -372,7 +372,7 @@ static enum pb_class
 usb_counter(void *h, long *ret_count, struct pb_status *st)
 {
 	struct usb_pb *u = h;
-	char reply[64], *end;
+	char reply[64];
 
 	pb_status_clear(st);
 	*ret_count = -1;
@@ -380,12 +380,11 @@ usb_counter(void *h, long *ret_count, struct pb_status *st)
 		st->reasons |= PB_R_OFFLINE;
 		return PB_RETRY;
 	}
-	long n = strtol(reply, &end, 10);
-	if (end == reply || *end != '\0' || n < 0) {
+	if (pb_count_reply(reply, ret_count) < 0) {
+		*ret_count = -1;
 		snprintf(st->message, sizeof(st->message), "Rco;p: %.60s", reply);
 		return PB_FAIL;
 	}
-	*ret_count = n;
 	return PB_OK;
 }
 

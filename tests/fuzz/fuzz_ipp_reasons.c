@@ -2,7 +2,8 @@
  * fuzz_ipp_reasons.c - libFuzzer target for what printers answer: a CUPS
  * printer's printer-state-reasons and an Evolis-style printer's replies,
  * mapped into operator reasons. Input: lines; the first byte is the
- * printer-state for the IPP mapping, each line is also tried as a reply.
+ * printer-state for the IPP mapping, each line is also tried as a reply
+ * and as a card counter reply.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +34,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned r;
 		enum pb_class e = pb_esc_reply(kw[i], &r);
 		if (e > PB_FAIL || (e == PB_OK && strcmp(kw[i], "OK") != 0))
+			abort();
+		long count = -1;
+		if (pb_count_reply(kw[i], &count) == 0 && (count < 0 || !kw[i][0]))
 			abort();
 	}
 	pb_reasons_text(reasons, text, sizeof(text));

@@ -18,6 +18,22 @@ map(const char *a, const char *b, int state, unsigned *reasons)
 }
 
 static void
+test_count_reply(void **state)
+{
+	long n = -1;
+
+	assert_int_equal(pb_count_reply("1234", &n), 0);
+	assert_int_equal(n, 1234);
+	assert_int_equal(pb_count_reply("0", &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(pb_count_reply("", &n), -1);
+	assert_int_equal(pb_count_reply("OK", &n), -1);
+	assert_int_equal(pb_count_reply("-5", &n), -1);
+	assert_int_equal(pb_count_reply("12 ", &n), -1);
+	assert_int_equal(pb_count_reply("99999999999999999999999", &n), -1);
+}
+
+static void
 test_mapping(void **state)
 {
 	unsigned r;
@@ -88,6 +104,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mapping),
+		cmocka_unit_test(test_count_reply),
 		cmocka_unit_test(test_esc_replies),
 		cmocka_unit_test(test_table),
 	};
