@@ -647,7 +647,10 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 					  lr->name);
 				return;
 			}
-			step_to(d, lr, STEP_ENCODE, NULL, NULL);
+			/* no intent of its own: the ledger's take (card in flight, cycle at
+			 * feed) already tells recovery that printing had not started */
+			lr->step = STEP_ENCODE;
+			submit(d, lr, WK_ENCODE);
 		} else {
 			cycle_finish(d, lr->cycle, "none", res->st.message, job, JS_QUEUED, NULL,
 				     "requeued: the printer could not feed a card");
