@@ -179,14 +179,13 @@ ledger_event(struct cetakd *d, struct line_run *lr, const char *kind, const char
 	return 0;
 }
 
-/* Move the job from active to `to` (queued, held, done) with a reason. */
+/* Move the job from a state in `from` to `to` (queued, held, done) with a reason. */
 static int
-job_move(struct cetakd *d, const char *job_id, enum job_state to, const char *hold,
-	 const char *reason)
+job_move_from(struct cetakd *d, const char *job_id, unsigned from, enum job_state to,
+	      const char *hold, const char *reason, const char *actor)
 {
 	struct job_row row;
-	int r = store_transition(d->store, job_id, JS_MASK(JS_ACTIVE), to, hold, reason, 0, ACTOR,
-				 now_s(), &row);
+	int r = store_transition(d->store, job_id, from, to, hold, reason, 0, actor, now_s(), &row);
 
 	if (r < 0 && r != -EPERM)
 		log_error("jobs: %s: cannot move to %s: %s", job_id, job_state_name(to),
@@ -194,17 +193,26 @@ job_move(struct cetakd *d, const char *job_id, enum job_state to, const char *ho
 	return r;
 }
 
-/* Close the cycle and move its job, in one transaction. */
+/* The engine moves its own jobs: from active, as cetakd. */
 static int
-cycle_finish(struct cetakd *d, long long cycle, const char *outcome, const char *note,
-	     const char *job_id, enum job_state to, const char *hold, const char *reason)
+job_move(struct cetakd *d, const char *job_id, enum job_state to, const char *hold,
+	 const char *reason)
+{
+	return job_move_from(d, job_id, JS_MASK(JS_ACTIVE), to, hold, reason, ACTOR);
+}
+
+/* Close the cycle and move its job (when job_id), in one transaction. */
+static int
+cycle_close_move(struct cetakd *d, long long cycle, const char *outcome, const char *note,
+		 const char *job_id, unsigned from, enum job_state to, const char *hold,
+		 const char *reason, const char *actor)
 {
 	int r = store_begin(d->store);
 
 	if (r == 0)
 		r = store_cycle_close(d->store, cycle, outcome, note, now_s());
 	if (r == 0 && job_id)
-		r = job_move(d, job_id, to, hold, reason);
+		r = job_move_from(d, job_id, from, to, hold, reason, actor);
 	if (r == 0 || r == -EPERM)
 		r = store_commit(d->store);
 	else
@@ -212,6 +220,14 @@ cycle_finish(struct cetakd *d, long long cycle, const char *outcome, const char 
 	if (r < 0)
 		log_error("jobs: cannot close card cycle %lld: %s", cycle, store_errmsg(d->store));
 	return r;
+}
+
+static int
+cycle_finish(struct cetakd *d, long long cycle, const char *outcome, const char *note,
+	     const char *job_id, enum job_state to, const char *hold, const char *reason)
+{
+	return cycle_close_move(d, cycle, outcome, note, job_id, JS_MASK(JS_ACTIVE), to, hold,
+				reason, ACTOR);
 }
 
 /* ---- line state ---- */
@@ -494,34 +510,57 @@ count_today(struct line_run *lr)
 	lr->cards_today++;
 }
 
-/* The job of the closed cycle goes on (retry), back to the queue, or is held. */
-static void
-job_after(struct cetakd *d, struct line_run *lr, enum rule_job fate, const char *why)
+/*
+ * What becomes of the job whose card was spoiled: false when it stays with
+ * the line for a new blank (retry), else the state to move it to.
+ */
+static bool
+job_fate(struct cetakd *d, struct line_run *lr, enum rule_job fate, const char *why,
+	 enum job_state *to, const char **hold, char *reason, size_t len)
 {
-	char reason[400];
-
+	*hold = NULL;
 	switch (fate) {
 	case JOB_FATE_RETRY:
 		if (!d->stopping && !lr->stopped && !lr->paused)
-			return; /* the next pump starts a cycle on a new blank */
-		job_move(d, lr->cur.row.job_id, JS_QUEUED, NULL, "requeued: the line stopped");
-		break;
+			return false; /* the next pump starts a cycle on a new blank */
+		*to = JS_QUEUED;
+		snprintf(reason, len, "requeued: the line stopped");
+		return true;
 	case JOB_FATE_REQUEUE:
-		snprintf(reason, sizeof(reason), "requeued: %s", why);
-		job_move(d, lr->cur.row.job_id, JS_QUEUED, NULL, reason);
-		break;
+		*to = JS_QUEUED;
+		snprintf(reason, len, "requeued: %s", why);
+		return true;
 	case JOB_FATE_HOLD: {
 		long n = 0;
 		store_cycle_failures(d->store, lr->cur.row.job_id, &n);
-		snprintf(reason, sizeof(reason), "%s (%ld card%s spoiled for this job)", why, n,
+		*to = JS_HELD;
+		*hold = HOLD_ATTEMPTS;
+		snprintf(reason, len, "%s (%ld card%s spoiled for this job)", why, n,
 			 n == 1 ? "" : "s");
-		job_move(d, lr->cur.row.job_id, JS_HELD, HOLD_ATTEMPTS, reason);
-		lr_log(lr, LOG_WARNING, lr->cur.row.job_id, "job held: %s", reason);
-		break;
+		return true;
 	}
 	default:
-		return;
+		return false;
 	}
+}
+
+/* Close the cycle of a spoiled card and settle its job, in one transaction, so
+ * that a crash cannot leave the card closed and the job's fate undone. */
+static void
+finish_spoiled(struct cetakd *d, struct line_run *lr, long long cycle, const char *note)
+{
+	enum job_state to = JS_QUEUED;
+	const char *hold = NULL;
+	char reason[400] = "";
+	bool moves = job_fate(d, lr, lr->fate, lr->fate_why, &to, &hold, reason, sizeof(reason));
+
+	cycle_close_move(d, cycle, "spoiled", note, moves ? lr->cur.row.job_id : NULL,
+			 JS_MASK(JS_ACTIVE), to, hold, reason, ACTOR);
+	lr->cycle = 0;
+	if (!moves)
+		return;
+	if (to == JS_HELD)
+		lr_log(lr, LOG_WARNING, lr->cur.row.job_id, "job held: %s", reason);
 	prepared_free(&lr->cur);
 }
 
@@ -542,10 +581,7 @@ rejected(struct cetakd *d, struct line_run *lr, const struct wk_result *res, boo
 	}
 	lr_log(lr, LOG_WARNING, lr->cur.row.job_id, "card %s spoiled (%s): %s",
 	       lr->chip[0] ? lr->chip : "(serial not read)", cause, lr->fate_why);
-	if (store_cycle_close(d->store, lr->cycle, "spoiled", note, now_s()) < 0)
-		log_error("jobs: cannot close cycle %lld: %s", lr->cycle, store_errmsg(d->store));
-	lr->cycle = 0;
-	job_after(d, lr, lr->fate, lr->fate_why);
+	finish_spoiled(d, lr, lr->cycle, note);
 	if (!moved && lr->step == STEP_REJECT)
 		line_stop(lr, "the card could not be moved to the reject box (%.200s): take it out "
 			      "by hand", res && res->st.message[0] ? res->st.message : "no answer");
@@ -865,19 +901,16 @@ recover_line(struct cetakd *d, struct line_run *lr)
 		lr->cause = ledger_cause_from_name(c.cause);
 		if (lr->cause < 0)
 			lr->cause = CAUSE_INTERRUPTED;
-		lr->fate = !strncmp(c.note, "hold", 4)	   ? JOB_FATE_HOLD
-			   : !strncmp(c.note, "retry", 5) ? JOB_FATE_REQUEUE
-							  : JOB_FATE_REQUEUE;
+		/* a retry recorded before the crash becomes a requeue: the job
+		 * waits in front of the queue like every interrupted one */
+		lr->fate = !strncmp(c.note, "hold", 4) ? JOB_FATE_HOLD : JOB_FATE_REQUEUE;
 		const char *colon = strchr(c.note, ':');
 		snprintf(lr->fate_why, sizeof(lr->fate_why), "%s",
 			 colon ? colon + 2 : "interrupted while rejecting");
 		if (fl > 0) {
 			step_to(d, lr, STEP_REJECT, NULL, NULL);
 		} else {
-			store_cycle_close(d->store, c.id, "spoiled", "recorded before an interruption",
-					  now_s());
-			lr->cycle = 0;
-			job_after(d, lr, lr->fate, lr->fate_why);
+			finish_spoiled(d, lr, c.id, "recorded before an interruption");
 			memset(&lr->cur, 0, sizeof(lr->cur));
 		}
 		return;
@@ -1197,6 +1230,22 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 	json_object_set_new(obj, "draining", json_boolean(lr->draining));
 }
 
+static int
+fail(char **ret_err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A command refused: the message for cetakctl, and -code. */
+static int
+fail(char **ret_err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(ret_err, fmt, ap) < 0)
+		*ret_err = NULL;
+	va_end(ap);
+	return code;
+}
+
 int
 run_line_command(struct cetakd *d, const char *line, const char *cmd, const char *actor,
 		 char **ret_err)
@@ -1204,32 +1253,24 @@ run_line_command(struct cetakd *d, const char *line, const char *cmd, const char
 	struct run *r = run_of(d);
 	struct line_run *lr = r ? find_run(r, line) : NULL;
 
-	if (!lr) {
-		if (asprintf(ret_err, "no line '%s'", line) < 0)
-			*ret_err = NULL;
-		return -ENOENT;
-	}
+	if (!lr)
+		return fail(ret_err, -ENOENT, "no line '%s'", line);
 	if (!strcmp(cmd, "pause")) {
 		lr->paused = true;
 		lr->draining = false;
 	} else if (!strcmp(cmd, "drain")) {
 		lr->draining = true;
 	} else if (!strcmp(cmd, "resume")) {
-		if (lr->unresolved) {
-			if (asprintf(ret_err, "line '%s' waits for a card of unknown outcome: %s", line,
-				     lr->reason) < 0)
-				*ret_err = NULL;
-			return -EBUSY;
-		}
+		if (lr->unresolved)
+			return fail(ret_err, -EBUSY, "line '%s' waits for a card of unknown outcome: %s",
+				    line, lr->reason);
 		lr->paused = lr->draining = lr->stopped = lr->waiting = false;
 		lr->reason[0] = '\0';
 		lr->bad_blanks = 0;
 		if (lr->usb && !lr->cycle)
 			lr->recovering = true; /* a card left inside goes to the reject box first */
 	} else {
-		if (asprintf(ret_err, "unknown line command '%s' (pause, resume, drain)", cmd) < 0)
-			*ret_err = NULL;
-		return -EINVAL;
+		return fail(ret_err, -EINVAL, "unknown line command '%s' (pause, resume, drain)", cmd);
 	}
 	lr_log(lr, LOG_NOTICE, NULL, "%s by %s", cmd, actor);
 	run_pump(d);
@@ -1244,65 +1285,37 @@ run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const cha
 	struct cycle_row c;
 	struct line_run *lr;
 	struct job_row row;
-	char note[300];
+	char note[300], why[300];
+	bool printed = !strcmp(verdict, "printed");
+	const char *cs = cause && cause[0] ? cause : "gagal_cetak";
 
 	if (!r || store_cycle_of_job(d->store, job_id, 1, &c) < 0 ||
-	    !(lr = find_run(r, c.line)) || !lr->unresolved || lr->cycle != c.id) {
-		if (asprintf(ret_err, "job %s has no card of unknown outcome", job_id) < 0)
-			*ret_err = NULL;
-		return -ENOENT;
-	}
-	if (lr->op_out) {
-		if (asprintf(ret_err, "line '%s' is still clearing its printer; try again", c.line) < 0)
-			*ret_err = NULL;
-		return -EBUSY;
-	}
+	    !(lr = find_run(r, c.line)) || !lr->unresolved || lr->cycle != c.id)
+		return fail(ret_err, -ENOENT, "job %s has no card of unknown outcome", job_id);
+	if (lr->op_out)
+		return fail(ret_err, -EBUSY, "line '%s' is still clearing its printer; try again",
+			    c.line);
+	if (!printed && strcmp(verdict, "spoiled"))
+		return fail(ret_err, -EINVAL, "say whether the card was 'printed' or 'spoiled'");
+	if (!printed && ledger_cause_from_name(cs) < 0)
+		return fail(ret_err, -EINVAL, "unknown cause '%s'", cs);
 	store_get(d->store, job_id, &row);
-	if (!strcmp(verdict, "printed")) {
+	if (printed)
 		snprintf(note, sizeof(note), "resolved by %s: the printed card was found", actor);
-		struct ledger_event e = { .kind = "issue", .line = c.line, .job = job_id,
-					  .nik = row.nik, .chip = c.chip[0] ? c.chip : NULL,
-					  .actor = actor, .note = note };
-		char why[300];
-		if (ledger_record(d->ledger, &e, now_s(), NULL, why, sizeof(why)) < 0) {
-			if (asprintf(ret_err, "the ledger refused: %s", why) < 0)
-				*ret_err = NULL;
-			return -EINVAL;
-		}
-		store_begin(d->store);
-		store_cycle_close(d->store, c.id, "issued", note, now_s());
-		store_transition(d->store, job_id, JS_MASK(JS_HELD), JS_DONE, NULL, note, 0, actor,
-				 now_s(), &row);
-		store_commit(d->store);
-		count_today(lr);
-	} else if (!strcmp(verdict, "spoiled")) {
-		const char *cs = cause && cause[0] ? cause : "gagal_cetak";
-		if (ledger_cause_from_name(cs) < 0) {
-			if (asprintf(ret_err, "unknown cause '%s'", cs) < 0)
-				*ret_err = NULL;
-			return -EINVAL;
-		}
+	else
 		snprintf(note, sizeof(note), "resolved by %s: the card was spoiled (%s)", actor, cs);
-		struct ledger_event e = { .kind = "spoil", .line = c.line, .job = job_id,
-					  .nik = row.nik, .chip = c.chip[0] ? c.chip : NULL,
-					  .cause = cs, .actor = actor, .note = note,
-					  .count = 1 /* printing had started */ };
-		char why[300];
-		if (ledger_record(d->ledger, &e, now_s(), NULL, why, sizeof(why)) < 0) {
-			if (asprintf(ret_err, "the ledger refused: %s", why) < 0)
-				*ret_err = NULL;
-			return -EINVAL;
-		}
-		store_begin(d->store);
-		store_cycle_close(d->store, c.id, "spoiled", note, now_s());
-		store_transition(d->store, job_id, JS_MASK(JS_HELD), JS_QUEUED, NULL,
-				 "requeued: its card was spoiled", 0, actor, now_s(), &row);
-		store_commit(d->store);
-	} else {
-		if (asprintf(ret_err, "say whether the card was 'printed' or 'spoiled'") < 0)
-			*ret_err = NULL;
-		return -EINVAL;
-	}
+	/* a spoiled card had started printing: count 1 (ribbon, printer counter) */
+	struct ledger_event e = { .kind = printed ? "issue" : "spoil", .line = c.line,
+				  .job = job_id, .nik = row.nik, .chip = c.chip[0] ? c.chip : NULL,
+				  .cause = printed ? NULL : cs, .actor = actor, .note = note,
+				  .count = printed ? 0 : 1 };
+	if (ledger_record(d->ledger, &e, now_s(), NULL, why, sizeof(why)) < 0)
+		return fail(ret_err, -EINVAL, "the ledger refused: %s", why);
+	cycle_close_move(d, c.id, printed ? "issued" : "spoiled", note, job_id, JS_MASK(JS_HELD),
+			 printed ? JS_DONE : JS_QUEUED, NULL,
+			 printed ? note : "requeued: its card was spoiled", actor);
+	if (printed)
+		count_today(lr);
 	struct log_field f[] = { { "JOB_ID", job_id }, { "LINE", c.line } };
 	log_emit(LOG_NOTICE, f, 2, "line '%s': job %s %s", c.line, job_id, note);
 	lr->cycle = 0;
