@@ -24,7 +24,16 @@ fx_cleanup_test() {
 trap fx_cleanup_test EXIT
 
 ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; FAILS=$((FAILS + 1)); }
+notok() {
+	echo "not ok - $1"
+	FAILS=$((FAILS + 1))
+	# a test may define on_fail to show the state it failed in (CI keeps
+	# only what is printed)
+	if declare -F on_fail >/dev/null; then
+		on_fail >"$T/.diag" 2>&1
+		sed 's/^/#   /' "$T/.diag" | head -60
+	fi
+}
 
 # check NAME CMD...: passes when CMD exits 0.
 check() {

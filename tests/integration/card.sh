@@ -19,7 +19,7 @@ perso() {
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2"; }
 card() { fx_card "$P" "$T/$1" "${@:2}"; sleep 0.5; }
-unplug() { kill "$FX_CARD_PID" 2>/dev/null; wait "$FX_CARD_PID" 2>/dev/null; sleep 0.5; }
+unplug() { fx_card_gone "$FX_CARD_PID"; }
 
 # --- the happy path, extended-length APDUs ---
 card dump-ext -s 0455AA0102030405 -m 4096

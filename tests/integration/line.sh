@@ -16,14 +16,24 @@ n_state() { ctl queue --state "$1" --count 2>/dev/null; }
 # settle N SECONDS: wait until N jobs are done and no line holds a card
 settle() { wait_for "$2" sh -c "[ \"\$('$B/cetakctl' -s '$T/run/control' queue --state done --count)\" = $1 ]"; }
 line_state() { ctl lines | awk -v l="$1" '$1 == l { print $2 }'; }
+# on_fail: the station's state, once per case, for a failure seen only in CI
+on_fail() {
+	[ "${DIAG_DONE:-}" = "${FX_CETAKD_PID:-}" ] && return
+	DIAG_DONE=${FX_CETAKD_PID:-}
+	echo "--- lines"; ctl lines
+	echo "--- stock"; ctl stock
+	echo "--- queue"; ctl queue
+	echo "--- cetakd.log (last 20, without control connections)"
+	grep -v 'debug: control: connection' "$T/cetakd.log" | tail -n 20
+	echo "--- cardemu.log (last 5)"; tail -n 5 "$T/cardemu.log"
+}
 # stock_is FIELD N: a line of `cetakctl stock`
 stock_has() { ctl stock | grep -Eq "$1"; }
 stop_all() {
 	kill "$FX_CETAKD_PID" 2>/dev/null
 	wait "$FX_CETAKD_PID" 2>/dev/null
-	kill "$FX_CARD_PID" 2>/dev/null
-	wait "$FX_CARD_PID" 2>/dev/null
 	pkill -f "cardemu -p $P " 2>/dev/null # none may stay on the reader's port
+	fx_card_gone "$FX_CARD_PID"
 	rm -rf "$T/state" "$T/spool" "$T/run" "$T/printed" "$T/capture"/* "$T/cards"*
 }
 # fresh NAME [usbsim options]: a new station (config, state) for one case
@@ -31,7 +41,8 @@ fresh() {
 	local name=$1; shift
 	fx_card "$P" "$T/cards-$name" -S -c 10000 -m 4096 ${CARD_FAULTS:-}
 	# the emulator's card is in the reader before the line starts (a chipless one never is)
-	case ${CARD_FAULTS:-} in *nochip) sleep 1 ;; *) wait_for 5 "$B/tests/pcsc_probe" -r "*00 00" -t 1 FFCA000000 ;; esac
+	case ${CARD_FAULTS:-} in *nochip) sleep 1 ;; *) wait_for 5 "$B/tests/pcsc_probe" -r "*00 00" -t 1 FFCA000000 ||
+		echo "# $name: the card emulator is not seen in the reader after 5 s" ;; esac
 	fx_line_config "$T/$name.conf" "${EXTRA:-}"
 	fx_cetakd_usb "$T/$name.conf" "$@" || { notok "$name: cetakd starts"; return 1; }
 	ctl stock receive LOT-T 100 --doc DN-T >/dev/null
@@ -79,7 +90,7 @@ check "no job has two issued cards (audit export)" \
 check "the audit export verifies offline" "$B/cetak-audit" verify "$T/two.jsonl" --cert "$T/pki/ds.pem"
 ctl status >"$T/status"
 expect_grep "cetakctl status shows the lines' engine state" '^A +idle' "$T/status"
-kill "$CARD_B" 2>/dev/null
+fx_card_gone "$CARD_B" '*00 01'
 stop_all
 unset FX_LINES
 

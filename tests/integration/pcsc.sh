@@ -33,11 +33,10 @@ opensc-tool -r 0 -s 00A4040C07A0000002471001 -s 00A4020C020101 -s 00B0000004 \
 expect_grep "opensc-tool reads the same bytes" '01 02 03 04.*' "$T/opensc"
 
 # Extended-length APDUs on a card that allows 4096 data bytes.
-kill "$FX_CARD_PID"; wait "$FX_CARD_PID" 2>/dev/null
+fx_card_gone "$FX_CARD_PID"
 check "the card dump holds the written EF" cmp <(printf "$(echo "$DATA" | sed 's/../\\x&/g')") \
 	"$T/dump/A0000002471001/0101"
 check "the card dump holds the serial" grep -qx 0411223344556677 "$T/dump/serial"
-sleep 0.5
 fx_card "$P" "$T/dump2" -m 4096
 BIG=$(head -c 3000 /dev/zero | tr '\0' '\125' | od -An -tx1 -v | tr -d ' \n' | tr a-f A-F)
 "$B/tests/pcsc_probe" -r "$R" $SEL_AID 00E000000D620B820101830201028002100000 \
