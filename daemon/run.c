@@ -720,7 +720,11 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 		break;
 	case STEP_PRINT:
 		if (out.act == RULE_NEXT) {
-			step_to(d, lr, STEP_EJECT, NULL, NULL);
+			/* no intent of its own: the cycle at "print" with the card in
+			 * flight is already "outcome unknown" to recovery, and once the
+			 * ledger records the issue, recovery reads it from there */
+			lr->step = STEP_EJECT;
+			submit(d, lr, WK_EJECT);
 		} else if (out.act == RULE_REJECT) {
 			char why[300];
 			snprintf(why, sizeof(why), "%s: %s", out.why, res->st.message);
@@ -835,6 +839,40 @@ adopt_job(struct cetakd *d, struct line_run *lr, const struct cycle_row *c)
 	snprintf(lr->chip, sizeof(lr->chip), "%s", c->chip);
 }
 
+/* A cycle at print or eject whose card is no longer in flight: the ledger
+ * recorded its outcome before the interruption (the issue after the eject,
+ * or the spoil of a card a printer stop caught inside). Finish the cycle
+ * with it; false when the ledger's last card on the line is not this job's. */
+static bool
+recorded_outcome(struct cetakd *d, struct line_run *lr, const struct cycle_row *c)
+{
+	char kind[16], job[64], cause[32];
+
+	if (ledger_last_card(d->ledger, lr->name, kind, sizeof(kind), job, sizeof(job), cause,
+			     sizeof(cause)) != 1 || strcmp(job, c->job_id) != 0)
+		return false;
+	if (!strcmp(kind, "issue")) {
+		cycle_finish(d, c->id, "issued", "issued before the interruption", c->job_id, JS_DONE,
+			     NULL, "issued (recorded before an interruption)");
+		lr->cycle = 0;
+		memset(&lr->cur, 0, sizeof(lr->cur));
+		return true;
+	}
+	if (strcmp(kind, "spoil") != 0)
+		return false;
+	lr->cause = ledger_cause_from_name(cause);
+	if (lr->cause < 0)
+		lr->cause = CAUSE_INTERRUPTED;
+	lr->fate = JOB_FATE_REQUEUE;
+	snprintf(lr->fate_why, sizeof(lr->fate_why), "the card was spoiled (%s) before an "
+						     "interruption", cause);
+	finish_spoiled(d, lr, c->id, "spoiled (recorded before an interruption)");
+	memset(&lr->cur, 0, sizeof(lr->cur));
+	if (lr->usb)
+		lr->recovering = true; /* the printer path is cleared before the next card */
+	return true;
+}
+
 /*
  * Settle the line's open cycle after a crash (docs/print-line.md):
  *   feed, no card in flight     nothing was taken: requeue
@@ -842,7 +880,9 @@ adopt_job(struct cetakd *d, struct line_run *lr, const struct cycle_row *c)
  *                               "interrupted", requeue
  *   print/eject, card in flight printing had started: unknown; reject box
  *                               if the printer holds it; job held
- *   eject, none in flight       the issue was recorded: finish it
+ *   print/eject, none in flight the ledger has the card's outcome (issued,
+ *                               or spoiled in place by a printer stop):
+ *                               finish the cycle with it
  *   reject, card in flight      reject again, spoil with the recorded cause
  *   reject, none in flight      the spoil was recorded: finish it
  */
@@ -883,13 +923,8 @@ recover_line(struct cetakd *d, struct line_run *lr)
 		return;
 	case STEP_PRINT:
 	case STEP_EJECT:
-		if (fl <= 0 && lr->step == STEP_EJECT) {
-			cycle_finish(d, c.id, "issued", "issued before the interruption", c.job_id,
-				     JS_DONE, NULL, "issued (recorded before an interruption)");
-			lr->cycle = 0;
-			memset(&lr->cur, 0, sizeof(lr->cur));
+		if (fl <= 0 && recorded_outcome(d, lr, &c))
 			return;
-		}
 		unknown(d, lr, "cetakd stopped after printing started");
 		if (lr->usb) { /* out to the reject box, if the printer still holds it */
 			lr->recovering = true;

@@ -248,6 +248,40 @@ ledger_batch_end(struct ledger *l, int commit)
 	return r;
 }
 
+static void
+column_text(sqlite3_stmt *s, int col, char *buf, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(buf, len, "%s", t ? (const char *)t : "");
+}
+
+int
+ledger_last_card(struct ledger *l, const char *line, char *kind, size_t klen, char *job,
+		 size_t jlen, char *cause, size_t clen)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	kind[0] = job[0] = cause[0] = '\0';
+	/* newest first by the primary key: stops at the line's last card */
+	if (sqlite3_prepare_v2(l->db, "SELECT kind, json_extract(record, '$.job'), "
+				      "json_extract(record, '$.cause') FROM events WHERE kind IN "
+				      "('take', 'issue', 'spoil') AND json_extract(record, '$.line') = ? "
+				      "ORDER BY seq DESC LIMIT 1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, line, -1, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		column_text(s, 0, kind, klen);
+		column_text(s, 1, job, jlen);
+		column_text(s, 2, cause, clen);
+	}
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+}
+
 long long
 ledger_last_job_ref(struct ledger *l)
 {

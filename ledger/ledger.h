@@ -94,6 +94,11 @@ const struct ledger_line *ledger_line_of(const struct ledger_balance *b, const c
  */
 int ledger_batch_begin(struct ledger *l);
 int ledger_batch_end(struct ledger *l, int commit);
+/* The last card event (take, issue or spoil) recorded on line: its kind, job
+ * and cause ("" when none). 1 when there is one, 0 when none, -1 on error.
+ * Start-up recovery asks it which outcome a card got before an interruption. */
+int ledger_last_card(struct ledger *l, const char *line, char *kind, size_t klen, char *job,
+		     size_t jlen, char *cause, size_t clen);
 /* The job store event number of the last "job" record (its count); 0 if none. */
 long long ledger_last_job_ref(struct ledger *l);
 /* Recompute the balance from every event and compare with the running one. */
