@@ -76,6 +76,19 @@ teardown(void **state)
 	return system(cmd);
 }
 
+/* Reopened, the ledger's running balance is the one it had when closed. */
+static void
+assert_reopens_same(const char *path, const struct ledger_balance *b)
+{
+	struct ledger *l;
+	struct ledger_balance again;
+
+	assert_int_equal(ledger_open(path, station, 10, &l), 0);
+	ledger_balance(l, &again);
+	assert_memory_equal(b, &again, sizeof(again));
+	ledger_close(l);
+}
+
 static void
 test_stock_rules(void **state)
 {
@@ -115,12 +128,7 @@ test_stock_rules(void **state)
 	/* 100 - 1 = 49 + 38 + 0 + 1 + 1 + 10 */
 	assert_int_equal(ledger_check(l, why, sizeof(why)), 0);
 	ledger_close(l);
-	/* reopened, the running balance is the same */
-	assert_int_equal(ledger_open(path, station, 10, &l), 0);
-	struct ledger_balance b2;
-	ledger_balance(l, &b2);
-	assert_memory_equal(&b, &b2, sizeof(b));
-	ledger_close(l);
+	assert_reopens_same(path, &b);
 }
 
 static int
@@ -200,12 +208,7 @@ test_ribbons_and_counter(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(rb, 1), "replaces_prints")), 3);
 	json_decref(rep);
 	ledger_close(l);
-	/* reopened, the same balance */
-	assert_int_equal(ledger_open(path, station, 10, &l), 0);
-	struct ledger_balance b2;
-	ledger_balance(l, &b2);
-	assert_memory_equal(&b, &b2, sizeof(b));
-	ledger_close(l);
+	assert_reopens_same(path, &b);
 }
 
 /* A large export goes through the verifier's parallel parsing: the same
