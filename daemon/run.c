@@ -860,9 +860,6 @@ recorded_outcome(struct cetakd *d, struct line_run *lr, const struct cycle_row *
 	}
 	if (strcmp(kind, "spoil") != 0)
 		return false;
-	lr->cause = ledger_cause_from_name(cause);
-	if (lr->cause < 0)
-		lr->cause = CAUSE_INTERRUPTED;
 	lr->fate = JOB_FATE_REQUEUE;
 	snprintf(lr->fate_why, sizeof(lr->fate_why), "the card was spoiled (%s) before an "
 						     "interruption", cause);
@@ -1219,6 +1216,13 @@ run_state(const struct cetakd *d, const struct line_run *lr, const struct line *
 	return "idle";
 }
 
+/* Why the line is in its state: its own reason, else the line's, else the station's. */
+static const char *
+run_reason(const struct run *r, const struct line_run *lr, const struct line *l)
+{
+	return lr->reason[0] ? lr->reason : l->reason[0] ? l->reason : r->not_ready;
+}
+
 void
 run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 {
@@ -1239,7 +1243,7 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 			ribbon = bl->ribbon_rated - bl->ribbon_prints;
 	}
 	const char *state = run_state(d, lr, l);
-	const char *reason = lr->reason[0] ? lr->reason : l->reason[0] ? l->reason : r->not_ready;
+	const char *reason = run_reason(r, lr, l);
 	if (!strcmp(state, "idle") || !strcmp(state, "printing") || !strcmp(state, "paused"))
 		reason = lr->reason[0] && (lr->waiting || lr->stopped) ? lr->reason : "";
 	char day[16];
@@ -1380,7 +1384,7 @@ run_summary(struct cetakd *d, char *buf, size_t len)
 			continue;
 		const struct line_run *lr = &r->lines[i];
 		const char *st = run_state(d, lr, l);
-		const char *why = lr->reason[0] ? lr->reason : l->reason[0] ? l->reason : r->not_ready;
+		const char *why = run_reason(r, lr, l);
 		bool say_why = why[0] && strcmp(st, "printing") && strcmp(st, "idle") &&
 			       strcmp(st, "paused") && strcmp(st, "disabled");
 		used += (size_t)snprintf(buf + used, len - used, "; %s %s%s%s%s%.60s%s", lr->name, st,
