@@ -38,7 +38,11 @@ CUPS_LIBS   = $(shell cups-config --libs)
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
 HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
-ifeq ($(SAN),1)
+ifeq ($(TSAN),1)
+OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+HARDEN   = -fPIE
+LDSAN    = -fsanitize=thread
+else ifeq ($(SAN),1)
 OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
 HARDEN   = -fPIE
@@ -56,7 +60,7 @@ PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c daemon/run.c daemon/worker.c \
-              daemon/rules.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
+              daemon/rules.c daemon/state.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger test_rules
@@ -68,7 +72,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 BINS = $(BUILD)/cetakd $(BUILD)/cetakctl $(BUILD)/cetak-audit
 TEST_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) $(FIXTURES))
 
-.PHONY: all tests check check-run check-asan demo fuzz deps install clean format update-golden bench
+.PHONY: all tests check check-run check-asan check-tsan demo fuzz deps install clean format update-golden bench
 
 all: $(BINS)
 
@@ -143,6 +147,12 @@ $(BUILD)/tests/pbtool: $(call obj,tests/fixtures/pbtool.c $(PB_SRCS) $(FACE_SRCS
 $(BUILD)/tests/usbsim: $(BUILD)/tests/fixtures/usbsim.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,umockdev-1.0 glib-2.0)
 $(BUILD)/tests/fixtures/usbsim.o: CFLAGS += $(call pc_cflags,umockdev-1.0 glib-2.0) -Wno-missing-prototypes -Wno-strict-prototypes
+# The simulator is a fixture, not code under test: under ThreadSanitizer it is
+# built plain (a TSan binary loses umockdev's preload when TSan re-executes it).
+ifeq ($(TSAN),1)
+$(BUILD)/tests/fixtures/usbsim.o: OPT = -O2 -g
+$(BUILD)/tests/usbsim: LDSAN =
+endif
 $(BUILD)/tests/pngdiff: $(call obj,tests/fixtures/pngdiff.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,cairo)
 $(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c jobs/cycles.c)
@@ -207,6 +217,17 @@ check-asan: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 		$(MAKE) BUILD=build-asan SAN=1 CHECK_FUZZ_SECONDS=0 check-run
 
+# ThreadSanitizer over the print line tests (two lines encoding at once):
+# any race report written by cetakd or a fixture fails the run.
+check-tsan: deps
+	rm -rf build-tsan/tsan-reports && mkdir -p build-tsan/tsan-reports
+	$(MAKE) BUILD=build-tsan TSAN=1 tests
+	TSAN_OPTIONS="log_path=$(CURDIR)/build-tsan/tsan-reports/race second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+		BUILD=build-tsan TESTS="line" tests/run; rc=$$?; \
+	if ls build-tsan/tsan-reports/race.* >/dev/null 2>&1; then \
+		echo "ThreadSanitizer reports:"; head -60 build-tsan/tsan-reports/race.*; exit 1; fi; \
+	exit $$rc
+
 fuzz: deps
 	$(MAKE) fuzzers
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run fuzz
@@ -246,6 +267,6 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

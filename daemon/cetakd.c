@@ -11,10 +11,12 @@
 #include "cetakd.h"
 #include "log.h"
 #include "run.h"
+#include "state.h"
 #include "ledger/ledger.h"
 #include "printer/face.h"
 #include "smartcard/sod.h"
 #include "smartcard/sc.h"
+#include "smartcard/lds.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -57,6 +59,8 @@ limits_from_config(const struct cetak_config *cfg, struct ctl_limits *l)
 	l->max_request = (size_t)cfg->control_max_request;
 	l->max_clients = cfg->control_max_clients;
 	l->idle_timeout_s = cfg->control_idle_timeout_s;
+	l->request_timeout_s = cfg->control_request_timeout_s;
+	l->per_user = cfg->control_per_user;
 	l->supervisor_group = cfg->supervisor_group;
 	l->operator_group = cfg->operator_group;
 	l->supervisor_gid = group_gid(cfg->supervisor_group);
@@ -111,10 +115,26 @@ lines_adopt(struct cetakd *d, const struct cetak_config *cfg)
 	d->n_lines = cfg->n_lines;
 }
 
+/*
+ * What intake refuses beyond the job format: text that does not fit the
+ * face, and data that would not fit the card (a file over the card's limit
+ * would spoil every blank tried for it). Runs on the validation threads:
+ * the layout and the profile are only read.
+ */
 static int
-face_fits(void *ctx, json_t *job, char *why, size_t len)
+job_fits(void *ctx, json_t *job, char *why, size_t len)
 {
-	return face_check(ctx, job, why, len);
+	struct cetakd *d = ctx;
+	const struct card_profile *prof = run_profile(d);
+	char card[300];
+
+	if (face_check(d->layout, job, why, len) < 0)
+		return -EINVAL;
+	if (prof && lds_check_sizes(prof, job, card, sizeof(card)) < 0) {
+		snprintf(why, len, "the card cannot hold it: %s", card);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Load the face layout named by cfg; errors on the log. NULL on failure. */
@@ -136,6 +156,34 @@ load_layout(const struct cetak_config *cfg)
 			  errs && errs[0] ? errs : strerror(errno));
 	free(errs);
 	return l;
+}
+
+/*
+ * A reload that names another station key: opened and checked like at start;
+ * the ledger signs its next checkpoint with it. -EINVAL with the reason.
+ */
+static int
+station_key_changed(struct cetakd *d, const struct cetak_config *cfg, char **ret_err)
+{
+	const struct cetak_config *c = d->cfg;
+	struct signer *s = NULL;
+	char why[300];
+
+	if (!strcmp(c->station_key, cfg->station_key) && !strcmp(c->station_cert, cfg->station_cert) &&
+	    !strcmp(c->pkcs11_module, cfg->pkcs11_module) && !strcmp(c->station_pin, cfg->station_pin))
+		return 0;
+	if (cfg->station_key[0] && signer_open(cfg->station_key, cfg->station_cert,
+					       cfg->pkcs11_module, cfg->station_pin, &s, why,
+					       sizeof(why)) < 0) {
+		if (ret_err && asprintf(ret_err, "ledger.station_key refused: %s; the running "
+						 "configuration stays", why) < 0)
+			*ret_err = NULL;
+		return -EINVAL;
+	}
+	ledger_set_station(d->ledger, s);
+	signer_free(d->station);
+	d->station = s;
+	return 0;
 }
 
 static void on_poll(struct ev_source *src, void *data);
@@ -167,6 +215,11 @@ cetakd_reload(struct cetakd *d, char **ret_err)
 		return r;
 	}
 	free(errs);
+	if (station_key_changed(d, cfg, ret_err) < 0 || run_reload_check(d, cfg, ret_err) < 0) {
+		log_error("config: %s refused: %s", d->cfg_path, ret_err && *ret_err ? *ret_err : "");
+		cfg_free(cfg);
+		return -EINVAL;
+	}
 	struct face_layout *layout = load_layout(cfg);
 	if (!layout) {
 		if (ret_err && asprintf(ret_err, "face layout %s refused (see the log); keeping the "
@@ -320,6 +373,8 @@ cetakd_audit_jobs(struct cetakd *d)
 			d->audit_job_seq = before; /* rolled back: again next time */
 			return;
 		}
+		if (n > 0)
+			state_seen(d->store, d->ledger);
 		if (n < 2000)
 			return;
 	}
@@ -350,7 +405,7 @@ on_kick(struct ev_source *src, int fd, uint32_t events, void *data)
 {
 	struct cetakd *d = data;
 	struct spool_limits lim = { (size_t)d->cfg->spool_max_job_bytes, d->cfg->spool_batch,
-				    face_fits, d->layout };
+				    job_fits, d };
 	struct job_policy jp;
 	struct sched_policy sp;
 	struct stock_source stock;
@@ -477,12 +532,21 @@ ensure_dirs(const struct cetak_config *cfg)
 static int
 cetakd_open_jobs(struct cetakd *d)
 {
-	char path[4096];
+	char path[4096], lpath[4096], why[600];
+	bool fresh = false;
 	int r;
 
 	if (!(d->layout = load_layout(d->cfg)))
 		return -1;
 	snprintf(path, sizeof(path), "%s/cetak.db", d->cfg->state_dir);
+	snprintf(lpath, sizeof(lpath), "%s/ledger.db", d->cfg->state_dir);
+	if (state_presence(path, lpath, &fresh, why, sizeof(why)) < 0) {
+		log_error("state: %s; not starting", why);
+		return -1;
+	}
+	if (fresh)
+		log_notice("state: a new station: creating the job store %s and the ledger %s", path,
+			   lpath);
 	if ((r = store_open(path, &d->store)) < 0) {
 		log_error("jobs: cannot open the job store %s: %s%s", path,
 			  r == -EPROTO ? "written by a newer cetakd" : strerror(-r),
@@ -490,7 +554,6 @@ cetakd_open_jobs(struct cetakd *d)
 		return -1;
 	}
 	if (d->cfg->station_key[0]) {
-		char why[300];
 		if ((r = signer_open(d->cfg->station_key, d->cfg->station_cert, d->cfg->pkcs11_module,
 				     d->cfg->station_pin, &d->station, why, sizeof(why))) < 0) {
 			log_error("ledger: station key refused: %s", why);
@@ -500,9 +563,12 @@ cetakd_open_jobs(struct cetakd *d)
 		log_warn("ledger: no station key (ledger.station_key): audit checkpoints are not "
 			 "signed and the audit cannot be exported");
 	}
-	snprintf(path, sizeof(path), "%s/ledger.db", d->cfg->state_dir);
-	if ((r = ledger_open(path, d->station, d->cfg->checkpoint_every, &d->ledger)) < 0) {
-		log_error("ledger: cannot open %s: %s", path, strerror(-r));
+	if ((r = ledger_open(lpath, d->station, d->cfg->checkpoint_every, &d->ledger)) < 0) {
+		log_error("ledger: cannot open %s: %s", lpath, strerror(-r));
+		return -1;
+	}
+	if (state_crosscheck(d->store, d->ledger, why, sizeof(why)) < 0) {
+		log_error("state: %s; not starting (both files are left as they are)", why);
 		return -1;
 	}
 	d->audit_job_seq = ledger_last_job_ref(d->ledger);
@@ -537,9 +603,15 @@ cetakd_start(struct cetakd *d)
 	uint64_t wd_usec;
 	int r;
 
+	char why[600];
+
 	log_set_level(d->cfg->log_level);
 	if (ensure_dirs(d->cfg) < 0)
 		return -1;
+	if (state_lock(d->cfg->state_dir, &d->lock_fd, why, sizeof(why)) < 0) {
+		log_error("state: %s; not starting", why);
+		return -1;
+	}
 	if ((r = ev_loop_new(&d->loop)) < 0 || (r = sc_ctx_new(&d->sc)) < 0 ||
 	    (r = ev_add_signals(d->loop, sigs, 3, on_signal, d)) < 0) {
 		log_error("cetakd: cannot set up the event loop: %s", strerror(-r));
@@ -574,6 +646,8 @@ cetakd_stop(struct cetakd *d)
 	ctl_server_free(d->ctl);
 	run_free(d); /* workers joined; prepared jobs back in the queue */
 	cetakd_audit_jobs(d); /* the last changes into the chain before its checkpoint */
+	if (d->store && d->ledger)
+		state_seen(d->store, d->ledger);
 	spool_close(d->spool);
 	store_close(d->store);
 	face_layout_free(d->layout);
@@ -582,6 +656,8 @@ cetakd_stop(struct cetakd *d)
 	signer_free(d->station);
 	if (d->kick_fd > 0)
 		close(d->kick_fd);
+	if (d->lock_fd > 0)
+		close(d->lock_fd); /* the state directory is free for the next cetakd */
 	sc_ctx_free(d->sc);
 	ev_loop_free(d->loop);
 	cfg_free(d->cfg);

@@ -38,6 +38,7 @@ struct cetakd {
 	struct ev_source *spool_src, *kick_src, *rescan_timer, *audit_timer;
 	long long audit_job_seq; /* the last job event chained into the audit log */
 	int kick_fd;        /* eventfd: "import the next spool batch" */
+	int lock_fd;        /* holds the state directory's lock (state.h) */
 	bool importing;     /* a batch run is under way */
 	struct spool_stats run_stats; /* of the current import run */
 	uint64_t run_started_ms;

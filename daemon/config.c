@@ -12,6 +12,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -167,6 +170,8 @@ static const struct cfg_param ledger_params[] = {
 	  "the station key's certificate, given to supervisors for cetak-audit" },
 	{ "checkpoint_every", CFG_T_INT, S(checkpoint_every), "1000", 1, 1000000, NULL, NULL,
 	  "records between signed checkpoints (and one at every shutdown)" },
+	{ "stocktake_operator_max", CFG_T_INT, S(stocktake_operator_max), "5", 0, 1000000, NULL,
+	  NULL, "the largest stocktake difference an operator may record; more needs a supervisor" },
 };
 
 static const struct cfg_param card_params[] = {
@@ -193,6 +198,9 @@ static const struct cfg_param card_params[] = {
 	  "desk reader: seconds the line waits for the operator to present a blank" },
 	{ "printer_timeout", CFG_T_INT, S(printer_timeout_s), "120", 1, 3600, NULL, NULL,
 	  "seconds one printer operation (feed, print, eject) may take" },
+	{ "encode_deadline", CFG_T_INT, S(encode_deadline_s), "120", 2, 3600, NULL, NULL,
+	  "seconds personalising one card may take before the reader counts as hung (the card "
+	  "is spoiled and the line stops)" },
 	{ "stop_timeout", CFG_T_INT, S(stop_timeout_s), "60", 1, 3600, NULL, NULL,
 	  "on SIGTERM, seconds to finish the card in hand before it is rejected" },
 	{ "retry_interval", CFG_T_INT, S(retry_s), "2", 1, 600, NULL, NULL,
@@ -235,6 +243,10 @@ static const struct cfg_param daemon_params[] = {
 	  "control connections served at once" },
 	{ "control_idle_timeout", CFG_T_INT, S(control_idle_timeout_s), "30", 1, 3600, NULL,
 	  NULL, "seconds before an idle control connection is closed" },
+	{ "control_request_timeout", CFG_T_INT, S(control_request_timeout_s), "10", 1, 600, NULL,
+	  NULL, "seconds a request may take to arrive whole once its first byte came" },
+	{ "control_per_user", CFG_T_INT, S(control_per_user), "4", 1, 1024, NULL, NULL,
+	  "control connections one user may hold at once (supervisors: twice this)" },
 };
 
 static const struct cfg_param line_params[] = {
@@ -566,6 +578,42 @@ cfg_read_root(struct cfg_ctx *c, const config_setting_t *root, struct cetak_conf
 	}
 }
 
+/*
+ * Open path for reading only if it is a regular file: opened without
+ * blocking (a FIFO would wait for a writer for ever, with the loop stopped)
+ * and checked before a byte is read. NULL with the reason on errs.
+ */
+static FILE *
+open_regular(const char *path, FILE *errs)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	FILE *f;
+
+	if (fd < 0) {
+		fprintf(errs, "%s: cannot read config: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		fprintf(errs, "%s: cannot read config: %s\n", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(errs, "%s: not a regular file (%s): name the configuration file itself\n",
+			path, S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO"
+						  : "a device or socket");
+		close(fd);
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0 || !(f = fdopen(fd, "r"))) {
+		fprintf(errs, "%s: cannot read config: %s\n", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 int
 cfg_load(const char *path, FILE *errs, struct cetak_config **ret_cfg)
 {
@@ -575,12 +623,8 @@ cfg_load(const char *path, FILE *errs, struct cetak_config **ret_cfg)
 	FILE *f;
 	int r = -EINVAL;
 
-	f = fopen(path, "re");
-	if (!f) {
-		r = -errno;
-		fprintf(errs, "%s: cannot read config: %s\n", path, strerror(errno));
-		return r;
-	}
+	if (!(f = open_regular(path, errs)))
+		return -EINVAL;
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg) {
 		fclose(f);

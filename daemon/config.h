@@ -51,6 +51,7 @@ struct cetak_config {
 	char *station_cert;
 	char *pkcs11_module, *station_pin;
 	int checkpoint_every;
+	int stocktake_operator_max; /* larger stocktake differences need a supervisor */
 
 	/* card: personalisation and the card cycle (docs/print-line.md) */
 	char *card_profile;
@@ -62,6 +63,7 @@ struct cetak_config {
 	int present_timeout_s; /* desk reader: the operator presents a blank within this */
 	int printer_timeout_s; /* one printer operation */
 	int stop_timeout_s;   /* SIGTERM: the card in hand is finished within this */
+	int encode_deadline_s; /* a reader that has not finished a card by then is hung */
 	int retry_s;          /* a transient printer condition is asked again after this */
 
 	char *supervisor_group;
@@ -80,6 +82,8 @@ struct cetak_config {
 	int control_max_request;
 	int control_max_clients;
 	int control_idle_timeout_s;
+	int control_request_timeout_s; /* a started request must arrive whole within this */
+	int control_per_user;          /* connections one uid may hold */
 
 	struct cfg_line lines[CFG_MAX_LINES];
 	int n_lines;

@@ -35,6 +35,7 @@ struct ctl_client {
 	size_t out_len, out_off;
 	bool closing; /* close once the output is flushed */
 	uint64_t last_active_ms;
+	uint64_t request_started_ms; /* first byte of the request in hand; 0 = none */
 	struct ctl_client *next;
 };
 
@@ -252,6 +253,11 @@ ctl_client_process(struct ctl_client *c)
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
+	/* a request in hand must arrive whole in time: its clock starts at its first byte */
+	if (c->in_len == 0)
+		c->request_started_ms = 0;
+	else if (start > 0 || !c->request_started_ms)
+		c->request_started_ms = ev_now_ms();
 	if (c->in_len > c->srv->limits.max_request) {
 		log_notice("control: request from user '%s' over %zu bytes, connection closed",
 			   c->peer.user, c->srv->limits.max_request);
@@ -327,6 +333,31 @@ ctl_peer_identify(int fd, const struct ctl_limits *l, struct ctl_peer *peer)
 	return 0;
 }
 
+/*
+ * May peer have a connection now? NULL, or why not. A peer in neither group
+ * gets none; one user holds at most per_user (a supervisor twice that); the
+ * last eighth of the slots (at least one) is kept for supervisors, so that
+ * nobody can lock the station's supervisors out by holding connections.
+ */
+static const char *
+ctl_admit(const struct ctl_server *srv, const struct ctl_peer *peer)
+{
+	const struct ctl_limits *l = &srv->limits;
+	int mine = 0, reserved = l->max_clients / 8 > 0 ? l->max_clients / 8 : 1;
+	bool sup = peer->role >= CTL_ROLE_SUPERVISOR;
+
+	if (peer->role == CTL_ROLE_NONE)
+		return "not in the operator or supervisor group";
+	for (const struct ctl_client *c = srv->clients; c; c = c->next)
+		mine += c->peer.uid == peer->uid;
+	if (mine >= (sup ? 2 * l->per_user : l->per_user))
+		return "too many control connections from this user";
+	if (srv->nclients >= l->max_clients ||
+	    (!sup && l->max_clients > 1 && srv->nclients >= l->max_clients - reserved))
+		return "too many control connections; the last ones are kept for supervisors";
+	return NULL;
+}
+
 static void
 ctl_accept(struct ev_source *src, int fd, uint32_t events, void *data)
 {
@@ -339,19 +370,28 @@ ctl_accept(struct ev_source *src, int fd, uint32_t events, void *data)
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0)
 		return;
-	if (srv->nclients >= srv->limits.max_clients) {
-		char *e = ctl_response_err(CTL_E_BUSY, "too many control connections (%d)",
-					   srv->limits.max_clients);
+	c = calloc(1, sizeof(*c));
+	if (!c || ctl_peer_identify(cfd, &srv->limits, &c->peer) < 0) {
+		free(c);
+		close(cfd);
+		return;
+	}
+	c->srv = srv;
+	const char *why = ctl_admit(srv, &c->peer);
+	if (why) {
+		/* told at once and closed: a refused peer holds no slot */
+		char *e = c->peer.role == CTL_ROLE_NONE ? ctl_refuse(srv, c, NULL)
+							: ctl_response_err(CTL_E_BUSY, "%s", why);
 		if (e && send(cfd, e, strlen(e), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			log_debug("control: could not tell a refused client why");
 		free(e);
 		close(cfd);
-		log_warn("control: connection refused, %d clients already", srv->nclients);
+		log_notice("control: connection of user '%s' (uid %u, pid %d) refused: %s",
+			   c->peer.user, (unsigned)c->peer.uid, (int)c->peer.pid, why);
+		free(c);
 		return;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c || ctl_peer_identify(cfd, &srv->limits, &c->peer) < 0 ||
-	    ev_add_fd(srv->loop, cfd, EPOLLIN, ctl_client_event, c, &c->src) < 0) {
+	if (ev_add_fd(srv->loop, cfd, EPOLLIN, ctl_client_event, c, &c->src) < 0) {
 		free(c);
 		close(cfd);
 		return;
@@ -375,6 +415,13 @@ ctl_housekeeping(struct ev_source *src, void *data)
 
 	for (struct ctl_client *c = srv->clients, *n; c; c = n) {
 		n = c->next;
+		if (c->request_started_ms &&
+		    now - c->request_started_ms > (uint64_t)srv->limits.request_timeout_s * 1000) {
+			log_notice("control: request of user '%s' not complete after %d s, connection "
+				   "closed", c->peer.user, srv->limits.request_timeout_s);
+			ctl_client_free(c);
+			continue;
+		}
 		if (now - c->last_active_ms > idle) {
 			log_info("control: connection of user '%s' idle for %d s, closed",
 				 c->peer.user, srv->limits.idle_timeout_s);

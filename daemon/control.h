@@ -47,6 +47,8 @@ struct ctl_limits {
 	size_t max_request;   /* bytes per request line */
 	int max_clients;      /* connections at once */
 	int idle_timeout_s;   /* close a silent connection after this */
+	int request_timeout_s; /* a request begun must be complete within this */
+	int per_user;         /* connections one uid may hold (supervisors: twice) */
 	gid_t supervisor_gid; /* (gid_t)-1 when the group does not exist */
 	gid_t operator_gid;
 	const char *supervisor_group; /* names, borrowed, for messages */

@@ -136,7 +136,12 @@ rules_decide(const struct rule_in *in, struct rule_out *o)
 		o->stop_line = true;
 		break;
 	case STEP_PRINT:
-		if (in->pb == PB_STOP) { /* jam, cover, ribbon out: the card is caught inside */
+		if (in->pb == PB_UNKNOWN) { /* perhaps printed, perhaps not: a person looks */
+			set(o, RULE_UNKNOWN, -1, JOB_FATE_HOLD,
+			    "printing started and its result is unknown: check the printer and the "
+			    "hoppers");
+			o->stop_line = true;
+		} else if (in->pb == PB_STOP) { /* jam, cover, ribbon out: the card is caught inside */
 			set(o, RULE_STOP, CAUSE_GAGAL_CETAK, JOB_FATE_REQUEUE,
 			    "the printer stopped while printing; the card inside is spoiled");
 			o->stop_line = true;

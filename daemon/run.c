@@ -60,6 +60,8 @@ struct line_run {
 	long long cycle;
 	enum cycle_step step;
 	bool op_out; /* an operation is with the worker */
+	uint64_t op_deadline; /* when it counts as hung (ev_now_ms) */
+	bool abandoned; /* it passed its deadline: its late result is discarded */
 	bool printed; /* this cycle's card went to the print head */
 	bool want_status; /* read the printer's state and counter before the next card */
 	char chip[33];
@@ -67,6 +69,11 @@ struct line_run {
 	enum rule_job fate; /* of the job once the reject is done */
 	char fate_why[256];
 	bool stop_after;    /* the line stops once the reject is done */
+	/* an outcome the printer confirmed that the ledger could not record yet
+	 * (disk full): kept and retried every retry_interval, never downgraded */
+	enum { OWED_NONE, OWED_ISSUE, OWED_SPOIL } owed;
+	bool owed_moved;
+	char owed_msg[200];
 	bool recovering;    /* the reject is start-up recovery clearing the printer */
 	/* operator-visible state */
 	bool paused, draining, stopped, unresolved, waiting;
@@ -100,6 +107,9 @@ struct run {
 	uint64_t shutdown_deadline;
 	char not_ready[256]; /* why no line can personalise; "" when they can */
 };
+
+static int fail(char **ret_err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static struct run *
 run_of(struct cetakd *d)
@@ -379,6 +389,21 @@ pick(struct cetakd *d, struct line_run *lr, struct prepared *p)
 
 /* ---- dispatching steps ---- */
 
+/*
+ * How long the worker may take for op before the engine decides the card's
+ * outcome without it: a printer operation is bounded by printer_timeout per
+ * call (a print makes several: twice that, plus a margin); personalising a
+ * card by encode_deadline (SCardTransmit itself has no timeout: a reader or
+ * card that stops answering would hold the line for ever).
+ */
+static uint64_t
+op_deadline_ms(const struct cetakd *d, enum wk_op op)
+{
+	if (op == WK_ENCODE)
+		return (uint64_t)d->cfg->encode_deadline_s * 1000;
+	return 2 * (uint64_t)d->cfg->printer_timeout_s * 1000 + 10000;
+}
+
 static void
 submit(struct cetakd *d, struct line_run *lr, enum wk_op op)
 {
@@ -386,13 +411,13 @@ submit(struct cetakd *d, struct line_run *lr, enum wk_op op)
 	int r = worker_submit(lr->w, op, op == WK_ENCODE ? &p->img : NULL,
 			      op == WK_PRINT ? &p->face : NULL);
 
-	(void)d;
 	if (r < 0) {
 		lr_log(lr, LOG_ERR, p->row.job_id, "worker refused %s: %s", wk_op_name(op),
 		       strerror(-r));
 		return;
 	}
 	lr->op_out = true;
+	lr->op_deadline = ev_now_ms() + op_deadline_ms(d, op);
 	if (op == WK_PRINT)
 		lr->printed = true;
 	if (op != WK_STATUS && !lr->first_ms)
@@ -532,7 +557,9 @@ job_fate(struct cetakd *d, struct line_run *lr, enum rule_job fate, const char *
 		return true;
 	case JOB_FATE_HOLD: {
 		long n = 0;
-		store_cycle_failures(d->store, lr->cur.row.job_id, &n);
+		/* every card spoiled for the job: those closed, and this one */
+		store_cycle_failures(d->store, lr->cur.row.job_id, false, &n);
+		n++;
 		*to = JS_HELD;
 		*hold = HOLD_ATTEMPTS;
 		snprintf(reason, len, "%s (%ld card%s spoiled for this job)", why, n,
@@ -564,43 +591,133 @@ finish_spoiled(struct cetakd *d, struct line_run *lr, long long cycle, const cha
 	prepared_free(&lr->cur);
 }
 
+static void owe(struct cetakd *d, struct line_run *lr, int what, const char *fact);
+static int record_spoil(struct cetakd *d, struct line_run *lr, bool moved);
+static void rejected_done(struct cetakd *d, struct line_run *lr, bool moved, const char *msg);
+
 /* The reject box took the card (or the printer has none): record the spoil. */
 static void
 rejected(struct cetakd *d, struct line_run *lr, const struct wk_result *res, bool moved)
 {
-	const char *cause = ledger_cause_name(lr->cause);
+	const char *msg = res && res->st.message[0] ? res->st.message : "no answer";
+
+	if (record_spoil(d, lr, moved) < 0) {
+		char fact[200];
+		lr->owed_moved = moved;
+		snprintf(lr->owed_msg, sizeof(lr->owed_msg), "%.190s", msg);
+		snprintf(fact, sizeof(fact), "card %s is spoiled (%s)",
+			 lr->chip[0] ? lr->chip : "(serial not read)", ledger_cause_name(lr->cause));
+		owe(d, lr, OWED_SPOIL, fact);
+		return;
+	}
+	rejected_done(d, lr, moved, msg);
+}
+
+static void
+rejected_done(struct cetakd *d, struct line_run *lr, bool moved, const char *msg)
+{
 	char note[300];
 
 	snprintf(note, sizeof(note), "%.200s%s", lr->fate_why,
 		 moved ? "" : "; not moved to the reject box: take it out by hand");
-	/* count 1: the card went through the print head (ribbon and printer counter) */
-	if (ledger_event(d, lr, "spoil", lr->cur.row.job_id, lr->cur.row.nik, lr->chip, cause,
-			 note, lr->printed ? 1 : 0) < 0) {
-		line_stop(lr, "the ledger refused the spoiled card");
-		return;
-	}
 	lr_log(lr, LOG_WARNING, lr->cur.row.job_id, "card %s spoiled (%s): %s",
-	       lr->chip[0] ? lr->chip : "(serial not read)", cause, lr->fate_why);
+	       lr->chip[0] ? lr->chip : "(serial not read)", ledger_cause_name(lr->cause),
+	       lr->fate_why);
 	finish_spoiled(d, lr, lr->cycle, note);
 	if (!moved && lr->step == STEP_REJECT)
 		line_stop(lr, "the card could not be moved to the reject box (%.200s): take it out "
-			      "by hand", res && res->st.message[0] ? res->st.message : "no answer");
+			      "by hand", msg);
 	else if (!moved)
 		line_stop(lr, "%s", lr->fate_why);
 	else if (lr->stop_after)
 		line_stop(lr, "%s", lr->fate_why);
 }
 
+/*
+ * The printer confirmed what became of the card but the ledger could not
+ * record it (a full disk, an I/O error): the outcome is kept, the line stops
+ * with that reason and the record is tried again every retry_interval
+ * (retry_owed). The fact also goes into the card's cycle, best effort, so
+ * that recovery after a crash still knows it.
+ */
+static void
+owe(struct cetakd *d, struct line_run *lr, int what, const char *fact)
+{
+	char note[200];
+
+	lr->owed = what;
+	snprintf(note, sizeof(note), "%s", fact);
+	store_cycle_step(d->store, lr->cycle, what == OWED_ISSUE ? "eject" : "reject", NULL,
+			 lr->chip[0] ? lr->chip : NULL, note, now_s());
+	snprintf(lr->reason, sizeof(lr->reason), "%s, but the ledger could not record it (see the "
+						 "log; a full disk?): retried every %d s",
+		 fact, d->cfg->retry_s);
+	lr->wait_until = ev_now_ms() + (uint64_t)d->cfg->retry_s * 1000;
+	lr_log(lr, LOG_ERR, lr->cur.row.job_id, "%s", lr->reason);
+}
+
+static void issued_done(struct cetakd *d, struct line_run *lr);
+
+static int
+record_issue(struct cetakd *d, struct line_run *lr)
+{
+	struct prepared *p = &lr->cur;
+
+	return ledger_event(d, lr, "issue", p->row.job_id, p->row.nik, lr->chip, NULL, NULL, 0);
+}
+
+static int
+record_spoil(struct cetakd *d, struct line_run *lr, bool moved)
+{
+	char note[300];
+
+	snprintf(note, sizeof(note), "%.200s%s", lr->fate_why,
+		 moved ? "" : "; not moved to the reject box: take it out by hand");
+	/* count 1: the card went through the print head (ribbon and printer counter) */
+	return ledger_event(d, lr, "spoil", lr->cur.row.job_id, lr->cur.row.nik, lr->chip,
+			    ledger_cause_name(lr->cause), note, lr->printed ? 1 : 0);
+}
+
+/* Try the owed record again; the cycle goes on once it is in the ledger. */
+static void
+retry_owed(struct cetakd *d, struct line_run *lr)
+{
+	int what = lr->owed;
+
+	if ((what == OWED_ISSUE ? record_issue(d, lr) : record_spoil(d, lr, lr->owed_moved)) < 0) {
+		lr->wait_until = ev_now_ms() + (uint64_t)d->cfg->retry_s * 1000;
+		return;
+	}
+	lr_log(lr, LOG_NOTICE, lr->cur.row.job_id, "the ledger recorded the %s at last",
+	       what == OWED_ISSUE ? "issued card" : "spoiled card");
+	lr->owed = OWED_NONE;
+	lr->reason[0] = '\0';
+	if (what == OWED_ISSUE)
+		issued_done(d, lr);
+	else
+		rejected_done(d, lr, lr->owed_moved, lr->owed_msg);
+}
+
 static void
 issued(struct cetakd *d, struct line_run *lr)
+{
+	char fact[160];
+
+	if (record_issue(d, lr) < 0) {
+		snprintf(fact, sizeof(fact), "the printer confirmed the eject of card %s (issued)",
+			 lr->chip);
+		owe(d, lr, OWED_ISSUE, fact);
+		return;
+	}
+	issued_done(d, lr);
+}
+
+static void
+issued_done(struct cetakd *d, struct line_run *lr)
 {
 	struct prepared *p = &lr->cur;
 	char note[128];
 
-	if (ledger_event(d, lr, "issue", p->row.job_id, p->row.nik, lr->chip, NULL, NULL, 0) < 0) {
-		line_stop(lr, "the ledger refused the issued card");
-		return;
-	}
 	snprintf(note, sizeof(note), "issued, chip %s", lr->chip);
 	cycle_finish(d, lr->cycle, "issued", note, p->row.job_id, JS_DONE, NULL, note);
 	lr_log(lr, LOG_NOTICE, p->row.job_id, "card issued: chip %s, %.0f ms", lr->chip,
@@ -655,7 +772,7 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 		       res->cls == PB_OK ? "a card went to the reject box" : "no card inside");
 		return;
 	}
-	store_cycle_failures(d->store, job, &in.failures);
+	store_cycle_failures(d->store, job, true, &in.failures);
 	rules_decide(&in, &out);
 	if (res->op == WK_PRINT)
 		lr->print_ms = res->ms;
@@ -729,6 +846,8 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 			char why[300];
 			snprintf(why, sizeof(why), "%s: %s", out.why, res->st.message);
 			reject(d, lr, out.cause, out.job, why, out.stop_line);
+		} else if (out.act == RULE_UNKNOWN) {
+			unknown(d, lr, res->st.message[0] ? res->st.message : out.why);
 		} else { /* stopped with the card inside: spoiled where it is */
 			lr->cause = out.cause;
 			lr->fate = out.job;
@@ -793,6 +912,13 @@ on_worker(struct ev_source *src, int fd, uint32_t events, void *data)
 		if (worker_result(lr->w, &res) < 0)
 			return;
 		lr->op_out = false;
+		if (lr->abandoned) { /* decided without it at its deadline */
+			lr->abandoned = false;
+			lr_log(lr, LOG_NOTICE, NULL, "the %s step answered after all, after %.0f s (%s); "
+						     "the answer is discarded", wk_op_name(res.op),
+			       res.ms / 1000, res.cls == PB_OK && res.sc == SC_OK ? "ok" : "failed");
+			continue;
+		}
 		if (res.op != WK_STATUS) {
 			lr->busy_ms += res.ms;
 			lr->last_end_ms = res.end_ms;
@@ -922,7 +1048,17 @@ recover_line(struct cetakd *d, struct line_run *lr)
 	case STEP_EJECT:
 		if (fl <= 0 && recorded_outcome(d, lr, &c))
 			return;
-		unknown(d, lr, "cetakd stopped after printing started");
+		if (fl > 0 && !strcmp(c.step, "eject") && strstr(c.note, "confirmed the eject")) {
+			/* the printer had confirmed it; only the ledger's record was missing */
+			lr->step = STEP_EJECT;
+			lr_log(lr, LOG_NOTICE, c.job_id, "recovery: %s", c.note);
+			issued(d, lr);
+			return;
+		}
+		char known[400];
+		snprintf(known, sizeof(known), "cetakd stopped after printing started%s%.300s",
+			 c.note[0] ? "; known: " : "", c.note);
+		unknown(d, lr, known);
 		if (lr->usb) { /* out to the reject box, if the printer still holds it */
 			lr->recovering = true;
 			submit(d, lr, WK_REJECT);
@@ -952,11 +1088,65 @@ recover_line(struct cetakd *d, struct line_run *lr)
 
 /* ---- the pump ---- */
 
+/*
+ * The worker's step passed its deadline (a hung reader, a printer that
+ * holds a call): decide the card's outcome by the rules without it. The
+ * worker is left to return when it can; its late result is discarded, and
+ * the line stays stopped until then.
+ */
+static void
+hung(struct cetakd *d, struct line_run *lr)
+{
+	char why[256];
+	int secs = (int)(op_deadline_ms(d, op_of(lr->step)) / 1000);
+
+	lr->abandoned = true;
+	if (!lr->cycle) { /* a status request or the start-up clearing of the printer */
+		lr->recovering = false;
+		line_stop(lr, "the printer did not answer within %d s", secs);
+		return;
+	}
+	switch (lr->step) {
+	case STEP_FEED:
+		cycle_finish(d, lr->cycle, "none", "the printer did not answer the feed",
+			     lr->cur.row.job_id, JS_QUEUED, NULL,
+			     "requeued: the printer did not answer");
+		lr->cycle = 0;
+		prepared_free(&lr->cur);
+		give_back(d, &lr->next, "requeued: the line stopped");
+		line_stop(lr, "the printer did not answer the feed within %d s: check for a card at "
+			      "the encoder", secs);
+		break;
+	case STEP_ENCODE: /* the chip may be half written: spoiled where it is */
+		snprintf(why, sizeof(why), "the reader did not finish the card within %d s (a hung "
+					   "reader or card); the card at the encoder is spoiled: take "
+					   "it out by hand", secs);
+		lr->cause = CAUSE_GAGAL_ENCODE;
+		lr->fate = JOB_FATE_REQUEUE;
+		lr->stop_after = true;
+		snprintf(lr->fate_why, sizeof(lr->fate_why), "%s", why);
+		give_back(d, &lr->next, "requeued: the line stopped");
+		rejected(d, lr, NULL, false);
+		break;
+	case STEP_PRINT:
+	case STEP_EJECT:
+		snprintf(why, sizeof(why), "the printer did not answer within %d s while %s", secs,
+			 lr->step == STEP_PRINT ? "printing" : "ejecting");
+		unknown(d, lr, why);
+		break;
+	default:
+		rejected(d, lr, NULL, false);
+		break;
+	}
+}
+
 static void
 pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 {
 	uint64_t now = ev_now_ms();
 
+	if (lr->w && lr->op_out && !lr->abandoned && now >= lr->op_deadline)
+		hung(d, lr);
 	if (!lr->w || lr->op_out)
 		return;
 	if (lr->recovering) {
@@ -969,6 +1159,11 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 		return;
 	}
 	if (lr->cycle) {
+		if (lr->owed) { /* a known outcome waits for the ledger */
+			if (now >= lr->wait_until)
+				retry_owed(d, lr);
+			return;
+		}
 		if (lr->unresolved || lr->stopped)
 			return;
 		if (lr->waiting && now < lr->wait_until)
@@ -1080,43 +1275,155 @@ run_shutdown(struct cetakd *d)
 
 /* ---- start and stop ---- */
 
+const struct card_profile *
+run_profile(struct cetakd *d)
+{
+	struct run *r = run_of(d);
+
+	return r && r->prof.n_files > 0 ? &r->prof : NULL;
+}
+
+/*
+ * The card profile, the Document Signer and the CSCA that cfg names, and
+ * the signer's chain to the CSCA (a signer whose cards would not verify
+ * must not take a blank). 0, or -1 with the reason in why and nothing kept.
+ */
+static int
+keys_open(const struct cetak_config *cfg, struct card_profile *prof, struct signer **ret_signer,
+	  X509_STORE **ret_csca, char *why, size_t len)
+{
+	struct signer *signer = NULL;
+	X509_STORE *csca = NULL;
+	char *ebuf = NULL, msg[400];
+	size_t elen = 0;
+	FILE *errs = open_memstream(&ebuf, &elen);
+	int r = -1;
+
+	if (!errs)
+		return -1;
+	if (profile_load(cfg->card_profile, errs, prof) < 0) {
+		fclose(errs);
+		snprintf(why, len, "card profile %s refused: %s", cfg->card_profile, ebuf ? ebuf : "");
+		free(ebuf);
+		return -1;
+	}
+	fclose(errs);
+	free(ebuf);
+	if (!cfg->signer_key[0])
+		snprintf(why, len, "no Document Signer configured (card.signer_key)");
+	else if (!cfg->csca[0])
+		snprintf(why, len, "no CSCA certificate configured (card.csca)");
+	else if (signer_open(cfg->signer_key, cfg->signer_cert, cfg->signer_pkcs11_module,
+			     cfg->signer_pin, &signer, msg, sizeof(msg)) < 0)
+		snprintf(why, len, "Document Signer refused: %.300s", msg);
+	else if (!(csca = sod_load_csca(cfg->csca, msg, sizeof(msg))))
+		snprintf(why, len, "CSCA %.100s refused: %.200s", cfg->csca, msg);
+	else if (sod_check_signer(signer, csca, msg, sizeof(msg)) < 0)
+		snprintf(why, len, "%.350s", msg);
+	else
+		r = 0;
+	if (r < 0) {
+		signer_free(signer);
+		if (csca)
+			X509_STORE_free(csca);
+		return -1;
+	}
+	*ret_signer = signer;
+	*ret_csca = csca;
+	return 0;
+}
+
+static bool
+str_differs(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") != 0;
+}
+
+/* How the lines of next differ from those of cur, for people; "" when they do not. */
+static void
+lines_changed(const struct cetak_config *cur, const struct cetak_config *next, char *buf,
+	      size_t len)
+{
+	buf[0] = '\0';
+	if (cur->n_lines != next->n_lines) {
+		snprintf(buf, len, "%d lines instead of %d", next->n_lines, cur->n_lines);
+		return;
+	}
+	for (int i = 0; i < cur->n_lines; i++) {
+		const struct cfg_line *a = &cur->lines[i], *b = &next->lines[i];
+		const char *what = str_differs(a->name, b->name) ? "name"
+				   : a->enabled != b->enabled	     ? "enabled"
+				   : a->printer != b->printer	     ? "printer"
+				   : str_differs(a->cups_queue, b->cups_queue) ? "cups_queue"
+				   : str_differs(a->cups_server, b->cups_server) ? "cups_server"
+				   : str_differs(a->usb_device, b->usb_device)	 ? "usb_device"
+				   : str_differs(a->usb_serial, b->usb_serial)	 ? "usb_serial"
+				   : str_differs(a->reader, b->reader)		 ? "reader"
+				   : a->encoder != b->encoder			 ? "encoder"
+										 : NULL;
+		if (what) {
+			snprintf(buf, len, "line '%s': %s changed", a->name, what);
+			return;
+		}
+	}
+}
+
+int
+run_reload_check(struct cetakd *d, const struct cetak_config *next, char **ret_err)
+{
+	struct run *r = run_of(d);
+	const struct cetak_config *cur = d->cfg;
+	char why[512];
+	struct card_profile prof;
+	struct signer *signer = NULL;
+	X509_STORE *csca = NULL;
+
+	lines_changed(cur, next, why, sizeof(why));
+	if (why[0])
+		return fail(ret_err, -EINVAL, "%s: line changes need a restart (systemctl restart "
+					      "cetakd, between cards); the running configuration stays",
+			    why);
+	if (str_differs(cur->card_profile, next->card_profile))
+		return fail(ret_err, -EINVAL, "card.profile changed: a new card profile needs a "
+					      "restart; the running configuration stays");
+	/* the keys are checked as at start: a reload never accepts what a start would refuse */
+	if (keys_open(next, &prof, &signer, &csca, why, sizeof(why)) < 0)
+		return fail(ret_err, -EINVAL, "%s; the running configuration stays", why);
+	if (!r) {
+		signer_free(signer);
+		X509_STORE_free(csca);
+		return 0;
+	}
+	/* the new keys from the next prepared job on; workers take the CSCA at their next step */
+	signer_free(r->signer);
+	r->signer = signer;
+	if (r->csca)
+		X509_STORE_free(r->csca);
+	r->csca = csca;
+	for (int i = 0; i < r->n; i++)
+		if (r->lines[i].w)
+			worker_set_csca(r->lines[i].w, csca);
+	if (r->not_ready[0]) {
+		log_notice("lines: the card keys are usable now (%s was the reason)", r->not_ready);
+		r->not_ready[0] = '\0';
+	}
+	return 0;
+}
+
 int
 run_start(struct cetakd *d)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	const struct cetak_config *cfg = d->cfg;
 	char why[512], path[4096];
-	FILE *errs;
-	char *ebuf = NULL;
-	size_t elen = 0;
 
 	if (!r)
 		return -1;
 	d->run = r;
 	snprintf(path, sizeof(path), "%s/faces", cfg->state_dir);
 	mkdir(path, 0750);
-	errs = open_memstream(&ebuf, &elen);
-	if (profile_load(cfg->card_profile, errs, &r->prof) < 0) {
-		fclose(errs);
-		snprintf(r->not_ready, sizeof(r->not_ready), "card profile %s refused: %s",
-			 cfg->card_profile, ebuf ? ebuf : "");
-		free(ebuf);
-	} else {
-		fclose(errs);
-		free(ebuf);
-	}
-	if (!r->not_ready[0] && !cfg->signer_key[0])
-		snprintf(r->not_ready, sizeof(r->not_ready),
-			 "no Document Signer configured (card.signer_key)");
-	if (!r->not_ready[0] && !cfg->csca[0])
-		snprintf(r->not_ready, sizeof(r->not_ready),
-			 "no CSCA certificate configured (card.csca)");
-	if (!r->not_ready[0] && signer_open(cfg->signer_key, cfg->signer_cert,
-					    cfg->signer_pkcs11_module, cfg->signer_pin, &r->signer,
-					    why, sizeof(why)) < 0)
-		snprintf(r->not_ready, sizeof(r->not_ready), "Document Signer refused: %.200s", why);
-	if (!r->not_ready[0] && !(r->csca = sod_load_csca(cfg->csca, why, sizeof(why))))
-		snprintf(r->not_ready, sizeof(r->not_ready), "CSCA refused: %.200s", why);
+	if (keys_open(cfg, &r->prof, &r->signer, &r->csca, why, sizeof(why)) < 0)
+		snprintf(r->not_ready, sizeof(r->not_ready), "%.250s", why);
 	if (r->not_ready[0])
 		log_error("lines: no card can be personalised: %s", r->not_ready);
 
@@ -1200,7 +1507,7 @@ run_state(const struct cetakd *d, const struct line_run *lr, const struct line *
 		return "disabled";
 	if (lr->unresolved)
 		return "unresolved";
-	if (lr->stopped)
+	if (lr->stopped || lr->owed)
 		return "stopped";
 	if (lr->cycle || lr->op_out) {
 		if (lr->waiting)
@@ -1269,9 +1576,6 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 	json_object_set_new(obj, "draining", json_boolean(lr->draining));
 }
 
-static int
-fail(char **ret_err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 /* A command refused: the message for cetakctl, and -code. */
 static int
 fail(char **ret_err, int code, const char *fmt, ...)
@@ -1303,6 +1607,12 @@ run_line_command(struct cetakd *d, const char *line, const char *cmd, const char
 		if (lr->unresolved)
 			return fail(ret_err, -EBUSY, "line '%s' waits for a card of unknown outcome: %s",
 				    line, lr->reason);
+		if (lr->owed)
+			return fail(ret_err, -EBUSY, "line '%s': %s", line, lr->reason);
+		if (lr->abandoned)
+			return fail(ret_err, -EBUSY, "line '%s': the reader or printer still has not "
+						     "answered its last call; try again once it does",
+				    line);
 		lr->paused = lr->draining = lr->stopped = lr->waiting = false;
 		lr->reason[0] = '\0';
 		lr->bad_blanks = 0;

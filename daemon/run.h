@@ -27,7 +27,19 @@ void run_pump(struct cetakd *d);
 /* SIGTERM: take no new card, finish the ones in hand (stop_timeout), then
  * leave the event loop. */
 void run_shutdown(struct cetakd *d);
+/*
+ * A reload's new configuration, checked against the running engine before
+ * anything changes: line changes and a new card profile are refused (they
+ * need a restart), the card keys are opened and checked as at start. On
+ * success the new Document Signer and CSCA are in use from the next card.
+ * 0, or -errno with the reason in *ret_err (the running config stays).
+ */
+struct cetak_config;
+int run_reload_check(struct cetakd *d, const struct cetak_config *next, char **ret_err);
 void run_free(struct cetakd *d);
+/* The card profile in use (read-only, for the intake's size check); NULL when none loaded. */
+struct card_profile;
+const struct card_profile *run_profile(struct cetakd *d);
 
 /* For cetakctl: the run-time part of a line (state, job, step, counts). */
 void run_line_json(struct cetakd *d, const struct line *l, json_t *obj);

@@ -356,6 +356,9 @@ stock_event(struct cetakd *d, const struct ctl_peer *peer, struct ledger_event *
 	long long seq;
 	struct ledger_balance b;
 
+	if (e->count < 0 || e->count > STOCK_MAX_COUNT)
+		return refuse(ret_err, ret_code, "%s: count %ld is out of range (0 to %ld)", e->kind,
+			      e->count, STOCK_MAX_COUNT);
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	e->actor = actor;
 	if (ledger_record(d->ledger, e, (long long)time(NULL), &seq, why, sizeof(why)) < 0)
@@ -503,8 +506,18 @@ static int
 verb_stock_count(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		 const char **ret_code, char **ret_err)
 {
+	struct cetakd *d = ctx;
 	struct ledger_event e = { .kind = "stocktake", .count = (long)arg_int(args, "count"),
 				  .note = arg_str(args, "reason") };
+	struct ledger_balance b;
+
+	ledger_balance(d->ledger, &b);
+	long diff = e.count > b.store ? e.count - b.store : b.store - e.count;
+	if (diff > d->cfg->stocktake_operator_max && peer->role < CTL_ROLE_SUPERVISOR)
+		return refuse(ret_err, ret_code, "the count %ld differs from the books (%ld) by %ld, "
+						 "more than an operator may record (%d): a "
+						 "supervisor must record this stocktake",
+			      e.count, b.store, diff, d->cfg->stocktake_operator_max);
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 

@@ -28,6 +28,7 @@ struct worker {
 	struct wk_result res;
 	void *pbh;
 	struct sc_ctx *sc;
+	X509_STORE *csca; /* a reference of our own; replaced by worker_set_csca() */
 };
 
 const char *
@@ -48,7 +49,7 @@ now_ms(void)
 }
 
 static void
-run_op(struct worker *w, enum wk_op op, struct wk_result *r)
+run_op(struct worker *w, enum wk_op op, X509_STORE *csca, struct wk_result *r)
 {
 	const struct pb_ops *ops = w->s.ops;
 
@@ -73,7 +74,7 @@ run_op(struct worker *w, enum wk_op op, struct wk_result *r)
 		break;
 	case WK_ENCODE:
 		r->sc = sc_personalise(w->sc, w->s.reader, w->s.card_timeout_ms, w->s.prof, w->img,
-				       w->s.csca, &r->card);
+				       csca, &r->card);
 		break;
 	case WK_PRINT:
 		if (w->s.desk) { /* the operator carries the encoded card to the printer */
@@ -124,15 +125,19 @@ thread_main(void *arg)
 		if (w->quit && !w->pending)
 			break;
 		enum wk_op op = w->op;
+		X509_STORE *csca = w->csca; /* held for this operation, even across a reload */
+		if (csca)
+			X509_STORE_up_ref(csca);
 		w->pending = false;
 		w->running = true;
 		pthread_mutex_unlock(&w->mu);
 
 		struct wk_result r;
 		double t0 = now_ms();
-		run_op(w, op, &r);
+		run_op(w, op, csca, &r);
 		r.end_ms = now_ms();
 		r.ms = r.end_ms - t0;
+		X509_STORE_free(csca);
 
 		pthread_mutex_lock(&w->mu);
 		w->res = r;
@@ -164,6 +169,8 @@ worker_start(const struct wk_setup *setup, struct worker **ret)
 	w->s.pb.server = w->server;
 	w->s.pb.device = w->device;
 	w->s.pb.serial = w->serial;
+	if ((w->csca = setup->csca))
+		X509_STORE_up_ref(w->csca);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -199,9 +206,22 @@ worker_stop(struct worker *w)
 	if (w->s.ops->close)
 		w->s.ops->close(w->pbh);
 	close(w->efd);
+	X509_STORE_free(w->csca);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	free(w);
+}
+
+void
+worker_set_csca(struct worker *w, X509_STORE *csca)
+{
+	if (csca)
+		X509_STORE_up_ref(csca);
+	pthread_mutex_lock(&w->mu);
+	X509_STORE *old = w->csca;
+	w->csca = csca;
+	pthread_mutex_unlock(&w->mu);
+	X509_STORE_free(old);
 }
 
 int

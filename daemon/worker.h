@@ -32,7 +32,7 @@ struct wk_setup {
 	bool desk;
 	int card_timeout_ms, present_timeout_ms;
 	const struct card_profile *prof; /* borrowed, outlives the worker */
-	X509_STORE *csca;                /* borrowed */
+	X509_STORE *csca;                /* the worker takes its own reference */
 };
 
 struct wk_result {
@@ -58,6 +58,8 @@ bool worker_busy(const struct worker *w);
  * result is taken. -EBUSY when an operation is under way. */
 int worker_submit(struct worker *w, enum wk_op op, const struct lds_image *img,
 		  const struct pb_face *face);
+/* The CSCA for the next encode (a reload); the worker keeps its own reference. */
+void worker_set_csca(struct worker *w, X509_STORE *csca);
 /* The finished operation's result: 0, or -EAGAIN when none is ready. */
 int worker_result(struct worker *w, struct wk_result *ret);
 

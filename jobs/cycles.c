@@ -129,11 +129,11 @@ store_cycle_of_job(struct store *st, const char *job_id, unsigned open_only,
 }
 
 int
-store_cycle_failures(struct store *st, const char *job_id, long *ret)
+store_cycle_failures(struct store *st, const char *job_id, bool counted_only, long *ret)
 {
 	char *sql = sqlite3_mprintf("SELECT count(*) FROM cycles WHERE job_id = %Q AND outcome = "
-				    "'spoiled' AND cause IN ('gagal_encode', 'gagal_cetak')",
-				    job_id);
+				    "'spoiled'%s", job_id, counted_only ? " AND cause IN "
+					    "('gagal_encode', 'gagal_cetak')" : "");
 	sqlite3_stmt *s;
 	int r = -EIO;
 
@@ -200,4 +200,60 @@ store_events_since(struct store *st, long long after, int limit, store_audit_cb 
 	}
 	sqlite3_finalize(s);
 	return r < 0 ? r : n;
+}
+
+int
+store_last_event(struct store *st, long long *ret_seq, long long *ret_jobs)
+{
+	sqlite3_stmt *s;
+	int r = -EIO;
+
+	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT (SELECT coalesce(max(seq), 0) FROM "
+			       "job_events), (SELECT count(*) FROM jobs)", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*ret_seq = sqlite3_column_int64(s, 0);
+		*ret_jobs = sqlite3_column_int64(s, 1);
+		r = 0;
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_ledger_seen(struct store *st, long long *ret_seq, uint8_t ret_hash[32])
+{
+	sqlite3_stmt *s;
+	int r = -ENOENT, rc;
+
+	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT seq, hash FROM ledger_seen WHERE id = 1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 32) {
+		*ret_seq = sqlite3_column_int64(s, 0);
+		memcpy(ret_hash, sqlite3_column_blob(s, 1), 32);
+		r = 0;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		r = -EIO;
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_set_ledger_seen(struct store *st, long long seq, const uint8_t hash[32])
+{
+	sqlite3_stmt *s;
+	int r = -EIO;
+
+	if (sqlite3_prepare_v2(store_sqlite(st), "INSERT OR REPLACE INTO ledger_seen (id, seq, hash) "
+			       "VALUES (1, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		r = 0;
+	sqlite3_finalize(s);
+	return r;
 }

@@ -412,6 +412,43 @@ jpeg_quiet(j_common_ptr cinfo)
 	(void)cinfo;
 }
 
+/* The clock the guard below measures with, in ms. */
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void
+guard_check(j_common_ptr cinfo)
+{
+	struct job_jpeg_guard *g = (struct job_jpeg_guard *)cinfo->progress;
+	j_decompress_ptr ci = (j_decompress_ptr)cinfo;
+
+	if (ci->input_scan_number > JOB_JPEG_MAX_SCANS) {
+		cinfo->err->msg_code = 0;
+		snprintf(g->why, sizeof(g->why), "more than %d scans (a progressive JPEG made to "
+						 "exhaust the decoder)", JOB_JPEG_MAX_SCANS);
+		cinfo->err->error_exit(cinfo);
+	}
+	if (mono_ms() - g->t0 > JOB_JPEG_MAX_MS) {
+		snprintf(g->why, sizeof(g->why), "decoding takes more than %d ms", JOB_JPEG_MAX_MS);
+		cinfo->err->error_exit(cinfo);
+	}
+}
+
+void
+job_jpeg_guard(struct job_jpeg_guard *g, struct jpeg_decompress_struct *ci)
+{
+	memset(g, 0, sizeof(*g));
+	g->pm.progress_monitor = guard_check;
+	g->t0 = mono_ms();
+	ci->progress = &g->pm;
+}
+
 /*
  * Decode the whole JPEG (at 1/8 scale: every entropy-coded segment is read,
  * little IDCT work) so that a truncated or corrupt photo is caught here and
@@ -422,6 +459,7 @@ check_jpeg(struct vctx *v, const uint8_t *data, size_t len)
 {
 	struct jpeg_decompress_struct ci;
 	struct jpeg_err err;
+	struct job_jpeg_guard guard;
 	JSAMPARRAY row;
 	unsigned w, h;
 	volatile int warnings = 0;
@@ -431,9 +469,10 @@ check_jpeg(struct vctx *v, const uint8_t *data, size_t len)
 	err.mgr.output_message = jpeg_quiet;
 	if (setjmp(err.jb)) {
 		jpeg_destroy_decompress(&ci);
-		return bad(v, "photo: not a decodable JPEG (%s)", err.msg);
+		return bad(v, "photo: not a decodable JPEG (%s)", guard.why[0] ? guard.why : err.msg);
 	}
 	jpeg_create_decompress(&ci);
+	job_jpeg_guard(&guard, &ci);
 	jpeg_mem_src(&ci, data, (unsigned long)len);
 	jpeg_read_header(&ci, TRUE);
 	w = ci.image_width, h = ci.image_height;

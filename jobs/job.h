@@ -13,8 +13,29 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h> /* jpeglib.h needs FILE first */
+#include <jpeglib.h>
+
+struct job_jpeg_guard {
+	struct jpeg_progress_mgr pm; /* first: libjpeg hands this pointer back */
+	double t0;
+	char why[128]; /* set when the guard stopped the decoder */
+};
+/* Attach g to ci, after jpeg_create_decompress(); g must outlive the decode. */
+void job_jpeg_guard(struct job_jpeg_guard *g, struct jpeg_decompress_struct *ci);
 
 #define JOB_FORMAT "cetak-job/1"
+
+/*
+ * Bounds on decoding an outside JPEG (a photo): a file of 128 KiB can hold
+ * thousands of progressive scans that cost seconds each pass. The guard is a
+ * libjpeg progress monitor that stops the decoder (through its error_exit)
+ * past JOB_JPEG_MAX_SCANS scans or JOB_JPEG_MAX_MS of work; why says which.
+ * The validator and the face renderer both use it. Pixels are bounded by the
+ * validator's dimension check (4000 x 4000).
+ */
+#define JOB_JPEG_MAX_SCANS 32
+#define JOB_JPEG_MAX_MS 500
 #define JOB_ID_MAX 64
 #define JOB_NIK_LEN 16
 

@@ -14,6 +14,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -150,21 +152,66 @@ spool_drain_events(struct spool *sp)
  * (durable), then the rename, then fsync of both directories. An existing
  * rejected file of that name is never overwritten: a suffix is added.
  */
+/* Is name safe to reuse in rejected/ and in its .reason file's name? */
+static bool
+plain_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 200)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-+@=", *p))
+			return false;
+	return true;
+}
+
+/* text with every byte outside printable ASCII (and the backslash) as \xNN:
+ * what a sender wrote can never become a line of its own. */
+static void
+escape(const char *text, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p && o + 5 < len; p++) {
+		if (*p >= 0x20 && *p < 0x7F && *p != '\\')
+			out[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(out + o, len - o, "\\x%02X", *p);
+	}
+	out[o] = '\0';
+}
+
+/*
+ * Move fromfd/name to rejected/ with its reason: the .reason file first
+ * (durable), then the rename, then fsync of both directories. An existing
+ * rejected file of that name is never overwritten: a suffix is added. A
+ * name that is too long for its companion, or has bytes other than letters,
+ * digits and ._-+@=, is stored under a name of cetakd's own; the original
+ * is in the .reason file, escaped, like the reason itself.
+ */
 static int
 reject(struct spool *sp, int fromfd, const char *name, const char *why, long long now)
 {
-	char target[300], rname[320], text[1024], when[40];
+	char target[300], base[240], rname[320], text[2048], when[40], ename[1100], ewhy[700];
 	time_t t = (time_t)now;
 	struct tm tm;
 	int r;
 
-	snprintf(target, sizeof(target), "%s", name);
+	escape(name, ename, sizeof(ename));
+	escape(why, ewhy, sizeof(ewhy));
+	if (plain_name(name))
+		snprintf(base, sizeof(base), "%s", name);
+	else
+		snprintf(base, sizeof(base), "renamed-%lld", now);
+	snprintf(target, sizeof(target), "%s", base);
 	for (int i = 1; faccessat(sp->rejfd, target, F_OK, AT_SYMLINK_NOFOLLOW) == 0; i++)
-		snprintf(target, sizeof(target), "%s.%d", name, i);
+		snprintf(target, sizeof(target), "%s.%d", base, i);
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm);
 	snprintf(rname, sizeof(rname), "%s.reason", target);
-	int n = snprintf(text, sizeof(text), "file: %s\nrejected: %s\nreason: %s\n", name, when, why);
+	int n = snprintf(text, sizeof(text), "file: %s\nrejected: %s\nreason: %s\n", ename, when,
+			 ewhy);
 	char tmp[340];
 	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", rname, (int)getpid());
 	if ((r = spool_put(sp->rejfd, tmp, sp->rejfd, rname, text, (size_t)n, 0640)) < 0)
@@ -173,8 +220,8 @@ reject(struct spool *sp, int fromfd, const char *name, const char *why, long lon
 		return -errno;
 	if (fsync(sp->rejfd) < 0 || fsync(fromfd) < 0)
 		return -errno;
-	struct log_field f[] = { { "SPOOL_FILE", name } };
-	log_emit(LOG_WARNING, f, 1, "spool: %s: %s; moved to rejected/%s", name, why, target);
+	struct log_field f[] = { { "SPOOL_FILE", ename } };
+	log_emit(LOG_WARNING, f, 1, "spool: %s: %s; moved to rejected/%s", ename, ewhy, target);
 	return 0;
 }
 
@@ -510,7 +557,8 @@ spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,
 	sp->next += take;
 	validate_all(sp, lim, items, take, jpol);
 	if ((r = store_begin(st)) < 0) {
-		log_error("spool: job store failed (%s); files stay in new/", store_errmsg(st));
+		log_error("spool: job store %s failed (%s); files stay in new/", store_path(st),
+			  store_errmsg(st));
 		stats->failed += (long)take;
 		goto out;
 	}
@@ -519,10 +567,13 @@ spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,
 	if (r == 0)
 		r = store_commit(st);
 	if (r < 0) {
-		/* Nothing leaves new/: the whole batch is retried on the next scan. */
+		/* Nothing leaves new/: the whole batch is retried on the next scan. The
+		 * cause is read before the rollback, which would replace it. */
+		char cause[300];
+		snprintf(cause, sizeof(cause), "%s", store_errmsg(st));
 		store_rollback(st);
-		log_error("spool: job store failed (%s); %zu files stay in new/ and are retried",
-			  store_errmsg(st), take);
+		log_error("spool: job store %s failed (%s); %zu files stay in new/ and are retried",
+			  store_path(st), cause, take);
 		stats->failed += (long)take;
 		goto out;
 	}

@@ -87,6 +87,9 @@ static const char *const migrations[] = {
 	" updated_at INTEGER NOT NULL);"
 	"CREATE INDEX cycles_job ON cycles(job_id, id);"
 	"CREATE INDEX cycles_open ON cycles(outcome, line);",
+	/* 3: the ledger head the store last saw (start-up cross-check) */
+	"CREATE TABLE ledger_seen (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
+	" hash BLOB NOT NULL);",
 };
 
 sqlite3 *
@@ -104,6 +107,14 @@ const char *
 store_errmsg(struct store *st)
 {
 	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+}
+
+const char *
+store_path(struct store *st)
+{
+	const char *p = st && st->db ? sqlite3_db_filename(st->db, "main") : NULL;
+
+	return p && p[0] ? p : "(in memory)";
 }
 
 static int

@@ -10,12 +10,13 @@
 #ifndef CETAK_STORE_H
 #define CETAK_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "job.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 enum job_state {
 	JS_QUEUED,
@@ -57,6 +58,8 @@ struct store;
 int store_open(const char *path, struct store **ret_store);
 void store_close(struct store *st); /* NULL is fine */
 const char *store_errmsg(struct store *st);
+/* The database file, for messages. */
+const char *store_path(struct store *st);
 
 /* Explicit transactions, for group commit; BEGIN IMMEDIATE. */
 int store_begin(struct store *st);
@@ -169,9 +172,9 @@ int store_cycle_close(struct store *st, long long id, const char *outcome, const
 int store_cycle_on_line(struct store *st, const char *line, struct cycle_row *ret);
 int store_cycle_of_job(struct store *st, const char *job_id, unsigned open_only,
 		       struct cycle_row *ret);
-/* Cycles of a job that spoiled a card with one of the causes counted
- * against the job (gagal_encode, gagal_cetak). */
-int store_cycle_failures(struct store *st, const char *job_id, long *ret);
+/* Closed cycles of a job that spoiled a card: all of them, or only those
+ * with a cause counted against the job (gagal_encode, gagal_cetak). */
+int store_cycle_failures(struct store *st, const char *job_id, bool counted_only, long *ret);
 /* Every open cycle, oldest first; and the cycles of one job. */
 typedef int (*store_cycle_cb)(const struct cycle_row *row, void *ctx);
 int store_cycle_list(struct store *st, const char *job_id, store_cycle_cb cb, void *ctx);
@@ -182,6 +185,16 @@ typedef int (*store_audit_cb)(long long seq, const char *job_id, long long at, c
 			      const char *to, const char *reason, const char *actor, void *ctx);
 int store_events_since(struct store *st, long long after, int limit, store_audit_cb cb,
 		       void *ctx);
+
+/*
+ * What the job store knows of the ledger beside it, for the start-up
+ * cross-check (daemon/state.c): the last job event (0 when none), whether it
+ * holds any job at all, and the ledger head it last saw (seq, SHA-256 of that
+ * record). store_ledger_seen() is -ENOENT when no head was ever recorded.
+ */
+int store_last_event(struct store *st, long long *ret_seq, long long *ret_jobs);
+int store_ledger_seen(struct store *st, long long *ret_seq, uint8_t ret_hash[32]);
+int store_set_ledger_seen(struct store *st, long long seq, const uint8_t hash[32]);
 
 const char *job_state_name(enum job_state s);
 int job_state_from_name(const char *s); /* -1 when unknown */

@@ -17,8 +17,14 @@
  * chain hash = SHA-256(prev || canonical text), and lower-case hex.
  */
 #define JSON_CANON (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
-/* Not thread-safe: it keeps one digest context (call it from one thread). */
-void audit_chain(const uint8_t prev[32], const char *text, uint8_t out[32]);
+/* A digest context kept by its owner (one per thread that hashes); zero it
+ * before the first use, free it with audit_md_free(). */
+struct audit_md {
+	EVP_MD_CTX *ctx;
+	EVP_MD *md;
+};
+void audit_chain(struct audit_md *m, const uint8_t prev[32], const char *text, uint8_t out[32]);
+void audit_md_free(struct audit_md *m);
 void audit_hex(const uint8_t *p, size_t n, char *out); /* out holds 2n + 1 */
 
 struct audit_result {

@@ -14,6 +14,7 @@
 #include "stock.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sqlite3.h>
@@ -34,6 +35,7 @@ struct ledger {
 	long long b_seq;
 	uint8_t b_head[32];
 	struct ledger_balance b_bal;
+	struct audit_md md; /* the chain's digest context (loop thread only) */
 };
 
 static int
@@ -60,6 +62,9 @@ ledger_open(const char *path, struct signer *station, int checkpoint_every, stru
 		    " on_hand INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 0);"
 		    "CREATE INDEX IF NOT EXISTS events_use ON events (kind, at);"
 		    "CREATE INDEX IF NOT EXISTS events_at ON events (at, seq);"
+		    /* a chip is issued once: ledger_record() looks it up here */
+		    "CREATE INDEX IF NOT EXISTS events_chip ON events (json_extract(record, '$.chip'))"
+		    " WHERE kind = 'issue';"
 		    "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, at INTEGER NOT"
 		    " NULL, head BLOB NOT NULL, sig BLOB NOT NULL);"
 		    "CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -108,6 +113,7 @@ ledger_close(struct ledger *l)
 			ledger_checkpoint(l, (long long)time(NULL));
 	}
 	sqlite3_close(l->db);
+	audit_md_free(&l->md);
 	free(l);
 }
 
@@ -133,6 +139,42 @@ record_of(const struct ledger_event *e, long long seq, long long at)
 	return r;
 }
 
+/*
+ * Some facts are recorded once: a chip is issued once (the events_chip index
+ * finds it), a lot is received once (so a receipt sent again after a lost
+ * answer is refused, not counted twice). true with the reason in why.
+ */
+static bool
+recorded_before(struct ledger *l, const struct ledger_event *e, char *why, size_t len)
+{
+	const char *key = !strcmp(e->kind, "issue") ? "chip" : !strcmp(e->kind, "receive") ? "lot"
+													 : NULL;
+	const char *value = key && key[0] == 'c' ? e->chip : e->lot;
+	char sql[200];
+	sqlite3_stmt *s;
+	bool found = false;
+
+	if (!key || !value || !value[0])
+		return false;
+	snprintf(sql, sizeof(sql), "SELECT seq, at FROM events WHERE kind = '%s' AND "
+				   "json_extract(record, '$.%s') = ? LIMIT 1", e->kind, key);
+	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		snprintf(why, len, "ledger read failed: %s", sqlite3_errmsg(l->db));
+		return true;
+	}
+	sqlite3_bind_text(s, 1, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		found = true;
+		snprintf(why, len, "%s %.40s was already %s (audit record %lld): %s", key, value,
+			 key[0] == 'c' ? "issued" : "received",
+			 (long long)sqlite3_column_int64(s, 0),
+			 key[0] == 'c' ? "a chip is issued once"
+				       : "a lot is received once; see `cetakctl stock`");
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
 int
 ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long long *ret_seq,
 	      char *why, size_t len)
@@ -146,13 +188,15 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 
 	if (!r || stock_apply(&b, r, why, len) < 0)
 		goto out;
+	if (recorded_before(l, e, why, len))
+		goto out;
 	text = json_dumps(r, JSON_CANON);
 	if (!l->batch) {
 		json_t *bj = stock_balance_json(&b);
 		bal = json_dumps(bj, JSON_CANON);
 		json_decref(bj);
 	}
-	audit_chain(l->head, text, hash);
+	audit_chain(&l->md, l->head, text, hash);
 	rc = -EIO;
 	if (!l->batch && exec(l, "BEGIN IMMEDIATE") < 0)
 		goto out;
@@ -298,6 +342,53 @@ ledger_last_job_ref(struct ledger *l)
 	return ref;
 }
 
+void
+ledger_set_station(struct ledger *l, struct signer *station)
+{
+	l->station = station;
+}
+
+void
+ledger_head(struct ledger *l, long long *ret_seq, uint8_t ret_hash[32])
+{
+	*ret_seq = l->seq;
+	memcpy(ret_hash, l->head, 32);
+}
+
+int
+ledger_hash_at(struct ledger *l, long long seq, uint8_t ret_hash[32])
+{
+	sqlite3_stmt *s;
+	int r = -ENOENT;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT hash FROM events WHERE seq = ?", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, seq);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
+		memcpy(ret_hash, sqlite3_column_blob(s, 0), 32);
+		r = 0;
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+ledger_issued_jobs(struct ledger *l, int (*cb)(const char *job, void *ctx), void *ctx)
+{
+	sqlite3_stmt *s;
+	int r = 0, rc;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT DISTINCT json_extract(record, '$.job') FROM events "
+				      "WHERE kind = 'issue'", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (sqlite3_column_text(s, 0))
+			r = cb((const char *)sqlite3_column_text(s, 0), ctx);
+	sqlite3_finalize(s);
+	return r;
+}
+
 int
 ledger_balance(struct ledger *l, struct ledger_balance *ret)
 {
@@ -319,7 +410,7 @@ ledger_check(struct ledger *l, char *why, size_t len)
 	for (long long want = 1; r == 0 && sqlite3_step(s) == SQLITE_ROW; want++) {
 		const char *text = (const char *)sqlite3_column_text(s, 1);
 		json_t *rec = json_loads(text, 0, NULL);
-		audit_chain(head, text, h);
+		audit_chain(&l->md, head, text, h);
 		if (sqlite3_column_int64(s, 0) != want || sqlite3_column_bytes(s, 2) != 32 ||
 		    memcmp(h, sqlite3_column_blob(s, 2), 32) != 0) {
 			snprintf(why, len, "record %lld does not match its hash", want);

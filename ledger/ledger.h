@@ -71,7 +71,9 @@ struct ledger_balance {
 /* Open (creating) the ledger at path; checkpoints signed by station (may be NULL). */
 int ledger_open(const char *path, struct signer *station, int checkpoint_every,
 		struct ledger **ret);
-void ledger_close(struct ledger *l); /* signs a last checkpoint; NULL is fine */
+void ledger_close(struct ledger *l);
+/* Sign the next checkpoints with station (borrowed; NULL = unsigned). */
+void ledger_set_station(struct ledger *l, struct signer *station); /* signs a last checkpoint; NULL is fine */
 
 /*
  * Record one event. Refused (-EINVAL, reason in why) when it would break the
@@ -101,6 +103,13 @@ int ledger_last_card(struct ledger *l, const char *line, char *kind, size_t klen
 		     size_t jlen, char *cause, size_t clen);
 /* The job store event number of the last "job" record (its count); 0 if none. */
 long long ledger_last_job_ref(struct ledger *l);
+/* The last record's sequence number (0 when empty) and hash. */
+void ledger_head(struct ledger *l, long long *ret_seq, uint8_t ret_hash[32]);
+/* The hash of record seq: 0, or -ENOENT when the ledger has no such record. */
+int ledger_hash_at(struct ledger *l, long long seq, uint8_t ret_hash[32]);
+/* cb(job) for every job the ledger issued a card for; stops at cb's first
+ * non-zero return and returns it. 0, or -EIO. */
+int ledger_issued_jobs(struct ledger *l, int (*cb)(const char *job, void *ctx), void *ctx);
 /* Recompute the balance from every event and compare with the running one. */
 int ledger_check(struct ledger *l, char *why, size_t len);
 /* Sign a checkpoint over the current head now. */

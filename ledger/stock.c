@@ -71,6 +71,13 @@ stock_apply(struct ledger_balance *b, json_t *r, char *why, size_t len)
 	struct ledger_balance n = *b;
 	struct ledger_line *l;
 
+	/* one event moves at most STOCK_MAX_COUNT cards (a lot is 3,000-10,000):
+	 * no sum over the books can overflow, whoever sends the number */
+	if (count < 0 || count > (strcmp(kind, "counter") && strcmp(kind, "job") ? STOCK_MAX_COUNT
+										 : STOCK_MAX_SERIAL))
+		REFUSE("count %lld is out of range (0 to %ld)", (long long)count,
+		       strcmp(kind, "counter") && strcmp(kind, "job") ? STOCK_MAX_COUNT
+								 : STOCK_MAX_SERIAL);
 	if (!strcmp(kind, "receive")) {
 		if (count <= 0 || !str(r, "lot")[0])
 			REFUSE("receive needs a lot and a positive count");

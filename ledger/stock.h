@@ -6,6 +6,11 @@
 #ifndef CETAK_STOCK_H
 #define CETAK_STOCK_H
 
+/* The largest count one event may carry (cards, ribbons, a stocktake), and
+ * the largest serial-like number (a printer's counter, a job event number). */
+#define STOCK_MAX_COUNT 1000000L
+#define STOCK_MAX_SERIAL 1000000000000L
+
 #include <jansson.h>
 
 #include "ledger.h"

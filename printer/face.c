@@ -367,6 +367,7 @@ jpeg_surface(uint8_t *jpg, size_t n)
 {
 	struct jpeg_decompress_struct ci;
 	struct jerr err;
+	struct job_jpeg_guard guard;
 	cairo_surface_t *volatile s = NULL;
 
 	ci.err = jpeg_std_error(&err.mgr);
@@ -378,6 +379,7 @@ jpeg_surface(uint8_t *jpg, size_t n)
 		return NULL;
 	}
 	jpeg_create_decompress(&ci);
+	job_jpeg_guard(&guard, &ci); /* the validator's bounds hold here too */
 	jpeg_mem_src(&ci, jpg, (unsigned long)n);
 	jpeg_read_header(&ci, TRUE);
 	ci.out_color_space = JCS_RGB;

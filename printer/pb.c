@@ -28,8 +28,8 @@ pb_status_clear(struct pb_status *st)
 const char *
 pb_class_name(enum pb_class c)
 {
-	static const char *const names[] = { "ok", "retry", "hold", "stop", "fail" };
-	return (unsigned)c <= PB_FAIL ? names[c] : "?";
+	static const char *const names[] = { "ok", "retry", "hold", "stop", "fail", "unknown" };
+	return (unsigned)c <= PB_UNKNOWN ? names[c] : "?";
 }
 
 static const char *const reason_names[] = { "offline", "door open", "jam", "input hopper empty",

@@ -7,7 +7,11 @@
  * Classes: OK (done), RETRY (transient: try again later, nothing happened to
  * the card), HOLD (waiting for a person, e.g. a desk reader), STOP (the
  * printer needs an operator: the line stops with the reasons), FAIL (this
- * card failed: reject it). Library error codes (ipp_status_t,
+ * card failed: reject it), UNKNOWN (the card may or may not have been
+ * printed or ejected: a timeout after the job was submitted, the connection
+ * lost while printing, a cancel the printer did not confirm, a printer that
+ * fell silent mid-card; the engine holds the job for a person and never
+ * prints it again by itself). Library error codes (ipp_status_t,
  * LIBUSB_ERROR_*) are translated inside the backend and nowhere else.
  * Every operation has a timeout.
  */
@@ -16,7 +20,7 @@
 
 #include <stddef.h>
 
-enum pb_class { PB_OK, PB_RETRY, PB_HOLD, PB_STOP, PB_FAIL };
+enum pb_class { PB_OK, PB_RETRY, PB_HOLD, PB_STOP, PB_FAIL, PB_UNKNOWN };
 
 enum pb_reason {
 	PB_R_OFFLINE = 1 << 0,

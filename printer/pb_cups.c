@@ -140,6 +140,9 @@ cups_status(void *h, struct pb_status *st)
 	return cls;
 }
 
+/* job_state(): the scheduler answered that it has no such job (any more). */
+#define JOB_GONE ((ipp_jstate_t)1)
+
 static ipp_jstate_t
 job_state(http_t *http, int id)
 {
@@ -155,8 +158,59 @@ job_state(http_t *http, int id)
 	resp = cupsDoRequest(http, req, "/");
 	if (resp && (a = ippFindAttribute(resp, "job-state", IPP_TAG_ENUM)))
 		s = (ipp_jstate_t)ippGetInteger(a, 0);
+	else if (cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND)
+		s = JOB_GONE; /* a scheduler that answers and has no such job */
 	ippDelete(resp);
 	return s;
+}
+
+/*
+ * Cancel job id and wait until CUPS says it is cancelled or aborted (or
+ * completed after all): the job state, or 0 when CUPS never confirmed it
+ * within a few seconds (it may still print). A connection of its own: the
+ * one in hand may be the one that broke.
+ */
+static ipp_jstate_t
+cancel_confirmed(const struct cups_pb *c, int id)
+{
+	ipp_jstate_t s = 0;
+
+	for (int i = 0; i < 50; i++) {
+		http_t *http = connect_cups(c);
+		if (http) {
+			cupsCancelJob2(http, c->queue, id, 0); /* kept in the history: its state is read */
+			s = job_state(http, id);
+			httpClose(http);
+			if (s == JOB_GONE) /* after our cancel: it will not print */
+				return IPP_JSTATE_CANCELED;
+			if (s >= IPP_JSTATE_CANCELED)
+				return s;
+		}
+		usleep(100000);
+	}
+	return 0;
+}
+
+/* After a cancel: what is known of the card. */
+static enum pb_class
+after_cancel(const struct cups_pb *c, int id, enum pb_class if_cancelled, struct pb_status *st,
+	     const char *why)
+{
+	ipp_jstate_t s = cancel_confirmed(c, id);
+
+	if (s == IPP_JSTATE_COMPLETED) {
+		snprintf(st->message, sizeof(st->message), "%s; job %d completed before the cancel",
+			 why, id);
+		return PB_OK;
+	}
+	if (s == IPP_JSTATE_CANCELED || s == IPP_JSTATE_ABORTED) {
+		snprintf(st->message, sizeof(st->message), "%s; job %d cancelled (confirmed by CUPS)",
+			 why, id);
+		return if_cancelled;
+	}
+	snprintf(st->message, sizeof(st->message), "%s; CUPS did not confirm that job %d was "
+						   "cancelled: it may still print", why, id);
+	return PB_UNKNOWN;
 }
 
 static long
@@ -200,10 +254,13 @@ cups_print(void *h, const struct pb_face *face, struct pb_status *st)
 		    HTTP_STATUS_CONTINUE ||
 	    cupsWriteRequestData(http, face->pdf, face->pdf_len) != HTTP_STATUS_CONTINUE ||
 	    cupsFinishDocument(http, c->queue) != IPP_STATUS_OK) {
-		snprintf(st->message, sizeof(st->message), "sending the face to CUPS failed: %s",
+		char why[200];
+		snprintf(why, sizeof(why), "sending the face to CUPS failed: %.150s",
 			 cupsLastErrorString());
-		cupsCancelJob2(http, c->queue, id, 1);
-		cls = PB_RETRY; /* nothing reached the printer */
+		/* nothing reached the printer, once CUPS confirms the job is gone */
+		cls = after_cancel(c, id, PB_RETRY, st, why);
+		if (cls == PB_OK) /* a complete document printed after all */
+			cls = PB_UNKNOWN;
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -215,6 +272,12 @@ cups_print(void *h, const struct pb_face *face, struct pb_status *st)
 			cls = PB_OK;
 			break;
 		}
+		if (s == JOB_GONE) { /* lost before it was seen to end: it may have printed */
+			snprintf(st->message, sizeof(st->message), "CUPS no longer knows job %d: the "
+								   "card may or may not be printed", id);
+			cls = PB_UNKNOWN;
+			break;
+		}
 		if (s == IPP_JSTATE_ABORTED || s == IPP_JSTATE_CANCELED) {
 			snprintf(st->message, sizeof(st->message), "the printer %s job %d",
 				 s == IPP_JSTATE_ABORTED ? "aborted" : "cancelled", id);
@@ -224,20 +287,18 @@ cups_print(void *h, const struct pb_face *face, struct pb_status *st)
 		struct pb_status now = { 0, -1, -1, "" };
 		if (status_on(http, c, &now) == PB_STOP) {
 			/* never leave it pending: it would print on resume */
-			cupsCancelJob2(http, c->queue, id, 1);
-			*st = now;
-			if (!st->message[0])
-				snprintf(st->message, sizeof(st->message), "queue '%s' stopped; job %d "
-									   "cancelled", c->queue, id);
-			cls = PB_STOP;
+			char why[200];
+			snprintf(why, sizeof(why), "queue '%.100s' stopped%s%.80s", c->queue,
+				 now.message[0] ? ": " : "", now.message);
+			cls = after_cancel(c, id, PB_STOP, st, why);
+			st->reasons = now.reasons;
 			break;
 		}
 		if (ms_since(&t0) > c->timeout_ms) {
-			cupsCancelJob2(http, c->queue, id, 1);
-			snprintf(st->message, sizeof(st->message), "job %d not done after %d ms; "
-								   "cancelled, the card's state is unknown",
-				 id, c->timeout_ms);
-			cls = PB_FAIL;
+			/* the job was submitted: only a cancel CUPS confirms makes it known */
+			char why[120];
+			snprintf(why, sizeof(why), "job %d not done after %d ms", id, c->timeout_ms);
+			cls = after_cancel(c, id, PB_FAIL, st, why);
 			break;
 		}
 		usleep(50000);

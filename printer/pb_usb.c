@@ -225,9 +225,11 @@ cmd(struct usb_pb *u, const char *c, char *reply, size_t len)
 	return r;
 }
 
-/* Run one command for an operation; translate the reply or the silence. */
+/* Run one command for an operation; translate the reply or the silence.
+ * silent: the class when the printer stops answering; UNKNOWN for a command
+ * that moves a printed card or prints it (the card may or may not be done). */
 static enum pb_class
-op(struct usb_pb *u, const char *c, struct pb_status *st)
+op_or(struct usb_pb *u, const char *c, enum pb_class silent, struct pb_status *st)
 {
 	char reply[128];
 	unsigned reasons = 0;
@@ -238,15 +240,22 @@ op(struct usb_pb *u, const char *c, struct pb_status *st)
 	}
 	if (cmd(u, c, reply, sizeof(reply)) < 0) {
 		st->reasons |= PB_R_OFFLINE;
-		snprintf(st->message, sizeof(st->message), "the printer stopped answering (%s); "
-							   "it was reset and will be reopened", c);
-		return PB_FAIL;
+		snprintf(st->message, sizeof(st->message), "the printer stopped answering (%s)%s; "
+							   "it was reset and will be reopened", c,
+			 silent == PB_UNKNOWN ? ", the card's state is unknown" : "");
+		return silent;
 	}
 	enum pb_class cls = pb_esc_reply(reply, &reasons);
 	st->reasons |= reasons;
 	if (cls != PB_OK)
 		snprintf(st->message, sizeof(st->message), "%s: %s", c, reply);
 	return cls;
+}
+
+static enum pb_class
+op(struct usb_pb *u, const char *c, struct pb_status *st)
+{
+	return op_or(u, c, PB_FAIL, st);
 }
 
 static enum pb_class
@@ -343,7 +352,7 @@ usb_print(void *h, const struct pb_face *face, struct pb_status *st)
 			return cls;
 		}
 	}
-	return op(u, "Se", st); /* prints; Pneab;E keeps the card inside */
+	return op_or(u, "Se", PB_UNKNOWN, st); /* prints; Pneab;E keeps the card inside */
 }
 
 static enum pb_class
@@ -352,9 +361,9 @@ usb_eject(void *h, struct pb_status *st)
 	enum pb_class cls;
 
 	pb_status_clear(st);
-	if ((cls = op(h, "Pcrm;N", st)) != PB_OK)
+	if ((cls = op_or(h, "Pcrm;N", PB_UNKNOWN, st)) != PB_OK)
 		return cls;
-	return op(h, "Seo", st);
+	return op_or(h, "Seo", PB_UNKNOWN, st);
 }
 
 static enum pb_class

@@ -436,6 +436,10 @@ lds_build(const struct card_profile *prof, json_t *job, const struct lds_params 
 		if (strcmp(pf->builder, "ef.com") == 0) {
 			build_com(&b, prof, ret);
 		} else if (strcmp(pf->builder, "ef.sod") == 0) {
+			if (!signer) { /* a size check (lds_check_sizes): nothing to sign */
+				tlv_buf_free(&b);
+				continue;
+			}
 			if ((r = sod_build(signer, dgs, ndg, &b, why, len)) < 0) {
 				tlv_buf_free(&b);
 				break;
@@ -447,6 +451,27 @@ lds_build(const struct card_profile *prof, json_t *job, const struct lds_params 
 	}
 	if (r < 0)
 		lds_image_free(ret);
+	return r;
+}
+
+int
+lds_check_sizes(const struct card_profile *prof, json_t *job, char *why, size_t len)
+{
+	struct lds_params par = { "" };
+	struct lds_image img;
+	int r = lds_build(prof, job, &par, NULL, &img, why, len);
+
+	for (int i = 0; r == 0 && i < img.n; i++) {
+		if (img.files[i].len > LDS_MAX_FILE) {
+			snprintf(why, len, "%s would be %zu bytes; a card file holds at most %d (%s: "
+					   "a smaller photo, at most about %d KB)",
+				 img.files[i].pf->name, img.files[i].len, LDS_MAX_FILE,
+				 img.files[i].pf->name, (LDS_MAX_FILE - 200) / 1024);
+			r = -EINVAL;
+		}
+	}
+	if (r == 0)
+		lds_image_free(&img);
 	return r;
 }
 

@@ -42,6 +42,15 @@ int lds_build(const struct card_profile *prof, json_t *job, const struct lds_par
 	      struct signer *signer, struct lds_image *ret, char *why, size_t len);
 void lds_image_free(struct lds_image *img);
 
+/* The largest file the card can be written (15-bit offsets of UPDATE BINARY). */
+#define LDS_MAX_FILE 0x7FFF
+/*
+ * Would every file of prof for this job fit on the card? Built without
+ * signing (thread-safe: the validation threads call it at intake, so that a
+ * job the card would refuse never takes a blank). 0 or -EINVAL with why.
+ */
+int lds_check_sizes(const struct card_profile *prof, json_t *job, char *why, size_t len);
+
 /* ICAO 9303 check digit (weights 7 3 1) over n characters of s: '0'..'9'. */
 char mrz_check_digit(const char *s, size_t n);
 

@@ -394,7 +394,7 @@ select_app(struct sc_card *c, const struct card_profile *prof)
 static enum sc_outcome
 write_file(struct sc_card *c, const struct lds_file *f)
 {
-	static uint8_t a[8 + 65536];
+	uint8_t a[8 + 65536]; /* per call: each line's worker writes its own card */
 	uint8_t fcp[16] = { 0x62, 0x0B, 0x82, 0x01, 0x01, 0x83, 0x02, (uint8_t)(f->pf->fid >> 8),
 			    (uint8_t)f->pf->fid, 0x80, 0x02, (uint8_t)(f->len >> 8),
 			    (uint8_t)f->len };
@@ -402,7 +402,7 @@ write_file(struct sc_card *c, const struct lds_file *f)
 	uint16_t sw;
 	enum sc_outcome o;
 
-	if (f->len > 0x7FFF) {
+	if (f->len > LDS_MAX_FILE) {
 		res_fail(c->res, SC_WRITE_FAILED, 0, "%s is %zu bytes; at most 32767 can be written "
 						     "with 15-bit offsets", f->pf->name, f->len);
 		return SC_WRITE_FAILED;

@@ -338,6 +338,38 @@ sod_load_csca(const char *path, char *why, size_t len)
 }
 
 int
+sod_check_signer(struct signer *s, X509_STORE *csca, char *why, size_t len)
+{
+	X509 *cert = signer_cert(s);
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int r = -EBADMSG;
+
+	if (!cert) {
+		snprintf(why, len, "the Document Signer has no certificate");
+		goto out;
+	}
+	if (!ctx || X509_STORE_CTX_init(ctx, csca, cert, NULL) != 1) {
+		ssl_why(why, len, "cannot check the Document Signer's certificate");
+		goto out;
+	}
+	/* the same check a reader makes of every card: chain to the CSCA, dates */
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
+	if (X509_verify_cert(ctx) != 1) {
+		int e = X509_STORE_CTX_get_error(ctx);
+		char subject[200];
+		X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
+		snprintf(why, len, "the Document Signer certificate (%.150s) does not verify against "
+				   "the CSCA: %s; every card it signs would fail verification",
+			 subject, X509_verify_cert_error_string(e));
+		goto out;
+	}
+	r = 0;
+out:
+	X509_STORE_CTX_free(ctx);
+	return r;
+}
+
+int
 sod_verify(const uint8_t *sod, size_t sod_len, X509_STORE *csca, const struct sod_dg *dgs, int n,
 	   char *why, size_t len)
 {

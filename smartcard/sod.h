@@ -61,6 +61,12 @@ int sod_build(struct signer *s, const struct sod_dg *dgs, int n, struct tlv_buf 
 X509_STORE *sod_load_csca(const char *path, char *why, size_t len);
 
 /*
+ * Does the signer's certificate chain to csca and is it valid now? Checked at
+ * start and reload: a signer whose cards would not verify takes no blank.
+ * 0, or -EBADMSG with the reason.
+ */
+int sod_check_signer(struct signer *s, X509_STORE *csca, char *why, size_t len);
+/*
  * Check a tag-77 EF.SOD: the CMS signature against csca, its content type,
  * and that it lists exactly the data groups given with matching SHA-256.
  * 0, or -EBADMSG with the precise reason.

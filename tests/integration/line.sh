@@ -109,6 +109,7 @@ submit 1
 check "the job is held" wait_for 20 sh -c "'$B/cetakctl' -s '$T/run/control' job show JOB-000001 | grep -q '^state: *held'"
 ctl job show JOB-000001 >"$T/auth"
 expect_grep "with the reason: authentication, not retried" 'never retried automatically' "$T/auth"
+expect_grep "and the right count of cards spoiled for it" '\(1 card spoiled for this job\)' "$T/auth"
 check "exactly one card was spoiled for it" stock_has '^spoiled: +1 .*gagal_encode 1'
 stop_all
 
@@ -261,4 +262,64 @@ check "no job is left active" sh -c "[ \$(sqlite3 '$T/state/cetak.db' \"SELECT c
 check "the card in hand was finished: every take has an outcome" \
 	sh -c "[ \$(sqlite3 '$T/state/ledger.db' \"SELECT count(*) FROM events WHERE kind = 'take'\") = \$(sqlite3 '$T/state/ledger.db' \"SELECT count(*) FROM events WHERE kind IN ('issue', 'spoil')\") ]"
 stop_all
+# --- a hung reader (the card emulator stopped mid-encode): the card is decided at the deadline ---
+CARD_FAULTS="-F slow:150" FX_CARD_EXTRA="encode_deadline = 3;" fresh hung -n 40 -r 100 || finish
+submit 1
+wait_for 20 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -Eq '^A +printing .* encode '"
+kill -STOP "$FX_CARD_PID"
+check "the line leaves 'encode' at the deadline: stopped" wait_for 10 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -q '^A  *stopped'"
+ctl lines >"$T/hung"
+expect_grep "saying the reader hung and the card is spoiled" 'did not finish the card within 3 s' "$T/hung"
+check "the card is spoiled gagal_encode, none in flight" stock_has '^spoiled: +1 .*gagal_encode 1'
+check "the job is back in the queue" test "$(n_state queued)" = 1
+ctl line resume A >"$T/hung-resume" 2>&1
+expect_grep "resume waits while the reader's call has not returned" 'still has not answered' "$T/hung-resume"
+kill -CONT "$FX_CARD_PID"
+check "the late answer is discarded, not acted on" wait_for 15 grep -q 'answered after all' "$T/cetakd.log"
+# the operator replaces the reader's card (the emulator) and resumes once
+fx_card_gone "$FX_CARD_PID"
+fx_card "$P" "$T/cards-hung2" -c 10000 -m 4096
+wait_for 5 "$B/tests/pcsc_probe" -r "*00 00" -t 1 FFCA000000
+ctl line resume A >/dev/null
+check "resumed, the job is done on a new blank" settle 1 30
+check "one issued, one spoiled, the invariant holds" sh -c "'$B/cetakctl' -s '$T/run/control' stock | grep -Eq '^issued: +1\$' && '$B/cetakctl' -s '$T/run/control' stock | grep -Eq '^spoiled: +1 ' && '$B/cetakctl' -s '$T/run/control' stock check"
+stop_all
+
+# --- a Document Signer that does not chain to the CSCA: no blank is taken ---
+"$ROOT/scripts/make-test-pki" "$T/pki-other" >/dev/null 2>&1
+EXTRA="" fresh badcsca -n 40 -r 100 || finish
+stop_all
+fx_card "$P" "$T/cards-badcsca" -S -c 10000 -m 4096
+wait_for 5 "$B/tests/pcsc_probe" -r "*00 00" -t 1 FFCA000000
+fx_line_config "$T/badcsca.conf"
+sed -i "s|csca = \"$T/pki/csca.pem\"|csca = \"$T/pki-other/csca.pem\"|" "$T/badcsca.conf"
+fx_cetakd_usb "$T/badcsca.conf" -n 40 -r 100 || notok "badcsca: cetakd starts"
+ctl stock receive LOT-T 100 --doc DN-T >/dev/null
+ctl stock load A 30 >/dev/null
+submit 1 2
+sleep 3
+ctl lines >"$T/badcsca"
+expect_grep "the line is not ready, with the reason" 'does not verify against the CSCA' "$T/badcsca"
+check "no blank was taken: nothing spoiled, the jobs wait" sh -c "'$B/cetakctl' -s '$T/run/control' stock | grep -Eq '^spoiled: +0 ' && [ \$('$B/cetakctl' -s '$T/run/control' queue --state queued --count) = 2 ]"
+stop_all
+
+# --- the state disk fills while a card prints: the confirmed eject is kept, never reprinted ---
+mkdir -p "$T/state"
+if mount -t tmpfs -o size=24m tmpfs "$T/state" 2>/dev/null; then
+	fresh diskfull -n 40 -r 100 -T 5 || finish
+	submit 1
+	wait_for 30 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -Eq '^A +printing .* print '"
+	dd if=/dev/zero of="$T/state/fill" bs=1M >/dev/null 2>&1
+	check "the line stops with what the printer confirmed" wait_for 30 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -q 'confirmed the eject'"
+	check "the state of the line is stopped, not unresolved" test "$(line_state A)" = stopped
+	ctl line resume A >"$T/full-resume" 2>&1
+	expect_grep "resume says the ledger must record it first" 'confirmed the eject' "$T/full-resume"
+	rm -f "$T/state/fill"
+	check "once space is back the issue is recorded and the job done" settle 1 20
+	check "one card printed, issued once, nothing spoiled" sh -c "[ \$(ls '$T/printed'/print-*.pgm | wc -l) = 1 ] && '$B/cetakctl' -s '$T/run/control' stock | grep -Eq '^issued: +1\$' && '$B/cetakctl' -s '$T/run/control' stock | grep -Eq '^spoiled: +0 '"
+	stop_all
+	umount "$T/state"
+else
+	ok "the state disk fills while a card prints # SKIP no tmpfs mount here"
+fi
 finish

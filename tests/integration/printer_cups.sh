@@ -67,8 +67,24 @@ cupsenable card
 pb status >"$T/resumed" 2>&1
 check "once the operator resumes the queue it is ok again" grep -q 'class=ok ' "$T/resumed"
 
+# a job not done in time: known only once CUPS confirms the cancel
+echo 30 >"$T/capture/sleep"
+pb -t 2000 -j JOB-SLOW print "$T/face.pdf" >"$T/slow" 2>&1
+check "a print that times out with cupsd alive is FAIL: the cancel was confirmed" \
+	grep -q 'class=fail .*cancelled (confirmed by CUPS)' "$T/slow"
+check "and the job is gone from the queue" sh -c "test -z \"\$(lpstat -o card 2>/dev/null)\""
+# cupsd dies while the card prints: nobody can tell whether it printed
+n0=$(ls "$T/capture"/job-*.data | wc -l)
+pb -t 2000 -j JOB-LOST print "$T/face.pdf" >"$T/lost" 2>&1 &
+PB=$!
+wait_for 10 sh -c "[ \$(ls '$T/capture'/job-*.data | wc -l) -gt $n0 ]" && sleep 0.3
+kill -9 "$FX_CUPSD_PID"; wait "$FX_CUPSD_PID" 2>/dev/null
+wait "$PB"
+check "cupsd lost mid-job: the outcome is UNKNOWN, never FAIL (a FAIL would reprint)" \
+	grep -q 'class=unknown .*did not confirm' "$T/lost"
+rm -f "$T/capture/sleep"
+
 # CUPS down: retry, never a crash
-kill "$FX_CUPSD_PID"; wait "$FX_CUPSD_PID" 2>/dev/null
 pb status >"$T/down" 2>&1
 check "CUPS down: status is RETRY" grep -q 'class=retry reasons=offline .*not reachable' "$T/down"
 pb print "$T/face.pdf" >"$T/down2" 2>&1

@@ -24,6 +24,8 @@ static const struct ctl_limits limits = {
 	.max_request = 1024,
 	.max_clients = 3,
 	.idle_timeout_s = 1,
+	.request_timeout_s = 1,
+	.per_user = 4,
 	.supervisor_gid = 50,
 	.operator_gid = 100,
 	.supervisor_group = "staff",
@@ -218,6 +220,28 @@ test_client_limit_and_idle(void **state)
 		close(fds[i]);
 }
 
+/* A request trickled in a byte at a time is cut off at request_timeout_s,
+ * although the connection is never idle. */
+static void
+test_request_timeout(void **state)
+{
+	struct fixture *f = *state;
+	int fd = client(f);
+	uint64_t t0 = ev_now_ms();
+
+	ev_loop_iterate(f->loop, 50);
+	assert_int_equal(ctl_server_clients(f->srv), 1);
+	while (ctl_server_clients(f->srv) > 0 && ev_now_ms() - t0 < 4000) {
+		if (send(fd, "{", 1, MSG_NOSIGNAL) != 1)
+			break;
+		for (int i = 0; i < 3; i++)
+			ev_loop_iterate(f->loop, 100);
+	}
+	assert_int_equal(ctl_server_clients(f->srv), 0);
+	assert_true(ev_now_ms() - t0 < 3000);
+	close(fd);
+}
+
 static void
 test_live_socket_kept(void **state)
 {
@@ -238,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test_setup_teardown(test_dispatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_limit_and_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_socket_kept, setup, teardown),
 	};

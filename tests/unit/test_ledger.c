@@ -20,6 +20,7 @@
 #include "ledger/alerts.h"
 #include "ledger/audit.h"
 #include "ledger/ledger.h"
+#include "ledger/stock.h"
 #include "ledger/report.h"
 #include "smartcard/sod.h"
 
@@ -115,17 +116,26 @@ test_stock_rules(void **state)
 	assert_int_equal(rec(l, "transfer", NULL, 10, "doc", "ST-7"), 0);
 	assert_int_equal(rec(l, "stocktake", NULL, 49, NULL, NULL), -EINVAL); /* differs, no reason */
 	assert_int_equal(rec(l, "stocktake", NULL, 49, "note", "one blank cracked in the box"), 0);
+	/* a chip is issued once; a lot is received once; no count can overflow the books */
+	assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
+	assert_int_equal(rec(l, "issue", "A", 0, "chip", "04AA"), -EINVAL);
+	assert_int_equal(rec(l, "spoil", "A", 0, "cause", "gagal_cetak"), 0);
+	assert_int_equal(rec(l, "receive", NULL, 100, "lot", "LOT-2026-11"), -EINVAL);
+	assert_int_equal(rec(l, "receive", NULL, 9223372036854775807L, "lot", "LOT-BIG"), -EINVAL);
+	assert_int_equal(rec(l, "receive", NULL, STOCK_MAX_COUNT + 1, "lot", "LOT-BIG"), -EINVAL);
+	assert_int_equal(rec(l, "stocktake", NULL, 9223372036854775807L, "note", "x"), -EINVAL);
+	assert_int_equal(rec(l, "ribbon-receive", NULL, -5, NULL, NULL), -EINVAL);
 	assert_int_equal(ledger_balance(l, &b), 0);
 	assert_int_equal(b.received, 100);
 	assert_int_equal(b.store, 49);
 	assert_int_equal(b.discrepancy, -1);
 	assert_int_equal(b.issued, 1);
-	assert_int_equal(b.spoiled, 1);
+	assert_int_equal(b.spoiled, 2);
 	assert_int_equal(b.by_cause[CAUSE_GAGAL_ENCODE], 1);
 	assert_int_equal(b.destroyed, 1);
 	assert_int_equal(b.transferred, 10);
-	assert_int_equal(b.lines[0].hopper, 38);
-	/* 100 - 1 = 49 + 38 + 0 + 1 + 1 + 10 */
+	assert_int_equal(b.lines[0].hopper, 37);
+	/* 100 - 1 = 49 + 37 + 0 + 1 + 2 + 10 */
 	assert_int_equal(ledger_check(l, why, sizeof(why)), 0);
 	ledger_close(l);
 	assert_reopens_same(path, &b);
@@ -163,7 +173,7 @@ test_ribbons_and_counter(void **state)
 	for (int i = 0; i < 3; i++) { /* 2 issued and 1 spoiled after printing started */
 		assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
 		if (i < 2)
-			assert_int_equal(rec(l, "issue", "A", 0, "chip", "04BB"), 0);
+			assert_int_equal(rec(l, "issue", "A", 0, "chip", i ? "04BB02" : "04BB01"), 0);
 		else
 			assert_int_equal(rec(l, "spoil", "A", 1, "cause", "gagal_cetak"), 0);
 	}
@@ -228,8 +238,10 @@ test_large_export(void **state)
 	assert_int_equal(rec(l, "receive", NULL, 20000, "lot", "LOT-L"), 0);
 	assert_int_equal(rec(l, "load", "A", 20000, NULL, NULL), 0);
 	for (int i = 0; i < 10000; i++) {
+		char chip[16];
+		snprintf(chip, sizeof(chip), "04CC%06d", i);
 		assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
-		assert_int_equal(rec(l, "issue", "A", 0, "chip", "04CC"), 0);
+		assert_int_equal(rec(l, "issue", "A", 0, "chip", chip), 0);
 	}
 	assert_non_null(f = open_memstream(&buf, &len));
 	assert_int_equal(ledger_export(l, "UPT Test", 1795003600, f), 0);
@@ -242,7 +254,7 @@ test_large_export(void **state)
 	char *p = buf;
 	for (int line = 1; line < 15000 + 1 + 15000 / 500; line++)
 		p = strchr(p, '\n') + 1;
-	char *at = strstr(p, "\"chip\":\"04CC\"");
+	char *at = strstr(p, "\"chip\":\"04CC");
 	assert_non_null(at);
 	long bad_line = 1;
 	for (char *q = buf; q < at; q++)
@@ -445,8 +457,10 @@ test_outlook_and_alerts(void **state)
 	assert_int_equal(ledger_record(l, &e, t0, NULL, why, sizeof(why)), 0);
 	for (int d = 0; d < 14; d++)
 		for (int i = 0; i < 10; i++) {
+			char chip[16];
+			snprintf(chip, sizeof(chip), "04AB%02d%02d", d, i);
 			struct ledger_event t = { .kind = "take", .line = "A", .actor = "t" };
-			struct ledger_event u = { .kind = "issue", .line = "A", .chip = "04AB",
+			struct ledger_event u = { .kind = "issue", .line = "A", .chip = chip,
 						  .actor = "t" };
 			assert_int_equal(ledger_record(l, &t, t0 + d * day + i, NULL, why, sizeof(why)), 0);
 			assert_int_equal(ledger_record(l, &u, t0 + d * day + i, NULL, why, sizeof(why)), 0);
@@ -489,10 +503,11 @@ ev(struct ledger *l, long long at, const char *actor, const char *kind, const ch
    long count, const char *chip, const char *job, const char *cause, const char *doc,
    const char *note)
 {
+	char why[256], lot[32];
+	snprintf(lot, sizeof(lot), "LOT-2026-11-%lld", at); /* a lot is received once */
 	struct ledger_event e = { .kind = kind, .line = line, .count = count, .actor = actor,
 				  .chip = chip, .job = job, .cause = cause, .doc = doc,
-				  .note = note, .lot = !strcmp(kind, "receive") ? "LOT-2026-11" : NULL };
-	char why[256];
+				  .note = note, .lot = !strcmp(kind, "receive") ? lot : NULL };
 
 	if (ledger_record(l, &e, at, NULL, why, sizeof(why)) < 0)
 		fail_msg("%s refused: %s", kind, why);

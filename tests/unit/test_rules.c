@@ -122,6 +122,15 @@ test_printer(void **state)
 	assert_int_equal(o.cause, CAUSE_GAGAL_CETAK);
 	assert_int_equal(o.job, JOB_FATE_RETRY);
 	assert_int_equal(prn(STEP_PRINT, PB_FAIL, 2).job, JOB_FATE_HOLD);
+	/* printing whose result the printer could not tell (timeout after submission,
+	 * connection lost, cancel not confirmed): held for a person, never reprinted */
+	o = prn(STEP_PRINT, PB_UNKNOWN, 0);
+	assert_int_equal(o.act, RULE_UNKNOWN);
+	assert_int_equal(o.job, JOB_FATE_HOLD);
+	assert_int_equal(o.cause, -1);
+	assert_true(o.stop_line);
+	assert_int_equal(prn(STEP_EJECT, PB_UNKNOWN, 0).act, RULE_UNKNOWN);
+	assert_int_equal(prn(STEP_FEED, PB_UNKNOWN, 0).act, RULE_STOP); /* nothing taken */
 	/* printed but not out: unknown */
 	o = prn(STEP_EJECT, PB_STOP, 0);
 	assert_int_equal(o.act, RULE_UNKNOWN);
