@@ -76,10 +76,8 @@ cli_call(const struct cli *cli, const char *cmd, json_t *args, struct ctl_respon
 	fd = cli_connect(cli->socket);
 	if (fd < 0)
 		goto out;
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req)) {
-		fprintf(stderr, "cetakctl: sending to cetakd failed: %s\n", strerror(errno));
-		goto out;
-	}
+	/* a refusal at connect arrives whatever became of the request: read it */
+	int send_err = send(fd, req, strlen(req), MSG_NOSIGNAL) == (ssize_t)strlen(req) ? 0 : errno;
 	for (;;) {
 		if (cap - len < 4096) {
 			cap = cap ? cap * 2 : 65536;
@@ -94,7 +92,12 @@ cli_call(const struct cli *cli, const char *cmd, json_t *args, struct ctl_respon
 		}
 		ssize_t r = recv(fd, buf + len, cap - len, 0);
 		if (r <= 0) {
-			fprintf(stderr, "cetakctl: cetakd closed the connection without an answer\n");
+			if (send_err)
+				fprintf(stderr, "cetakctl: sending to cetakd failed: %s\n",
+					strerror(send_err));
+			else
+				fprintf(stderr, "cetakctl: cetakd closed the connection without an "
+						"answer\n");
 			goto out;
 		}
 		char *nl = memchr(buf + len, '\n', (size_t)r);

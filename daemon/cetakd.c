@@ -215,8 +215,13 @@ cetakd_reload(struct cetakd *d, char **ret_err)
 		return r;
 	}
 	free(errs);
-	if (station_key_changed(d, cfg, ret_err) < 0 || run_reload_check(d, cfg, ret_err) < 0) {
-		log_error("config: %s refused: %s", d->cfg_path, ret_err && *ret_err ? *ret_err : "");
+	char *why = NULL;
+	if (station_key_changed(d, cfg, &why) < 0 || run_reload_check(d, cfg, &why) < 0) {
+		log_error("config: %s refused: %s", d->cfg_path, why ? why : "");
+		if (ret_err)
+			*ret_err = why;
+		else
+			free(why);
 		cfg_free(cfg);
 		return -EINVAL;
 	}

@@ -385,6 +385,12 @@ ctl_accept(struct ev_source *src, int fd, uint32_t events, void *data)
 		if (e && send(cfd, e, strlen(e), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			log_debug("control: could not tell a refused client why");
 		free(e);
+		/* what the client sent already is read, so that closing does not
+		 * reset the connection before it reads why */
+		char drain[512];
+		shutdown(cfd, SHUT_WR);
+		while (recv(cfd, drain, sizeof(drain), MSG_DONTWAIT) > 0)
+			;
 		close(cfd);
 		log_notice("control: connection of user '%s' (uid %u, pid %d) refused: %s",
 			   c->peer.user, (unsigned)c->peer.uid, (int)c->peer.pid, why);

@@ -1386,9 +1386,16 @@ run_reload_check(struct cetakd *d, const struct cetak_config *next, char **ret_e
 	if (str_differs(cur->card_profile, next->card_profile))
 		return fail(ret_err, -EINVAL, "card.profile changed: a new card profile needs a "
 					      "restart; the running configuration stays");
-	/* the keys are checked as at start: a reload never accepts what a start would refuse */
-	if (keys_open(next, &prof, &signer, &csca, why, sizeof(why)) < 0)
-		return fail(ret_err, -EINVAL, "%s; the running configuration stays", why);
+	/* the keys are opened and checked as at start. Keys that worked are never
+	 * replaced by ones that do not: such a reload is refused. A station whose
+	 * lines were not ready anyway takes the reload, with the new reason. */
+	if (keys_open(next, &prof, &signer, &csca, why, sizeof(why)) < 0) {
+		if (r && !r->not_ready[0])
+			return fail(ret_err, -EINVAL, "%s; the running configuration stays", why);
+		if (r)
+			snprintf(r->not_ready, sizeof(r->not_ready), "%.250s", why);
+		return 0;
+	}
 	if (!r) {
 		signer_free(signer);
 		X509_STORE_free(csca);

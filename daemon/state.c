@@ -42,8 +42,8 @@ state_lock(const char *dir, int *ret_fd, char *why, size_t len)
 		int e = errno;
 		struct flock who = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 		if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
-			snprintf(why, len, "the state directory %s is in use by another cetakd (pid "
-					   "%d); stop it first, or give this one its own "
+			snprintf(why, len, "another cetakd is running on the state directory %s "
+					   "(pid %d); stop it first, or give this one its own "
 					   "paths.state_dir", dir, (int)who.l_pid);
 		else
 			snprintf(why, len, "cannot lock %s: %s", path, strerror(e));

@@ -314,9 +314,14 @@ if mount -t tmpfs -o size=24m tmpfs "$T/state" 2>/dev/null; then
 	check "the state of the line is stopped, not unresolved" test "$(line_state A)" = stopped
 	ctl line resume A >"$T/full-resume" 2>&1
 	expect_grep "resume says the ledger must record it first" 'confirmed the eject' "$T/full-resume"
+	check "one face printed for it, not two" test "$(ls "$T/printed"/print-*.pgm | wc -l)" = 1
+	# a job arriving meanwhile stays in new/; the log names the real cause
+	cp "$T/jobs/JOB-000002.json" "$T/spool/new/"
+	check "intake on a full disk logs the cause and the file" wait_for 10 grep -Eq "job store .*/state/cetak.db failed \((database or disk is full|disk I/O error)" "$T/cetakd.log"
+	check "not a rollback message" sh -c "! grep -q 'cannot rollback' '$T/cetakd.log'"
 	rm -f "$T/state/fill"
-	check "once space is back the issue is recorded and the job done" settle 1 20
-	check "one card printed, issued once, nothing spoiled" sh -c "[ \$(ls '$T/printed'/print-*.pgm | wc -l) = 1 ] && '$B/cetakctl' -s '$T/run/control' stock | grep -Eq '^issued: +1\$' && '$B/cetakctl' -s '$T/run/control' stock | grep -Eq '^spoiled: +0 '"
+	check "once space is back the issue is recorded, the new job imported, both done" settle 2 40
+	check "two cards printed, each issued once, nothing spoiled" sh -c "[ \$(ls '$T/printed'/print-*.pgm | wc -l) = 2 ] && '$B/cetakctl' -s '$T/run/control' stock | grep -Eq '^issued: +2\$' && '$B/cetakctl' -s '$T/run/control' stock | grep -Eq '^spoiled: +0 '"
 	stop_all
 	umount "$T/state"
 else
