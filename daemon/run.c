@@ -591,6 +591,14 @@ finish_spoiled(struct cetakd *d, struct line_run *lr, long long cycle, const cha
 	prepared_free(&lr->cur);
 }
 
+/* The note of a spoiled card: why, and whether it is still to be taken out by hand. */
+static void
+spoil_note(const struct line_run *lr, bool moved, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.200s%s", lr->fate_why,
+		 moved ? "" : "; not moved to the reject box: take it out by hand");
+}
+
 static void owe(struct cetakd *d, struct line_run *lr, int what, const char *fact);
 static int record_spoil(struct cetakd *d, struct line_run *lr, bool moved);
 static void rejected_done(struct cetakd *d, struct line_run *lr, bool moved, const char *msg);
@@ -618,8 +626,7 @@ rejected_done(struct cetakd *d, struct line_run *lr, bool moved, const char *msg
 {
 	char note[300];
 
-	snprintf(note, sizeof(note), "%.200s%s", lr->fate_why,
-		 moved ? "" : "; not moved to the reject box: take it out by hand");
+	spoil_note(lr, moved, note, sizeof(note));
 	lr_log(lr, LOG_WARNING, lr->cur.row.job_id, "card %s spoiled (%s): %s",
 	       lr->chip[0] ? lr->chip : "(serial not read)", ledger_cause_name(lr->cause),
 	       lr->fate_why);
@@ -643,12 +650,9 @@ rejected_done(struct cetakd *d, struct line_run *lr, bool moved, const char *msg
 static void
 owe(struct cetakd *d, struct line_run *lr, int what, const char *fact)
 {
-	char note[200];
-
 	lr->owed = what;
-	snprintf(note, sizeof(note), "%s", fact);
 	store_cycle_step(d->store, lr->cycle, what == OWED_ISSUE ? "eject" : "reject", NULL,
-			 lr->chip[0] ? lr->chip : NULL, note, now_s());
+			 lr->chip[0] ? lr->chip : NULL, fact, now_s());
 	snprintf(lr->reason, sizeof(lr->reason), "%s, but the ledger could not record it (see the "
 						 "log; a full disk?): retried every %d s",
 		 fact, d->cfg->retry_s);
@@ -671,8 +675,7 @@ record_spoil(struct cetakd *d, struct line_run *lr, bool moved)
 {
 	char note[300];
 
-	snprintf(note, sizeof(note), "%.200s%s", lr->fate_why,
-		 moved ? "" : "; not moved to the reject box: take it out by hand");
+	spoil_note(lr, moved, note, sizeof(note));
 	/* count 1: the card went through the print head (ribbon and printer counter) */
 	return ledger_event(d, lr, "spoil", lr->cur.row.job_id, lr->cur.row.nik, lr->chip,
 			    ledger_cause_name(lr->cause), note, lr->printed ? 1 : 0);
