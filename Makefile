@@ -57,10 +57,10 @@ JOBS_SRCS   = jobs/job.c jobs/store.c jobs/cycles.c jobs/sched.c jobs/spool.c jo
 LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c ledger/alerts.c ledger/report.c ledger/report_fmt.c
 FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
-CARD_SRCS   = smartcard/tlv.c smartcard/lds.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
-DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c daemon/log.c daemon/loop.c \
+CARD_SRCS   = smartcard/tlv.c smartcard/lds.c common/signer.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
+DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c common/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c daemon/run.c daemon/worker.c \
-              daemon/rules.c daemon/state.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
+              daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
 UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger test_rules
@@ -89,7 +89,7 @@ $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI) libcrypto libconfig libpcsclite pangocairo) -ljpeg -lpthread
 
 # The PKCS#11 signer uses libp11's ENGINE, deprecated in OpenSSL 3.
-$(BUILD)/smartcard/sod.o: CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/common/signer.o: CFLAGS += -Wno-deprecated-declarations
 
 # The standalone verifier: no daemon, no database.
 $(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c)
@@ -97,12 +97,12 @@ $(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stoc
 
 # Unit tests: cmocka, linked with the module under test.
 CMOCKA_LIBS = $(call pc_libs,cmocka)
-$(BUILD)/tests/test_config: $(call obj,tests/unit/test_config.c daemon/config.c daemon/log.c)
+$(BUILD)/tests/test_config: $(call obj,tests/unit/test_config.c daemon/config.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libconfig libsystemd)
 $(BUILD)/tests/test_ctlproto: $(call obj,tests/unit/test_ctlproto.c daemon/ctlproto.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson)
 $(BUILD)/tests/test_control: $(call obj,tests/unit/test_control.c daemon/control.c \
-		daemon/ctlproto.c daemon/loop.c daemon/log.c)
+		daemon/ctlproto.c daemon/loop.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libsystemd)
 $(BUILD)/tests/test_loop: $(call obj,tests/unit/test_loop.c daemon/loop.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
@@ -110,7 +110,7 @@ $(BUILD)/tests/test_loop: $(call obj,tests/unit/test_loop.c daemon/loop.c)
 $(BUILD)/tests/test_job: $(call obj,tests/unit/test_job.c jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson) -ljpeg -lpthread
 $(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c jobs/cycles.c \
-		jobs/sched.c jobs/spool.c jobs/submit.c daemon/log.c)
+		jobs/sched.c jobs/spool.c jobs/submit.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpthread
 
 $(BUILD)/tests/test_lds: $(call obj,tests/unit/test_lds.c $(CARD_SRCS) jobs/job.c)
@@ -125,7 +125,7 @@ $(BUILD)/tests/test_pb: $(call obj,tests/unit/test_pb.c $(PB_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CUPS_LIBS) $(call pc_libs,libusb-1.0)
 
 $(BUILD)/tests/test_ledger: $(call obj,tests/unit/test_ledger.c $(LEDGER_SRCS) ledger/report_pdf.c \
-		smartcard/sod.c smartcard/tlv.c daemon/log.c)
+		common/signer.c smartcard/sod.c smartcard/tlv.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto sqlite3 libsystemd pangocairo)
 
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
@@ -168,7 +168,7 @@ $(BUILD)/fuzz/fuzz_ctl_request $(BUILD)/fuzz/fuzz_ctl_response: $(BUILD)/fuzz/%:
 $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c jobs/job.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson) -ljpeg -lpthread
-$(BUILD)/fuzz/fuzz_card: tests/fuzz/fuzz_card.c smartcard/tlv.c smartcard/sod.c \
+$(BUILD)/fuzz/fuzz_card: tests/fuzz/fuzz_card.c smartcard/tlv.c common/signer.c smartcard/sod.c \
 		smartcard/sc_card.c smartcard/sc_pcsc.c smartcard/lds.c smartcard/profile.c jobs/job.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-deprecated-declarations $(call pc_cflags,libpcsclite) \
@@ -190,8 +190,8 @@ $(BUILD)/bench/face_bench: $(call obj,bench/face_bench.c $(FACE_SRCS) $(PB_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson pangocairo libconfig libusb-1.0) $(CUPS_LIBS) -ljpeg
 
-$(BUILD)/bench/ledger_bench: $(call obj,bench/ledger_bench.c $(LEDGER_SRCS) smartcard/sod.c \
-		smartcard/tlv.c daemon/log.c)
+$(BUILD)/bench/ledger_bench: $(call obj,bench/ledger_bench.c $(LEDGER_SRCS) common/signer.c \
+		smartcard/tlv.c common/log.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto sqlite3 libsystemd)
 

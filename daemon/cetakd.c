@@ -9,8 +9,10 @@
  */
 #define _GNU_SOURCE
 #include "cetakd.h"
-#include "log.h"
+#include "common/log.h"
+#include "offload.h"
 #include "run.h"
+#include "spawn.h"
 #include "state.h"
 #include "ledger/ledger.h"
 #include "printer/face.h"
@@ -119,18 +121,27 @@ lines_adopt(struct cetakd *d, const struct cetak_config *cfg)
  * What intake refuses beyond the job format: text that does not fit the
  * face, and data that would not fit the card (a file over the card's limit
  * would spoil every blank tried for it). Runs on the validation threads:
- * the layout and the profile are only read.
+ * the layout (a reference of the batch's own) and the profile are only read.
  */
+struct intake_task {
+	struct cetakd *d;
+	struct face_layout *layout;
+	const struct card_profile *prof;
+	struct spool_limits lim;
+	struct job_policy jp;
+	struct spool_batch *batch;
+	int rc;
+};
+
 static int
 job_fits(void *ctx, json_t *job, char *why, size_t len)
 {
-	struct cetakd *d = ctx;
-	const struct card_profile *prof = run_profile(d);
+	const struct intake_task *t = ctx;
 	char card[300];
 
-	if (face_check(d->layout, job, why, len) < 0)
+	if (face_check(t->layout, job, why, len) < 0)
 		return -EINVAL;
-	if (prof && lds_check_sizes(prof, job, card, sizeof(card)) < 0) {
+	if (t->prof && lds_check_sizes(t->prof, job, card, sizeof(card)) < 0) {
 		snprintf(why, len, "the card cannot hold it: %s", card);
 		return -EINVAL;
 	}
@@ -276,6 +287,9 @@ on_signal(int signo, void *data)
 		cetakd_reload(d, NULL);
 		sd_notify(0, "READY=1");
 		break;
+	case SIGCHLD:
+		spawner_reap(d->helpers);
+		break;
 	case SIGTERM:
 	case SIGINT:
 		log_notice("cetakd: signal %s, finishing the work in hand and stopping",
@@ -316,6 +330,15 @@ cetakd_policies(const struct cetakd *d, struct job_policy *jp, struct sched_poli
 	stock->ctx = (void *)d;
 }
 
+/* The alert command, run by the daemon and reaped by its loop (spawn.h). */
+static void
+alert_command(void *ctx, const char *json)
+{
+	struct cetakd *d = ctx;
+
+	spawner_run(d->helpers, "alerts", d->cfg->alert_command, json, 60);
+}
+
 void
 cetakd_alerts_config(const struct cetakd *d, struct alerts_config *ac)
 {
@@ -325,7 +348,8 @@ cetakd_alerts_config(const struct cetakd *d, struct alerts_config *ac)
 	ac->hopper_low = d->cfg->hopper_low;
 	ac->ribbon_low = d->cfg->ribbon_low;
 	ac->repeat_s = d->cfg->alert_repeat_s;
-	ac->command = d->cfg->alert_command;
+	ac->deliver = d->cfg->alert_command[0] ? alert_command : NULL;
+	ac->deliver_ctx = (void *)d;
 	ac->metrics = d->cfg->metrics_file;
 	ac->station = d->cfg->station_name;
 }
@@ -404,30 +428,47 @@ cetakd_kick(struct cetakd *d)
 		log_debug("spool: kick pending already");
 }
 
-/* One import batch per loop turn, so the control socket stays responsive. */
+/*
+ * Intake, one batch at a time: the intake thread reads and validates the
+ * batch (photos decoded: never on the loop), the loop commits it to the
+ * store and moves the files, then asks for the next batch.
+ */
 static void
-on_kick(struct ev_source *src, int fd, uint32_t events, void *data)
+intake_work(void *arg)
 {
-	struct cetakd *d = data;
-	struct spool_limits lim = { (size_t)d->cfg->spool_max_job_bytes, d->cfg->spool_batch,
-				    job_fits, d };
-	struct job_policy jp;
-	struct sched_policy sp;
-	struct stock_source stock;
-	uint64_t n;
-	int r;
+	struct intake_task *t = arg;
 
-	if (read(fd, &n, sizeof(n)) < 0)
-		return;
-	if (!d->importing) {
-		d->importing = true;
-		memset(&d->run_stats, 0, sizeof(d->run_stats));
-		d->run_started_ms = ev_now_ms();
+	t->rc = spool_read_batch(t->d->spool, &t->lim, &t->jp, &t->batch);
+}
+
+static void intake_next(struct cetakd *d);
+
+static void
+intake_done(void *arg, bool ran)
+{
+	struct intake_task *t = arg;
+	struct cetakd *d = t->d;
+	struct sched_policy sp;
+	struct job_policy jp;
+	struct stock_source stock;
+	int r = t->rc;
+
+	if (ran && t->batch && !d->stopping) {
+		cetakd_policies(d, &jp, &sp, &stock);
+		r = spool_commit_batch(d->spool, d->store, &sp, jp.now, t->batch, &d->run_stats);
+		t->batch = NULL;
+	} else if (r >= 0) {
+		r = 0;
 	}
-	cetakd_policies(d, &jp, &sp, &stock);
-	r = spool_import(d->spool, d->store, &lim, &jp, &sp, jp.now, &d->run_stats);
-	if (r > 0) {
-		cetakd_kick(d);
+	spool_batch_free(t->batch);
+	face_layout_free(t->layout);
+	free(t);
+	d->intake_busy = false;
+	if (d->stopping)
+		return;
+	if (r > 0 || d->intake_again) {
+		d->intake_again = false;
+		intake_next(d);
 		return;
 	}
 	d->importing = false;
@@ -437,9 +478,61 @@ on_kick(struct ev_source *src, int fd, uint32_t events, void *data)
 			   "rejected, %ld left for retry, in %llu ms",
 			   s->imported, s->duplicates, s->rejected, s->failed,
 			   (unsigned long long)(ev_now_ms() - d->run_started_ms));
+		cetakd_policies(d, &jp, &sp, &stock);
 		sched_refresh(d->store, &sp, &stock, jp.now);
 		run_pump(d);
 	}
+}
+
+/* Hand the next batch to the intake thread. */
+static void
+intake_next(struct cetakd *d)
+{
+	struct intake_task *t = calloc(1, sizeof(*t));
+	struct sched_policy sp;
+	struct stock_source stock;
+
+	if (!t) {
+		d->importing = false;
+		log_error("spool: out of memory; new/ is scanned again at the next rescan");
+		return;
+	}
+	if (!d->importing) {
+		d->importing = true;
+		memset(&d->run_stats, 0, sizeof(d->run_stats));
+		d->run_started_ms = ev_now_ms();
+	}
+	t->d = d;
+	t->layout = face_layout_ref(d->layout);
+	t->prof = run_profile(d);
+	t->lim = (struct spool_limits){ (size_t)d->cfg->spool_max_job_bytes, d->cfg->spool_batch,
+					job_fits, t };
+	cetakd_policies(d, &t->jp, &sp, &stock);
+	if (offload_submit(d->intake, intake_work, intake_done, t) < 0) {
+		face_layout_free(t->layout);
+		free(t);
+		d->importing = false;
+		log_error("spool: out of memory; new/ is scanned again at the next rescan");
+		return;
+	}
+	d->intake_busy = true;
+}
+
+static void
+on_kick(struct ev_source *src, int fd, uint32_t events, void *data)
+{
+	struct cetakd *d = data;
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) < 0)
+		return;
+	if (d->stopping)
+		return;
+	if (d->intake_busy) { /* once this batch is in, new/ is read again */
+		d->intake_again = true;
+		return;
+	}
+	intake_next(d);
 }
 
 static void
@@ -467,6 +560,7 @@ on_rescan(struct ev_source *src, void *data)
 	if (sched_refresh(d->store, &sp, &stock, jp.now) < 0)
 		log_error("scheduler: job store failed: %s", store_errmsg(d->store));
 	cetakd_alerts(d);
+	spawner_reap(d->helpers); /* a helper past its time limit is killed */
 	cetakd_kick(d);
 }
 
@@ -588,6 +682,10 @@ cetakd_open_jobs(struct cetakd *d)
 		return -1;
 	}
 	d->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if ((r = offload_start(d->loop, "intake", &d->intake)) < 0) {
+		log_error("spool: cannot start the intake thread: %s", strerror(-r));
+		return -1;
+	}
 	if (d->kick_fd < 0 ||
 	    ev_add_fd(d->loop, d->kick_fd, EPOLLIN, on_kick, d, &d->kick_src) < 0 ||
 	    ev_add_fd(d->loop, spool_watch_fd(d->spool), EPOLLIN, on_spool_event, d,
@@ -603,7 +701,7 @@ cetakd_open_jobs(struct cetakd *d)
 static int
 cetakd_start(struct cetakd *d)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
 	struct ctl_limits limits;
 	uint64_t wd_usec;
 	int r;
@@ -618,7 +716,8 @@ cetakd_start(struct cetakd *d)
 		return -1;
 	}
 	if ((r = ev_loop_new(&d->loop)) < 0 || (r = sc_ctx_new(&d->sc)) < 0 ||
-	    (r = ev_add_signals(d->loop, sigs, 3, on_signal, d)) < 0) {
+	    (r = spawner_new(&d->helpers)) < 0 ||
+	    (r = ev_add_signals(d->loop, sigs, 4, on_signal, d)) < 0) {
 		log_error("cetakd: cannot set up the event loop: %s", strerror(-r));
 		return -1;
 	}
@@ -649,6 +748,8 @@ static void
 cetakd_stop(struct cetakd *d)
 {
 	ctl_server_free(d->ctl);
+	d->stopping = true;
+	offload_stop(d->intake); /* a batch being read stays in new/ for the next start */
 	run_free(d); /* workers joined; prepared jobs back in the queue */
 	cetakd_audit_jobs(d); /* the last changes into the chain before its checkpoint */
 	if (d->store && d->ledger)
@@ -658,6 +759,7 @@ cetakd_stop(struct cetakd *d)
 	face_layout_free(d->layout);
 	ledger_close(d->ledger); /* signs a checkpoint over the last record */
 	alerts_free(d->alerts);
+	spawner_free(d->helpers);
 	signer_free(d->station);
 	if (d->kick_fd > 0)
 		close(d->kick_fd);

@@ -20,6 +20,8 @@
 struct sc_ctx;
 struct store;
 struct spool;
+struct offload;
+struct spawner;
 
 struct cetakd {
 	struct cetak_config *cfg; /* current, owned */
@@ -32,6 +34,7 @@ struct cetakd {
 	struct face_layout *layout; /* current, owned */
 	struct ledger *ledger;
 	struct alerts *alerts;
+	struct spawner *helpers; /* the alert command's processes (spawn.h) */
 	struct signer *station; /* signs the audit checkpoints; NULL = unsigned */
 	struct store *store;
 	struct spool *spool;
@@ -40,6 +43,9 @@ struct cetakd {
 	int kick_fd;        /* eventfd: "import the next spool batch" */
 	int lock_fd;        /* holds the state directory's lock (state.h) */
 	bool importing;     /* a batch run is under way */
+	struct offload *intake; /* reads and validates spool batches off the loop */
+	bool intake_busy;   /* a batch is with the intake thread */
+	bool intake_again;  /* a kick came meanwhile: read new/ again after it */
 	struct spool_stats run_stats; /* of the current import run */
 	uint64_t run_started_ms;
 	struct run *run; /* the print line engine (run.c) */

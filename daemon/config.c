@@ -8,7 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "config.h"
-#include "log.h"
+#include "common/log.h"
 
 #include <ctype.h>
 #include <errno.h>

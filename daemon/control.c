@@ -10,7 +10,7 @@
 #define _GNU_SOURCE
 #include "control.h"
 #include "ctlproto.h"
-#include "log.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <pwd.h>

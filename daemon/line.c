@@ -3,7 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "line.h"
-#include "log.h"
+#include "common/log.h"
 #include "smartcard/sc.h"
 
 #include <stdio.h>

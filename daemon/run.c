@@ -11,7 +11,7 @@
 #define _GNU_SOURCE
 #include "run.h"
 #include "cetakd.h"
-#include "log.h"
+#include "common/log.h"
 #include "rules.h"
 #include "worker.h"
 
@@ -28,6 +28,7 @@
 #include "jobs/job.h"
 #include "jobs/store.h"
 #include "ledger/ledger.h"
+#include "offload.h"
 #include "printer/face.h"
 #include "smartcard/lds.h"
 #include "smartcard/profile.h"
@@ -56,6 +57,9 @@ struct line_run {
 	struct ev_source *src;
 	bool usb, desk;
 	struct prepared cur, next;
+	struct offload *prep; /* the line's preparation thread */
+	bool preparing;       /* a job is being prepared there */
+	char prep_job[JOB_ID_MAX + 1]; /* which one */
 	/* the open cycle */
 	long long cycle;
 	enum cycle_step step;
@@ -102,6 +106,7 @@ struct run {
 	int n;
 	struct ev_source *tick;
 	bool shutting_down;
+	bool closing; /* run_free: preparations finishing now go back to the queue */
 	bool alerts_due;
 	char status[512]; /* the last STATUS sent */
 	uint64_t shutdown_deadline;
@@ -308,81 +313,193 @@ read_all(const char *path, char **ret, size_t *ret_len)
 }
 
 /*
- * Build everything job row needs before a blank is taken. A job that cannot
- * be prepared is held with the reason; a signer that fails stops the line
- * (every job would fail the same way).
+ * A job's preparation: everything its card needs before a blank is taken
+ * (the job parsed again, the chip data built and signed, the face rendered).
+ * It takes from milliseconds to (bounded) seconds, so it runs on the line's
+ * preparation thread (offload.h), never on the event loop: the loop reads
+ * the job from the store, the thread builds, the loop takes the result. The
+ * thread holds its own references to the signer and the face layout, which a
+ * reload may replace meanwhile; it touches no database.
  */
-static int
-prepare(struct cetakd *d, struct line_run *lr, const struct job_row *row, struct prepared *p)
-{
-	struct run *r = run_of(d);
-	struct job_policy pol = { .region = NULL, .now = now_s() };
-	struct lds_params par = { "" };
-	char why[512], path[4096];
-	char *body = NULL;
-	size_t len = 0;
+struct prep_task {
+	struct cetakd *d;
+	struct line_run *lr;
+	struct prepared *slot; /* &lr->cur or &lr->next */
+	/* inputs, owned */
+	struct job_row row;
+	char *body;
+	size_t len;
+	const struct card_profile *prof;
+	struct signer *signer;
+	struct face_layout *layout;
+	bool usb;
+	long long now;
+	char path[4096];
+	/* the result */
+	struct prepared p;
+	enum { PREP_OK, PREP_INVALID, PREP_SIGNER, PREP_FACE, PREP_DROPPED } res;
+	char why[600];
+};
 
-	memset(p, 0, sizeof(*p));
-	p->row = *row;
-	if (store_body(d->store, row->id, &body, &len) < 0) {
-		job_move(d, row->job_id, JS_HELD, HOLD_PREPARE, "the job file is missing from the store");
-		return -1;
-	}
-	int rc = job_parse(body, len, &pol, &p->job, why, sizeof(why));
-	free(body);
+/* On the preparation thread. */
+static void
+prep_work(void *arg)
+{
+	struct prep_task *t = arg;
+	struct prepared *p = &t->p;
+	struct job_policy pol = { .region = NULL, .now = t->now };
+	struct lds_params par = { "" };
+	char why[512];
+	int rc;
+
+	p->row = t->row;
+	rc = job_parse(t->body, t->len, &pol, &p->job, why, sizeof(why));
 	if (rc < 0) {
-		char reason[600];
-		snprintf(reason, sizeof(reason), "no longer valid: %s", why);
-		job_move(d, row->job_id, JS_HELD, HOLD_PREPARE, reason);
-		return -1;
+		t->res = PREP_INVALID;
+		snprintf(t->why, sizeof(t->why), "no longer valid: %s", why);
+		return;
 	}
 	p->ok = true;
-	if (lds_build(&r->prof, p->job->json, &par, r->signer, &p->img, why, sizeof(why)) < 0) {
-		lr_log(lr, LOG_ERR, row->job_id, "signing the card data failed: %s", why);
-		give_back(d, p, "the Document Signer failed; the job waits");
-		line_stop(lr, "the Document Signer failed: %s", why);
-		return -1;
+	if (lds_build(t->prof, p->job->json, &par, t->signer, &p->img, why, sizeof(why)) < 0) {
+		t->res = PREP_SIGNER;
+		snprintf(t->why, sizeof(t->why), "%s", why);
+		return;
 	}
-	if (lr->usb) {
-		rc = face_render_panels(d->layout, p->job->json, &p->panels, why, sizeof(why));
+	if (t->usb) {
+		rc = face_render_panels(t->layout, p->job->json, &p->panels, why, sizeof(why));
 	} else {
-		snprintf(path, sizeof(path), "%s/faces/%s.pdf", d->cfg->state_dir, row->job_id);
-		rc = face_render_pdf(d->layout, p->job->json, path, why, sizeof(why));
-		if (rc == 0 && (rc = read_all(path, &p->pdf, &p->pdf_len)) < 0)
-			snprintf(why, sizeof(why), "%.400s: %s", path, strerror(-rc));
+		rc = face_render_pdf(t->layout, p->job->json, t->path, why, sizeof(why));
+		if (rc == 0 && (rc = read_all(t->path, &p->pdf, &p->pdf_len)) < 0)
+			snprintf(why, sizeof(why), "%.400s: %s", t->path, strerror(-rc));
 	}
 	if (rc < 0) {
-		char reason[600];
-		snprintf(reason, sizeof(reason), "the card face cannot be rendered: %s", why);
-		job_move(d, row->job_id, JS_HELD, HOLD_PREPARE, reason);
-		prepared_free(p);
-		return -1;
+		t->res = PREP_FACE;
+		snprintf(t->why, sizeof(t->why), "the card face cannot be rendered: %s", why);
+		return;
 	}
-	p->face.job_id = p->row.job_id;
-	p->face.pdf = p->pdf;
-	p->face.pdf_len = p->pdf_len;
-	p->face.panels = p->panels.data;
-	return 0;
+	t->res = PREP_OK;
 }
 
-/* Take the next job for the line from the scheduler and prepare it. */
-static int
-pick(struct cetakd *d, struct line_run *lr, struct prepared *p)
+static void
+prep_task_free(struct prep_task *t)
 {
+	free(t->body);
+	signer_free(t->signer);
+	face_layout_free(t->layout);
+	free(t);
+}
+
+/*
+ * Back on the loop: the prepared job goes to its slot, or is held with the
+ * reason; a signer that fails stops the line (every job would fail the same
+ * way) and its job waits in the queue. A job whose line no longer wants it
+ * (stopped, paused, drained, cetakd stopping) goes back to the queue.
+ */
+static void
+prep_done(void *arg, bool ran)
+{
+	struct prep_task *t = arg;
+	struct cetakd *d = t->d;
+	struct run *r = run_of(d);
+	struct line_run *lr = t->lr;
+	struct prepared *slot = t->slot;
+	const char *id = t->row.job_id;
+
+	lr->preparing = false;
+	lr->prep_job[0] = '\0';
+	if (!d->store) { /* start-up failed before the store was open */
+		prepared_free(&t->p);
+		prep_task_free(t);
+		return;
+	}
+	if (!ran)
+		t->res = PREP_DROPPED; /* never started: back to the queue */
+	switch (t->res) {
+	case PREP_OK:
+		*slot = t->p;
+		memset(&t->p, 0, sizeof(t->p));
+		slot->face.job_id = slot->row.job_id;
+		slot->face.pdf = slot->pdf;
+		slot->face.pdf_len = slot->pdf_len;
+		slot->face.panels = slot->panels.data;
+		if (r->closing)
+			give_back(d, slot, "requeued: cetakd stopped");
+		else if (d->stopping || lr->stopped || lr->paused || lr->unresolved ||
+			 (lr->draining && slot == &lr->next))
+			give_back(d, slot, "requeued: the line is not printing");
+		break;
+	case PREP_INVALID:
+	case PREP_FACE:
+		job_move(d, id, JS_HELD, HOLD_PREPARE, t->why);
+		break;
+	case PREP_SIGNER:
+		lr_log(lr, LOG_ERR, id, "signing the card data failed: %s", t->why);
+		job_move(d, id, JS_QUEUED, NULL, "the Document Signer failed; the job waits");
+		line_stop(lr, "the Document Signer failed: %s", t->why);
+		break;
+	case PREP_DROPPED:
+		job_move(d, id, JS_QUEUED, NULL, "requeued: cetakd stopped");
+		break;
+	}
+	prepared_free(&t->p);
+	prep_task_free(t);
+	if (!r->closing)
+		run_pump(d);
+}
+
+/*
+ * Take the next job for the line from the scheduler and start its
+ * preparation into slot. 0 when one is under way, -ENOENT when there is
+ * nothing to prepare.
+ */
+static int
+pick(struct cetakd *d, struct line_run *lr, struct prepared *slot)
+{
+	struct run *r = run_of(d);
 	struct job_policy jp;
 	struct sched_policy sp;
 	struct stock_source stock;
 	struct job_row row;
 	char why[256];
 
+	if (lr->preparing)
+		return 0;
+	if (!r->signer || !lr->prep)
+		return -ENOENT;
 	cetakd_policies(d, &jp, &sp, &stock);
 	for (int tries = 0; tries < 8; tries++) {
 		if (sched_next(d->store, &sp, &stock, lr->name, jp.now, &row, why, sizeof(why)) < 0)
 			return -ENOENT;
-		if (prepare(d, lr, &row, p) == 0)
-			return 0;
-		if (lr->stopped)
-			return -EIO;
+		struct prep_task *t = calloc(1, sizeof(*t));
+		if (!t) {
+			job_move(d, row.job_id, JS_QUEUED, NULL, "requeued: out of memory");
+			return -ENOENT;
+		}
+		if (store_body(d->store, row.id, &t->body, &t->len) < 0) {
+			free(t);
+			job_move(d, row.job_id, JS_HELD, HOLD_PREPARE,
+				 "the job file is missing from the store");
+			continue;
+		}
+		t->d = d;
+		t->lr = lr;
+		t->slot = slot;
+		t->row = row;
+		t->prof = &r->prof;
+		t->signer = signer_ref(r->signer);
+		t->layout = face_layout_ref(d->layout);
+		t->usb = lr->usb;
+		t->now = jp.now;
+		snprintf(t->path, sizeof(t->path), "%s/faces/%s.pdf", d->cfg->state_dir,
+			 row.job_id);
+		if (offload_submit(lr->prep, prep_work, prep_done, t) < 0) {
+			job_move(d, row.job_id, JS_QUEUED, NULL, "requeued: out of memory");
+			prep_task_free(t);
+			return -ENOENT;
+		}
+		lr->preparing = true;
+		snprintf(lr->prep_job, sizeof(lr->prep_job), "%s", row.job_id);
+		return 0;
 	}
 	return -ENOENT;
 }
@@ -1206,6 +1323,8 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 			lr->cur = lr->next;
 			lr->cur.face.job_id = lr->cur.row.job_id;
 			memset(&lr->next, 0, sizeof(lr->next));
+		} else if (lr->preparing) {
+			return; /* prep_done pumps again */
 		} else if (pick(d, lr, &lr->cur) < 0) {
 			lr->last_end_ms = 0; /* idle time is not host time */
 			/* idle: ask the printer how it is now and then */
@@ -1214,6 +1333,8 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 				submit(d, lr, WK_STATUS);
 			}
 			return;
+		} else {
+			return; /* under way */
 		}
 	}
 	start_cycle(d, lr);
@@ -1460,7 +1581,11 @@ run_start(struct cetakd *d)
 			.csca = r->csca,
 		};
 		snprintf(ws.reader, sizeof(ws.reader), "%s", c->reader);
+		char tname[16];
+		snprintf(tname, sizeof(tname), "prep-%.10s", c->name);
 		int rc = worker_start(&ws, &lr->w);
+		if (rc == 0)
+			rc = offload_start(d->loop, tname, &lr->prep);
 		if (rc < 0 || ev_add_fd(d->loop, worker_fd(lr->w), EPOLLIN, on_worker, d, &lr->src) < 0) {
 			log_error("line '%s': cannot start its worker: %s", c->name, strerror(-rc));
 			return -1;
@@ -1488,8 +1613,10 @@ run_free(struct cetakd *d)
 
 	if (!r)
 		return;
+	r->closing = true;
 	for (int i = 0; i < r->n; i++) {
 		struct line_run *lr = &r->lines[i];
+		offload_stop(lr->prep); /* a job being prepared goes back to the queue */
 		worker_stop(lr->w);
 		ev_source_free(lr->src);
 		if (d->store) {
@@ -1570,6 +1697,7 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 	json_object_set_new(obj, "job", json_string(lr->cur.row.job_id));
 	json_object_set_new(obj, "step", json_string(lr->cycle ? cycle_step_name(lr->step) : ""));
 	json_object_set_new(obj, "next_job", json_string(lr->next.ok ? lr->next.row.job_id : ""));
+	json_object_set_new(obj, "preparing", json_string(lr->prep_job));
 	json_object_set_new(obj, "cards_today",
 			    json_integer(strcmp(day, lr->day) == 0 ? lr->cards_today : 0));
 	json_object_set_new(obj, "hopper", json_integer(hopper));

@@ -12,7 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "state.h"
-#include "log.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 #define _GNU_SOURCE
 #include "cetakd.h"
 #include "ctlproto.h"
-#include "log.h"
+#include "common/log.h"
 #include "run.h"
 
 #include <errno.h>

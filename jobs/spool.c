@@ -10,7 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "spool.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -525,15 +525,32 @@ item_done(struct item *it)
 	it->buf = NULL;
 }
 
-int
-spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,
-	     const struct job_policy *jpol, const struct sched_policy *spol, long long now,
-	     struct spool_stats *stats)
-{
+struct spool_batch {
 	struct item *items;
+	size_t n;
+	bool more; /* files remain after this batch */
+};
+
+void
+spool_batch_free(struct spool_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		item_done(&b->items[i]);
+	free(b->items);
+	free(b);
+}
+
+int
+spool_read_batch(struct spool *sp, const struct spool_limits *lim, const struct job_policy *jpol,
+		 struct spool_batch **ret)
+{
+	struct spool_batch *b;
 	size_t take;
 	int r;
 
+	*ret = NULL;
 	if (sp->next >= sp->npending) {
 		/* A new run: list new/ once, oldest first (a file that arrives meanwhile
 		 * raises inotify and is picked up by the next run). */
@@ -548,14 +565,32 @@ spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,
 		take = (size_t)lim->batch;
 	if (take == 0)
 		return 0;
-	items = calloc(take, sizeof(*items));
-	if (!items)
+	b = calloc(1, sizeof(*b));
+	if (!b || !(b->items = calloc(take, sizeof(*b->items)))) {
+		free(b);
 		return -ENOMEM;
+	}
+	b->n = take;
+	/* the names stay valid until the next run lists new/ again, which is
+	 * after this batch is committed */
 	for (size_t i = 0; i < take; i++)
-		items[i].name = sp->pending[sp->next + i].name;
+		b->items[i].name = sp->pending[sp->next + i].name;
 	/* This batch is consumed whatever happens: a failed file waits for the next run. */
 	sp->next += take;
-	validate_all(sp, lim, items, take, jpol);
+	b->more = sp->next < sp->npending;
+	validate_all(sp, lim, b->items, take, jpol);
+	*ret = b;
+	return 0;
+}
+
+int
+spool_commit_batch(struct spool *sp, struct store *st, const struct sched_policy *spol,
+		   long long now, struct spool_batch *b, struct spool_stats *stats)
+{
+	struct item *items = b->items;
+	size_t take = b->n;
+	int r;
+
 	if ((r = store_begin(st)) < 0) {
 		log_error("spool: job store %s failed (%s); files stay in new/", store_path(st),
 			  store_errmsg(st));
@@ -612,13 +647,25 @@ spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,
 	}
 	if (unlinked && fsync(sp->newfd) < 0)
 		log_warn("spool: fsync of new/ failed: %s", strerror(errno));
-	r = sp->next < sp->npending;
+	r = b->more;
 out:
-	for (size_t i = 0; i < take; i++)
-		item_done(&items[i]);
-	free(items);
+	spool_batch_free(b);
 	return r;
 }
+
+int
+spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,
+	     const struct job_policy *jpol, const struct sched_policy *spol, long long now,
+	     struct spool_stats *stats)
+{
+	struct spool_batch *b;
+	int r = spool_read_batch(sp, lim, jpol, &b);
+
+	if (r < 0 || !b)
+		return r;
+	return spool_commit_batch(sp, st, spol, now, b, stats);
+}
+
 
 int
 spool_sweep_tmp(struct spool *sp, long long max_age_s, long long now)

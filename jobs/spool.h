@@ -50,7 +50,22 @@ int spool_watch_fd(const struct spool *sp);
 int spool_drain_events(struct spool *sp);
 
 /*
- * Import at most one batch from new/. Returns 1 when files remain (call
+ * Import in two halves, so that reading and validating (photos decoded:
+ * up to seconds) runs off the thread that owns the store:
+ * spool_read_batch lists new/ when a run starts and reads and validates the
+ * next batch (one caller at a time per spool; *ret NULL when new/ is empty);
+ * spool_commit_batch adds it to the store in one transaction and then moves
+ * the files out of new/ (frees the batch; returns as spool_import).
+ */
+struct spool_batch;
+int spool_read_batch(struct spool *sp, const struct spool_limits *lim,
+		     const struct job_policy *jpol, struct spool_batch **ret);
+int spool_commit_batch(struct spool *sp, struct store *st, const struct sched_policy *spol,
+		       long long now, struct spool_batch *b, struct spool_stats *stats);
+void spool_batch_free(struct spool_batch *b); /* NULL is fine */
+
+/*
+ * Import at most one batch from new/ (both halves). Returns 1 when files remain (call
  * again), 0 when new/ is empty, -errno when the store failed (files stay).
  */
 int spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,

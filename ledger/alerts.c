@@ -3,23 +3,19 @@
  */
 #define _GNU_SOURCE
 #include "alerts.h"
-#include "daemon/log.h"
+#include "common/log.h"
 #include "stock.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_ALERTS 16
 
-extern char **environ;
 
 /* Fixed journal MESSAGE_IDs, one per kind (journalctl MESSAGE_ID=...). */
 static const struct {
@@ -67,35 +63,20 @@ message_id(const char *key)
 	return "";
 }
 
-/* Run the alert command with the alert as JSON on stdin; never waits for it. */
+/* The alert as JSON for the alert command (the daemon runs it). */
 static void
-run_command(const struct alerts_config *cfg, const struct alert *al, const char *state,
-	    long long now)
+deliver(const struct alerts_config *cfg, const struct alert *al, const char *state,
+	long long now)
 {
-	int p[2];
-	pid_t pid;
-	posix_spawn_file_actions_t fa;
-	char *argv[] = { (char *)cfg->command, NULL };
-
-	if (!cfg->command || !cfg->command[0] || pipe2(p, O_CLOEXEC) < 0)
+	if (!cfg->deliver)
 		return;
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "alert", al->key, "state", state,
 			      "message", al->message, "station", cfg->station ? cfg->station : "",
 			      "since", (json_int_t)al->since, "at", (json_int_t)now);
 	char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
-	if (posix_spawn(&pid, cfg->command, &fa, NULL, argv, environ) != 0) {
-		log_warn("alerts: cannot run the alert command %s", cfg->command);
-	} else {
-		/* a small JSON fits the pipe buffer: this write does not block */
-		if (text && write(p[1], text, strlen(text)) < 0)
-			log_warn("alerts: the alert command did not take the alert");
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[0]);
-	close(p[1]);
+	if (text)
+		cfg->deliver(cfg->deliver_ctx, text);
 	free(text);
 }
 
@@ -108,7 +89,7 @@ notify(const struct alerts_config *cfg, struct alert *al, const char *state, lon
 	snprintf(mid, sizeof(mid), "%s", message_id(al->key));
 	log_emit(strcmp(state, "cleared") ? LOG_WARNING : LOG_NOTICE, f, 3, "alert %s %s: %s",
 		 al->key, state, al->message);
-	run_command(cfg, al, state, now);
+	deliver(cfg, al, state, now);
 	al->last_sent = now;
 }
 
@@ -243,8 +224,6 @@ alerts_evaluate(struct alerts *a, const struct alerts_config *cfg, struct ledger
 	struct ledger_balance b;
 	char key[48];
 
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		; /* alert commands that finished */
 	for (int i = 0; i < a->n; i++)
 		a->a[i].seen = 0;
 	stock_outlook(cfg, l, now, &o);

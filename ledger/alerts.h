@@ -20,7 +20,10 @@ struct alerts_config {
 	long hopper_low;     /* per line: hopper-low */
 	long ribbon_low;     /* per line: ribbon-low (prints left on the ribbon) */
 	int repeat_s;        /* repeat an active alert this often */
-	const char *command; /* "" = none */
+	/* the alert as JSON for the alert command, or NULL; the daemon runs
+	 * the command (its process is the daemon's, not the ledger's) */
+	void (*deliver)(void *ctx, const char *json);
+	void *deliver_ctx;
 	const char *metrics; /* "" = none */
 	const char *station;
 };

@@ -10,7 +10,7 @@
 #include "ledger.h"
 #include "audit.h"
 #include "report.h"
-#include "smartcard/sod.h"
+#include "common/signer.h"
 #include "stock.h"
 
 #include <errno.h>

@@ -35,6 +35,27 @@ enum ledger_cause {
 	CAUSE_COUNT
 };
 
+/* The kinds of event; their names and rules are one table (stock.c). */
+enum ledger_kind {
+	LK_RECEIVE,        /* blanks arrive: lot, count */
+	LK_LOAD,           /* store -> a line's hopper */
+	LK_TAKE,           /* a blank leaves the hopper for the card path */
+	LK_ISSUE,          /* the card in flight is issued: chip */
+	LK_SPOIL,          /* the card in flight is spoiled: cause */
+	LK_TRANSFER,       /* store -> another office: doc */
+	LK_DESTROY,        /* spoiled cards destroyed: doc (berita acara) */
+	LK_STOCKTAKE,      /* the store counted */
+	LK_RIBBON_RECEIVE, /* ribbons arrive */
+	LK_RIBBON_LOAD,    /* a ribbon into a line's printer */
+	LK_COUNTER,        /* the printer's own card counter */
+	LK_COUNTER_ACK,    /* cards printed outside cetak, explained */
+	LK_JOB,            /* a job's state change, chained for the audit */
+	LK_COUNT
+};
+
+const char *ledger_kind_name(enum ledger_kind k);
+int ledger_kind_from_name(const char *s); /* -1 when unknown */
+
 /* One event; unused fields NULL or 0. All strings are borrowed. */
 struct ledger_event {
 	const char *kind; /* receive load take issue spoil transfer destroy stocktake */

@@ -63,129 +63,261 @@ ledger_line_of(const struct ledger_balance *b, const char *name)
 	return NULL;
 }
 
+/*
+ * One rule per event kind: what it needs and what it does to the balance n.
+ * Each returns 0, or -EINVAL with the refusal in why (REFUSE).
+ */
+struct ev {
+	json_t *r;
+	const char *line;
+	json_int_t count;
+};
+
+static int
+k_receive(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	if (e->count <= 0 || !str(e->r, "lot")[0])
+		REFUSE("receive needs a lot and a positive count");
+	n->received += e->count;
+	n->store += e->count;
+	return 0;
+}
+
+static int
+k_load(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	struct ledger_line *l;
+
+	if (e->count <= 0 || e->count > n->store)
+		REFUSE("load of %lld: the store holds %ld", (long long)e->count, n->store);
+	if (!(l = line_of(n, e->line, 1)))
+		REFUSE("load needs a line name");
+	n->store -= e->count;
+	l->hopper += e->count;
+	return 0;
+}
+
+static int
+k_take(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	struct ledger_line *l;
+
+	if (!(l = line_of(n, e->line, 0)) || l->hopper < 1)
+		REFUSE("line '%s' has no blank in its hopper", e->line);
+	if (l->in_flight)
+		REFUSE("line '%s' already has a card in flight", e->line);
+	l->hopper--;
+	l->in_flight = 1;
+	return 0;
+}
+
+/* issue (cause < 0) and spoil (cause >= 0): the card in flight leaves the line */
+static int
+card_out(struct ledger_balance *n, const struct ev *e, int cause, char *why, size_t len)
+{
+	struct ledger_line *l;
+
+	if (!(l = line_of(n, e->line, 0)) || !l->in_flight)
+		REFUSE("line '%s' has no card in flight to %s", e->line,
+		       cause < 0 ? "issue" : "spoil");
+	l->in_flight = 0;
+	/* an issued card was printed; a spoiled one when it says count 1 */
+	if (cause < 0 || e->count == 1) {
+		l->prints++;
+		if (l->ribbon[0])
+			l->ribbon_prints++;
+	}
+	if (cause < 0) {
+		n->issued++;
+	} else {
+		n->spoiled++;
+		n->by_cause[cause]++;
+	}
+	return 0;
+}
+
+static int
+k_issue(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	if (!str(e->r, "chip")[0])
+		REFUSE("an issued card needs its chip serial");
+	return card_out(n, e, -1, why, len);
+}
+
+static int
+k_spoil(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	int cause = ledger_cause_from_name(str(e->r, "cause"));
+
+	if (cause < 0)
+		REFUSE("unknown cause '%.32s' (gagal_encode, gagal_cetak, rusak, "
+		       "perubahan_data, no_chip, interrupted)", str(e->r, "cause"));
+	return card_out(n, e, cause, why, len);
+}
+
+static int
+k_transfer(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	if (e->count <= 0 || e->count > n->store || !str(e->r, "doc")[0])
+		REFUSE("transfer needs a document number and at most the %ld in store", n->store);
+	n->store -= e->count;
+	n->transferred += e->count;
+	return 0;
+}
+
+static int
+k_destroy(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	if (e->count <= 0 || n->destroyed + e->count > n->spoiled || !str(e->r, "doc")[0])
+		REFUSE("destroy needs a berita acara number and at most the %ld spoiled cards "
+		       "not yet destroyed", n->spoiled - n->destroyed);
+	n->destroyed += e->count;
+	return 0;
+}
+
+static int
+k_ribbon_receive(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	if (e->count <= 0)
+		REFUSE("ribbon-receive needs a positive count");
+	n->ribbons_received += e->count;
+	n->ribbons_store += e->count;
+	return 0;
+}
+
+static int
+k_ribbon_load(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	const char *rib = str(e->r, "ribbon"), *prev = str(e->r, "replaces");
+	struct ledger_line *l;
+
+	if (!(l = line_of(n, e->line, 1)) || !rib[0] || strlen(rib) > 32 || e->count <= 0)
+		REFUSE("ribbon-load needs a line, the ribbon's serial (1-32 characters) and "
+		       "its rated prints");
+	if (n->ribbons_store < 1)
+		REFUSE("no ribbon in store: record the ribbons received first");
+	/* the ribbon taken out is named with its count, checked against the books */
+	if (strcmp(prev, l->ribbon) != 0 ||
+	    (prev[0] && (json_integer_value(json_object_get(e->r, "replaces_prints")) !=
+				 l->ribbon_prints ||
+			 json_integer_value(json_object_get(e->r, "replaces_rated")) !=
+				 l->ribbon_rated)))
+		REFUSE("the ribbon replaced on line '%s' is '%s' with %ld of %ld prints", e->line,
+		       l->ribbon, l->ribbon_prints, l->ribbon_rated);
+	n->ribbons_store--;
+	snprintf(l->ribbon, sizeof(l->ribbon), "%s", rib);
+	l->ribbon_rated = e->count;
+	l->ribbon_prints = 0;
+	return 0;
+}
+
+static int
+k_counter(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	struct ledger_line *l;
+
+	/* the printer's own total of cards printed */
+	if (!(l = line_of(n, e->line, 1)))
+		REFUSE("counter needs a line and the printer's count");
+	if (l->counter >= 0 && e->count >= l->counter) {
+		long extra = (e->count - l->counter) - (l->prints - l->counter_prints);
+		if (extra > 0)
+			l->outside += extra;
+	}
+	l->counter = e->count; /* a count that went back is a new printer or a reset */
+	l->counter_prints = l->prints;
+	return 0;
+}
+
+static int
+k_counter_ack(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	struct ledger_line *l;
+
+	if (!(l = line_of(n, e->line, 0)) || l->outside <= 0)
+		REFUSE("line '%s' has no unexplained printer count", e->line);
+	if (!str(e->r, "note")[0])
+		REFUSE("say what the %ld cards were (--note)", l->outside);
+	l->outside = 0;
+	return 0;
+}
+
+static int
+k_job(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	(void)n;
+	/* a job's state change, chained for the audit; no stock effect */
+	if (!str(e->r, "job")[0] || !str(e->r, "doc")[0] || e->count <= 0)
+		REFUSE("a job record needs the job, its change (doc) and its event number");
+	return 0;
+}
+
+static int
+k_stocktake(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	/* count = the physical count of the store; a difference is a discrepancy */
+	if (e->count != n->store && !str(e->r, "note")[0])
+		REFUSE("the count %lld differs from the books (%ld): a reason is needed",
+		       (long long)e->count, n->store);
+	n->discrepancy += e->count - n->store;
+	n->store = e->count;
+	return 0;
+}
+
+/* The event kinds: name, the largest count one event may carry, the rule. */
+static const struct {
+	const char *name;
+	long max_count;
+	int (*apply)(struct ledger_balance *n, const struct ev *e, char *why, size_t len);
+} kinds[LK_COUNT] = {
+	[LK_RECEIVE] = { "receive", STOCK_MAX_COUNT, k_receive },
+	[LK_LOAD] = { "load", STOCK_MAX_COUNT, k_load },
+	[LK_TAKE] = { "take", STOCK_MAX_COUNT, k_take },
+	[LK_ISSUE] = { "issue", STOCK_MAX_COUNT, k_issue },
+	[LK_SPOIL] = { "spoil", STOCK_MAX_COUNT, k_spoil },
+	[LK_TRANSFER] = { "transfer", STOCK_MAX_COUNT, k_transfer },
+	[LK_DESTROY] = { "destroy", STOCK_MAX_COUNT, k_destroy },
+	[LK_STOCKTAKE] = { "stocktake", STOCK_MAX_COUNT, k_stocktake },
+	[LK_RIBBON_RECEIVE] = { "ribbon-receive", STOCK_MAX_COUNT, k_ribbon_receive },
+	[LK_RIBBON_LOAD] = { "ribbon-load", STOCK_MAX_COUNT, k_ribbon_load },
+	/* a printer's counter and a job event number are serials, not card counts */
+	[LK_COUNTER] = { "counter", STOCK_MAX_SERIAL, k_counter },
+	[LK_COUNTER_ACK] = { "counter-ack", STOCK_MAX_COUNT, k_counter_ack },
+	[LK_JOB] = { "job", STOCK_MAX_SERIAL, k_job },
+};
+
+const char *
+ledger_kind_name(enum ledger_kind k)
+{
+	return (unsigned)k < LK_COUNT ? kinds[k].name : "?";
+}
+
+int
+ledger_kind_from_name(const char *s)
+{
+	for (int i = 0; s && i < LK_COUNT; i++)
+		if (strcmp(s, kinds[i].name) == 0)
+			return i;
+	return -1;
+}
+
 int
 stock_apply(struct ledger_balance *b, json_t *r, char *why, size_t len)
 {
-	const char *kind = str(r, "kind"), *ln = str(r, "line");
-	json_int_t count = json_integer_value(json_object_get(r, "count"));
+	const char *name = str(r, "kind");
+	struct ev e = { r, str(r, "line"), json_integer_value(json_object_get(r, "count")) };
 	struct ledger_balance n = *b;
-	struct ledger_line *l;
+	int k = ledger_kind_from_name(name);
 
+	if (k < 0)
+		REFUSE("unknown event kind '%.32s'", name);
 	/* one event moves at most STOCK_MAX_COUNT cards (a lot is 3,000-10,000):
 	 * no sum over the books can overflow, whoever sends the number */
-	if (count < 0 || count > (strcmp(kind, "counter") && strcmp(kind, "job") ? STOCK_MAX_COUNT
-										 : STOCK_MAX_SERIAL))
-		REFUSE("count %lld is out of range (0 to %ld)", (long long)count,
-		       strcmp(kind, "counter") && strcmp(kind, "job") ? STOCK_MAX_COUNT
-								 : STOCK_MAX_SERIAL);
-	if (!strcmp(kind, "receive")) {
-		if (count <= 0 || !str(r, "lot")[0])
-			REFUSE("receive needs a lot and a positive count");
-		n.received += count;
-		n.store += count;
-	} else if (!strcmp(kind, "load")) {
-		if (count <= 0 || count > n.store)
-			REFUSE("load of %lld: the store holds %ld", (long long)count, n.store);
-		if (!(l = line_of(&n, ln, 1)))
-			REFUSE("load needs a line name");
-		n.store -= count;
-		l->hopper += count;
-	} else if (!strcmp(kind, "take")) {
-		if (!(l = line_of(&n, ln, 0)) || l->hopper < 1)
-			REFUSE("line '%s' has no blank in its hopper", ln);
-		if (l->in_flight)
-			REFUSE("line '%s' already has a card in flight", ln);
-		l->hopper--;
-		l->in_flight = 1;
-	} else if (!strcmp(kind, "issue") || !strcmp(kind, "spoil")) {
-		int cause = -1;
-		if (!(l = line_of(&n, ln, 0)) || !l->in_flight)
-			REFUSE("line '%s' has no card in flight to %s", ln, kind);
-		if (!strcmp(kind, "issue") && !str(r, "chip")[0])
-			REFUSE("an issued card needs its chip serial");
-		if (!strcmp(kind, "spoil") && (cause = ledger_cause_from_name(str(r, "cause"))) < 0)
-			REFUSE("unknown cause '%.32s' (gagal_encode, gagal_cetak, rusak, "
-			       "perubahan_data, no_chip, interrupted)", str(r, "cause"));
-		l->in_flight = 0;
-		/* an issued card was printed; a spoiled one when it says count 1 */
-		if (cause < 0 || count == 1) {
-			l->prints++;
-			if (l->ribbon[0])
-				l->ribbon_prints++;
-		}
-		if (cause < 0) {
-			n.issued++;
-		} else {
-			n.spoiled++;
-			n.by_cause[cause]++;
-		}
-	} else if (!strcmp(kind, "transfer")) {
-		if (count <= 0 || count > n.store || !str(r, "doc")[0])
-			REFUSE("transfer needs a document number and at most the %ld in store", n.store);
-		n.store -= count;
-		n.transferred += count;
-	} else if (!strcmp(kind, "destroy")) {
-		if (count <= 0 || n.destroyed + count > n.spoiled || !str(r, "doc")[0])
-			REFUSE("destroy needs a berita acara number and at most the %ld spoiled cards "
-			       "not yet destroyed", n.spoiled - n.destroyed);
-		n.destroyed += count;
-	} else if (!strcmp(kind, "ribbon-receive")) {
-		if (count <= 0)
-			REFUSE("ribbon-receive needs a positive count");
-		n.ribbons_received += count;
-		n.ribbons_store += count;
-	} else if (!strcmp(kind, "ribbon-load")) {
-		const char *rib = str(r, "ribbon"), *prev = str(r, "replaces");
-		if (!(l = line_of(&n, ln, 1)) || !rib[0] || strlen(rib) > 32 || count <= 0)
-			REFUSE("ribbon-load needs a line, the ribbon's serial (1-32 characters) and "
-			       "its rated prints");
-		if (n.ribbons_store < 1)
-			REFUSE("no ribbon in store: record the ribbons received first");
-		/* the ribbon taken out is named with its count, checked against the books */
-		if (strcmp(prev, l->ribbon) != 0 ||
-		    (prev[0] && (json_integer_value(json_object_get(r, "replaces_prints")) !=
-					 l->ribbon_prints ||
-				 json_integer_value(json_object_get(r, "replaces_rated")) !=
-					 l->ribbon_rated)))
-			REFUSE("the ribbon replaced on line '%s' is '%s' with %ld of %ld prints",
-			       ln, l->ribbon, l->ribbon_prints, l->ribbon_rated);
-		n.ribbons_store--;
-		snprintf(l->ribbon, sizeof(l->ribbon), "%s", rib);
-		l->ribbon_rated = count;
-		l->ribbon_prints = 0;
-	} else if (!strcmp(kind, "counter")) {
-		/* the printer's own total of cards printed */
-		if (!(l = line_of(&n, ln, 1)) || count < 0)
-			REFUSE("counter needs a line and the printer's count");
-		if (l->counter >= 0 && count >= l->counter) {
-			long extra = (count - l->counter) - (l->prints - l->counter_prints);
-			if (extra > 0)
-				l->outside += extra;
-		}
-		l->counter = count; /* a count that went back is a new printer or a reset */
-		l->counter_prints = l->prints;
-	} else if (!strcmp(kind, "counter-ack")) {
-		if (!(l = line_of(&n, ln, 0)) || l->outside <= 0)
-			REFUSE("line '%s' has no unexplained printer count", ln);
-		if (!str(r, "note")[0])
-			REFUSE("say what the %ld cards were (--note)", l->outside);
-		l->outside = 0;
-	} else if (!strcmp(kind, "job")) {
-		/* a job's state change, chained for the audit; no stock effect */
-		if (!str(r, "job")[0] || !str(r, "doc")[0] || count <= 0)
-			REFUSE("a job record needs the job, its change (doc) and its event number");
-	} else if (!strcmp(kind, "stocktake")) {
-		/* count = the physical count of the store; a difference is a discrepancy */
-		if (count < 0)
-			REFUSE("a stocktake counts zero or more cards");
-		if (count != n.store && !str(r, "note")[0])
-			REFUSE("the count %lld differs from the books (%ld): a reason is needed",
-			       (long long)count, n.store);
-		n.discrepancy += count - n.store;
-		n.store = count;
-	} else {
-		REFUSE("unknown event kind '%.32s'", kind);
-	}
+	if (e.count < 0 || e.count > kinds[k].max_count)
+		REFUSE("count %lld is out of range (0 to %ld)", (long long)e.count,
+		       kinds[k].max_count);
+	if (kinds[k].apply(&n, &e, why, len) < 0)
+		return -EINVAL;
 	if (stock_invariant(&n, why, len) < 0)
 		return -EINVAL;
 	*b = n;

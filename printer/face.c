@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <pango/pangocairo.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 /* jpeglib.h needs FILE and size_t first */
@@ -42,6 +43,7 @@ struct row {
 };
 
 struct face_layout {
+	atomic_int extra; /* references beyond the first (face_layout_ref) */
 	char name[32], font[64];
 	double width, height, bg[3];
 	struct rect keepout, photo, signature;
@@ -194,7 +196,15 @@ out:
 void
 face_layout_free(struct face_layout *l)
 {
-	free(l);
+	if (l && atomic_fetch_sub(&l->extra, 1) <= 0)
+		free(l);
+}
+
+struct face_layout *
+face_layout_ref(struct face_layout *l)
+{
+	atomic_fetch_add(&l->extra, 1);
+	return l;
 }
 
 /* ---- values ---- */

@@ -23,7 +23,10 @@ struct face_layout;
 
 /* Load a layout (libconfig). Errors as "FILE:LINE: what" on errs. 0 or -EINVAL. */
 int face_layout_load(const char *path, FILE *errs, struct face_layout **ret);
-void face_layout_free(struct face_layout *l); /* NULL is fine */
+/* Drop a reference (the last one frees). NULL is fine. */
+void face_layout_free(struct face_layout *l);
+/* One more reference, for a thread that renders while a reload replaces it. */
+struct face_layout *face_layout_ref(struct face_layout *l);
 
 /* Does every text of the job fit? 0, or -EINVAL with "Nama: 3 lines at 4.8 pt, 2 fit". */
 int face_check(const struct face_layout *l, json_t *job, char *why, size_t len);

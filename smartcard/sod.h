@@ -5,8 +5,7 @@
  * id-icao-ldsSecurityObject (2.23.136.1.1.1) and whose content is the DER
  * LDSSecurityObject with the SHA-256 of every data group written. Built with
  * OpenSSL's ASN.1 templates and CMS; signed with ECDSA P-256 by the Document
- * Signer key, from a PEM file (refused when group- or world-readable) or a
- * PKCS#11 token (libp11's engine).
+ * Signer key (common/signer.h).
  */
 #ifndef CETAK_SOD_H
 #define CETAK_SOD_H
@@ -15,37 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/signer.h"
 #include "tlv.h"
-
-struct signer;
-
-/* PEM key and certificate files. 0 or -errno/-EPERM with the reason in why. */
-int signer_load_pem(const char *key_path, const char *cert_path, struct signer **ret,
-		    char *why, size_t len);
-/* A key in a PKCS#11 token (URI "pkcs11:token=...;object=..."), PIN from pin. */
-int signer_load_pkcs11(const char *module, const char *uri, const char *pin,
-		       const char *cert_path, struct signer **ret, char *why, size_t len);
-void signer_free(struct signer *s); /* NULL is fine */
-
-/*
- * Sign data with the key (SHA-256; ECDSA gives a DER signature). *ret_sig is
- * malloc'd. Used for the audit chain's checkpoints with the station key.
- */
-int signer_sign(struct signer *s, const void *data, size_t len, unsigned char **ret_sig,
-		size_t *ret_len);
-/* The signer's certificate (borrowed, lives as long as s). */
-X509 *signer_cert(struct signer *s);
-
-/*
- * The signer a configuration names: key is a PEM path or a PKCS#11 URI
- * ("pkcs11:..."), the latter with module and pin_source (a PIN file or a
- * systemd credential name). 0 or -errno with the reason in why.
- */
-int signer_open(const char *key, const char *cert_path, const char *module,
-		const char *pin_source, struct signer **ret, char *why, size_t len);
-
-/* Read a PIN from a file or a systemd credential name (first line, trimmed). */
-int signer_read_pin(const char *file_or_credential, char *pin, size_t len);
 
 struct sod_dg {
 	int dg;

@@ -45,6 +45,18 @@ check "restocked: stock-low is cleared" wait_for 3 grep -q '"alert":"stock-low".
 expect_grep "the log says so" 'alert stock-low cleared' "$T/cetakd.log"
 expect_grep "and the metrics" '^cetak_alerts_active\{alert="stock-low"\} 0$' "$T/cetak.prom"
 
+# the alert command is the daemon's child, reaped by its loop on SIGCHLD:
+# one that fails is named in the log, none is left a zombie
+cat >"$T/alert-cmd" <<SH
+#!/bin/sh
+cat >> "$T/alerts.jsonl"
+echo >> "$T/alerts.jsonl"
+exit 3
+SH
+ctl stock transfer 100 --doc ST-3 >/dev/null  # 10 left: low again, raised
+check "a failing alert command is named in the log with its status" wait_for 5 grep -q 'alerts: helper [0-9]* exited with status 3' "$T/cetakd.log"
+check "no alert command is left a zombie" sh -c "! ps -o stat= --ppid $FX_CETAKD_PID | grep -q Z"
+
 # forecast: no use yet, so nothing to request and cover unknown
 ctl stock forecast --days 30 >"$T/f" 2>&1
 expect_grep "a forecast without use requests nothing" 'request 0 blank cards' "$T/f"

@@ -285,6 +285,30 @@ check "resumed, the job is done on a new blank" settle 1 30
 check "one issued, one spoiled, the invariant holds" sh -c "'$B/cetakctl' -s '$T/run/control' stock | grep -Eq '^issued: +1\$' && '$B/cetakctl' -s '$T/run/control' stock | grep -Eq '^spoiled: +1 ' && '$B/cetakctl' -s '$T/run/control' stock check"
 stop_all
 
+# --- preparing a card (chip data signed, face rendered) and reading the spool never hold the loop ---
+# CETAKD_TEST_OFFLOAD_DELAY makes each task of those threads take 4 s longer
+# (daemon/offload.c); the control socket must answer meanwhile, in well
+# under a second, as it must while a real photo is decoded.
+answers_fast() { # answers_fast LABEL: `cetakctl status` answers within 1 s
+	local t0 t1 ms
+	t0=$(date +%s%N); ctl status >/dev/null; t1=$(date +%s%N)
+	ms=$(( (t1 - t0) / 1000000 ))
+	check "$1 (answered in $ms ms)" test "$ms" -lt 1000
+}
+CETAKD_TEST_OFFLOAD_DELAY=prep:4000 fresh slowprep -n 40 -r 100 || finish
+submit 1
+check "the line shows the job being prepared" wait_for 3 sh -c "'$B/cetakctl' -s '$T/run/control' --json lines | grep -q '\"preparing\": *\"JOB-000001\"'"
+answers_fast "the control socket answers while a job is prepared"
+check "then its card is made" settle 1 30
+stop_all
+CETAKD_TEST_OFFLOAD_DELAY=intake:4000 fresh slowintake -n 40 -r 100 || finish
+sleep 0.5
+submit 2
+answers_fast "the control socket answers while the spool is read"
+check "the job is in the store only after the intake thread read it" sh -c "[ \$(sqlite3 '$T/state/cetak.db' 'SELECT count(*) FROM jobs') = 0 ]"
+check "then it is taken and made" settle 1 30
+stop_all
+
 # --- a Document Signer that does not chain to the CSCA: no blank is taken ---
 "$ROOT/scripts/make-test-pki" "$T/pki-other" >/dev/null 2>&1
 EXTRA="" fresh badcsca -n 40 -r 100 || finish

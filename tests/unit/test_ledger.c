@@ -444,7 +444,7 @@ test_outlook_and_alerts(void **state)
 	char path[128], prom[160], why[256];
 	const long long day = 86400, t0 = 1795000000;
 	struct alerts_config cfg = { .reserve = 10, .lead_days = 30, .window_days = 14,
-				     .hopper_low = 0, .repeat_s = 3600, .command = "",
+				     .hopper_low = 0, .repeat_s = 3600,
 				     .metrics = prom, .station = "test" };
 	struct stock_outlook o;
 
