@@ -508,14 +508,14 @@ intake_next(struct cetakd *d)
 	t->lim = (struct spool_limits){ (size_t)d->cfg->spool_max_job_bytes, d->cfg->spool_batch,
 					job_fits, t };
 	cetakd_policies(d, &t->jp, &sp, &stock);
+	d->intake_busy = true;
 	if (offload_submit(d->intake, intake_work, intake_done, t) < 0) {
 		face_layout_free(t->layout);
 		free(t);
+		d->intake_busy = false;
 		d->importing = false;
 		log_error("spool: out of memory; new/ is scanned again at the next rescan");
-		return;
 	}
-	d->intake_busy = true;
 }
 
 static void

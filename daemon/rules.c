@@ -62,6 +62,8 @@ bad_blank(const struct rule_in *in, struct rule_out *o, int cause, const char *w
 	}
 }
 
+static void decide_printer(const struct rule_in *in, struct rule_out *o);
+
 static void
 encode(const struct rule_in *in, struct rule_out *o)
 {
@@ -113,15 +115,98 @@ encode(const struct rule_in *in, struct rule_out *o)
 	}
 }
 
+/*
+ * Start-up: the cycle was interrupted at in->step. What the ledger shows
+ * (a card in flight, or the job's card already issued or spoiled) decides.
+ */
+static void
+recovery(const struct rule_in *in, struct rule_out *o)
+{
+	switch (in->step) {
+	case STEP_FEED:
+	case STEP_ENCODE:
+		if (!in->in_flight) {
+			set(o, RULE_CLOSE, -1, JOB_FATE_REQUEUE, "interrupted before a card was taken");
+			o->clear_path = true;
+		} else {
+			set(o, RULE_REJECT, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE,
+			    "cetakd stopped before printing started");
+		}
+		break;
+	case STEP_PRINT:
+	case STEP_EJECT:
+		if (!in->in_flight && in->recorded == RECORDED_ISSUE) {
+			set(o, RULE_ISSUED, -1, JOB_FATE_NONE, "issued before the interruption");
+		} else if (!in->in_flight && in->recorded == RECORDED_SPOIL) {
+			set(o, RULE_SPOILED, -1, JOB_FATE_REQUEUE,
+			    "the card was spoiled before an interruption");
+			o->clear_path = true;
+		} else if (in->in_flight && in->step == STEP_EJECT && in->eject_confirmed) {
+			set(o, RULE_ISSUE, -1, JOB_FATE_NONE, "the printer had confirmed the eject");
+			o->event = EVENT_ISSUE;
+		} else {
+			set(o, RULE_UNKNOWN, -1, JOB_FATE_HOLD, "cetakd stopped after printing started");
+			o->stop_line = true;
+			o->clear_path = true; /* out to the reject box, if the printer still holds it */
+		}
+		break;
+	default: /* reject: again with the recorded cause, or it was recorded */
+		set(o, in->in_flight ? RULE_REJECT : RULE_SPOILED,
+		    in->reject_cause >= 0 ? in->reject_cause : CAUSE_INTERRUPTED,
+		    in->reject_hold ? JOB_FATE_HOLD : JOB_FATE_REQUEUE,
+		    in->in_flight ? "interrupted while rejecting" : "recorded before an interruption");
+		/* a retry recorded before the crash becomes a requeue: the job waits
+		 * in front of the queue like every interrupted one */
+		break;
+	}
+}
+
+/* The ledger event and the next step that follow from the decision. */
+static void
+consequences(const struct rule_in *in, struct rule_out *o)
+{
+	if (o->act == RULE_NEXT) {
+		static const enum cycle_step next[] = { [STEP_FEED] = STEP_ENCODE,
+							[STEP_ENCODE] = STEP_PRINT,
+							[STEP_PRINT] = STEP_EJECT,
+							[STEP_EJECT] = STEP_COUNT,
+							[STEP_REJECT] = STEP_COUNT };
+		o->next = (unsigned)in->step < STEP_COUNT ? next[in->step] : STEP_COUNT;
+		o->event = in->step == STEP_FEED    ? EVENT_TAKE
+			   : in->step == STEP_EJECT  ? EVENT_ISSUE
+			   : in->step == STEP_REJECT ? EVENT_SPOIL
+						     : EVENT_NONE;
+		return;
+	}
+	o->next = STEP_COUNT;
+	/* a card stopped in place, or one that cannot reach the reject box, is
+	 * spoiled where it is; a reject records its spoil once it is done */
+	if (o->act == RULE_STOP && (o->cause >= 0 || o->cause == -2))
+		o->event = EVENT_SPOIL;
+}
+
 void
 rules_decide(const struct rule_in *in, struct rule_out *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->cause = -1;
-	if (in->step == STEP_ENCODE) {
-		encode(in, o);
+	if (in->recovery) {
+		recovery(in, o);
+		consequences(in, o);
 		return;
 	}
+	if (in->step == STEP_ENCODE) {
+		encode(in, o);
+		consequences(in, o);
+		return;
+	}
+	decide_printer(in, o);
+	consequences(in, o);
+}
+
+static void
+decide_printer(const struct rule_in *in, struct rule_out *o)
+{
 	if (in->pb == PB_OK) {
 		set(o, RULE_NEXT, -1, JOB_FATE_NONE, "done");
 		return;

@@ -492,13 +492,15 @@ pick(struct cetakd *d, struct line_run *lr, struct prepared *slot)
 		t->now = jp.now;
 		snprintf(t->path, sizeof(t->path), "%s/faces/%s.pdf", d->cfg->state_dir,
 			 row.job_id);
+		lr->preparing = true;
+		snprintf(lr->prep_job, sizeof(lr->prep_job), "%s", row.job_id);
 		if (offload_submit(lr->prep, prep_work, prep_done, t) < 0) {
+			lr->preparing = false;
+			lr->prep_job[0] = '\0';
 			job_move(d, row.job_id, JS_QUEUED, NULL, "requeued: out of memory");
 			prep_task_free(t);
 			return -ENOENT;
 		}
-		lr->preparing = true;
-		snprintf(lr->prep_job, sizeof(lr->prep_job), "%s", row.job_id);
 		return 0;
 	}
 	return -ENOENT;
@@ -910,7 +912,8 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 	switch (lr->step) {
 	case STEP_FEED:
 		if (out.act == RULE_NEXT) {
-			if (ledger_event(d, lr, "take", job, lr->cur.row.nik, NULL, NULL, NULL, 0) < 0) {
+			if (ledger_event(d, lr, ledger_kind_name(LK_TAKE), job, lr->cur.row.nik, NULL,
+					 NULL, NULL, 0) < 0) {
 				cycle_finish(d, lr->cycle, "none", "the ledger refused the take", job,
 					     JS_QUEUED, NULL, "requeued: the ledger refused the blank");
 				lr->cycle = 0;
@@ -922,8 +925,8 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 			}
 			/* no intent of its own: the ledger's take (card in flight, cycle at
 			 * feed) already tells recovery that printing had not started */
-			lr->step = STEP_ENCODE;
-			submit(d, lr, WK_ENCODE);
+			lr->step = out.next;
+			submit(d, lr, op_of(out.next));
 		} else {
 			cycle_finish(d, lr->cycle, "none", res->st.message, job, JS_QUEUED, NULL,
 				     "requeued: the printer could not feed a card");
@@ -938,7 +941,7 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 		snprintf(lr->chip, sizeof(lr->chip), "%s", res->card.serial);
 		if (out.act == RULE_NEXT) {
 			lr->bad_blanks = 0;
-			step_to(d, lr, STEP_PRINT, NULL, lr->chip);
+			step_to(d, lr, out.next, NULL, lr->chip);
 			/* while this card prints, the next job gets ready */
 			if (!lr->next.ok && !d->stopping && !lr->paused && !lr->draining)
 				pick(d, lr, &lr->next);
@@ -960,8 +963,8 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 			/* no intent of its own: the cycle at "print" with the card in
 			 * flight is already "outcome unknown" to recovery, and once the
 			 * ledger records the issue, recovery reads it from there */
-			lr->step = STEP_EJECT;
-			submit(d, lr, WK_EJECT);
+			lr->step = out.next;
+			submit(d, lr, op_of(out.next));
 		} else if (out.act == RULE_REJECT) {
 			char why[300];
 			snprintf(why, sizeof(why), "%s: %s", out.why, res->st.message);
@@ -1089,50 +1092,33 @@ adopt_job(struct cetakd *d, struct line_run *lr, const struct cycle_row *c)
  * recorded its outcome before the interruption (the issue after the eject,
  * or the spoil of a card a printer stop caught inside). Finish the cycle
  * with it; false when the ledger's last card on the line is not this job's. */
-static bool
-recorded_outcome(struct cetakd *d, struct line_run *lr, const struct cycle_row *c)
+/* What the ledger recorded last of a card on the line, when it is job's (and
+ * the cause of a spoil). */
+static enum rule_recorded
+recorded_outcome(struct cetakd *d, struct line_run *lr, const char *job_id, char cause[32])
 {
-	char kind[16], job[64], cause[32];
+	char kind[16], job[64];
 
 	if (ledger_last_card(d->ledger, lr->name, kind, sizeof(kind), job, sizeof(job), cause,
-			     sizeof(cause)) != 1 || strcmp(job, c->job_id) != 0)
-		return false;
-	if (!strcmp(kind, "issue")) {
-		cycle_finish(d, c->id, "issued", "issued before the interruption", c->job_id, JS_DONE,
-			     NULL, "issued (recorded before an interruption)");
-		lr->cycle = 0;
-		memset(&lr->cur, 0, sizeof(lr->cur));
-		return true;
-	}
-	if (strcmp(kind, "spoil") != 0)
-		return false;
-	lr->fate = JOB_FATE_REQUEUE;
-	snprintf(lr->fate_why, sizeof(lr->fate_why), "the card was spoiled (%s) before an "
-						     "interruption", cause);
-	finish_spoiled(d, lr, c->id, "spoiled (recorded before an interruption)");
-	memset(&lr->cur, 0, sizeof(lr->cur));
-	if (lr->usb)
-		lr->recovering = true; /* the printer path is cleared before the next card */
-	return true;
+			     32) != 1 || strcmp(job, job_id) != 0)
+		return RECORDED_NONE;
+	return !strcmp(kind, "issue") ? RECORDED_ISSUE
+	       : !strcmp(kind, "spoil") ? RECORDED_SPOIL
+					: RECORDED_NONE;
 }
 
 /*
- * Settle the line's open cycle after a crash (docs/print-line.md):
- *   feed, no card in flight     nothing was taken: requeue
- *   feed/encode, card in flight printing had not started: reject, spoiled
- *                               "interrupted", requeue
- *   print/eject, card in flight printing had started: unknown; reject box
- *                               if the printer holds it; job held
- *   print/eject, none in flight the ledger has the card's outcome (issued,
- *                               or spoiled in place by a printer stop):
- *                               finish the cycle with it
- *   reject, card in flight      reject again, spoil with the recorded cause
- *   reject, none in flight      the spoil was recorded: finish it
+ * Settle the line's open cycle after a crash: the facts (the step it was
+ * interrupted at, the ledger's card in flight and last card event, the
+ * cycle's note) go to rules_decide(), which has the recovery rows of the
+ * decision table (docs/print-line.md); this carries its decision out.
  */
 static void
 recover_line(struct cetakd *d, struct line_run *lr)
 {
 	struct cycle_row c;
+	struct rule_out out;
+	char cause[32] = "";
 	long fl;
 
 	if (store_cycle_on_line(d->store, lr->name, &c) < 0) {
@@ -1149,61 +1135,78 @@ recover_line(struct cetakd *d, struct line_run *lr)
 	lr->step = step < 0 ? STEP_PRINT : (enum cycle_step)step;
 	lr_log(lr, LOG_WARNING, c.job_id, "recovery: card cycle %lld was interrupted at '%s' "
 					  "(%s card in flight)", c.id, c.step, fl > 0 ? "a" : "no");
-	switch (lr->step) {
-	case STEP_FEED:
-	case STEP_ENCODE:
-		if (fl <= 0) {
-			cycle_finish(d, c.id, "none", "interrupted before a card was taken",
-				     c.job_id, JS_QUEUED, NULL, "requeued after an interruption");
-			lr->cycle = 0;
-			memset(&lr->cur, 0, sizeof(lr->cur));
-			if (lr->usb)
-				lr->recovering = true;
-			return;
+	struct rule_in in = {
+		.step = lr->step,
+		.recovery = true,
+		.in_flight = fl > 0,
+		.recorded = fl > 0 ? RECORDED_NONE : recorded_outcome(d, lr, c.job_id, cause),
+		.eject_confirmed = strstr(c.note, "confirmed the eject") != NULL,
+		.reject_hold = !strncmp(c.note, "hold", 4),
+		.reject_cause = ledger_cause_from_name(c.cause),
+	};
+	rules_decide(&in, &out);
+	switch (out.act) {
+	case RULE_CLOSE:
+		cycle_finish(d, c.id, "none", out.why, c.job_id, JS_QUEUED, NULL,
+			     "requeued after an interruption");
+		lr->cycle = 0;
+		memset(&lr->cur, 0, sizeof(lr->cur));
+		break;
+	case RULE_ISSUED:
+		cycle_finish(d, c.id, "issued", out.why, c.job_id, JS_DONE, NULL,
+			     "issued (recorded before an interruption)");
+		lr->cycle = 0;
+		memset(&lr->cur, 0, sizeof(lr->cur));
+		break;
+	case RULE_SPOILED: {
+		lr->fate = out.job;
+		if (lr->step == STEP_REJECT) {
+			const char *colon = strchr(c.note, ':');
+			snprintf(lr->fate_why, sizeof(lr->fate_why), "%s",
+				 colon ? colon + 2 : "interrupted while rejecting");
+			lr->cause = out.cause;
+		} else {
+			snprintf(lr->fate_why, sizeof(lr->fate_why), "the card was spoiled (%s) before "
+								     "an interruption", cause);
 		}
-		reject(d, lr, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE,
-		       "cetakd stopped before printing started", false);
-		return;
-	case STEP_PRINT:
-	case STEP_EJECT:
-		if (fl <= 0 && recorded_outcome(d, lr, &c))
-			return;
-		if (fl > 0 && !strcmp(c.step, "eject") && strstr(c.note, "confirmed the eject")) {
-			/* the printer had confirmed it; only the ledger's record was missing */
-			lr->step = STEP_EJECT;
-			lr_log(lr, LOG_NOTICE, c.job_id, "recovery: %s", c.note);
-			issued(d, lr);
-			return;
+		finish_spoiled(d, lr, c.id, lr->step == STEP_REJECT
+						    ? "recorded before an interruption"
+						    : "spoiled (recorded before an interruption)");
+		memset(&lr->cur, 0, sizeof(lr->cur));
+		break;
+	}
+	case RULE_ISSUE:
+		lr->step = STEP_EJECT;
+		lr_log(lr, LOG_NOTICE, c.job_id, "recovery: %s", c.note);
+		issued(d, lr);
+		break;
+	case RULE_REJECT:
+		if (lr->step == STEP_REJECT) { /* again, with the recorded cause and fate */
+			const char *colon = strchr(c.note, ':');
+			lr->cause = out.cause;
+			lr->fate = out.job;
+			snprintf(lr->fate_why, sizeof(lr->fate_why), "%s",
+				 colon ? colon + 2 : out.why);
+			step_to(d, lr, STEP_REJECT, NULL, NULL);
+		} else {
+			reject(d, lr, out.cause, out.job, out.why, false);
 		}
+		break;
+	case RULE_UNKNOWN:
+	default: {
 		char known[400];
-		snprintf(known, sizeof(known), "cetakd stopped after printing started%s%.300s",
-			 c.note[0] ? "; known: " : "", c.note);
+		snprintf(known, sizeof(known), "%s%s%.300s", out.why, c.note[0] ? "; known: " : "",
+			 c.note);
 		unknown(d, lr, known);
 		if (lr->usb) { /* out to the reject box, if the printer still holds it */
 			lr->recovering = true;
 			submit(d, lr, WK_REJECT);
 		}
 		return;
-	case STEP_REJECT:
-	default: {
-		lr->cause = ledger_cause_from_name(c.cause);
-		if (lr->cause < 0)
-			lr->cause = CAUSE_INTERRUPTED;
-		/* a retry recorded before the crash becomes a requeue: the job
-		 * waits in front of the queue like every interrupted one */
-		lr->fate = !strncmp(c.note, "hold", 4) ? JOB_FATE_HOLD : JOB_FATE_REQUEUE;
-		const char *colon = strchr(c.note, ':');
-		snprintf(lr->fate_why, sizeof(lr->fate_why), "%s",
-			 colon ? colon + 2 : "interrupted while rejecting");
-		if (fl > 0) {
-			step_to(d, lr, STEP_REJECT, NULL, NULL);
-		} else {
-			finish_spoiled(d, lr, c.id, "recorded before an interruption");
-			memset(&lr->cur, 0, sizeof(lr->cur));
-		}
-		return;
 	}
 	}
+	if (out.clear_path && lr->usb)
+		lr->recovering = true; /* the printer path is cleared before the next card */
 }
 
 /* ---- the pump ---- */

@@ -141,6 +141,122 @@ test_printer(void **state)
 	assert_true(o.stop_line);
 }
 
+
+/*
+ * Start-up recovery: every row of the table in docs/print-line.md
+ * ("Recovery after a crash or power cut"), each interrupted step with and
+ * without a card in flight and each thing the ledger may have recorded.
+ */
+static void
+test_recovery(void **state)
+{
+	static const struct {
+		enum cycle_step step;
+		bool in_flight;
+		enum rule_recorded recorded;
+		bool eject_confirmed, reject_hold;
+		int reject_cause;
+		/* the decision */
+		enum rule_act act;
+		int cause;
+		enum rule_job job;
+		enum rule_event event;
+		bool clear_path, stop_line;
+	} rows[] = {
+		/* feed or encode: printing had not started */
+		{ STEP_FEED, false, RECORDED_NONE, false, false, -1,
+		  RULE_CLOSE, -1, JOB_FATE_REQUEUE, EVENT_NONE, true, false },
+		{ STEP_ENCODE, false, RECORDED_NONE, false, false, -1,
+		  RULE_CLOSE, -1, JOB_FATE_REQUEUE, EVENT_NONE, true, false },
+		{ STEP_FEED, true, RECORDED_NONE, false, false, -1,
+		  RULE_REJECT, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
+		{ STEP_ENCODE, true, RECORDED_NONE, false, false, -1,
+		  RULE_REJECT, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
+		/* print or eject, the card no longer in flight: the ledger has its outcome */
+		{ STEP_PRINT, false, RECORDED_ISSUE, false, false, -1,
+		  RULE_ISSUED, -1, JOB_FATE_NONE, EVENT_NONE, false, false },
+		{ STEP_EJECT, false, RECORDED_ISSUE, false, false, -1,
+		  RULE_ISSUED, -1, JOB_FATE_NONE, EVENT_NONE, false, false },
+		{ STEP_PRINT, false, RECORDED_SPOIL, false, false, -1,
+		  RULE_SPOILED, -1, JOB_FATE_REQUEUE, EVENT_NONE, true, false },
+		/* ... or nothing of this job: nobody knows, a person looks */
+		{ STEP_PRINT, false, RECORDED_NONE, false, false, -1,
+		  RULE_UNKNOWN, -1, JOB_FATE_HOLD, EVENT_NONE, true, true },
+		/* print or eject with the card in flight: unknown, unless the printer
+		 * had confirmed the eject (then it is issued now) */
+		{ STEP_PRINT, true, RECORDED_NONE, false, false, -1,
+		  RULE_UNKNOWN, -1, JOB_FATE_HOLD, EVENT_NONE, true, true },
+		{ STEP_EJECT, true, RECORDED_NONE, false, false, -1,
+		  RULE_UNKNOWN, -1, JOB_FATE_HOLD, EVENT_NONE, true, true },
+		{ STEP_EJECT, true, RECORDED_NONE, true, false, -1,
+		  RULE_ISSUE, -1, JOB_FATE_NONE, EVENT_ISSUE, false, false },
+		{ STEP_PRINT, true, RECORDED_NONE, true, false, -1, /* a print is not an eject */
+		  RULE_UNKNOWN, -1, JOB_FATE_HOLD, EVENT_NONE, true, true },
+		/* reject: done again with the recorded cause and fate, or it was recorded */
+		{ STEP_REJECT, true, RECORDED_NONE, false, false, CAUSE_NO_CHIP,
+		  RULE_REJECT, CAUSE_NO_CHIP, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
+		{ STEP_REJECT, true, RECORDED_NONE, false, true, CAUSE_GAGAL_ENCODE,
+		  RULE_REJECT, CAUSE_GAGAL_ENCODE, JOB_FATE_HOLD, EVENT_NONE, false, false },
+		{ STEP_REJECT, true, RECORDED_NONE, false, false, -1,
+		  RULE_REJECT, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
+		{ STEP_REJECT, false, RECORDED_SPOIL, false, false, CAUSE_GAGAL_CETAK,
+		  RULE_SPOILED, CAUSE_GAGAL_CETAK, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
+		{ STEP_REJECT, false, RECORDED_SPOIL, false, true, CAUSE_GAGAL_ENCODE,
+		  RULE_SPOILED, CAUSE_GAGAL_ENCODE, JOB_FATE_HOLD, EVENT_NONE, false, false },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct rule_in in = { .step = rows[i].step, .recovery = true,
+				      .in_flight = rows[i].in_flight, .recorded = rows[i].recorded,
+				      .eject_confirmed = rows[i].eject_confirmed,
+				      .reject_hold = rows[i].reject_hold,
+				      .reject_cause = rows[i].reject_cause, .max_attempts = 3,
+				      .bad_blank_stop = 3 };
+		struct rule_out o;
+		rules_decide(&in, &o);
+		print_message("row %zu: %s, %s in flight\n", i, cycle_step_name(rows[i].step),
+			      rows[i].in_flight ? "a card" : "none");
+		assert_int_equal(o.act, rows[i].act);
+		assert_int_equal(o.cause, rows[i].cause);
+		assert_int_equal(o.job, rows[i].job);
+		assert_int_equal(o.event, rows[i].event);
+		assert_int_equal(o.clear_path, rows[i].clear_path);
+		assert_int_equal(o.stop_line, rows[i].stop_line);
+		assert_non_null(o.why);
+	}
+}
+
+/* What the ledger records after each step, and the step that follows. */
+static void
+test_consequences(void **state)
+{
+	static const struct {
+		enum cycle_step step;
+		enum cycle_step next;
+		enum rule_event event;
+	} ok[] = {
+		{ STEP_FEED, STEP_ENCODE, EVENT_TAKE },   { STEP_ENCODE, STEP_PRINT, EVENT_NONE },
+		{ STEP_PRINT, STEP_EJECT, EVENT_NONE },   { STEP_EJECT, STEP_COUNT, EVENT_ISSUE },
+		{ STEP_REJECT, STEP_COUNT, EVENT_SPOIL },
+	};
+	struct rule_out o;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		o = ok[i].step == STEP_ENCODE ? enc(SC_OK, 0, 0, 0, false, true)
+					      : prn(ok[i].step, PB_OK, 0);
+		assert_int_equal(o.next, ok[i].next);
+		assert_int_equal(o.event, ok[i].event);
+	}
+	/* a card caught in a stopped printer, or one the reject box cannot take,
+	 * is spoiled where it is; a rejected one once the reject is done */
+	assert_int_equal(prn(STEP_PRINT, PB_STOP, 0).event, EVENT_SPOIL);
+	assert_int_equal(prn(STEP_REJECT, PB_FAIL, 0).event, EVENT_SPOIL);
+	assert_int_equal(prn(STEP_PRINT, PB_FAIL, 0).event, EVENT_NONE);
+	assert_int_equal(prn(STEP_FEED, PB_STOP, 0).event, EVENT_NONE); /* nothing taken */
+	assert_int_equal(prn(STEP_EJECT, PB_UNKNOWN, 0).event, EVENT_NONE);
+	assert_int_equal(prn(STEP_PRINT, PB_RETRY, 0).next, STEP_COUNT);
+}
+
 static void
 test_names(void **state)
 {
@@ -155,6 +271,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_printer),
+		cmocka_unit_test(test_recovery),
+		cmocka_unit_test(test_consequences),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
