@@ -57,13 +57,13 @@ JOBS_SRCS   = jobs/job.c jobs/store.c jobs/cycles.c jobs/sched.c jobs/spool.c jo
 LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c ledger/alerts.c ledger/report.c ledger/report_fmt.c
 FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
-CARD_SRCS   = smartcard/tlv.c smartcard/lds.c common/signer.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_pcsc.c
+CARD_SRCS   = smartcard/tlv.c smartcard/lds.c common/signer.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_reader.c smartcard/sc_pcsc.c
 DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c common/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c daemon/run.c daemon/worker.c \
               daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
-UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger test_rules
+UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger test_rules test_card
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit
 
@@ -97,8 +97,8 @@ $(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stoc
 
 # Unit tests: cmocka, linked with the module under test.
 CMOCKA_LIBS = $(call pc_libs,cmocka)
-$(BUILD)/tests/test_config: $(call obj,tests/unit/test_config.c daemon/config.c common/log.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libconfig libsystemd)
+$(BUILD)/tests/test_config: $(call obj,tests/unit/test_config.c daemon/config.c common/log.c $(PB_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libconfig libsystemd libusb-1.0) $(CUPS_LIBS)
 $(BUILD)/tests/test_ctlproto: $(call obj,tests/unit/test_ctlproto.c daemon/ctlproto.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson)
 $(BUILD)/tests/test_control: $(call obj,tests/unit/test_control.c daemon/control.c \
@@ -116,6 +116,10 @@ $(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/stor
 $(BUILD)/tests/test_lds: $(call obj,tests/unit/test_lds.c $(CARD_SRCS) jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg
 
+$(BUILD)/tests/test_card: $(call obj,tests/unit/test_card.c $(CARD_SRCS) smartcard/sc_mem.c \
+		tests/fixtures/cardcore.c jobs/job.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg -lpthread
+
 $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson pangocairo libconfig) -ljpeg
 
@@ -129,7 +133,7 @@ $(BUILD)/tests/test_ledger: $(call obj,tests/unit/test_ledger.c $(LEDGER_SRCS) l
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto sqlite3 libsystemd pangocairo)
 
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
-$(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c)
+$(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c tests/fixtures/cardcore.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 $(BUILD)/tests/pcsc_probe: $(call obj,tests/fixtures/pcsc_probe.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libpcsclite)
@@ -169,7 +173,7 @@ $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c jobs/job.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson) -ljpeg -lpthread
 $(BUILD)/fuzz/fuzz_card: tests/fuzz/fuzz_card.c smartcard/tlv.c common/signer.c smartcard/sod.c \
-		smartcard/sc_card.c smartcard/sc_pcsc.c smartcard/lds.c smartcard/profile.c jobs/job.c
+		smartcard/sc_card.c smartcard/sc_reader.c smartcard/sc_pcsc.c smartcard/lds.c smartcard/profile.c jobs/job.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-deprecated-declarations $(call pc_cflags,libpcsclite) \
 		-o $@ $^ $(call pc_libs,jansson libcrypto libpcsclite libconfig) -ljpeg

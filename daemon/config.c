@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 #include "common/log.h"
+#include "printer/pb.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -46,7 +47,6 @@ struct cfg_group {
 };
 
 static const char *const role_choices[] = { "main", "upt", NULL };
-static const char *const printer_choices[] = { "cups", "usb", NULL };
 static const char *const encoder_choices[] = { "inline", "desk", "auto", NULL };
 
 static const char *
@@ -79,6 +79,19 @@ check_region(const char *s)
 		if (!isdigit((unsigned char)s[i]))
 			return "\"\" (any) or 2, 4 or 6 digits of the NIK region code, e.g. \"3602\"";
 	return NULL;
+}
+
+/* A printer backend by name (printer/pb.h): "cups", "usb". */
+static const char *
+check_printer(const char *s)
+{
+	static char known[80];
+	char names[64];
+
+	if (pb_find(s))
+		return NULL;
+	snprintf(known, sizeof(known), "one of: %s", pb_names(names, sizeof(names)));
+	return known;
 }
 
 static const char *
@@ -253,8 +266,8 @@ static const struct cfg_param line_params[] = {
 	{ "name", CFG_T_STR, L(name), NULL, 0, 16, NULL, check_name, "line name, e.g. \"A\"" },
 	{ "enabled", CFG_T_BOOL, L(enabled), "true", 0, 0, NULL, NULL,
 	  "a disabled line is shown but never given jobs" },
-	{ "printer", CFG_T_ENUM, L(printer), NULL, 0, 0, printer_choices, NULL,
-	  "printer backend" },
+	{ "printer", CFG_T_STR, L(printer), NULL, 0, 15, NULL, check_printer,
+	  "printer backend: \"cups\" or \"usb\"" },
 	{ "cups_queue", CFG_T_STR, L(cups_queue), "", 0, 127, NULL, NULL,
 	  "CUPS queue name (printer = \"cups\")" },
 	{ "cups_server", CFG_T_STR, L(cups_server), "", 0, PATH_MAX, NULL, NULL,
@@ -509,18 +522,22 @@ static void
 cfg_check_line(struct cfg_ctx *c, const config_setting_t *g, const char *prefix,
 	       struct cfg_line *l)
 {
-	if (l->printer == CFG_PRINTER_CUPS && !l->cups_queue[0])
+	const struct pb_ops *ops = pb_find(l->printer);
+
+	if (!ops)
+		return; /* already refused, with the backends there are */
+	if (!strcmp(l->printer, "cups") && !l->cups_queue[0])
 		cfg_err(c, g, "'%s' uses printer \"cups\" but has no cups_queue; add cups_queue = "
 			      "\"NAME\";", prefix);
-	if (l->printer == CFG_PRINTER_USB && !l->usb_device[0])
+	if (!strcmp(l->printer, "usb") && !l->usb_device[0])
 		cfg_err(c, g, "'%s' uses printer \"usb\" but has no usb_device; add usb_device = "
 			      "\"VVVV:PPPP\";", prefix);
 	if (l->encoder == 2) /* auto: what the printer can do */
-		l->encoder = l->printer == CFG_PRINTER_CUPS ? 1 : 0;
-	if (l->printer == CFG_PRINTER_CUPS && l->encoder == 0)
-		cfg_err(c, g, "'%s': a CUPS printer cannot move the card to an encoder station; "
+		l->encoder = ops->caps & PB_CAP_ENCODER ? 0 : 1;
+	if (!(ops->caps & PB_CAP_ENCODER) && l->encoder == 0)
+		cfg_err(c, g, "'%s': a %s printer cannot move the card to an encoder station; "
 			      "set encoder = \"desk\" (an operator presents each blank at the reader)",
-			prefix);
+			prefix, !strcmp(l->printer, "cups") ? "CUPS" : l->printer);
 }
 
 static void
@@ -756,8 +773,3 @@ cfg_role_name(int role)
 	return role_choices[role];
 }
 
-const char *
-cfg_printer_name(int printer)
-{
-	return printer_choices[printer];
-}

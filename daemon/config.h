@@ -15,13 +15,12 @@
 #define CFG_DEFAULT_PATH "/etc/cetak/cetakd.conf"
 
 enum cfg_station_role { CFG_ROLE_MAIN, CFG_ROLE_UPT };
-enum cfg_printer { CFG_PRINTER_CUPS, CFG_PRINTER_USB };
 
 /* One print line: a printer backend plus the PC/SC reader at its encoder station. */
 struct cfg_line {
 	char *name;
 	int enabled;
-	int printer;       /* enum cfg_printer */
+	char *printer;     /* the backend's name (printer/pb.h): "cups", "usb" */
 	char *cups_queue;  /* printer = cups */
 	char *cups_server; /* printer = cups; "" = libcups default */
 	char *usb_device;  /* printer = usb: "VVVV:PPPP" */
@@ -100,6 +99,5 @@ void cfg_free(struct cetak_config *cfg);
 void cfg_print(const struct cetak_config *cfg, FILE *out);
 
 const char *cfg_role_name(int role);
-const char *cfg_printer_name(int printer);
 
 #endif

@@ -66,11 +66,11 @@ json_t *
 line_to_json(const struct line *l)
 {
 	const struct cfg_line *c = l->cfg;
-	const char *target = c->printer == CFG_PRINTER_CUPS ? c->cups_queue : c->usb_device;
+	const char *target = c->cups_queue[0] ? c->cups_queue : c->usb_device;
 
 	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", c->name,
 			 "enabled", c->enabled, "state", line_state_name(l->state), "reason",
-			 l->reason, "printer", cfg_printer_name(c->printer), "printer_target",
+			 l->reason, "printer", c->printer, "printer_target",
 			 target, "reader_pattern", c->reader, "reader", l->reader, "encoder",
 			 c->encoder ? "desk" : "inline");
 }

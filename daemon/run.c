@@ -55,7 +55,9 @@ struct line_run {
 	char name[17];
 	struct worker *w;
 	struct ev_source *src;
-	bool usb, desk;
+	const struct pb_ops *pb; /* the line's printer backend, by name */
+	bool clears;              /* it can divert a card to a reject box: clear its path after a crash */
+	bool desk;
 	struct prepared cur, next;
 	struct offload *prep; /* the line's preparation thread */
 	bool preparing;       /* a job is being prepared there */
@@ -332,7 +334,7 @@ struct prep_task {
 	const struct card_profile *prof;
 	struct signer *signer;
 	struct face_layout *layout;
-	bool usb;
+	bool panels; /* the backend takes raw panels, not a PDF */
 	long long now;
 	char path[4096];
 	/* the result */
@@ -365,7 +367,7 @@ prep_work(void *arg)
 		snprintf(t->why, sizeof(t->why), "%s", why);
 		return;
 	}
-	if (t->usb) {
+	if (t->panels) {
 		rc = face_render_panels(t->layout, p->job->json, &p->panels, why, sizeof(why));
 	} else {
 		rc = face_render_pdf(t->layout, p->job->json, t->path, why, sizeof(why));
@@ -488,7 +490,7 @@ pick(struct cetakd *d, struct line_run *lr, struct prepared *slot)
 		t->prof = &r->prof;
 		t->signer = signer_ref(r->signer);
 		t->layout = face_layout_ref(d->layout);
-		t->usb = lr->usb;
+		t->panels = lr->pb->face == PB_FACE_PANELS;
 		t->now = jp.now;
 		snprintf(t->path, sizeof(t->path), "%s/faces/%s.pdf", d->cfg->state_dir,
 			 row.job_id);
@@ -1125,7 +1127,7 @@ recover_line(struct cetakd *d, struct line_run *lr)
 		if (in_flight(d, lr->name) > 0)
 			line_stop(lr, "the ledger shows a card in flight on this line with no open "
 				      "cycle: a supervisor must check it");
-		else if (lr->usb)
+		else if (lr->clears)
 			lr->recovering = true; /* clear the printer path first */
 		return;
 	}
@@ -1198,14 +1200,14 @@ recover_line(struct cetakd *d, struct line_run *lr)
 		snprintf(known, sizeof(known), "%s%s%.300s", out.why, c.note[0] ? "; known: " : "",
 			 c.note);
 		unknown(d, lr, known);
-		if (lr->usb) { /* out to the reject box, if the printer still holds it */
+		if (lr->clears) { /* out to the reject box, if the printer still holds it */
 			lr->recovering = true;
 			submit(d, lr, WK_REJECT);
 		}
 		return;
 	}
 	}
-	if (out.clear_path && lr->usb)
+	if (out.clear_path && lr->clears)
 		lr->recovering = true; /* the printer path is cleared before the next card */
 }
 
@@ -1565,7 +1567,8 @@ run_start(struct cetakd *d)
 		const struct cfg_line *c = &cfg->lines[i];
 		struct line_run *lr = &r->lines[r->n++];
 		snprintf(lr->name, sizeof(lr->name), "%s", c->name);
-		lr->usb = c->printer == CFG_PRINTER_USB;
+		lr->pb = pb_find(c->printer);
+		lr->clears = lr->pb && (lr->pb->caps & PB_CAP_REJECT);
 		lr->desk = c->encoder == 1;
 		lr->ribbon_left = -1;
 		lr->want_status = true; /* the printer's state and counter before the first card */
@@ -1573,7 +1576,7 @@ run_start(struct cetakd *d)
 		if (!c->enabled)
 			continue;
 		struct wk_setup ws = {
-			.ops = lr->usb ? &pb_usb_ops : &pb_cups_ops,
+			.ops = lr->pb,
 			.pb = { .queue = c->cups_queue, .server = c->cups_server,
 				.device = c->usb_device, .serial = c->usb_serial,
 				.timeout_ms = cfg->printer_timeout_s * 1000 },
@@ -1757,7 +1760,7 @@ run_line_command(struct cetakd *d, const char *line, const char *cmd, const char
 		lr->paused = lr->draining = lr->stopped = lr->waiting = false;
 		lr->reason[0] = '\0';
 		lr->bad_blanks = 0;
-		if (lr->usb && !lr->cycle)
+		if (lr->clears && !lr->cycle)
 			lr->recovering = true; /* a card left inside goes to the reject box first */
 	} else {
 		return fail(ret_err, -EINVAL, "unknown line command '%s' (pause, resume, drain)", cmd);

@@ -4,18 +4,45 @@
 #define _GNU_SOURCE
 #include "pb.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-static const struct pb_ops *const backends[] = { &pb_cups_ops, &pb_usb_ops, NULL };
+/* The backends a line may name; pb_register adds to them (before any line starts). */
+static const struct pb_ops *backends[8] = { &pb_cups_ops, &pb_usb_ops };
 
 const struct pb_ops *
 pb_find(const char *name)
 {
-	for (int i = 0; backends[i]; i++)
+	for (int i = 0; name && i < 8 && backends[i]; i++)
 		if (strcmp(backends[i]->name, name) == 0)
 			return backends[i];
 	return NULL;
+}
+
+int
+pb_register(const struct pb_ops *ops)
+{
+	for (int i = 0; i < 8; i++) {
+		if (backends[i] == ops)
+			return 0;
+		if (!backends[i]) {
+			backends[i] = ops;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+const char *
+pb_names(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < 8 && backends[i] && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", backends[i]->name);
+	return buf;
 }
 
 void

@@ -57,12 +57,19 @@ struct pb_config {
 	int timeout_ms;     /* per operation */
 };
 
+/* How a backend takes the face (printer/face.h renders both). */
+enum pb_face_kind {
+	PB_FACE_PDF,    /* a PDF page (CUPS) */
+	PB_FACE_PANELS, /* raw YMCK panels (direct printers) */
+};
+
 #define PB_CAP_ENCODER 1 /* can move the card to its encoder station */
 #define PB_CAP_REJECT 2  /* can divert a card to a reject box */
 
 struct pb_ops {
 	const char *name;
 	unsigned caps;
+	enum pb_face_kind face;
 	/* Make a handle (no I/O yet). 0 or -errno. */
 	int (*open)(const struct pb_config *cfg, void **ret_handle);
 	enum pb_class (*status)(void *h, struct pb_status *st);
@@ -78,8 +85,12 @@ struct pb_ops {
 /* Reset st: no reasons, levels unknown, no message. */
 void pb_status_clear(struct pb_status *st);
 
-/* The backend called name, or NULL. */
+/* The backend called name, or NULL. Lines choose their printer by name. */
 const struct pb_ops *pb_find(const char *name);
+/* Add a backend to those pb_find knows (a test's scripted fake). 0 or -ENOSPC. */
+int pb_register(const struct pb_ops *ops);
+/* The known names, "cups, usb", into buf. */
+const char *pb_names(char *buf, size_t len);
 const char *pb_class_name(enum pb_class c);
 /* "ribbon low, door open" into buf; "" when no reasons. */
 const char *pb_reasons_text(unsigned reasons, char *buf, size_t len);

@@ -320,6 +320,7 @@ cups_eject(void *h, struct pb_status *st)
 const struct pb_ops pb_cups_ops = {
 	.name = "cups",
 	.caps = 0,
+	.face = PB_FACE_PDF,
 	.open = cups_open,
 	.status = cups_status,
 	.to_encoder = NULL,

@@ -400,6 +400,7 @@ usb_counter(void *h, long *ret_count, struct pb_status *st)
 const struct pb_ops pb_usb_ops = {
 	.name = "usb",
 	.caps = PB_CAP_ENCODER | PB_CAP_REJECT,
+	.face = PB_FACE_PANELS,
 	.open = usb_open,
 	.status = usb_status,
 	.to_encoder = usb_to_encoder,

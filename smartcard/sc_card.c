@@ -25,8 +25,7 @@
 
 struct sc_card {
 	struct sc_ctx *ctx;
-	SCARDHANDLE h;
-	DWORD proto;
+	void *conn; /* the transport's connection */
 	int extended;
 	size_t wchunk; /* UPDATE BINARY data per APDU */
 	size_t rchunk; /* READ BINARY Le */
@@ -136,53 +135,26 @@ res_fail(struct sc_result *r, enum sc_outcome o, uint16_t sw, const char *fmt, .
 	va_end(ap);
 }
 
-/* Map a failed SCard* call during card work to an outcome. */
+/*
+ * A transport failure during card work that the transport could not name:
+ * was the card pulled, or did it stop answering? A reader notices a removal
+ * on its next poll, so watch it briefly.
+ */
 static enum sc_outcome
-card_error(struct sc_card *c, LONG rv)
+card_gone_or_mute(struct sc_card *c)
 {
-	switch (rv) {
-	case SCARD_W_REMOVED_CARD:
-	case SCARD_W_RESET_CARD:
-	case SCARD_E_NO_SMARTCARD:
-		return SC_CARD_REMOVED;
-	case SCARD_W_UNRESPONSIVE_CARD:
-	case SCARD_W_UNPOWERED_CARD:
-	case SCARD_E_PROTO_MISMATCH:
-		return SC_CARD_MUTE;
-	case SCARD_E_NO_SERVICE:
-	case SCARD_E_SERVICE_STOPPED:
-	case SCARD_E_READER_UNAVAILABLE:
-	case SCARD_E_UNKNOWN_READER:
-		sc_ctx_release(c->ctx);
-		return SC_READER_LOST;
-	default:
-		break;
-	}
-	/* A transport failure: was the card pulled, or did it stop answering?
-	 * pcscd notices a removal on its next poll, so watch the reader briefly. */
-	SCARD_READERSTATE rs = { .szReader = c->res->reader,
-				 .dwCurrentState = SCARD_STATE_UNAWARE };
+	unsigned state = 0;
+
 	for (int i = 0; i < 3; i++) {
-		LONG st = SCardGetStatusChange(c->ctx->hctx, 400, &rs, 1);
-		if (st == SCARD_E_NO_SERVICE || st == SCARD_E_UNKNOWN_READER ||
-		    st == SCARD_E_READER_UNAVAILABLE) {
-			sc_ctx_release(c->ctx);
+		enum sc_outcome o = c->ctx->t->wait(c->ctx, c->res->reader, &state, 400);
+		if (o == SC_NO_SERVICE || o == SC_NO_READER)
 			return SC_READER_LOST;
-		}
-		if (st == SCARD_S_SUCCESS && (rs.dwEventState & SCARD_STATE_EMPTY))
+		if (o == SC_OK && (state & SC_STATE_EMPTY))
 			return SC_CARD_REMOVED;
-		if (st != SCARD_S_SUCCESS && st != SCARD_E_TIMEOUT)
+		if (o != SC_OK && o != SC_CARD_ABSENT)
 			break;
-		rs.dwCurrentState = rs.dwEventState;
 	}
 	return SC_CARD_MUTE;
-}
-
-static int
-transport_error(LONG rv)
-{
-	return rv == SCARD_F_COMM_ERROR || rv == SCARD_E_NOT_TRANSACTED ||
-	       rv == SCARD_E_COMM_DATA_LOST || rv == SCARD_E_TIMEOUT;
 }
 
 /*
@@ -195,24 +167,25 @@ xmit(struct sc_card *c, const uint8_t *apdu, size_t n, int idempotent, size_t *r
 {
 	uint8_t cmd[8 + 65536 + 3];
 	size_t got = 0;
-	LONG rv = SCARD_S_SUCCESS;
+	enum sc_outcome o = SC_OK;
+	char why[160];
 
 	memcpy(cmd, apdu, n);
 	for (int guard = 0; guard < 64; guard++) {
-		DWORD len = (DWORD)(sizeof(c->resp) - got);
+		size_t len = sizeof(c->resp) - got;
 		for (int attempt = 0; attempt <= SC_RETRIES; attempt++) {
-			len = (DWORD)(sizeof(c->resp) - got);
+			bool transient = false;
+			len = sizeof(c->resp) - got;
 			c->res->apdus++;
-			rv = SCardTransmit(c->h, c->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0
-									     : SCARD_PCI_T1,
-					   cmd, (DWORD)n, NULL, c->resp + got, &len);
-			if (rv == SCARD_S_SUCCESS || !transport_error(rv) || !idempotent)
+			o = c->ctx->t->transmit(c->ctx, c->conn, cmd, n, c->resp + got, &len,
+						&transient, why, sizeof(why));
+			if (o == SC_OK || !transient || !idempotent)
 				break;
 		}
-		if (rv != SCARD_S_SUCCESS)
-			return card_error(c, rv);
-		if (len < 2) /* no status word: the link broke under the reader */
-			return card_error(c, SCARD_F_COMM_ERROR);
+		if (o == SC_ERROR)
+			return card_gone_or_mute(c);
+		if (o != SC_OK)
+			return o;
 		uint8_t sw1 = c->resp[got + len - 2], sw2 = c->resp[got + len - 1];
 		got += len - 2;
 		if (sw1 == 0x61) { /* more data: GET RESPONSE */
@@ -222,7 +195,6 @@ xmit(struct sc_card *c, const uint8_t *apdu, size_t n, int idempotent, size_t *r
 			continue;
 		}
 		if (sw1 == 0x6C && n >= 5) { /* wrong Le: resend with the one the card wants */
-			got -= 0;
 			cmd[n - 1] = sw2;
 			continue;
 		}
@@ -266,10 +238,9 @@ static enum sc_outcome
 card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_card *c,
 	  struct sc_result *res)
 {
-	char reader[256];
+	char reader[256], why[200];
 	enum sc_outcome o = sc_reader_find(ctx, pattern, reader, sizeof(reader));
-	SCARD_READERSTATE rs;
-	LONG rv;
+	unsigned state = 0;
 
 	c->ctx = ctx;
 	c->res = res;
@@ -278,9 +249,6 @@ card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_car
 		return o;
 	}
 	snprintf(res->reader, sizeof(res->reader), "%s", reader);
-	memset(&rs, 0, sizeof(rs));
-	rs.szReader = reader;
-	rs.dwCurrentState = SCARD_STATE_UNAWARE;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -289,56 +257,44 @@ card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_car
 					  (t1.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left < 0)
 			left = 0;
-		rv = SCardGetStatusChange(ctx->hctx, (DWORD)left, &rs, 1);
-		if (rv == SCARD_S_SUCCESS && (rs.dwEventState & SCARD_STATE_PRESENT))
+		o = ctx->t->wait(ctx, reader, &state, (int)left);
+		if (o == SC_OK && (state & SC_STATE_PRESENT))
 			break;
-		if (rv == SCARD_E_TIMEOUT || (rv == SCARD_S_SUCCESS && left == 0)) {
+		if (o == SC_CARD_ABSENT || (o == SC_OK && left == 0)) {
 			res_fail(res, SC_CARD_ABSENT, 0, "reader '%s': no card within %d ms", reader,
 				 timeout_ms);
 			return SC_CARD_ABSENT;
 		}
-		if (rv != SCARD_S_SUCCESS) {
-			o = sc_translate(ctx, rv);
-			res_fail(res, o == SC_OK ? SC_ERROR : o, 0, "reader '%s': %s", reader,
-				 pcsc_stringify_error(rv));
+		if (o != SC_OK) {
+			res_fail(res, o, 0, "reader '%s': %s", reader, sc_outcome_name(o));
 			return res->outcome;
 		}
-		rs.dwCurrentState = rs.dwEventState;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	res->wait_ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-	if (rs.dwEventState & SCARD_STATE_MUTE) {
+	if (state & SC_STATE_MUTE) {
 		res_fail(res, SC_CARD_MUTE, 0, "reader '%s': the card gives no ATR (no chip?)", reader);
 		return SC_CARD_MUTE;
 	}
-	rv = SCardConnect(ctx->hctx, reader, SCARD_SHARE_EXCLUSIVE,
-			  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &c->h, &c->proto);
-	if (rv != SCARD_S_SUCCESS) {
-		o = card_error(c, rv);
-		res_fail(res, o, 0, "reader '%s': cannot connect: %s", reader, pcsc_stringify_error(rv));
+	uint8_t atr[33];
+	size_t alen = 0;
+	why[0] = '\0';
+	o = ctx->t->connect(ctx, reader, &c->conn, atr, &alen, why, sizeof(why));
+	if (o != SC_OK) {
+		if (o == SC_ERROR)
+			o = card_gone_or_mute(c);
+		res_fail(res, o, 0, "reader '%s': %s", reader, why);
 		return o;
 	}
-	rv = SCardBeginTransaction(c->h);
-	if (rv != SCARD_S_SUCCESS) {
-		SCardDisconnect(c->h, SCARD_LEAVE_CARD);
-		o = card_error(c, rv);
-		res_fail(res, o, 0, "reader '%s': no transaction: %s", reader, pcsc_stringify_error(rv));
-		return o;
-	}
-	uint8_t atr[MAX_ATR_SIZE];
-	DWORD alen = sizeof(atr), state, proto;
-	char name[256];
-	DWORD nlen = sizeof(name);
-	if (SCardStatus(c->h, name, &nlen, &state, &proto, atr, &alen) == SCARD_S_SUCCESS)
-		c->extended = sc_atr_extended(atr, alen);
+	c->extended = sc_atr_extended(atr, alen);
 	return SC_OK;
 }
 
 static void
 card_close(struct sc_card *c)
 {
-	SCardEndTransaction(c->h, SCARD_LEAVE_CARD);
-	SCardDisconnect(c->h, SCARD_LEAVE_CARD);
+	c->ctx->t->disconnect(c->ctx, c->conn);
+	c->conn = NULL;
 }
 
 static enum sc_outcome

@@ -119,7 +119,7 @@ test_lines(void **state)
 			 0);
 	assert_int_equal(c->n_lines, 2);
 	assert_string_equal(c->lines[0].name, "A");
-	assert_int_equal(c->lines[0].printer, CFG_PRINTER_USB);
+	assert_string_equal(c->lines[0].printer, "usb");
 	assert_int_equal(c->lines[0].encoder, 1);
 	assert_int_equal(c->lines[0].enabled, 0);
 	assert_int_equal(c->lines[1].enabled, 1);

@@ -1,0 +1,225 @@
+/*
+ * test_card.c - the card protocol (smartcard/sc_card.c) in-process, over the
+ * in-memory transport (smartcard/sc_mem.c) and the test card's logic
+ * (tests/fixtures/cardcore.c), without pcscd: personalise and read back,
+ * and each way a card or reader fails, as a named outcome.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smartcard/lds.h"
+#include "smartcard/profile.h"
+#include "smartcard/sc.h"
+#include "smartcard/sc_mem.h"
+#include "smartcard/sod.h"
+#include "tests/fixtures/cardcore.h"
+
+#define READER "mem reader 00"
+
+static char pki[64];
+static struct card_profile prof;
+static struct lds_image img;
+static X509_STORE *csca;
+
+static size_t
+card_fn(void *card, const uint8_t *cmd, size_t n, uint8_t *resp)
+{
+	return card_apdu(card, cmd, n, resp);
+}
+
+static int
+setup_all(void **state)
+{
+	char cmd[256], key[128], cert[128], why[256];
+	json_error_t e;
+	struct signer *s = NULL;
+
+	strcpy(pki, "/tmp/cetak-pki.XXXXXX");
+	assert_non_null(mkdtemp(pki));
+	snprintf(cmd, sizeof(cmd), "scripts/make-test-pki %s >/dev/null 2>&1", pki);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(profile_load("etc/profiles/icao-lds.conf", stderr, &prof), 0);
+	json_t *job = json_load_file("etc/examples/EXAMPLE-000001.json", 0, &e);
+	assert_non_null(job);
+	snprintf(key, sizeof(key), "%s/ds.key", pki);
+	snprintf(cert, sizeof(cert), "%s/ds.pem", pki);
+	assert_int_equal(signer_load_pem(key, cert, &s, why, sizeof(why)), 0);
+	struct lds_params par = { "DISDUKCAPIL KABUPATEN CONTOH" };
+	assert_int_equal(lds_build(&prof, job, &par, s, &img, why, sizeof(why)), 0);
+	snprintf(cert, sizeof(cert), "%s/csca.pem", pki);
+	csca = sod_load_csca(cert, why, sizeof(why));
+	assert_non_null(csca);
+	signer_free(s);
+	json_decref(job);
+	return 0;
+}
+
+static int
+teardown_all(void **state)
+{
+	char cmd[128];
+
+	lds_image_free(&img);
+	X509_STORE_free(csca);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", pki);
+	return system(cmd);
+}
+
+struct bench {
+	struct sc_mem *m;
+	struct sc_ctx *ctx;
+	struct card card;
+};
+
+static struct bench *
+bench(size_t max_apdu)
+{
+	static const uint8_t serial[8] = { 0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x01 };
+	struct bench *b = calloc(1, sizeof(*b));
+
+	assert_int_equal(sc_mem_new(&b->m), 0);
+	assert_int_equal(sc_mem_add_reader(b->m, READER), 0);
+	assert_int_equal(sc_ctx_new_mem(b->m, &b->ctx), 0);
+	uint8_t atr[16];
+	card_blank(&b->card, serial, max_apdu);
+	sc_mem_insert(b->m, READER, card_fn, &b->card, atr, card_atr(&b->card, atr), false);
+	return b;
+}
+
+static void
+bench_free(struct bench *b)
+{
+	sc_ctx_free(b->ctx);
+	sc_mem_free(b->m);
+	card_free(&b->card);
+	free(b);
+}
+
+static enum sc_outcome
+personalise(struct bench *b, struct sc_result *res)
+{
+	return sc_personalise(b->ctx, "mem reader*", 500, &prof, &img, csca, res);
+}
+
+static void
+test_personalise_and_read(void **state)
+{
+	struct bench *b = bench(4096);
+	struct sc_result res;
+	struct sc_readout out;
+
+	assert_int_equal(personalise(b, &res), SC_OK);
+	assert_string_equal(res.serial, "0411223344556601");
+	assert_true(b->card.locked);
+	assert_true(res.extended); /* the ATR announced it: large writes */
+	assert_true(res.apdus > 0);
+	/* read back through the same transport: EF.SOD verifies */
+	assert_int_equal(sc_read_card(b->ctx, "mem reader*", 500, &prof, csca, &out), SC_OK);
+	assert_true(out.verified);
+	sc_readout_free(&out);
+	/* a card already personalised is never written again */
+	assert_int_equal(personalise(b, &res), SC_NOT_BLANK);
+	bench_free(b);
+}
+
+static void
+test_short_apdus(void **state)
+{
+	struct bench *b = bench(255);
+	struct sc_result res;
+
+	/* a card of short APDUs only (its ATR says so): short writes */
+	assert_int_equal(personalise(b, &res), SC_OK);
+	assert_true(res.chunk <= 255);
+	bench_free(b);
+}
+
+static void
+test_no_card(void **state)
+{
+	struct bench *b = bench(4096);
+	struct sc_result res;
+
+	sc_mem_insert(b->m, READER, NULL, NULL, NULL, 0, false);
+	assert_int_equal(personalise(b, &res), SC_CARD_ABSENT);
+	assert_non_null(strstr(res.message, "no card within 500 ms"));
+	/* a card without a chip: mute */
+	sc_mem_insert(b->m, READER, card_fn, &b->card, NULL, 0, true);
+	assert_int_equal(personalise(b, &res), SC_CARD_MUTE);
+	/* no reader matches */
+	assert_int_equal(sc_personalise(b->ctx, "other*", 100, &prof, &img, csca, &res),
+			 SC_NO_READER);
+	bench_free(b);
+}
+
+static void
+test_faults(void **state)
+{
+	struct sc_result res;
+	struct bench *b;
+
+	/* the card pulled mid-write, after its serial was read */
+	b = bench(4096);
+	sc_mem_fault(b->m, READER, 6, SC_CARD_REMOVED, 0);
+	assert_int_equal(personalise(b, &res), SC_CARD_REMOVED);
+	assert_string_equal(res.serial, "0411223344556601");
+	assert_false(b->card.locked);
+	bench_free(b);
+	/* a chip that stops answering */
+	b = bench(4096);
+	sc_mem_fault(b->m, READER, 4, SC_CARD_MUTE, 0);
+	assert_int_equal(personalise(b, &res), SC_CARD_MUTE);
+	bench_free(b);
+	/* the reader (or pcscd) gone */
+	b = bench(4096);
+	sc_mem_fault(b->m, READER, 3, SC_READER_LOST, 0);
+	assert_int_equal(personalise(b, &res), SC_READER_LOST);
+	bench_free(b);
+	/* one hiccup of the link on a read is retried, and the card is done */
+	b = bench(4096);
+	sc_mem_fault(b->m, READER, 0, SC_ERROR, 0);
+	assert_int_equal(personalise(b, &res), SC_OK);
+	bench_free(b);
+}
+
+static void
+test_refusals(void **state)
+{
+	struct sc_result res;
+	struct bench *b = bench(4096);
+
+	/* a card of another kind: no LDS application */
+	b->card.n_dfs = 1;
+	assert_int_equal(personalise(b, &res), SC_WRONG_CARD);
+	bench_free(b);
+	/* a write refused with a status word: named with the file, never retried */
+	b = bench(4096);
+	b->card.n_efs = MAX_FILES; /* the card is full: CREATE FILE answers 6A84 */
+	unsigned before = sc_mem_apdus(b->m, READER);
+	assert_int_equal(personalise(b, &res), SC_WRITE_FAILED);
+	assert_int_equal(res.sw, 0x6A84);
+	assert_non_null(strstr(res.message, "6A84"));
+	assert_true(sc_mem_apdus(b->m, READER) - before < 10);
+	b->card.n_efs = 0;
+	bench_free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_personalise_and_read),
+		cmocka_unit_test(test_short_apdus),
+		cmocka_unit_test(test_no_card),
+		cmocka_unit_test(test_faults),
+		cmocka_unit_test(test_refusals),
+	};
+	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
