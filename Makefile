@@ -58,12 +58,12 @@ LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c ledger/alerts.c ledg
 FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c common/signer.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_reader.c smartcard/sc_pcsc.c
-DAEMON_SRCS = daemon/cetakd.c daemon/verbs.c daemon/config.c common/log.c daemon/loop.c \
+DAEMON_SRCS = daemon/main.c daemon/cetakd.c daemon/verbs.c daemon/config.c common/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c daemon/run.c daemon/worker.c \
               daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
-UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger test_rules test_card
+UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_lds test_face test_pb test_ledger test_rules test_card test_engine
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit
 
@@ -119,6 +119,11 @@ $(BUILD)/tests/test_lds: $(call obj,tests/unit/test_lds.c $(CARD_SRCS) jobs/job.
 $(BUILD)/tests/test_card: $(call obj,tests/unit/test_card.c $(CARD_SRCS) smartcard/sc_mem.c \
 		tests/fixtures/cardcore.c jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg -lpthread
+
+# The engine in-process: cetakd's code without main(), over the device seams.
+$(BUILD)/tests/test_engine: $(call obj,tests/unit/test_engine.c $(filter-out daemon/main.c,$(DAEMON_SRCS)) \
+		printer/pb_fake.c smartcard/sc_mem.c tests/fixtures/cardcore.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -ljpeg -lpthread
 
 $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson pangocairo libconfig) -ljpeg

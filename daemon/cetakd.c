@@ -34,15 +34,6 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-static void
-usage(FILE *out)
-{
-	fprintf(out, "usage: cetakd [-c FILE] [-n] [-V]\n"
-		     "  -c FILE  configuration file (default " CFG_DEFAULT_PATH ")\n"
-		     "  -n       check the configuration, print it in canonical form, exit\n"
-		     "  -V       print the version and exit\n");
-}
-
 static gid_t
 group_gid(const char *name)
 {
@@ -715,7 +706,7 @@ cetakd_start(struct cetakd *d)
 		log_error("state: %s; not starting", why);
 		return -1;
 	}
-	if ((r = ev_loop_new(&d->loop)) < 0 || (r = sc_ctx_new(&d->sc)) < 0 ||
+	if ((r = ev_loop_new(&d->loop)) < 0 || (r = d->sc_new ? d->sc_new(d->sc_arg, &d->sc) : sc_ctx_new(&d->sc)) < 0 ||
 	    (r = spawner_new(&d->helpers)) < 0 ||
 	    (r = ev_add_signals(d->loop, sigs, 4, on_signal, d)) < 0) {
 		log_error("cetakd: cannot set up the event loop: %s", strerror(-r));
@@ -773,69 +764,37 @@ cetakd_stop(struct cetakd *d)
 }
 
 int
-main(int argc, char **argv)
+cetakd_open(struct cetakd *d, const char *path)
 {
-	struct cetakd d = { 0 };
-	const char *path = CFG_DEFAULT_PATH;
-	bool check_only = false;
-	int opt, rc = 1;
-
-	while ((opt = getopt(argc, argv, "c:nVh")) != -1) {
-		switch (opt) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'n':
-			check_only = true;
-			break;
-		case 'V':
-			printf("cetakd %s\n", CETAK_VERSION);
-			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	log_open("cetakd");
-	if (cfg_load(path, stderr, &d.cfg) < 0) {
-		fprintf(stderr, "cetakd: configuration %s refused%s\n", path,
-			check_only ? "" : ", not starting");
-		return 1;
-	}
-	if (check_only) {
-		cfg_print(d.cfg, stdout);
-		cfg_free(d.cfg);
-		return 0;
+	if (cfg_load(path, stderr, &d->cfg) < 0) {
+		fprintf(stderr, "cetakd: configuration %s refused, not starting\n", path);
+		return -1;
 	}
 	/* Absolute, so that a reload finds the same file whatever the cwd. */
-	d.cfg_path = realpath(path, NULL);
-	if (!d.cfg_path)
-		d.cfg_path = strdup(path);
-	d.started = d.loaded = time(NULL);
-	d.started_ms = ev_now_ms();
-	if (cetakd_start(&d) < 0)
-		goto out;
-	lines_refresh(&d, true);
+	d->cfg_path = realpath(path, NULL);
+	if (!d->cfg_path)
+		d->cfg_path = strdup(path);
+	d->started = d->loaded = time(NULL);
+	d->started_ms = ev_now_ms();
+	if (cetakd_start(d) < 0)
+		return -1;
+	lines_refresh(d, true);
 	log_notice("cetakd %s: station '%s' (%s), %d lines, control socket %s, ready",
-		   CETAK_VERSION, d.cfg->station_name, cfg_role_name(d.cfg->station_role),
-		   d.n_lines, d.socket_path);
-	sd_notify(0, "READY=1");
+		   CETAK_VERSION, d->cfg->station_name, cfg_role_name(d->cfg->station_role),
+		   d->n_lines, d->socket_path);
+	return 0;
+}
+
+void
+cetakd_begin(struct cetakd *d)
+{
 	/* Whatever arrived while cetakd was down is imported first. */
-	cetakd_kick(&d);
-	cetakd_alerts(&d);
-	if (ev_loop_run(d.loop) < 0)
-		log_error("cetakd: event loop failed: %s", strerror(errno));
-	else
-		rc = 0;
-	log_notice("cetakd: stopped");
-out:
-	cetakd_stop(&d);
-	return rc;
+	cetakd_kick(d);
+	cetakd_alerts(d);
+}
+
+void
+cetakd_close(struct cetakd *d)
+{
+	cetakd_stop(d);
 }

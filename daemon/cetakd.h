@@ -55,7 +55,22 @@ struct cetakd {
 	uint64_t started_ms;
 	unsigned reloads;
 	bool stopping;
+	/* the card transport for the lines and the reader poll; NULL: PC/SC
+	 * (the engine's in-process tests give an in-memory one) */
+	int (*sc_new)(void *arg, struct sc_ctx **ret);
+	void *sc_arg;
 };
+
+/*
+ * Open the station the configuration at path describes: the books checked
+ * and opened, the lines started and recovered, the control socket bound.
+ * 0, or -1 with the reason logged (cetakd_close() still needed).
+ */
+int cetakd_open(struct cetakd *d, const char *path);
+/* Once ready: import what arrived meanwhile, look at the stock. */
+void cetakd_begin(struct cetakd *d);
+/* Finish: workers joined, prepared jobs back in the queue, books closed. */
+void cetakd_close(struct cetakd *d);
 
 /* Policies derived from the current config. */
 void cetakd_policies(const struct cetakd *d, struct job_policy *jp, struct sched_policy *sp,

@@ -225,6 +225,12 @@ ev_loop_exit(struct ev_loop *loop)
 	loop->quit = true;
 }
 
+bool
+ev_loop_exiting(const struct ev_loop *loop)
+{
+	return loop->quit;
+}
+
 static void
 ev_dispatch(struct ev_source *s, uint32_t events)
 {

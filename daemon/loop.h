@@ -8,6 +8,7 @@
 #ifndef CETAK_LOOP_H
 #define CETAK_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ev_loop;
@@ -44,6 +45,8 @@ int ev_loop_run(struct ev_loop *loop);
  * Returns the number of events dispatched, or -errno. */
 int ev_loop_iterate(struct ev_loop *loop, int timeout_ms);
 void ev_loop_exit(struct ev_loop *loop);
+/* Has ev_loop_exit() been called (for a caller that iterates itself)? */
+bool ev_loop_exiting(const struct ev_loop *loop);
 
 /* Monotonic clock in milliseconds. */
 uint64_t ev_now_ms(void);

@@ -1585,6 +1585,8 @@ run_start(struct cetakd *d)
 			.present_timeout_ms = 1000, /* polled: the line shows it is waiting */
 			.prof = &r->prof,
 			.csca = r->csca,
+			.sc_new = d->sc_new,
+			.sc_arg = d->sc_arg,
 		};
 		snprintf(ws.reader, sizeof(ws.reader), "%s", c->reader);
 		char tname[16];

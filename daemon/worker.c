@@ -117,7 +117,10 @@ thread_main(void *arg)
 	struct worker *w = arg;
 	uint64_t one = 1;
 
-	sc_ctx_new(&w->sc);
+	if (w->s.sc_new)
+		w->s.sc_new(w->s.sc_arg, &w->sc);
+	else
+		sc_ctx_new(&w->sc);
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->pending && !w->quit)

@@ -33,6 +33,9 @@ struct wk_setup {
 	int card_timeout_ms, present_timeout_ms;
 	const struct card_profile *prof; /* borrowed, outlives the worker */
 	X509_STORE *csca;                /* the worker takes its own reference */
+	/* the card transport; NULL: PC/SC */
+	int (*sc_new)(void *arg, struct sc_ctx **ret);
+	void *sc_arg;
 };
 
 struct wk_result {

@@ -34,6 +34,18 @@ struct printer {
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct printer printers[FAKE_PRINTERS];
+static void (*on_op)(void *arg, const char *device, enum pb_fake_op op, int count);
+static void *on_op_arg;
+
+void
+pb_fake_on_op(void (*fn)(void *arg, const char *device, enum pb_fake_op op, int count),
+	      void *arg)
+{
+	pthread_mutex_lock(&mu);
+	on_op = fn;
+	on_op_arg = arg;
+	pthread_mutex_unlock(&mu);
+}
 
 /* The printer called device, made on first use; under mu. */
 static struct printer *
@@ -101,10 +113,19 @@ static enum pb_class
 answer(void *h, enum pb_fake_op op, struct pb_status *st)
 {
 	struct step s = { .cls = PB_OK };
+	int count = 0;
 
 	pb_status_clear(st);
 	pthread_mutex_lock(&mu);
 	struct printer *p = printer_of(h);
+	void (*hook)(void *, const char *, enum pb_fake_op, int) = on_op;
+	void *hook_arg = on_op_arg;
+	if (p)
+		count = p->count[op] + 1;
+	pthread_mutex_unlock(&mu);
+	if (hook)
+		hook(hook_arg, h, op, count);
+	pthread_mutex_lock(&mu);
 	if (p) {
 		p->count[op]++;
 		for (int i = 0; i < p->n; i++)

@@ -26,6 +26,14 @@ int pb_fake_push(const char *device, enum pb_fake_op op, enum pb_class cls, unsi
 		 const char *message, int delay_ms);
 /* How many times printer device was asked op. */
 int pb_fake_count(const char *device, enum pb_fake_op op);
+/*
+ * Call fn at the start of every operation, on the worker's thread, before
+ * its scripted answer (count: this op's number on this printer, from 1):
+ * a test puts the next blank on its reader when a card is fed, or ends the
+ * process at a chosen step to test crash recovery. NULL stops it.
+ */
+void pb_fake_on_op(void (*fn)(void *arg, const char *device, enum pb_fake_op op, int count),
+		   void *arg);
 /* The printer's counter (cards printed), as the counter op reports it. */
 long pb_fake_printed(const char *device);
 

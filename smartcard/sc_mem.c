@@ -31,6 +31,8 @@ struct mem_reader {
 
 struct sc_mem {
 	pthread_mutex_t mu;
+	void (*on_apdu)(void *arg, const char *reader, unsigned count);
+	void *on_apdu_arg;
 	struct mem_reader r[MEM_READERS];
 	int n;
 };
@@ -115,6 +117,16 @@ sc_mem_fault(struct sc_mem *m, const char *reader, int after, enum sc_outcome o,
 		rd->fault = o;
 		rd->delay_ms = delay_ms;
 	}
+	pthread_mutex_unlock(&m->mu);
+}
+
+void
+sc_mem_on_apdu(struct sc_mem *m, void (*fn)(void *arg, const char *reader, unsigned count),
+	       void *arg)
+{
+	pthread_mutex_lock(&m->mu);
+	m->on_apdu = fn;
+	m->on_apdu_arg = arg;
 	pthread_mutex_unlock(&m->mu);
 }
 
@@ -254,7 +266,14 @@ mem_transmit(struct sc_ctx *ctx, void *conn, const uint8_t *cmd, size_t n, uint8
 	}
 	sc_mem_card_fn fn = rd->fn;
 	void *card = rd->card;
+	void (*hook)(void *, const char *, unsigned) = m->on_apdu;
+	void *hook_arg = m->on_apdu_arg;
+	unsigned count = rd->apdus;
+	char name[sizeof(rd->name)];
+	memcpy(name, rd->name, sizeof(name));
 	pthread_mutex_unlock(&m->mu);
+	if (hook)
+		hook(hook_arg, name, count);
 	if (delay > 0)
 		sleep_ms(delay);
 	if (o != SC_OK) {

@@ -35,6 +35,10 @@ void sc_mem_insert(struct sc_mem *m, const char *reader, sc_mem_card_fn fn, void
  * SC_CARD_MUTE); delay_ms before each answer from then on. */
 void sc_mem_fault(struct sc_mem *m, const char *reader, int after, enum sc_outcome o,
 		  int delay_ms);
+/* Call fn before each APDU sent to a card in the bank (count: the reader's
+ * APDUs so far, from 1), on the sender's thread; NULL stops it. */
+void sc_mem_on_apdu(struct sc_mem *m, void (*fn)(void *arg, const char *reader, unsigned count),
+		    void *arg);
 /* APDUs the reader's cards were sent. */
 unsigned sc_mem_apdus(struct sc_mem *m, const char *reader);
 /* A context over the bank (which must outlive it). */
