@@ -51,8 +51,38 @@ struct prepared {
 	struct pb_face face;
 };
 
+/*
+ * A line's state, as a person sees it and acts on it (docs/print-line.md,
+ * "Line states"). Whether a card is in its cycle ("printing") and whether
+ * the line is not ready (no reader, no keys) are facts beside it.
+ */
+enum line_mode {
+	MODE_RUNNING,    /* takes jobs */
+	MODE_DRAINING,   /* finishes the job in hand, then pauses */
+	MODE_PAUSED,     /* an operator paused it */
+	MODE_STOPPED,    /* the printer, reader or books need a person */
+	MODE_UNRESOLVED, /* a card of unknown outcome waits for `cetakctl resolve` */
+	MODE_COUNT
+};
+
+static const char *const mode_names[MODE_COUNT] = { "running", "draining", "paused", "stopped",
+						    "unresolved" };
+
+/* The transitions there are; anything else is refused. A stopped line may
+ * be stopped again with a new reason. */
+static const bool mode_edge[MODE_COUNT][MODE_COUNT] = {
+	[MODE_RUNNING] = { [MODE_DRAINING] = 1, [MODE_PAUSED] = 1, [MODE_STOPPED] = 1,
+			   [MODE_UNRESOLVED] = 1 },
+	[MODE_DRAINING] = { [MODE_RUNNING] = 1, [MODE_PAUSED] = 1, [MODE_STOPPED] = 1,
+			    [MODE_UNRESOLVED] = 1 },
+	[MODE_PAUSED] = { [MODE_RUNNING] = 1, [MODE_STOPPED] = 1, [MODE_UNRESOLVED] = 1 },
+	[MODE_STOPPED] = { [MODE_RUNNING] = 1, [MODE_STOPPED] = 1, [MODE_UNRESOLVED] = 1 },
+	[MODE_UNRESOLVED] = { [MODE_RUNNING] = 1 },
+};
+
 struct line_run {
 	char name[17];
+	struct cetakd *d;
 	struct worker *w;
 	struct ev_source *src;
 	const struct pb_ops *pb; /* the line's printer backend, by name */
@@ -81,8 +111,10 @@ struct line_run {
 	bool owed_moved;
 	char owed_msg[200];
 	bool recovering;    /* the reject is start-up recovery clearing the printer */
-	/* operator-visible state */
-	bool paused, draining, stopped, unresolved, waiting;
+	/* the line's state machine (line_to); waiting is a transient condition
+	 * beside it (the same step again after retry_interval, or no blank) */
+	enum line_mode mode;
+	bool waiting;
 	char reason[300];
 	uint64_t wait_until;
 	int bad_blanks;
@@ -249,22 +281,54 @@ cycle_finish(struct cetakd *d, long long cycle, const char *outcome, const char 
 
 /* ---- line state ---- */
 
-static void
-line_stop(struct line_run *lr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void status_update(struct cetakd *d);
 
-static void
-line_stop(struct line_run *lr, const char *fmt, ...)
+/*
+ * The one way a line changes state: the transition must be in mode_edge; it
+ * is logged once with its reason and shown in STATUS= at once. -EPERM (and
+ * nothing changes) when the table does not have it.
+ */
+static int
+line_to(struct line_run *lr, enum line_mode to, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+line_to(struct line_run *lr, enum line_mode to, const char *fmt, ...)
 {
+	char reason[sizeof(lr->reason)] = "";
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(lr->reason, sizeof(lr->reason), fmt, ap);
-	va_end(ap);
-	lr->stopped = true;
-	lr->waiting = false;
-	lr_log(lr, LOG_WARNING, NULL, "stopped: %s; fix it, then: cetakctl line resume %s",
-	       lr->reason, lr->name);
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(reason, sizeof(reason), fmt, ap);
+		va_end(ap);
+	}
+	if (lr->mode == to && to != MODE_STOPPED)
+		return 0;
+	if (!mode_edge[lr->mode][to]) {
+		lr_log(lr, LOG_ERR, NULL, "%s -> %s refused (%s)", mode_names[lr->mode],
+		       mode_names[to], reason);
+		return -EPERM;
+	}
+	enum line_mode from = lr->mode;
+	lr->mode = to;
+	memcpy(lr->reason, reason, sizeof(reason));
+	if (to == MODE_STOPPED)
+		lr->waiting = false;
+	struct log_field f[] = { { "LINE", lr->name }, { "LINE_STATE", mode_names[to] } };
+	if (to == MODE_STOPPED)
+		log_emit(LOG_WARNING, f, 2, "line '%s': stopped: %s; fix it, then: cetakctl line "
+					    "resume %s", lr->name, reason, lr->name);
+	else
+		log_emit(to == MODE_UNRESOLVED ? LOG_WARNING : LOG_NOTICE, f, 2,
+			 "line '%s': %s -> %s%s%s", lr->name, mode_names[from], mode_names[to],
+			 reason[0] ? ": " : "", reason);
+	if (lr->d)
+		status_update(lr->d);
+	return 0;
 }
+
+#define line_stop(lr, ...) line_to((lr), MODE_STOPPED, __VA_ARGS__)
 
 /* Give a prepared job back to the queue (it keeps its place: arrival order). */
 static void
@@ -426,8 +490,9 @@ prep_done(void *arg, bool ran)
 		slot->face.panels = slot->panels.data;
 		if (r->closing)
 			give_back(d, slot, "requeued: cetakd stopped");
-		else if (d->stopping || lr->stopped || lr->paused || lr->unresolved ||
-			 (lr->draining && slot == &lr->next))
+		else if (d->stopping ||
+			 !(lr->mode == MODE_RUNNING ||
+			   (lr->mode == MODE_DRAINING && slot == &lr->cur)))
 			give_back(d, slot, "requeued: the line is not printing");
 		break;
 	case PREP_INVALID:
@@ -667,7 +732,7 @@ job_fate(struct cetakd *d, struct line_run *lr, enum rule_job fate, const char *
 	*hold = NULL;
 	switch (fate) {
 	case JOB_FATE_RETRY:
-		if (!d->stopping && !lr->stopped && !lr->paused)
+		if (!d->stopping && lr->mode != MODE_STOPPED && lr->mode != MODE_PAUSED)
 			return false; /* the next pump starts a cycle on a new blank */
 		*to = JS_QUEUED;
 		snprintf(reason, len, "requeued: the line stopped");
@@ -863,9 +928,8 @@ unknown(struct cetakd *d, struct line_run *lr, const char *why)
 					 "boxes, then `cetakctl resolve %s printed|spoiled`",
 		 why, lr->cur.row.job_id);
 	job_move(d, lr->cur.row.job_id, JS_HELD, HOLD_UNKNOWN, reason);
-	lr->unresolved = true;
-	snprintf(lr->reason, sizeof(lr->reason), "%.299s", reason);
 	lr_log(lr, LOG_WARNING, lr->cur.row.job_id, "%s", reason);
+	line_to(lr, MODE_UNRESOLVED, "%.299s", reason);
 	give_back(d, &lr->next, "requeued: the line waits for a card to be resolved");
 }
 
@@ -945,7 +1009,7 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 			lr->bad_blanks = 0;
 			step_to(d, lr, out.next, NULL, lr->chip);
 			/* while this card prints, the next job gets ready */
-			if (!lr->next.ok && !d->stopping && !lr->paused && !lr->draining)
+			if (!lr->next.ok && !d->stopping && lr->mode == MODE_RUNNING)
 				pick(d, lr, &lr->next);
 			return;
 		}
@@ -1289,7 +1353,7 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 				retry_owed(d, lr);
 			return;
 		}
-		if (lr->unresolved || lr->stopped)
+		if (lr->mode == MODE_UNRESOLVED || lr->mode == MODE_STOPPED)
 			return;
 		if (lr->waiting && now < lr->wait_until)
 			return;
@@ -1305,9 +1369,10 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 		submit(d, lr, op_of(lr->step));
 		return;
 	}
-	if (lr->unresolved)
+	if (lr->mode == MODE_UNRESOLVED)
 		return;
-	if (d->stopping || lr->stopped || lr->paused || l->state == LINE_DISABLED ||
+	if (d->stopping || lr->mode == MODE_STOPPED || lr->mode == MODE_PAUSED ||
+	    l->state == LINE_DISABLED ||
 	    l->state == LINE_NOT_READY || run_of(d)->not_ready[0]) {
 		give_back_all(d, lr, d->stopping ? "requeued: cetakd is stopping"
 						 : "requeued: the line is not printing");
@@ -1316,11 +1381,9 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 	if (lr->waiting && now < lr->wait_until)
 		return;
 	lr->waiting = false;
-	if (lr->draining && !lr->cur.ok) {
+	if (lr->mode == MODE_DRAINING && !lr->cur.ok) {
 		give_back(d, &lr->next, "requeued: the line was drained");
-		lr->draining = false;
-		lr->paused = true;
-		lr_log(lr, LOG_NOTICE, NULL, "drained: paused");
+		line_to(lr, MODE_PAUSED, "drained");
 		return;
 	}
 	if (!lr->cur.ok) {
@@ -1358,7 +1421,8 @@ run_pump(struct cetakd *d)
 		if (l)
 			pump_line(d, &r->lines[i], l);
 		busy |= r->lines[i].op_out ||
-			(r->lines[i].cycle && !r->lines[i].unresolved && !r->lines[i].stopped);
+			(r->lines[i].cycle && r->lines[i].mode != MODE_UNRESOLVED &&
+			 r->lines[i].mode != MODE_STOPPED);
 	}
 	if (r->shutting_down && (!busy || ev_now_ms() > r->shutdown_deadline +
 							  (uint64_t)d->cfg->printer_timeout_s * 1000)) {
@@ -1373,7 +1437,18 @@ run_pump(struct cetakd *d)
 		r->alerts_due = false;
 		cetakd_alerts(d);
 	}
+	status_update(d);
+}
+
+/* STATUS= for systemd, when the summary changed. */
+static void
+status_update(struct cetakd *d)
+{
+	struct run *r = run_of(d);
 	char status[512];
+
+	if (!r)
+		return;
 	run_summary(d, status, sizeof(status));
 	if (strcmp(status, r->status) != 0) {
 		memcpy(r->status, status, sizeof(status));
@@ -1567,6 +1642,7 @@ run_start(struct cetakd *d)
 		const struct cfg_line *c = &cfg->lines[i];
 		struct line_run *lr = &r->lines[r->n++];
 		snprintf(lr->name, sizeof(lr->name), "%s", c->name);
+		lr->d = d;
 		lr->pb = pb_find(c->printer);
 		lr->clears = lr->pb && (lr->pb->caps & PB_CAP_REJECT);
 		lr->desk = c->encoder == 1;
@@ -1650,16 +1726,16 @@ run_state(const struct cetakd *d, const struct line_run *lr, const struct line *
 {
 	if (l->state == LINE_DISABLED)
 		return "disabled";
-	if (lr->unresolved)
+	if (lr->mode == MODE_UNRESOLVED)
 		return "unresolved";
-	if (lr->stopped || lr->owed)
+	if (lr->mode == MODE_STOPPED || lr->owed)
 		return "stopped";
 	if (lr->cycle || lr->op_out) {
 		if (lr->waiting)
 			return "waiting";
-		return lr->draining ? "draining" : "printing";
+		return lr->mode == MODE_DRAINING ? "draining" : "printing";
 	}
-	if (lr->paused)
+	if (lr->mode == MODE_PAUSED)
 		return "paused";
 	if (l->state == LINE_NOT_READY || run_of((struct cetakd *)d)->not_ready[0])
 		return "not-ready";
@@ -1697,7 +1773,8 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 	const char *state = run_state(d, lr, l);
 	const char *reason = run_reason(r, lr, l);
 	if (!strcmp(state, "idle") || !strcmp(state, "printing") || !strcmp(state, "paused"))
-		reason = lr->reason[0] && (lr->waiting || lr->stopped) ? lr->reason : "";
+		reason = lr->reason[0] && (lr->waiting || lr->mode == MODE_STOPPED) ? lr->reason
+										  : "";
 	char day[16];
 	sched_day(now_s(), day);
 	json_object_set_new(obj, "state", json_string(state));
@@ -1713,13 +1790,13 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 	json_object_set_new(obj, "printer_reasons",
 			    json_string(pb_reasons_text(lr->printer_reasons, reasons,
 							sizeof(reasons))));
-	json_object_set_new(obj, "paused", json_boolean(lr->paused));
+	json_object_set_new(obj, "paused", json_boolean(lr->mode == MODE_PAUSED));
 	json_object_set_new(obj, "stats", json_pack("{s:f, s:f, s:I, s:I}", "busy_ms", lr->busy_ms,
 						    "host_ms", lr->host_ms,
 						    "span_ms",
 						    (json_int_t)(lr->last_ms - lr->first_ms),
 						    "ops", (json_int_t)lr->ops));
-	json_object_set_new(obj, "draining", json_boolean(lr->draining));
+	json_object_set_new(obj, "draining", json_boolean(lr->mode == MODE_DRAINING));
 }
 
 /* A command refused: the message for cetakctl, and -code. */
@@ -1744,13 +1821,17 @@ run_line_command(struct cetakd *d, const char *line, const char *cmd, const char
 
 	if (!lr)
 		return fail(ret_err, -ENOENT, "no line '%s'", line);
-	if (!strcmp(cmd, "pause")) {
-		lr->paused = true;
-		lr->draining = false;
-	} else if (!strcmp(cmd, "drain")) {
-		lr->draining = true;
+	if (!strcmp(cmd, "pause") || !strcmp(cmd, "drain")) {
+		bool pause = !strcmp(cmd, "pause");
+		if (lr->mode == MODE_STOPPED || lr->mode == MODE_UNRESOLVED)
+			return fail(ret_err, -EBUSY, "line '%s' is %s (%s): it takes no job until "
+						     "it is resumed",
+				    line, mode_names[lr->mode], lr->reason);
+		if (lr->mode == MODE_PAUSED || (!pause && lr->mode == MODE_DRAINING))
+			return 0; /* already so */
+		line_to(lr, pause ? MODE_PAUSED : MODE_DRAINING, "%s by %s", cmd, actor);
 	} else if (!strcmp(cmd, "resume")) {
-		if (lr->unresolved)
+		if (lr->mode == MODE_UNRESOLVED)
 			return fail(ret_err, -EBUSY, "line '%s' waits for a card of unknown outcome: %s",
 				    line, lr->reason);
 		if (lr->owed)
@@ -1759,15 +1840,15 @@ run_line_command(struct cetakd *d, const char *line, const char *cmd, const char
 			return fail(ret_err, -EBUSY, "line '%s': the reader or printer still has not "
 						     "answered its last call; try again once it does",
 				    line);
-		lr->paused = lr->draining = lr->stopped = lr->waiting = false;
-		lr->reason[0] = '\0';
+		lr->waiting = false;
 		lr->bad_blanks = 0;
+		line_to(lr, MODE_RUNNING, "resumed by %s", actor);
+		lr->reason[0] = '\0';
 		if (lr->clears && !lr->cycle)
 			lr->recovering = true; /* a card left inside goes to the reject box first */
 	} else {
 		return fail(ret_err, -EINVAL, "unknown line command '%s' (pause, resume, drain)", cmd);
 	}
-	lr_log(lr, LOG_NOTICE, NULL, "%s by %s", cmd, actor);
 	run_pump(d);
 	return 0;
 }
@@ -1785,7 +1866,7 @@ run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const cha
 	const char *cs = cause && cause[0] ? cause : "gagal_cetak";
 
 	if (!r || store_cycle_of_job(d->store, job_id, 1, &c) < 0 ||
-	    !(lr = find_run(r, c.line)) || !lr->unresolved || lr->cycle != c.id)
+	    !(lr = find_run(r, c.line)) || lr->mode != MODE_UNRESOLVED || lr->cycle != c.id)
 		return fail(ret_err, -ENOENT, "job %s has no card of unknown outcome", job_id);
 	if (lr->op_out)
 		return fail(ret_err, -EBUSY, "line '%s' is still clearing its printer; try again",
@@ -1814,7 +1895,7 @@ run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const cha
 	struct log_field f[] = { { "JOB_ID", job_id }, { "LINE", c.line } };
 	log_emit(LOG_NOTICE, f, 2, "line '%s': job %s %s", c.line, job_id, note);
 	lr->cycle = 0;
-	lr->unresolved = false;
+	line_to(lr, MODE_RUNNING, "job %s resolved %s by %s", job_id, verdict, actor);
 	lr->reason[0] = '\0';
 	prepared_free(&lr->cur);
 	memset(&lr->cur, 0, sizeof(lr->cur));

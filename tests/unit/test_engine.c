@@ -533,6 +533,65 @@ test_sigterm_card_in_hand(void **state)
 	close_station(&s);
 }
 
+static bool
+state_is(struct station *s, long name)
+{
+	return !strcmp(line_state(s, "A"), (const char *)name);
+}
+
+/* The line's state machine: drain, pause, resume; a line with a card of
+ * unknown outcome takes no pause (it prints nothing until resolved). */
+static void
+test_line_states(void **state)
+{
+	static struct station s;
+	char *err = NULL;
+
+	pb_fake_push(PRN_A, PBF_PRINT, PB_OK, 0, "", 800);
+	open_station(&s, 1, NULL);
+	stock(&s, 1);
+	submit(1, 3);
+	assert_true(run_until(&s, cycle_at_print, 0, 30000));
+	assert_int_equal(run_line_command(&s.d, "A", "drain", "test", &err), 0);
+	assert_string_equal(line_state(&s, "A"), "draining");
+	/* the card in hand is finished, then the line pauses; the rest wait */
+	assert_true(run_until(&s, state_is, (long)"paused", 30000));
+	assert_int_equal(jobs_in(&s, JS_DONE), 1);
+	assert_int_equal(jobs_in(&s, JS_QUEUED), 2);
+	run_until(&s, done_is, 3, 1500);
+	assert_int_equal(jobs_in(&s, JS_DONE), 1);
+	assert_int_equal(run_line_command(&s.d, "A", "resume", "test", &err), 0);
+	assert_true(run_until(&s, done_is, 3, 30000));
+	close_station(&s);
+}
+
+static void
+test_unresolved_takes_no_pause(void **state)
+{
+	static struct station s;
+	char *err = NULL;
+	json_t *data = NULL;
+
+	pb_fake_push(PRN_A, PBF_PRINT, PB_UNKNOWN, 0, "cupsd gone", 0);
+	open_station(&s, 1, NULL);
+	stock(&s, 1);
+	submit(1, 2);
+	assert_true(run_until(&s, state_is, (long)"unresolved", 30000));
+	assert_int_equal(run_line_command(&s.d, "A", "pause", "test", &err), -EBUSY);
+	assert_non_null(strstr(err, "unresolved"));
+	free(err);
+	err = NULL;
+	assert_int_equal(run_line_command(&s.d, "A", "resume", "test", &err), -EBUSY);
+	free(err);
+	err = NULL;
+	assert_string_equal(line_state(&s, "A"), "unresolved");
+	assert_int_equal(run_resolve(&s.d, "JOB-000001", "printed", NULL, "test", &data, &err), 0);
+	json_decref(data);
+	/* resolved: the line goes on with the other job by itself */
+	assert_true(run_until(&s, done_is, 2, 30000));
+	close_station(&s);
+}
+
 /*
  * Crash recovery: a child process runs the engine and is killed (SIGKILL)
  * at a step of the first card; a new engine opens the same books and
@@ -637,6 +696,40 @@ test_crash_at_eject(void **state)
 	crash_while_printing(PBF_EJECT);
 }
 
+static void
+test_crash_at_reject(void **state)
+{
+	static struct station s;
+	int status;
+
+	/* a failed print sends the card to the reject box; cetakd dies as the
+	 * reject starts: the reject is done again, the spoil recorded once with
+	 * its cause, and the job made on a new blank */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		in_child = true;
+		pb_fake_push(PRN_A, PBF_PRINT, PB_FAIL, 0, "print head error", 0);
+		crash_op = PBF_REJECT;
+		crash_count = 2; /* the first clears the printer path at start-up */
+		open_station(&s, 1, NULL);
+		stock(&s, 1);
+		submit(1, 1);
+		run_until(&s, done_is, 1, 20000);
+		_exit(3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	open_station(&s, 1, NULL);
+	assert_true(run_until(&s, done_is, 1, 30000));
+	assert_true(pb_fake_count(PRN_A, PBF_REJECT) >= 1);
+	struct ledger_balance b = balance(&s);
+	assert_int_equal(b.issued, 1);
+	assert_int_equal(b.spoiled, 1);
+	assert_int_equal(b.by_cause[CAUSE_GAGAL_CETAK], 1);
+	close_station(&s);
+}
+
 int
 main(void)
 {
@@ -648,10 +741,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_retry_and_mute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hung_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm_card_in_hand, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unresolved_takes_no_pause, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_at_feed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_at_encode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_at_print, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_at_eject, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_at_reject, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
