@@ -361,11 +361,12 @@ audit_one(long long seq, const char *job_id, long long at, const char *from, con
 	  const char *reason, const char *actor, void *ctx)
 {
 	struct cetakd *d = ctx;
-	char change[48], note[400], why[300];
-	struct ledger_event e = { .kind = "job", .job = job_id, .doc = change, .note = note,
-				  .actor = actor && actor[0] ? actor : "cetakd", .count = seq };
+	char note[400], why[300];
+	struct ledger_event e = { .kind = "job", .job = job_id, .note = note,
+				  .actor = actor && actor[0] ? actor : "cetakd",
+				  .from_state = from, .to_state = to && to[0] ? to : "?",
+				  .event = seq };
 
-	snprintf(change, sizeof(change), "%s>%s", from && from[0] ? from : "-", to ? to : "?");
 	snprintf(note, sizeof(note), "at %lld: %.300s", at, reason ? reason : "");
 	if (ledger_record(d->ledger, &e, (long long)time(NULL), NULL, why, sizeof(why)) < 0) {
 		log_error("audit: job event %lld of %s not chained: %s", seq, job_id, why);

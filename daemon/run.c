@@ -1557,7 +1557,7 @@ lines_changed(const struct cetak_config *cur, const struct cetak_config *next, c
 		const struct cfg_line *a = &cur->lines[i], *b = &next->lines[i];
 		const char *what = str_differs(a->name, b->name) ? "name"
 				   : a->enabled != b->enabled	     ? "enabled"
-				   : a->printer != b->printer	     ? "printer"
+				   : str_differs(a->printer, b->printer)	     ? "printer"
 				   : str_differs(a->cups_queue, b->cups_queue) ? "cups_queue"
 				   : str_differs(a->cups_server, b->cups_server) ? "cups_server"
 				   : str_differs(a->usb_device, b->usb_device)	 ? "usb_device"
@@ -1676,8 +1676,7 @@ run_start(struct cetakd *d)
 		}
 	}
 	/* jobs left active without an open cycle were only prepared: back to the queue */
-	int n = store_transition_where(d->store, JS_ACTIVE, NULL,
-				       "job_id NOT IN (SELECT job_id FROM cycles WHERE outcome = '')",
+	int n = store_transition_where(d->store, JS_ACTIVE, NULL, STORE_NO_OPEN_CYCLE,
 				       JS_QUEUED, NULL, "requeued at start-up (was prepared, no card "
 						       "taken)", 0, ACTOR, now_s());
 	if (n > 0)

@@ -70,14 +70,13 @@ int
 sched_refresh(struct store *st, const struct sched_policy *pol, const struct stock_source *stock,
 	      long long now)
 {
-	char day[16], reason[160], cond[64];
+	char day[16], reason[160];
 	long long done_today = 0;
 	long balance = 0;
 	int moved = 0, r;
 
 	/* Deferrals whose day has come. */
-	snprintf(cond, sizeof(cond), "not_before <= %lld", now);
-	if ((r = store_transition_where(st, JS_DEFERRED, DEFER_QUOTA, cond, JS_QUEUED, NULL,
+	if ((r = store_transition_where(st, JS_DEFERRED, DEFER_QUOTA, STORE_DUE, JS_QUEUED, NULL,
 					"a new day: quota available", 0, "scheduler", now)) < 0)
 		return r;
 	moved += r;
@@ -85,10 +84,10 @@ sched_refresh(struct store *st, const struct sched_policy *pol, const struct sto
 	if (stock_low(pol, stock, &balance)) {
 		snprintf(reason, sizeof(reason), "blank stock below reserve (%ld left, reserve %ld)",
 			 balance, pol->stock_reserve);
-		r = store_transition_where(st, JS_QUEUED, NULL, "urgent = 0 AND kind != 0",
+		r = store_transition_where(st, JS_QUEUED, NULL, STORE_DEFERRABLE,
 					   JS_DEFERRED, DEFER_STOCK, reason, 0, "scheduler", now);
 	} else {
-		r = store_transition_where(st, JS_DEFERRED, DEFER_STOCK, NULL, JS_QUEUED, NULL,
+		r = store_transition_where(st, JS_DEFERRED, DEFER_STOCK, STORE_ALL, JS_QUEUED, NULL,
 					   "blank stock above reserve again", 0, "scheduler", now);
 	}
 	if (r < 0)
@@ -105,7 +104,7 @@ sched_refresh(struct store *st, const struct sched_policy *pol, const struct sto
 			sched_day(midnight, next);
 			snprintf(reason, sizeof(reason), "daily quota of %d cards reached; waits for %s",
 				 pol->daily_quota, next);
-			r = store_transition_where(st, JS_QUEUED, NULL, NULL, JS_DEFERRED,
+			r = store_transition_where(st, JS_QUEUED, NULL, STORE_ALL, JS_DEFERRED,
 						   DEFER_QUOTA, reason, midnight, "scheduler", now);
 			if (r < 0)
 				return r;

@@ -444,9 +444,26 @@ out:
 
 int
 store_transition_where(struct store *st, enum job_state from, const char *from_hold,
-		       const char *cond, enum job_state to, const char *hold_kind,
+		       enum store_filter filter, enum job_state to, const char *hold_kind,
 		       const char *reason, long long not_before, const char *actor, long long now)
 {
+	char due[48];
+	const char *cond = NULL;
+
+	switch (filter) {
+	case STORE_DUE:
+		snprintf(due, sizeof(due), "not_before <= %lld", now);
+		cond = due;
+		break;
+	case STORE_DEFERRABLE:
+		cond = "urgent = 0 AND kind != 0";
+		break;
+	case STORE_NO_OPEN_CYCLE:
+		cond = "job_id NOT IN (SELECT job_id FROM cycles WHERE outcome = '')";
+		break;
+	default:
+		break;
+	}
 	char *hold = from_hold ? sqlite3_mprintf(" AND hold_kind = %Q", from_hold)
 			       : sqlite3_mprintf("%s", "");
 	char *where = sqlite3_mprintf("state = %Q%s%s%s", job_state_name(from), hold ? hold : "",

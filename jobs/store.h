@@ -92,10 +92,18 @@ int store_transition(struct store *st, const char *job_id, unsigned from_mask, e
 		     const char *hold_kind, const char *reason, long long not_before,
 		     const char *actor, long long now, struct job_row *ret_row);
 
-/* Move every job matching (state, hold_kind or NULL, extra SQL condition or
- * NULL) to `to`, recording one event each. Returns the count or -errno. */
+/* Which jobs a bulk move takes, beyond their state and hold kind. */
+enum store_filter {
+	STORE_ALL,           /* every one */
+	STORE_DUE,           /* whose not_before has come (<= now) */
+	STORE_DEFERRABLE,    /* what a stock shortage defers: not urgent, not a first card */
+	STORE_NO_OPEN_CYCLE, /* with no card cycle open (only prepared) */
+};
+
+/* Move every job in state `from` (and hold kind from_hold, unless NULL) that
+ * the filter takes to `to`, recording one event each. The count or -errno. */
 int store_transition_where(struct store *st, enum job_state from, const char *from_hold,
-			   const char *cond, enum job_state to, const char *hold_kind,
+			   enum store_filter filter, enum job_state to, const char *hold_kind,
 			   const char *reason, long long not_before, const char *actor,
 			   long long now);
 

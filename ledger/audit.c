@@ -120,7 +120,7 @@ static const char *const header_keys[] = { "format", "station", "exported", "cer
 static const char *const record_keys[] = { "seq", "at", "kind", "prev", "hash", "line", "count",
 					   "lot", "chip", "job", "nik", "cause", "doc", "actor",
 					   "note", "ribbon", "replaces", "replaces_rated",
-					   "replaces_prints", NULL };
+					   "replaces_prints", "from", "to", "event", NULL };
 static const char *const checkpoint_keys[] = { "checkpoint", "at", "head", "sig", NULL };
 static const char *const end_keys[] = { "end", "head", "at", "checkpoints", "sig", NULL };
 
@@ -178,8 +178,10 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 		uint8_t md[32];
 		EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL);
 		audit_hex(md, 32, v->hdr_sha);
-		if (strcmp(s(o, "format"), "cetak-audit/1") != 0)
-			rc = bad(r, line, "not a cetak-audit/1 export");
+		if (strcmp(s(o, "format"), AUDIT_FORMAT) != 0 &&
+		    strcmp(s(o, "format"), "cetak-audit/1") != 0)
+			rc = bad(r, line, "not a cetak-audit export (format " AUDIT_FORMAT
+					  " or cetak-audit/1)");
 		else if (!same_cert(o, v->cert))
 			rc = bad(r, line, "signed by another station certificate than the one given");
 	} else if (json_object_get(o, "seq")) {

@@ -4,6 +4,9 @@
 #ifndef CETAK_AUDIT_H
 #define CETAK_AUDIT_H
 
+/* The export format written (docs/audit-format.md); cetak-audit/1 still verifies. */
+#define AUDIT_FORMAT "cetak-audit/2"
+
 #include <jansson.h>
 #include <openssl/x509.h>
 #include <stddef.h>

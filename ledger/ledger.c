@@ -136,6 +136,12 @@ record_of(const struct ledger_event *e, long long seq, long long at)
 		json_object_set_new(r, "replaces_rated", json_integer(e->prev_rated));
 		json_object_set_new(r, "replaces_prints", json_integer(e->prev_prints));
 	}
+	if (e->to_state && e->to_state[0]) {
+		if (e->from_state && e->from_state[0])
+			json_object_set_new(r, "from", json_string(e->from_state));
+		json_object_set_new(r, "to", json_string(e->to_state));
+		json_object_set_new(r, "event", json_integer(e->event));
+	}
 	return r;
 }
 
@@ -332,7 +338,9 @@ ledger_last_job_ref(struct ledger *l)
 	sqlite3_stmt *s;
 	long long ref = 0;
 
-	if (sqlite3_prepare_v2(l->db, "SELECT json_extract(record, '$.count') FROM events WHERE "
+	/* format 2 records the job store's event number as event, format 1 as count */
+	if (sqlite3_prepare_v2(l->db, "SELECT coalesce(json_extract(record, '$.event'), "
+				      "json_extract(record, '$.count')) FROM events WHERE "
 				      "kind = 'job' ORDER BY seq DESC LIMIT 1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return -1;
@@ -499,7 +507,7 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 		return -EINVAL;
 	PEM_write_bio_X509(mem, cert);
 	BIO_get_mem_ptr(mem, &bm);
-	json_t *hdr = json_pack("{s:s, s:s, s:I, s:s%}", "format", "cetak-audit/1", "station",
+	json_t *hdr = json_pack("{s:s, s:s, s:I, s:s%}", "format", AUDIT_FORMAT, "station",
 				station_name, "exported", (json_int_t)at, "certificate", bm->data,
 				bm->length);
 	char hdr_sha[65];

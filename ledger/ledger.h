@@ -65,6 +65,10 @@ struct ledger_event {
 	 * ribbon it replaces with its rating and the prints counted on it */
 	const char *ribbon, *prev;
 	long prev_rated, prev_prints;
+	/* job: a job's state change (format 2): from and to states, and the job
+	 * store's event number */
+	const char *from_state, *to_state;
+	long long event;
 };
 
 #define LEDGER_MAX_LINES 8

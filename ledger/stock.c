@@ -246,9 +246,20 @@ static int
 k_job(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
 {
 	(void)n;
-	/* a job's state change, chained for the audit; no stock effect */
-	if (!str(e->r, "job")[0] || !str(e->r, "doc")[0] || e->count <= 0)
-		REFUSE("a job record needs the job, its change (doc) and its event number");
+	/* a job's state change, chained for the audit; no stock effect. Format 2
+	 * has its own fields (to, from, event); format 1 put the change in doc
+	 * ("from>to") and the event number in count, and still verifies. */
+	json_int_t ev = json_integer_value(json_object_get(e->r, "event"));
+	if (!str(e->r, "job")[0])
+		REFUSE("a job record needs the job");
+	if (str(e->r, "to")[0]) {
+		if (ev <= 0 || ev > STOCK_MAX_SERIAL || e->count)
+			REFUSE("a job record needs its event number (1 to %ld) and no count",
+			       STOCK_MAX_SERIAL);
+		return 0;
+	}
+	if (!str(e->r, "doc")[0] || e->count <= 0)
+		REFUSE("a job record needs the state it went to and its event number");
 	return 0;
 }
 

@@ -223,6 +223,73 @@ test_ribbons_and_counter(void **state)
 
 /* A large export goes through the verifier's parallel parsing: the same
  * verdicts, and the first bad line named exactly. */
+
+/*
+ * Job records (format cetak-audit/2): their own fields from, to and event.
+ * A chain that still holds format-1 job records (doc "from>to", count the
+ * event number) from before an upgrade verifies, and so does an export
+ * written in format 1 (tests/data/audit-v1.jsonl, made by the format-1
+ * writer, with its station's certificate in the header).
+ */
+static void
+test_job_records(void **state)
+{
+	struct ledger *l;
+	struct audit_result r;
+	char path[128], why[256], *buf = NULL;
+	size_t len = 0;
+	long long seq;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/jobs.db", dir);
+	assert_int_equal(ledger_open(path, station, 50, &l), 0);
+	/* an old record, as format 1 wrote it */
+	struct ledger_event v1 = { .kind = "job", .job = "JOB-000001", .doc = "->queued",
+				   .count = 1, .actor = "spool" };
+	assert_int_equal(ledger_record(l, &v1, 1795000000, &seq, why, sizeof(why)), 0);
+	struct ledger_event v2 = { .kind = "job", .job = "JOB-000001", .from_state = "queued",
+				   .to_state = "active", .event = 2, .actor = "cetakd" };
+	assert_int_equal(ledger_record(l, &v2, 1795000001, &seq, why, sizeof(why)), 0);
+	assert_int_equal(ledger_last_job_ref(l), 2);
+	/* refused: no event number; an event number and a count both */
+	struct ledger_event bad = v2;
+	bad.event = 0;
+	assert_int_equal(ledger_record(l, &bad, 1795000002, &seq, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "event number"));
+	bad.event = 3;
+	bad.count = 3;
+	assert_int_equal(ledger_record(l, &bad, 1795000002, &seq, why, sizeof(why)), -EINVAL);
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(ledger_export(l, "UPT Test", 1795003600, f), 0);
+	fclose(f);
+	ledger_close(l);
+	assert_non_null(strstr(buf, "\"format\":\"cetak-audit/2\""));
+	assert_non_null(strstr(buf, "\"event\":2,\"from\":\"queued\",\"hash\""));
+	assert_non_null(strstr(buf, "\"job\":\"JOB-000001\",\"kind\":\"job\",\"prev\""));
+	assert_int_equal(audit_verify(buf, len, cert, &r), 0);
+	assert_int_equal(r.records, 2);
+	free(buf);
+
+	/* an export in format 1 */
+	FILE *g = fopen("tests/data/audit-v1.jsonl", "rb");
+	assert_non_null(g);
+	char *old = calloc(1, 65536);
+	size_t n = fread(old, 1, 65535, g);
+	fclose(g);
+	json_error_t je;
+	json_t *hdr = json_loadb(old, strcspn(old, "\n"), 0, &je);
+	assert_non_null(hdr);
+	BIO *b = BIO_new_mem_buf(json_string_value(json_object_get(hdr, "certificate")), -1);
+	X509 *c = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	assert_non_null(c);
+	assert_int_equal(audit_verify(old, n, c, &r), 0);
+	assert_true(r.records >= 3);
+	X509_free(c);
+	BIO_free(b);
+	json_decref(hdr);
+	free(old);
+}
+
 static void
 test_large_export(void **state)
 {
@@ -654,6 +721,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stock_rules),
 		cmocka_unit_test(test_ribbons_and_counter),
+		cmocka_unit_test(test_job_records),
 		cmocka_unit_test(test_large_export),
 		cmocka_unit_test(test_clean_export),
 		cmocka_unit_test(test_tamper_matrix),
