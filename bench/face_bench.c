@@ -62,7 +62,8 @@ main(int argc, char **argv)
 		t = cpu_ms();
 		for (int i = 0; i < m; i++) {
 			struct pb_status st;
-			if (face_render_pdf(l, job, "/tmp/cetak-face-bench.pdf", why, sizeof(why)) < 0)
+			if (face_render_pdf(l, job, "/tmp/cetak-face-bench.pdf", why, sizeof(why)) <
+			    0)
 				return 1;
 			FILE *f = fopen("/tmp/cetak-face-bench.pdf", "rb");
 			size_t len = fread(buf, 1, sizeof(buf), f);

@@ -32,10 +32,14 @@ event(struct ledger *l, long i, char *why)
 
 	at += 20;
 	if (!in_flight && hopper == 0) {
-		e = (struct ledger_event){ .kind = "receive", .lot = "LOT", .count = 2000, .actor = "b" };
+		e = (struct ledger_event){
+			.kind = "receive", .lot = "LOT", .count = 2000, .actor = "b"
+		};
 		if (ledger_record(l, &e, at, NULL, why, 256) < 0)
 			return -1;
-		e = (struct ledger_event){ .kind = "load", .line = "A", .count = 2000, .actor = "b" };
+		e = (struct ledger_event){
+			.kind = "load", .line = "A", .count = 2000, .actor = "b"
+		};
 		hopper = 2000;
 		return ledger_record(l, &e, at, NULL, why, 256);
 	}
@@ -66,7 +70,8 @@ main(int argc, char **argv)
 	long n = argc > 4 ? atol(argv[4]) : 1000000, i = 0;
 
 	if (argc < 4 || signer_load_pem(argv[2], argv[3], &s, why, sizeof(why)) < 0) {
-		fprintf(stderr, "usage: ledger_bench DIR KEY CERT [EVENTS] (%s)\n", argc < 4 ? "" : why);
+		fprintf(stderr, "usage: ledger_bench DIR KEY CERT [EVENTS] (%s)\n",
+			argc < 4 ? "" : why);
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/ledger.db", argv[1]);
@@ -120,7 +125,8 @@ main(int argc, char **argv)
 	t = ms_now();
 	int rc = audit_verify(buf, (size_t)len, signer_cert(s), &r);
 	double ve = ms_now() - t;
-	printf("export:           %.1f s (%.0f MiB)\nverify:           %.1f s (%s: %ld records, %ld "
+	printf("export:           %.1f s (%.0f MiB)\nverify:           %.1f s (%s: %ld records, "
+	       "%ld "
 	       "checkpoints)\nexport + verify:  %.1f s\n",
 	       ex / 1000, len / 1048576.0, ve / 1000, rc == 0 ? "OK" : r.why, r.records,
 	       r.checkpoints, (ex + ve) / 1000);

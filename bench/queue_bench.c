@@ -56,8 +56,9 @@ main(int argc, char **argv)
 	memset(body, ' ', sizeof(body));
 	t = ms_now();
 	for (long i = 0; i < n; i++) {
-		struct job job = { .kind = i % 10 < 7 ? JOB_NEW : i % 10 < 9 ? JOB_REPLACEMENT
-									  : JOB_DATA_CHANGE,
+		struct job job = { .kind = i % 10 < 7	? JOB_NEW
+					   : i % 10 < 9 ? JOB_REPLACEMENT
+							: JOB_DATA_CHANGE,
 				   .urgent = i % 20 == 0 };
 		enum store_add_result res;
 		snprintf(job.job_id, sizeof(job.job_id), "Q-%07ld", i);

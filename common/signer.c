@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 
 struct signer {
-	atomic_int extra; /* references beyond the first (signer_ref) */
+	atomic_int extra;   /* references beyond the first (signer_ref) */
 	pthread_mutex_t mu; /* one signature at a time: a PKCS#11 session is not shared */
 	EVP_PKEY *key;
 	X509 *cert;
@@ -85,8 +85,10 @@ signer_load_pem(const char *key_path, const char *cert_path, struct signer **ret
 	}
 	if (fstat(fileno(f), &st) < 0 || (st.st_mode & 077)) {
 		fclose(f);
-		snprintf(why, len, "signing key %s is readable by group or others (mode %03o); "
-				   "chmod 600 it", key_path, (unsigned)(st.st_mode & 0777));
+		snprintf(why, len,
+			 "signing key %s is readable by group or others (mode %03o); "
+			 "chmod 600 it",
+			 key_path, (unsigned)(st.st_mode & 0777));
 		return -EPERM;
 	}
 	s = signer_new();
@@ -269,8 +271,8 @@ signer_cms(struct signer *s, const void *content, size_t len, const char *conten
 	   unsigned char **ret_der, int *ret_len, char *why, size_t wlen)
 {
 	BIO *bio = BIO_new_mem_buf(content, (int)len);
-	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL,
-					CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP);
+	CMS_ContentInfo *cms =
+		CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP);
 	ASN1_OBJECT *oid = OBJ_txt2obj(content_oid, 1);
 	int r = -EIO;
 

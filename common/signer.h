@@ -14,11 +14,11 @@
 struct signer;
 
 /* PEM key and certificate files. 0 or -errno/-EPERM with the reason in why. */
-int signer_load_pem(const char *key_path, const char *cert_path, struct signer **ret,
-		    char *why, size_t len);
+int signer_load_pem(const char *key_path, const char *cert_path, struct signer **ret, char *why,
+		    size_t len);
 /* A key in a PKCS#11 token (URI "pkcs11:token=...;object=..."), PIN from pin. */
-int signer_load_pkcs11(const char *module, const char *uri, const char *pin,
-		       const char *cert_path, struct signer **ret, char *why, size_t len);
+int signer_load_pkcs11(const char *module, const char *uri, const char *pin, const char *cert_path,
+		       struct signer **ret, char *why, size_t len);
 /* Drop a reference (the last one frees). NULL is fine. */
 void signer_free(struct signer *s);
 /* One more reference, for a thread that signs while the owner may replace it. */
@@ -38,8 +38,8 @@ X509 *signer_cert(struct signer *s);
  * ("pkcs11:..."), the latter with module and pin_source (a PIN file or a
  * systemd credential name). 0 or -errno with the reason in why.
  */
-int signer_open(const char *key, const char *cert_path, const char *module,
-		const char *pin_source, struct signer **ret, char *why, size_t len);
+int signer_open(const char *key, const char *cert_path, const char *module, const char *pin_source,
+		struct signer **ret, char *why, size_t len);
 
 /* Read a PIN from a file or a systemd credential name (first line, trimmed). */
 int signer_read_pin(const char *file_or_credential, char *pin, size_t len);

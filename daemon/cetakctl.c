@@ -54,8 +54,9 @@ cli_connect(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (!cli_quiet)
-			fprintf(stderr, "cetakctl: cannot reach cetakd at %s: %s (is cetakd running?)\n",
-			path, strerror(errno));
+			fprintf(stderr,
+				"cetakctl: cannot reach cetakd at %s: %s (is cetakd running?)\n",
+				path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -156,8 +157,7 @@ print_status(json_t *d)
 	json_t *q = json_object_get(d, "queue"), *v;
 	const char *k;
 	printf("jobs:   ");
-	json_object_foreach(q, k, v)
-		printf(" %s %lld", k, (long long)json_integer_value(v));
+	json_object_foreach(q, k, v) printf(" %s %lld", k, (long long)json_integer_value(v));
 	putchar('\n');
 	printf("\n%-8s %-10s %-22s %s\n", "LINE", "STATE", "PRINTER", "READER");
 	json_array_foreach(lines, i, l)
@@ -241,8 +241,9 @@ print_lines(json_t *d)
 			snprintf(hs, sizeof(hs), "%lld", (long long)hop);
 		if (rib >= 0)
 			snprintf(rs, sizeof(rs), "%lld", (long long)rib);
-		printf("%-8s %-11s %-24s %-7s %5lld %6s %6s  %s\n", jstr(l, "name"), jstr(l, "state"),
-		       jstr(l, "job")[0] ? jstr(l, "job") : "-", jstr(l, "step")[0] ? jstr(l, "step") : "-",
+		printf("%-8s %-11s %-24s %-7s %5lld %6s %6s  %s\n", jstr(l, "name"),
+		       jstr(l, "state"), jstr(l, "job")[0] ? jstr(l, "job") : "-",
+		       jstr(l, "step")[0] ? jstr(l, "step") : "-",
 		       (long long)json_integer_value(json_object_get(l, "cards_today")), hs, rs,
 		       jstr(l, "next_job")[0] ? jstr(l, "next_job") : "-");
 		if (jstr(l, "reason")[0])
@@ -276,8 +277,8 @@ cmd_line(const struct cli *cli, int argc, char **argv)
 	json_t *args;
 	int rc;
 
-	if (argc != 2 || (strcmp(argv[0], "pause") && strcmp(argv[0], "resume") &&
-			  strcmp(argv[0], "drain")))
+	if (argc != 2 ||
+	    (strcmp(argv[0], "pause") && strcmp(argv[0], "resume") && strcmp(argv[0], "drain")))
 		return EXIT_USAGE;
 	args = json_pack("{s:s, s:s}", "command", argv[0], "line", argv[1]);
 	rc = daemon_verb(cli, "line", args, print_line_done);
@@ -347,8 +348,10 @@ static void
 load_cli_layout(const char *path, int required)
 {
 	if (!required && access(path, R_OK) != 0) {
-		fprintf(stderr, "cetakctl: note: no layout at %s; text fit on the card not "
-				"checked (use --layout FILE)\n", path);
+		fprintf(stderr,
+			"cetakctl: note: no layout at %s; text fit on the card not "
+			"checked (use --layout FILE)\n",
+			path);
 		return;
 	}
 	if (face_layout_load(path, stderr, &cli_layout) < 0)
@@ -511,8 +514,10 @@ cmd_submit(const struct cli *cli, int argc, char **argv)
 		if (jstr(st, "face_layout")[0])
 			load_cli_layout(jstr(st, "face_layout"), 0);
 	} else if (!spool) {
-		fprintf(stderr, "cetakctl: cetakd is not reachable at %s; give the spool "
-				"directory with --spool DIR\n", cli->socket);
+		fprintf(stderr,
+			"cetakctl: cetakd is not reachable at %s; give the spool "
+			"directory with --spool DIR\n",
+			cli->socket);
 		return EXIT_UNREACHABLE;
 	}
 	for (; i < argc; i++) {
@@ -527,8 +532,10 @@ cmd_submit(const struct cli *cli, int argc, char **argv)
 		if (r == 0)
 			r = spool_submit(spool, buf, len, job->job_id, &name);
 		if (r == 0 && !st) {
-			printf("%s: written to the spool; cetakd is not running, it will import the "
-			       "job when it starts\n", job->job_id);
+			printf("%s: written to the spool; cetakd is not running, it will import "
+			       "the "
+			       "job when it starts\n",
+			       job->job_id);
 			free(buf);
 		} else if (r == 0) {
 			if (await_import(cli, spool, name, job->job_id) != 0)
@@ -565,8 +572,7 @@ print_queue(json_t *d)
 	const char *k;
 	size_t i;
 
-	json_object_foreach(counts, k, v)
-		printf("%s %lld  ", k, (long long)json_integer_value(v));
+	json_object_foreach(counts, k, v) printf("%s %lld  ", k, (long long)json_integer_value(v));
 	putchar('\n');
 	if (json_integer_value(json_object_get(d, "daily_quota")) > 0)
 		printf("daily quota %lld; waiting for tomorrow: %lld\n",
@@ -583,8 +589,8 @@ print_queue(json_t *d)
 			 json_is_true(json_object_get(j, "urgent")) ? "!" : "");
 		printf("%-22s %-9s %-12s %-3lld %-16s %-24.24s %s\n", jstr(j, "job_id"),
 		       jstr(j, "state"), kind,
-		       (long long)json_integer_value(json_object_get(j, "priority")), jstr(j, "nik"),
-		       jstr(j, "name"), jstr(j, "reason"));
+		       (long long)json_integer_value(json_object_get(j, "priority")),
+		       jstr(j, "nik"), jstr(j, "name"), jstr(j, "reason"));
 	}
 }
 
@@ -595,8 +601,7 @@ print_count(json_t *d)
 	const char *k;
 	long long total = 0;
 
-	json_object_foreach(counts, k, v)
-		total += json_integer_value(v);
+	json_object_foreach(counts, k, v) total += json_integer_value(v);
 	printf("%lld\n", total);
 }
 
@@ -666,8 +671,8 @@ cmd_job(const struct cli *cli, int argc, char **argv)
 static void
 print_moved(json_t *j)
 {
-	printf("%s: %s%s%s\n", jstr(j, "job_id"), jstr(j, "state"), jstr(j, "reason")[0] ? " - " : "",
-	       jstr(j, "reason"));
+	printf("%s: %s%s%s\n", jstr(j, "job_id"), jstr(j, "state"),
+	       jstr(j, "reason")[0] ? " - " : "", jstr(j, "reason"));
 }
 
 /* hold/release/cancel/retry: ID [--reason TEXT] */
@@ -822,23 +827,25 @@ cmd_card(const struct cli *cli, int argc, char **argv)
 	for (int i = 0; i < 2; i++)
 		if (strlen(dates[i]) == 8 && strspn(dates[i], "0123456789") == 8) {
 			char t[16];
-			snprintf(t, sizeof(t), "%.4s-%.2s-%.2s", dates[i], dates[i] + 4, dates[i] + 6);
+			snprintf(t, sizeof(t), "%.4s-%.2s-%.2s", dates[i], dates[i] + 4,
+				 dates[i] + 6);
 			strcpy(dates[i], t);
 		}
 	if (cli->json) {
 		json_t *files = json_object();
 		for (int i = 0; i < ro.n; i++)
 			json_object_set_new(files, ro.files[i].pf->name,
-					    ro.files[i].data ? json_integer((json_int_t)ro.files[i].len)
-							     : json_null());
-		json_t *o2 = json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
-				       " s:{s:s, s:s}, s:s, s:o}",
-				       "reader", ro.result.reader, "serial", ro.result.serial,
-				       "verified", ro.verified, "verdict", ro.verdict, "holder", "nik",
-				       nik, "name", name, "birth_place", place, "birth_date", dob,
-				       "address", addr, "occupation", job, "religion", rel,
-				       "blood_type", blood, "document", "issuing_authority", auth,
-				       "date_of_issue", issued, "mrz", mrz, "files", files);
+					    ro.files[i].data
+						    ? json_integer((json_int_t)ro.files[i].len)
+						    : json_null());
+		json_t *o2 = json_pack(
+			"{s:s, s:s, s:b, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
+			" s:{s:s, s:s}, s:s, s:o}",
+			"reader", ro.result.reader, "serial", ro.result.serial, "verified",
+			ro.verified, "verdict", ro.verdict, "holder", "nik", nik, "name", name,
+			"birth_place", place, "birth_date", dob, "address", addr, "occupation", job,
+			"religion", rel, "blood_type", blood, "document", "issuing_authority", auth,
+			"date_of_issue", issued, "mrz", mrz, "files", files);
 		json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		putchar('\n');
 		json_decref(o2);
@@ -923,8 +930,7 @@ print_balance(json_t *d)
 	long long hoppers = 0;
 
 #define N(o, key) ((long long)json_integer_value(json_object_get(o, key)))
-	json_object_foreach(lines, k, v)
-		hoppers += N(v, "hopper");
+	json_object_foreach(lines, k, v) hoppers += N(v, "hopper");
 	printf("blanks:     %lld on hand (store %lld, hoppers %lld)", N(b, "store") + hoppers,
 	       N(b, "store"), hoppers);
 	if (json_object_get(d, "reserve"))
@@ -933,13 +939,14 @@ print_balance(json_t *d)
 	       N(b, "received"), N(b, "discrepancy"), N(b, "issued"));
 	printf("spoiled:    %lld (destroyed %lld)", N(b, "spoiled"), N(b, "destroyed"));
 	const char *sep = ":";
-	json_object_foreach(bc, k, v)
-		if (json_integer_value(v)) {
-			printf("%s %s %lld", sep, k, (long long)json_integer_value(v));
-			sep = ",";
-		}
+	json_object_foreach(bc, k, v) if (json_integer_value(v))
+	{
+		printf("%s %s %lld", sep, k, (long long)json_integer_value(v));
+		sep = ",";
+	}
 	printf("\ntransferred: %lld\n", N(b, "transferred"));
-	json_object_foreach(lines, k, v) {
+	json_object_foreach(lines, k, v)
+	{
 		printf("line %-6s hopper %lld%s", k, N(v, "hopper"),
 		       N(v, "in_flight") ? ", 1 card in flight" : "");
 		const char *rib = json_string_value(json_object_get(v, "ribbon"));
@@ -947,7 +954,8 @@ print_balance(json_t *d)
 			printf(", ribbon %s %lld of %lld prints used", rib, N(v, "ribbon_prints"),
 			       N(v, "ribbon_rated"));
 		if (N(v, "outside") > 0)
-			printf(", printer counted %lld cards cetakd did not print", N(v, "outside"));
+			printf(", printer counted %lld cards cetakd did not print",
+			       N(v, "outside"));
 		putchar('\n');
 	}
 	if (N(b, "ribbons_received"))
@@ -967,7 +975,8 @@ print_balance(json_t *d)
 			struct tm tm;
 			localtime_r(&t, &tm);
 			strftime(when, sizeof(when), "%Y-%m-%d", &tm);
-			printf("use:        %.1f a day (last %lld days): %.1f days of cover, runs out "
+			printf("use:        %.1f a day (last %lld days): %.1f days of cover, runs "
+			       "out "
 			       "about %s (lead time %lld days)\n",
 			       json_real_value(json_object_get(o, "per_day")), N(o, "window_days"),
 			       cover, when, N(o, "lead_time_days"));
@@ -981,7 +990,8 @@ print_forecast(json_t *d)
 {
 	json_t *o = json_object_get(d, "outlook");
 
-	printf("on hand %lld, using %.1f a day: for the next %lld days plus the %lld-day lead time, "
+	printf("on hand %lld, using %.1f a day: for the next %lld days plus the %lld-day lead "
+	       "time, "
 	       "request %lld blank cards\n",
 	       (long long)json_integer_value(json_object_get(o, "on_hand")),
 	       json_real_value(json_object_get(o, "per_day")),
@@ -1050,7 +1060,7 @@ cmd_stock(const struct cli *cli, int argc, char **argv)
 		i = 3;
 	} else if ((!strcmp(sub, "count") || !strcmp(sub, "transfer") || !strcmp(sub, "destroy")) &&
 		   argc >= 2) {
-		verb = !strcmp(sub, "count") ? "stock-count"
+		verb = !strcmp(sub, "count")	  ? "stock-count"
 		       : !strcmp(sub, "transfer") ? "stock-transfer"
 						  : "stock-destroy";
 		json_object_set_new(args, "count", json_integer(atol(argv[1])));
@@ -1145,8 +1155,7 @@ print_report(json_t *d)
 static int
 cmd_report(const struct cli *cli, int argc, char **argv)
 {
-	const char *date = NULL, *month = NULL, *from = NULL, *to = NULL, *line = NULL,
-		   *out = NULL;
+	const char *date = NULL, *month = NULL, *from = NULL, *to = NULL, *line = NULL, *out = NULL;
 	int pdf = 0;
 	char today[16];
 	time_t now = time(NULL);
@@ -1198,13 +1207,14 @@ cmd_report(const struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (pdf != !!out) {
-		fprintf(stderr, "cetakctl: --format pdf writes to -o FILE (and -o is for PDF only)\n");
+		fprintf(stderr,
+			"cetakctl: --format pdf writes to -o FILE (and -o is for PDF only)\n");
 		return EXIT_USAGE;
 	}
 	report_fmt = (enum report_format)fmt;
 	report_pdf = out;
-	json_t *args = json_pack("{s:s, s:I, s:I}", "report", argv[0], "from", (json_int_t)t0,
-				 "to", (json_int_t)t1);
+	json_t *args = json_pack("{s:s, s:I, s:I}", "report", argv[0], "from", (json_int_t)t0, "to",
+				 (json_int_t)t1);
 	if (line)
 		json_object_set_new(args, "line", json_string(line));
 	rc = daemon_verb(cli, "report", args, print_report);
@@ -1255,7 +1265,8 @@ cmd_audit(const struct cli *cli, int argc, char **argv)
 	size_t want = (size_t)json_integer_value(json_object_get(resp.data, "bytes"));
 	size_t have = len - (size_t)(nl + 1 - buf);
 	if (have != want) {
-		fprintf(stderr, "cetakctl: the export was cut off (%zu of %zu bytes)\n", have, want);
+		fprintf(stderr, "cetakctl: the export was cut off (%zu of %zu bytes)\n", have,
+			want);
 		goto out;
 	}
 	FILE *f = fopen(argv[2], "w");
@@ -1265,7 +1276,8 @@ cmd_audit(const struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	printf("audit exported to %s (%zu bytes); check it with: cetak-audit verify %s --cert "
-	       "STATION.pem\n", argv[2], have, argv[2]);
+	       "STATION.pem\n",
+	       argv[2], have, argv[2]);
 	rc = 0;
 out:
 	ctl_response_done(&resp);
@@ -1302,15 +1314,18 @@ static const struct cli_verb cli_verbs[] = {
 	{ "cancel", "ID --reason TEXT", cmd_cancel, "cancel a job that is not printing" },
 	{ "retry", "ID", cmd_retry, "queue a failed job again" },
 	{ "priority", "ID N", cmd_priority, "set a job's priority, -9..9 (supervisor)" },
-	{ "stock", "[receive LOT N|load LINE N|count N|transfer N|destroy N|check|forecast --days N|"
-		   "ribbon-receive N|ribbon-load LINE SERIAL RATED|counter-ack LINE --note T] [--doc D] "
-		   "[--note T] [--reason T] [--witnesses W]",
+	{ "stock",
+	  "[receive LOT N|load LINE N|count N|transfer N|destroy N|check|forecast --days N|"
+	  "ribbon-receive N|ribbon-load LINE SERIAL RATED|counter-ack LINE --note T] [--doc D] "
+	  "[--note T] [--reason T] [--witnesses W]",
 	  cmd_stock, "blank-card stock: show, receive, load, stocktake, transfer, destroy, check" },
-	{ "report", "daily [--date D]|monthly [--month YYYY-MM]|range --from D --to D [--line L] "
-		    "[--format text|csv|json|pdf -o FILE]",
+	{ "report",
+	  "daily [--date D]|monthly [--month YYYY-MM]|range --from D --to D [--line L] "
+	  "[--format text|csv|json|pdf -o FILE]",
 	  cmd_report, "stock report: balances, issued, spoiled by cause, per line and operator" },
 	{ "alerts", "", cmd_alerts, "active stock alerts" },
-	{ "audit", "export -o FILE", cmd_audit, "the signed audit log, for cetak-audit (supervisor)" },
+	{ "audit", "export -o FILE", cmd_audit,
+	  "the signed audit log, for cetak-audit (supervisor)" },
 	{ "face", "render JOBFILE -o OUT.png|OUT.pdf [--layout L]", cmd_face,
 	  "render the card face without printing" },
 	{ "card", "read [--reader R] [--profile P] [--csca F]", cmd_card,
@@ -1321,10 +1336,11 @@ static const struct cli_verb cli_verbs[] = {
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: cetakctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
-		     "  -s, --socket PATH  control socket (default $CETAK_CONTROL or "
-		     CTL_DEFAULT_SOCKET ")\n"
-		     "  -j, --json         print the daemon's answer as JSON\n\ncommands:\n");
+	fprintf(out,
+		"usage: cetakctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
+		"  -s, --socket PATH  control socket (default $CETAK_CONTROL or " CTL_DEFAULT_SOCKET
+		")\n"
+		"  -j, --json         print the daemon's answer as JSON\n\ncommands:\n");
 	for (const struct cli_verb *v = cli_verbs; v->name; v++)
 		fprintf(out, "  %-9s %-48s %s\n", v->name, v->args, v->help);
 }

@@ -171,14 +171,18 @@ station_key_changed(struct cetakd *d, const struct cetak_config *cfg, char **ret
 	struct signer *s = NULL;
 	char why[300];
 
-	if (!strcmp(c->station_key, cfg->station_key) && !strcmp(c->station_cert, cfg->station_cert) &&
-	    !strcmp(c->pkcs11_module, cfg->pkcs11_module) && !strcmp(c->station_pin, cfg->station_pin))
+	if (!strcmp(c->station_key, cfg->station_key) &&
+	    !strcmp(c->station_cert, cfg->station_cert) &&
+	    !strcmp(c->pkcs11_module, cfg->pkcs11_module) &&
+	    !strcmp(c->station_pin, cfg->station_pin))
 		return 0;
-	if (cfg->station_key[0] && signer_open(cfg->station_key, cfg->station_cert,
-					       cfg->pkcs11_module, cfg->station_pin, &s, why,
-					       sizeof(why)) < 0) {
-		if (ret_err && asprintf(ret_err, "ledger.station_key refused: %s; the running "
-						 "configuration stays", why) < 0)
+	if (cfg->station_key[0] &&
+	    signer_open(cfg->station_key, cfg->station_cert, cfg->pkcs11_module, cfg->station_pin,
+			&s, why, sizeof(why)) < 0) {
+		if (ret_err && asprintf(ret_err,
+					"ledger.station_key refused: %s; the running "
+					"configuration stays",
+					why) < 0)
 			*ret_err = NULL;
 		return -EINVAL;
 	}
@@ -208,8 +212,8 @@ cetakd_reload(struct cetakd *d, char **ret_err)
 		/* Drop the trailing newline; the message is one block for the log and cetakctl. */
 		if (errs_len && errs[errs_len - 1] == '\n')
 			errs[errs_len - 1] = '\0';
-		log_error("config: %s refused, keeping the running configuration:\n%s",
-			  d->cfg_path, errs);
+		log_error("config: %s refused, keeping the running configuration:\n%s", d->cfg_path,
+			  errs);
 		if (ret_err)
 			*ret_err = errs;
 		else
@@ -229,8 +233,10 @@ cetakd_reload(struct cetakd *d, char **ret_err)
 	}
 	struct face_layout *layout = load_layout(cfg);
 	if (!layout) {
-		if (ret_err && asprintf(ret_err, "face layout %s refused (see the log); keeping the "
-						 "running configuration", cfg->face_layout) < 0)
+		if (ret_err && asprintf(ret_err,
+					"face layout %s refused (see the log); keeping the "
+					"running configuration",
+					cfg->face_layout) < 0)
 			*ret_err = NULL;
 		cfg_free(cfg);
 		return -EINVAL;
@@ -239,14 +245,16 @@ cetakd_reload(struct cetakd *d, char **ret_err)
 	d->layout = layout;
 	if (strcmp(cfg->control_socket, d->socket_path) != 0)
 		log_warn("config: control_socket changed to '%s'; cetakd keeps '%s' until "
-			 "restarted", cfg->control_socket, d->socket_path);
+			 "restarted",
+			 cfg->control_socket, d->socket_path);
 	log_set_level(cfg->log_level);
 	lines_adopt(d, cfg);
 	/* timers whose interval changed are re-armed now, not at the next restart */
 	if (cfg->reader_poll_ms != d->cfg->reader_poll_ms) {
 		ev_source_free(d->poll_timer);
 		d->poll_timer = NULL;
-		if (ev_add_timer(d->loop, (uint64_t)cfg->reader_poll_ms, on_poll, d, &d->poll_timer) < 0)
+		if (ev_add_timer(d->loop, (uint64_t)cfg->reader_poll_ms, on_poll, d,
+				 &d->poll_timer) < 0)
 			log_error("config: cannot re-arm the reader poll timer");
 	}
 	if (cfg->spool_rescan_s != d->cfg->spool_rescan_s && d->rescan_timer) {
@@ -362,9 +370,12 @@ audit_one(long long seq, const char *job_id, long long at, const char *from, con
 {
 	struct cetakd *d = ctx;
 	char note[400], why[300];
-	struct ledger_event e = { .kind = "job", .job = job_id, .note = note,
+	struct ledger_event e = { .kind = "job",
+				  .job = job_id,
+				  .note = note,
 				  .actor = actor && actor[0] ? actor : "cetakd",
-				  .from_state = from, .to_state = to && to[0] ? to : "?",
+				  .from_state = from,
+				  .to_state = to && to[0] ? to : "?",
 				  .event = seq };
 
 	snprintf(note, sizeof(note), "at %lld: %.300s", at, reason ? reason : "");
@@ -601,7 +612,8 @@ ensure_dirs(const struct cetak_config *cfg)
 	const struct {
 		const char *path;
 		mode_t mode;
-	} dirs[] = { { cfg->state_dir, 0750 }, { cfg->spool_dir, 0755 },
+	} dirs[] = { { cfg->state_dir, 0750 },
+		     { cfg->spool_dir, 0755 },
 		     { sock ? dirname(sock) : NULL, 0755 } };
 	int r = 0;
 
@@ -636,8 +648,8 @@ cetakd_open_jobs(struct cetakd *d)
 		return -1;
 	}
 	if (fresh)
-		log_notice("state: a new station: creating the job store %s and the ledger %s", path,
-			   lpath);
+		log_notice("state: a new station: creating the job store %s and the ledger %s",
+			   path, lpath);
 	if ((r = store_open(path, &d->store)) < 0) {
 		log_error("jobs: cannot open the job store %s: %s%s", path,
 			  r == -EPROTO ? "written by a newer cetakd" : strerror(-r),
@@ -645,8 +657,9 @@ cetakd_open_jobs(struct cetakd *d)
 		return -1;
 	}
 	if (d->cfg->station_key[0]) {
-		if ((r = signer_open(d->cfg->station_key, d->cfg->station_cert, d->cfg->pkcs11_module,
-				     d->cfg->station_pin, &d->station, why, sizeof(why))) < 0) {
+		if ((r = signer_open(d->cfg->station_key, d->cfg->station_cert,
+				     d->cfg->pkcs11_module, d->cfg->station_pin, &d->station, why,
+				     sizeof(why))) < 0) {
 			log_error("ledger: station key refused: %s", why);
 			return -1;
 		}
@@ -707,7 +720,8 @@ cetakd_start(struct cetakd *d)
 		log_error("state: %s; not starting", why);
 		return -1;
 	}
-	if ((r = ev_loop_new(&d->loop)) < 0 || (r = d->sc_new ? d->sc_new(d->sc_arg, &d->sc) : sc_ctx_new(&d->sc)) < 0 ||
+	if ((r = ev_loop_new(&d->loop)) < 0 ||
+	    (r = d->sc_new ? d->sc_new(d->sc_arg, &d->sc) : sc_ctx_new(&d->sc)) < 0 ||
 	    (r = spawner_new(&d->helpers)) < 0 ||
 	    (r = ev_add_signals(d->loop, sigs, 4, on_signal, d)) < 0) {
 		log_error("cetakd: cannot set up the event loop: %s", strerror(-r));
@@ -742,8 +756,8 @@ cetakd_stop(struct cetakd *d)
 	ctl_server_free(d->ctl);
 	d->stopping = true;
 	offload_stop(d->intake); /* a batch being read stays in new/ for the next start */
-	run_free(d); /* workers joined; prepared jobs back in the queue */
-	cetakd_audit_jobs(d); /* the last changes into the chain before its checkpoint */
+	run_free(d);		 /* workers joined; prepared jobs back in the queue */
+	cetakd_audit_jobs(d);	 /* the last changes into the chain before its checkpoint */
 	if (d->store && d->ledger)
 		state_seen(d->store, d->ledger);
 	spool_close(d->spool);

@@ -35,17 +35,17 @@ struct cetakd {
 	struct ledger *ledger;
 	struct alerts *alerts;
 	struct spawner *helpers; /* the alert command's processes (spawn.h) */
-	struct signer *station; /* signs the audit checkpoints; NULL = unsigned */
+	struct signer *station;	 /* signs the audit checkpoints; NULL = unsigned */
 	struct store *store;
 	struct spool *spool;
 	struct ev_source *spool_src, *kick_src, *rescan_timer, *audit_timer;
-	long long audit_job_seq; /* the last job event chained into the audit log */
-	int kick_fd;        /* eventfd: "import the next spool batch" */
-	int lock_fd;        /* holds the state directory's lock (state.h) */
-	bool importing;     /* a batch run is under way */
-	struct offload *intake; /* reads and validates spool batches off the loop */
-	bool intake_busy;   /* a batch is with the intake thread */
-	bool intake_again;  /* a kick came meanwhile: read new/ again after it */
+	long long audit_job_seq;      /* the last job event chained into the audit log */
+	int kick_fd;		      /* eventfd: "import the next spool batch" */
+	int lock_fd;		      /* holds the state directory's lock (state.h) */
+	bool importing;		      /* a batch run is under way */
+	struct offload *intake;	      /* reads and validates spool batches off the loop */
+	bool intake_busy;	      /* a batch is with the intake thread */
+	bool intake_again;	      /* a kick came meanwhile: read new/ again after it */
 	struct spool_stats run_stats; /* of the current import run */
 	uint64_t run_started_ms;
 	struct run *run; /* the print line engine (run.c) */

@@ -33,8 +33,8 @@ struct cfg_param {
 	const char *name;
 	enum cfg_type type;
 	size_t off;
-	const char *def; /* default, as text; NULL = required */
-	long min, max;   /* CFG_T_INT bounds; CFG_T_STR maximum length in max */
+	const char *def;	    /* default, as text; NULL = required */
+	long min, max;		    /* CFG_T_INT bounds; CFG_T_STR maximum length in max */
 	const char *const *choices; /* CFG_T_ENUM, NULL-terminated */
 	cfg_check_fn check;
 	const char *help;
@@ -77,7 +77,8 @@ check_region(const char *s)
 		return "\"\" (any) or 2, 4 or 6 digits of the NIK region code, e.g. \"3602\"";
 	for (size_t i = 0; i < n; i++)
 		if (!isdigit((unsigned char)s[i]))
-			return "\"\" (any) or 2, 4 or 6 digits of the NIK region code, e.g. \"3602\"";
+			return "\"\" (any) or 2, 4 or 6 digits of the NIK region code, e.g. "
+			       "\"3602\"";
 	return NULL;
 }
 
@@ -126,8 +127,8 @@ static const struct cfg_param station_params[] = {
 };
 
 static const struct cfg_param paths_params[] = {
-	{ "state_dir", CFG_T_STR, S(state_dir), "/var/lib/cetak", 0, PATH_MAX, NULL,
-	  check_abs_path, "job store, ledger and audit log" },
+	{ "state_dir", CFG_T_STR, S(state_dir), "/var/lib/cetak", 0, PATH_MAX, NULL, check_abs_path,
+	  "job store, ledger and audit log" },
 	{ "spool_dir", CFG_T_STR, S(spool_dir), "/var/spool/cetak", 0, PATH_MAX, NULL,
 	  check_abs_path, "job intake (tmp/, new/, rejected/)" },
 	{ "control_socket", CFG_T_STR, S(control_socket), "/run/cetak/control", 0, 107, NULL,
@@ -138,7 +139,6 @@ static const struct cfg_param face_params[] = {
 	{ "layout", CFG_T_STR, S(face_layout), "/etc/cetak/layouts/ektp-front.conf", 0, PATH_MAX,
 	  NULL, check_abs_path, "card face layout; jobs whose text does not fit are refused" },
 };
-
 
 static const char *
 check_abs_or_empty(const char *s)
@@ -184,7 +184,8 @@ static const struct cfg_param ledger_params[] = {
 	{ "checkpoint_every", CFG_T_INT, S(checkpoint_every), "1000", 1, 1000000, NULL, NULL,
 	  "records between signed checkpoints (and one at every shutdown)" },
 	{ "stocktake_operator_max", CFG_T_INT, S(stocktake_operator_max), "5", 0, 1000000, NULL,
-	  NULL, "the largest stocktake difference an operator may record; more needs a supervisor" },
+	  NULL,
+	  "the largest stocktake difference an operator may record; more needs a supervisor" },
 };
 
 static const struct cfg_param card_params[] = {
@@ -250,12 +251,12 @@ static const struct cfg_param daemon_params[] = {
 	  "error, warning, notice, info or debug" },
 	{ "reader_poll_ms", CFG_T_INT, S(reader_poll_ms), "2000", 100, 60000, NULL, NULL,
 	  "how often reader presence is checked" },
-	{ "control_max_request", CFG_T_INT, S(control_max_request), "65536", 1024, 1048576,
-	  NULL, NULL, "largest control request in bytes" },
+	{ "control_max_request", CFG_T_INT, S(control_max_request), "65536", 1024, 1048576, NULL,
+	  NULL, "largest control request in bytes" },
 	{ "control_max_clients", CFG_T_INT, S(control_max_clients), "32", 1, 1024, NULL, NULL,
 	  "control connections served at once" },
-	{ "control_idle_timeout", CFG_T_INT, S(control_idle_timeout_s), "30", 1, 3600, NULL,
-	  NULL, "seconds before an idle control connection is closed" },
+	{ "control_idle_timeout", CFG_T_INT, S(control_idle_timeout_s), "30", 1, 3600, NULL, NULL,
+	  "seconds before an idle control connection is closed" },
 	{ "control_request_timeout", CFG_T_INT, S(control_request_timeout_s), "10", 1, 600, NULL,
 	  NULL, "seconds a request may take to arrive whole once its first byte came" },
 	{ "control_per_user", CFG_T_INT, S(control_per_user), "4", 1, 1024, NULL, NULL,
@@ -407,7 +408,8 @@ cfg_store(const struct cfg_param *p, void *base, const char *v, char *why, size_
 	case CFG_T_LOGLEVEL: {
 		int l = log_level_from_name(v);
 		if (l < LOG_ERR) {
-			snprintf(why, whylen, "must be one of: error, warning, notice, info, debug");
+			snprintf(why, whylen,
+				 "must be one of: error, warning, notice, info, debug");
 			return why;
 		}
 		*(int *)field = l;
@@ -519,24 +521,28 @@ required:
 
 /* Checks that need several settings of one line together. */
 static void
-cfg_check_line(struct cfg_ctx *c, const config_setting_t *g, const char *prefix,
-	       struct cfg_line *l)
+cfg_check_line(struct cfg_ctx *c, const config_setting_t *g, const char *prefix, struct cfg_line *l)
 {
 	const struct pb_ops *ops = pb_find(l->printer);
 
 	if (!ops)
 		return; /* already refused, with the backends there are */
 	if (!strcmp(l->printer, "cups") && !l->cups_queue[0])
-		cfg_err(c, g, "'%s' uses printer \"cups\" but has no cups_queue; add cups_queue = "
-			      "\"NAME\";", prefix);
+		cfg_err(c, g,
+			"'%s' uses printer \"cups\" but has no cups_queue; add cups_queue = "
+			"\"NAME\";",
+			prefix);
 	if (!strcmp(l->printer, "usb") && !l->usb_device[0])
-		cfg_err(c, g, "'%s' uses printer \"usb\" but has no usb_device; add usb_device = "
-			      "\"VVVV:PPPP\";", prefix);
+		cfg_err(c, g,
+			"'%s' uses printer \"usb\" but has no usb_device; add usb_device = "
+			"\"VVVV:PPPP\";",
+			prefix);
 	if (l->encoder == 2) /* auto: what the printer can do */
 		l->encoder = ops->caps & PB_CAP_ENCODER ? 0 : 1;
 	if (!(ops->caps & PB_CAP_ENCODER) && l->encoder == 0)
-		cfg_err(c, g, "'%s': a %s printer cannot move the card to an encoder station; "
-			      "set encoder = \"desk\" (an operator presents each blank at the reader)",
+		cfg_err(c, g,
+			"'%s': a %s printer cannot move the card to an encoder station; "
+			"set encoder = \"desk\" (an operator presents each blank at the reader)",
 			prefix, !strcmp(l->printer, "cups") ? "CUPS" : l->printer);
 }
 
@@ -566,8 +572,10 @@ cfg_read_lines(struct cfg_ctx *c, const config_setting_t *list, struct cetak_con
 		cfg_check_line(c, g, prefix, l);
 		for (int j = 0; j < i; j++)
 			if (cfg->lines[j].name && strcmp(cfg->lines[j].name, l->name) == 0)
-				cfg_err(c, g, "line name \"%s\" is used twice; give each line its "
-					      "own name", l->name);
+				cfg_err(c, g,
+					"line name \"%s\" is used twice; give each line its "
+					"own name",
+					l->name);
 	}
 }
 
@@ -587,8 +595,10 @@ cfg_read_root(struct cfg_ctx *c, const config_setting_t *root, struct cetak_conf
 			if (strcmp(cfg_groups[k].name, name) == 0)
 				break;
 		if (k == N(cfg_groups)) {
-			cfg_err(c, s, "unknown section '%s'; sections are: station, paths, access, "
-				      "spool, schedule, face, ledger, card, alerts, daemon, lines", name);
+			cfg_err(c, s,
+				"unknown section '%s'; sections are: station, paths, access, "
+				"spool, schedule, face, ledger, card, alerts, daemon, lines",
+				name);
 			continue;
 		}
 		cfg_read_group(c, s, name, cfg_groups[k].params, cfg_groups[k].n, cfg);
@@ -618,8 +628,10 @@ open_regular(const char *path, FILE *errs)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		fprintf(errs, "%s: not a regular file (%s): name the configuration file itself\n",
-			path, S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO"
-						  : "a device or socket");
+			path,
+			S_ISDIR(st.st_mode)    ? "a directory"
+			: S_ISFIFO(st.st_mode) ? "a FIFO"
+					       : "a device or socket");
 		close(fd);
 		return NULL;
 	}
@@ -666,8 +678,10 @@ cfg_load(const char *path, FILE *errs, struct cetak_config **ret_cfg)
 	}
 	cfg_read_root(&c, config_root_setting(&lc), cfg);
 	if (c.nerr == 0 && cfg->n_lines == 0)
-		fprintf(errs, "%s: note: no print lines configured; add lines = ( { name = "
-			      "\"A\"; printer = \"cups\"; ... } );\n", path);
+		fprintf(errs,
+			"%s: note: no print lines configured; add lines = ( { name = "
+			"\"A\"; printer = \"cups\"; ... } );\n",
+			path);
 	if (c.nerr == 0)
 		r = 0;
 out:
@@ -772,4 +786,3 @@ cfg_role_name(int role)
 {
 	return role_choices[role];
 }
-

@@ -20,13 +20,14 @@ enum cfg_station_role { CFG_ROLE_MAIN, CFG_ROLE_UPT };
 struct cfg_line {
 	char *name;
 	int enabled;
-	char *printer;     /* the backend's name (printer/pb.h): "cups", "usb" */
+	char *printer;	   /* the backend's name (printer/pb.h): "cups", "usb" */
 	char *cups_queue;  /* printer = cups */
 	char *cups_server; /* printer = cups; "" = libcups default */
 	char *usb_device;  /* printer = usb: "VVVV:PPPP" */
 	char *usb_serial;  /* printer = usb; "" = first match */
-	char *reader;      /* fnmatch(3) pattern over PC/SC reader names */
-	int encoder;       /* 0 = inline (printer moves the card), 1 = desk reader (auto resolved at load) */
+	char *reader;	   /* fnmatch(3) pattern over PC/SC reader names */
+	int encoder; /* 0 = inline (printer moves the card), 1 = desk reader (auto resolved at load)
+		      */
 };
 
 struct cetak_config {
@@ -46,7 +47,7 @@ struct cetak_config {
 	int lead_days, window_days, hopper_low, ribbon_low, alert_repeat_s;
 	char *alert_command, *metrics_file;
 
-	char *station_key;  /* PEM key or PKCS#11 URI signing the audit checkpoints; "" = unsigned */
+	char *station_key; /* PEM key or PKCS#11 URI signing the audit checkpoints; "" = unsigned */
 	char *station_cert;
 	char *pkcs11_module, *station_pin;
 	int checkpoint_every;
@@ -56,14 +57,14 @@ struct cetak_config {
 	char *card_profile;
 	char *signer_key, *signer_cert, *signer_pkcs11_module, *signer_pin;
 	char *csca;
-	int max_attempts;     /* cards tried per job before it is held */
-	int bad_blank_stop;   /* consecutive unusable blanks that stop a line */
-	int card_timeout_ms;  /* a fed card must answer at the encoder within this */
+	int max_attempts;      /* cards tried per job before it is held */
+	int bad_blank_stop;    /* consecutive unusable blanks that stop a line */
+	int card_timeout_ms;   /* a fed card must answer at the encoder within this */
 	int present_timeout_s; /* desk reader: the operator presents a blank within this */
 	int printer_timeout_s; /* one printer operation */
-	int stop_timeout_s;   /* SIGTERM: the card in hand is finished within this */
+	int stop_timeout_s;    /* SIGTERM: the card in hand is finished within this */
 	int encode_deadline_s; /* a reader that has not finished a card by then is hung */
-	int retry_s;          /* a transient printer condition is asked again after this */
+	int retry_s;	       /* a transient printer condition is asked again after this */
 
 	char *supervisor_group;
 	char *operator_group;
@@ -82,7 +83,7 @@ struct cetak_config {
 	int control_max_clients;
 	int control_idle_timeout_s;
 	int control_request_timeout_s; /* a started request must arrive whole within this */
-	int control_per_user;          /* connections one uid may hold */
+	int control_per_user;	       /* connections one uid may hold */
 
 	struct cfg_line lines[CFG_MAX_LINES];
 	int n_lines;

@@ -172,7 +172,8 @@ ctl_refuse(const struct ctl_server *srv, const struct ctl_client *c, const struc
 	return ctl_response_err(CTL_E_PERMISSION,
 				"'%s' is a supervisor command: user '%s' is an %s; members of "
 				"group '%s' may run it",
-				v->name, c->peer.user, ctl_role_name(c->peer.role), l->supervisor_group);
+				v->name, c->peer.user, ctl_role_name(c->peer.role),
+				l->supervisor_group);
 }
 
 /* Handle one complete request line; returns the response line (malloc'd). */
@@ -218,7 +219,8 @@ ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
 	json_t *payload = data ? json_object_get(data, "_payload") : NULL;
 	if (json_is_string(payload)) {
 		char *body = strdup(json_string_value(payload)), *head;
-		json_object_set_new(data, "bytes", json_integer(body ? (json_int_t)strlen(body) : 0));
+		json_object_set_new(data, "bytes",
+				    json_integer(body ? (json_int_t)strlen(body) : 0));
 		json_object_del(data, "_payload");
 		head = ctl_response_ok(data);
 		resp = NULL;
@@ -423,8 +425,10 @@ ctl_housekeeping(struct ev_source *src, void *data)
 		n = c->next;
 		if (c->request_started_ms &&
 		    now - c->request_started_ms > (uint64_t)srv->limits.request_timeout_s * 1000) {
-			log_notice("control: request of user '%s' not complete after %d s, connection "
-				   "closed", c->peer.user, srv->limits.request_timeout_s);
+			log_notice(
+				"control: request of user '%s' not complete after %d s, connection "
+				"closed",
+				c->peer.user, srv->limits.request_timeout_s);
 			ctl_client_free(c);
 			continue;
 		}

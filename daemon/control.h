@@ -33,8 +33,8 @@ struct ctl_peer {
  * one-line message (the server frees it); *ret_code may name a CTL_E_* code
  * (static string), CTL_E_FAILED otherwise.
  */
-typedef int (*ctl_verb_fn)(void *ctx, const struct ctl_peer *peer, json_t *args,
-			   json_t **ret_data, const char **ret_code, char **ret_err);
+typedef int (*ctl_verb_fn)(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+			   const char **ret_code, char **ret_err);
 
 struct ctl_verb {
 	const char *name;
@@ -44,12 +44,12 @@ struct ctl_verb {
 };
 
 struct ctl_limits {
-	size_t max_request;   /* bytes per request line */
-	int max_clients;      /* connections at once */
-	int idle_timeout_s;   /* close a silent connection after this */
+	size_t max_request;    /* bytes per request line */
+	int max_clients;       /* connections at once */
+	int idle_timeout_s;    /* close a silent connection after this */
 	int request_timeout_s; /* a request begun must be complete within this */
-	int per_user;         /* connections one uid may hold (supervisors: twice) */
-	gid_t supervisor_gid; /* (gid_t)-1 when the group does not exist */
+	int per_user;	       /* connections one uid may hold (supervisors: twice) */
+	gid_t supervisor_gid;  /* (gid_t)-1 when the group does not exist */
 	gid_t operator_gid;
 	const char *supervisor_group; /* names, borrowed, for messages */
 	const char *operator_group;
@@ -63,8 +63,8 @@ struct ctl_server;
  * verbs (NULL-name terminated), ctx and limits strings are borrowed for the
  * server's lifetime. Returns 0 or -errno.
  */
-int ctl_server_new(struct ev_loop *loop, const char *path, const struct ctl_verb *verbs,
-		   void *ctx, const struct ctl_limits *limits, struct ctl_server **ret_srv);
+int ctl_server_new(struct ev_loop *loop, const char *path, const struct ctl_verb *verbs, void *ctx,
+		   const struct ctl_limits *limits, struct ctl_server **ret_srv);
 /* Replace limits (after a reload). The strings are borrowed as above. */
 void ctl_server_set_limits(struct ctl_server *srv, const struct ctl_limits *limits);
 /* Close every client and the socket, unlink the path. NULL is fine. */

@@ -64,7 +64,8 @@ ctl_request_parse(const char *buf, size_t len, struct ctl_request *ret, char *er
 	json_object_foreach(root, key, val)
 	{
 		if (strcmp(key, "v") && strcmp(key, "cmd") && strcmp(key, "args")) {
-			snprintf(err, errlen, "unknown field '%.40s' (fields are v, cmd, args)", key);
+			snprintf(err, errlen, "unknown field '%.40s' (fields are v, cmd, args)",
+				 key);
 			goto fail;
 		}
 	}
@@ -75,7 +76,8 @@ ctl_request_parse(const char *buf, size_t len, struct ctl_request *ret, char *er
 	}
 	cmd = json_object_get(root, "cmd");
 	if (!json_is_string(cmd) || !ctl_cmd_valid(json_string_value(cmd))) {
-		snprintf(err, errlen, "field 'cmd' must be a command name of 1-%d characters a-z 0-9 -",
+		snprintf(err, errlen,
+			 "field 'cmd' must be a command name of 1-%d characters a-z 0-9 -",
 			 CTL_CMD_MAX);
 		goto fail;
 	}
@@ -126,8 +128,8 @@ ctl_request_encode(const char *cmd, json_t *args)
 	json_t *a = args ? json_incref(args) : json_object();
 
 	/* "o" steals a: the request object owns it from here on. */
-	return ctl_dump_line(json_pack("{s:i, s:s, s:o}", "v", CTL_PROTO_VERSION, "cmd", cmd,
-				       "args", a));
+	return ctl_dump_line(
+		json_pack("{s:i, s:s, s:o}", "v", CTL_PROTO_VERSION, "cmd", cmd, "args", a));
 }
 
 char *
@@ -153,8 +155,7 @@ ctl_response_err(const char *code, const char *fmt, ...)
 }
 
 int
-ctl_response_parse(const char *buf, size_t len, struct ctl_response *ret, char *err,
-		   size_t errlen)
+ctl_response_parse(const char *buf, size_t len, struct ctl_response *ret, char *err, size_t errlen)
 {
 	json_t *root, *ok, *data, *code, *msg;
 

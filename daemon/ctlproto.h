@@ -45,7 +45,8 @@ char *ctl_request_encode(const char *cmd, json_t *args);
 
 /* Encode responses, newline included. data is borrowed and may be NULL. Caller frees. */
 char *ctl_response_ok(json_t *data);
-char *ctl_response_err(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *ctl_response_err(const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 struct ctl_response {
 	bool ok;

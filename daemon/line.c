@@ -70,7 +70,7 @@ line_to_json(const struct line *l)
 
 	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", c->name,
 			 "enabled", c->enabled, "state", line_state_name(l->state), "reason",
-			 l->reason, "printer", c->printer, "printer_target",
-			 target, "reader_pattern", c->reader, "reader", l->reader, "encoder",
+			 l->reason, "printer", c->printer, "printer_target", target,
+			 "reader_pattern", c->reader, "reader", l->reader, "encoder",
 			 c->encoder ? "desk" : "inline");
 }

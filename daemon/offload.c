@@ -31,8 +31,8 @@ struct offload {
 	int efd;
 	struct ev_source *src;
 	bool quit;
-	unsigned delay_ms;             /* fault injection for tests (offload_start) */
-	int pending;                   /* submitted, done not called yet (loop thread only) */
+	unsigned delay_ms;	       /* fault injection for tests (offload_start) */
+	int pending;		       /* submitted, done not called yet (loop thread only) */
 	struct task *todo, **todo_end; /* not started */
 	struct task *fin, **fin_end;   /* finished, done not called */
 };

@@ -84,7 +84,8 @@ encode(const struct rule_in *in, struct rule_out *o)
 		break;
 	case SC_WRONG_CARD:
 	case SC_NOT_BLANK:
-		bad_blank(in, o, CAUSE_GAGAL_ENCODE, "the card in the hopper is not a usable blank");
+		bad_blank(in, o, CAUSE_GAGAL_ENCODE,
+			  "the card in the hopper is not a usable blank");
 		break;
 	case SC_CARD_REMOVED:
 		if (!in->desk && !in->serial_read) {
@@ -103,9 +104,9 @@ encode(const struct rule_in *in, struct rule_out *o)
 			    "the card refused authentication: never retried automatically");
 			break;
 		}
-		counted(in, o, CAUSE_GAGAL_ENCODE, in->sc == SC_VERIFY_FAILED
-							 ? "verification after writing failed"
-							 : "writing the chip failed");
+		counted(in, o, CAUSE_GAGAL_ENCODE,
+			in->sc == SC_VERIFY_FAILED ? "verification after writing failed"
+						   : "writing the chip failed");
 		break;
 	default: /* pcscd, the reader: the line cannot encode any card */
 		set(o, RULE_REJECT, CAUSE_GAGAL_ENCODE, JOB_FATE_REQUEUE,
@@ -126,7 +127,8 @@ recovery(const struct rule_in *in, struct rule_out *o)
 	case STEP_FEED:
 	case STEP_ENCODE:
 		if (!in->in_flight) {
-			set(o, RULE_CLOSE, -1, JOB_FATE_REQUEUE, "interrupted before a card was taken");
+			set(o, RULE_CLOSE, -1, JOB_FATE_REQUEUE,
+			    "interrupted before a card was taken");
 			o->clear_path = true;
 		} else {
 			set(o, RULE_REJECT, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE,
@@ -142,19 +144,23 @@ recovery(const struct rule_in *in, struct rule_out *o)
 			    "the card was spoiled before an interruption");
 			o->clear_path = true;
 		} else if (in->in_flight && in->step == STEP_EJECT && in->eject_confirmed) {
-			set(o, RULE_ISSUE, -1, JOB_FATE_NONE, "the printer had confirmed the eject");
+			set(o, RULE_ISSUE, -1, JOB_FATE_NONE,
+			    "the printer had confirmed the eject");
 			o->event = EVENT_ISSUE;
 		} else {
-			set(o, RULE_UNKNOWN, -1, JOB_FATE_HOLD, "cetakd stopped after printing started");
+			set(o, RULE_UNKNOWN, -1, JOB_FATE_HOLD,
+			    "cetakd stopped after printing started");
 			o->stop_line = true;
-			o->clear_path = true; /* out to the reject box, if the printer still holds it */
+			o->clear_path =
+				true; /* out to the reject box, if the printer still holds it */
 		}
 		break;
 	default: /* reject: again with the recorded cause, or it was recorded */
 		set(o, in->in_flight ? RULE_REJECT : RULE_SPOILED,
 		    in->reject_cause >= 0 ? in->reject_cause : CAUSE_INTERRUPTED,
 		    in->reject_hold ? JOB_FATE_HOLD : JOB_FATE_REQUEUE,
-		    in->in_flight ? "interrupted while rejecting" : "recorded before an interruption");
+		    in->in_flight ? "interrupted while rejecting"
+				  : "recorded before an interruption");
 		/* a retry recorded before the crash becomes a requeue: the job waits
 		 * in front of the queue like every interrupted one */
 		break;
@@ -172,7 +178,7 @@ consequences(const struct rule_in *in, struct rule_out *o)
 							[STEP_EJECT] = STEP_COUNT,
 							[STEP_REJECT] = STEP_COUNT };
 		o->next = (unsigned)in->step < STEP_COUNT ? next[in->step] : STEP_COUNT;
-		o->event = in->step == STEP_FEED    ? EVENT_TAKE
+		o->event = in->step == STEP_FEED     ? EVENT_TAKE
 			   : in->step == STEP_EJECT  ? EVENT_ISSUE
 			   : in->step == STEP_REJECT ? EVENT_SPOIL
 						     : EVENT_NONE;
@@ -226,7 +232,8 @@ decide_printer(const struct rule_in *in, struct rule_out *o)
 			    "printing started and its result is unknown: check the printer and the "
 			    "hoppers");
 			o->stop_line = true;
-		} else if (in->pb == PB_STOP) { /* jam, cover, ribbon out: the card is caught inside */
+		} else if (in->pb ==
+			   PB_STOP) { /* jam, cover, ribbon out: the card is caught inside */
 			set(o, RULE_STOP, CAUSE_GAGAL_CETAK, JOB_FATE_REQUEUE,
 			    "the printer stopped while printing; the card inside is spoiled");
 			o->stop_line = true;

@@ -47,40 +47,40 @@ enum rule_recorded { RECORDED_NONE, RECORDED_ISSUE, RECORDED_SPOIL };
 
 /* What becomes of the job once its card is rejected or the line stops. */
 enum rule_job {
-	JOB_FATE_NONE,    /* the job goes on (RULE_NEXT / RULE_WAIT) */
-	JOB_FATE_RETRY,   /* on a new blank, at once */
+	JOB_FATE_NONE,	  /* the job goes on (RULE_NEXT / RULE_WAIT) */
+	JOB_FATE_RETRY,	  /* on a new blank, at once */
 	JOB_FATE_REQUEUE, /* back to the front of the queue (the line stops or drains) */
-	JOB_FATE_HOLD,    /* held with the reason: a person decides */
+	JOB_FATE_HOLD,	  /* held with the reason: a person decides */
 };
 
 struct rule_in {
 	enum cycle_step step;
-	enum pb_class pb;      /* printer steps */
-	enum sc_outcome sc;    /* the encode step */
-	uint16_t sw;           /* the card's refusing status word, if any */
-	bool desk;             /* the line's encoder is a desk reader */
-	bool serial_read;      /* the chip answered with its serial before the failure */
-	long failures;         /* counted failures of the job before this one */
+	enum pb_class pb;   /* printer steps */
+	enum sc_outcome sc; /* the encode step */
+	uint16_t sw;	    /* the card's refusing status word, if any */
+	bool desk;	    /* the line's encoder is a desk reader */
+	bool serial_read;   /* the chip answered with its serial before the failure */
+	long failures;	    /* counted failures of the job before this one */
 	int max_attempts;
-	int bad_blanks;        /* unusable blanks in a row on the line before this one */
+	int bad_blanks; /* unusable blanks in a row on the line before this one */
 	int bad_blank_stop;
 	/* start-up recovery: the cycle was interrupted at `step` */
 	bool recovery;
-	bool in_flight;               /* the ledger shows a card in flight on the line */
-	enum rule_recorded recorded;  /* its last card event, when it is this job's */
-	bool eject_confirmed;         /* the cycle's note: the printer confirmed the eject */
-	bool reject_hold;             /* at reject: the job's recorded fate was hold */
-	int reject_cause;             /* at reject: the recorded cause, -1 unknown */
+	bool in_flight;		     /* the ledger shows a card in flight on the line */
+	enum rule_recorded recorded; /* its last card event, when it is this job's */
+	bool eject_confirmed;	     /* the cycle's note: the printer confirmed the eject */
+	bool reject_hold;	     /* at reject: the job's recorded fate was hold */
+	int reject_cause;	     /* at reject: the recorded cause, -1 unknown */
 };
 
 struct rule_out {
 	enum rule_act act;
-	int cause;             /* enum ledger_cause for REJECT/STOP with a card; -1 none */
+	int cause; /* enum ledger_cause for REJECT/STOP with a card; -1 none */
 	enum rule_job job;
-	bool stop_line;        /* after this, the line stops for an operator */
-	bool counts;           /* this failure counts against the job's attempts */
-	bool bad_blank;        /* the blank itself was unusable */
-	bool clear_path;       /* recovery: a USB printer clears its card path before the next card */
+	bool stop_line;	 /* after this, the line stops for an operator */
+	bool counts;	 /* this failure counts against the job's attempts */
+	bool bad_blank;	 /* the blank itself was unusable */
+	bool clear_path; /* recovery: a USB printer clears its card path before the next card */
 	enum rule_event event; /* what the ledger records when this is carried out */
 	enum cycle_step next;  /* RULE_NEXT: the step that follows (STEP_COUNT: the card is done) */
 	const char *why;       /* a short reason for people (static) */

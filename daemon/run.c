@@ -57,10 +57,10 @@ struct prepared {
  * the line is not ready (no reader, no keys) are facts beside it.
  */
 enum line_mode {
-	MODE_RUNNING,    /* takes jobs */
-	MODE_DRAINING,   /* finishes the job in hand, then pauses */
-	MODE_PAUSED,     /* an operator paused it */
-	MODE_STOPPED,    /* the printer, reader or books need a person */
+	MODE_RUNNING,	 /* takes jobs */
+	MODE_DRAINING,	 /* finishes the job in hand, then pauses */
+	MODE_PAUSED,	 /* an operator paused it */
+	MODE_STOPPED,	 /* the printer, reader or books need a person */
 	MODE_UNRESOLVED, /* a card of unknown outcome waits for `cetakctl resolve` */
 	MODE_COUNT
 };
@@ -71,9 +71,13 @@ static const char *const mode_names[MODE_COUNT] = { "running", "draining", "paus
 /* The transitions there are; anything else is refused. A stopped line may
  * be stopped again with a new reason. */
 static const bool mode_edge[MODE_COUNT][MODE_COUNT] = {
-	[MODE_RUNNING] = { [MODE_DRAINING] = 1, [MODE_PAUSED] = 1, [MODE_STOPPED] = 1,
+	[MODE_RUNNING] = { [MODE_DRAINING] = 1,
+			   [MODE_PAUSED] = 1,
+			   [MODE_STOPPED] = 1,
 			   [MODE_UNRESOLVED] = 1 },
-	[MODE_DRAINING] = { [MODE_RUNNING] = 1, [MODE_PAUSED] = 1, [MODE_STOPPED] = 1,
+	[MODE_DRAINING] = { [MODE_RUNNING] = 1,
+			    [MODE_PAUSED] = 1,
+			    [MODE_STOPPED] = 1,
 			    [MODE_UNRESOLVED] = 1 },
 	[MODE_PAUSED] = { [MODE_RUNNING] = 1, [MODE_STOPPED] = 1, [MODE_UNRESOLVED] = 1 },
 	[MODE_STOPPED] = { [MODE_RUNNING] = 1, [MODE_STOPPED] = 1, [MODE_UNRESOLVED] = 1 },
@@ -86,31 +90,31 @@ struct line_run {
 	struct worker *w;
 	struct ev_source *src;
 	const struct pb_ops *pb; /* the line's printer backend, by name */
-	bool clears;              /* it can divert a card to a reject box: clear its path after a crash */
+	bool clears; /* it can divert a card to a reject box: clear its path after a crash */
 	bool desk;
 	struct prepared cur, next;
-	struct offload *prep; /* the line's preparation thread */
-	bool preparing;       /* a job is being prepared there */
+	struct offload *prep;	       /* the line's preparation thread */
+	bool preparing;		       /* a job is being prepared there */
 	char prep_job[JOB_ID_MAX + 1]; /* which one */
 	/* the open cycle */
 	long long cycle;
 	enum cycle_step step;
-	bool op_out; /* an operation is with the worker */
+	bool op_out;	      /* an operation is with the worker */
 	uint64_t op_deadline; /* when it counts as hung (ev_now_ms) */
-	bool abandoned; /* it passed its deadline: its late result is discarded */
-	bool printed; /* this cycle's card went to the print head */
-	bool want_status; /* read the printer's state and counter before the next card */
+	bool abandoned;	      /* it passed its deadline: its late result is discarded */
+	bool printed;	      /* this cycle's card went to the print head */
+	bool want_status;     /* read the printer's state and counter before the next card */
 	char chip[33];
-	int cause;          /* for the reject step */
+	int cause;	    /* for the reject step */
 	enum rule_job fate; /* of the job once the reject is done */
 	char fate_why[256];
-	bool stop_after;    /* the line stops once the reject is done */
+	bool stop_after; /* the line stops once the reject is done */
 	/* an outcome the printer confirmed that the ledger could not record yet
 	 * (disk full): kept and retried every retry_interval, never downgraded */
 	enum { OWED_NONE, OWED_ISSUE, OWED_SPOIL } owed;
 	bool owed_moved;
 	char owed_msg[200];
-	bool recovering;    /* the reject is start-up recovery clearing the printer */
+	bool recovering; /* the reject is start-up recovery clearing the printer */
 	/* the line's state machine (line_to); waiting is a transient condition
 	 * beside it (the same step again after retry_interval, or no blank) */
 	enum line_mode mode;
@@ -192,8 +196,7 @@ prepared_free(struct prepared *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static void
-lr_log(struct line_run *lr, int prio, const char *job, const char *fmt, ...)
+static void lr_log(struct line_run *lr, int prio, const char *job, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static void
@@ -215,9 +218,15 @@ static int
 ledger_event(struct cetakd *d, struct line_run *lr, const char *kind, const char *job,
 	     const char *nik, const char *chip, const char *cause, const char *note, long count)
 {
-	struct ledger_event e = { .kind = kind, .line = lr->name, .job = job, .nik = nik,
-				  .chip = chip && chip[0] ? chip : NULL, .cause = cause,
-				  .actor = ACTOR, .note = note, .count = count };
+	struct ledger_event e = { .kind = kind,
+				  .line = lr->name,
+				  .job = job,
+				  .nik = nik,
+				  .chip = chip && chip[0] ? chip : NULL,
+				  .cause = cause,
+				  .actor = ACTOR,
+				  .note = note,
+				  .count = count };
 	char why[300];
 	long long seq;
 
@@ -288,8 +297,7 @@ static void status_update(struct cetakd *d);
  * is logged once with its reason and shown in STATUS= at once. -EPERM (and
  * nothing changes) when the table does not have it.
  */
-static int
-line_to(struct line_run *lr, enum line_mode to, const char *fmt, ...)
+static int line_to(struct line_run *lr, enum line_mode to, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int
@@ -317,8 +325,10 @@ line_to(struct line_run *lr, enum line_mode to, const char *fmt, ...)
 		lr->waiting = false;
 	struct log_field f[] = { { "LINE", lr->name }, { "LINE_STATE", mode_names[to] } };
 	if (to == MODE_STOPPED)
-		log_emit(LOG_WARNING, f, 2, "line '%s': stopped: %s; fix it, then: cetakctl line "
-					    "resume %s", lr->name, reason, lr->name);
+		log_emit(LOG_WARNING, f, 2,
+			 "line '%s': stopped: %s; fix it, then: cetakctl line "
+			 "resume %s",
+			 lr->name, reason, lr->name);
 	else
 		log_emit(to == MODE_UNRESOLVED ? LOG_WARNING : LOG_NOTICE, f, 2,
 			 "line '%s': %s -> %s%s%s", lr->name, mode_names[from], mode_names[to],
@@ -490,9 +500,8 @@ prep_done(void *arg, bool ran)
 		slot->face.panels = slot->panels.data;
 		if (r->closing)
 			give_back(d, slot, "requeued: cetakd stopped");
-		else if (d->stopping ||
-			 !(lr->mode == MODE_RUNNING ||
-			   (lr->mode == MODE_DRAINING && slot == &lr->cur)))
+		else if (d->stopping || !(lr->mode == MODE_RUNNING ||
+					  (lr->mode == MODE_DRAINING && slot == &lr->cur)))
 			give_back(d, slot, "requeued: the line is not printing");
 		break;
 	case PREP_INVALID:
@@ -690,7 +699,8 @@ start_cycle(struct cetakd *d, struct line_run *lr)
 		char msg[sizeof(lr->reason)];
 		snprintf(msg, sizeof(msg),
 			 "no blanks recorded in the hopper: load cards and record them with "
-			 "`cetakctl stock load %s N`", lr->name);
+			 "`cetakctl stock load %s N`",
+			 lr->name);
 		memcpy(lr->reason, msg, sizeof(msg));
 		lr->wait_until = ev_now_ms() + (uint64_t)d->cfg->retry_s * 1000;
 		return;
@@ -800,7 +810,8 @@ rejected(struct cetakd *d, struct line_run *lr, const struct wk_result *res, boo
 		lr->owed_moved = moved;
 		snprintf(lr->owed_msg, sizeof(lr->owed_msg), "%.190s", msg);
 		snprintf(fact, sizeof(fact), "card %s is spoiled (%s)",
-			 lr->chip[0] ? lr->chip : "(serial not read)", ledger_cause_name(lr->cause));
+			 lr->chip[0] ? lr->chip : "(serial not read)",
+			 ledger_cause_name(lr->cause));
 		owe(d, lr, OWED_SPOIL, fact);
 		return;
 	}
@@ -818,8 +829,10 @@ rejected_done(struct cetakd *d, struct line_run *lr, bool moved, const char *msg
 	       lr->fate_why);
 	finish_spoiled(d, lr, lr->cycle, note);
 	if (!moved && lr->step == STEP_REJECT)
-		line_stop(lr, "the card could not be moved to the reject box (%.200s): take it out "
-			      "by hand", msg);
+		line_stop(lr,
+			  "the card could not be moved to the reject box (%.200s): take it out "
+			  "by hand",
+			  msg);
 	else if (!moved)
 		line_stop(lr, "%s", lr->fate_why);
 	else if (lr->stop_after)
@@ -839,8 +852,9 @@ owe(struct cetakd *d, struct line_run *lr, int what, const char *fact)
 	lr->owed = what;
 	store_cycle_step(d->store, lr->cycle, what == OWED_ISSUE ? "eject" : "reject", NULL,
 			 lr->chip[0] ? lr->chip : NULL, fact, now_s());
-	snprintf(lr->reason, sizeof(lr->reason), "%s, but the ledger could not record it (see the "
-						 "log; a full disk?): retried every %d s",
+	snprintf(lr->reason, sizeof(lr->reason),
+		 "%s, but the ledger could not record it (see the "
+		 "log; a full disk?): retried every %d s",
 		 fact, d->cfg->retry_s);
 	lr->wait_until = ev_now_ms() + (uint64_t)d->cfg->retry_s * 1000;
 	lr_log(lr, LOG_ERR, lr->cur.row.job_id, "%s", lr->reason);
@@ -924,8 +938,9 @@ unknown(struct cetakd *d, struct line_run *lr, const char *why)
 {
 	char reason[400];
 
-	snprintf(reason, sizeof(reason), "card outcome unknown (%s): check the output and reject "
-					 "boxes, then `cetakctl resolve %s printed|spoiled`",
+	snprintf(reason, sizeof(reason),
+		 "card outcome unknown (%s): check the output and reject "
+		 "boxes, then `cetakctl resolve %s printed|spoiled`",
 		 why, lr->cur.row.job_id);
 	job_move(d, lr->cur.row.job_id, JS_HELD, HOLD_UNKNOWN, reason);
 	lr_log(lr, LOG_WARNING, lr->cur.row.job_id, "%s", reason);
@@ -944,8 +959,12 @@ printer_reasons(struct line_run *lr, const struct wk_result *res)
 static void
 step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 {
-	struct rule_in in = { .step = lr->step, .pb = res->cls, .sc = res->sc, .sw = res->card.sw,
-			      .desk = lr->desk, .serial_read = res->card.serial[0] != '\0',
+	struct rule_in in = { .step = lr->step,
+			      .pb = res->cls,
+			      .sc = res->sc,
+			      .sw = res->card.sw,
+			      .desk = lr->desk,
+			      .serial_read = res->card.serial[0] != '\0',
 			      .max_attempts = d->cfg->max_attempts,
 			      .bad_blanks = lr->bad_blanks,
 			      .bad_blank_stop = d->cfg->bad_blank_stop };
@@ -978,14 +997,16 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 	switch (lr->step) {
 	case STEP_FEED:
 		if (out.act == RULE_NEXT) {
-			if (ledger_event(d, lr, ledger_kind_name(LK_TAKE), job, lr->cur.row.nik, NULL,
-					 NULL, NULL, 0) < 0) {
-				cycle_finish(d, lr->cycle, "none", "the ledger refused the take", job,
-					     JS_QUEUED, NULL, "requeued: the ledger refused the blank");
+			if (ledger_event(d, lr, ledger_kind_name(LK_TAKE), job, lr->cur.row.nik,
+					 NULL, NULL, NULL, 0) < 0) {
+				cycle_finish(d, lr->cycle, "none", "the ledger refused the take",
+					     job, JS_QUEUED, NULL,
+					     "requeued: the ledger refused the blank");
 				lr->cycle = 0;
 				prepared_free(&lr->cur);
-				line_stop(lr, "the ledger has no blank in this line's hopper: record "
-					      "what was loaded with `cetakctl stock load %s N`",
+				line_stop(lr,
+					  "the ledger has no blank in this line's hopper: record "
+					  "what was loaded with `cetakctl stock load %s N`",
 					  lr->name);
 				return;
 			}
@@ -1020,7 +1041,8 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 				 sc_outcome_name(res->sc), res->card.message[0] ? ": " : "",
 				 res->card.message);
 			if (lr->chip[0])
-				store_cycle_step(d->store, lr->cycle, "encode", NULL, lr->chip, NULL, now_s());
+				store_cycle_step(d->store, lr->cycle, "encode", NULL, lr->chip,
+						 NULL, now_s());
 			reject(d, lr, out.cause, out.job, why, out.stop_line);
 		}
 		break;
@@ -1041,8 +1063,8 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 			lr->cause = out.cause;
 			lr->fate = out.job;
 			lr->stop_after = true;
-			snprintf(lr->fate_why, sizeof(lr->fate_why), "%.80s (%.60s%s%.100s)", out.why, rs,
-				 res->st.message[0] ? ": " : "", res->st.message);
+			snprintf(lr->fate_why, sizeof(lr->fate_why), "%.80s (%.60s%s%.100s)",
+				 out.why, rs, res->st.message[0] ? ": " : "", res->st.message);
 			give_back(d, &lr->next, "requeued: the line stopped");
 			rejected(d, lr, res, false);
 		}
@@ -1080,7 +1102,8 @@ record_counter(struct cetakd *d, struct line_run *lr, long count)
 	if (ledger_event(d, lr, "counter", NULL, NULL, NULL, NULL, NULL, count) == 0 &&
 	    ledger_balance(d->ledger, &b) == 0 && (bl = ledger_line_of(&b, lr->name)) &&
 	    bl->outside > before)
-		lr_log(lr, LOG_WARNING, NULL, "the printer counts %ld cards that cetakd did not print",
+		lr_log(lr, LOG_WARNING, NULL,
+		       "the printer counts %ld cards that cetakd did not print",
 		       bl->outside - before);
 	run_of(d)->alerts_due = true;
 }
@@ -1103,9 +1126,11 @@ on_worker(struct ev_source *src, int fd, uint32_t events, void *data)
 		lr->op_out = false;
 		if (lr->abandoned) { /* decided without it at its deadline */
 			lr->abandoned = false;
-			lr_log(lr, LOG_NOTICE, NULL, "the %s step answered after all, after %.0f s (%s); "
-						     "the answer is discarded", wk_op_name(res.op),
-			       res.ms / 1000, res.cls == PB_OK && res.sc == SC_OK ? "ok" : "failed");
+			lr_log(lr, LOG_NOTICE, NULL,
+			       "the %s step answered after all, after %.0f s (%s); "
+			       "the answer is discarded",
+			       wk_op_name(res.op), res.ms / 1000,
+			       res.cls == PB_OK && res.sc == SC_OK ? "ok" : "failed");
 			continue;
 		}
 		if (res.op != WK_STATUS) {
@@ -1166,9 +1191,10 @@ recorded_outcome(struct cetakd *d, struct line_run *lr, const char *job_id, char
 	char kind[16], job[64];
 
 	if (ledger_last_card(d->ledger, lr->name, kind, sizeof(kind), job, sizeof(job), cause,
-			     32) != 1 || strcmp(job, job_id) != 0)
+			     32) != 1 ||
+	    strcmp(job, job_id) != 0)
 		return RECORDED_NONE;
-	return !strcmp(kind, "issue") ? RECORDED_ISSUE
+	return !strcmp(kind, "issue")	? RECORDED_ISSUE
 	       : !strcmp(kind, "spoil") ? RECORDED_SPOIL
 					: RECORDED_NONE;
 }
@@ -1199,8 +1225,10 @@ recover_line(struct cetakd *d, struct line_run *lr)
 	adopt_job(d, lr, &c);
 	int step = cycle_step_from_name(c.step);
 	lr->step = step < 0 ? STEP_PRINT : (enum cycle_step)step;
-	lr_log(lr, LOG_WARNING, c.job_id, "recovery: card cycle %lld was interrupted at '%s' "
-					  "(%s card in flight)", c.id, c.step, fl > 0 ? "a" : "no");
+	lr_log(lr, LOG_WARNING, c.job_id,
+	       "recovery: card cycle %lld was interrupted at '%s' "
+	       "(%s card in flight)",
+	       c.id, c.step, fl > 0 ? "a" : "no");
 	struct rule_in in = {
 		.step = lr->step,
 		.recovery = true,
@@ -1232,12 +1260,15 @@ recover_line(struct cetakd *d, struct line_run *lr)
 				 colon ? colon + 2 : "interrupted while rejecting");
 			lr->cause = out.cause;
 		} else {
-			snprintf(lr->fate_why, sizeof(lr->fate_why), "the card was spoiled (%s) before "
-								     "an interruption", cause);
+			snprintf(lr->fate_why, sizeof(lr->fate_why),
+				 "the card was spoiled (%s) before "
+				 "an interruption",
+				 cause);
 		}
-		finish_spoiled(d, lr, c.id, lr->step == STEP_REJECT
-						    ? "recorded before an interruption"
-						    : "spoiled (recorded before an interruption)");
+		finish_spoiled(d, lr, c.id,
+			       lr->step == STEP_REJECT
+				       ? "recorded before an interruption"
+				       : "spoiled (recorded before an interruption)");
 		memset(&lr->cur, 0, sizeof(lr->cur));
 		break;
 	}
@@ -1303,13 +1334,17 @@ hung(struct cetakd *d, struct line_run *lr)
 		lr->cycle = 0;
 		prepared_free(&lr->cur);
 		give_back(d, &lr->next, "requeued: the line stopped");
-		line_stop(lr, "the printer did not answer the feed within %d s: check for a card at "
-			      "the encoder", secs);
+		line_stop(lr,
+			  "the printer did not answer the feed within %d s: check for a card at "
+			  "the encoder",
+			  secs);
 		break;
 	case STEP_ENCODE: /* the chip may be half written: spoiled where it is */
-		snprintf(why, sizeof(why), "the reader did not finish the card within %d s (a hung "
-					   "reader or card); the card at the encoder is spoiled: take "
-					   "it out by hand", secs);
+		snprintf(why, sizeof(why),
+			 "the reader did not finish the card within %d s (a hung "
+			 "reader or card); the card at the encoder is spoiled: take "
+			 "it out by hand",
+			 secs);
 		lr->cause = CAUSE_GAGAL_ENCODE;
 		lr->fate = JOB_FATE_REQUEUE;
 		lr->stop_after = true;
@@ -1372,10 +1407,10 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 	if (lr->mode == MODE_UNRESOLVED)
 		return;
 	if (d->stopping || lr->mode == MODE_STOPPED || lr->mode == MODE_PAUSED ||
-	    l->state == LINE_DISABLED ||
-	    l->state == LINE_NOT_READY || run_of(d)->not_ready[0]) {
-		give_back_all(d, lr, d->stopping ? "requeued: cetakd is stopping"
-						 : "requeued: the line is not printing");
+	    l->state == LINE_DISABLED || l->state == LINE_NOT_READY || run_of(d)->not_ready[0]) {
+		give_back_all(d, lr,
+			      d->stopping ? "requeued: cetakd is stopping"
+					  : "requeued: the line is not printing");
 		return;
 	}
 	if (lr->waiting && now < lr->wait_until)
@@ -1424,11 +1459,13 @@ run_pump(struct cetakd *d)
 			(r->lines[i].cycle && r->lines[i].mode != MODE_UNRESOLVED &&
 			 r->lines[i].mode != MODE_STOPPED);
 	}
-	if (r->shutting_down && (!busy || ev_now_ms() > r->shutdown_deadline +
-							  (uint64_t)d->cfg->printer_timeout_s * 1000)) {
+	if (r->shutting_down &&
+	    (!busy ||
+	     ev_now_ms() > r->shutdown_deadline + (uint64_t)d->cfg->printer_timeout_s * 1000)) {
 		r->shutting_down = false;
 		if (busy)
-			log_warn("cetakd: a line did not finish within stop_timeout + printer_timeout; "
+			log_warn("cetakd: a line did not finish within stop_timeout + "
+				 "printer_timeout; "
 				 "its card is settled by recovery at the next start");
 		ev_loop_exit(d->loop);
 	}
@@ -1507,7 +1544,8 @@ keys_open(const struct cetak_config *cfg, struct card_profile *prof, struct sign
 		return -1;
 	if (profile_load(cfg->card_profile, errs, prof) < 0) {
 		fclose(errs);
-		snprintf(why, len, "card profile %s refused: %s", cfg->card_profile, ebuf ? ebuf : "");
+		snprintf(why, len, "card profile %s refused: %s", cfg->card_profile,
+			 ebuf ? ebuf : "");
 		free(ebuf);
 		return -1;
 	}
@@ -1555,10 +1593,10 @@ lines_changed(const struct cetak_config *cur, const struct cetak_config *next, c
 	}
 	for (int i = 0; i < cur->n_lines; i++) {
 		const struct cfg_line *a = &cur->lines[i], *b = &next->lines[i];
-		const char *what = str_differs(a->name, b->name) ? "name"
-				   : a->enabled != b->enabled	     ? "enabled"
-				   : str_differs(a->printer, b->printer)	     ? "printer"
-				   : str_differs(a->cups_queue, b->cups_queue) ? "cups_queue"
+		const char *what = str_differs(a->name, b->name)		 ? "name"
+				   : a->enabled != b->enabled			 ? "enabled"
+				   : str_differs(a->printer, b->printer)	 ? "printer"
+				   : str_differs(a->cups_queue, b->cups_queue)	 ? "cups_queue"
 				   : str_differs(a->cups_server, b->cups_server) ? "cups_server"
 				   : str_differs(a->usb_device, b->usb_device)	 ? "usb_device"
 				   : str_differs(a->usb_serial, b->usb_serial)	 ? "usb_serial"
@@ -1584,12 +1622,14 @@ run_reload_check(struct cetakd *d, const struct cetak_config *next, char **ret_e
 
 	lines_changed(cur, next, why, sizeof(why));
 	if (why[0])
-		return fail(ret_err, -EINVAL, "%s: line changes need a restart (systemctl restart "
-					      "cetakd, between cards); the running configuration stays",
+		return fail(ret_err, -EINVAL,
+			    "%s: line changes need a restart (systemctl restart "
+			    "cetakd, between cards); the running configuration stays",
 			    why);
 	if (str_differs(cur->card_profile, next->card_profile))
-		return fail(ret_err, -EINVAL, "card.profile changed: a new card profile needs a "
-					      "restart; the running configuration stays");
+		return fail(ret_err, -EINVAL,
+			    "card.profile changed: a new card profile needs a "
+			    "restart; the running configuration stays");
 	/* the keys are opened and checked as at start. Keys that worked are never
 	 * replaced by ones that do not: such a reload is refused. A station whose
 	 * lines were not ready anyway takes the reload, with the new reason. */
@@ -1653,8 +1693,10 @@ run_start(struct cetakd *d)
 			continue;
 		struct wk_setup ws = {
 			.ops = lr->pb,
-			.pb = { .queue = c->cups_queue, .server = c->cups_server,
-				.device = c->usb_device, .serial = c->usb_serial,
+			.pb = { .queue = c->cups_queue,
+				.server = c->cups_server,
+				.device = c->usb_device,
+				.serial = c->usb_serial,
 				.timeout_ms = cfg->printer_timeout_s * 1000 },
 			.desk = lr->desk,
 			.card_timeout_ms = cfg->card_timeout_ms,
@@ -1670,15 +1712,18 @@ run_start(struct cetakd *d)
 		int rc = worker_start(&ws, &lr->w);
 		if (rc == 0)
 			rc = offload_start(d->loop, tname, &lr->prep);
-		if (rc < 0 || ev_add_fd(d->loop, worker_fd(lr->w), EPOLLIN, on_worker, d, &lr->src) < 0) {
+		if (rc < 0 ||
+		    ev_add_fd(d->loop, worker_fd(lr->w), EPOLLIN, on_worker, d, &lr->src) < 0) {
 			log_error("line '%s': cannot start its worker: %s", c->name, strerror(-rc));
 			return -1;
 		}
 	}
 	/* jobs left active without an open cycle were only prepared: back to the queue */
-	int n = store_transition_where(d->store, JS_ACTIVE, NULL, STORE_NO_OPEN_CYCLE,
-				       JS_QUEUED, NULL, "requeued at start-up (was prepared, no card "
-						       "taken)", 0, ACTOR, now_s());
+	int n = store_transition_where(d->store, JS_ACTIVE, NULL, STORE_NO_OPEN_CYCLE, JS_QUEUED,
+				       NULL,
+				       "requeued at start-up (was prepared, no card "
+				       "taken)",
+				       0, ACTOR, now_s());
 	if (n > 0)
 		log_notice("recovery: %d prepared jobs back in the queue", n);
 	for (int i = 0; i < r->n; i++)
@@ -1773,7 +1818,7 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 	const char *reason = run_reason(r, lr, l);
 	if (!strcmp(state, "idle") || !strcmp(state, "printing") || !strcmp(state, "paused"))
 		reason = lr->reason[0] && (lr->waiting || lr->mode == MODE_STOPPED) ? lr->reason
-										  : "";
+										    : "";
 	char day[16];
 	sched_day(now_s(), day);
 	json_object_set_new(obj, "state", json_string(state));
@@ -1786,15 +1831,15 @@ run_line_json(struct cetakd *d, const struct line *l, json_t *obj)
 			    json_integer(strcmp(day, lr->day) == 0 ? lr->cards_today : 0));
 	json_object_set_new(obj, "hopper", json_integer(hopper));
 	json_object_set_new(obj, "ribbon_left", json_integer(ribbon));
-	json_object_set_new(obj, "printer_reasons",
-			    json_string(pb_reasons_text(lr->printer_reasons, reasons,
-							sizeof(reasons))));
+	json_object_set_new(
+		obj, "printer_reasons",
+		json_string(pb_reasons_text(lr->printer_reasons, reasons, sizeof(reasons))));
 	json_object_set_new(obj, "paused", json_boolean(lr->mode == MODE_PAUSED));
-	json_object_set_new(obj, "stats", json_pack("{s:f, s:f, s:I, s:I}", "busy_ms", lr->busy_ms,
-						    "host_ms", lr->host_ms,
-						    "span_ms",
-						    (json_int_t)(lr->last_ms - lr->first_ms),
-						    "ops", (json_int_t)lr->ops));
+	json_object_set_new(obj, "stats",
+			    json_pack("{s:f, s:f, s:I, s:I}", "busy_ms", lr->busy_ms, "host_ms",
+				      lr->host_ms, "span_ms",
+				      (json_int_t)(lr->last_ms - lr->first_ms), "ops",
+				      (json_int_t)lr->ops));
 	json_object_set_new(obj, "draining", json_boolean(lr->mode == MODE_DRAINING));
 }
 
@@ -1823,21 +1868,24 @@ run_line_command(struct cetakd *d, const char *line, const char *cmd, const char
 	if (!strcmp(cmd, "pause") || !strcmp(cmd, "drain")) {
 		bool pause = !strcmp(cmd, "pause");
 		if (lr->mode == MODE_STOPPED || lr->mode == MODE_UNRESOLVED)
-			return fail(ret_err, -EBUSY, "line '%s' is %s (%s): it takes no job until "
-						     "it is resumed",
+			return fail(ret_err, -EBUSY,
+				    "line '%s' is %s (%s): it takes no job until "
+				    "it is resumed",
 				    line, mode_names[lr->mode], lr->reason);
 		if (lr->mode == MODE_PAUSED || (!pause && lr->mode == MODE_DRAINING))
 			return 0; /* already so */
 		line_to(lr, pause ? MODE_PAUSED : MODE_DRAINING, "%s by %s", cmd, actor);
 	} else if (!strcmp(cmd, "resume")) {
 		if (lr->mode == MODE_UNRESOLVED)
-			return fail(ret_err, -EBUSY, "line '%s' waits for a card of unknown outcome: %s",
-				    line, lr->reason);
+			return fail(ret_err, -EBUSY,
+				    "line '%s' waits for a card of unknown outcome: %s", line,
+				    lr->reason);
 		if (lr->owed)
 			return fail(ret_err, -EBUSY, "line '%s': %s", line, lr->reason);
 		if (lr->abandoned)
-			return fail(ret_err, -EBUSY, "line '%s': the reader or printer still has not "
-						     "answered its last call; try again once it does",
+			return fail(ret_err, -EBUSY,
+				    "line '%s': the reader or printer still has not "
+				    "answered its last call; try again once it does",
 				    line);
 		lr->waiting = false;
 		lr->bad_blanks = 0;
@@ -1846,7 +1894,8 @@ run_line_command(struct cetakd *d, const char *line, const char *cmd, const char
 		if (lr->clears && !lr->cycle)
 			lr->recovering = true; /* a card left inside goes to the reject box first */
 	} else {
-		return fail(ret_err, -EINVAL, "unknown line command '%s' (pause, resume, drain)", cmd);
+		return fail(ret_err, -EINVAL, "unknown line command '%s' (pause, resume, drain)",
+			    cmd);
 	}
 	run_pump(d);
 	return 0;
@@ -1864,8 +1913,8 @@ run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const cha
 	bool printed = !strcmp(verdict, "printed");
 	const char *cs = cause && cause[0] ? cause : "gagal_cetak";
 
-	if (!r || store_cycle_of_job(d->store, job_id, 1, &c) < 0 ||
-	    !(lr = find_run(r, c.line)) || lr->mode != MODE_UNRESOLVED || lr->cycle != c.id)
+	if (!r || store_cycle_of_job(d->store, job_id, 1, &c) < 0 || !(lr = find_run(r, c.line)) ||
+	    lr->mode != MODE_UNRESOLVED || lr->cycle != c.id)
 		return fail(ret_err, -ENOENT, "job %s has no card of unknown outcome", job_id);
 	if (lr->op_out)
 		return fail(ret_err, -EBUSY, "line '%s' is still clearing its printer; try again",
@@ -1878,11 +1927,17 @@ run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const cha
 	if (printed)
 		snprintf(note, sizeof(note), "resolved by %s: the printed card was found", actor);
 	else
-		snprintf(note, sizeof(note), "resolved by %s: the card was spoiled (%s)", actor, cs);
+		snprintf(note, sizeof(note), "resolved by %s: the card was spoiled (%s)", actor,
+			 cs);
 	/* a spoiled card had started printing: count 1 (ribbon, printer counter) */
-	struct ledger_event e = { .kind = printed ? "issue" : "spoil", .line = c.line,
-				  .job = job_id, .nik = row.nik, .chip = c.chip[0] ? c.chip : NULL,
-				  .cause = printed ? NULL : cs, .actor = actor, .note = note,
+	struct ledger_event e = { .kind = printed ? "issue" : "spoil",
+				  .line = c.line,
+				  .job = job_id,
+				  .nik = row.nik,
+				  .chip = c.chip[0] ? c.chip : NULL,
+				  .cause = printed ? NULL : cs,
+				  .actor = actor,
+				  .note = note,
 				  .count = printed ? 0 : 1 };
 	if (ledger_record(d->ledger, &e, now_s(), NULL, why, sizeof(why)) < 0)
 		return fail(ret_err, -EINVAL, "the ledger refused: %s", why);
@@ -1898,8 +1953,7 @@ run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const cha
 	lr->reason[0] = '\0';
 	prepared_free(&lr->cur);
 	memset(&lr->cur, 0, sizeof(lr->cur));
-	*ret_data = json_pack("{s:s, s:s, s:s}", "job", job_id, "line", c.line, "outcome",
-			      verdict);
+	*ret_data = json_pack("{s:s, s:s, s:s}", "job", job_id, "line", c.line, "outcome", verdict);
 	cetakd_alerts(d);
 	run_pump(d);
 	return 0;
@@ -1923,8 +1977,9 @@ run_summary(struct cetakd *d, char *buf, size_t len)
 		const char *why = run_reason(r, lr, l);
 		bool say_why = why[0] && strcmp(st, "printing") && strcmp(st, "idle") &&
 			       strcmp(st, "paused") && strcmp(st, "disabled");
-		used += (size_t)snprintf(buf + used, len - used, "; %s %s%s%s%s%.60s%s", lr->name, st,
-					 lr->cycle ? " " : "", lr->cycle ? lr->cur.row.job_id : "",
-					 say_why ? " (" : "", say_why ? why : "", say_why ? ")" : "");
+		used += (size_t)snprintf(buf + used, len - used, "; %s %s%s%s%s%.60s%s", lr->name,
+					 st, lr->cycle ? " " : "",
+					 lr->cycle ? lr->cur.row.job_id : "", say_why ? " (" : "",
+					 say_why ? why : "", say_why ? ")" : "");
 	}
 }

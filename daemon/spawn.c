@@ -53,8 +53,7 @@ spawner_free(struct spawner *s)
 }
 
 int
-spawner_run(struct spawner *s, const char *what, const char *path, const char *input,
-	    int limit_s)
+spawner_run(struct spawner *s, const char *what, const char *path, const char *input, int limit_s)
 {
 	struct helper *slot = NULL;
 	posix_spawn_file_actions_t fa;
@@ -117,8 +116,8 @@ spawner_reap(struct spawner *s)
 		pid_t r = waitpid(h->pid, &st, WNOHANG);
 		if (r == h->pid || (r < 0 && errno == ECHILD)) {
 			if (r == h->pid && WIFEXITED(st) && WEXITSTATUS(st) != 0)
-				log_warn("%s: helper %d exited with status %d", h->what, (int)h->pid,
-					 WEXITSTATUS(st));
+				log_warn("%s: helper %d exited with status %d", h->what,
+					 (int)h->pid, WEXITSTATUS(st));
 			else if (r == h->pid && WIFSIGNALED(st))
 				log_warn("%s: helper %d ended by signal %s%s", h->what, (int)h->pid,
 					 strsignal(WTERMSIG(st)),

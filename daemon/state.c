@@ -42,9 +42,11 @@ state_lock(const char *dir, int *ret_fd, char *why, size_t len)
 		int e = errno;
 		struct flock who = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 		if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
-			snprintf(why, len, "another cetakd is running on the state directory %s "
-					   "(pid %d); stop it first, or give this one its own "
-					   "paths.state_dir", dir, (int)who.l_pid);
+			snprintf(why, len,
+				 "another cetakd is running on the state directory %s "
+				 "(pid %d); stop it first, or give this one its own "
+				 "paths.state_dir",
+				 dir, (int)who.l_pid);
 		else
 			snprintf(why, len, "cannot lock %s: %s", path, strerror(e));
 		close(fd);
@@ -77,9 +79,10 @@ state_presence(const char *store_path, const char *ledger_path, bool *ret_new, c
 		return -EIO;
 	}
 	if (se != le) {
-		snprintf(why, len, "%s is missing or empty while %s is not: one of the station's two "
-				   "books lost its history. Restore it from the backup; if this really "
-				   "is a new station with nothing recorded, remove both",
+		snprintf(why, len,
+			 "%s is missing or empty while %s is not: one of the station's two "
+			 "books lost its history. Restore it from the backup; if this really "
+			 "is a new station with nothing recorded, remove both",
 			 se ? store_path : ledger_path, se ? ledger_path : store_path);
 		return -ENODATA;
 	}
@@ -101,9 +104,11 @@ issued_exists(const char *job, void *ctx)
 
 	if (store_get(c->store, job, &row) == 0)
 		return 0;
-	snprintf(c->why, c->len, "the ledger issued a card for job %.64s, which the job store does "
-				 "not have: the job store lost history (restored from an older "
-				 "copy?)", job);
+	snprintf(c->why, c->len,
+		 "the ledger issued a card for job %.64s, which the job store does "
+		 "not have: the job store lost history (restored from an older "
+		 "copy?)",
+		 job);
 	return -ENODATA;
 }
 
@@ -125,8 +130,9 @@ state_crosscheck(struct store *st, struct ledger *lg, char *why, size_t len)
 		return -EIO;
 	}
 	if (chained > last_event) {
-		snprintf(why, len, "the ledger chained job events up to %lld but the job store ends at "
-				   "%lld: the job store lost history (restored from an older copy?)",
+		snprintf(why, len,
+			 "the ledger chained job events up to %lld but the job store ends at "
+			 "%lld: the job store lost history (restored from an older copy?)",
 			 chained, last_event);
 		return -ENODATA;
 	}
@@ -135,21 +141,26 @@ state_crosscheck(struct store *st, struct ledger *lg, char *why, size_t len)
 	if (r == -ENOENT) {
 		/* a store from before the head was recorded: nothing to compare yet */
 		if (lseq == 0 && last_event > 0) {
-			snprintf(why, len, "the ledger is empty but the job store holds %lld job "
-					   "events: the ledger lost its history", last_event);
+			snprintf(why, len,
+				 "the ledger is empty but the job store holds %lld job "
+				 "events: the ledger lost its history",
+				 last_event);
 			return -ENODATA;
 		}
 	} else if (r < 0) {
 		snprintf(why, len, "cannot read the job store");
 		return -EIO;
 	} else if (lseq < seen) {
-		snprintf(why, len, "the ledger ends at record %lld but the job store saw record %lld: "
-				   "the ledger lost history (restored from an older copy?)",
+		snprintf(why, len,
+			 "the ledger ends at record %lld but the job store saw record %lld: "
+			 "the ledger lost history (restored from an older copy?)",
 			 lseq, seen);
 		return -ENODATA;
 	} else if (seen > 0 && (ledger_hash_at(lg, seen, at) < 0 || memcmp(at, seen_hash, 32))) {
-		snprintf(why, len, "record %lld of the ledger is not the one the job store saw: the "
-				   "ledger was replaced", seen);
+		snprintf(why, len,
+			 "record %lld of the ledger is not the one the job store saw: the "
+			 "ledger was replaced",
+			 seen);
 		return -ENODATA;
 	}
 	struct issued_ctx ic = { st, why, len };

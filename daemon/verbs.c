@@ -55,7 +55,8 @@ verb_status(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 		long long n = 0;
 		if (st != JS_DONE && st != JS_CANCELLED && st != JS_FAILED &&
 		    store_count(d->store, JS_MASK(st), ~0u, &n) == 0)
-			json_object_set_new(queue, job_state_name((enum job_state)st), json_integer(n));
+			json_object_set_new(queue, job_state_name((enum job_state)st),
+					    json_integer(n));
 	}
 	*ret_data = json_pack(
 		"{s:s, s:i, s:s, s:I, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:o, "
@@ -153,8 +154,8 @@ verb_queue(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_da
 {
 	struct cetakd *d = ctx;
 	const char *states = arg_str(args, "state"), *kinds = arg_str(args, "kind");
-	unsigned open = JS_MASK(JS_QUEUED) | JS_MASK(JS_HELD) | JS_MASK(JS_DEFERRED) |
-			JS_MASK(JS_ACTIVE);
+	unsigned open =
+		JS_MASK(JS_QUEUED) | JS_MASK(JS_HELD) | JS_MASK(JS_DEFERRED) | JS_MASK(JS_ACTIVE);
 	long smask = states ? names_mask(states, job_state_from_name, JS_ANY) : (long)open;
 	long kmask = names_mask(kinds, job_kind_from_name, 7u);
 	json_int_t limit = json_integer_value(json_object_get(args, "limit"));
@@ -162,13 +163,18 @@ verb_queue(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_da
 	json_t *counts = json_object(), *jobs = NULL;
 
 	if (smask < 0)
-		return refuse(ret_err, ret_code, "unknown state in '%s' (states: queued, held, "
-						 "deferred, active, done, failed, cancelled, all)", states);
+		return refuse(ret_err, ret_code,
+			      "unknown state in '%s' (states: queued, held, "
+			      "deferred, active, done, failed, cancelled, all)",
+			      states);
 	if (kmask < 0)
-		return refuse(ret_err, ret_code, "unknown kind in '%s' (kinds: new, replacement, "
-						 "data_change, all)", kinds);
+		return refuse(ret_err, ret_code,
+			      "unknown kind in '%s' (kinds: new, replacement, "
+			      "data_change, all)",
+			      kinds);
 	for (int st = 0; st < JS_COUNT; st++) {
-		if (!(smask & JS_MASK(st)) || store_count(d->store, JS_MASK(st), (unsigned)kmask, &n))
+		if (!(smask & JS_MASK(st)) ||
+		    store_count(d->store, JS_MASK(st), (unsigned)kmask, &n))
 			continue;
 		json_object_set_new(counts, job_state_name((enum job_state)st), json_integer(n));
 	}
@@ -176,8 +182,8 @@ verb_queue(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_da
 	store_count_kind(d->store, JS_DEFERRED, DEFER_QUOTA, &tomorrow);
 	if (!json_is_true(json_object_get(args, "count_only"))) {
 		jobs = json_array();
-		if (store_list(d->store, (unsigned)smask, (unsigned)kmask, limit > 0 ? (long)limit : 50,
-			       list_cb, jobs) < 0) {
+		if (store_list(d->store, (unsigned)smask, (unsigned)kmask,
+			       limit > 0 ? (long)limit : 50, list_cb, jobs) < 0) {
 			json_decref(jobs);
 			json_decref(counts);
 			*ret_code = CTL_E_FAILED;
@@ -202,8 +208,7 @@ event_cb(long long at, const char *from, const char *to, const char *reason, con
 
 /* Look up args.id; on failure fill the refusal. */
 static int
-find_job(struct cetakd *d, json_t *args, struct job_row *row, const char **ret_code,
-	 char **ret_err)
+find_job(struct cetakd *d, json_t *args, struct job_row *row, const char **ret_code, char **ret_err)
 {
 	const char *id = arg_str(args, "id");
 
@@ -256,8 +261,10 @@ move_job(struct cetakd *d, const struct ctl_peer *peer, json_t *args, unsigned f
 	     strcmp(row.hold_kind, HOLD_MAIN_OFFICE) == 0) &&
 	    peer->role < CTL_ROLE_SUPERVISOR) {
 		*ret_code = CTL_E_PERMISSION;
-		return refuse(ret_err, ret_code, "job %s is held because: %s; only a supervisor "
-						 "may release it", row.job_id, row.reason);
+		return refuse(ret_err, ret_code,
+			      "job %s is held because: %s; only a supervisor "
+			      "may release it",
+			      row.job_id, row.reason);
 	}
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	snprintf(why, sizeof(why), "%s by %s%s%s", verb, peer->user, reason ? ": " : "",
@@ -268,7 +275,7 @@ move_job(struct cetakd *d, const struct ctl_peer *peer, json_t *args, unsigned f
 		return refuse(ret_err, ret_code, "job %s is %s; %s applies only to %s jobs",
 			      row.job_id, job_state_name(row.state), verb,
 			      to == JS_QUEUED && from == JS_MASK(JS_FAILED) ? "failed"
-			      : to == JS_QUEUED ? "held"
+			      : to == JS_QUEUED				    ? "held"
 						: "queued, held or deferred");
 	if (r < 0) {
 		*ret_code = CTL_E_FAILED;
@@ -357,8 +364,8 @@ stock_event(struct cetakd *d, const struct ctl_peer *peer, struct ledger_event *
 	struct ledger_balance b;
 
 	if (e->count < 0 || e->count > STOCK_MAX_COUNT)
-		return refuse(ret_err, ret_code, "%s: count %ld is out of range (0 to %ld)", e->kind,
-			      e->count, STOCK_MAX_COUNT);
+		return refuse(ret_err, ret_code, "%s: count %ld is out of range (0 to %ld)",
+			      e->kind, e->count, STOCK_MAX_COUNT);
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	e->actor = actor;
 	if (ledger_record(d->ledger, e, (long long)time(NULL), &seq, why, sizeof(why)) < 0)
@@ -368,8 +375,8 @@ stock_event(struct cetakd *d, const struct ctl_peer *peer, struct ledger_event *
 		 e->kind, e->count, e->line ? " on line " : "", e->line ? e->line : "", peer->user,
 		 seq);
 	ledger_balance(d->ledger, &b);
-	*ret_data = json_pack("{s:I, s:o}", "seq", (json_int_t)seq, "balance",
-			      stock_balance_json(&b));
+	*ret_data =
+		json_pack("{s:I, s:o}", "seq", (json_int_t)seq, "balance", stock_balance_json(&b));
 	cetakd_alerts(d);
 	return 0;
 }
@@ -389,7 +396,8 @@ outlook_json(struct cetakd *d, int days_ahead)
 			      "window_days", ac.window_days);
 	if (days_ahead > 0) {
 		json_object_set_new(j, "days_ahead", json_integer(days_ahead));
-		json_object_set_new(j, "request", json_integer(stock_forecast(&ac, &o, days_ahead)));
+		json_object_set_new(j, "request",
+				    json_integer(stock_forecast(&ac, &o, days_ahead)));
 	}
 	return j;
 }
@@ -442,9 +450,11 @@ static int
 verb_stock_receive(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		   const char **ret_code, char **ret_err)
 {
-	struct ledger_event e = { .kind = "receive", .lot = arg_str(args, "lot"),
+	struct ledger_event e = { .kind = "receive",
+				  .lot = arg_str(args, "lot"),
 				  .count = (long)arg_int(args, "count"),
-				  .doc = arg_str(args, "doc"), .note = arg_str(args, "note") };
+				  .doc = arg_str(args, "doc"),
+				  .note = arg_str(args, "note") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -457,7 +467,9 @@ verb_stock_load(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **r
 
 	if (!line_configured(d, line))
 		return refuse(ret_err, ret_code, "no line '%.16s' is configured", line ? line : "");
-	struct ledger_event e = { .kind = "load", .line = line, .count = (long)arg_int(args, "count") };
+	struct ledger_event e = { .kind = "load",
+				  .line = line,
+				  .count = (long)arg_int(args, "count") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -465,8 +477,10 @@ static int
 verb_stock_ribbon_receive(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 			  const char **ret_code, char **ret_err)
 {
-	struct ledger_event e = { .kind = "ribbon-receive", .count = (long)arg_int(args, "count"),
-				  .doc = arg_str(args, "doc"), .note = arg_str(args, "note") };
+	struct ledger_event e = { .kind = "ribbon-receive",
+				  .count = (long)arg_int(args, "count"),
+				  .doc = arg_str(args, "doc"),
+				  .note = arg_str(args, "note") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -481,11 +495,14 @@ verb_stock_ribbon_load(void *ctx, const struct ctl_peer *peer, json_t *args, jso
 
 	if (!line_configured(d, line))
 		return refuse(ret_err, ret_code, "no line '%.16s' is configured", line ? line : "");
-	struct ledger_event e = { .kind = "ribbon-load", .line = line,
+	struct ledger_event e = { .kind = "ribbon-load",
+				  .line = line,
 				  .ribbon = arg_str(args, "ribbon"),
-				  .count = (long)arg_int(args, "count"), .note = arg_str(args, "note") };
+				  .count = (long)arg_int(args, "count"),
+				  .note = arg_str(args, "note") };
 	const struct ledger_line *bl;
-	if (ledger_balance(d->ledger, &b) == 0 && (bl = ledger_line_of(&b, line)) && bl->ribbon[0]) {
+	if (ledger_balance(d->ledger, &b) == 0 && (bl = ledger_line_of(&b, line)) &&
+	    bl->ribbon[0]) {
 		e.prev = bl->ribbon;
 		e.prev_rated = bl->ribbon_rated;
 		e.prev_prints = bl->ribbon_prints;
@@ -497,7 +514,8 @@ static int
 verb_stock_counter_ack(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		       const char **ret_code, char **ret_err)
 {
-	struct ledger_event e = { .kind = "counter-ack", .line = arg_str(args, "line"),
+	struct ledger_event e = { .kind = "counter-ack",
+				  .line = arg_str(args, "line"),
 				  .note = arg_str(args, "note") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
@@ -507,16 +525,18 @@ verb_stock_count(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **
 		 const char **ret_code, char **ret_err)
 {
 	struct cetakd *d = ctx;
-	struct ledger_event e = { .kind = "stocktake", .count = (long)arg_int(args, "count"),
+	struct ledger_event e = { .kind = "stocktake",
+				  .count = (long)arg_int(args, "count"),
 				  .note = arg_str(args, "reason") };
 	struct ledger_balance b;
 
 	ledger_balance(d->ledger, &b);
 	long diff = e.count > b.store ? e.count - b.store : b.store - e.count;
 	if (diff > d->cfg->stocktake_operator_max && peer->role < CTL_ROLE_SUPERVISOR)
-		return refuse(ret_err, ret_code, "the count %ld differs from the books (%ld) by %ld, "
-						 "more than an operator may record (%d): a "
-						 "supervisor must record this stocktake",
+		return refuse(ret_err, ret_code,
+			      "the count %ld differs from the books (%ld) by %ld, "
+			      "more than an operator may record (%d): a "
+			      "supervisor must record this stocktake",
 			      e.count, b.store, diff, d->cfg->stocktake_operator_max);
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
@@ -525,8 +545,10 @@ static int
 verb_stock_transfer(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		    const char **ret_code, char **ret_err)
 {
-	struct ledger_event e = { .kind = "transfer", .count = (long)arg_int(args, "count"),
-				  .doc = arg_str(args, "doc"), .note = arg_str(args, "note") };
+	struct ledger_event e = { .kind = "transfer",
+				  .count = (long)arg_int(args, "count"),
+				  .doc = arg_str(args, "doc"),
+				  .note = arg_str(args, "note") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -534,8 +556,10 @@ static int
 verb_stock_destroy(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		   const char **ret_code, char **ret_err)
 {
-	struct ledger_event e = { .kind = "destroy", .count = (long)arg_int(args, "count"),
-				  .doc = arg_str(args, "doc"), .note = arg_str(args, "witnesses") };
+	struct ledger_event e = { .kind = "destroy",
+				  .count = (long)arg_int(args, "count"),
+				  .doc = arg_str(args, "doc"),
+				  .note = arg_str(args, "witnesses") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -545,7 +569,8 @@ verb_report(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 {
 	struct cetakd *d = ctx;
 	const char *title = arg_str(args, "report"), *line = arg_str(args, "line");
-	struct report_query q = { .from = arg_int(args, "from"), .to = arg_int(args, "to"),
+	struct report_query q = { .from = arg_int(args, "from"),
+				  .to = arg_int(args, "to"),
 				  .line = line && line[0] ? line : NULL,
 				  .title = title && title[0] ? title : "range" };
 	int r;
@@ -557,9 +582,9 @@ verb_report(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 		return refuse(ret_err, ret_code, "the report could not be read from the ledger");
 	}
 	json_object_set_new(*ret_data, "station", json_string(d->cfg->station_name));
-	json_object_set_new(*ret_data, "office", json_string(d->cfg->station_office[0]
-								 ? d->cfg->station_office
-								 : d->cfg->station_name));
+	json_object_set_new(*ret_data, "office",
+			    json_string(d->cfg->station_office[0] ? d->cfg->station_office
+								  : d->cfg->station_name));
 	return 0;
 }
 
@@ -575,8 +600,9 @@ verb_stock_check(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **
 		log_error("stock: the ledger check failed: %s", why);
 		return refuse(ret_err, ret_code, "the ledger does not check out: %s", why);
 	}
-	*ret_data = json_pack("{s:s}", "result", "every record matches its hash; the replayed "
-						 "balance equals the books; the invariant holds");
+	*ret_data = json_pack("{s:s}", "result",
+			      "every record matches its hash; the replayed "
+			      "balance equals the books; the invariant holds");
 	return 0;
 }
 
@@ -590,8 +616,9 @@ verb_audit_export(void *ctx, const struct ctl_peer *peer, json_t *args, json_t *
 	FILE *f;
 
 	if (!d->station)
-		return refuse(ret_err, ret_code, "no station key is configured (ledger.station_key): "
-						 "an unsigned audit cannot be exported");
+		return refuse(ret_err, ret_code,
+			      "no station key is configured (ledger.station_key): "
+			      "an unsigned audit cannot be exported");
 	if (!(f = open_memstream(&buf, &len)))
 		return -1;
 	int r = ledger_export(d->ledger, d->cfg->station_name, (long long)time(NULL), f);
@@ -634,8 +661,9 @@ verb_line(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_dat
 	char actor[96];
 
 	if (!name || !cmd)
-		return refuse(ret_err, ret_code, "line needs \"line\" and \"command\" "
-						 "(pause, resume, drain)");
+		return refuse(ret_err, ret_code,
+			      "line needs \"line\" and \"command\" "
+			      "(pause, resume, drain)");
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	if (run_line_command(d, name, cmd, actor, ret_err) < 0) {
 		*ret_code = CTL_E_FAILED;
@@ -654,8 +682,9 @@ verb_resolve(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 	char actor[96];
 
 	if (!job || !verdict)
-		return refuse(ret_err, ret_code, "resolve needs \"job\" and \"outcome\" "
-						 "(printed or spoiled)");
+		return refuse(ret_err, ret_code,
+			      "resolve needs \"job\" and \"outcome\" "
+			      "(printed or spoiled)");
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	if (run_resolve(d, job, verdict, arg_str(args, "cause"), actor, ret_data, ret_err) < 0) {
 		*ret_code = CTL_E_FAILED;

@@ -34,8 +34,9 @@ struct worker {
 const char *
 wk_op_name(enum wk_op op)
 {
-	static const char *const names[] = { "feed", "encode", "print", "eject", "reject",
-					     "status" };
+	static const char *const names[] = {
+		"feed", "encode", "print", "eject", "reject", "status"
+	};
 	return (unsigned)op <= WK_STATUS ? names[op] : "?";
 }
 
@@ -63,11 +64,14 @@ run_op(struct worker *w, enum wk_op op, X509_STORE *csca, struct wk_result *r)
 	case WK_FEED:
 		if (w->s.desk) {
 			r->sc = sc_wait_present(w->sc, w->s.reader, w->s.present_timeout_ms);
-			r->cls = r->sc == SC_OK ? PB_OK : r->sc == SC_CARD_ABSENT ? PB_HOLD : PB_STOP;
+			r->cls = r->sc == SC_OK		   ? PB_OK
+				 : r->sc == SC_CARD_ABSENT ? PB_HOLD
+							   : PB_STOP;
 			snprintf(r->st.message, sizeof(r->st.message), "%s",
-				 r->sc == SC_OK ? "" : r->sc == SC_CARD_ABSENT
-							   ? "waiting for a blank at the desk reader"
-							   : sc_outcome_name(r->sc));
+				 r->sc == SC_OK ? ""
+				 : r->sc == SC_CARD_ABSENT
+					 ? "waiting for a blank at the desk reader"
+					 : sc_outcome_name(r->sc));
 		} else if (ops->to_encoder && (ops->caps & PB_CAP_ENCODER)) {
 			r->cls = ops->to_encoder(w->pbh, &r->st);
 		}

@@ -27,12 +27,12 @@ enum wk_op {
 
 struct wk_setup {
 	const struct pb_ops *ops;
-	struct pb_config pb;      /* strings copied */
-	char reader[256];         /* fnmatch pattern */
+	struct pb_config pb; /* strings copied */
+	char reader[256];    /* fnmatch pattern */
 	bool desk;
 	int card_timeout_ms, present_timeout_ms;
 	const struct card_profile *prof; /* borrowed, outlives the worker */
-	X509_STORE *csca;                /* the worker takes its own reference */
+	X509_STORE *csca;		 /* the worker takes its own reference */
 	/* the card transport; NULL: PC/SC */
 	int (*sc_new)(void *arg, struct sc_ctx **ret);
 	void *sc_arg;
@@ -40,13 +40,13 @@ struct wk_setup {
 
 struct wk_result {
 	enum wk_op op;
-	enum pb_class cls;     /* printer ops */
+	enum pb_class cls; /* printer ops */
 	struct pb_status st;
 	enum sc_outcome sc;    /* WK_ENCODE, desk WK_FEED */
 	struct sc_result card; /* WK_ENCODE */
-	long counter;          /* WK_STATUS: the printer's card count, -1 unknown */
-	double ms;             /* how long it took */
-	double end_ms;         /* CLOCK_MONOTONIC when it finished, ms */
+	long counter;	       /* WK_STATUS: the printer's card count, -1 unknown */
+	double ms;	       /* how long it took */
+	double end_ms;	       /* CLOCK_MONOTONIC when it finished, ms */
 };
 
 struct worker;

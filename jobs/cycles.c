@@ -73,10 +73,11 @@ int
 store_cycle_step(struct store *st, long long id, const char *step, const char *cause,
 		 const char *chip, const char *note, long long now)
 {
-	return write1(st, sqlite3_mprintf("UPDATE cycles SET step = %Q, cause = coalesce(%Q, "
-					  "cause), chip = coalesce(%Q, chip), note = coalesce(%Q, "
-					  "note), updated_at = %lld WHERE id = %lld AND outcome = ''",
-					  step, cause, chip, note, now, id));
+	return write1(st,
+		      sqlite3_mprintf("UPDATE cycles SET step = %Q, cause = coalesce(%Q, "
+				      "cause), chip = coalesce(%Q, chip), note = coalesce(%Q, "
+				      "note), updated_at = %lld WHERE id = %lld AND outcome = ''",
+				      step, cause, chip, note, now, id));
 }
 
 int
@@ -115,25 +116,32 @@ select1(struct store *st, char *sql, struct cycle_row *ret)
 int
 store_cycle_on_line(struct store *st, const char *line, struct cycle_row *ret)
 {
-	return select1(st, sqlite3_mprintf("SELECT " CYCLE_COLS " FROM cycles WHERE outcome = "
-					   "'' AND line = %Q ORDER BY id LIMIT 1", line), ret);
+	return select1(st,
+		       sqlite3_mprintf("SELECT " CYCLE_COLS " FROM cycles WHERE outcome = "
+				       "'' AND line = %Q ORDER BY id LIMIT 1",
+				       line),
+		       ret);
 }
 
 int
-store_cycle_of_job(struct store *st, const char *job_id, unsigned open_only,
-		   struct cycle_row *ret)
+store_cycle_of_job(struct store *st, const char *job_id, unsigned open_only, struct cycle_row *ret)
 {
-	return select1(st, sqlite3_mprintf("SELECT " CYCLE_COLS " FROM cycles WHERE job_id = %Q"
-					   "%s ORDER BY id DESC LIMIT 1", job_id,
-					   open_only ? " AND outcome = ''" : ""), ret);
+	return select1(st,
+		       sqlite3_mprintf("SELECT " CYCLE_COLS " FROM cycles WHERE job_id = %Q"
+				       "%s ORDER BY id DESC LIMIT 1",
+				       job_id, open_only ? " AND outcome = ''" : ""),
+		       ret);
 }
 
 int
 store_cycle_failures(struct store *st, const char *job_id, bool counted_only, long *ret)
 {
 	char *sql = sqlite3_mprintf("SELECT count(*) FROM cycles WHERE job_id = %Q AND outcome = "
-				    "'spoiled'%s", job_id, counted_only ? " AND cause IN "
-					    "('gagal_encode', 'gagal_cetak')" : "");
+				    "'spoiled'%s",
+				    job_id,
+				    counted_only ? " AND cause IN "
+						   "('gagal_encode', 'gagal_cetak')"
+						 : "");
 	sqlite3_stmt *s;
 	int r = -EIO;
 
@@ -154,7 +162,8 @@ int
 store_cycle_list(struct store *st, const char *job_id, store_cycle_cb cb, void *ctx)
 {
 	char *sql = job_id ? sqlite3_mprintf("SELECT " CYCLE_COLS " FROM cycles WHERE job_id = "
-					     "%Q ORDER BY id", job_id)
+					     "%Q ORDER BY id",
+					     job_id)
 			   : sqlite3_mprintf("SELECT " CYCLE_COLS " FROM cycles WHERE outcome = "
 					     "'' ORDER BY id");
 	sqlite3_stmt *s;
@@ -183,18 +192,20 @@ store_events_since(struct store *st, long long after, int limit, store_audit_cb 
 	sqlite3_stmt *s;
 	int n = 0, rc, r = 0;
 
-	if (sqlite3_prepare_v2(store_sqlite(st),
-			       "SELECT e.seq, j.job_id, e.at, e.from_state, e.to_state, e.reason, "
-			       "e.actor FROM job_events e JOIN jobs j ON j.id = e.job WHERE e.seq > ? "
-			       "ORDER BY e.seq LIMIT ?",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    store_sqlite(st),
+		    "SELECT e.seq, j.job_id, e.at, e.from_state, e.to_state, e.reason, "
+		    "e.actor FROM job_events e JOIN jobs j ON j.id = e.job WHERE e.seq > ? "
+		    "ORDER BY e.seq LIMIT ?",
+		    -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int(s, 2, limit);
 	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		r = cb(sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
 		       sqlite3_column_int64(s, 2), (const char *)sqlite3_column_text(s, 3),
-		       (const char *)sqlite3_column_text(s, 4), (const char *)sqlite3_column_text(s, 5),
+		       (const char *)sqlite3_column_text(s, 4),
+		       (const char *)sqlite3_column_text(s, 5),
 		       (const char *)sqlite3_column_text(s, 6), ctx);
 		n++;
 	}
@@ -208,8 +219,10 @@ store_last_event(struct store *st, long long *ret_seq, long long *ret_jobs)
 	sqlite3_stmt *s;
 	int r = -EIO;
 
-	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT (SELECT coalesce(max(seq), 0) FROM "
-			       "job_events), (SELECT count(*) FROM jobs)", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite(st),
+			       "SELECT (SELECT coalesce(max(seq), 0) FROM "
+			       "job_events), (SELECT count(*) FROM jobs)",
+			       -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		*ret_seq = sqlite3_column_int64(s, 0);
@@ -247,8 +260,10 @@ store_set_ledger_seen(struct store *st, long long seq, const uint8_t hash[32])
 	sqlite3_stmt *s;
 	int r = -EIO;
 
-	if (sqlite3_prepare_v2(store_sqlite(st), "INSERT OR REPLACE INTO ledger_seen (id, seq, hash) "
-			       "VALUES (1, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite(st),
+			       "INSERT OR REPLACE INTO ledger_seen (id, seq, hash) "
+			       "VALUES (1, ?, ?)",
+			       -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, seq);
 	sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);

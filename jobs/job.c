@@ -75,12 +75,17 @@ struct field {
 };
 
 static const char *const sexes[] = { "LAKI-LAKI", "PEREMPUAN", NULL };
-static const char *const bloods[] = { "A", "B", "AB", "O", "A+", "A-", "B+", "B-", "AB+",
-				      "AB-", "O+", "O-", "-", NULL };
-static const char *const religions[] = { "ISLAM", "KRISTEN", "KATHOLIK", "HINDU", "BUDHA",
-					 "KHONGHUCU", "KEPERCAYAAN TERHADAP TUHAN YME", NULL };
-static const char *const maritals[] = { "BELUM KAWIN", "KAWIN", "CERAI HIDUP", "CERAI MATI",
-					NULL };
+static const char *const bloods[] = { "A",  "B",   "AB",  "O",	"A+", "A-", "B+",
+				      "B-", "AB+", "AB-", "O+", "O-", "-",  NULL };
+static const char *const religions[] = { "ISLAM",
+					 "KRISTEN",
+					 "KATHOLIK",
+					 "HINDU",
+					 "BUDHA",
+					 "KHONGHUCU",
+					 "KEPERCAYAAN TERHADAP TUHAN YME",
+					 NULL };
+static const char *const maritals[] = { "BELUM KAWIN", "KAWIN", "CERAI HIDUP", "CERAI MATI", NULL };
 static const char *const citizenships[] = { "WNI", "WNA", NULL };
 static const char *const kinds[] = { "new", "replacement", "data_change", NULL };
 
@@ -116,14 +121,10 @@ static const struct field holder_fields[] = {
 };
 
 static const struct field address_fields[] = {
-	{ "street", F_TEXT, true, 80, NULL },
-	{ "rt", F_DIGITS3, true, 0, NULL },
-	{ "rw", F_DIGITS3, true, 0, NULL },
-	{ "kel_desa", F_TEXT, true, 40, NULL },
-	{ "kecamatan", F_TEXT, true, 40, NULL },
-	{ "kabupaten_kota", F_TEXT, true, 40, NULL },
-	{ "provinsi", F_TEXT, true, 40, NULL },
-	{ NULL, 0, false, 0, NULL },
+	{ "street", F_TEXT, true, 80, NULL },	 { "rt", F_DIGITS3, true, 0, NULL },
+	{ "rw", F_DIGITS3, true, 0, NULL },	 { "kel_desa", F_TEXT, true, 40, NULL },
+	{ "kecamatan", F_TEXT, true, 40, NULL }, { "kabupaten_kota", F_TEXT, true, 40, NULL },
+	{ "provinsi", F_TEXT, true, 40, NULL },	 { NULL, 0, false, 0, NULL },
 };
 
 static const struct field issue_fields[] = {
@@ -243,11 +244,13 @@ check_value(struct vctx *v, const char *path, const struct field *f, json_t *val
 		for (int i = 0; f->choices[i]; i++)
 			if (strcmp(s, f->choices[i]) == 0)
 				return 0;
-		return bad(v, "%s: \"%.40s\" is not one of the allowed values (see "
-			      "docs/job-format.md)", path, s);
+		return bad(v,
+			   "%s: \"%.40s\" is not one of the allowed values (see "
+			   "docs/job-format.md)",
+			   path, s);
 	case F_DIGITS3:
-		if (strlen(s) == 3 && isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
-		    isdigit((unsigned char)s[2]))
+		if (strlen(s) == 3 && isdigit((unsigned char)s[0]) &&
+		    isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]))
 			return 0;
 		return bad(v, "%s: must be 3 digits, e.g. \"007\"", path);
 	case F_VALID_UNTIL:
@@ -300,8 +303,8 @@ check_object(struct vctx *v, const char *prefix, json_t *obj, const struct field
 
 /* Decoding table: 0-63 for the alphabet, 64 for '=', 255 for anything else. */
 static const uint8_t b64_table[256] = {
-	['A'] = 0,  ['B'] = 1,  ['C'] = 2,  ['D'] = 3,  ['E'] = 4,  ['F'] = 5,  ['G'] = 6,
-	['H'] = 7,  ['I'] = 8,  ['J'] = 9,  ['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13,
+	['A'] = 0,  ['B'] = 1,	['C'] = 2,  ['D'] = 3,	['E'] = 4,  ['F'] = 5,	['G'] = 6,
+	['H'] = 7,  ['I'] = 8,	['J'] = 9,  ['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13,
 	['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17, ['S'] = 18, ['T'] = 19, ['U'] = 20,
 	['V'] = 21, ['W'] = 22, ['X'] = 23, ['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27,
 	['c'] = 28, ['d'] = 29, ['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34,
@@ -430,8 +433,10 @@ guard_check(j_common_ptr cinfo)
 
 	if (ci->input_scan_number > JOB_JPEG_MAX_SCANS) {
 		cinfo->err->msg_code = 0;
-		snprintf(g->why, sizeof(g->why), "more than %d scans (a progressive JPEG made to "
-						 "exhaust the decoder)", JOB_JPEG_MAX_SCANS);
+		snprintf(g->why, sizeof(g->why),
+			 "more than %d scans (a progressive JPEG made to "
+			 "exhaust the decoder)",
+			 JOB_JPEG_MAX_SCANS);
 		cinfo->err->error_exit(cinfo);
 	}
 	if (mono_ms() - g->t0 > JOB_JPEG_MAX_MS) {
@@ -469,7 +474,8 @@ check_jpeg(struct vctx *v, const uint8_t *data, size_t len)
 	err.mgr.output_message = jpeg_quiet;
 	if (setjmp(err.jb)) {
 		jpeg_destroy_decompress(&ci);
-		return bad(v, "photo: not a decodable JPEG (%s)", guard.why[0] ? guard.why : err.msg);
+		return bad(v, "photo: not a decodable JPEG (%s)",
+			   guard.why[0] ? guard.why : err.msg);
 	}
 	jpeg_create_decompress(&ci);
 	job_jpeg_guard(&guard, &ci);
@@ -478,8 +484,10 @@ check_jpeg(struct vctx *v, const uint8_t *data, size_t len)
 	w = ci.image_width, h = ci.image_height;
 	if (w < 100 || h < 100 || w > 4000 || h > 4000 || h * 10 < w * 9 || h > w * 2) {
 		jpeg_destroy_decompress(&ci);
-		return bad(v, "photo: %ux%u px; a portrait photo of 100-4000 px with height 0.9-2 "
-			      "times the width is expected", w, h);
+		return bad(v,
+			   "photo: %ux%u px; a portrait photo of 100-4000 px with height 0.9-2 "
+			   "times the width is expected",
+			   w, h);
 	}
 	/* Every entropy-coded segment is still decoded; the output is cheap. */
 	ci.scale_num = 1;
@@ -535,7 +543,8 @@ check_images(struct vctx *v, json_t *root)
 	free(buf);
 	if (r < 0)
 		return r;
-	r = b64_field(v, "signature", json_object_get(root, "signature"), SIGNATURE_MAX, &buf, &len);
+	r = b64_field(v, "signature", json_object_get(root, "signature"), SIGNATURE_MAX, &buf,
+		      &len);
 	if (r < 0)
 		return r;
 	r = check_png(v, buf, len);
@@ -593,10 +602,13 @@ check_nik(struct vctx *v, json_t *holder, const struct job_policy *pol)
 	if (memcmp(nik + 12, "0000", 4) == 0)
 		return bad(v, "holder.nik: serial 0000 is never issued");
 	parse_date(dob, &y, &m, &d);
-	snprintf(want, sizeof(want), "%02d%02d%02d", (d + (woman ? 40 : 0)) % 100, m % 100, y % 100);
+	snprintf(want, sizeof(want), "%02d%02d%02d", (d + (woman ? 40 : 0)) % 100, m % 100,
+		 y % 100);
 	if (memcmp(nik + 6, want, 6) != 0)
-		return bad(v, "holder.nik: date part %.6s does not match birth_date %s and sex %s "
-			      "(expected %s)", nik + 6, dob, woman ? "PEREMPUAN" : "LAKI-LAKI", want);
+		return bad(v,
+			   "holder.nik: date part %.6s does not match birth_date %s and sex %s "
+			   "(expected %s)",
+			   nik + 6, dob, woman ? "PEREMPUAN" : "LAKI-LAKI", want);
 	if (pol->region && pol->region[0] && strncmp(nik, pol->region, strlen(pol->region)) != 0)
 		return bad(v, "holder.nik: region %.6s is outside this station's region %s", nik,
 			   pol->region);
@@ -644,7 +656,8 @@ job_parse(const char *buf, size_t len, const struct job_policy *pol, struct job 
 			   (size_t)((const char *)memchr(buf, '\0', len) - buf));
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
-		return bad(&v, "malformed JSON at line %d column %d: %s", je.line, je.column, je.text);
+		return bad(&v, "malformed JSON at line %d column %d: %s", je.line, je.column,
+			   je.text);
 	if (!json_is_object(root)) {
 		r = bad(&v, "the job must be a JSON object");
 		goto fail;
@@ -659,8 +672,9 @@ job_parse(const char *buf, size_t len, const struct job_policy *pol, struct job 
 	if ((r = check_id(&v, json_string_value(json_object_get(root, "job_id")))) < 0)
 		goto fail;
 	if (strcmp(json_string_value(json_object_get(root, "record_state")), "PRR") != 0) {
-		r = bad(&v, "record_state: \"%.32s\" is not PRR (print-ready record); only PRR "
-			    "records may be printed",
+		r = bad(&v,
+			"record_state: \"%.32s\" is not PRR (print-ready record); only PRR "
+			"records may be printed",
 			json_string_value(json_object_get(root, "record_state")));
 		goto fail;
 	}
@@ -682,7 +696,8 @@ job_parse(const char *buf, size_t len, const struct job_policy *pol, struct job 
 		 json_string_value(json_object_get(root, "job_id")));
 	job->kind = job_kind_from_name(json_string_value(json_object_get(root, "kind")));
 	job->urgent = json_is_true(json_object_get(root, "urgent"));
-	snprintf(job->nik, sizeof(job->nik), "%s", json_string_value(json_object_get(holder, "nik")));
+	snprintf(job->nik, sizeof(job->nik), "%s",
+		 json_string_value(json_object_get(holder, "nik")));
 	snprintf(job->name, sizeof(job->name), "%s",
 		 json_string_value(json_object_get(holder, "name")));
 	job->json = root;

@@ -43,8 +43,8 @@ enum job_kind { JOB_NEW, JOB_REPLACEMENT, JOB_DATA_CHANGE, JOB_KIND_COUNT };
 
 /* What the station's policy adds to the rules of the format. */
 struct job_policy {
-	const char *region;  /* NIK prefix this station serves; "" or NULL = any */
-	long long now;       /* "today" for date checks (epoch seconds) */
+	const char *region; /* NIK prefix this station serves; "" or NULL = any */
+	long long now;	    /* "today" for date checks (epoch seconds) */
 };
 
 /* The fields the job store and the scheduler need; the rest stay in json. */

@@ -33,9 +33,8 @@ struct stock_source {
 };
 
 /* Initial state of a validated job; hold_kind/reason set when held. */
-enum job_state sched_intake(struct store *st, const struct sched_policy *pol,
-			    const struct job *job, const char **ret_hold_kind, char *reason,
-			    size_t len);
+enum job_state sched_intake(struct store *st, const struct sched_policy *pol, const struct job *job,
+			    const char **ret_hold_kind, char *reason, size_t len);
 
 /* Apply the quota, stock and time rules. Returns the number of jobs moved or -errno. */
 int sched_refresh(struct store *st, const struct sched_policy *pol,

@@ -45,9 +45,9 @@ struct spool {
 	int nworkers;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
-	struct pool *batch; /* the batch being validated, NULL when idle */
+	struct pool *batch;  /* the batch being validated, NULL when idle */
 	unsigned generation; /* bumped for each batch */
-	int busy;            /* workers still on the current batch */
+	int busy;	     /* workers still on the current batch */
 	int quit;
 	int pool_started;
 };
@@ -313,7 +313,8 @@ read_job_file(int dirfd, const char *name, size_t max, char **ret, size_t *ret_l
 	}
 	if ((size_t)st.st_size > max) {
 		close(fd);
-		snprintf(why, whylen, "%lld bytes, larger than the limit of %zu (spool.max_job_bytes)",
+		snprintf(why, whylen,
+			 "%lld bytes, larger than the limit of %zu (spool.max_job_bytes)",
 			 (long long)st.st_size, max);
 		return -EINVAL;
 	}
@@ -501,8 +502,9 @@ item_stage(struct store *st, const struct sched_policy *spol, long long now, str
 	if (r < 0)
 		return r;
 	if (res == STORE_CONFLICT) {
-		snprintf(it->why, sizeof(it->why), "job_id %s was already received with different "
-						   "content (stored job is %s); refused",
+		snprintf(it->why, sizeof(it->why),
+			 "job_id %s was already received with different "
+			 "content (stored job is %s); refused",
 			 job->job_id, job_state_name(old.state));
 		it->outcome = O_REJECT;
 		return 0;
@@ -626,8 +628,10 @@ spool_commit_batch(struct spool *sp, struct store *st, const struct sched_policy
 			} else {
 				struct log_field f[] = { { "JOB_ID", it->why } };
 				stats->duplicates++;
-				log_emit(LOG_NOTICE, f, 1, "job %s: identical copy %s received again; "
-							   "dropped", it->why, it->name);
+				log_emit(LOG_NOTICE, f, 1,
+					 "job %s: identical copy %s received again; "
+					 "dropped",
+					 it->why, it->name);
 			}
 			break;
 		case O_REJECT:
@@ -666,7 +670,6 @@ spool_import(struct spool *sp, struct store *st, const struct spool_limits *lim,
 	return spool_commit_batch(sp, st, spol, now, b, stats);
 }
 
-
 int
 spool_sweep_tmp(struct spool *sp, long long max_age_s, long long now)
 {
@@ -681,8 +684,10 @@ spool_sweep_tmp(struct spool *sp, long long max_age_s, long long now)
 		long long age = now - (long long)ents[i].mtime.tv_sec;
 		if (age <= max_age_s)
 			continue;
-		snprintf(why, sizeof(why), "left in tmp/ for %lld s and never handed off to new/ "
-					   "(spool.tmp_max_age is %lld s)", age, max_age_s);
+		snprintf(why, sizeof(why),
+			 "left in tmp/ for %lld s and never handed off to new/ "
+			 "(spool.tmp_max_age is %lld s)",
+			 age, max_age_s);
 		if (reject(sp, sp->tmpfd, ents[i].name, why, now) == 0)
 			moved++;
 	}

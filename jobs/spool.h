@@ -24,7 +24,7 @@ struct spool;
 
 struct spool_limits {
 	size_t max_job_bytes; /* larger files are rejected unread */
-	int batch;            /* files per store transaction (group commit) */
+	int batch;	      /* files per store transaction (group commit) */
 	/*
 	 * A further check of each valid job (the card face: does all its text
 	 * fit?), or NULL. Runs on the validation threads: it must be thread-safe.
@@ -35,10 +35,10 @@ struct spool_limits {
 };
 
 struct spool_stats {
-	long imported;   /* new jobs committed */
+	long imported;	 /* new jobs committed */
 	long duplicates; /* identical files dropped */
-	long rejected;   /* moved to rejected/ */
-	long failed;     /* left in new/ after an I/O or store error, retried later */
+	long rejected;	 /* moved to rejected/ */
+	long failed;	 /* left in new/ after an I/O or store error, retried later */
 };
 
 /* Open dir, creating tmp/ new/ rejected/ when missing; watch new/ with inotify. */
@@ -80,8 +80,7 @@ int spool_sweep_tmp(struct spool *sp, long long max_age_s, long long now);
  * O_EXCL, fsync, rename into dir/new/, fsync new/. Returns 0 or -errno.
  * NAME is generated (time.pid.counter.job); *ret_name (malloc'd) if wanted.
  */
-int spool_submit(const char *dir, const void *data, size_t len, const char *tag,
-		 char **ret_name);
+int spool_submit(const char *dir, const void *data, size_t len, const char *tag, char **ret_name);
 
 /*
  * The durable hand-off both sides use: create tmpdirfd/tmpname with O_EXCL,

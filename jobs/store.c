@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const state_names[] = { "queued", "held",    "deferred", "active",
-					   "done",   "failed",  "cancelled" };
+static const char *const state_names[] = { "queued", "held",   "deferred", "active",
+					   "done",   "failed", "cancelled" };
 
 const char *
 job_state_name(enum job_state s)
@@ -98,8 +98,8 @@ store_sqlite(struct store *st)
 	return st->db;
 }
 
-#define ROW_COLS                                                                            \
-	"id, job_id, kind, urgent, priority, nik, name, state, hold_kind, reason, not_before, " \
+#define ROW_COLS                                                                                   \
+	"id, job_id, kind, urgent, priority, nik, name, state, hold_kind, reason, not_before, "    \
 	"received_at, updated_at, attempts, line"
 #define QUEUE_ORDER " ORDER BY priority DESC, urgent DESC, kind, id"
 
@@ -167,8 +167,8 @@ store_open(const char *path, struct store **ret_store)
 
 	if (!st)
 		return -ENOMEM;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-					      SQLITE_OPEN_NOMUTEX,
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		r = -EIO;
 		goto fail;
@@ -198,8 +198,9 @@ store_open(const char *path, struct store **ret_store)
 			 "updated_at = ? WHERE id = ?")) < 0 ||
 	    (r = prepare(st, &st->peek,
 			 /* named: without statistics the planner would sort the whole queue */
-			 "SELECT " ROW_COLS " FROM jobs INDEXED BY jobs_order WHERE state = 'queued'"
-			 QUEUE_ORDER " LIMIT 1")) < 0 ||
+			 "SELECT " ROW_COLS
+			 " FROM jobs INDEXED BY jobs_order WHERE state = 'queued'" QUEUE_ORDER
+			 " LIMIT 1")) < 0 ||
 	    (r = prepare(st, &st->nik,
 			 "SELECT job_id FROM jobs WHERE nik = ? AND state = 'done' AND job_id != ? "
 			 "LIMIT 1")) < 0)
@@ -335,8 +336,8 @@ store_get(struct store *st, const char *job_id, struct job_row *ret_row)
 
 int
 store_add(struct store *st, const struct job *job, const void *body, size_t len,
-	  const uint8_t sha256[32], enum job_state state, const char *hold_kind,
-	  const char *reason, long long now, enum store_add_result *ret, struct job_row *ret_row)
+	  const uint8_t sha256[32], enum job_state state, const char *hold_kind, const char *reason,
+	  long long now, enum store_add_result *ret, struct job_row *ret_row)
 {
 	struct job_row old;
 	uint8_t old_sha[32] = { 0 };
@@ -603,8 +604,9 @@ store_count_kind(struct store *st, enum job_state state, const char *hold_kind, 
 	sqlite3_stmt *s;
 	int r = -EIO;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM jobs WHERE state = ? AND hold_kind = ?",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT count(*) FROM jobs WHERE state = ? AND hold_kind = ?", -1,
+			       &s, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(s, 1, job_state_name(state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, hold_kind, -1, SQLITE_STATIC);
@@ -683,12 +685,13 @@ store_day_increment(struct store *st, const char *day)
 }
 
 int
-store_list(struct store *st, unsigned state_mask, unsigned kind_mask, long limit,
-	   store_row_cb cb, void *ctx)
+store_list(struct store *st, unsigned state_mask, unsigned kind_mask, long limit, store_row_cb cb,
+	   void *ctx)
 {
 	char *where = mask_sql(state_mask, kind_mask);
-	char *sql = sqlite3_mprintf("SELECT " ROW_COLS " FROM jobs INDEXED BY jobs_order WHERE %s"
-				    QUEUE_ORDER " LIMIT %ld",
+	char *sql = sqlite3_mprintf("SELECT " ROW_COLS
+				    " FROM jobs INDEXED BY jobs_order WHERE %s" QUEUE_ORDER
+				    " LIMIT %ld",
 				    where, limit > 0 ? limit : -1L);
 	sqlite3_stmt *s;
 	struct job_row row;

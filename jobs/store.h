@@ -35,8 +35,8 @@ enum job_state {
 #define HOLD_OPERATOR "operator"       /* held by hand */
 #define HOLD_PRINT_ONCE "print_once"   /* NIK already has a printed card: supervisor */
 #define HOLD_MAIN_OFFICE "main_office" /* data_change at a UPT */
-#define DEFER_QUOTA "quota"            /* daily quota reached */
-#define DEFER_STOCK "stock"            /* blank stock below reserve */
+#define DEFER_QUOTA "quota"	       /* daily quota reached */
+#define DEFER_STOCK "stock"	       /* blank stock below reserve */
 
 struct job_row {
 	long long id; /* arrival order */
@@ -94,8 +94,8 @@ int store_transition(struct store *st, const char *job_id, unsigned from_mask, e
 
 /* Which jobs a bulk move takes, beyond their state and hold kind. */
 enum store_filter {
-	STORE_ALL,           /* every one */
-	STORE_DUE,           /* whose not_before has come (<= now) */
+	STORE_ALL,	     /* every one */
+	STORE_DUE,	     /* whose not_before has come (<= now) */
 	STORE_DEFERRABLE,    /* what a stock shortage defers: not urgent, not a first card */
 	STORE_NO_OPEN_CYCLE, /* with no card cycle open (only prepared) */
 };
@@ -108,8 +108,8 @@ int store_transition_where(struct store *st, enum job_state from, const char *fr
 			   long long now);
 
 /* queued -> active on line, attempts + 1, inside the caller's transaction. */
-int store_activate(struct store *st, const struct job_row *row, const char *line,
-		   const char *actor, long long now);
+int store_activate(struct store *st, const struct job_row *row, const char *line, const char *actor,
+		   long long now);
 
 int store_set_priority(struct store *st, const char *job_id, int priority, const char *actor,
 		       long long now);
@@ -118,8 +118,7 @@ int store_set_priority(struct store *st, const char *job_id, int priority, const
 int store_count(struct store *st, unsigned state_mask, unsigned kind_mask, long long *ret);
 
 /* Number of jobs in one state with one hold_kind (e.g. deferred by the quota). */
-int store_count_kind(struct store *st, enum job_state state, const char *hold_kind,
-		     long long *ret);
+int store_count_kind(struct store *st, enum job_state state, const char *hold_kind, long long *ret);
 
 /* The next queued job in scheduling order, without changing it; -ENOENT. */
 int store_peek_queued(struct store *st, struct job_row *ret_row);
@@ -138,8 +137,8 @@ int store_list(struct store *st, unsigned state_mask, unsigned kind_mask, long l
 	       store_row_cb cb, void *ctx);
 
 /* Events of one job, oldest first. */
-typedef int (*store_event_cb)(long long at, const char *from, const char *to,
-			      const char *reason, const char *actor, void *ctx);
+typedef int (*store_event_cb)(long long at, const char *from, const char *to, const char *reason,
+			      const char *actor, void *ctx);
 int store_events(struct store *st, long long id, store_event_cb cb, void *ctx);
 
 /* ---- card cycles (jobs/cycles.c): the durable intents of the print line ----
@@ -191,8 +190,7 @@ int store_cycle_list(struct store *st, const char *job_id, store_cycle_cb cb, vo
  * chain: cb(seq, job_id, at, from, to, reason, actor). Returns the count. */
 typedef int (*store_audit_cb)(long long seq, const char *job_id, long long at, const char *from,
 			      const char *to, const char *reason, const char *actor, void *ctx);
-int store_events_since(struct store *st, long long after, int limit, store_audit_cb cb,
-		       void *ctx);
+int store_events_since(struct store *st, long long after, int limit, store_audit_cb cb, void *ctx);
 
 /*
  * What the job store knows of the ledger beside it, for the start-up

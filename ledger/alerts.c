@@ -16,7 +16,6 @@
 
 #define MAX_ALERTS 16
 
-
 /* Fixed journal MESSAGE_IDs, one per kind (journalctl MESSAGE_ID=...). */
 static const struct {
 	const char *kind;
@@ -65,8 +64,7 @@ message_id(const char *key)
 
 /* The alert as JSON for the alert command (the daemon runs it). */
 static void
-deliver(const struct alerts_config *cfg, const struct alert *al, const char *state,
-	long long now)
+deliver(const struct alerts_config *cfg, const struct alert *al, const char *state, long long now)
 {
 	if (!cfg->deliver)
 		return;
@@ -84,7 +82,9 @@ static void
 notify(const struct alerts_config *cfg, struct alert *al, const char *state, long long now)
 {
 	char mid[64];
-	struct log_field f[] = { { "MESSAGE_ID", mid }, { "ALERT", al->key }, { "ALERT_STATE", state } };
+	struct log_field f[] = { { "MESSAGE_ID", mid },
+				 { "ALERT", al->key },
+				 { "ALERT_STATE", state } };
 
 	snprintf(mid, sizeof(mid), "%s", message_id(al->key));
 	log_emit(strcmp(state, "cleared") ? LOG_WARNING : LOG_NOTICE, f, 3, "alert %s %s: %s",
@@ -93,9 +93,8 @@ notify(const struct alerts_config *cfg, struct alert *al, const char *state, lon
 	al->last_sent = now;
 }
 
-static void
-condition(struct alerts *a, const struct alerts_config *cfg, const char *key, long long now,
-	  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void condition(struct alerts *a, const struct alerts_config *cfg, const char *key,
+		      long long now, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* The condition key holds now: raise it, or repeat it when due. */
 static void
@@ -167,16 +166,19 @@ write_metrics(const struct alerts *a, const struct alerts_config *cfg, struct le
 		log_warn("alerts: cannot write %s", tmp);
 		return;
 	}
-	fprintf(f, "# HELP cetak_blanks_on_hand Blank cards in the store and the hoppers.\n"
-		   "# TYPE cetak_blanks_on_hand gauge\ncetak_blanks_on_hand %ld\n"
-		   "# HELP cetak_blanks_store Blank cards in the store.\n"
-		   "# TYPE cetak_blanks_store gauge\ncetak_blanks_store %ld\n"
-		   "# HELP cetak_hopper_blanks Blank cards in a line's input hopper.\n"
-		   "# TYPE cetak_hopper_blanks gauge\n",
+	fprintf(f,
+		"# HELP cetak_blanks_on_hand Blank cards in the store and the hoppers.\n"
+		"# TYPE cetak_blanks_on_hand gauge\ncetak_blanks_on_hand %ld\n"
+		"# HELP cetak_blanks_store Blank cards in the store.\n"
+		"# TYPE cetak_blanks_store gauge\ncetak_blanks_store %ld\n"
+		"# HELP cetak_hopper_blanks Blank cards in a line's input hopper.\n"
+		"# TYPE cetak_hopper_blanks gauge\n",
 		o->on_hand, b.store);
 	for (int i = 0; i < b.n_lines; i++)
-		fprintf(f, "cetak_hopper_blanks{line=\"%s\"} %ld\n", b.lines[i].name, b.lines[i].hopper);
-	fprintf(f, "# HELP cetak_ribbon_prints_left Prints left on a line's ribbon (rating - counted).\n"
+		fprintf(f, "cetak_hopper_blanks{line=\"%s\"} %ld\n", b.lines[i].name,
+			b.lines[i].hopper);
+	fprintf(f, "# HELP cetak_ribbon_prints_left Prints left on a line's ribbon (rating - "
+		   "counted).\n"
 		   "# TYPE cetak_ribbon_prints_left gauge\n");
 	for (int i = 0; i < b.n_lines; i++)
 		if (b.lines[i].ribbon[0])
@@ -193,19 +195,22 @@ write_metrics(const struct alerts *a, const struct alerts_config *cfg, struct le
 	for (int i = 0; i < b.n_lines; i++)
 		fprintf(f, "cetak_printer_outside_cards{line=\"%s\"} %ld\n", b.lines[i].name,
 			b.lines[i].outside);
-	fprintf(f, "# HELP cetak_cards_issued_total Good cards issued.\n"
-		   "# TYPE cetak_cards_issued_total counter\ncetak_cards_issued_total %ld\n"
-		   "# HELP cetak_cards_spoiled_total Spoiled cards, by cause.\n"
-		   "# TYPE cetak_cards_spoiled_total counter\n",
+	fprintf(f,
+		"# HELP cetak_cards_issued_total Good cards issued.\n"
+		"# TYPE cetak_cards_issued_total counter\ncetak_cards_issued_total %ld\n"
+		"# HELP cetak_cards_spoiled_total Spoiled cards, by cause.\n"
+		"# TYPE cetak_cards_spoiled_total counter\n",
 		b.issued);
 	for (int i = 0; i < CAUSE_COUNT; i++)
 		fprintf(f, "cetak_cards_spoiled_total{cause=\"%s\"} %ld\n",
 			ledger_cause_name((enum ledger_cause)i), b.by_cause[i]);
 	if (o->days_of_cover >= 0)
-		fprintf(f, "# HELP cetak_days_of_cover Days the blanks on hand last at the recent "
-			   "use.\n# TYPE cetak_days_of_cover gauge\ncetak_days_of_cover %.1f\n",
+		fprintf(f,
+			"# HELP cetak_days_of_cover Days the blanks on hand last at the recent "
+			"use.\n# TYPE cetak_days_of_cover gauge\ncetak_days_of_cover %.1f\n",
 			o->days_of_cover);
-	fprintf(f, "# HELP cetak_alerts_active Alerts now active.\n# TYPE cetak_alerts_active gauge\n");
+	fprintf(f, "# HELP cetak_alerts_active Alerts now active.\n# TYPE cetak_alerts_active "
+		   "gauge\n");
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		int n = 0;
 		for (int i = 0; i < a->n; i++)
@@ -217,8 +222,7 @@ write_metrics(const struct alerts *a, const struct alerts_config *cfg, struct le
 }
 
 void
-alerts_evaluate(struct alerts *a, const struct alerts_config *cfg, struct ledger *l,
-		long long now)
+alerts_evaluate(struct alerts *a, const struct alerts_config *cfg, struct ledger *l, long long now)
 {
 	struct stock_outlook o;
 	struct ledger_balance b;
@@ -229,27 +233,31 @@ alerts_evaluate(struct alerts *a, const struct alerts_config *cfg, struct ledger
 	stock_outlook(cfg, l, now, &o);
 	ledger_balance(l, &b);
 	if (b.received > 0 && o.on_hand <= cfg->reserve)
-		condition(a, cfg, "stock-low", now, "%ld blank cards on hand, reserve %ld: only new "
-						   "and urgent jobs are printed",
+		condition(a, cfg, "stock-low", now,
+			  "%ld blank cards on hand, reserve %ld: only new "
+			  "and urgent jobs are printed",
 			  o.on_hand, cfg->reserve);
 	if (o.days_of_cover >= 0 && o.days_of_cover < cfg->lead_days)
-		condition(a, cfg, "stock-cover", now, "%.1f days of blanks at %.1f a day; the lead "
-						     "time is %d days: request more now",
+		condition(a, cfg, "stock-cover", now,
+			  "%.1f days of blanks at %.1f a day; the lead "
+			  "time is %d days: request more now",
 			  o.days_of_cover, o.per_day, cfg->lead_days);
 	for (int i = 0; i < b.n_lines; i++) {
 		const struct ledger_line *ln = &b.lines[i];
 		long left = ln->ribbon_rated - ln->ribbon_prints;
 		if (ln->ribbon[0] && left <= cfg->ribbon_low) {
 			snprintf(key, sizeof(key), "ribbon-low:%s", ln->name);
-			condition(a, cfg, key, now, "line %s: ribbon %s has %ld of %ld prints left "
-						    "(low at %ld)",
+			condition(a, cfg, key, now,
+				  "line %s: ribbon %s has %ld of %ld prints left "
+				  "(low at %ld)",
 				  ln->name, ln->ribbon, left, ln->ribbon_rated, cfg->ribbon_low);
 		}
 		if (ln->outside > 0) {
 			snprintf(key, sizeof(key), "printer-counter:%s", ln->name);
-			condition(a, cfg, key, now, "line %s: the printer counted %ld cards that cetakd "
-						    "did not print; a supervisor explains them with "
-						    "`cetakctl stock counter-ack %s --note ...`",
+			condition(a, cfg, key, now,
+				  "line %s: the printer counted %ld cards that cetakd "
+				  "did not print; a supervisor explains them with "
+				  "`cetakctl stock counter-ack %s --note ...`",
 				  ln->name, ln->outside, ln->name);
 		}
 		if (ln->hopper > cfg->hopper_low)

@@ -14,12 +14,12 @@
 #include "ledger.h"
 
 struct alerts_config {
-	long reserve;        /* blanks on hand at or below: stock-low */
-	int lead_days;       /* reorder lead time: cover below it is stock-cover */
-	int window_days;     /* average daily use over this many days */
-	long hopper_low;     /* per line: hopper-low */
-	long ribbon_low;     /* per line: ribbon-low (prints left on the ribbon) */
-	int repeat_s;        /* repeat an active alert this often */
+	long reserve;	 /* blanks on hand at or below: stock-low */
+	int lead_days;	 /* reorder lead time: cover below it is stock-cover */
+	int window_days; /* average daily use over this many days */
+	long hopper_low; /* per line: hopper-low */
+	long ribbon_low; /* per line: ribbon-low (prints left on the ribbon) */
+	int repeat_s;	 /* repeat an active alert this often */
 	/* the alert as JSON for the alert command, or NULL; the daemon runs
 	 * the command (its process is the daemon's, not the ledger's) */
 	void (*deliver)(void *ctx, const char *json);
@@ -30,9 +30,9 @@ struct alerts_config {
 
 struct stock_outlook {
 	long on_hand;
-	double per_day;        /* average use; 0 when nothing was used */
-	double days_of_cover;  /* -1 when unknown (no use in the window) */
-	long long runout_at;   /* projected epoch second, 0 when unknown */
+	double per_day;	      /* average use; 0 when nothing was used */
+	double days_of_cover; /* -1 when unknown (no use in the window) */
+	long long runout_at;  /* projected epoch second, 0 when unknown */
 };
 
 struct alerts;
@@ -49,7 +49,6 @@ json_t *alerts_json(const struct alerts *a);
 void stock_outlook(const struct alerts_config *cfg, struct ledger *l, long long now,
 		   struct stock_outlook *ret);
 /* Blanks to request so that stock covers days_ahead days plus the lead time. */
-long stock_forecast(const struct alerts_config *cfg, const struct stock_outlook *o,
-		    int days_ahead);
+long stock_forecast(const struct alerts_config *cfg, const struct stock_outlook *o, int days_ahead);
 
 #endif

@@ -26,8 +26,8 @@ audit_hex(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-bad(struct audit_result *r, long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(struct audit_result *r, long line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int
 bad(struct audit_result *r, long line, const char *fmt, ...)
@@ -117,10 +117,29 @@ keys_ok(json_t *o, const char *const *allowed, int required)
 }
 
 static const char *const header_keys[] = { "format", "station", "exported", "certificate", NULL };
-static const char *const record_keys[] = { "seq", "at", "kind", "prev", "hash", "line", "count",
-					   "lot", "chip", "job", "nik", "cause", "doc", "actor",
-					   "note", "ribbon", "replaces", "replaces_rated",
-					   "replaces_prints", "from", "to", "event", NULL };
+static const char *const record_keys[] = { "seq",
+					   "at",
+					   "kind",
+					   "prev",
+					   "hash",
+					   "line",
+					   "count",
+					   "lot",
+					   "chip",
+					   "job",
+					   "nik",
+					   "cause",
+					   "doc",
+					   "actor",
+					   "note",
+					   "ribbon",
+					   "replaces",
+					   "replaces_rated",
+					   "replaces_prints",
+					   "from",
+					   "to",
+					   "event",
+					   NULL };
 static const char *const checkpoint_keys[] = { "checkpoint", "at", "head", "sig", NULL };
 static const char *const end_keys[] = { "end", "head", "at", "checkpoints", "sig", NULL };
 
@@ -168,11 +187,11 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 	canon = o && !is_record ? json_dumps(o, JSON_CANON) : NULL;
 	if (!o || (!is_record && (!canon || strlen(canon) != n || memcmp(canon, p, n) != 0))) {
 		rc = bad(r, line, "not a record in canonical form (changed or damaged)");
-	} else if (line == 1 ? !keys_ok(o, header_keys, 4)
-		   : json_object_get(o, "seq")	     ? !keys_ok(o, record_keys, 5)
+	} else if (line == 1			      ? !keys_ok(o, header_keys, 4)
+		   : json_object_get(o, "seq")	      ? !keys_ok(o, record_keys, 5)
 		   : json_object_get(o, "checkpoint") ? !keys_ok(o, checkpoint_keys, 4)
-		   : json_object_get(o, "end")	     ? !keys_ok(o, end_keys, 5)
-						     : 1) {
+		   : json_object_get(o, "end")	      ? !keys_ok(o, end_keys, 5)
+						      : 1) {
 		rc = bad(r, line, "unknown or missing fields for its kind of line");
 	} else if (line == 1) {
 		uint8_t md[32];
@@ -180,10 +199,12 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 		audit_hex(md, 32, v->hdr_sha);
 		if (strcmp(s(o, "format"), AUDIT_FORMAT) != 0 &&
 		    strcmp(s(o, "format"), "cetak-audit/1") != 0)
-			rc = bad(r, line, "not a cetak-audit export (format " AUDIT_FORMAT
-					  " or cetak-audit/1)");
+			rc = bad(r, line,
+				 "not a cetak-audit export (format " AUDIT_FORMAT
+				 " or cetak-audit/1)");
 		else if (!same_cert(o, v->cert))
-			rc = bad(r, line, "signed by another station certificate than the one given");
+			rc = bad(r, line,
+				 "signed by another station certificate than the one given");
 	} else if (json_object_get(o, "seq")) {
 		/* The record as hashed is the line without its "hash" and "prev" members,
 		 * each with the comma before it. */
@@ -207,11 +228,14 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 			memmove(pp, pp + 8 + 64 + 2, strlen(pp + 8 + 64 + 2) + 1);
 		}
 		if (json_integer_value(json_object_get(o, "seq")) != v->seq + 1)
-			rc = bad(r, line, "record %ld expected, found seq %lld (a record was "
-					  "removed, inserted or moved)",
-				 v->seq + 1, (long long)json_integer_value(json_object_get(o, "seq")));
+			rc = bad(r, line,
+				 "record %ld expected, found seq %lld (a record was "
+				 "removed, inserted or moved)",
+				 v->seq + 1,
+				 (long long)json_integer_value(json_object_get(o, "seq")));
 		else if (strcmp(s(o, "prev"), hh) != 0 || !hp || !pp)
-			rc = bad(r, line, "record %ld does not follow the previous one", v->seq + 1);
+			rc = bad(r, line, "record %ld does not follow the previous one",
+				 v->seq + 1);
 		else {
 			audit_chain(&v->md, v->head, text, h);
 			audit_hex(h, 32, want);
@@ -245,13 +269,16 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 		audit_hex(v->head, 32, hh);
 		snprintf(msg, sizeof(msg), "cetak-audit-export/1|%ld|%s|%lld|%lld|%s", v->seq, hh,
 			 (long long)json_integer_value(json_object_get(o, "at")),
-			 (long long)json_integer_value(json_object_get(o, "checkpoints")), v->hdr_sha);
+			 (long long)json_integer_value(json_object_get(o, "checkpoints")),
+			 v->hdr_sha);
 		if (json_integer_value(json_object_get(o, "end")) != v->seq ||
 		    strcmp(s(o, "head"), hh) != 0)
-			rc = bad(r, line, "the end record does not match the last record %ld", v->seq);
+			rc = bad(r, line, "the end record does not match the last record %ld",
+				 v->seq);
 		else if (json_integer_value(json_object_get(o, "checkpoints")) != r->checkpoints)
-			rc = bad(r, line, "the export should hold %lld checkpoints, %ld are there (one "
-					  "was removed or added)",
+			rc = bad(r, line,
+				 "the export should hold %lld checkpoints, %ld are there (one "
+				 "was removed or added)",
 				 (long long)json_integer_value(json_object_get(o, "checkpoints")),
 				 r->checkpoints);
 		else if (!sig_ok(v->cert, msg, s(o, "sig")))

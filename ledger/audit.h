@@ -32,7 +32,7 @@ void audit_hex(const uint8_t *p, size_t n, char *out); /* out holds 2n + 1 */
 
 struct audit_result {
 	long records, checkpoints;
-	long bad_line;   /* 1-based line of the first problem; 0 when none */
+	long bad_line; /* 1-based line of the first problem; 0 when none */
 	char why[300];
 	struct ledger_balance balance; /* replayed */
 };

@@ -55,7 +55,8 @@ main(int argc, char **argv)
 	int rc = audit_verify(buf, len, cert, &r);
 	if (rc == 0) {
 		const struct ledger_balance *b = &r.balance;
-		printf("OK: %ld records, %ld signed checkpoints; received %ld, in store %ld, issued %ld, "
+		printf("OK: %ld records, %ld signed checkpoints; received %ld, in store %ld, "
+		       "issued %ld, "
 		       "spoiled %ld (destroyed %ld), transferred %ld, discrepancies %ld\n",
 		       r.records, r.checkpoints, b->received, b->store, b->issued, b->spoiled,
 		       b->destroyed, b->transferred, b->discrepancy);

@@ -22,13 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 struct ledger {
 	sqlite3 *db;
 	struct signer *station;
 	int every;
-	long long seq;     /* last record */
-	uint8_t head[32];  /* its hash */
+	long long seq;	  /* last record */
+	uint8_t head[32]; /* its hash */
 	struct ledger_balance bal;
 	/* a batch: several records in one transaction (ledger_batch_begin) */
 	int batch;
@@ -56,19 +55,20 @@ ledger_open(const char *path, struct signer *station, int checkpoint_every, stru
 	l->station = station;
 	l->every = checkpoint_every > 0 ? checkpoint_every : 1000;
 	if (sqlite3_open(path, &l->db) != SQLITE_OK ||
-	    exec(l, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		    "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, record TEXT NOT NULL,"
-		    " hash BLOB NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL,"
-		    " on_hand INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 0);"
-		    "CREATE INDEX IF NOT EXISTS events_use ON events (kind, at);"
-		    "CREATE INDEX IF NOT EXISTS events_at ON events (at, seq);"
-		    /* a chip is issued once: ledger_record() looks it up here */
-		    "CREATE INDEX IF NOT EXISTS events_chip ON events (json_extract(record, '$.chip'))"
-		    " WHERE kind = 'issue';"
-		    "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, at INTEGER NOT"
-		    " NULL, head BLOB NOT NULL, sig BLOB NOT NULL);"
-		    "CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1),"
-		    " balance TEXT NOT NULL);") < 0)
+	    exec(l,
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		 "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, record TEXT NOT NULL,"
+		 " hash BLOB NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL,"
+		 " on_hand INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 0);"
+		 "CREATE INDEX IF NOT EXISTS events_use ON events (kind, at);"
+		 "CREATE INDEX IF NOT EXISTS events_at ON events (at, seq);"
+		 /* a chip is issued once: ledger_record() looks it up here */
+		 "CREATE INDEX IF NOT EXISTS events_chip ON events (json_extract(record, '$.chip'))"
+		 " WHERE kind = 'issue';"
+		 "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, at INTEGER NOT"
+		 " NULL, head BLOB NOT NULL, sig BLOB NOT NULL);"
+		 "CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+		 " balance TEXT NOT NULL);") < 0)
 		goto fail;
 	if (sqlite3_prepare_v2(l->db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", -1,
 			       &s, NULL) != SQLITE_OK)
@@ -122,10 +122,10 @@ record_of(const struct ledger_event *e, long long seq, long long at)
 {
 	json_t *r = json_pack("{s:I, s:I, s:s}", "seq", (json_int_t)seq, "at", (json_int_t)at,
 			      "kind", e->kind ? e->kind : "");
-	const char *keys[] = { "line", "lot", "chip", "job", "nik", "cause",
+	const char *keys[] = { "line", "lot",	"chip", "job",	  "nik",     "cause",
 			       "doc",  "actor", "note", "ribbon", "replaces" };
-	const char *vals[] = { e->line, e->lot, e->chip, e->job, e->nik, e->cause,
-			       e->doc,  e->actor, e->note, e->ribbon, e->prev };
+	const char *vals[] = { e->line, e->lot,	  e->chip, e->job,    e->nik, e->cause,
+			       e->doc,	e->actor, e->note, e->ribbon, e->prev };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (vals[i] && vals[i][0])
@@ -153,8 +153,9 @@ record_of(const struct ledger_event *e, long long seq, long long at)
 static bool
 recorded_before(struct ledger *l, const struct ledger_event *e, char *why, size_t len)
 {
-	const char *key = !strcmp(e->kind, "issue") ? "chip" : !strcmp(e->kind, "receive") ? "lot"
-													 : NULL;
+	const char *key = !strcmp(e->kind, "issue")	? "chip"
+			  : !strcmp(e->kind, "receive") ? "lot"
+							: NULL;
 	const char *value = key && key[0] == 'c' ? e->chip : e->lot;
 	char sql[200];
 	sqlite3_stmt *s;
@@ -162,8 +163,10 @@ recorded_before(struct ledger *l, const struct ledger_event *e, char *why, size_
 
 	if (!key || !value || !value[0])
 		return false;
-	snprintf(sql, sizeof(sql), "SELECT seq, at FROM events WHERE kind = '%s' AND "
-				   "json_extract(record, '$.%s') = ? LIMIT 1", e->kind, key);
+	snprintf(sql, sizeof(sql),
+		 "SELECT seq, at FROM events WHERE kind = '%s' AND "
+		 "json_extract(record, '$.%s') = ? LIMIT 1",
+		 e->kind, key);
 	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		snprintf(why, len, "ledger read failed: %s", sqlite3_errmsg(l->db));
 		return true;
@@ -206,8 +209,9 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 	rc = -EIO;
 	if (!l->batch && exec(l, "BEGIN IMMEDIATE") < 0)
 		goto out;
-	if (sqlite3_prepare_v2(l->db, "INSERT INTO events (seq, record, hash, kind, at, on_hand,"
-				      " pending) VALUES (?,?,?,?,?,?,?)",
+	if (sqlite3_prepare_v2(l->db,
+			       "INSERT INTO events (seq, record, hash, kind, at, on_hand,"
+			       " pending) VALUES (?,?,?,?,?,?,?)",
 			       -1, &s, NULL) != SQLITE_OK)
 		goto rollback;
 	sqlite3_bind_int64(s, 1, l->seq + 1);
@@ -224,8 +228,9 @@ ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long
 	s = NULL;
 	/* the running balance; in a batch it is written once, at the end */
 	if (!l->batch) {
-		if (sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO state (id, balance) "
-					      "VALUES (1, ?)",
+		if (sqlite3_prepare_v2(l->db,
+				       "INSERT OR REPLACE INTO state (id, balance) "
+				       "VALUES (1, ?)",
 				       -1, &s, NULL) != SQLITE_OK)
 			goto rollback;
 		sqlite3_bind_text(s, 1, bal, -1, SQLITE_STATIC);
@@ -278,9 +283,11 @@ ledger_batch_end(struct ledger *l, int commit)
 		char *bal = bj ? json_dumps(bj, JSON_CANON) : NULL;
 		sqlite3_stmt *s = NULL;
 		json_decref(bj);
-		if (!bal || sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO state (id, balance) "
-						      "VALUES (1, ?)",
-					       -1, &s, NULL) != SQLITE_OK ||
+		if (!bal ||
+		    sqlite3_prepare_v2(l->db,
+				       "INSERT OR REPLACE INTO state (id, balance) "
+				       "VALUES (1, ?)",
+				       -1, &s, NULL) != SQLITE_OK ||
 		    sqlite3_bind_text(s, 1, bal, -1, SQLITE_STATIC) != SQLITE_OK ||
 		    sqlite3_step(s) != SQLITE_DONE)
 			commit = 0;
@@ -315,10 +322,11 @@ ledger_last_card(struct ledger *l, const char *line, char *kind, size_t klen, ch
 
 	kind[0] = job[0] = cause[0] = '\0';
 	/* newest first by the primary key: stops at the line's last card */
-	if (sqlite3_prepare_v2(l->db, "SELECT kind, json_extract(record, '$.job'), "
-				      "json_extract(record, '$.cause') FROM events WHERE kind IN "
-				      "('take', 'issue', 'spoil') AND json_extract(record, '$.line') = ? "
-				      "ORDER BY seq DESC LIMIT 1",
+	if (sqlite3_prepare_v2(l->db,
+			       "SELECT kind, json_extract(record, '$.job'), "
+			       "json_extract(record, '$.cause') FROM events WHERE kind IN "
+			       "('take', 'issue', 'spoil') AND json_extract(record, '$.line') = ? "
+			       "ORDER BY seq DESC LIMIT 1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(s, 1, line, -1, SQLITE_STATIC);
@@ -339,9 +347,10 @@ ledger_last_job_ref(struct ledger *l)
 	long long ref = 0;
 
 	/* format 2 records the job store's event number as event, format 1 as count */
-	if (sqlite3_prepare_v2(l->db, "SELECT coalesce(json_extract(record, '$.event'), "
-				      "json_extract(record, '$.count')) FROM events WHERE "
-				      "kind = 'job' ORDER BY seq DESC LIMIT 1",
+	if (sqlite3_prepare_v2(l->db,
+			       "SELECT coalesce(json_extract(record, '$.event'), "
+			       "json_extract(record, '$.count')) FROM events WHERE "
+			       "kind = 'job' ORDER BY seq DESC LIMIT 1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -387,8 +396,10 @@ ledger_issued_jobs(struct ledger *l, int (*cb)(const char *job, void *ctx), void
 	sqlite3_stmt *s;
 	int r = 0, rc;
 
-	if (sqlite3_prepare_v2(l->db, "SELECT DISTINCT json_extract(record, '$.job') FROM events "
-				      "WHERE kind = 'issue'", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(l->db,
+			       "SELECT DISTINCT json_extract(record, '$.job') FROM events "
+			       "WHERE kind = 'issue'",
+			       -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (sqlite3_column_text(s, 0))
@@ -454,8 +465,9 @@ ledger_checkpoint(struct ledger *l, long long at)
 	snprintf(msg, sizeof(msg), "cetak-audit-checkpoint/1|%lld|%s|%lld", l->seq, h, at);
 	if (signer_sign(l->station, msg, strlen(msg), &sig, &n) < 0)
 		return -EIO;
-	if (sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO checkpoints (seq, at, head, sig) "
-				      "VALUES (?,?,?,?)",
+	if (sqlite3_prepare_v2(l->db,
+			       "INSERT OR REPLACE INTO checkpoints (seq, at, head, sig) "
+			       "VALUES (?,?,?,?)",
 			       -1, &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, l->seq);
 		sqlite3_bind_int64(s, 2, at);
@@ -507,9 +519,9 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 		return -EINVAL;
 	PEM_write_bio_X509(mem, cert);
 	BIO_get_mem_ptr(mem, &bm);
-	json_t *hdr = json_pack("{s:s, s:s, s:I, s:s%}", "format", AUDIT_FORMAT, "station",
-				station_name, "exported", (json_int_t)at, "certificate", bm->data,
-				bm->length);
+	json_t *hdr =
+		json_pack("{s:s, s:s, s:I, s:s%}", "format", AUDIT_FORMAT, "station", station_name,
+			  "exported", (json_int_t)at, "certificate", bm->data, bm->length);
 	char hdr_sha[65];
 	put_line(f, hdr, hdr_sha);
 	BIO_free(mem);
@@ -545,16 +557,17 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 		audit_hex(sqlite3_column_blob(ev, 2), 32, h);
 		if (!hpos || !ppos || ppos < hpos)
 			return -EIO;
-		fprintf(f, "%.*s,\"hash\":\"%s\"%.*s,\"prev\":\"%s\"%s\n", (int)(hpos - rec), rec, h,
-			(int)(ppos - hpos), hpos, ph, ppos);
+		fprintf(f, "%.*s,\"hash\":\"%s\"%.*s,\"prev\":\"%s\"%s\n", (int)(hpos - rec), rec,
+			h, (int)(ppos - hpos), hpos, ph, ppos);
 		memcpy(prev, sqlite3_column_blob(ev, 2), 32);
 		while (have_cp && sqlite3_column_int64(cp, 0) == seq) {
-			char *sig = b64(sqlite3_column_blob(cp, 3), (size_t)sqlite3_column_bytes(cp, 3));
+			char *sig = b64(sqlite3_column_blob(cp, 3),
+					(size_t)sqlite3_column_bytes(cp, 3));
 			audit_hex(sqlite3_column_blob(cp, 2), 32, h);
 			put_line(f,
-				 json_pack("{s:I, s:I, s:s, s:s}", "checkpoint", (json_int_t)seq, "at",
-					   (json_int_t)sqlite3_column_int64(cp, 1), "head", h, "sig",
-					   sig),
+				 json_pack("{s:I, s:I, s:s, s:s}", "checkpoint", (json_int_t)seq,
+					   "at", (json_int_t)sqlite3_column_int64(cp, 1), "head", h,
+					   "sig", sig),
 				 NULL);
 			free(sig);
 			n_cp++;
@@ -594,8 +607,9 @@ ledger_used_since(struct ledger *l, long long since)
 	sqlite3_stmt *s;
 	long n = -1;
 
-	if (sqlite3_prepare_v2(l->db, "SELECT count(*) FROM events WHERE kind IN ('issue', 'spoil') "
-				      "AND at >= ?",
+	if (sqlite3_prepare_v2(l->db,
+			       "SELECT count(*) FROM events WHERE kind IN ('issue', 'spoil') "
+			       "AND at >= ?",
 			       -1, &s, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(s, 1, since);

@@ -37,19 +37,19 @@ enum ledger_cause {
 
 /* The kinds of event; their names and rules are one table (stock.c). */
 enum ledger_kind {
-	LK_RECEIVE,        /* blanks arrive: lot, count */
-	LK_LOAD,           /* store -> a line's hopper */
-	LK_TAKE,           /* a blank leaves the hopper for the card path */
-	LK_ISSUE,          /* the card in flight is issued: chip */
-	LK_SPOIL,          /* the card in flight is spoiled: cause */
-	LK_TRANSFER,       /* store -> another office: doc */
-	LK_DESTROY,        /* spoiled cards destroyed: doc (berita acara) */
-	LK_STOCKTAKE,      /* the store counted */
+	LK_RECEIVE,	   /* blanks arrive: lot, count */
+	LK_LOAD,	   /* store -> a line's hopper */
+	LK_TAKE,	   /* a blank leaves the hopper for the card path */
+	LK_ISSUE,	   /* the card in flight is issued: chip */
+	LK_SPOIL,	   /* the card in flight is spoiled: cause */
+	LK_TRANSFER,	   /* store -> another office: doc */
+	LK_DESTROY,	   /* spoiled cards destroyed: doc (berita acara) */
+	LK_STOCKTAKE,	   /* the store counted */
 	LK_RIBBON_RECEIVE, /* ribbons arrive */
-	LK_RIBBON_LOAD,    /* a ribbon into a line's printer */
-	LK_COUNTER,        /* the printer's own card counter */
-	LK_COUNTER_ACK,    /* cards printed outside cetak, explained */
-	LK_JOB,            /* a job's state change, chained for the audit */
+	LK_RIBBON_LOAD,	   /* a ribbon into a line's printer */
+	LK_COUNTER,	   /* the printer's own card counter */
+	LK_COUNTER_ACK,	   /* cards printed outside cetak, explained */
+	LK_JOB,		   /* a job's state change, chained for the audit */
 	LK_COUNT
 };
 
@@ -76,13 +76,13 @@ struct ledger_event {
 struct ledger_line {
 	char name[17];
 	long hopper, in_flight;
-	long prints;              /* cards that went through the print head */
-	char ribbon[33];          /* the ribbon loaded; "" = none recorded */
+	long prints;	 /* cards that went through the print head */
+	char ribbon[33]; /* the ribbon loaded; "" = none recorded */
 	long ribbon_rated, ribbon_prints;
 	long counter, counter_prints; /* the printer's own count at the last
-	                               * reading, and `prints` then; -1 = none */
-	long outside;             /* cards the printer counted that cetakd did
-	                           * not print, not yet explained */
+				       * reading, and `prints` then; -1 = none */
+	long outside;		      /* cards the printer counted that cetakd did
+				       * not print, not yet explained */
 };
 
 struct ledger_balance {
@@ -98,7 +98,8 @@ int ledger_open(const char *path, struct signer *station, int checkpoint_every,
 		struct ledger **ret);
 void ledger_close(struct ledger *l);
 /* Sign the next checkpoints with station (borrowed; NULL = unsigned). */
-void ledger_set_station(struct ledger *l, struct signer *station); /* signs a last checkpoint; NULL is fine */
+void ledger_set_station(struct ledger *l,
+			struct signer *station); /* signs a last checkpoint; NULL is fine */
 
 /*
  * Record one event. Refused (-EINVAL, reason in why) when it would break the
@@ -106,8 +107,8 @@ void ledger_set_station(struct ledger *l, struct signer *station); /* signs a la
  * no card in flight, a second card in flight on a line, an unknown cause...
  * On success *ret_seq is the record's sequence number.
  */
-int ledger_record(struct ledger *l, const struct ledger_event *e, long long at,
-		  long long *ret_seq, char *why, size_t len);
+int ledger_record(struct ledger *l, const struct ledger_event *e, long long at, long long *ret_seq,
+		  char *why, size_t len);
 
 int ledger_balance(struct ledger *l, struct ledger_balance *ret);
 /* The line called name in a balance, or NULL when it has no events yet. */

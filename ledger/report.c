@@ -28,8 +28,9 @@ balance_before(sqlite3 *db, long long t, json_t **ret)
 	sqlite3_stmt *s;
 	long long on_hand = 0, pending = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT on_hand, pending FROM events WHERE at < ? "
-				   "ORDER BY at DESC, seq DESC LIMIT 1",
+	if (sqlite3_prepare_v2(db,
+			       "SELECT on_hand, pending FROM events WHERE at < ? "
+			       "ORDER BY at DESC, seq DESC LIMIT 1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, t);
@@ -75,19 +76,20 @@ empty_causes(void)
 static int
 movements(sqlite3 *db, const struct report_query *q, json_t *rep)
 {
-	static const char *const kinds[] = { "receive", "received",    "load",    "loaded",
-					      "issue",   "issued",      "spoil",   "spoiled",
-					      "transfer", "transferred", "destroy", "destroyed",
-					      "stocktake", "stocktakes", NULL };
+	static const char *const kinds[] = { "receive",	  "received",	 "load",    "loaded",
+					     "issue",	  "issued",	 "spoil",   "spoiled",
+					     "transfer",  "transferred", "destroy", "destroyed",
+					     "stocktake", "stocktakes",	 NULL };
 	json_t *tot = json_object_get(rep, "totals"), *lines = json_object_get(rep, "lines"),
 	       *ops = json_object_get(rep, "operators"), *bc = json_object_get(rep, "by_cause");
 	sqlite3_stmt *s;
 
-	if (sqlite3_prepare_v2(db, "SELECT kind, json_extract(record, '$.line'),"
-				   " json_extract(record, '$.cause'), json_extract(record, '$.actor'),"
-				   " count(*), total(json_extract(record, '$.count'))"
-				   " FROM events WHERE at >= ? AND at < ? GROUP BY 1, 2, 3, 4"
-				   " ORDER BY 1, 2, 3, 4",
+	if (sqlite3_prepare_v2(db,
+			       "SELECT kind, json_extract(record, '$.line'),"
+			       " json_extract(record, '$.cause'), json_extract(record, '$.actor'),"
+			       " count(*), total(json_extract(record, '$.count'))"
+			       " FROM events WHERE at >= ? AND at < ? GROUP BY 1, 2, 3, 4"
+			       " ORDER BY 1, 2, 3, 4",
 			       -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, q->from);
@@ -134,13 +136,15 @@ discrepancies(sqlite3 *db, const struct report_query *q, json_t *rep)
 	sqlite3_stmt *s;
 	json_int_t sum = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT e.at, e.on_hand - coalesce((SELECT p.on_hand FROM events"
-				   " p WHERE p.seq < e.seq ORDER BY p.seq DESC LIMIT 1), 0),"
-				   " json_extract(e.record, '$.note'), json_extract(e.record, '$.actor'),"
-				   " json_extract(e.record, '$.count'), e.seq"
-				   " FROM events e WHERE e.kind = 'stocktake' AND e.at >= ? AND e.at < ?"
-				   " ORDER BY e.seq",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    db,
+		    "SELECT e.at, e.on_hand - coalesce((SELECT p.on_hand FROM events"
+		    " p WHERE p.seq < e.seq ORDER BY p.seq DESC LIMIT 1), 0),"
+		    " json_extract(e.record, '$.note'), json_extract(e.record, '$.actor'),"
+		    " json_extract(e.record, '$.count'), e.seq"
+		    " FROM events e WHERE e.kind = 'stocktake' AND e.at >= ? AND e.at < ?"
+		    " ORDER BY e.seq",
+		    -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, q->from);
 	sqlite3_bind_int64(s, 2, q->to);
@@ -168,8 +172,9 @@ listing(sqlite3 *db, const struct report_query *q, const char *kind, const char 
 {
 	sqlite3_stmt *s;
 
-	if (sqlite3_prepare_v2(db, "SELECT seq, at, record FROM events WHERE kind = ? AND at >= ?"
-				   " AND at < ? ORDER BY seq",
+	if (sqlite3_prepare_v2(db,
+			       "SELECT seq, at, record FROM events WHERE kind = ? AND at >= ?"
+			       " AND at < ? ORDER BY seq",
 			       -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
@@ -208,12 +213,13 @@ per_day(sqlite3 *db, const struct report_query *q, json_t *rep)
 		n = 400;
 	for (long long i = 0; i < n; i++)
 		json_array_append_new(days, json_pack("{s:I, s:i, s:i}", "at",
-						      (json_int_t)(q->from + i * 86400), "issued", 0,
-						      "spoiled", 0));
+						      (json_int_t)(q->from + i * 86400), "issued",
+						      0, "spoiled", 0));
 	json_object_set_new(rep, "days", days);
-	if (sqlite3_prepare_v2(db, "SELECT (at - ?1) / 86400, kind, json_extract(record, '$.line'),"
-				   " count(*) FROM events WHERE kind IN ('issue', 'spoil')"
-				   " AND at >= ?1 AND at < ?2 GROUP BY 1, 2, 3",
+	if (sqlite3_prepare_v2(db,
+			       "SELECT (at - ?1) / 86400, kind, json_extract(record, '$.line'),"
+			       " count(*) FROM events WHERE kind IN ('issue', 'spoil')"
+			       " AND at >= ?1 AND at < ?2 GROUP BY 1, 2, 3",
 			       -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, q->from);
@@ -223,7 +229,8 @@ per_day(sqlite3 *db, const struct report_query *q, json_t *rep)
 		const char *line = col(s, 2);
 		if (!d || (q->line && strcmp(q->line, line)))
 			continue;
-		add(d, !strcmp(col(s, 1), "issue") ? "issued" : "spoiled", sqlite3_column_int64(s, 3));
+		add(d, !strcmp(col(s, 1), "issue") ? "issued" : "spoiled",
+		    sqlite3_column_int64(s, 3));
 	}
 	sqlite3_finalize(s);
 	return 0;
@@ -234,8 +241,10 @@ ledger_report(struct ledger *l, const struct report_query *q, json_t **ret)
 {
 	static const char *const spoil_fields[] = { "chip", "job", "cause", "line", "actor", NULL };
 	static const char *const destroy_fields[] = { "doc", "count", "note", "actor", NULL };
-	static const char *const ribbon_fields[] = { "line", "ribbon", "count", "replaces", "replaces_rated",
-						     "replaces_prints", "actor", NULL };
+	static const char *const ribbon_fields[] = { "line",	       "ribbon",
+						     "count",	       "replaces",
+						     "replaces_rated", "replaces_prints",
+						     "actor",	       NULL };
 	sqlite3 *db = ledger_sqlite(l);
 	json_t *rep, *open = NULL, *close = NULL;
 	int r;
@@ -244,24 +253,25 @@ ledger_report(struct ledger *l, const struct report_query *q, json_t **ret)
 		return -EINVAL;
 	rep = json_pack("{s:s, s:I, s:I, s:{}, s:o, s:{}, s:{}, s:[], s:[], s:[], s:[]}", "report",
 			q->title ? q->title : "range", "from", (json_int_t)q->from, "to",
-			(json_int_t)q->to,
-			"totals", "by_cause", empty_causes(), "lines", "operators",
-			"discrepancies", "spoiled_cards", "destructions", "ribbons");
+			(json_int_t)q->to, "totals", "by_cause", empty_causes(), "lines",
+			"operators", "discrepancies", "spoiled_cards", "destructions", "ribbons");
 	if (!rep)
 		return -ENOMEM;
 	if (q->line)
 		json_object_set_new(rep, "line", json_string(q->line));
-	const char *zero[] = { "received", "loaded", "issued", "spoiled", "transferred",
-			       "destroyed", "stocktakes", NULL };
+	const char *zero[] = { "received",    "loaded",	   "issued",	 "spoiled",
+			       "transferred", "destroyed", "stocktakes", NULL };
 	for (int i = 0; zero[i]; i++)
 		json_object_set_new(json_object_get(rep, "totals"), zero[i], json_integer(0));
 	if ((r = balance_before(db, q->from, &open)) < 0 ||
 	    (r = balance_before(db, q->to, &close)) < 0 || (r = movements(db, q, rep)) < 0 ||
 	    (r = discrepancies(db, q, rep)) < 0 || (r = per_day(db, q, rep)) < 0 ||
-	    (r = listing(db, q, "spoil", spoil_fields, json_object_get(rep, "spoiled_cards"))) < 0 ||
+	    (r = listing(db, q, "spoil", spoil_fields, json_object_get(rep, "spoiled_cards"))) <
+		    0 ||
 	    (r = listing(db, q, "destroy", destroy_fields, json_object_get(rep, "destructions"))) <
 		    0 ||
-	    (r = listing(db, q, "ribbon-load", ribbon_fields, json_object_get(rep, "ribbons"))) < 0) {
+	    (r = listing(db, q, "ribbon-load", ribbon_fields, json_object_get(rep, "ribbons"))) <
+		    0) {
 		json_decref(open);
 		json_decref(close);
 		json_decref(rep);

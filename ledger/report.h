@@ -36,7 +36,6 @@ int report_write(json_t *report, enum report_format fmt, FILE *f);
  * officer, two witnesses and the head of office. office names the station in
  * the header. 0, or -EIO with the reason in why.
  */
-int report_write_pdf(json_t *report, const char *office, const char *path, char *why,
-		     size_t len);
+int report_write_pdf(json_t *report, const char *office, const char *path, char *why, size_t len);
 
 #endif

@@ -12,8 +12,8 @@
 int
 report_format_from_name(const char *s)
 {
-	return !strcmp(s, "text") ? REPORT_TEXT
-	       : !strcmp(s, "csv") ? REPORT_CSV
+	return !strcmp(s, "text")   ? REPORT_TEXT
+	       : !strcmp(s, "csv")  ? REPORT_CSV
 	       : !strcmp(s, "json") ? REPORT_JSON
 				    : -1;
 }
@@ -60,13 +60,13 @@ write_text(json_t *r, FILE *f)
 	fprintf(f, "%-24s %+7lld\n", "issued", -N(t, "issued"));
 	fprintf(f, "%-24s %+7lld\n", "spoiled", -N(t, "spoiled"));
 	fprintf(f, "%-24s %+7lld\n", "transferred out", -N(t, "transferred"));
-	fprintf(f, "%-24s %7lld on hand, %lld spoiled awaiting destruction%s\n",
-		"closing balance", N(cl, "on_hand"), N(cl, "spoiled_pending"),
-		json_object_get(r, "line") ? " *" : "");
+	fprintf(f, "%-24s %7lld on hand, %lld spoiled awaiting destruction%s\n", "closing balance",
+		N(cl, "on_hand"), N(cl, "spoiled_pending"), json_object_get(r, "line") ? " *" : "");
 	fprintf(f, "%-24s %7lld\n", "destroyed", N(t, "destroyed"));
 	if ((v = json_object_get(r, "balanced")))
-		fprintf(f, "%s\n", json_is_true(v) ? "the books balance over the period"
-						   : "THE BOOKS DO NOT BALANCE: run cetakctl stock check");
+		fprintf(f, "%s\n",
+			json_is_true(v) ? "the books balance over the period"
+					: "THE BOOKS DO NOT BALANCE: run cetakctl stock check");
 
 	fprintf(f, "\nSpoiled by cause\n");
 	json_object_foreach(json_object_get(r, "by_cause"), k, v)
@@ -87,19 +87,17 @@ write_text(json_t *r, FILE *f)
 	fprintf(f, "\nStocktake discrepancies\n");
 	if (!json_array_size(json_object_get(r, "discrepancies")))
 		fprintf(f, "  none\n");
-	json_array_foreach(json_object_get(r, "discrepancies"), i, w)
-		fprintf(f, "  %s  counted %lld, difference %+lld, by %s: %s\n",
-			when(w, "at", a, sizeof(a)), N(w, "counted"), N(w, "difference"),
-			s_(w, "operator"), s_(w, "reason"));
+	json_array_foreach(json_object_get(r, "discrepancies"), i, w) fprintf(
+		f, "  %s  counted %lld, difference %+lld, by %s: %s\n", when(w, "at", a, sizeof(a)),
+		N(w, "counted"), N(w, "difference"), s_(w, "operator"), s_(w, "reason"));
 
 	fprintf(f, "\nSpoiled cards (destruction list)\n  %-16s %-6s %-18s %-20s %-15s %s\n",
 		"time", "line", "chip serial", "job", "cause", "operator");
 	if (!json_array_size(json_object_get(r, "spoiled_cards")))
 		fprintf(f, "  none\n");
-	json_array_foreach(json_object_get(r, "spoiled_cards"), i, w)
-		fprintf(f, "  %-16s %-6s %-18s %-20s %-15s %s\n", when(w, "at", a, sizeof(a)),
-			s_(w, "line"), s_(w, "chip"), s_(w, "job"), s_(w, "cause"),
-			s_(w, "operator"));
+	json_array_foreach(json_object_get(r, "spoiled_cards"), i, w) fprintf(
+		f, "  %-16s %-6s %-18s %-20s %-15s %s\n", when(w, "at", a, sizeof(a)),
+		s_(w, "line"), s_(w, "chip"), s_(w, "job"), s_(w, "cause"), s_(w, "operator"));
 
 	fprintf(f, "\nDestructions\n");
 	if (!json_array_size(json_object_get(r, "destructions")))
@@ -112,15 +110,16 @@ write_text(json_t *r, FILE *f)
 	fprintf(f, "\nRibbons loaded (and the yield of each ribbon taken out)\n");
 	if (!json_array_size(json_object_get(r, "ribbons")))
 		fprintf(f, "  none\n");
-	json_array_foreach(json_object_get(r, "ribbons"), i, w) {
-		fprintf(f, "  %s  line %s: ribbon %s, rated %lld prints", when(w, "at", a, sizeof(a)),
-			s_(w, "line"), s_(w, "ribbon"), N(w, "count"));
+	json_array_foreach(json_object_get(r, "ribbons"), i, w)
+	{
+		fprintf(f, "  %s  line %s: ribbon %s, rated %lld prints",
+			when(w, "at", a, sizeof(a)), s_(w, "line"), s_(w, "ribbon"), N(w, "count"));
 		if (s_(w, "replaces")[0])
 			fprintf(f, "; replaced %s after %lld of %lld prints (yield %.0f%%)",
 				s_(w, "replaces"), N(w, "replaces_prints"), N(w, "replaces_rated"),
 				N(w, "replaces_rated") ? 100.0 * (double)N(w, "replaces_prints") /
-							     (double)N(w, "replaces_rated")
-						   : 0.0);
+								 (double)N(w, "replaces_rated")
+						       : 0.0);
 		fputc('\n', f);
 	}
 }
@@ -181,14 +180,15 @@ write_csv(json_t *r, FILE *f)
 		N(json_object_get(r, "closing"), "spoiled_pending"), "");
 	json_object_foreach(json_object_get(r, "by_cause"), k, v)
 		csv_row(f, "cause", "", ln, "", k, (long long)json_integer_value(v), "");
-	json_object_foreach(json_object_get(r, "lines"), k, v) {
+	json_object_foreach(json_object_get(r, "lines"), k, v)
+	{
 		const char *m;
 		json_t *n;
-		json_object_foreach(v, m, n)
-			if (json_is_integer(n))
-				csv_row(f, "line", "", k, "", m, (long long)json_integer_value(n), "");
+		json_object_foreach(v, m, n) if (json_is_integer(n))
+			csv_row(f, "line", "", k, "", m, (long long)json_integer_value(n), "");
 	}
-	json_object_foreach(json_object_get(r, "operators"), k, v) {
+	json_object_foreach(json_object_get(r, "operators"), k, v)
+	{
 		const char *m;
 		json_t *n;
 		json_object_foreach(v, m, n)
@@ -197,24 +197,28 @@ write_csv(json_t *r, FILE *f)
 	json_array_foreach(json_object_get(r, "discrepancies"), i, w)
 		csv_row(f, "discrepancy", when(w, "at", a, sizeof(a)), ln, s_(w, "operator"),
 			"difference", N(w, "difference"), s_(w, "reason"));
-	json_array_foreach(json_object_get(r, "spoiled_cards"), i, w) {
+	json_array_foreach(json_object_get(r, "spoiled_cards"), i, w)
+	{
 		char note[160];
 		snprintf(note, sizeof(note), "chip %s, job %s", s_(w, "chip"), s_(w, "job"));
 		csv_row(f, "spoiled_card", when(w, "at", a, sizeof(a)), s_(w, "line"),
 			s_(w, "operator"), s_(w, "cause"), 1, note);
 	}
-	json_array_foreach(json_object_get(r, "destructions"), i, w) {
+	json_array_foreach(json_object_get(r, "destructions"), i, w)
+	{
 		char note[300];
 		snprintf(note, sizeof(note), "berita acara %s; witnesses: %s", s_(w, "doc"),
 			 s_(w, "note"));
 		csv_row(f, "destruction", when(w, "at", a, sizeof(a)), "", s_(w, "operator"),
 			"destroyed", N(w, "count"), note);
 	}
-	json_array_foreach(json_object_get(r, "ribbons"), i, w) {
+	json_array_foreach(json_object_get(r, "ribbons"), i, w)
+	{
 		char note[200] = "";
 		if (s_(w, "replaces")[0])
-			snprintf(note, sizeof(note), "replaced %s after %lld of %lld prints", s_(w, "replaces"),
-				 N(w, "replaces_prints"), N(w, "replaces_rated"));
+			snprintf(note, sizeof(note), "replaced %s after %lld of %lld prints",
+				 s_(w, "replaces"), N(w, "replaces_prints"),
+				 N(w, "replaces_rated"));
 		csv_row(f, "ribbon", when(w, "at", a, sizeof(a)), s_(w, "line"), s_(w, "operator"),
 			s_(w, "ribbon"), N(w, "count"), note);
 	}

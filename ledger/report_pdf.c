@@ -139,9 +139,8 @@ chart(struct pdf *p, json_t *days)
 
 	if (!n)
 		return;
-	json_array_foreach(days, i, d)
-		if (N(d, "issued") + N(d, "spoiled") > max)
-			max = N(d, "issued") + N(d, "spoiled");
+	json_array_foreach(days, i, d) if (N(d, "issued") + N(d, "spoiled") > max) max =
+		N(d, "issued") + N(d, "spoiled");
 	room(p, h + 40);
 	double base = p->y + h, bw = w / (double)n;
 	cairo_set_line_width(p->cr, 0.5);
@@ -174,8 +173,7 @@ chart(struct pdf *p, json_t *days)
 		}
 	}
 	p->y = base + 14;
-	text(p, x0, p->y, w, "DejaVu Sans 7", 0,
-	     "cards per day: issued (blue) and spoiled (red)");
+	text(p, x0, p->y, w, "DejaVu Sans 7", 0, "cards per day: issued (blue) and spoiled (red)");
 	p->y += 14;
 }
 
@@ -231,7 +229,8 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 	p.y = MARGIN;
 	p.y += text(&p, MARGIN, p.y, PAGE_W - 2 * MARGIN, "DejaVu Sans Bold 13", 2, p.office) + 4;
 	p.y += text(&p, MARGIN, p.y, PAGE_W - 2 * MARGIN, "DejaVu Sans Bold 11", 2,
-		    "LAPORAN PENGGUNAAN BLANGKO KTP-EL\nBlank-card stock report") + 4;
+		    "LAPORAN PENGGUNAAN BLANGKO KTP-EL\nBlank-card stock report") +
+	       4;
 	p.y += text(&p, MARGIN, p.y, PAGE_W - 2 * MARGIN, "DejaVu Sans 9", 2, period) + 10;
 
 	heading(&p, "Summary");
@@ -246,8 +245,9 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 	rowi(&p, "spoiled cards destroyed", N(t, "destroyed"), 0);
 	rowi(&p, "spoiled cards awaiting destruction at the end", N(cl, "spoiled_pending"), 0);
 	if ((v = json_object_get(r, "balanced")))
-		row(&p, json_is_true(v) ? "the books balance over the period"
-					: "THE BOOKS DO NOT BALANCE",
+		row(&p,
+		    json_is_true(v) ? "the books balance over the period"
+				    : "THE BOOKS DO NOT BALANCE",
 		    "");
 
 	heading(&p, "Spoiled cards by cause");
@@ -255,7 +255,8 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 		rowi(&p, k, (long long)json_integer_value(v), 0);
 
 	heading(&p, "Per line (issued / spoiled)");
-	json_object_foreach(json_object_get(r, "lines"), k, v) {
+	json_object_foreach(json_object_get(r, "lines"), k, v)
+	{
 		snprintf(s, sizeof(s), "%lld / %lld", N(v, "issued"), N(v, "spoiled"));
 		snprintf(a, sizeof(a), "line %s", k);
 		row(&p, a, s);
@@ -270,11 +271,12 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 				 json_string_value(json_object_get(w, "ribbon")), N(w, "count"));
 			const char *prev = json_string_value(json_object_get(w, "replaces"));
 			if (prev && prev[0])
-				snprintf(s, sizeof(s), "replaced %s: %lld of %lld prints, %.0f%%", prev,
-					 N(w, "replaces_prints"), N(w, "replaces_rated"),
-					 N(w, "replaces_rated") ? 100.0 * (double)N(w, "replaces_prints") /
-								      (double)N(w, "replaces_rated")
-							    : 0.0);
+				snprintf(s, sizeof(s), "replaced %s: %lld of %lld prints, %.0f%%",
+					 prev, N(w, "replaces_prints"), N(w, "replaces_rated"),
+					 N(w, "replaces_rated")
+						 ? 100.0 * (double)N(w, "replaces_prints") /
+							   (double)N(w, "replaces_rated")
+						 : 0.0);
 			else
 				snprintf(s, sizeof(s), "first ribbon recorded");
 			row(&p, a, s);
@@ -286,8 +288,9 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 
 	heading(&p, "Destruction list: spoiled cards of the period");
 	static const double xs[] = { 0, 90, 116, 216, 316, 390 };
-	static const char *const hd[] = { "time", "line", "chip serial", "job", "cause",
-					   "operator" };
+	static const char *const hd[] = {
+		"time", "line", "chip serial", "job", "cause", "operator"
+	};
 	cells(&p, "DejaVu Sans Bold 7", xs, hd, 6);
 	json_array_foreach(json_object_get(r, "spoiled_cards"), i, w)
 	{

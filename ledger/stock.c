@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const causes[] = { "gagal_encode", "gagal_cetak", "rusak",
-				      "perubahan_data", "no_chip", "interrupted" };
+static const char *const causes[] = { "gagal_encode",	"gagal_cetak", "rusak",
+				      "perubahan_data", "no_chip",     "interrupted" };
 
 const char *
 ledger_cause_name(enum ledger_cause c)
@@ -48,10 +48,10 @@ line_of(struct ledger_balance *b, const char *name, int create)
 	return &b->lines[b->n_lines++];
 }
 
-#define REFUSE(...)                                       \
-	do {                                              \
-		snprintf(why, len, __VA_ARGS__);          \
-		return -EINVAL;                           \
+#define REFUSE(...)                                                                                \
+	do {                                                                                       \
+		snprintf(why, len, __VA_ARGS__);                                                   \
+		return -EINVAL;                                                                    \
 	} while (0)
 
 const struct ledger_line *
@@ -151,7 +151,8 @@ k_spoil(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
 
 	if (cause < 0)
 		REFUSE("unknown cause '%.32s' (gagal_encode, gagal_cetak, rusak, "
-		       "perubahan_data, no_chip, interrupted)", str(e->r, "cause"));
+		       "perubahan_data, no_chip, interrupted)",
+		       str(e->r, "cause"));
 	return card_out(n, e, cause, why, len);
 }
 
@@ -170,7 +171,8 @@ k_destroy(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
 {
 	if (e->count <= 0 || n->destroyed + e->count > n->spoiled || !str(e->r, "doc")[0])
 		REFUSE("destroy needs a berita acara number and at most the %ld spoiled cards "
-		       "not yet destroyed", n->spoiled - n->destroyed);
+		       "not yet destroyed",
+		       n->spoiled - n->destroyed);
 	n->destroyed += e->count;
 	return 0;
 }
@@ -198,10 +200,9 @@ k_ribbon_load(struct ledger_balance *n, const struct ev *e, char *why, size_t le
 		REFUSE("no ribbon in store: record the ribbons received first");
 	/* the ribbon taken out is named with its count, checked against the books */
 	if (strcmp(prev, l->ribbon) != 0 ||
-	    (prev[0] && (json_integer_value(json_object_get(e->r, "replaces_prints")) !=
-				 l->ribbon_prints ||
-			 json_integer_value(json_object_get(e->r, "replaces_rated")) !=
-				 l->ribbon_rated)))
+	    (prev[0] &&
+	     (json_integer_value(json_object_get(e->r, "replaces_prints")) != l->ribbon_prints ||
+	      json_integer_value(json_object_get(e->r, "replaces_rated")) != l->ribbon_rated)))
 		REFUSE("the ribbon replaced on line '%s' is '%s' with %ld of %ld prints", e->line,
 		       l->ribbon, l->ribbon_prints, l->ribbon_rated);
 	n->ribbons_store--;
@@ -341,15 +342,17 @@ stock_invariant(const struct ledger_balance *b, char *why, size_t len)
 	long in_lines = 0;
 
 	for (int i = 0; i < b->n_lines; i++) {
-		if (b->lines[i].hopper < 0 || b->lines[i].in_flight < 0 || b->lines[i].in_flight > 1)
-			REFUSE("line '%s' has %ld in its hopper and %ld in flight", b->lines[i].name,
-			       b->lines[i].hopper, b->lines[i].in_flight);
+		if (b->lines[i].hopper < 0 || b->lines[i].in_flight < 0 ||
+		    b->lines[i].in_flight > 1)
+			REFUSE("line '%s' has %ld in its hopper and %ld in flight",
+			       b->lines[i].name, b->lines[i].hopper, b->lines[i].in_flight);
 		in_lines += b->lines[i].hopper + b->lines[i].in_flight;
 	}
 	long left = b->received + b->discrepancy;
 	long right = b->store + in_lines + b->issued + b->spoiled + b->transferred;
 	if (left != right || b->store < 0)
-		REFUSE("invariant broken: received %ld + discrepancies %ld != store %ld + lines %ld + "
+		REFUSE("invariant broken: received %ld + discrepancies %ld != store %ld + lines "
+		       "%ld + "
 		       "issued %ld + spoiled %ld + transferred %ld",
 		       b->received, b->discrepancy, b->store, in_lines, b->issued, b->spoiled,
 		       b->transferred);
@@ -370,16 +373,15 @@ stock_balance_json(const struct ledger_balance *b)
 		json_object_set_new(bc, causes[i], json_integer(b->by_cause[i]));
 	for (int i = 0; i < b->n_lines; i++) {
 		const struct ledger_line *l = &b->lines[i];
-		json_object_set_new(lines, l->name,
-				    json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I}", "hopper",
-					      (json_int_t)l->hopper, "in_flight",
-					      (json_int_t)l->in_flight, "prints",
-					      (json_int_t)l->prints, "ribbon", l->ribbon,
-					      "ribbon_rated", (json_int_t)l->ribbon_rated,
-					      "ribbon_prints", (json_int_t)l->ribbon_prints,
-					      "counter", (json_int_t)l->counter, "counter_prints",
-					      (json_int_t)l->counter_prints, "outside",
-					      (json_int_t)l->outside));
+		json_object_set_new(
+			lines, l->name,
+			json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I}", "hopper",
+				  (json_int_t)l->hopper, "in_flight", (json_int_t)l->in_flight,
+				  "prints", (json_int_t)l->prints, "ribbon", l->ribbon,
+				  "ribbon_rated", (json_int_t)l->ribbon_rated, "ribbon_prints",
+				  (json_int_t)l->ribbon_prints, "counter", (json_int_t)l->counter,
+				  "counter_prints", (json_int_t)l->counter_prints, "outside",
+				  (json_int_t)l->outside));
 	}
 	json_object_set_new(j, "ribbons_received", json_integer(b->ribbons_received));
 	json_object_set_new(j, "ribbons_store", json_integer(b->ribbons_store));
@@ -412,7 +414,8 @@ stock_balance_from_json(json_t *j, struct ledger_balance *b)
 		if (b->n_lines == LEDGER_MAX_LINES)
 			return -EINVAL;
 		snprintf(b->lines[b->n_lines].name, sizeof(b->lines[0].name), "%s", k);
-		b->lines[b->n_lines].hopper = (long)json_integer_value(json_object_get(v, "hopper"));
+		b->lines[b->n_lines].hopper =
+			(long)json_integer_value(json_object_get(v, "hopper"));
 		b->lines[b->n_lines].in_flight =
 			(long)json_integer_value(json_object_get(v, "in_flight"));
 		struct ledger_line *l = &b->lines[b->n_lines];

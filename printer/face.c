@@ -151,7 +151,8 @@ face_layout_load(const char *path, FILE *errs, struct face_layout **ret)
 	l->colon_x = num(g, "colon_x", 20), l->value_x = num(g, "value_x", 21);
 	l->value_w = num(g, "value_w", 40);
 	if ((list = config_setting_get_member(g, "header")))
-		for (int i = 0; i < config_setting_length(list) && i < MAX_HEADER; i++, l->n_header++)
+		for (int i = 0; i < config_setting_length(list) && i < MAX_HEADER;
+		     i++, l->n_header++)
 			read_text(config_setting_get_elem(list, (unsigned)i), &l->header[i]);
 	if ((list = config_setting_get_member(g, "issue")))
 		read_text(list, &l->issue);
@@ -172,7 +173,8 @@ face_layout_load(const char *path, FILE *errs, struct face_layout **ret)
 		config_setting_lookup_bool(s, "bold", &b2);
 		w->bold = b2;
 		double h = w->max_lines * w->size * PT_MM * 1.25;
-		if (overlaps(&l->keepout, l->label_x, w->y, l->value_x + l->value_w - l->label_x, h)) {
+		if (overlaps(&l->keepout, l->label_x, w->y, l->value_x + l->value_w - l->label_x,
+			     h)) {
 			fprintf(errs, "%s:%u: row '%s' crosses the keep-out area; move it\n", path,
 				config_setting_source_line(s), w->label);
 			goto out;
@@ -346,8 +348,9 @@ draw_text(struct pen *p, const char *text, double x, double y, double w, double 
 		return 0;
 	double s = fit_size(p, text, w, size, min_size, max_lines, bold, &lines);
 	if (s < 0) {
-		snprintf(why, len, "%s: \"%.40s%s\" takes %d lines at %.1f pt; %d fit its %.1f mm box",
-			 what, text, strlen(text) > 40 ? "..." : "", lines, min_size, max_lines, w);
+		snprintf(why, len,
+			 "%s: \"%.40s%s\" takes %d lines at %.1f pt; %d fit its %.1f mm box", what,
+			 text, strlen(text) > 40 ? "..." : "", lines, min_size, max_lines, w);
 		return -EINVAL;
 	}
 	if (p->check_only)
@@ -438,7 +441,8 @@ static void
 paint_in(cairo_t *cr, cairo_surface_t *s, const struct rect *r, int cover)
 {
 	double iw = cairo_image_surface_get_width(s), ih = cairo_image_surface_get_height(s);
-	double sx = r->w / iw, sy = r->h / ih, k = cover ? (sx > sy ? sx : sy) : (sx < sy ? sx : sy);
+	double sx = r->w / iw, sy = r->h / ih,
+	       k = cover ? (sx > sy ? sx : sy) : (sx < sy ? sx : sy);
 
 	cairo_save(cr);
 	cairo_rectangle(cr, r->x, r->y, r->w, r->h);
@@ -493,8 +497,8 @@ draw(cairo_t *cr, const struct face_layout *l, json_t *job, int pass, char *why,
 		cairo_surface_destroy(ph); /* frees jpg through the mime data */
 		uint8_t *png = job_base64_field(json_object_get(job, "signature"), &n);
 		struct png_src src = { png, n, 0 };
-		cairo_surface_t *sg = png ? cairo_image_surface_create_from_png_stream(png_read, &src)
-					  : NULL;
+		cairo_surface_t *sg =
+			png ? cairo_image_surface_create_from_png_stream(png_read, &src) : NULL;
 		free(png);
 		if (!sg || cairo_surface_status(sg) != CAIRO_STATUS_SUCCESS) {
 			if (sg)
@@ -540,8 +544,8 @@ text:
 		if (!it[i]->text[0])
 			continue;
 		expand(it[i]->text, job, buf, sizeof(buf));
-		r = draw_text(&pen, buf, it[i]->x, it[i]->y, it[i]->w, it[i]->size,
-			      it[i]->min_size, it[i]->max_lines, it[i]->bold, it[i]->center, 0,
+		r = draw_text(&pen, buf, it[i]->x, it[i]->y, it[i]->w, it[i]->size, it[i]->min_size,
+			      it[i]->max_lines, it[i]->bold, it[i]->center, 0,
 			      i ? "issue date" : "issue place", why, len);
 	}
 	pen_done(&pen);
@@ -595,8 +599,8 @@ face_render_png(const struct face_layout *l, json_t *job, const char *path, char
 int
 face_render_pdf(const struct face_layout *l, json_t *job, const char *path, char *why, size_t len)
 {
-	cairo_surface_t *s = cairo_pdf_surface_create(path, l->width / 25.4 * 72,
-						      l->height / 25.4 * 72);
+	cairo_surface_t *s =
+		cairo_pdf_surface_create(path, l->width / 25.4 * 72, l->height / 25.4 * 72);
 	cairo_t *cr = cairo_create(s);
 	int r;
 
@@ -634,7 +638,8 @@ face_render_panels(const struct face_layout *l, json_t *job, struct face_panels 
 	if (r == 0) {
 		const uint8_t *cp = cairo_image_surface_get_data(col);
 		const uint8_t *tp = cairo_image_surface_get_data(txt);
-		int cs = cairo_image_surface_get_stride(col), ts = cairo_image_surface_get_stride(txt);
+		int cs = cairo_image_surface_get_stride(col),
+		    ts = cairo_image_surface_get_stride(txt);
 		int kx0 = (int)(l->keepout.x * FACE_PX_W / l->width),
 		    kx1 = (int)((l->keepout.x + l->keepout.w) * FACE_PX_W / l->width + 0.999),
 		    ky0 = (int)(l->keepout.y * FACE_PX_H / l->height),
@@ -644,11 +649,14 @@ face_render_panels(const struct face_layout *l, json_t *job, struct face_panels 
 			for (int x = 0; x < FACE_PX_W; x++) {
 				size_t i = (size_t)y * FACE_PX_W + x;
 				int keep = x >= kx0 && x < kx1 && y >= ky0 && y < ky1;
-				ret->data[i] = keep ? 0 : (uint8_t)(255 - (c[x] & 0xFF));             /* Y */
-				ret->data[plane + i] = keep ? 0 : (uint8_t)(255 - (c[x] >> 8 & 0xFF)); /* M */
-				ret->data[2 * plane + i] = keep ? 0 : (uint8_t)(255 - (c[x] >> 16 & 0xFF));
-				ret->data[3 * plane + i] = keep ? 0 : tp[(size_t)ts * y + x]; /* K */
-				ret->data[4 * plane + i] = keep ? 0 : 255;                     /* O */
+				ret->data[i] = keep ? 0 : (uint8_t)(255 - (c[x] & 0xFF)); /* Y */
+				ret->data[plane + i] =
+					keep ? 0 : (uint8_t)(255 - (c[x] >> 8 & 0xFF)); /* M */
+				ret->data[2 * plane + i] =
+					keep ? 0 : (uint8_t)(255 - (c[x] >> 16 & 0xFF));
+				ret->data[3 * plane + i] =
+					keep ? 0 : tp[(size_t)ts * y + x]; /* K */
+				ret->data[4 * plane + i] = keep ? 0 : 255; /* O */
 			}
 		}
 	}

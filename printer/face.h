@@ -46,7 +46,7 @@ int face_render_png(const struct face_layout *l, json_t *job, const char *path, 
 struct face_panels {
 	uint8_t *data; /* 5 planes of FACE_PX_W * FACE_PX_H: Y, M, C, K, O */
 };
-int face_render_panels(const struct face_layout *l, json_t *job, struct face_panels *ret,
-		       char *why, size_t len);
+int face_render_panels(const struct face_layout *l, json_t *job, struct face_panels *ret, char *why,
+		       size_t len);
 
 #endif

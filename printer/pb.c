@@ -59,9 +59,11 @@ pb_class_name(enum pb_class c)
 	return (unsigned)c <= PB_UNKNOWN ? names[c] : "?";
 }
 
-static const char *const reason_names[] = { "offline", "door open", "jam", "input hopper empty",
-					     "reject box full", "ribbon low", "ribbon out",
-					     "cooling down", "stopped" };
+static const char *const reason_names[] = {
+	"offline",	   "door open",	 "jam",	       "input hopper empty",
+	"reject box full", "ribbon low", "ribbon out", "cooling down",
+	"stopped"
+};
 
 const char *
 pb_reasons_text(unsigned reasons, char *buf, size_t len)

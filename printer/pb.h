@@ -54,17 +54,17 @@ struct pb_config {
 	const char *server; /* cups: socket path or host; "" = libcups default */
 	const char *device; /* usb: VVVV:PPPP */
 	const char *serial; /* usb */
-	int timeout_ms;     /* per operation */
+	int timeout_ms;	    /* per operation */
 };
 
 /* How a backend takes the face (printer/face.h renders both). */
 enum pb_face_kind {
-	PB_FACE_PDF,    /* a PDF page (CUPS) */
+	PB_FACE_PDF,	/* a PDF page (CUPS) */
 	PB_FACE_PANELS, /* raw YMCK panels (direct printers) */
 };
 
 #define PB_CAP_ENCODER 1 /* can move the card to its encoder station */
-#define PB_CAP_REJECT 2  /* can divert a card to a reject box */
+#define PB_CAP_REJECT 2	 /* can divert a card to a reject box */
 
 struct pb_ops {
 	const char *name;
@@ -79,7 +79,7 @@ struct pb_ops {
 	enum pb_class (*reject)(void *h, struct pb_status *st); /* PB_CAP_REJECT */
 	/* The printer's own total of cards printed; NULL when it has none. */
 	enum pb_class (*counter)(void *h, long *ret_count, struct pb_status *st);
-	void (*close)(void *h);                                   /* NULL is fine */
+	void (*close)(void *h); /* NULL is fine */
 };
 
 /* Reset st: no reasons, levels unknown, no message. */

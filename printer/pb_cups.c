@@ -102,7 +102,8 @@ status_on(http_t *http, const struct cups_pb *c, struct pb_status *st)
 	if (!resp || cupsLastError() > IPP_STATUS_OK_CONFLICTING) {
 		ippDelete(resp);
 		if (cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND) {
-			snprintf(st->message, sizeof(st->message), "CUPS has no queue '%s'", c->queue);
+			snprintf(st->message, sizeof(st->message), "CUPS has no queue '%s'",
+				 c->queue);
 			return PB_STOP;
 		}
 		unreachable(st, c);
@@ -178,7 +179,8 @@ cancel_confirmed(const struct cups_pb *c, int id)
 	for (int i = 0; i < 50; i++) {
 		http_t *http = connect_cups(c);
 		if (http) {
-			cupsCancelJob2(http, c->queue, id, 0); /* kept in the history: its state is read */
+			cupsCancelJob2(http, c->queue, id,
+				       0); /* kept in the history: its state is read */
 			s = job_state(http, id);
 			httpClose(http);
 			if (s == JOB_GONE) /* after our cancel: it will not print */
@@ -204,12 +206,14 @@ after_cancel(const struct cups_pb *c, int id, enum pb_class if_cancelled, struct
 		return PB_OK;
 	}
 	if (s == IPP_JSTATE_CANCELED || s == IPP_JSTATE_ABORTED) {
-		snprintf(st->message, sizeof(st->message), "%s; job %d cancelled (confirmed by CUPS)",
-			 why, id);
+		snprintf(st->message, sizeof(st->message),
+			 "%s; job %d cancelled (confirmed by CUPS)", why, id);
 		return if_cancelled;
 	}
-	snprintf(st->message, sizeof(st->message), "%s; CUPS did not confirm that job %d was "
-						   "cancelled: it may still print", why, id);
+	snprintf(st->message, sizeof(st->message),
+		 "%s; CUPS did not confirm that job %d was "
+		 "cancelled: it may still print",
+		 why, id);
 	return PB_UNKNOWN;
 }
 
@@ -273,8 +277,10 @@ cups_print(void *h, const struct pb_face *face, struct pb_status *st)
 			break;
 		}
 		if (s == JOB_GONE) { /* lost before it was seen to end: it may have printed */
-			snprintf(st->message, sizeof(st->message), "CUPS no longer knows job %d: the "
-								   "card may or may not be printed", id);
+			snprintf(st->message, sizeof(st->message),
+				 "CUPS no longer knows job %d: the "
+				 "card may or may not be printed",
+				 id);
 			cls = PB_UNKNOWN;
 			break;
 		}
@@ -297,7 +303,8 @@ cups_print(void *h, const struct pb_face *face, struct pb_status *st)
 		if (ms_since(&t0) > c->timeout_ms) {
 			/* the job was submitted: only a cancel CUPS confirms makes it known */
 			char why[120];
-			snprintf(why, sizeof(why), "job %d not done after %d ms", id, c->timeout_ms);
+			snprintf(why, sizeof(why), "job %d not done after %d ms", id,
+				 c->timeout_ms);
 			cls = after_cancel(c, id, PB_FAIL, st, why);
 			break;
 		}

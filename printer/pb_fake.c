@@ -38,8 +38,7 @@ static void (*on_op)(void *arg, const char *device, enum pb_fake_op op, int coun
 static void *on_op_arg;
 
 void
-pb_fake_on_op(void (*fn)(void *arg, const char *device, enum pb_fake_op op, int count),
-	      void *arg)
+pb_fake_on_op(void (*fn)(void *arg, const char *device, enum pb_fake_op op, int count), void *arg)
 {
 	pthread_mutex_lock(&mu);
 	on_op = fn;
@@ -80,7 +79,9 @@ pb_fake_push(const char *device, enum pb_fake_op op, enum pb_class cls, unsigned
 	struct printer *p = printer_of(device);
 	if (p && p->n < FAKE_STEPS) {
 		struct step *s = &p->steps[p->n++];
-		*s = (struct step){ .op = op, .cls = cls, .reasons = reasons, .delay_ms = delay_ms };
+		*s = (struct step){
+			.op = op, .cls = cls, .reasons = reasons, .delay_ms = delay_ms
+		};
 		snprintf(s->message, sizeof(s->message), "%s", message ? message : "");
 		r = 0;
 	}

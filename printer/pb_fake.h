@@ -14,8 +14,15 @@
 
 #include "pb.h"
 
-enum pb_fake_op { PBF_STATUS, PBF_TO_ENCODER, PBF_PRINT, PBF_EJECT, PBF_REJECT, PBF_COUNTER,
-		  PBF_OPS };
+enum pb_fake_op {
+	PBF_STATUS,
+	PBF_TO_ENCODER,
+	PBF_PRINT,
+	PBF_EJECT,
+	PBF_REJECT,
+	PBF_COUNTER,
+	PBF_OPS
+};
 
 extern const struct pb_ops pb_fake_ops;
 

@@ -129,7 +129,8 @@ ensure_open(struct usb_pb *u, struct pb_status *st)
 			continue;
 		if (u->serial[0]) {
 			unsigned char sn[128] = "";
-			if (libusb_get_string_descriptor_ascii(h, d.iSerialNumber, sn, sizeof(sn)) < 0 ||
+			if (libusb_get_string_descriptor_ascii(h, d.iSerialNumber, sn, sizeof(sn)) <
+				    0 ||
 			    strcmp((char *)sn, u->serial) != 0) {
 				libusb_close(h);
 				continue;
@@ -146,8 +147,8 @@ ensure_open(struct usb_pb *u, struct pb_status *st)
 	if (n >= 0)
 		libusb_free_device_list(list, 1);
 	if (!u->h) {
-		snprintf(st->message, sizeof(st->message), "no printer %04x:%04x%s%s on USB", u->vid,
-			 u->pid, u->serial[0] ? " with serial " : "", u->serial);
+		snprintf(st->message, sizeof(st->message), "no printer %04x:%04x%s%s on USB",
+			 u->vid, u->pid, u->serial[0] ? " with serial " : "", u->serial);
 		return -ENODEV;
 	}
 	/* the host decides about errors; a printed card stays inside until we eject it */
@@ -240,9 +241,10 @@ op_or(struct usb_pb *u, const char *c, enum pb_class silent, struct pb_status *s
 	}
 	if (cmd(u, c, reply, sizeof(reply)) < 0) {
 		st->reasons |= PB_R_OFFLINE;
-		snprintf(st->message, sizeof(st->message), "the printer stopped answering (%s)%s; "
-							   "it was reset and will be reopened", c,
-			 silent == PB_UNKNOWN ? ", the card's state is unknown" : "");
+		snprintf(st->message, sizeof(st->message),
+			 "the printer stopped answering (%s)%s; "
+			 "it was reset and will be reopened",
+			 c, silent == PB_UNKNOWN ? ", the card's state is unknown" : "");
 		return silent;
 	}
 	enum pb_class cls = pb_esc_reply(reply, &reasons);
@@ -306,8 +308,9 @@ usb_status(void *h, struct pb_status *st)
 	return cls;
 silent:
 	st->reasons |= PB_R_OFFLINE;
-	snprintf(st->message, sizeof(st->message), "the printer stopped answering; it was reset "
-						   "and will be reopened");
+	snprintf(st->message, sizeof(st->message),
+		 "the printer stopped answering; it was reset "
+		 "and will be reopened");
 	return PB_RETRY;
 }
 
@@ -341,14 +344,16 @@ usb_print(void *h, const struct pb_face *face, struct pb_status *st)
 			libusb_reset_device(u->h);
 			usb_disconnect(u);
 			st->reasons |= PB_R_OFFLINE;
-			snprintf(st->message, sizeof(st->message), "the printer stopped answering "
-								   "during the download");
+			snprintf(st->message, sizeof(st->message),
+				 "the printer stopped answering "
+				 "during the download");
 			return PB_FAIL;
 		}
 		unsigned r;
 		if ((cls = pb_esc_reply(reply, &r)) != PB_OK) {
 			st->reasons |= r;
-			snprintf(st->message, sizeof(st->message), "panel %c: %s", panels[i], reply);
+			snprintf(st->message, sizeof(st->message), "panel %c: %s", panels[i],
+				 reply);
 			return cls;
 		}
 	}

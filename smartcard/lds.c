@@ -14,10 +14,10 @@
 /* jpeglib.h needs FILE and size_t first */
 #include <jpeglib.h>
 
-static const char *const builders[] = { "ef.com",        "dg1.mrz",       "dg2.face",
-					"dg3.fingerprints", "dg7.signature", "dg11.personal",
-					"dg12.document", "dg13.national", "ef.sod",
-					NULL };
+static const char *const builders[] = {
+	"ef.com",	 "dg1.mrz",	  "dg2.face",	   "dg3.fingerprints", "dg7.signature",
+	"dg11.personal", "dg12.document", "dg13.national", "ef.sod",	       NULL
+};
 
 int
 lds_builder_known(const char *name)
@@ -28,8 +28,9 @@ lds_builder_known(const char *name)
 	return 0;
 }
 
-static const uint32_t dg_tags[] = { [1] = 0x61, [2] = 0x75,  [3] = 0x63,  [7] = 0x67,
-				    [11] = 0x6B, [12] = 0x6C, [13] = 0x6D };
+static const uint32_t dg_tags[] = {
+	[1] = 0x61, [2] = 0x75, [3] = 0x63, [7] = 0x67, [11] = 0x6B, [12] = 0x6C, [13] = 0x6D
+};
 
 /* ---- MRZ ---- */
 
@@ -95,8 +96,8 @@ mrz_td1(const struct mrz_fields *f, char out[3][31])
 	memcpy(comp + 39, l2 + 18, 11);
 	l2[29] = mrz_check_digit(comp, 50);
 	char name[64];
-	snprintf(name, sizeof(name), "%s%s%s", f->primary, f->secondary && f->secondary[0] ? "<<" : "",
-		 f->secondary ? f->secondary : "");
+	snprintf(name, sizeof(name), "%s%s%s", f->primary,
+		 f->secondary && f->secondary[0] ? "<<" : "", f->secondary ? f->secondary : "");
 	mrz_field(l3, name, 30);
 	l1[30] = l2[30] = l3[30] = '\0';
 }
@@ -152,7 +153,8 @@ build_dg1(struct tlv_buf *b, json_t *job)
 		.birth = birth,
 		.sex = strcmp(job_field(job, "holder.sex"), "PEREMPUAN") == 0 ? 'F' : 'M',
 		.expiry = expiry,
-		.nationality = strcmp(job_field(job, "holder.citizenship"), "WNI") == 0 ? "IDN" : "XXX",
+		.nationality =
+			strcmp(job_field(job, "holder.citizenship"), "WNI") == 0 ? "IDN" : "XXX",
 		.optional2 = "",
 		.primary = name,
 		.secondary = "",
@@ -294,13 +296,17 @@ build_dg7(struct tlv_buf *b, json_t *job)
 static void
 build_dg11(struct tlv_buf *b, json_t *job)
 {
-	static const uint8_t list[] = { 0x5F, 0x0E, 0x5F, 0x11, 0x5F, 0x42, 0x5F, 0x13, 0x5F, 0x2B };
+	static const uint8_t list[] = {
+		0x5F, 0x0E, 0x5F, 0x11, 0x5F, 0x42, 0x5F, 0x13, 0x5F, 0x2B
+	};
 	char addr[512], dob[9];
 
-	snprintf(addr, sizeof(addr), "%s<RT %s/RW %s<%s<%s<%s<%s", job_field(job, "holder.address.street"),
-		 job_field(job, "holder.address.rt"), job_field(job, "holder.address.rw"),
-		 job_field(job, "holder.address.kel_desa"), job_field(job, "holder.address.kecamatan"),
-		 job_field(job, "holder.address.kabupaten_kota"), job_field(job, "holder.address.provinsi"));
+	snprintf(addr, sizeof(addr), "%s<RT %s/RW %s<%s<%s<%s<%s",
+		 job_field(job, "holder.address.street"), job_field(job, "holder.address.rt"),
+		 job_field(job, "holder.address.rw"), job_field(job, "holder.address.kel_desa"),
+		 job_field(job, "holder.address.kecamatan"),
+		 job_field(job, "holder.address.kabupaten_kota"),
+		 job_field(job, "holder.address.provinsi"));
 	yyyymmdd(job_field(job, "holder.birth_date"), dob);
 	size_t t = tlv_open(b, 0x6B);
 	tlv_put(b, 0x5C, list, sizeof(list));
@@ -338,11 +344,16 @@ build_dg13(struct tlv_buf *b, json_t *job)
 		uint32_t tag;
 		const char *path;
 	} f[] = {
-		{ 0xC0, "holder.nik" },           { 0xC1, "holder.religion" },
-		{ 0xC2, "holder.marital_status" }, { 0xC3, "holder.blood_type" },
-		{ 0xC4, "holder.address.rt" },    { 0xC5, "holder.address.rw" },
-		{ 0xC6, "holder.address.kel_desa" }, { 0xC7, "holder.address.kecamatan" },
-		{ 0xC8, "holder.sex" },           { 0xC9, "holder.citizenship" },
+		{ 0xC0, "holder.nik" },
+		{ 0xC1, "holder.religion" },
+		{ 0xC2, "holder.marital_status" },
+		{ 0xC3, "holder.blood_type" },
+		{ 0xC4, "holder.address.rt" },
+		{ 0xC5, "holder.address.rw" },
+		{ 0xC6, "holder.address.kel_desa" },
+		{ 0xC7, "holder.address.kecamatan" },
+		{ 0xC8, "holder.sex" },
+		{ 0xC9, "holder.citizenship" },
 		{ 0xCA, "holder.valid_until" },
 	};
 	size_t t = tlv_open(b, 0x6D);
@@ -463,8 +474,9 @@ lds_check_sizes(const struct card_profile *prof, json_t *job, char *why, size_t 
 
 	for (int i = 0; r == 0 && i < img.n; i++) {
 		if (img.files[i].len > LDS_MAX_FILE) {
-			snprintf(why, len, "%s would be %zu bytes; a card file holds at most %d (%s: "
-					   "a smaller photo, at most about %d KB)",
+			snprintf(why, len,
+				 "%s would be %zu bytes; a card file holds at most %d (%s: "
+				 "a smaller photo, at most about %d KB)",
 				 img.files[i].pf->name, img.files[i].len, LDS_MAX_FILE,
 				 img.files[i].pf->name, (LDS_MAX_FILE - 200) / 1024);
 			r = -EINVAL;

@@ -18,7 +18,7 @@ struct signer;
 
 struct lds_file {
 	const struct profile_file *pf; /* borrowed from the profile */
-	uint8_t *data;                 /* the file's whole content, owned */
+	uint8_t *data;		       /* the file's whole content, owned */
 	size_t len;
 };
 
@@ -55,16 +55,16 @@ int lds_check_sizes(const struct card_profile *prof, json_t *job, char *why, siz
 char mrz_check_digit(const char *s, size_t n);
 
 struct mrz_fields {
-	const char *doc_code;  /* "I<" */
-	const char *state;     /* "IDN" */
+	const char *doc_code; /* "I<" */
+	const char *state;    /* "IDN" */
 	const char *doc_number;
 	const char *optional1;
-	const char *birth;     /* YYMMDD */
-	char sex;              /* 'M', 'F', '<' */
-	const char *expiry;    /* YYMMDD or "<<<<<<" */
+	const char *birth;  /* YYMMDD */
+	char sex;	    /* 'M', 'F', '<' */
+	const char *expiry; /* YYMMDD or "<<<<<<" */
 	const char *nationality;
 	const char *optional2;
-	const char *primary;   /* name, already in MRZ characters */
+	const char *primary; /* name, already in MRZ characters */
 	const char *secondary;
 };
 

@@ -37,8 +37,8 @@ perr(FILE *errs, const char *path, const config_setting_t *s, const char *what)
 }
 
 static int
-hex_setting(FILE *errs, const char *path, config_setting_t *g, const char *key,
-	    uint8_t *out, size_t max, size_t *ret_len)
+hex_setting(FILE *errs, const char *path, config_setting_t *g, const char *key, uint8_t *out,
+	    size_t max, size_t *ret_len)
 {
 	const char *s;
 	char what[128];
@@ -49,8 +49,8 @@ hex_setting(FILE *errs, const char *path, config_setting_t *g, const char *key,
 	}
 	long n = profile_hex(s, out, max);
 	if (n <= 0) {
-		snprintf(what, sizeof(what), "'%s' must be hex bytes, e.g. \"A0 00 00 02 47 10 01\"",
-			 key);
+		snprintf(what, sizeof(what),
+			 "'%s' must be hex bytes, e.g. \"A0 00 00 02 47 10 01\"", key);
 		return perr(errs, path, config_setting_lookup(g, key), what);
 	}
 	*ret_len = (size_t)n;

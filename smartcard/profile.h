@@ -15,11 +15,11 @@
 #define PROFILE_MAX_FILES 16
 
 struct profile_file {
-	char name[16];     /* "DG1", "EF.SOD" */
-	uint16_t fid;      /* file identifier */
-	int dg;            /* data group number for EF.SOD and EF.COM; 0 for EF.COM/EF.SOD */
-	char builder[24];  /* content builder, see lds.h */
-	int optional;      /* skipped when the job has no such data (fingerprints) */
+	char name[16];	  /* "DG1", "EF.SOD" */
+	uint16_t fid;	  /* file identifier */
+	int dg;		  /* data group number for EF.SOD and EF.COM; 0 for EF.COM/EF.SOD */
+	char builder[24]; /* content builder, see lds.h */
+	int optional;	  /* skipped when the job has no such data (fingerprints) */
 };
 
 struct card_profile {
@@ -28,9 +28,9 @@ struct card_profile {
 	size_t aid_len;
 	uint8_t serial_apdu[16]; /* reads the chip's unique serial */
 	size_t serial_len;
-	uint8_t lock_apdu[16];   /* after it, the card refuses writes */
+	uint8_t lock_apdu[16]; /* after it, the card refuses writes */
 	size_t lock_len;
-	size_t max_ext_data;     /* largest command data with extended length */
+	size_t max_ext_data; /* largest command data with extended length */
 	struct profile_file files[PROFILE_MAX_FILES];
 	int n_files;
 };

@@ -13,18 +13,18 @@
 
 enum sc_outcome {
 	SC_OK,
-	SC_NO_SERVICE,    /* pcscd not running or unreachable */
-	SC_NO_READER,     /* no reader matches */
-	SC_ERROR,         /* any other PC/SC failure; see the message */
-	SC_CARD_ABSENT,   /* no card arrived within the timeout */
-	SC_CARD_MUTE,     /* no chip answers (no ATR, or it stopped answering) */
+	SC_NO_SERVICE,	  /* pcscd not running or unreachable */
+	SC_NO_READER,	  /* no reader matches */
+	SC_ERROR,	  /* any other PC/SC failure; see the message */
+	SC_CARD_ABSENT,	  /* no card arrived within the timeout */
+	SC_CARD_MUTE,	  /* no chip answers (no ATR, or it stopped answering) */
 	SC_CARD_REMOVED,  /* removed or reset during the work: its state is unknown */
-	SC_WRONG_CARD,    /* not a card of this profile (no application) */
-	SC_NOT_BLANK,     /* already personalised or locked: never overwritten */
+	SC_WRONG_CARD,	  /* not a card of this profile (no application) */
+	SC_NOT_BLANK,	  /* already personalised or locked: never overwritten */
 	SC_WRITE_FAILED,  /* a CREATE/UPDATE was refused (status word in the result) */
 	SC_VERIFY_FAILED, /* read-back or EF.SOD verification failed */
-	SC_LOCK_FAILED,   /* the lock command was refused */
-	SC_READER_LOST,   /* the reader or pcscd went away during the work */
+	SC_LOCK_FAILED,	  /* the lock command was refused */
+	SC_READER_LOST,	  /* the reader or pcscd went away during the work */
 };
 
 struct sc_ctx;
@@ -39,8 +39,7 @@ void sc_ctx_free(struct sc_ctx *ctx);
  * the name is copied into ret_name (len bytes, truncated, NUL-terminated).
  * On other outcomes a short reason is copied into ret_name instead.
  */
-enum sc_outcome sc_reader_find(struct sc_ctx *ctx, const char *pattern, char *ret_name,
-			       size_t len);
+enum sc_outcome sc_reader_find(struct sc_ctx *ctx, const char *pattern, char *ret_name, size_t len);
 
 const char *sc_outcome_name(enum sc_outcome o);
 
@@ -64,15 +63,15 @@ enum sc_outcome sc_wait_present(struct sc_ctx *ctx, const char *pattern, int tim
 
 struct sc_result {
 	enum sc_outcome outcome;
-	uint16_t sw;        /* the refusing status word, when there is one */
-	char serial[33];    /* chip serial, hex, once read */
+	uint16_t sw;	 /* the refusing status word, when there is one */
+	char serial[33]; /* chip serial, hex, once read */
 	char reader[256];
-	char message[300];  /* one line for people */
-	unsigned apdus;     /* command APDUs sent (GET RESPONSE included) */
-	size_t bytes_sent;  /* command data bytes written */
-	int extended;       /* extended-length APDUs were used */
-	unsigned chunk;     /* largest UPDATE BINARY data size used */
-	double wait_ms;     /* of the time spent, waiting for the card to arrive */
+	char message[300]; /* one line for people */
+	unsigned apdus;	   /* command APDUs sent (GET RESPONSE included) */
+	size_t bytes_sent; /* command data bytes written */
+	int extended;	   /* extended-length APDUs were used */
+	unsigned chunk;	   /* largest UPDATE BINARY data size used */
+	double wait_ms;	   /* of the time spent, waiting for the card to arrive */
 };
 
 /*
@@ -95,7 +94,7 @@ struct sc_readout {
 		size_t len;
 	} files[PROFILE_MAX_FILES];
 	int n;
-	int verified;       /* EF.SOD and every hash checked out */
+	int verified; /* EF.SOD and every hash checked out */
 	char verdict[300];
 };
 

@@ -119,8 +119,7 @@ sc_atr_extended(const uint8_t *atr, size_t len)
 	return 0;
 }
 
-static void
-res_fail(struct sc_result *r, enum sc_outcome o, uint16_t sw, const char *fmt, ...)
+static void res_fail(struct sc_result *r, enum sc_outcome o, uint16_t sw, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static void
@@ -162,8 +161,7 @@ card_gone_or_mute(struct sc_card *c)
  * On success returns SC_OK with the data in c->resp[0..*rlen) and *sw.
  */
 static enum sc_outcome
-xmit(struct sc_card *c, const uint8_t *apdu, size_t n, int idempotent, size_t *rlen,
-     uint16_t *sw)
+xmit(struct sc_card *c, const uint8_t *apdu, size_t n, int idempotent, size_t *rlen, uint16_t *sw)
 {
 	uint8_t cmd[8 + 65536 + 3];
 	size_t got = 0;
@@ -253,16 +251,16 @@ card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_car
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		long left = timeout_ms - ((t1.tv_sec - t0.tv_sec) * 1000 +
-					  (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		long left = timeout_ms -
+			    ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left < 0)
 			left = 0;
 		o = ctx->t->wait(ctx, reader, &state, (int)left);
 		if (o == SC_OK && (state & SC_STATE_PRESENT))
 			break;
 		if (o == SC_CARD_ABSENT || (o == SC_OK && left == 0)) {
-			res_fail(res, SC_CARD_ABSENT, 0, "reader '%s': no card within %d ms", reader,
-				 timeout_ms);
+			res_fail(res, SC_CARD_ABSENT, 0, "reader '%s': no card within %d ms",
+				 reader, timeout_ms);
 			return SC_CARD_ABSENT;
 		}
 		if (o != SC_OK) {
@@ -273,7 +271,8 @@ card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_car
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	res->wait_ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	if (state & SC_STATE_MUTE) {
-		res_fail(res, SC_CARD_MUTE, 0, "reader '%s': the card gives no ATR (no chip?)", reader);
+		res_fail(res, SC_CARD_MUTE, 0, "reader '%s': the card gives no ATR (no chip?)",
+			 reader);
 		return SC_CARD_MUTE;
 	}
 	uint8_t atr[33];
@@ -309,7 +308,8 @@ read_serial(struct sc_card *c, const struct card_profile *prof)
 		return o;
 	}
 	if (sw != 0x9000 || n == 0 || n > 16) {
-		res_fail(c->res, SC_WRONG_CARD, sw, "the card gives no serial (%s)", sc_sw_name(sw));
+		res_fail(c->res, SC_WRONG_CARD, sw, "the card gives no serial (%s)",
+			 sc_sw_name(sw));
 		return SC_WRONG_CARD;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -339,8 +339,8 @@ select_app(struct sc_card *c, const struct card_profile *prof)
 		return o;
 	}
 	if (sw != 0x9000) {
-		res_fail(c->res, SC_WRONG_CARD, sw, "the card has no %s application (%s)", prof->name,
-			 sc_sw_name(sw));
+		res_fail(c->res, SC_WRONG_CARD, sw, "the card has no %s application (%s)",
+			 prof->name, sc_sw_name(sw));
 		return SC_WRONG_CARD;
 	}
 	return SC_OK;
@@ -351,16 +351,28 @@ static enum sc_outcome
 write_file(struct sc_card *c, const struct lds_file *f)
 {
 	uint8_t a[8 + 65536]; /* per call: each line's worker writes its own card */
-	uint8_t fcp[16] = { 0x62, 0x0B, 0x82, 0x01, 0x01, 0x83, 0x02, (uint8_t)(f->pf->fid >> 8),
-			    (uint8_t)f->pf->fid, 0x80, 0x02, (uint8_t)(f->len >> 8),
+	uint8_t fcp[16] = { 0x62,
+			    0x0B,
+			    0x82,
+			    0x01,
+			    0x01,
+			    0x83,
+			    0x02,
+			    (uint8_t)(f->pf->fid >> 8),
+			    (uint8_t)f->pf->fid,
+			    0x80,
+			    0x02,
+			    (uint8_t)(f->len >> 8),
 			    (uint8_t)f->len };
 	size_t n, len;
 	uint16_t sw;
 	enum sc_outcome o;
 
 	if (f->len > LDS_MAX_FILE) {
-		res_fail(c->res, SC_WRITE_FAILED, 0, "%s is %zu bytes; at most 32767 can be written "
-						     "with 15-bit offsets", f->pf->name, f->len);
+		res_fail(c->res, SC_WRITE_FAILED, 0,
+			 "%s is %zu bytes; at most 32767 can be written "
+			 "with 15-bit offsets",
+			 f->pf->name, f->len);
 		return SC_WRITE_FAILED;
 	}
 	/* not idempotent: a retried CREATE would meet its own file */
@@ -495,7 +507,8 @@ verify_back(struct sc_card *c, const struct lds_image *img, X509_STORE *csca)
 			continue;
 		o = read_file(c, f->pf, f->len, &back[i], &len, &sw);
 		if (o != SC_OK) {
-			res_fail(c->res, o, 0, "reading back %s: %s", f->pf->name, sc_outcome_name(o));
+			res_fail(c->res, o, 0, "reading back %s: %s", f->pf->name,
+				 sc_outcome_name(o));
 			break;
 		}
 		if (!back[i] || len != f->len || memcmp(back[i], f->data, len) != 0) {
@@ -509,7 +522,8 @@ verify_back(struct sc_card *c, const struct lds_image *img, X509_STORE *csca)
 		else if (strcmp(f->pf->builder, "ef.sod") == 0)
 			sod = back[i], sod_len = len;
 	}
-	if (o == SC_OK && (!sod || sod_verify(sod, sod_len, csca, dgs, ndg, why, sizeof(why)) != 0)) {
+	if (o == SC_OK &&
+	    (!sod || sod_verify(sod, sod_len, csca, dgs, ndg, why, sizeof(why)) != 0)) {
 		res_fail(c->res, SC_VERIFY_FAILED, 0, "%s", sod ? why : "no EF.SOD was written");
 		o = SC_VERIFY_FAILED;
 	}
@@ -561,8 +575,9 @@ sc_personalise(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 		goto out;
 	}
 	res->outcome = SC_OK;
-	snprintf(res->message, sizeof(res->message), "card %s personalised, verified and locked "
-						    "(%u APDUs, %zu bytes)",
+	snprintf(res->message, sizeof(res->message),
+		 "card %s personalised, verified and locked "
+		 "(%u APDUs, %zu bytes)",
 		 res->serial, res->apdus, res->bytes_sent);
 out:
 	card_close(c);
@@ -610,13 +625,16 @@ sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 			sod = ret->files[i].data, sod_len = ret->files[i].len;
 	}
 	if (!sod)
-		snprintf(ret->verdict, sizeof(ret->verdict), "NOT VERIFIED: the card has no EF.SOD "
-							     "(blank or not personalised)");
+		snprintf(ret->verdict, sizeof(ret->verdict),
+			 "NOT VERIFIED: the card has no EF.SOD "
+			 "(blank or not personalised)");
 	else if (sod_verify(sod, sod_len, csca, dgs, ndg, ret->verdict, sizeof(ret->verdict)) == 0)
 		ret->verified = 1;
 	if (ret->verified)
-		snprintf(ret->verdict, sizeof(ret->verdict), "VERIFIED: EF.SOD signature and all %d "
-							     "data group hashes", ndg);
+		snprintf(ret->verdict, sizeof(ret->verdict),
+			 "VERIFIED: EF.SOD signature and all %d "
+			 "data group hashes",
+			 ndg);
 	ret->result.outcome = SC_OK;
 out:
 	card_close(c);

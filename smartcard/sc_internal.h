@@ -17,7 +17,7 @@
 /* A reader's state, as a transport's wait reports it. */
 #define SC_STATE_EMPTY 1   /* no card */
 #define SC_STATE_PRESENT 2 /* a card is in */
-#define SC_STATE_MUTE 4    /* a card that gives no ATR */
+#define SC_STATE_MUTE 4	   /* a card that gives no ATR */
 #define SC_STATE_INUSE 8   /* a card another process holds */
 
 struct sc_transport {

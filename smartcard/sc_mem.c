@@ -23,7 +23,7 @@ struct mem_reader {
 	bool mute;
 	bool connected;
 	unsigned gen; /* bumped when a card goes in or out: a connection to the old one is gone */
-	int fault_after;   /* -1 none */
+	int fault_after; /* -1 none */
 	enum sc_outcome fault;
 	int delay_ms;
 	unsigned apdus;
@@ -203,8 +203,8 @@ mem_wait(struct sc_ctx *ctx, const char *reader, unsigned *state, int timeout_ms
 }
 
 static enum sc_outcome
-mem_connect(struct sc_ctx *ctx, const char *reader, void **ret_conn, uint8_t *atr,
-	    size_t *atr_len, char *why, size_t len)
+mem_connect(struct sc_ctx *ctx, const char *reader, void **ret_conn, uint8_t *atr, size_t *atr_len,
+	    char *why, size_t len)
 {
 	struct sc_mem *m = ctx->priv;
 	enum sc_outcome o = SC_OK;

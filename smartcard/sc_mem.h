@@ -33,8 +33,7 @@ void sc_mem_insert(struct sc_mem *m, const char *reader, sc_mem_card_fn fn, void
 		   const uint8_t *atr, size_t atr_len, bool mute);
 /* After `after` more APDUs, fail the next one with o (and every later one, for
  * SC_CARD_MUTE); delay_ms before each answer from then on. */
-void sc_mem_fault(struct sc_mem *m, const char *reader, int after, enum sc_outcome o,
-		  int delay_ms);
+void sc_mem_fault(struct sc_mem *m, const char *reader, int after, enum sc_outcome o, int delay_ms);
 /* Call fn before each APDU sent to a card in the bank (count: the reader's
  * APDUs so far, from 1), on the sender's thread; NULL stops it. */
 void sc_mem_on_apdu(struct sc_mem *m, void (*fn)(void *arg, const char *reader, unsigned count),

@@ -175,8 +175,8 @@ card_error(struct sc_ctx *ctx, LONG rv)
 }
 
 static enum sc_outcome
-pcsc_connect(struct sc_ctx *ctx, const char *reader, void **ret_conn, uint8_t *atr,
-	     size_t *atr_len, char *why, size_t len)
+pcsc_connect(struct sc_ctx *ctx, const char *reader, void **ret_conn, uint8_t *atr, size_t *atr_len,
+	     char *why, size_t len)
 {
 	struct pcsc_conn *c = calloc(1, sizeof(*c));
 	enum sc_outcome o;

@@ -37,7 +37,7 @@ DEFINE_STACK_OF(DG_HASH)
 typedef struct {
 	ASN1_INTEGER *version;
 	X509_ALGOR *algorithm;
-	STACK_OF(DG_HASH) *hashes;
+	STACK_OF(DG_HASH) * hashes;
 } LDS_SO;
 
 DECLARE_ASN1_FUNCTIONS(LDS_SO)
@@ -82,8 +82,8 @@ lds_so_der(const struct sod_dg *dgs, int n, uint8_t **ret, int *ret_len)
 		DG_HASH *h = DG_HASH_new();
 		uint8_t md[32];
 		if (!h || sha256(dgs[i].data, dgs[i].len, md) < 0 ||
-		    !ASN1_INTEGER_set(h->number, dgs[i].dg) || !ASN1_OCTET_STRING_set(h->hash, md, 32) ||
-		    !sk_DG_HASH_push(so->hashes, h)) {
+		    !ASN1_INTEGER_set(h->number, dgs[i].dg) ||
+		    !ASN1_OCTET_STRING_set(h->hash, md, 32) || !sk_DG_HASH_push(so->hashes, h)) {
 			DG_HASH_free(h);
 			goto out;
 		}
@@ -151,8 +151,9 @@ sod_check_signer(struct signer *s, X509_STORE *csca, char *why, size_t len)
 		int e = X509_STORE_CTX_get_error(ctx);
 		char subject[200];
 		X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
-		snprintf(why, len, "the Document Signer certificate (%.150s) does not verify against "
-				   "the CSCA: %s; every card it signs would fail verification",
+		snprintf(why, len,
+			 "the Document Signer certificate (%.150s) does not verify against "
+			 "the CSCA: %s; every card it signs would fail verification",
 			 subject, X509_verify_cert_error_string(e));
 		goto out;
 	}
@@ -204,8 +205,8 @@ sod_verify(const uint8_t *sod, size_t sod_len, X509_STORE *csca, const struct so
 		goto out;
 	}
 	if (sk_DG_HASH_num(so->hashes) != n) {
-		snprintf(why, len, "EF.SOD lists %d data groups, %d were read", sk_DG_HASH_num(so->hashes),
-			 n);
+		snprintf(why, len, "EF.SOD lists %d data groups, %d were read",
+			 sk_DG_HASH_num(so->hashes), n);
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {

@@ -68,7 +68,8 @@ test_int_bounds(void **state)
 	assert_int_equal(c->reader_poll_ms, 100);
 	cfg_free(c);
 	assert_int_equal(load("daemon = { reader_poll_ms = 99; };", &c), -22);
-	assert_non_null(strstr(errs, ":1: 'daemon.reader_poll_ms' must be an integer from 100 to 60000"));
+	assert_non_null(
+		strstr(errs, ":1: 'daemon.reader_poll_ms' must be an integer from 100 to 60000"));
 	assert_int_equal(load("daemon = { reader_poll_ms = 60000; };", &c), 0);
 	cfg_free(c);
 	assert_int_equal(load("daemon = { reader_poll_ms = 60001; };", &c), -22);
@@ -111,12 +112,13 @@ test_lines(void **state)
 	struct cetak_config *c;
 	(void)state;
 
-	assert_int_equal(load("lines = ( { name = \"A\"; printer = \"usb\"; usb_device = "
-			      "\"0F49:1001\"; reader = \"x*\"; encoder = \"desk\"; enabled = false; },"
-			      "{ name = \"B-2\"; printer = \"cups\"; cups_queue = \"q\"; reader = "
-			      "\"y\"; } );",
-			      &c),
-			 0);
+	assert_int_equal(
+		load("lines = ( { name = \"A\"; printer = \"usb\"; usb_device = "
+		     "\"0F49:1001\"; reader = \"x*\"; encoder = \"desk\"; enabled = false; },"
+		     "{ name = \"B-2\"; printer = \"cups\"; cups_queue = \"q\"; reader = "
+		     "\"y\"; } );",
+		     &c),
+		0);
 	assert_int_equal(c->n_lines, 2);
 	assert_string_equal(c->lines[0].name, "A");
 	assert_string_equal(c->lines[0].printer, "usb");
@@ -130,9 +132,9 @@ test_lines(void **state)
 	assert_non_null(strstr(errs, "'lines[0]' has no 'name'"));
 	assert_non_null(strstr(errs, "'lines[0]' has no 'printer'"));
 	assert_non_null(strstr(errs, "'lines[0]' has no 'reader'"));
-	assert_int_equal(load("lines = ( { name = \"A\"; printer = \"zebra\"; reader = \"*\"; } );",
-			      &c),
-			 -22);
+	assert_int_equal(
+		load("lines = ( { name = \"A\"; printer = \"zebra\"; reader = \"*\"; } );", &c),
+		-22);
 	assert_non_null(strstr(errs, "must be one of: cups, usb"));
 	assert_int_equal(load("lines = { name = \"A\"; };", &c), -22);
 	assert_non_null(strstr(errs, "'lines' must be a list"));
@@ -147,8 +149,10 @@ test_too_many_lines(void **state)
 
 	for (int i = 0; i <= CFG_MAX_LINES; i++) {
 		char l[128];
-		snprintf(l, sizeof(l), "%s{ name = \"L%d\"; printer = \"cups\"; cups_queue = \"q\"; "
-				       "reader = \"*\"; }", i ? "," : "", i);
+		snprintf(l, sizeof(l),
+			 "%s{ name = \"L%d\"; printer = \"cups\"; cups_queue = \"q\"; "
+			 "reader = \"*\"; }",
+			 i ? "," : "", i);
 		strcat(text, l);
 	}
 	strcat(text, ");");

@@ -165,14 +165,16 @@ test_dispatch(void **state)
 	assert_string_equal(out, "");
 	assert_int_equal(send(fd, req + 10, strlen(req) - 10, 0), (ssize_t)strlen(req) - 10);
 	out = collect(f, fd, 1);
-	assert_string_equal(out, "{\"ok\":true,\"data\":{\"args\":{\"a\":1},\"role\":\"supervisor\"}}\n");
+	assert_string_equal(
+		out, "{\"ok\":true,\"data\":{\"args\":{\"a\":1},\"role\":\"supervisor\"}}\n");
 	/* three pipelined requests, three answers in order */
 	const char *three = "{\"v\":1,\"cmd\":\"fail\"}\n{\"v\":1,\"cmd\":\"nope\"}\n"
 			    "{\"v\":1,\"cmd\":\"echo\"}\n";
 	assert_int_equal(send(fd, three, strlen(three), 0), (ssize_t)strlen(three));
 	out = collect(f, fd, 3);
-	assert_non_null(strstr(out, "{\"ok\":false,\"error\":\"bad-arguments\",\"message\":\"job 'X' "
-				    "does not exist\"}\n{\"ok\":false,\"error\":\"unknown-command\""));
+	assert_non_null(strstr(out,
+			       "{\"ok\":false,\"error\":\"bad-arguments\",\"message\":\"job 'X' "
+			       "does not exist\"}\n{\"ok\":false,\"error\":\"unknown-command\""));
 	assert_non_null(strstr(out, "\n{\"ok\":true,"));
 	assert_int_equal(calls, 2);
 	close(fd);

@@ -83,7 +83,8 @@ test_cmd_max_length(void **state)
 	(void)state;
 
 	/* exactly CTL_CMD_MAX (32) characters is accepted */
-	assert_int_equal(parse("{\"v\":1,\"cmd\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", &r, err), 0);
+	assert_int_equal(parse("{\"v\":1,\"cmd\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", &r, err),
+			 0);
 	assert_int_equal(strlen(r.cmd), 32);
 	ctl_request_done(&r);
 }
@@ -128,13 +129,17 @@ test_response_bad(void **state)
 {
 	struct ctl_response resp;
 	char err[256];
-	const char *bad[] = { "{}", "{\"ok\":1}", "{\"ok\":true,\"data\":[]}",
-			      "{\"ok\":false}", "{\"ok\":false,\"error\":\"x\"}", "nonsense" };
+	const char *bad[] = { "{}",
+			      "{\"ok\":1}",
+			      "{\"ok\":true,\"data\":[]}",
+			      "{\"ok\":false}",
+			      "{\"ok\":false,\"error\":\"x\"}",
+			      "nonsense" };
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(ctl_response_parse(bad[i], strlen(bad[i]), &resp, err, sizeof(err)),
-				 -22);
+		assert_int_equal(
+			ctl_response_parse(bad[i], strlen(bad[i]), &resp, err, sizeof(err)), -22);
 	assert_int_equal(ctl_response_parse("{\"ok\":true}", 11, &resp, err, sizeof(err)), 0);
 	assert_true(json_is_object(resp.data));
 	ctl_response_done(&resp);
@@ -144,7 +149,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_ok),    cmocka_unit_test(test_request_bad),
+		cmocka_unit_test(test_request_ok),     cmocka_unit_test(test_request_bad),
 		cmocka_unit_test(test_cmd_max_length), cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_response_bad),
 	};

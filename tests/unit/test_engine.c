@@ -59,13 +59,13 @@ static int mute_feed;
 /* in the forked child of a crash test a failed check ends the child (the
  * parent sees it was not killed); cmocka's checks belong to the parent */
 static bool in_child;
-#define need(x)                                                     \
-	do {                                                        \
-		if (!(x)) {                                         \
-			if (in_child)                               \
-				_exit(4);                           \
-			fail_msg("%s:%d: %s", __FILE__, __LINE__, #x); \
-		}                                                   \
+#define need(x)                                                                                    \
+	do {                                                                                       \
+		if (!(x)) {                                                                        \
+			if (in_child)                                                              \
+				_exit(4);                                                          \
+			fail_msg("%s:%d: %s", __FILE__, __LINE__, #x);                             \
+		}                                                                                  \
 	} while (0)
 /* the station open now, closed by teardown if a case failed half-way */
 static struct station *open_now;
@@ -169,13 +169,15 @@ stock(struct station *s, int nlines)
 {
 	char why[256];
 	long long seq;
-	struct ledger_event rec = { .kind = "receive", .lot = "LOT-E", .doc = "DN-E", .count = 100,
-				    .actor = "test" };
+	struct ledger_event rec = {
+		.kind = "receive", .lot = "LOT-E", .doc = "DN-E", .count = 100, .actor = "test"
+	};
 
 	need(ledger_record(s->d.ledger, &rec, time(NULL), &seq, why, sizeof(why)) == 0);
 	for (int i = 0; i < nlines; i++) {
-		struct ledger_event load = { .kind = "load", .line = i ? "B" : "A", .count = 20,
-					     .actor = "test" };
+		struct ledger_event load = {
+			.kind = "load", .line = i ? "B" : "A", .count = 20, .actor = "test"
+		};
 		need(ledger_record(s->d.ledger, &load, time(NULL), &seq, why, sizeof(why)) == 0);
 	}
 }
@@ -186,8 +188,8 @@ submit(int first, int n)
 {
 	char cmd[2048], from[256], to[256];
 
-	snprintf(cmd, sizeof(cmd), "%s/tests/jobgen -n %d -f %d -o %s/jobs -s 11 >/dev/null",
-		 build, n, first, T);
+	snprintf(cmd, sizeof(cmd), "%s/tests/jobgen -n %d -f %d -o %s/jobs -s 11 >/dev/null", build,
+		 n, first, T);
 	need(system(cmd) == 0);
 	for (int i = first; i < first + n; i++) {
 		snprintf(from, sizeof(from), "%s/jobs/JOB-%06d.json", T, i);
@@ -226,7 +228,8 @@ line_state(struct station *s, const char *name)
 			continue;
 		json_t *o = json_object();
 		run_line_json(&s->d, &s->d.lines[i], o);
-		snprintf(state, sizeof(state), "%s", json_string_value(json_object_get(o, "state")));
+		snprintf(state, sizeof(state), "%s",
+			 json_string_value(json_object_get(o, "state")));
 		json_decref(o);
 	}
 	return state;
@@ -373,7 +376,8 @@ test_two_lines(void **state)
 	struct ledger_balance b = balance(&s);
 	assert_int_equal(b.issued, 6);
 	assert_int_equal(b.spoiled, 0);
-	assert_int_equal(ledger_line_of(&b, "A")->in_flight + ledger_line_of(&b, "B")->in_flight, 0);
+	assert_int_equal(ledger_line_of(&b, "A")->in_flight + ledger_line_of(&b, "B")->in_flight,
+			 0);
 	/* jobs flow to whichever line is free: both printed */
 	assert_true(pb_fake_printed(PRN_A) > 0);
 	assert_true(pb_fake_printed(PRN_B) > 0);
@@ -671,8 +675,7 @@ crash_while_printing(enum pb_fake_op op)
 	/* the supervisor found it spoiled: the job is made again on a new blank */
 	json_t *data = NULL;
 	char *err = NULL;
-	assert_int_equal(run_resolve(&s.d, "JOB-000001", "spoiled", NULL, "test", &data, &err),
-			 0);
+	assert_int_equal(run_resolve(&s.d, "JOB-000001", "spoiled", NULL, "test", &data, &err), 0);
 	json_decref(data);
 	char *e2 = NULL;
 	run_line_command(&s.d, "A", "resume", "test", &e2);

@@ -86,10 +86,12 @@ test_fit_rules(void **state)
 	char why[256];
 
 	/* a long name wraps to 2 lines and shrinks: accepted */
-	json_object_set_new(h, "name", json_string("KARTIKA PUTRI WULANDARI SETIAWAN KUSUMA NINGRUM"));
+	json_object_set_new(h, "name",
+			    json_string("KARTIKA PUTRI WULANDARI SETIAWAN KUSUMA NINGRUM"));
 	assert_int_equal(face_check(layout, j, why, sizeof(why)), 0);
 	/* too long for 2 lines at the smallest size: refused with the field */
-	json_object_set_new(h, "name", json_string("WWWWWWWWWWWWWWWWWWWW WWWWWWWWWWWWWWWWWWWW WWWWWWWWWWWW"));
+	json_object_set_new(h, "name",
+			    json_string("WWWWWWWWWWWWWWWWWWWW WWWWWWWWWWWWWWWWWWWW WWWWWWWWWWWW"));
 	assert_int_equal(face_check(layout, j, why, sizeof(why)), -22);
 	assert_non_null(strstr(why, "Nama: "));
 	assert_non_null(strstr(why, "2 fit its 41.0 mm box"));

@@ -110,9 +110,11 @@ test_structure(void **state)
 	check("job_id", json_string("A B"), "job_id: only A-Z a-z 0-9 . _ -");
 	check("job_id", json_string("A.b_C-9"), NULL);
 	check("job_id", json_string(""), "job_id: must not be empty");
-	check("job_id", json_string("0123456789012345678901234567890123456789012345678901234567890123"),
+	check("job_id",
+	      json_string("0123456789012345678901234567890123456789012345678901234567890123"),
 	      NULL);
-	check("job_id", json_string("01234567890123456789012345678901234567890123456789012345678901234"),
+	check("job_id",
+	      json_string("01234567890123456789012345678901234567890123456789012345678901234"),
 	      "job_id: 65 characters, at most 64");
 	check("job_id", json_integer(5), "job_id: must be a string");
 	check("record_state", json_string("DUPLICATE_RECORD"), "is not PRR");
@@ -145,8 +147,12 @@ test_text_rules(void **state)
 		strcat(utf, "\xc3\x89");
 	check("holder.name", json_string(utf), NULL);
 	check("holder.name", json_string("SITI\tAMINAH"), "control character U+0009");
-	check("holder.name", json_string("SITI\xc2\x85" "AMINAH"), "control character U+0085");
-	check("holder.name", json_string(" SITI"), "must not be empty or start or end with a space");
+	check("holder.name",
+	      json_string("SITI\xc2\x85"
+			  "AMINAH"),
+	      "control character U+0085");
+	check("holder.name", json_string(" SITI"),
+	      "must not be empty or start or end with a space");
 	check("holder.name", json_string(""), "holder.name: must not be empty");
 	check("holder.address.rt", json_string("01"), "holder.address.rt: must be 3 digits");
 	check("holder.address.rt", json_string("0a1"), "must be 3 digits");
@@ -286,7 +292,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_ok), cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_text_rules), cmocka_unit_test(test_nik_rules),
-		cmocka_unit_test(test_dates),      cmocka_unit_test(test_images),
+		cmocka_unit_test(test_dates),	   cmocka_unit_test(test_images),
 		cmocka_unit_test(test_raw_input),  cmocka_unit_test(test_base64),
 	};
 	return cmocka_run_group_tests(tests, load_example, free_example);

@@ -254,8 +254,8 @@ test_print_once(void **state)
 }
 
 static int
-count_events(long long at, const char *from, const char *to, const char *reason,
-	     const char *actor, void *ctx)
+count_events(long long at, const char *from, const char *to, const char *reason, const char *actor,
+	     void *ctx)
 {
 	(*(int *)ctx)++;
 	return 0;
@@ -274,9 +274,9 @@ test_transitions(void **state)
 					  0, "op", T0, &row),
 			 -EPERM);
 	assert_int_equal(row.state, JS_QUEUED);
-	assert_int_equal(store_transition(f->st, "nope", JS_ANY, JS_HELD, NULL, "x", 0, "op", T0,
-					  NULL),
-			 -ENOENT);
+	assert_int_equal(
+		store_transition(f->st, "nope", JS_ANY, JS_HELD, NULL, "x", 0, "op", T0, NULL),
+		-ENOENT);
 	assert_int_equal(store_transition(f->st, "t", JS_MASK(JS_QUEUED), JS_HELD, HOLD_OPERATOR,
 					  "citizen absent", 0, "op", T0, &row),
 			 0);
@@ -359,7 +359,8 @@ test_spool(void **state)
 	memcpy(strstr(other, "\"urgent\": false"), "\"urgent\": true ", 15);
 	put(dir, "zz-conflict.json", other);
 	put(dir, "bad.json", "{ \"format\": \"cetak-job/1\" }");
-	snprintf(example, sizeof(example), "%s/etc/examples/EXAMPLE-000001.json", getcwd(path, 128));
+	snprintf(example, sizeof(example), "%s/etc/examples/EXAMPLE-000001.json",
+		 getcwd(path, 128));
 	snprintf(path, sizeof(path), "%s/new/link.json", dir);
 	assert_int_equal(symlink(example, path), 0);
 	/* batches of 2: keep importing until new/ is empty */

@@ -79,7 +79,8 @@ test_tlv(void **state)
 	/* truncated and malformed input */
 	assert_int_equal(tlv_parse(b.p, b.len - 1, &t), -EINVAL);
 	assert_int_equal(tlv_parse((const uint8_t *)"\x61\x80", 2, &t), -EINVAL);
-	assert_int_equal(tlv_parse((const uint8_t *)"\x61\x85\x01\x01\x01\x01\x01", 7, &t), -EINVAL);
+	assert_int_equal(tlv_parse((const uint8_t *)"\x61\x85\x01\x01\x01\x01\x01", 7, &t),
+			 -EINVAL);
 	assert_int_equal(tlv_parse((const uint8_t *)"\x5F", 1, &t), -EINVAL);
 	assert_int_equal(tlv_parse((const uint8_t *)"\x5F\x9F\x9F\x01\x00", 5, &t), -EINVAL);
 	tlv_buf_free(&b);
@@ -90,8 +91,8 @@ static void
 test_mrz_icao_specimen(void **state)
 {
 	char mrz[3][31];
-	struct mrz_fields f = { "I<", "UTO", "D23145890", "", "740812", 'F', "120415", "UTO", "",
-				"ERIKSSON", "ANNA<MARIA" };
+	struct mrz_fields f = { "I<",	  "UTO", "D23145890", "",	  "740812",    'F',
+				"120415", "UTO", "",	      "ERIKSSON", "ANNA<MARIA" };
 
 	mrz_td1(&f, mrz);
 	assert_string_equal(mrz[0], "I<UTOD231458907<<<<<<<<<<<<<<<");
@@ -106,8 +107,8 @@ static void
 test_mrz_long_number(void **state)
 {
 	char mrz[3][31];
-	struct mrz_fields f = { "I<", "IDN", "3602041211870001", "", "871112", 'M', "<<<<<<", "IDN",
-				"", "BUDI<SANTOSO", "" };
+	struct mrz_fields f = { "I<",  "IDN", "3602041211870001", "", "871112", 'M', "<<<<<<",
+				"IDN", "",    "BUDI<SANTOSO",	  "" };
 
 	mrz_td1(&f, mrz);
 	char cd = mrz_check_digit("3602041211870001", 16);
@@ -132,7 +133,8 @@ test_profile(void **state)
 	snprintf(path, sizeof(path), "%s/bad.conf", pki);
 	f = fopen(path, "w");
 	fputs("profile = { aid = \"A0\"; serial_apdu = \"FFCA000000\"; lock_apdu = \"8010\";\n"
-	      " files = ( { name = \"X\"; fid = \"0101\"; builder = \"dg99\"; } ); };\n", f);
+	      " files = ( { name = \"X\"; fid = \"0101\"; builder = \"dg99\"; } ); };\n",
+	      f);
 	fclose(f);
 	char errs[512] = "";
 	FILE *e = fmemopen(errs, sizeof(errs), "w");
@@ -235,7 +237,8 @@ test_build_and_verify(void **state)
 	/* one changed byte in DG2 is caught */
 	uint8_t saved = img.files[2].data[100];
 	img.files[2].data[100] ^= 1;
-	assert_int_equal(sod_verify(sod->data, sod->len, store, dgs, n, why, sizeof(why)), -EBADMSG);
+	assert_int_equal(sod_verify(sod->data, sod->len, store, dgs, n, why, sizeof(why)),
+			 -EBADMSG);
 	assert_string_equal(why, "DG2 does not match its hash in EF.SOD");
 	img.files[2].data[100] = saved;
 	/* a data group missing from what was read is caught */
@@ -244,13 +247,15 @@ test_build_and_verify(void **state)
 	assert_non_null(strstr(why, "EF.SOD lists 6 data groups, 5 were read"));
 	/* a changed signature byte is caught */
 	img.files[8].data[img.files[8].len - 5] ^= 0x40;
-	assert_int_equal(sod_verify(sod->data, sod->len, store, dgs, n, why, sizeof(why)), -EBADMSG);
+	assert_int_equal(sod_verify(sod->data, sod->len, store, dgs, n, why, sizeof(why)),
+			 -EBADMSG);
 	X509_STORE_free(store);
 	/* another CSCA does not vouch for this signer */
 	snprintf(csca, sizeof(csca), "%s/ds.pem", pki);
 	store = sod_load_csca(csca, why, sizeof(why));
 	img.files[8].data[img.files[8].len - 5] ^= 0x40;
-	assert_int_equal(sod_verify(sod->data, sod->len, store, dgs, n, why, sizeof(why)), -EBADMSG);
+	assert_int_equal(sod_verify(sod->data, sod->len, store, dgs, n, why, sizeof(why)),
+			 -EBADMSG);
 	assert_non_null(strstr(why, "does not verify against the CSCA"));
 	X509_STORE_free(store);
 	lds_image_free(&img);
@@ -261,7 +266,9 @@ static void
 test_sw_and_atr(void **state)
 {
 	static const uint8_t ext[] = { 0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0x00, 0x00, 0x40, 0x37 };
-	static const uint8_t shrt[] = { 0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0x00, 0x00, 0x00, 0x77 };
+	static const uint8_t shrt[] = {
+		0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0x00, 0x00, 0x00, 0x77
+	};
 	static const uint8_t nohist[] = { 0x3B, 0x80, 0x80, 0x01, 0x01 };
 
 	assert_string_equal(sc_sw_name(0x6A82), "6A82 file not found");

@@ -104,17 +104,18 @@ test_stock_rules(void **state)
 	assert_int_equal(rec(l, "load", "A", 40, NULL, NULL), 0);
 	assert_int_equal(rec(l, "issue", "A", 0, "chip", "04AA"), -EINVAL); /* nothing in flight */
 	assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
-	assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), -EINVAL); /* one in flight per line */
-	assert_int_equal(rec(l, "issue", "A", 0, NULL, NULL), -EINVAL);   /* no chip serial */
+	assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), -EINVAL);	/* one in flight per line */
+	assert_int_equal(rec(l, "issue", "A", 0, NULL, NULL), -EINVAL); /* no chip serial */
 	assert_int_equal(rec(l, "issue", "A", 0, "chip", "04AA"), 0);
 	assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
 	assert_int_equal(rec(l, "spoil", "A", 0, "cause", "lost"), -EINVAL);
 	assert_int_equal(rec(l, "spoil", "A", 0, "cause", "gagal_encode"), 0);
 	assert_int_equal(rec(l, "destroy", NULL, 2, "doc", "BA-1"), -EINVAL); /* only 1 spoiled */
 	assert_int_equal(rec(l, "destroy", NULL, 1, "doc", "BA-1"), 0);
-	assert_int_equal(rec(l, "transfer", NULL, 10, NULL, NULL), -EINVAL);  /* no document */
+	assert_int_equal(rec(l, "transfer", NULL, 10, NULL, NULL), -EINVAL); /* no document */
 	assert_int_equal(rec(l, "transfer", NULL, 10, "doc", "ST-7"), 0);
-	assert_int_equal(rec(l, "stocktake", NULL, 49, NULL, NULL), -EINVAL); /* differs, no reason */
+	assert_int_equal(rec(l, "stocktake", NULL, 49, NULL, NULL),
+			 -EINVAL); /* differs, no reason */
 	assert_int_equal(rec(l, "stocktake", NULL, 49, "note", "one blank cracked in the box"), 0);
 	/* a chip is issued once; a lot is received once; no count can overflow the books */
 	assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
@@ -145,9 +146,14 @@ static int
 ribbon_load(struct ledger *l, const char *line, const char *serial, long rated, const char *prev,
 	    long prev_rated, long prev_prints)
 {
-	struct ledger_event e = { .kind = "ribbon-load", .line = line, .ribbon = serial,
-				  .count = rated, .prev = prev, .prev_rated = prev_rated,
-				  .prev_prints = prev_prints, .actor = "test" };
+	struct ledger_event e = { .kind = "ribbon-load",
+				  .line = line,
+				  .ribbon = serial,
+				  .count = rated,
+				  .prev = prev,
+				  .prev_rated = prev_rated,
+				  .prev_prints = prev_prints,
+				  .actor = "test" };
 	char why[256];
 
 	return ledger_record(l, &e, 1795000000, NULL, why, sizeof(why));
@@ -173,7 +179,8 @@ test_ribbons_and_counter(void **state)
 	for (int i = 0; i < 3; i++) { /* 2 issued and 1 spoiled after printing started */
 		assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
 		if (i < 2)
-			assert_int_equal(rec(l, "issue", "A", 0, "chip", i ? "04BB02" : "04BB01"), 0);
+			assert_int_equal(rec(l, "issue", "A", 0, "chip", i ? "04BB02" : "04BB01"),
+					 0);
 		else
 			assert_int_equal(rec(l, "spoil", "A", 1, "cause", "gagal_cetak"), 0);
 	}
@@ -214,8 +221,10 @@ test_ribbons_and_counter(void **state)
 	assert_int_equal(ledger_report(l, &q, &rep), 0);
 	json_t *rb = json_object_get(rep, "ribbons");
 	assert_int_equal(json_array_size(rb), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(rb, 1), "replaces")), "RB-1");
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(rb, 1), "replaces_prints")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rb, 1), "replaces")),
+			    "RB-1");
+	assert_int_equal(
+		json_integer_value(json_object_get(json_array_get(rb, 1), "replaces_prints")), 3);
 	json_decref(rep);
 	ledger_close(l);
 	assert_reopens_same(path, &b);
@@ -244,11 +253,16 @@ test_job_records(void **state)
 	snprintf(path, sizeof(path), "%s/jobs.db", dir);
 	assert_int_equal(ledger_open(path, station, 50, &l), 0);
 	/* an old record, as format 1 wrote it */
-	struct ledger_event v1 = { .kind = "job", .job = "JOB-000001", .doc = "->queued",
-				   .count = 1, .actor = "spool" };
+	struct ledger_event v1 = {
+		.kind = "job", .job = "JOB-000001", .doc = "->queued", .count = 1, .actor = "spool"
+	};
 	assert_int_equal(ledger_record(l, &v1, 1795000000, &seq, why, sizeof(why)), 0);
-	struct ledger_event v2 = { .kind = "job", .job = "JOB-000001", .from_state = "queued",
-				   .to_state = "active", .event = 2, .actor = "cetakd" };
+	struct ledger_event v2 = { .kind = "job",
+				   .job = "JOB-000001",
+				   .from_state = "queued",
+				   .to_state = "active",
+				   .event = 2,
+				   .actor = "cetakd" };
 	assert_int_equal(ledger_record(l, &v2, 1795000001, &seq, why, sizeof(why)), 0);
 	assert_int_equal(ledger_last_job_ref(l), 2);
 	/* refused: no event number; an event number and a count both */
@@ -402,11 +416,15 @@ test_clean_export(void **state)
 	f = fopen(path2, "w");
 	fwrite(export_buf, 1, export_len, f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "%s/cetak-audit verify %s --cert %s/pki/ds.pem | grep -q '^OK: 205 records'",
+	snprintf(cmd, sizeof(cmd),
+		 "%s/cetak-audit verify %s --cert %s/pki/ds.pem | grep -q '^OK: 205 records'",
 		 build, path2, dir);
 	assert_int_equal(system(cmd), 0);
-	snprintf(cmd, sizeof(cmd), "sed -i '30s/\\(\"at\":\\)1/\\12/' %s; %s/cetak-audit verify %s --cert %s/pki/ds.pem "
-		 "| grep -q '^BAD: .* line 30: '", path2, build, path2, dir);
+	snprintf(cmd, sizeof(cmd),
+		 "sed -i '30s/\\(\"at\":\\)1/\\12/' %s; %s/cetak-audit verify %s --cert "
+		 "%s/pki/ds.pem "
+		 "| grep -q '^BAD: .* line 30: '",
+		 path2, build, path2, dir);
 	assert_int_equal(system(cmd), 0);
 	/* docs/audit-format.md: the first checkpoint, by hand */
 	snprintf(cmd, sizeof(cmd),
@@ -417,7 +435,8 @@ test_clean_export(void **state)
 		 "sed 's/.*\"sig\":\"\\([^\"]*\\)\".*/\\1/' cp.json | base64 -d > cp.sig && "
 		 "printf 'cetak-audit-checkpoint/1|%%s|%%s|%%s' $seq $head $at > cp.msg && "
 		 "openssl x509 -in pki/ds.pem -pubkey -noout > station.pub && "
-		 "openssl dgst -sha256 -verify station.pub -signature cp.sig cp.msg | grep -q 'Verified OK'",
+		 "openssl dgst -sha256 -verify station.pub -signature cp.sig cp.msg | grep -q "
+		 "'Verified OK'",
 		 dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -510,9 +529,13 @@ test_outlook_and_alerts(void **state)
 	struct alerts *al;
 	char path[128], prom[160], why[256];
 	const long long day = 86400, t0 = 1795000000;
-	struct alerts_config cfg = { .reserve = 10, .lead_days = 30, .window_days = 14,
-				     .hopper_low = 0, .repeat_s = 3600,
-				     .metrics = prom, .station = "test" };
+	struct alerts_config cfg = { .reserve = 10,
+				     .lead_days = 30,
+				     .window_days = 14,
+				     .hopper_low = 0,
+				     .repeat_s = 3600,
+				     .metrics = prom,
+				     .station = "test" };
 	struct stock_outlook o;
 
 	snprintf(path, sizeof(path), "%s/use.db", dir);
@@ -527,10 +550,13 @@ test_outlook_and_alerts(void **state)
 			char chip[16];
 			snprintf(chip, sizeof(chip), "04AB%02d%02d", d, i);
 			struct ledger_event t = { .kind = "take", .line = "A", .actor = "t" };
-			struct ledger_event u = { .kind = "issue", .line = "A", .chip = chip,
-						  .actor = "t" };
-			assert_int_equal(ledger_record(l, &t, t0 + d * day + i, NULL, why, sizeof(why)), 0);
-			assert_int_equal(ledger_record(l, &u, t0 + d * day + i, NULL, why, sizeof(why)), 0);
+			struct ledger_event u = {
+				.kind = "issue", .line = "A", .chip = chip, .actor = "t"
+			};
+			assert_int_equal(
+				ledger_record(l, &t, t0 + d * day + i, NULL, why, sizeof(why)), 0);
+			assert_int_equal(
+				ledger_record(l, &u, t0 + d * day + i, NULL, why, sizeof(why)), 0);
 		}
 	long long now = t0 + 14 * day;
 	stock_outlook(&cfg, l, now, &o);
@@ -572,9 +598,16 @@ ev(struct ledger *l, long long at, const char *actor, const char *kind, const ch
 {
 	char why[256], lot[32];
 	snprintf(lot, sizeof(lot), "LOT-2026-11-%lld", at); /* a lot is received once */
-	struct ledger_event e = { .kind = kind, .line = line, .count = count, .actor = actor,
-				  .chip = chip, .job = job, .cause = cause, .doc = doc,
-				  .note = note, .lot = !strcmp(kind, "receive") ? lot : NULL };
+	struct ledger_event e = { .kind = kind,
+				  .line = line,
+				  .count = count,
+				  .actor = actor,
+				  .chip = chip,
+				  .job = job,
+				  .cause = cause,
+				  .doc = doc,
+				  .note = note,
+				  .lot = !strcmp(kind, "receive") ? lot : NULL };
 
 	if (ledger_record(l, &e, at, NULL, why, sizeof(why)) < 0)
 		fail_msg("%s refused: %s", kind, why);
@@ -624,8 +657,9 @@ test_report(void **state)
 	ev(l, d0 - 5900, "cetakd", "spoil", "A", 0, "04A1000000000001", "JOB-0001", "rusak", NULL,
 	   NULL);
 	ev(l, d0 - 5000, ani, "ribbon-receive", NULL, 4, NULL, NULL, NULL, "SJ-R-0012", NULL);
-	struct ledger_event rl = { .kind = "ribbon-load", .line = "A", .ribbon = "RB-A1",
-				   .count = 250, .actor = ani };
+	struct ledger_event rl = {
+		.kind = "ribbon-load", .line = "A", .ribbon = "RB-A1", .count = 250, .actor = ani
+	};
 	char rwhy[256];
 	assert_int_equal(ledger_record(l, &rl, d0 - 4900, NULL, rwhy, sizeof(rwhy)), 0);
 	/* the day */
@@ -639,13 +673,18 @@ test_report(void **state)
 		ev(l, d0 + 26030 + 60 * i, "cetakd", "issue", "A", 0, chip, job, NULL, NULL, NULL);
 	}
 	/* the ribbon ran out early: 3 prints of 250 (a bad ribbon), replaced */
-	struct ledger_event rl2 = { .kind = "ribbon-load", .line = "A", .ribbon = "RB-A2",
-				    .count = 250, .prev = "RB-A1", .prev_rated = 250,
-				    .prev_prints = 3, .actor = ani };
+	struct ledger_event rl2 = { .kind = "ribbon-load",
+				    .line = "A",
+				    .ribbon = "RB-A2",
+				    .count = 250,
+				    .prev = "RB-A1",
+				    .prev_rated = 250,
+				    .prev_prints = 3,
+				    .actor = ani };
 	assert_int_equal(ledger_record(l, &rl2, d0 + 26500, NULL, rwhy, sizeof(rwhy)), 0);
 	ev(l, d0 + 27000, "cetakd", "take", "A", 0, NULL, NULL, NULL, NULL, NULL);
-	ev(l, d0 + 27040, "cetakd", "spoil", "A", 0, "04A1000000000200", "JOB-0200",
-	   "gagal_encode", NULL, NULL);
+	ev(l, d0 + 27040, "cetakd", "spoil", "A", 0, "04A1000000000200", "JOB-0200", "gagal_encode",
+	   NULL, NULL);
 	ev(l, d0 + 28000, "cetakd", "take", "B", 0, NULL, NULL, NULL, NULL, NULL);
 	ev(l, d0 + 28010, "cetakd", "spoil", "B", 0, NULL, "JOB-0201", "no_chip", NULL, NULL);
 	ev(l, d0 + 30000, budi, "stocktake", NULL, 547, NULL, NULL, NULL, NULL,
@@ -665,11 +704,11 @@ test_report(void **state)
 	assert_int_equal(json_integer_value(json_object_get(t, "spoiled")), 2);
 	assert_int_equal(json_integer_value(json_object_get(t, "discrepancy")), -3);
 	assert_int_equal(json_integer_value(json_object_get(t, "destroyed")), 2);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "opening"),
-							  "on_hand")), 499);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(r, "opening"), "on_hand")), 499);
 	/* 499 + 200 - 3 - 3 - 2 - 20 */
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "closing"),
-							  "on_hand")), 671);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(r, "closing"), "on_hand")), 671);
 	assert_true(json_is_true(json_object_get(r, "balanced")));
 	assert_int_equal(json_array_size(json_object_get(r, "spoiled_cards")), 2);
 
@@ -687,7 +726,8 @@ test_report(void **state)
 	/* the printable form: pages, the destruction list and the signature lines */
 	char pdf[160], cmd[1024];
 	snprintf(pdf, sizeof(pdf), "%s/report.pdf", dir);
-	assert_int_equal(report_write_pdf(r, "DINAS KEPENDUDUKAN TEST", pdf, path, sizeof(path)), 0);
+	assert_int_equal(report_write_pdf(r, "DINAS KEPENDUDUKAN TEST", pdf, path, sizeof(path)),
+			 0);
 	snprintf(cmd, sizeof(cmd),
 		 "pdfinfo %s | grep -q '^Pages: *2$' && pdftotext -layout %s %s.txt && "
 		 "for w in 'DINAS KEPENDUDUKAN TEST' JOB-0200 JOB-0201 'Saksi 1' 'Saksi 2' "
@@ -697,16 +737,17 @@ test_report(void **state)
 	assert_int_equal(system(cmd), 0);
 	if (getenv("CETAK_REPORT_PDF")) /* a copy to look at when reviewing the golden diff */
 		assert_int_equal(report_write_pdf(r, "DINAS KEPENDUDUKAN TEST",
-						  getenv("CETAK_REPORT_PDF"), path, sizeof(path)), 0);
+						  getenv("CETAK_REPORT_PDF"), path, sizeof(path)),
+				 0);
 	json_decref(r);
 
 	/* one line: its cards only */
 	q.line = "B";
 	assert_int_equal(ledger_report(l, &q, &r), 0);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "totals"),
-							  "spoiled")), 1);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "totals"),
-							  "issued")), 0);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(r, "totals"), "spoiled")), 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(r, "totals"), "issued")), 0);
 	json_decref(r);
 	q.to = q.from;
 	assert_int_equal(ledger_report(l, &q, &r), -EINVAL);

@@ -15,9 +15,15 @@
 static struct rule_out
 enc(enum sc_outcome sc, uint16_t sw, long failures, int bad, bool desk, bool serial)
 {
-	struct rule_in in = { .step = STEP_ENCODE, .sc = sc, .sw = sw, .desk = desk,
-			      .serial_read = serial, .failures = failures, .max_attempts = 3,
-			      .bad_blanks = bad, .bad_blank_stop = 3 };
+	struct rule_in in = { .step = STEP_ENCODE,
+			      .sc = sc,
+			      .sw = sw,
+			      .desk = desk,
+			      .serial_read = serial,
+			      .failures = failures,
+			      .max_attempts = 3,
+			      .bad_blanks = bad,
+			      .bad_blank_stop = 3 };
 	struct rule_out o;
 
 	rules_decide(&in, &o);
@@ -27,7 +33,10 @@ enc(enum sc_outcome sc, uint16_t sw, long failures, int bad, bool desk, bool ser
 static struct rule_out
 prn(enum cycle_step step, enum pb_class cls, long failures)
 {
-	struct rule_in in = { .step = step, .pb = cls, .failures = failures, .max_attempts = 3,
+	struct rule_in in = { .step = step,
+			      .pb = cls,
+			      .failures = failures,
+			      .max_attempts = 3,
 			      .bad_blank_stop = 3 };
 	struct rule_out o;
 
@@ -141,7 +150,6 @@ test_printer(void **state)
 	assert_true(o.stop_line);
 }
 
-
 /*
  * Start-up recovery: every row of the table in docs/print-line.md
  * ("Recovery after a crash or power cut"), each interrupted step with and
@@ -164,53 +172,56 @@ test_recovery(void **state)
 		bool clear_path, stop_line;
 	} rows[] = {
 		/* feed or encode: printing had not started */
-		{ STEP_FEED, false, RECORDED_NONE, false, false, -1,
-		  RULE_CLOSE, -1, JOB_FATE_REQUEUE, EVENT_NONE, true, false },
-		{ STEP_ENCODE, false, RECORDED_NONE, false, false, -1,
-		  RULE_CLOSE, -1, JOB_FATE_REQUEUE, EVENT_NONE, true, false },
-		{ STEP_FEED, true, RECORDED_NONE, false, false, -1,
-		  RULE_REJECT, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
-		{ STEP_ENCODE, true, RECORDED_NONE, false, false, -1,
-		  RULE_REJECT, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
+		{ STEP_FEED, false, RECORDED_NONE, false, false, -1, RULE_CLOSE, -1,
+		  JOB_FATE_REQUEUE, EVENT_NONE, true, false },
+		{ STEP_ENCODE, false, RECORDED_NONE, false, false, -1, RULE_CLOSE, -1,
+		  JOB_FATE_REQUEUE, EVENT_NONE, true, false },
+		{ STEP_FEED, true, RECORDED_NONE, false, false, -1, RULE_REJECT, CAUSE_INTERRUPTED,
+		  JOB_FATE_REQUEUE, EVENT_NONE, false, false },
+		{ STEP_ENCODE, true, RECORDED_NONE, false, false, -1, RULE_REJECT,
+		  CAUSE_INTERRUPTED, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
 		/* print or eject, the card no longer in flight: the ledger has its outcome */
-		{ STEP_PRINT, false, RECORDED_ISSUE, false, false, -1,
-		  RULE_ISSUED, -1, JOB_FATE_NONE, EVENT_NONE, false, false },
-		{ STEP_EJECT, false, RECORDED_ISSUE, false, false, -1,
-		  RULE_ISSUED, -1, JOB_FATE_NONE, EVENT_NONE, false, false },
-		{ STEP_PRINT, false, RECORDED_SPOIL, false, false, -1,
-		  RULE_SPOILED, -1, JOB_FATE_REQUEUE, EVENT_NONE, true, false },
+		{ STEP_PRINT, false, RECORDED_ISSUE, false, false, -1, RULE_ISSUED, -1,
+		  JOB_FATE_NONE, EVENT_NONE, false, false },
+		{ STEP_EJECT, false, RECORDED_ISSUE, false, false, -1, RULE_ISSUED, -1,
+		  JOB_FATE_NONE, EVENT_NONE, false, false },
+		{ STEP_PRINT, false, RECORDED_SPOIL, false, false, -1, RULE_SPOILED, -1,
+		  JOB_FATE_REQUEUE, EVENT_NONE, true, false },
 		/* ... or nothing of this job: nobody knows, a person looks */
-		{ STEP_PRINT, false, RECORDED_NONE, false, false, -1,
-		  RULE_UNKNOWN, -1, JOB_FATE_HOLD, EVENT_NONE, true, true },
+		{ STEP_PRINT, false, RECORDED_NONE, false, false, -1, RULE_UNKNOWN, -1,
+		  JOB_FATE_HOLD, EVENT_NONE, true, true },
 		/* print or eject with the card in flight: unknown, unless the printer
 		 * had confirmed the eject (then it is issued now) */
-		{ STEP_PRINT, true, RECORDED_NONE, false, false, -1,
-		  RULE_UNKNOWN, -1, JOB_FATE_HOLD, EVENT_NONE, true, true },
-		{ STEP_EJECT, true, RECORDED_NONE, false, false, -1,
-		  RULE_UNKNOWN, -1, JOB_FATE_HOLD, EVENT_NONE, true, true },
-		{ STEP_EJECT, true, RECORDED_NONE, true, false, -1,
-		  RULE_ISSUE, -1, JOB_FATE_NONE, EVENT_ISSUE, false, false },
+		{ STEP_PRINT, true, RECORDED_NONE, false, false, -1, RULE_UNKNOWN, -1,
+		  JOB_FATE_HOLD, EVENT_NONE, true, true },
+		{ STEP_EJECT, true, RECORDED_NONE, false, false, -1, RULE_UNKNOWN, -1,
+		  JOB_FATE_HOLD, EVENT_NONE, true, true },
+		{ STEP_EJECT, true, RECORDED_NONE, true, false, -1, RULE_ISSUE, -1, JOB_FATE_NONE,
+		  EVENT_ISSUE, false, false },
 		{ STEP_PRINT, true, RECORDED_NONE, true, false, -1, /* a print is not an eject */
 		  RULE_UNKNOWN, -1, JOB_FATE_HOLD, EVENT_NONE, true, true },
 		/* reject: done again with the recorded cause and fate, or it was recorded */
-		{ STEP_REJECT, true, RECORDED_NONE, false, false, CAUSE_NO_CHIP,
-		  RULE_REJECT, CAUSE_NO_CHIP, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
-		{ STEP_REJECT, true, RECORDED_NONE, false, true, CAUSE_GAGAL_ENCODE,
-		  RULE_REJECT, CAUSE_GAGAL_ENCODE, JOB_FATE_HOLD, EVENT_NONE, false, false },
-		{ STEP_REJECT, true, RECORDED_NONE, false, false, -1,
-		  RULE_REJECT, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
-		{ STEP_REJECT, false, RECORDED_SPOIL, false, false, CAUSE_GAGAL_CETAK,
-		  RULE_SPOILED, CAUSE_GAGAL_CETAK, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
-		{ STEP_REJECT, false, RECORDED_SPOIL, false, true, CAUSE_GAGAL_ENCODE,
-		  RULE_SPOILED, CAUSE_GAGAL_ENCODE, JOB_FATE_HOLD, EVENT_NONE, false, false },
+		{ STEP_REJECT, true, RECORDED_NONE, false, false, CAUSE_NO_CHIP, RULE_REJECT,
+		  CAUSE_NO_CHIP, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
+		{ STEP_REJECT, true, RECORDED_NONE, false, true, CAUSE_GAGAL_ENCODE, RULE_REJECT,
+		  CAUSE_GAGAL_ENCODE, JOB_FATE_HOLD, EVENT_NONE, false, false },
+		{ STEP_REJECT, true, RECORDED_NONE, false, false, -1, RULE_REJECT,
+		  CAUSE_INTERRUPTED, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
+		{ STEP_REJECT, false, RECORDED_SPOIL, false, false, CAUSE_GAGAL_CETAK, RULE_SPOILED,
+		  CAUSE_GAGAL_CETAK, JOB_FATE_REQUEUE, EVENT_NONE, false, false },
+		{ STEP_REJECT, false, RECORDED_SPOIL, false, true, CAUSE_GAGAL_ENCODE, RULE_SPOILED,
+		  CAUSE_GAGAL_ENCODE, JOB_FATE_HOLD, EVENT_NONE, false, false },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct rule_in in = { .step = rows[i].step, .recovery = true,
-				      .in_flight = rows[i].in_flight, .recorded = rows[i].recorded,
+		struct rule_in in = { .step = rows[i].step,
+				      .recovery = true,
+				      .in_flight = rows[i].in_flight,
+				      .recorded = rows[i].recorded,
 				      .eject_confirmed = rows[i].eject_confirmed,
 				      .reject_hold = rows[i].reject_hold,
-				      .reject_cause = rows[i].reject_cause, .max_attempts = 3,
+				      .reject_cause = rows[i].reject_cause,
+				      .max_attempts = 3,
 				      .bad_blank_stop = 3 };
 		struct rule_out o;
 		rules_decide(&in, &o);
@@ -235,8 +246,8 @@ test_consequences(void **state)
 		enum cycle_step next;
 		enum rule_event event;
 	} ok[] = {
-		{ STEP_FEED, STEP_ENCODE, EVENT_TAKE },   { STEP_ENCODE, STEP_PRINT, EVENT_NONE },
-		{ STEP_PRINT, STEP_EJECT, EVENT_NONE },   { STEP_EJECT, STEP_COUNT, EVENT_ISSUE },
+		{ STEP_FEED, STEP_ENCODE, EVENT_TAKE },	  { STEP_ENCODE, STEP_PRINT, EVENT_NONE },
+		{ STEP_PRINT, STEP_EJECT, EVENT_NONE },	  { STEP_EJECT, STEP_COUNT, EVENT_ISSUE },
 		{ STEP_REJECT, STEP_COUNT, EVENT_SPOIL },
 	};
 	struct rule_out o;
@@ -269,10 +280,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_encode),
-		cmocka_unit_test(test_printer),
-		cmocka_unit_test(test_recovery),
-		cmocka_unit_test(test_consequences),
+		cmocka_unit_test(test_encode),	 cmocka_unit_test(test_printer),
+		cmocka_unit_test(test_recovery), cmocka_unit_test(test_consequences),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
