@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -51,6 +52,9 @@ thread_main(void *data)
 	struct offload *o = data;
 	uint64_t one = 1;
 
+	/* background work: the loop and the line's worker, whose latency is
+	 * the printer's idle time, come first when the CPUs are busy */
+	setpriority(PRIO_PROCESS, (id_t)gettid(), 5);
 	pthread_mutex_lock(&o->mu);
 	for (;;) {
 		while (!o->todo && !o->quit)

@@ -1029,7 +1029,9 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 		if (out.act == RULE_NEXT) {
 			lr->bad_blanks = 0;
 			step_to(d, lr, out.next, NULL, lr->chip);
-			/* while this card prints, the next job gets ready */
+			/* while this card prints, the next job gets ready on the
+			 * line's preparation thread (after the print is submitted: the
+			 * encode before it has the CPU to itself) */
 			if (!lr->next.ok && !d->stopping && lr->mode == MODE_RUNNING)
 				pick(d, lr, &lr->next);
 			return;
