@@ -232,7 +232,7 @@ check-tsan: deps
 	rm -rf build-tsan/tsan-reports && mkdir -p build-tsan/tsan-reports
 	$(MAKE) BUILD=build-tsan TSAN=1 tests
 	TSAN_OPTIONS="log_path=$(CURDIR)/build-tsan/tsan-reports/race second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-		BUILD=build-tsan TESTS="line" tests/run; rc=$$?; \
+		sh -c 'BUILD=build-tsan timeout -k 10 300 build-tsan/tests/test_engine >build-tsan/test-engine.log 2>&1 || { tail -30 build-tsan/test-engine.log; exit 1; }; BUILD=build-tsan TESTS="line" tests/run'; rc=$$?; \
 	if ls build-tsan/tsan-reports/race.* >/dev/null 2>&1; then \
 		echo "ThreadSanitizer reports:"; head -60 build-tsan/tsan-reports/race.*; exit 1; fi; \
 	exit $$rc
