@@ -306,6 +306,9 @@ drop 1
 sleep 0.7 # imported and picked: its preparation has 3 s to go
 answers_fast "the control socket answers while a job is prepared"
 check "the line shows the job being prepared" sh -c "'$B/cetakctl' -s '$T/run/control' --json lines | grep -q '\"preparing\": *\"JOB-000001\"'"
+# a reload meanwhile replaces the face layout and the signer the preparation
+# holds: it keeps its own references (ASan would see a use after free)
+check "a reload while the job is prepared is taken" sh -c "'$B/cetakctl' -s '$T/run/control' reload >/dev/null"
 check "then its card is made" settle 1 30
 stop_all
 CETAKD_TEST_OFFLOAD_DELAY=intake:4000 fresh slowintake -n 40 -r 100 || finish

@@ -319,7 +319,7 @@ test_large_export(void **state)
 	assert_int_equal(rec(l, "receive", NULL, 20000, "lot", "LOT-L"), 0);
 	assert_int_equal(rec(l, "load", "A", 20000, NULL, NULL), 0);
 	for (int i = 0; i < 10000; i++) {
-		char chip[16];
+		char chip[32];
 		snprintf(chip, sizeof(chip), "04CC%06d", i);
 		assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
 		assert_int_equal(rec(l, "issue", "A", 0, "chip", chip), 0);
@@ -547,7 +547,7 @@ test_outlook_and_alerts(void **state)
 	assert_int_equal(ledger_record(l, &e, t0, NULL, why, sizeof(why)), 0);
 	for (int d = 0; d < 14; d++)
 		for (int i = 0; i < 10; i++) {
-			char chip[16];
+			char chip[32];
 			snprintf(chip, sizeof(chip), "04AB%02d%02d", d, i);
 			struct ledger_event t = { .kind = "take", .line = "A", .actor = "t" };
 			struct ledger_event u = {
