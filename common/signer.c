@@ -40,7 +40,7 @@ signer_new(void)
 	return s;
 }
 
-static int
+int
 ssl_why(char *why, size_t len, const char *what)
 {
 	unsigned long e = ERR_get_error();

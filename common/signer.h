@@ -44,6 +44,9 @@ int signer_open(const char *key, const char *cert_path, const char *module, cons
 /* Read a PIN from a file or a systemd credential name (first line, trimmed). */
 int signer_read_pin(const char *file_or_credential, char *pin, size_t len);
 
+/* "what: the reason OpenSSL queued" into why; the queue is cleared. Returns -EIO. */
+int ssl_why(char *why, size_t len, const char *what);
+
 /*
  * A CMS SignedData (SHA-256, the certificate included) over content with the
  * eContentType content_oid (dotted). *ret_der is OPENSSL_malloc'd. 0, or

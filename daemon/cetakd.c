@@ -456,8 +456,8 @@ intake_done(void *arg, bool ran)
 	struct stock_source stock;
 	int r = t->rc;
 
+	cetakd_policies(d, &jp, &sp, &stock);
 	if (ran && t->batch && !d->stopping) {
-		cetakd_policies(d, &jp, &sp, &stock);
 		r = spool_commit_batch(d->spool, d->store, &sp, jp.now, t->batch, &d->run_stats);
 		t->batch = NULL;
 	} else if (r >= 0) {
@@ -466,7 +466,6 @@ intake_done(void *arg, bool ran)
 	spool_batch_free(t->batch);
 	face_layout_free(t->layout);
 	free(t);
-	d->intake_busy = false;
 	if (d->stopping)
 		return;
 	if (r > 0 || d->intake_again) {
@@ -481,7 +480,6 @@ intake_done(void *arg, bool ran)
 			   "rejected, %ld left for retry, in %llu ms",
 			   s->imported, s->duplicates, s->rejected, s->failed,
 			   (unsigned long long)(ev_now_ms() - d->run_started_ms));
-		cetakd_policies(d, &jp, &sp, &stock);
 		sched_refresh(d->store, &sp, &stock, jp.now);
 		run_pump(d);
 	}
@@ -511,11 +509,9 @@ intake_next(struct cetakd *d)
 	t->lim = (struct spool_limits){ (size_t)d->cfg->spool_max_job_bytes, d->cfg->spool_batch,
 					job_fits, t };
 	cetakd_policies(d, &t->jp, &sp, &stock);
-	d->intake_busy = true;
 	if (offload_submit(d->intake, intake_work, intake_done, t) < 0) {
 		face_layout_free(t->layout);
 		free(t);
-		d->intake_busy = false;
 		d->importing = false;
 		log_error("spool: out of memory; new/ is scanned again at the next rescan");
 	}
@@ -531,7 +527,7 @@ on_kick(struct ev_source *src, int fd, uint32_t events, void *data)
 		return;
 	if (d->stopping)
 		return;
-	if (d->intake_busy) { /* once this batch is in, new/ is read again */
+	if (offload_pending(d->intake)) { /* once this batch is in, new/ is read again */
 		d->intake_again = true;
 		return;
 	}

@@ -44,7 +44,6 @@ struct cetakd {
 	int lock_fd;		      /* holds the state directory's lock (state.h) */
 	bool importing;		      /* a batch run is under way */
 	struct offload *intake;	      /* reads and validates spool batches off the loop */
-	bool intake_busy;	      /* a batch is with the intake thread */
 	bool intake_again;	      /* a kick came meanwhile: read new/ again after it */
 	struct spool_stats run_stats; /* of the current import run */
 	uint64_t run_started_ms;

@@ -94,8 +94,7 @@ struct line_run {
 	bool desk;
 	struct prepared cur, next;
 	struct offload *prep;	       /* the line's preparation thread */
-	bool preparing;		       /* a job is being prepared there */
-	char prep_job[JOB_ID_MAX + 1]; /* which one */
+	char prep_job[JOB_ID_MAX + 1]; /* the job being prepared there; "" none */
 	/* the open cycle */
 	long long cycle;
 	enum cycle_step step;
@@ -481,7 +480,6 @@ prep_done(void *arg, bool ran)
 	struct prepared *slot = t->slot;
 	const char *id = t->row.job_id;
 
-	lr->preparing = false;
 	lr->prep_job[0] = '\0';
 	if (!d->store) { /* start-up failed before the store was open */
 		prepared_free(&t->p);
@@ -538,7 +536,7 @@ pick(struct cetakd *d, struct line_run *lr, struct prepared *slot)
 	struct job_row row;
 	char why[256];
 
-	if (lr->preparing)
+	if (lr->prep_job[0])
 		return 0;
 	if (!r->signer || !lr->prep)
 		return -ENOENT;
@@ -568,10 +566,8 @@ pick(struct cetakd *d, struct line_run *lr, struct prepared *slot)
 		t->now = jp.now;
 		snprintf(t->path, sizeof(t->path), "%s/faces/%s.pdf", d->cfg->state_dir,
 			 row.job_id);
-		lr->preparing = true;
 		snprintf(lr->prep_job, sizeof(lr->prep_job), "%s", row.job_id);
 		if (offload_submit(lr->prep, prep_work, prep_done, t) < 0) {
-			lr->preparing = false;
 			lr->prep_job[0] = '\0';
 			job_move(d, row.job_id, JS_QUEUED, NULL, "requeued: out of memory");
 			prep_task_free(t);
@@ -1241,6 +1237,9 @@ recover_line(struct cetakd *d, struct line_run *lr)
 		.reject_cause = ledger_cause_from_name(c.cause),
 	};
 	rules_decide(&in, &out);
+	/* at the reject, the note holds "FATE: why" as step_to() wrote it */
+	const char *colon = strchr(c.note, ':');
+	const char *fate_why = colon ? colon + 2 : "interrupted while rejecting";
 	switch (out.act) {
 	case RULE_CLOSE:
 		cycle_finish(d, c.id, "none", out.why, c.job_id, JS_QUEUED, NULL,
@@ -1257,9 +1256,7 @@ recover_line(struct cetakd *d, struct line_run *lr)
 	case RULE_SPOILED: {
 		lr->fate = out.job;
 		if (lr->step == STEP_REJECT) {
-			const char *colon = strchr(c.note, ':');
-			snprintf(lr->fate_why, sizeof(lr->fate_why), "%s",
-				 colon ? colon + 2 : "interrupted while rejecting");
+			snprintf(lr->fate_why, sizeof(lr->fate_why), "%s", fate_why);
 			lr->cause = out.cause;
 		} else {
 			snprintf(lr->fate_why, sizeof(lr->fate_why),
@@ -1281,11 +1278,9 @@ recover_line(struct cetakd *d, struct line_run *lr)
 		break;
 	case RULE_REJECT:
 		if (lr->step == STEP_REJECT) { /* again, with the recorded cause and fate */
-			const char *colon = strchr(c.note, ':');
 			lr->cause = out.cause;
 			lr->fate = out.job;
-			snprintf(lr->fate_why, sizeof(lr->fate_why), "%s",
-				 colon ? colon + 2 : out.why);
+			snprintf(lr->fate_why, sizeof(lr->fate_why), "%s", fate_why);
 			step_to(d, lr, STEP_REJECT, NULL, NULL);
 		} else {
 			reject(d, lr, out.cause, out.job, out.why, false);
@@ -1428,7 +1423,7 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 			lr->cur = lr->next;
 			lr->cur.face.job_id = lr->cur.row.job_id;
 			memset(&lr->next, 0, sizeof(lr->next));
-		} else if (lr->preparing) {
+		} else if (lr->prep_job[0]) {
 			return; /* prep_done pumps again */
 		} else if (pick(d, lr, &lr->cur) < 0) {
 			lr->last_end_ms = 0; /* idle time is not host time */

@@ -50,19 +50,6 @@ ASN1_SEQUENCE(LDS_SO) = {
 IMPLEMENT_ASN1_FUNCTIONS(LDS_SO)
 
 static int
-ssl_why(char *why, size_t len, const char *what)
-{
-	unsigned long e = ERR_get_error();
-	char buf[256] = "";
-
-	if (e)
-		ERR_error_string_n(e, buf, sizeof(buf));
-	snprintf(why, len, "%s%s%s", what, buf[0] ? ": " : "", buf);
-	ERR_clear_error();
-	return -EIO;
-}
-
-static int
 sha256(const uint8_t *p, size_t n, uint8_t out[32])
 {
 	return EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
