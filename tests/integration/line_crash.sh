@@ -34,6 +34,12 @@ restart() {
 	return 1
 }
 led() { sqlite3 "$T/state/ledger.db" "$1"; }
+# what a failed check shows (CI keeps only what is printed)
+on_fail() {
+	echo "lines:"; ctl lines 2>&1
+	echo "jobs by state: $(sqlite3 "$T/state/cetak.db" "SELECT group_concat(state || ' ' || n, ', ') FROM (SELECT state, count(*) n FROM jobs GROUP BY 1)" 2>&1)"
+	echo "cetakd.log, last lines:"; tail -25 "$T/cetakd.log"
+}
 db() { sqlite3 "$T/state/cetak.db" "$1"; }
 
 start || { notok "cetakd starts"; finish; }
