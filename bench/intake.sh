@@ -13,7 +13,7 @@ B=$ROOT/${BUILD:-build}
 N=${1:-10000}
 BATCH=${2:-256}
 W=$(mktemp -d /var/tmp/cetak-bench.XXXXXX)
-trap 'kill $PID 2>/dev/null; rm -rf "$W"' EXIT
+trap '[ -z "$PID" ] || kill "$PID" 2>/dev/null; rm -rf "$W"' EXIT
 PID=
 
 cat >"$W/c.conf" <<CONF

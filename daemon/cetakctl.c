@@ -375,7 +375,7 @@ validate_one(const char *path, const char *region, struct job **ret_job)
 	}
 	r = job_parse(buf, len, &pol, &job, why, sizeof(why));
 	free(buf);
-	if (r == 0 && cli_layout && face_check(cli_layout, job->json, why, sizeof(why)) < 0) {
+	if (r == 0 && cli_layout && face_check(cli_layout, job, why, sizeof(why)) < 0) {
 		job_free(job);
 		r = -1;
 	}
@@ -902,9 +902,9 @@ cmd_face(const struct cli *cli, int argc, char **argv)
 	}
 	size_t n = strlen(out);
 	if (n > 4 && strcmp(out + n - 4, ".pdf") == 0)
-		r = face_render_pdf(l, job->json, out, why, sizeof(why));
+		r = face_render_pdf(l, job, out, why, sizeof(why));
 	else if (n > 4 && strcmp(out + n - 4, ".png") == 0)
-		r = face_render_png(l, job->json, out, why, sizeof(why));
+		r = face_render_png(l, job, out, why, sizeof(why));
 	else {
 		fprintf(stderr, "cetakctl: the output must end in .png or .pdf\n");
 		r = -EINVAL;

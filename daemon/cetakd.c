@@ -125,7 +125,7 @@ struct intake_task {
 };
 
 static int
-job_fits(void *ctx, json_t *job, char *why, size_t len)
+job_fits(void *ctx, const struct job *job, char *why, size_t len)
 {
 	const struct intake_task *t = ctx;
 	char card[300];

@@ -435,15 +435,15 @@ prep_work(void *arg)
 		return;
 	}
 	p->ok = true;
-	if (lds_build(t->prof, p->job->json, &par, t->signer, &p->img, why, sizeof(why)) < 0) {
+	if (lds_build(t->prof, p->job, &par, t->signer, &p->img, why, sizeof(why)) < 0) {
 		t->res = PREP_SIGNER;
 		snprintf(t->why, sizeof(t->why), "%s", why);
 		return;
 	}
 	if (t->panels) {
-		rc = face_render_panels(t->layout, p->job->json, &p->panels, why, sizeof(why));
+		rc = face_render_panels(t->layout, p->job, &p->panels, why, sizeof(why));
 	} else {
-		rc = face_render_pdf(t->layout, p->job->json, t->path, why, sizeof(why));
+		rc = face_render_pdf(t->layout, p->job, t->path, why, sizeof(why));
 		if (rc == 0 && (rc = read_all(t->path, &p->pdf, &p->pdf_len)) < 0)
 			snprintf(why, sizeof(why), "%.400s: %s", t->path, strerror(-rc));
 	}

@@ -27,7 +27,6 @@
 #define PHOTO_MAX (128 * 1024)
 #define SIGNATURE_MAX (64 * 1024)
 #define FINGER_MAX (8 * 1024)
-#define FINGERS_MAX 10
 
 struct vctx {
 	char *why;
@@ -460,7 +459,7 @@ job_jpeg_guard(struct job_jpeg_guard *g, struct jpeg_decompress_struct *ci)
  * not at print time. Portrait photos only, of sane dimensions.
  */
 static int
-check_jpeg(struct vctx *v, const uint8_t *data, size_t len)
+check_jpeg(struct vctx *v, const uint8_t *data, size_t len, unsigned *ret_w, unsigned *ret_h)
 {
 	struct jpeg_decompress_struct ci;
 	struct jpeg_err err;
@@ -505,6 +504,7 @@ check_jpeg(struct vctx *v, const uint8_t *data, size_t len)
 	jpeg_destroy_decompress(&ci);
 	if (warnings)
 		return bad(v, "photo: JPEG data is corrupt or truncated");
+	*ret_w = w, *ret_h = h;
 	return 0;
 }
 
@@ -528,44 +528,35 @@ check_png(struct vctx *v, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* Decode and check the images into job (which owns them, also on failure). */
 static int
-check_images(struct vctx *v, json_t *root)
+check_images(struct vctx *v, json_t *root, struct job *job)
 {
 	json_t *fps = json_object_get(root, "fingerprints"), *fp;
-	uint8_t *buf;
-	size_t len, i;
+	size_t i;
 	char path[48];
 	int r;
 
-	if ((r = b64_field(v, "photo", json_object_get(root, "photo"), PHOTO_MAX, &buf, &len)) < 0)
+	if ((r = b64_field(v, "photo", json_object_get(root, "photo"), PHOTO_MAX, &job->photo.data,
+			   &job->photo.len)) < 0 ||
+	    (r = check_jpeg(v, job->photo.data, job->photo.len, &job->photo_w, &job->photo_h)) < 0)
 		return r;
-	r = check_jpeg(v, buf, len);
-	free(buf);
-	if (r < 0)
+	if ((r = b64_field(v, "signature", json_object_get(root, "signature"), SIGNATURE_MAX,
+			   &job->signature.data, &job->signature.len)) < 0 ||
+	    (r = check_png(v, job->signature.data, job->signature.len)) < 0 || !fps)
 		return r;
-	r = b64_field(v, "signature", json_object_get(root, "signature"), SIGNATURE_MAX, &buf,
-		      &len);
-	if (r < 0)
-		return r;
-	r = check_png(v, buf, len);
-	free(buf);
-	if (r < 0 || !fps)
-		return r;
-	if (json_array_size(fps) > FINGERS_MAX)
+	if (json_array_size(fps) > JOB_FINGERS_MAX)
 		return bad(v, "fingerprints: %zu templates, at most %d", json_array_size(fps),
-			   FINGERS_MAX);
+			   JOB_FINGERS_MAX);
 	json_array_foreach(fps, i, fp)
 	{
+		struct job_blob *b = &job->finger[job->n_fingers++];
 		snprintf(path, sizeof(path), "fingerprints[%zu]", i);
-		if ((r = b64_field(v, path, fp, FINGER_MAX, &buf, &len)) < 0)
+		if ((r = b64_field(v, path, fp, FINGER_MAX, &b->data, &b->len)) < 0)
 			return r;
 		/* ISO/IEC 19794-2 record: "FMR\0" then a version */
-		r = (len < 8 || memcmp(buf, "FMR\0", 4) != 0)
-			    ? bad(v, "%s: not an ISO/IEC 19794-2 template (no FMR header)", path)
-			    : 0;
-		free(buf);
-		if (r < 0)
-			return r;
+		if (b->len < 8 || memcmp(b->data, "FMR\0", 4) != 0)
+			return bad(v, "%s: not an ISO/IEC 19794-2 template (no FMR header)", path);
 	}
 	return 0;
 }
@@ -641,6 +632,64 @@ check_dates(struct vctx *v, json_t *root, const struct job_policy *pol)
 	return 0;
 }
 
+/* The path of every text field, in enum job_fid order. */
+static const char *const field_paths[JF_COUNT] = {
+	[JF_JOB_ID] = "job_id",
+	[JF_KIND] = "kind",
+	[JF_NIK] = "holder.nik",
+	[JF_NAME] = "holder.name",
+	[JF_BIRTH_PLACE] = "holder.birth_place",
+	[JF_BIRTH_DATE] = "holder.birth_date",
+	[JF_SEX] = "holder.sex",
+	[JF_BLOOD_TYPE] = "holder.blood_type",
+	[JF_STREET] = "holder.address.street",
+	[JF_RT] = "holder.address.rt",
+	[JF_RW] = "holder.address.rw",
+	[JF_KEL_DESA] = "holder.address.kel_desa",
+	[JF_KECAMATAN] = "holder.address.kecamatan",
+	[JF_KABUPATEN_KOTA] = "holder.address.kabupaten_kota",
+	[JF_PROVINSI] = "holder.address.provinsi",
+	[JF_RELIGION] = "holder.religion",
+	[JF_MARITAL_STATUS] = "holder.marital_status",
+	[JF_OCCUPATION] = "holder.occupation",
+	[JF_CITIZENSHIP] = "holder.citizenship",
+	[JF_VALID_UNTIL] = "holder.valid_until",
+	[JF_ISSUE_PLACE] = "issue.place",
+	[JF_ISSUE_DATE] = "issue.date",
+};
+
+int
+job_field_id(const char *path)
+{
+	for (int f = 0; f < JF_COUNT; f++)
+		if (strcmp(path, field_paths[f]) == 0)
+			return f;
+	return -1;
+}
+
+const char *
+job_field_path(enum job_fid f)
+{
+	return (unsigned)f < JF_COUNT ? field_paths[f] : "?";
+}
+
+/* The string at a dotted path of a validated document (every path of the
+ * table is a required string, so never absent there). */
+static const char *
+lookup(json_t *root, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.'))) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		root = json_object_get(root, key);
+		path = dot + 1;
+	}
+	const char *s = json_string_value(json_object_get(root, path));
+	return s ? s : "";
+}
+
 int
 job_parse(const char *buf, size_t len, const struct job_policy *pol, struct job **ret_job,
 	  char *why, size_t whylen)
@@ -683,8 +732,7 @@ job_parse(const char *buf, size_t len, const struct job_policy *pol, struct job 
 	    (r = check_object(&v, "holder.address.", json_object_get(holder, "address"),
 			      address_fields)) < 0 ||
 	    (r = check_object(&v, "issue.", json_object_get(root, "issue"), issue_fields)) < 0 ||
-	    (r = check_nik(&v, holder, pol)) < 0 || (r = check_dates(&v, root, pol)) < 0 ||
-	    (r = check_images(&v, root)) < 0)
+	    (r = check_nik(&v, holder, pol)) < 0 || (r = check_dates(&v, root, pol)) < 0)
 		goto fail;
 
 	job = calloc(1, sizeof(*job));
@@ -692,15 +740,21 @@ job_parse(const char *buf, size_t len, const struct job_policy *pol, struct job 
 		r = bad(&v, "out of memory");
 		goto fail;
 	}
-	snprintf(job->job_id, sizeof(job->job_id), "%s",
-		 json_string_value(json_object_get(root, "job_id")));
-	job->kind = job_kind_from_name(json_string_value(json_object_get(root, "kind")));
-	job->urgent = json_is_true(json_object_get(root, "urgent"));
-	snprintf(job->nik, sizeof(job->nik), "%s",
-		 json_string_value(json_object_get(holder, "nik")));
-	snprintf(job->name, sizeof(job->name), "%s",
-		 json_string_value(json_object_get(holder, "name")));
 	job->json = root;
+	if ((r = check_images(&v, root, job)) < 0) {
+		job_free(job);
+		return r;
+	}
+	for (int f = 0; f < JF_COUNT; f++)
+		job->field[f] = lookup(root, field_paths[f]);
+	snprintf(job->job_id, sizeof(job->job_id), "%s", job->field[JF_JOB_ID]);
+	job->kind = job_kind_from_name(job->field[JF_KIND]);
+	job->urgent = json_is_true(json_object_get(root, "urgent"));
+	snprintf(job->nik, sizeof(job->nik), "%s", job->field[JF_NIK]);
+	snprintf(job->name, sizeof(job->name), "%s", job->field[JF_NAME]);
+	job->woman = strcmp(job->field[JF_SEX], "PEREMPUAN") == 0;
+	job->wni = strcmp(job->field[JF_CITIZENSHIP], "WNI") == 0;
+	job->lifelong = strcmp(job->field[JF_VALID_UNTIL], "SEUMUR HIDUP") == 0;
 	*ret_job = job;
 	return 0;
 fail:
@@ -713,37 +767,10 @@ job_free(struct job *job)
 {
 	if (!job)
 		return;
+	free(job->photo.data);
+	free(job->signature.data);
+	for (int i = 0; i < job->n_fingers; i++)
+		free(job->finger[i].data);
 	json_decref(job->json);
 	free(job);
-}
-
-const char *
-job_field(json_t *job, const char *path)
-{
-	char key[64];
-	const char *dot;
-
-	while ((dot = strchr(path, '.'))) {
-		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-		job = json_object_get(job, key);
-		path = dot + 1;
-	}
-	const char *s = json_string_value(json_object_get(job, path));
-	return s ? s : "";
-}
-
-uint8_t *
-job_base64_field(json_t *v, size_t *ret_len)
-{
-	const char *s = json_string_value(v);
-	size_t n = s ? strlen(s) : 0;
-	uint8_t *out = malloc(n / 4 * 3 + 3);
-	long r;
-
-	if (!out || (r = job_base64_decode(s ? s : "", n, out, n / 4 * 3 + 3)) < 0) {
-		free(out);
-		return NULL;
-	}
-	*ret_len = (size_t)r;
-	return out;
 }

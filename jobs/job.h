@@ -47,15 +47,71 @@ struct job_policy {
 	long long now;	    /* "today" for date checks (epoch seconds) */
 };
 
-/* The fields the job store and the scheduler need; the rest stay in json. */
+/*
+ * The text fields of a job, by name. The one table in job.c maps each to its
+ * path in the file ("holder.address.rt"); the face layout names them by that
+ * path and is checked against the table when it is loaded.
+ */
+enum job_fid {
+	JF_JOB_ID,
+	JF_KIND,
+	JF_NIK,
+	JF_NAME,
+	JF_BIRTH_PLACE,
+	JF_BIRTH_DATE,
+	JF_SEX,
+	JF_BLOOD_TYPE,
+	JF_STREET,
+	JF_RT,
+	JF_RW,
+	JF_KEL_DESA,
+	JF_KECAMATAN,
+	JF_KABUPATEN_KOTA,
+	JF_PROVINSI,
+	JF_RELIGION,
+	JF_MARITAL_STATUS,
+	JF_OCCUPATION,
+	JF_CITIZENSHIP,
+	JF_VALID_UNTIL,
+	JF_ISSUE_PLACE,
+	JF_ISSUE_DATE,
+	JF_COUNT
+};
+
+/* Bytes decoded from one of the job's base64 fields, owned by the job. */
+struct job_blob {
+	uint8_t *data;
+	size_t len;
+};
+
+#define JOB_FINGERS_MAX 10
+
+/*
+ * One validated job, parsed once: what the job store and the scheduler need,
+ * every text field, and the images already decoded from base64. The chip
+ * data builder and the face renderer both read this record.
+ */
 struct job {
 	char job_id[JOB_ID_MAX + 1];
 	enum job_kind kind;
 	int urgent;
 	char nik[JOB_NIK_LEN + 1];
 	char name[128];
+	const char *field[JF_COUNT];		 /* every text field; borrowed from json */
+	int woman;				 /* holder.sex is PEREMPUAN */
+	int wni;				 /* holder.citizenship is WNI */
+	int lifelong;				 /* holder.valid_until is SEUMUR HIDUP */
+	struct job_blob photo;			 /* JPEG */
+	unsigned photo_w, photo_h;		 /* its pixels */
+	struct job_blob signature;		 /* PNG */
+	struct job_blob finger[JOB_FINGERS_MAX]; /* ISO/IEC 19794-2 records */
+	int n_fingers;
 	json_t *json; /* the whole validated document, owned */
 };
+
+/* The field at a dotted path ("holder.address.rt"); -1 when there is none. */
+int job_field_id(const char *path);
+const char *job_field_path(enum job_fid f);
 
 /*
  * Parse and validate one job file of len bytes. Returns 0 and *ret_job
@@ -69,13 +125,6 @@ void job_free(struct job *job);
 
 const char *job_kind_name(enum job_kind k);
 int job_kind_from_name(const char *s); /* -1 when unknown */
-
-/* The string at a dotted path of a validated job ("holder.address.rt"); "" if absent.
- * Borrowed from job, valid while it lives. */
-const char *job_field(json_t *job, const char *path);
-
-/* Decode the base64 string v into a new buffer (caller frees); NULL when it is not one. */
-uint8_t *job_base64_field(json_t *v, size_t *ret_len);
 
 /*
  * Strict RFC 4648 base64 (no whitespace, padding required). Returns the

@@ -380,7 +380,7 @@ item_validate(struct spool *sp, const struct spool_limits *lim, const struct job
 		it->outcome = O_REJECT;
 		return;
 	}
-	if (lim->check && lim->check(lim->check_ctx, it->job->json, it->why, sizeof(it->why)) < 0) {
+	if (lim->check && lim->check(lim->check_ctx, it->job, it->why, sizeof(it->why)) < 0) {
 		job_free(it->job);
 		it->job = NULL;
 		it->outcome = O_REJECT;

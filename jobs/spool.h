@@ -30,7 +30,7 @@ struct spool_limits {
 	 * fit?), or NULL. Runs on the validation threads: it must be thread-safe.
 	 * Returns 0, or -EINVAL with the reason in why.
 	 */
-	int (*check)(void *ctx, json_t *job, char *why, size_t len);
+	int (*check)(void *ctx, const struct job *job, char *why, size_t len);
 	void *check_ctx;
 };
 

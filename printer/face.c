@@ -30,14 +30,34 @@ struct rect {
 	double x, y, w, h;
 };
 
+/*
+ * A value template ("@holder.birth_place+, +%date(@holder.birth_date)"),
+ * compiled when the layout is loaded: literal text, a job field, or a job
+ * field that is a date (printed DD-MM-YYYY).
+ */
+#define MAX_SEGS 8
+enum seg_kind { SEG_TEXT, SEG_FIELD, SEG_DATE };
+
+struct seg {
+	enum seg_kind kind;
+	enum job_fid field;
+	char text[48];
+};
+
+struct tpl {
+	struct seg seg[MAX_SEGS];
+	int n;
+};
+
 struct text {
-	char text[128];
+	struct tpl text;
 	double x, y, w, size, min_size;
 	int max_lines, center, bold;
 };
 
 struct row {
-	char label[40], value[128], extra_label[40], extra_value[128];
+	char label[40], extra_label[40];
+	struct tpl value, extra_value;
 	double y, size, min_size, indent, extra_x;
 	int max_lines, bold;
 };
@@ -90,19 +110,77 @@ read_rect(const config_setting_t *g, const char *key, struct rect *r)
 	r->x = num(s, "x", 0), r->y = num(s, "y", 0), r->w = num(s, "w", 0), r->h = num(s, "h", 0);
 }
 
-static void
-read_text(const config_setting_t *s, struct text *t)
+/*
+ * Compile the template at key of g into t (empty when absent). An unknown
+ * job field is an error that names the line and the field.
+ */
+static int
+read_tpl(const char *path, const config_setting_t *g, const char *key, struct tpl *t, FILE *errs)
+{
+	const char *src;
+	char *copy, *save = NULL;
+	int rc = 0;
+
+	t->n = 0;
+	if (!config_setting_lookup_string(g, key, &src))
+		return 0;
+	if (!(copy = strdup(src)))
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, "+", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, "+", &save)) {
+		struct seg *sg = &t->seg[t->n];
+		const char *field = NULL;
+		char name[64];
+		if (t->n == MAX_SEGS) {
+			fprintf(errs, "%s:%u: %s: more than %d parts joined by '+'\n", path,
+				config_setting_source_line(g), key, MAX_SEGS);
+			rc = -EINVAL;
+			break;
+		}
+		if (tok[0] == '@') {
+			sg->kind = SEG_FIELD;
+			field = tok + 1;
+		} else if (strncmp(tok, "%date(@", 7) == 0 && tok[strlen(tok) - 1] == ')') {
+			sg->kind = SEG_DATE;
+			snprintf(name, sizeof(name), "%.*s", (int)strlen(tok) - 8, tok + 7);
+			field = name;
+		} else {
+			sg->kind = SEG_TEXT;
+			snprintf(sg->text, sizeof(sg->text), "%s", tok);
+		}
+		if (field) {
+			int f = job_field_id(field);
+			if (f < 0) {
+				fprintf(errs,
+					"%s:%u: %s: \"@%s\" is not a field of a job (the fields "
+					"are "
+					"in docs/job-format.md, e.g. @holder.name)\n",
+					path, config_setting_source_line(g), key, field);
+				rc = -EINVAL;
+			}
+			sg->field = (enum job_fid)f;
+		}
+		t->n++;
+	}
+	free(copy);
+	return rc;
+}
+
+static int
+read_text(const char *path, const config_setting_t *s, struct text *t, FILE *errs)
 {
 	const char *a;
 	int b = 0;
 
-	str(s, "text", t->text, sizeof(t->text));
+	if (read_tpl(path, s, "text", &t->text, errs) < 0)
+		return -EINVAL;
 	t->x = num(s, "x", 0), t->y = num(s, "y", 0), t->w = num(s, "w", 10);
 	t->size = num(s, "size", 6), t->min_size = num(s, "min_size", t->size);
 	t->max_lines = (int)num(s, "max_lines", 1);
 	t->center = config_setting_lookup_string(s, "align", &a) && strcmp(a, "center") == 0;
 	config_setting_lookup_bool(s, "bold", &b);
 	t->bold = b;
+	return 0;
 }
 
 static int
@@ -153,20 +231,25 @@ face_layout_load(const char *path, FILE *errs, struct face_layout **ret)
 	if ((list = config_setting_get_member(g, "header")))
 		for (int i = 0; i < config_setting_length(list) && i < MAX_HEADER;
 		     i++, l->n_header++)
-			read_text(config_setting_get_elem(list, (unsigned)i), &l->header[i]);
-	if ((list = config_setting_get_member(g, "issue")))
-		read_text(list, &l->issue);
-	if ((list = config_setting_get_member(g, "issue_date")))
-		read_text(list, &l->issue_date);
+			if (read_text(path, config_setting_get_elem(list, (unsigned)i),
+				      &l->header[i], errs) < 0)
+				goto out;
+	if ((list = config_setting_get_member(g, "issue")) &&
+	    read_text(path, list, &l->issue, errs) < 0)
+		goto out;
+	if ((list = config_setting_get_member(g, "issue_date")) &&
+	    read_text(path, list, &l->issue_date, errs) < 0)
+		goto out;
 	list = config_setting_get_member(g, "rows");
 	for (int i = 0; list && i < config_setting_length(list) && i < MAX_ROWS; i++) {
 		config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
 		struct row *w = &l->rows[l->n_rows++];
 		int b2 = 0;
 		str(s, "label", w->label, sizeof(w->label));
-		str(s, "value", w->value, sizeof(w->value));
 		str(s, "extra_label", w->extra_label, sizeof(w->extra_label));
-		str(s, "extra_value", w->extra_value, sizeof(w->extra_value));
+		if (read_tpl(path, s, "value", &w->value, errs) < 0 ||
+		    read_tpl(path, s, "extra_value", &w->extra_value, errs) < 0)
+			goto out;
 		w->y = num(s, "y", 0), w->size = num(s, "size", 6);
 		w->min_size = num(s, "min_size", w->size), w->indent = num(s, "indent", 0);
 		w->extra_x = num(s, "extra_x", 0), w->max_lines = (int)num(s, "max_lines", 1);
@@ -211,33 +294,22 @@ face_layout_ref(struct face_layout *l)
 
 /* ---- values ---- */
 
-/* Expand "@a.b+, +%date(@c)" against the job. */
+/* The template's text for this job. */
 static void
-expand(const char *tpl, json_t *job, char *out, size_t n)
+expand(const struct tpl *t, const struct job *job, char *out, size_t n)
 {
-	char *copy = strdup(tpl), *save = NULL;
 	size_t used = 0;
 
 	out[0] = '\0';
-	for (char *tok = strtok_r(copy, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
-		char val[160];
-		if (tok[0] == '@') {
-			snprintf(val, sizeof(val), "%s", job_field(job, tok + 1));
-		} else if (strncmp(tok, "%date(@", 7) == 0) {
-			char p[96];
-			snprintf(p, sizeof(p), "%s", tok + 7);
-			p[strcspn(p, ")")] = '\0';
-			const char *d = job_field(job, p);
-			if (strlen(d) == 10)
-				snprintf(val, sizeof(val), "%.2s-%.2s-%.4s", d + 8, d + 5, d);
-			else
-				snprintf(val, sizeof(val), "%s", d);
-		} else {
-			snprintf(val, sizeof(val), "%s", tok);
-		}
-		used += (size_t)snprintf(out + used, used < n ? n - used : 0, "%s", val);
+	for (int i = 0; i < t->n; i++) {
+		const struct seg *sg = &t->seg[i];
+		const char *v = sg->kind == SEG_TEXT ? sg->text : job->field[sg->field];
+		if (sg->kind == SEG_DATE && strlen(v) == 10)
+			used += (size_t)snprintf(out + used, used < n ? n - used : 0,
+						 "%.2s-%.2s-%.4s", v + 8, v + 5, v);
+		else
+			used += (size_t)snprintf(out + used, used < n ? n - used : 0, "%s", v);
 	}
-	free(copy);
 }
 
 /* ---- text ---- */
@@ -376,7 +448,7 @@ jfail(j_common_ptr c)
 
 /* Decode a JPEG into a new RGB24 surface; the JPEG bytes are attached for PDF. */
 static cairo_surface_t *
-jpeg_surface(uint8_t *jpg, size_t n)
+jpeg_surface(const uint8_t *jpg, size_t n)
 {
 	struct jpeg_decompress_struct ci;
 	struct jerr err;
@@ -414,8 +486,10 @@ jpeg_surface(uint8_t *jpg, size_t n)
 	jpeg_finish_decompress(&ci);
 	jpeg_destroy_decompress(&ci);
 	cairo_surface_mark_dirty(s);
-	/* the PDF embeds the original JPEG instead of re-encoding pixels */
-	cairo_surface_set_mime_data(s, CAIRO_MIME_TYPE_JPEG, jpg, n, free, jpg);
+	/* the PDF embeds the original JPEG instead of re-encoding pixels; the
+	 * bytes are the job's, which outlives the render (the PDF surface is
+	 * finished before face_render_pdf returns) */
+	cairo_surface_set_mime_data(s, CAIRO_MIME_TYPE_JPEG, jpg, n, NULL, NULL);
 	return s;
 }
 
@@ -460,7 +534,8 @@ paint_in(cairo_t *cr, cairo_surface_t *s, const struct rect *r, int cover)
 enum { PASS_CHECK = PASS_TEXT + 1 };
 
 static int
-draw(cairo_t *cr, const struct face_layout *l, json_t *job, int pass, char *why, size_t len)
+draw(cairo_t *cr, const struct face_layout *l, const struct job *job, int pass, char *why,
+     size_t len)
 {
 	char buf[256], buf2[160];
 	struct pen pen;
@@ -485,21 +560,15 @@ draw(cairo_t *cr, const struct face_layout *l, json_t *job, int pass, char *why,
 	if (pass != PASS_TEXT) {
 		cairo_set_source_rgb(cr, l->bg[0], l->bg[1], l->bg[2]);
 		cairo_paint(cr);
-		size_t n;
-		uint8_t *jpg = job_base64_field(json_object_get(job, "photo"), &n);
-		cairo_surface_t *ph = jpg ? jpeg_surface(jpg, n) : NULL;
+		cairo_surface_t *ph = jpeg_surface(job->photo.data, job->photo.len);
 		if (!ph) {
-			free(jpg);
 			snprintf(why, len, "photo: cannot be decoded");
 			return -EINVAL;
 		}
 		paint_in(cr, ph, &l->photo, 1);
-		cairo_surface_destroy(ph); /* frees jpg through the mime data */
-		uint8_t *png = job_base64_field(json_object_get(job, "signature"), &n);
-		struct png_src src = { png, n, 0 };
-		cairo_surface_t *sg =
-			png ? cairo_image_surface_create_from_png_stream(png_read, &src) : NULL;
-		free(png);
+		cairo_surface_destroy(ph);
+		struct png_src src = { job->signature.data, job->signature.len, 0 };
+		cairo_surface_t *sg = cairo_image_surface_create_from_png_stream(png_read, &src);
 		if (!sg || cairo_surface_status(sg) != CAIRO_STATUS_SUCCESS) {
 			if (sg)
 				cairo_surface_destroy(sg);
@@ -516,14 +585,14 @@ text:
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	for (int i = 0; i < l->n_header && r == 0; i++) {
 		const struct text *t = &l->header[i];
-		expand(t->text, job, buf, sizeof(buf));
+		expand(&t->text, job, buf, sizeof(buf));
 		r = draw_text(&pen, buf, t->x, t->y, t->w, t->size, t->min_size, t->max_lines,
 			      t->bold, t->center, 0, "header", why, len);
 	}
 	for (int i = 0; i < l->n_rows && r == 0; i++) {
 		const struct row *w = &l->rows[i];
 		double vw = w->extra_x > 0 ? w->extra_x - l->value_x - 1.0 : l->value_w;
-		expand(w->value, job, buf, sizeof(buf));
+		expand(&w->value, job, buf, sizeof(buf));
 		if ((r = draw_text(&pen, w->label, l->label_x + w->indent, w->y, l->label_w,
 				   w->size, w->min_size, 1, 0, 0, 1, w->label, why, len)) < 0 ||
 		    (r = draw_text(&pen, ":", l->colon_x, w->y, 1.5, w->size, w->size, 1, 0, 0, 1,
@@ -532,7 +601,7 @@ text:
 				   w->max_lines, w->bold, 0, 0, w->label, why, len)) < 0)
 			break;
 		if (w->extra_label[0]) {
-			expand(w->extra_value, job, buf2, sizeof(buf2));
+			expand(&w->extra_value, job, buf2, sizeof(buf2));
 			snprintf(buf, sizeof(buf), "%s : %s", w->extra_label, buf2);
 			r = draw_text(&pen, buf, w->extra_x, w->y,
 				      l->value_x + l->value_w - w->extra_x, w->size, w->min_size, 1,
@@ -541,9 +610,9 @@ text:
 	}
 	const struct text *it[] = { &l->issue, &l->issue_date };
 	for (int i = 0; i < 2 && r == 0; i++) {
-		if (!it[i]->text[0])
+		if (!it[i]->text.n)
 			continue;
-		expand(it[i]->text, job, buf, sizeof(buf));
+		expand(&it[i]->text, job, buf, sizeof(buf));
 		r = draw_text(&pen, buf, it[i]->x, it[i]->y, it[i]->w, it[i]->size, it[i]->min_size,
 			      it[i]->max_lines, it[i]->bold, it[i]->center, 0,
 			      i ? "issue date" : "issue place", why, len);
@@ -559,7 +628,7 @@ text:
 }
 
 int
-face_check(const struct face_layout *l, json_t *job, char *why, size_t len)
+face_check(const struct face_layout *l, const struct job *job, char *why, size_t len)
 {
 	/* draw the text pass onto a tiny surface: same fitting, no pixels to speak of */
 	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
@@ -581,7 +650,8 @@ raster_context(cairo_surface_t *s, const struct face_layout *l)
 }
 
 int
-face_render_png(const struct face_layout *l, json_t *job, const char *path, char *why, size_t len)
+face_render_png(const struct face_layout *l, const struct job *job, const char *path, char *why,
+		size_t len)
 {
 	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, FACE_PX_W, FACE_PX_H);
 	cairo_t *cr = raster_context(s, l);
@@ -597,7 +667,8 @@ face_render_png(const struct face_layout *l, json_t *job, const char *path, char
 }
 
 int
-face_render_pdf(const struct face_layout *l, json_t *job, const char *path, char *why, size_t len)
+face_render_pdf(const struct face_layout *l, const struct job *job, const char *path, char *why,
+		size_t len)
 {
 	cairo_surface_t *s =
 		cairo_pdf_surface_create(path, l->width / 25.4 * 72, l->height / 25.4 * 72);
@@ -617,8 +688,8 @@ face_render_pdf(const struct face_layout *l, json_t *job, const char *path, char
 }
 
 int
-face_render_panels(const struct face_layout *l, json_t *job, struct face_panels *ret, char *why,
-		   size_t len)
+face_render_panels(const struct face_layout *l, const struct job *job, struct face_panels *ret,
+		   char *why, size_t len)
 {
 	const size_t plane = (size_t)FACE_PX_W * FACE_PX_H;
 	cairo_surface_t *col = cairo_image_surface_create(CAIRO_FORMAT_RGB24, FACE_PX_W, FACE_PX_H);

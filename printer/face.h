@@ -11,7 +11,6 @@
 #ifndef CETAK_FACE_H
 #define CETAK_FACE_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,8 +19,13 @@
 #define FACE_PX_H 648
 
 struct face_layout;
+struct job; /* jobs/job.h: the validated job, parsed once */
 
-/* Load a layout (libconfig). Errors as "FILE:LINE: what" on errs. 0 or -EINVAL. */
+/*
+ * Load a layout (libconfig). Its value templates are checked against the
+ * fields a job has (jobs/job.h), so a misspelt "@holder.nmae" fails here and
+ * not on a citizen's card. Errors as "FILE:LINE: what" on errs. 0 or -EINVAL.
+ */
 int face_layout_load(const char *path, FILE *errs, struct face_layout **ret);
 /* Drop a reference (the last one frees). NULL is fine. */
 void face_layout_free(struct face_layout *l);
@@ -29,12 +33,12 @@ void face_layout_free(struct face_layout *l);
 struct face_layout *face_layout_ref(struct face_layout *l);
 
 /* Does every text of the job fit? 0, or -EINVAL with "Nama: 3 lines at 4.8 pt, 2 fit". */
-int face_check(const struct face_layout *l, json_t *job, char *why, size_t len);
+int face_check(const struct face_layout *l, const struct job *job, char *why, size_t len);
 
 /* Render to a PDF or PNG file. 0 or -errno/-EINVAL with a reason. */
-int face_render_pdf(const struct face_layout *l, json_t *job, const char *path, char *why,
+int face_render_pdf(const struct face_layout *l, const struct job *job, const char *path, char *why,
 		    size_t len);
-int face_render_png(const struct face_layout *l, json_t *job, const char *path, char *why,
+int face_render_png(const struct face_layout *l, const struct job *job, const char *path, char *why,
 		    size_t len);
 
 /*
@@ -46,7 +50,7 @@ int face_render_png(const struct face_layout *l, json_t *job, const char *path, 
 struct face_panels {
 	uint8_t *data; /* 5 planes of FACE_PX_W * FACE_PX_H: Y, M, C, K, O */
 };
-int face_render_panels(const struct face_layout *l, json_t *job, struct face_panels *ret, char *why,
-		       size_t len);
+int face_render_panels(const struct face_layout *l, const struct job *job, struct face_panels *ret,
+		       char *why, size_t len);
 
 #endif

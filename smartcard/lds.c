@@ -1,5 +1,5 @@
 /*
- * lds.c - ICAO LDS data groups from a validated cetak-job/1 document.
+ * lds.c - ICAO LDS data groups from a validated job (the typed record of jobs/job.h).
  */
 #define _GNU_SOURCE
 #include "lds.h"
@@ -11,22 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-/* jpeglib.h needs FILE and size_t first */
-#include <jpeglib.h>
-
-static const char *const builders[] = {
-	"ef.com",	 "dg1.mrz",	  "dg2.face",	   "dg3.fingerprints", "dg7.signature",
-	"dg11.personal", "dg12.document", "dg13.national", "ef.sod",	       NULL
-};
-
-int
-lds_builder_known(const char *name)
-{
-	for (int i = 0; builders[i]; i++)
-		if (strcmp(builders[i], name) == 0)
-			return 1;
-	return 0;
-}
 
 static const uint32_t dg_tags[] = {
 	[1] = 0x61, [2] = 0x75, [3] = 0x63, [7] = 0x67, [11] = 0x6B, [12] = 0x6C, [13] = 0x6D
@@ -135,26 +119,25 @@ yyyymmdd(const char *date, char out[9])
 	snprintf(out, 9, "%.4s%.2s%.2s", date, date + 5, date + 8);
 }
 
-static void
-build_dg1(struct tlv_buf *b, json_t *job)
+static int
+build_dg1(struct tlv_buf *b, const struct job *job, const struct lds_params *par)
 {
+	(void)par;
 	char mrz[3][31], birth[7], expiry[7] = "<<<<<<", name[64];
-	const char *until = job_field(job, "holder.valid_until");
 
-	yymmdd(job_field(job, "holder.birth_date"), birth);
-	if (strcmp(until, "SEUMUR HIDUP") != 0)
-		yymmdd(until, expiry);
-	mrz_name(job_field(job, "holder.name"), name, sizeof(name));
+	yymmdd(job->field[JF_BIRTH_DATE], birth);
+	if (!job->lifelong)
+		yymmdd(job->field[JF_VALID_UNTIL], expiry);
+	mrz_name(job->field[JF_NAME], name, sizeof(name));
 	struct mrz_fields f = {
 		.doc_code = "I<",
 		.state = "IDN",
-		.doc_number = job_field(job, "holder.nik"),
+		.doc_number = job->field[JF_NIK],
 		.optional1 = "",
 		.birth = birth,
-		.sex = strcmp(job_field(job, "holder.sex"), "PEREMPUAN") == 0 ? 'F' : 'M',
+		.sex = job->woman ? 'F' : 'M',
 		.expiry = expiry,
-		.nationality =
-			strcmp(job_field(job, "holder.citizenship"), "WNI") == 0 ? "IDN" : "XXX",
+		.nationality = job->wni ? "IDN" : "XXX",
 		.optional2 = "",
 		.primary = name,
 		.secondary = "",
@@ -165,6 +148,7 @@ build_dg1(struct tlv_buf *b, json_t *job)
 	snprintf(all, sizeof(all), "%s%s%s", mrz[0], mrz[1], mrz[2]);
 	tlv_put(b, 0x5F1F, all, 90);
 	tlv_close(b, m);
+	return 0;
 }
 
 static void
@@ -179,22 +163,6 @@ put_u32(uint8_t *p, uint32_t v)
 {
 	put_u16(p, v >> 16);
 	put_u16(p + 2, v & 0xFFFF);
-}
-
-static void
-jpeg_size(const uint8_t *p, size_t n, unsigned *w, unsigned *h)
-{
-	struct jpeg_decompress_struct ci;
-	struct jpeg_error_mgr err;
-
-	/* The photo was decoded by the validator already: a header read cannot fail. */
-	ci.err = jpeg_std_error(&err);
-	jpeg_create_decompress(&ci);
-	jpeg_mem_src(&ci, p, (unsigned long)n);
-	jpeg_read_header(&ci, TRUE);
-	*w = ci.image_width;
-	*h = ci.image_height;
-	jpeg_destroy_decompress(&ci);
 }
 
 /* The biometric header template shared by DG2 and DG3. */
@@ -212,25 +180,21 @@ put_bht(struct tlv_buf *b, unsigned format_type)
 }
 
 static int
-build_dg2(struct tlv_buf *b, json_t *job)
+build_dg2(struct tlv_buf *b, const struct job *job, const struct lds_params *par)
 {
-	size_t n;
-	unsigned w, h;
-	uint8_t *jpg = job_base64_field(json_object_get(job, "photo"), &n);
+	(void)par;
+	size_t n = job->photo.len;
 
-	if (!jpg)
-		return -EINVAL;
-	jpeg_size(jpg, n, &w, &h);
 	/* ISO/IEC 19794-5:2005 record: header 14, facial information 20, image 12 */
 	uint8_t hdr[46] = { 'F', 'A', 'C', 0, '0', '1', '0', 0 };
 	put_u32(hdr + 8, (uint32_t)(46 + n));
 	put_u16(hdr + 12, 1);
 	put_u32(hdr + 14, (uint32_t)(32 + n));
-	hdr[20] = strcmp(job_field(job, "holder.sex"), "PEREMPUAN") == 0 ? 2 : 1;
+	hdr[20] = job->woman ? 2 : 1;
 	hdr[34] = 1; /* full frontal */
 	hdr[35] = 0; /* JPEG */
-	put_u16(hdr + 36, w);
-	put_u16(hdr + 38, h);
+	put_u16(hdr + 36, job->photo_w);
+	put_u16(hdr + 38, job->photo_h);
 	hdr[40] = 1; /* 24-bit RGB */
 	hdr[41] = 2; /* digital still camera */
 	size_t t75 = tlv_open(b, 0x75), t61 = tlv_open(b, 0x7F61);
@@ -239,38 +203,30 @@ build_dg2(struct tlv_buf *b, json_t *job)
 	put_bht(b, 0x0008);
 	size_t t2e = tlv_open(b, 0x5F2E);
 	tlv_append(b, hdr, sizeof(hdr));
-	tlv_append(b, jpg, n);
+	tlv_append(b, job->photo.data, n);
 	tlv_close(b, t2e);
 	tlv_close(b, t60);
 	tlv_close(b, t61);
 	tlv_close(b, t75);
-	free(jpg);
 	return 0;
 }
 
 /* DG3: one biometric template per fingerprint record; 1 = skip (no data). */
 static int
-build_dg3(struct tlv_buf *b, json_t *job)
+build_dg3(struct tlv_buf *b, const struct job *job, const struct lds_params *par)
 {
-	json_t *fps = json_object_get(job, "fingerprints"), *fp;
-	size_t i, n;
-	uint8_t cnt;
+	(void)par;
+	uint8_t cnt = (uint8_t)job->n_fingers;
 
-	if (!json_array_size(fps))
+	if (!job->n_fingers)
 		return 1;
-	cnt = (uint8_t)json_array_size(fps);
 	size_t t63 = tlv_open(b, 0x63), t61 = tlv_open(b, 0x7F61);
 	tlv_put(b, 0x02, &cnt, 1);
-	json_array_foreach(fps, i, fp)
-	{
-		uint8_t *rec = job_base64_field(fp, &n);
-		if (!rec)
-			return -EINVAL;
+	for (int i = 0; i < job->n_fingers; i++) {
 		size_t t60 = tlv_open(b, 0x7F60);
 		put_bht(b, 0x0001);
-		tlv_put(b, 0x5F2E, rec, n);
+		tlv_put(b, 0x5F2E, job->finger[i].data, job->finger[i].len);
 		tlv_close(b, t60);
-		free(rec);
 	}
 	tlv_close(b, t61);
 	tlv_close(b, t63);
@@ -278,48 +234,42 @@ build_dg3(struct tlv_buf *b, json_t *job)
 }
 
 static int
-build_dg7(struct tlv_buf *b, json_t *job)
+build_dg7(struct tlv_buf *b, const struct job *job, const struct lds_params *par)
 {
-	size_t n;
-	uint8_t *png = job_base64_field(json_object_get(job, "signature"), &n);
-
-	if (!png)
-		return -EINVAL;
+	(void)par;
 	size_t t = tlv_open(b, 0x67);
 	tlv_put(b, 0x02, "\x01", 1);
-	tlv_put(b, 0x5F43, png, n);
+	tlv_put(b, 0x5F43, job->signature.data, job->signature.len);
 	tlv_close(b, t);
-	free(png);
 	return 0;
 }
 
-static void
-build_dg11(struct tlv_buf *b, json_t *job)
+static int
+build_dg11(struct tlv_buf *b, const struct job *job, const struct lds_params *par)
 {
+	(void)par;
 	static const uint8_t list[] = {
 		0x5F, 0x0E, 0x5F, 0x11, 0x5F, 0x42, 0x5F, 0x13, 0x5F, 0x2B
 	};
 	char addr[512], dob[9];
 
-	snprintf(addr, sizeof(addr), "%s<RT %s/RW %s<%s<%s<%s<%s",
-		 job_field(job, "holder.address.street"), job_field(job, "holder.address.rt"),
-		 job_field(job, "holder.address.rw"), job_field(job, "holder.address.kel_desa"),
-		 job_field(job, "holder.address.kecamatan"),
-		 job_field(job, "holder.address.kabupaten_kota"),
-		 job_field(job, "holder.address.provinsi"));
-	yyyymmdd(job_field(job, "holder.birth_date"), dob);
+	snprintf(addr, sizeof(addr), "%s<RT %s/RW %s<%s<%s<%s<%s", job->field[JF_STREET],
+		 job->field[JF_RT], job->field[JF_RW], job->field[JF_KEL_DESA],
+		 job->field[JF_KECAMATAN], job->field[JF_KABUPATEN_KOTA], job->field[JF_PROVINSI]);
+	yyyymmdd(job->field[JF_BIRTH_DATE], dob);
 	size_t t = tlv_open(b, 0x6B);
 	tlv_put(b, 0x5C, list, sizeof(list));
-	tlv_put_str(b, 0x5F0E, job_field(job, "holder.name"));
-	tlv_put_str(b, 0x5F11, job_field(job, "holder.birth_place"));
+	tlv_put_str(b, 0x5F0E, job->field[JF_NAME]);
+	tlv_put_str(b, 0x5F11, job->field[JF_BIRTH_PLACE]);
 	tlv_put_str(b, 0x5F42, addr);
-	tlv_put_str(b, 0x5F13, job_field(job, "holder.occupation"));
+	tlv_put_str(b, 0x5F13, job->field[JF_OCCUPATION]);
 	tlv_put_str(b, 0x5F2B, dob);
 	tlv_close(b, t);
+	return 0;
 }
 
-static void
-build_dg12(struct tlv_buf *b, json_t *job, const struct lds_params *par)
+static int
+build_dg12(struct tlv_buf *b, const struct job *job, const struct lds_params *par)
 {
 	static const uint8_t list[] = { 0x5F, 0x19, 0x5F, 0x26 };
 	char auth[128], date[9];
@@ -327,40 +277,72 @@ build_dg12(struct tlv_buf *b, json_t *job, const struct lds_params *par)
 	if (par && par->issuing_authority && par->issuing_authority[0])
 		snprintf(auth, sizeof(auth), "%s", par->issuing_authority);
 	else
-		snprintf(auth, sizeof(auth), "DISDUKCAPIL %s", job_field(job, "issue.place"));
-	yyyymmdd(job_field(job, "issue.date"), date);
+		snprintf(auth, sizeof(auth), "DISDUKCAPIL %s", job->field[JF_ISSUE_PLACE]);
+	yyyymmdd(job->field[JF_ISSUE_DATE], date);
 	size_t t = tlv_open(b, 0x6C);
 	tlv_put(b, 0x5C, list, sizeof(list));
 	tlv_put_str(b, 0x5F19, auth);
 	tlv_put_str(b, 0x5F26, date);
 	tlv_close(b, t);
+	return 0;
 }
 
 /* National fields with no ICAO home: private tags C0.. (docs/card-profile.md). */
-static void
-build_dg13(struct tlv_buf *b, json_t *job)
+static int
+build_dg13(struct tlv_buf *b, const struct job *job, const struct lds_params *par)
 {
+	(void)par;
 	static const struct {
 		uint32_t tag;
-		const char *path;
+		enum job_fid field;
 	} f[] = {
-		{ 0xC0, "holder.nik" },
-		{ 0xC1, "holder.religion" },
-		{ 0xC2, "holder.marital_status" },
-		{ 0xC3, "holder.blood_type" },
-		{ 0xC4, "holder.address.rt" },
-		{ 0xC5, "holder.address.rw" },
-		{ 0xC6, "holder.address.kel_desa" },
-		{ 0xC7, "holder.address.kecamatan" },
-		{ 0xC8, "holder.sex" },
-		{ 0xC9, "holder.citizenship" },
-		{ 0xCA, "holder.valid_until" },
+		{ 0xC0, JF_NIK },	  { 0xC1, JF_RELIGION },    { 0xC2, JF_MARITAL_STATUS },
+		{ 0xC3, JF_BLOOD_TYPE },  { 0xC4, JF_RT },	    { 0xC5, JF_RW },
+		{ 0xC6, JF_KEL_DESA },	  { 0xC7, JF_KECAMATAN },   { 0xC8, JF_SEX },
+		{ 0xC9, JF_CITIZENSHIP }, { 0xCA, JF_VALID_UNTIL },
 	};
 	size_t t = tlv_open(b, 0x6D);
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		tlv_put_str(b, f[i].tag, job_field(job, f[i].path));
+		tlv_put_str(b, f[i].tag, job->field[f[i].field]);
 	tlv_close(b, t);
+	return 0;
+}
+
+/*
+ * The builders a profile names, in one table. A data-group builder returns
+ * 0, or 1 when the job has nothing for that group (an optional file is then
+ * left off). EF.COM and EF.SOD are built after the data groups they list and
+ * sign (data == NULL here).
+ */
+static const struct builder {
+	const char *name;
+	int (*data)(struct tlv_buf *b, const struct job *job, const struct lds_params *par);
+} builders[] = {
+	{ "ef.com", NULL },
+	{ "dg1.mrz", build_dg1 },
+	{ "dg2.face", build_dg2 },
+	{ "dg3.fingerprints", build_dg3 },
+	{ "dg7.signature", build_dg7 },
+	{ "dg11.personal", build_dg11 },
+	{ "dg12.document", build_dg12 },
+	{ "dg13.national", build_dg13 },
+	{ "ef.sod", NULL },
+};
+
+static const struct builder *
+builder(const char *name)
+{
+	for (size_t i = 0; i < sizeof(builders) / sizeof(builders[0]); i++)
+		if (strcmp(builders[i].name, name) == 0)
+			return &builders[i];
+	return NULL;
+}
+
+int
+lds_builder_known(const char *name)
+{
+	return builder(name) != NULL;
 }
 
 static void
@@ -395,7 +377,7 @@ take(struct lds_file *f, struct tlv_buf *b)
 }
 
 int
-lds_build(const struct card_profile *prof, json_t *job, const struct lds_params *par,
+lds_build(const struct card_profile *prof, const struct job *job, const struct lds_params *par,
 	  struct signer *signer, struct lds_image *ret, char *why, size_t len)
 {
 	struct sod_dg dgs[PROFILE_MAX_FILES];
@@ -406,33 +388,24 @@ lds_build(const struct card_profile *prof, json_t *job, const struct lds_params 
 	/* data groups first; EF.COM and EF.SOD depend on them */
 	for (int i = 0; i < prof->n_files && r == 0; i++) {
 		const struct profile_file *pf = &prof->files[i];
+		const struct builder *bd = builder(pf->builder);
 		struct tlv_buf b;
-		int k = 0;
+		int k;
 		ret->files[i].pf = pf;
-		tlv_buf_init(&b);
-		if (strcmp(pf->builder, "dg1.mrz") == 0)
-			build_dg1(&b, job);
-		else if (strcmp(pf->builder, "dg2.face") == 0)
-			k = build_dg2(&b, job);
-		else if (strcmp(pf->builder, "dg3.fingerprints") == 0)
-			k = build_dg3(&b, job);
-		else if (strcmp(pf->builder, "dg7.signature") == 0)
-			k = build_dg7(&b, job);
-		else if (strcmp(pf->builder, "dg11.personal") == 0)
-			build_dg11(&b, job);
-		else if (strcmp(pf->builder, "dg12.document") == 0)
-			build_dg12(&b, job, par);
-		else if (strcmp(pf->builder, "dg13.national") == 0)
-			build_dg13(&b, job);
-		else
+		if (!bd || !bd->data)
 			continue; /* ef.com and ef.sod below */
+		tlv_buf_init(&b);
+		k = bd->data(&b, job, par);
 		if (k == 1 && pf->optional) {
 			tlv_buf_free(&b);
 			continue;
 		}
 		if (k != 0) {
 			tlv_buf_free(&b);
-			snprintf(why, len, "%s: the job's data cannot be encoded", pf->name);
+			snprintf(why, len,
+				 "%s: the job has no data for it (mark the file optional in the "
+				 "profile)",
+				 pf->name);
 			r = -EINVAL;
 			break;
 		}
@@ -466,7 +439,7 @@ lds_build(const struct card_profile *prof, json_t *job, const struct lds_params 
 }
 
 int
-lds_check_sizes(const struct card_profile *prof, json_t *job, char *why, size_t len)
+lds_check_sizes(const struct card_profile *prof, const struct job *job, char *why, size_t len)
 {
 	struct lds_params par = { "" };
 	struct lds_image img;

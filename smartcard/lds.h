@@ -8,13 +8,13 @@
 #ifndef CETAK_LDS_H
 #define CETAK_LDS_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "profile.h"
 
 struct signer;
+struct job;
 
 struct lds_file {
 	const struct profile_file *pf; /* borrowed from the profile */
@@ -34,11 +34,11 @@ struct lds_params {
 int lds_builder_known(const char *name);
 
 /*
- * Build every file of prof for the validated job document (borrowed), in
+ * Build every file of prof for the validated job (borrowed), in
  * profile order, signing EF.SOD with signer. 0, or -errno with a reason.
  * Free with lds_image_free.
  */
-int lds_build(const struct card_profile *prof, json_t *job, const struct lds_params *par,
+int lds_build(const struct card_profile *prof, const struct job *job, const struct lds_params *par,
 	      struct signer *signer, struct lds_image *ret, char *why, size_t len);
 void lds_image_free(struct lds_image *img);
 
@@ -49,7 +49,7 @@ void lds_image_free(struct lds_image *img);
  * signing (thread-safe: the validation threads call it at intake, so that a
  * job the card would refuse never takes a blank). 0 or -EINVAL with why.
  */
-int lds_check_sizes(const struct card_profile *prof, json_t *job, char *why, size_t len);
+int lds_check_sizes(const struct card_profile *prof, const struct job *job, char *why, size_t len);
 
 /* ICAO 9303 check digit (weights 7 3 1) over n characters of s: '0'..'9'. */
 char mrz_check_digit(const char *s, size_t n);

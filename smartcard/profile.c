@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
+#include <stdlib.h>
 #include <string.h>
 
 long

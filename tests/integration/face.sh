@@ -50,4 +50,16 @@ sed 's/keepout = { x = 2.0; y = 49.6;/keepout = { x = 2.0; y = 20.0;/' "$L" >"$T
 "$B/cetakctl" face render "$J" --layout "$T/bad-layout.conf" -o "$T/x.png" >"$T/bad.out" 2>&1
 expect_grep "a row crossing the keep-out area is a layout error with its line" \
 	"bad-layout.conf:[0-9]+: row '.*' crosses the keep-out area" "$T/bad.out"
+# a misspelt job field is refused when the layout is loaded (by cetakd at
+# start too), never printed as an empty value
+sed 's/@holder.occupation/@holder.ocupation/' "$L" >"$T/misspelt.conf"
+"$B/cetakctl" face render "$J" --layout "$T/misspelt.conf" -o "$T/x.png" >"$T/misspelt.out" 2>&1
+expect_grep "a layout naming a field a job does not have is an error with its line" \
+	'misspelt.conf:[0-9]+: value: "@holder.ocupation" is not a field of a job' "$T/misspelt.out"
+fx_config "$T/m.conf"
+sed -i -e "s|layout = \".*\";|layout = \"$T/misspelt.conf\";|" -e "s|$T/state|$T/m-state|" \
+	-e "s|$T/run/control|$T/m-control|" "$T/m.conf"
+timeout 10 "$B/cetakd" -c "$T/m.conf" >"$T/m.out" 2>&1
+check "cetakd does not start with that layout" test $? = 1
+expect_grep "and says which field, where" 'misspelt.conf:[0-9]+: value: "@holder.ocupation" is not a field' "$T/m.out"
 finish

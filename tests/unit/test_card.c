@@ -20,6 +20,7 @@
 #include "smartcard/sc_mem.h"
 #include "smartcard/sod.h"
 #include "tests/fixtures/cardcore.h"
+#include "testjob.h"
 
 #define READER "mem reader 00"
 
@@ -38,7 +39,6 @@ static int
 setup_all(void **state)
 {
 	char cmd[256], key[128], cert[128], why[256];
-	json_error_t e;
 	struct signer *s = NULL;
 
 	strcpy(pki, "/tmp/cetak-pki.XXXXXX");
@@ -46,7 +46,7 @@ setup_all(void **state)
 	snprintf(cmd, sizeof(cmd), "scripts/make-test-pki %s >/dev/null 2>&1", pki);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(profile_load("etc/profiles/icao-lds.conf", stderr, &prof), 0);
-	json_t *job = json_load_file("etc/examples/EXAMPLE-000001.json", 0, &e);
+	struct job *job = test_job_file("etc/examples/EXAMPLE-000001.json");
 	assert_non_null(job);
 	snprintf(key, sizeof(key), "%s/ds.key", pki);
 	snprintf(cert, sizeof(cert), "%s/ds.pem", pki);
@@ -57,7 +57,7 @@ setup_all(void **state)
 	csca = sod_load_csca(cert, why, sizeof(why));
 	assert_non_null(csca);
 	signer_free(s);
-	json_decref(job);
+	job_free(job);
 	return 0;
 }
 

@@ -10,20 +10,21 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "printer/face.h"
+#include "testjob.h"
 
 static struct face_layout *layout;
-static json_t *job;
+static struct job *job;
 
 static int
 setup(void **state)
 {
-	json_error_t e;
-
 	assert_int_equal(face_layout_load("etc/layouts/ektp-front.conf", stderr, &layout), 0);
-	job = json_load_file("etc/examples/EXAMPLE-000001.json", 0, &e);
+	job = test_job_file("etc/examples/EXAMPLE-000001.json");
 	assert_non_null(job);
 	return 0;
 }
@@ -32,7 +33,7 @@ static int
 teardown(void **state)
 {
 	face_layout_free(layout);
-	json_decref(job);
+	job_free(job);
 	return 0;
 }
 
@@ -78,29 +79,67 @@ test_panels(void **state)
 	free(p.data);
 }
 
+/* face_check of the example with holder.KEY set to value */
+static int
+check_with(const char *key, const char *value, char *why, size_t len)
+{
+	json_t *j = json_deep_copy(job->json);
+	struct job *edited;
+	int r;
+
+	json_object_set_new(json_object_get(j, "holder"), key, json_string(value));
+	edited = test_job(j);
+	assert_non_null(edited);
+	r = face_check(layout, edited, why, len);
+	job_free(edited);
+	json_decref(j);
+	return r;
+}
+
 static void
 test_fit_rules(void **state)
 {
-	json_t *j = json_deep_copy(job);
-	json_t *h = json_object_get(j, "holder");
 	char why[256];
 
 	/* a long name wraps to 2 lines and shrinks: accepted */
-	json_object_set_new(h, "name",
-			    json_string("KARTIKA PUTRI WULANDARI SETIAWAN KUSUMA NINGRUM"));
-	assert_int_equal(face_check(layout, j, why, sizeof(why)), 0);
+	assert_int_equal(check_with("name", "KARTIKA PUTRI WULANDARI SETIAWAN KUSUMA NINGRUM", why,
+				    sizeof(why)),
+			 0);
 	/* too long for 2 lines at the smallest size: refused with the field */
-	json_object_set_new(h, "name",
-			    json_string("WWWWWWWWWWWWWWWWWWWW WWWWWWWWWWWWWWWWWWWW WWWWWWWWWWWW"));
-	assert_int_equal(face_check(layout, j, why, sizeof(why)), -22);
+	assert_int_equal(check_with("name",
+				    "WWWWWWWWWWWWWWWWWWWW WWWWWWWWWWWWWWWWWWWW WWWWWWWWWWWW", why,
+				    sizeof(why)),
+			 -22);
 	assert_non_null(strstr(why, "Nama: "));
 	assert_non_null(strstr(why, "2 fit its 41.0 mm box"));
 	/* a single unbreakable word wider than the box is never cut */
-	json_object_set_new(h, "name", json_string("SITI"));
-	json_object_set_new(h, "occupation", json_string("WWWWWWWWWWWWWWWWWWWWWWWWWW"));
-	assert_int_equal(face_check(layout, j, why, sizeof(why)), -22);
+	assert_int_equal(check_with("occupation", "WWWWWWWWWWWWWWWWWWWWWWWWWW", why, sizeof(why)),
+			 -22);
 	assert_non_null(strstr(why, "Pekerjaan: "));
-	json_decref(j);
+}
+
+/* A layout that names a field a job does not have fails at load, with the line. */
+static void
+test_layout_fields(void **state)
+{
+	char path[] = "/tmp/cetak-layout-XXXXXX", *out = NULL;
+	size_t outlen = 0;
+	struct face_layout *l = NULL;
+	FILE *errs = open_memstream(&out, &outlen);
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	dprintf(fd, "layout = {\n name = \"t\";\n rows = (\n"
+		    "  { label = \"Nama\"; value = \"@holder.name\"; y = 12.0; },\n"
+		    "  { label = \"Lahir\"; value = \"@holder.birth_place+, "
+		    "+%%date(@holder.birth_dat)\"; y = 15.0; }\n"
+		    " );\n};\n");
+	close(fd);
+	assert_int_equal(face_layout_load(path, errs, &l), -EINVAL);
+	fclose(errs);
+	assert_non_null(strstr(out, ":5: value: \"@holder.birth_dat\" is not a field of a job"));
+	free(out);
+	unlink(path);
 }
 
 int
@@ -108,6 +147,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_panels),
+		cmocka_unit_test(test_layout_fields),
 		cmocka_unit_test(test_fit_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -21,22 +21,22 @@
 #include "smartcard/sc.h"
 #include "smartcard/sod.h"
 #include "smartcard/tlv.h"
+#include "testjob.h"
 
 static char pki[64];
-static json_t *job;
+static struct job *job;
 static struct card_profile prof;
 
 static int
 setup_all(void **state)
 {
 	char cmd[256];
-	json_error_t e;
 
 	strcpy(pki, "/tmp/cetak-pki.XXXXXX");
 	assert_non_null(mkdtemp(pki));
 	snprintf(cmd, sizeof(cmd), "scripts/make-test-pki %s", pki);
 	assert_int_equal(system(cmd), 0);
-	job = json_load_file("etc/examples/EXAMPLE-000001.json", 0, &e);
+	job = test_job_file("etc/examples/EXAMPLE-000001.json");
 	assert_non_null(job);
 	assert_int_equal(profile_load("etc/profiles/icao-lds.conf", stderr, &prof), 0);
 	return 0;
@@ -48,7 +48,7 @@ teardown_all(void **state)
 	char cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", pki);
-	json_decref(job);
+	job_free(job);
 	return system(cmd);
 }
 
@@ -213,7 +213,7 @@ test_build_and_verify(void **state)
 	assert_int_equal(t.tag, 0x61);
 	assert_int_equal(tlv_find(t.value, t.len, 0x5F1F, &v), 0);
 	assert_int_equal(v.len, 90);
-	const char *nik = json_string_value(json_object_get(json_object_get(job, "holder"), "nik"));
+	const char *nik = job->nik;
 	assert_memory_equal(v.value, "I<IDN", 5);
 	assert_memory_equal(v.value + 5, nik, 9);
 	assert_memory_equal(v.value + 15, nik + 9, 7);
