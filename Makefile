@@ -53,7 +53,7 @@ endif
 CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -DCETAK_VERSION='"$(VERSION)"' -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
-JOBS_SRCS   = jobs/job.c jobs/store.c jobs/cycles.c jobs/sched.c jobs/spool.c jobs/submit.c
+JOBS_SRCS   = jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/custody_state.c jobs/sched.c jobs/spool.c jobs/submit.c
 LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c ledger/alerts.c ledger/report.c ledger/report_fmt.c
 FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
@@ -92,7 +92,7 @@ $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
 $(BUILD)/common/signer.o: CFLAGS += -Wno-deprecated-declarations
 
 # The standalone verifier: no daemon, no database.
-$(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c)
+$(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c jobs/custody_state.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto) -lpthread
 
 # Unit tests: cmocka, linked with the module under test.
@@ -109,7 +109,7 @@ $(BUILD)/tests/test_loop: $(call obj,tests/unit/test_loop.c daemon/loop.c)
 
 $(BUILD)/tests/test_job: $(call obj,tests/unit/test_job.c jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson) -ljpeg -lpthread
-$(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c jobs/cycles.c \
+$(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/custody_state.c \
 		jobs/sched.c jobs/spool.c jobs/submit.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpthread
 
@@ -128,12 +128,12 @@ $(BUILD)/tests/test_engine: $(call obj,tests/unit/test_engine.c $(filter-out dae
 $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson pangocairo libconfig) -ljpeg
 
-$(BUILD)/tests/test_rules: $(call obj,tests/unit/test_rules.c daemon/rules.c ledger/stock.c)
+$(BUILD)/tests/test_rules: $(call obj,tests/unit/test_rules.c daemon/rules.c ledger/stock.c jobs/custody_state.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson)
 $(BUILD)/tests/test_pb: $(call obj,tests/unit/test_pb.c $(PB_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CUPS_LIBS) $(call pc_libs,libusb-1.0)
 
-$(BUILD)/tests/test_ledger: $(call obj,tests/unit/test_ledger.c $(LEDGER_SRCS) ledger/report_pdf.c \
+$(BUILD)/tests/test_ledger: $(call obj,tests/unit/test_ledger.c $(LEDGER_SRCS) jobs/custody_state.c ledger/report_pdf.c \
 		common/signer.c smartcard/sod.c smartcard/tlv.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto sqlite3 libsystemd pangocairo)
 
@@ -164,7 +164,7 @@ $(BUILD)/tests/usbsim: LDSAN =
 endif
 $(BUILD)/tests/pngdiff: $(call obj,tests/fixtures/pngdiff.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,cairo)
-$(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c jobs/cycles.c)
+$(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/custody_state.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libconfig libpcsclite sqlite3) -ljpeg
 
 # libFuzzer targets (clang); each parser of outside data has one.
@@ -185,13 +185,13 @@ $(BUILD)/fuzz/fuzz_card: tests/fuzz/fuzz_card.c smartcard/tlv.c common/signer.c 
 $(BUILD)/fuzz/fuzz_ipp_reasons: tests/fuzz/fuzz_ipp_reasons.c $(PB_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(call pc_cflags,libusb-1.0) -o $@ $^ $(CUPS_LIBS) $(call pc_libs,libusb-1.0)
-$(BUILD)/fuzz/fuzz_audit: tests/fuzz/fuzz_audit.c ledger/audit.c ledger/stock.c
+$(BUILD)/fuzz/fuzz_audit: tests/fuzz/fuzz_audit.c ledger/audit.c ledger/stock.c jobs/custody_state.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto)
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Benchmarks (not tests): results go to docs/performance.md.
-$(BUILD)/bench/queue_bench: $(call obj,bench/queue_bench.c jobs/job.c jobs/store.c jobs/cycles.c jobs/sched.c)
+$(BUILD)/bench/queue_bench: $(call obj,bench/queue_bench.c jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/custody_state.c jobs/sched.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3) -ljpeg
 
@@ -199,7 +199,7 @@ $(BUILD)/bench/face_bench: $(call obj,bench/face_bench.c $(FACE_SRCS) $(PB_SRCS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson pangocairo libconfig libusb-1.0) $(CUPS_LIBS) -ljpeg
 
-$(BUILD)/bench/ledger_bench: $(call obj,bench/ledger_bench.c $(LEDGER_SRCS) common/signer.c \
+$(BUILD)/bench/ledger_bench: $(call obj,bench/ledger_bench.c $(LEDGER_SRCS) jobs/custody_state.c common/signer.c \
 		smartcard/tlv.c common/log.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto sqlite3 libsystemd)

@@ -14,6 +14,7 @@
 #include "run.h"
 #include "spawn.h"
 #include "state.h"
+#include "jobs/custody.h"
 #include "ledger/ledger.h"
 #include "printer/face.h"
 #include "smartcard/sod.h"
@@ -387,6 +388,31 @@ audit_one(long long seq, const char *job_id, long long at, const char *from, con
 	return 0;
 }
 
+static int
+audit_custody_one(const struct custody_event *ce, void *ctx)
+{
+	struct cetakd *d = ctx;
+	char why[300];
+	/* the note (a collector's name, a reason) stays in the job store */
+	struct ledger_event e = { .kind = "custody",
+				  .job = ce->job_id,
+				  .chip = ce->chip,
+				  .actor = ce->actor && ce->actor[0] ? ce->actor : "cetakd",
+				  .from_state = ce->from,
+				  .to_state = ce->to,
+				  .place = ce->place,
+				  .doc = ce->doc,
+				  .event = ce->seq };
+
+	if (ledger_record(d->ledger, &e, (long long)time(NULL), NULL, why, sizeof(why)) < 0) {
+		log_error("audit: custody event %lld of %s not chained: %s", ce->seq, ce->job_id,
+			  why);
+		return -EIO;
+	}
+	d->audit_custody_seq = ce->seq;
+	return 0;
+}
+
 /*
  * The job store's state changes, chained into the audit log in batches (one
  * transaction, one fsync each). The job store is the durable record of each
@@ -397,17 +423,23 @@ void
 cetakd_audit_jobs(struct cetakd *d)
 {
 	for (int rounds = 0; d->ledger && d->store && rounds < 10; rounds++) {
-		long long before = d->audit_job_seq;
+		long long before = d->audit_job_seq, cbefore = d->audit_custody_seq;
 		if (ledger_batch_begin(d->ledger) < 0)
 			return;
-		int n = store_events_since(d->store, d->audit_job_seq, 2000, audit_one, d);
-		if (ledger_batch_end(d->ledger, n >= 0) < 0 || n < 0) {
-			d->audit_job_seq = before; /* rolled back: again next time */
+		/* job events first: a job's "done" precedes its card's custody */
+		int n = store_events_since(d->store, d->audit_job_seq, 2000, audit_one, d), c = 0;
+		if (n >= 0)
+			c = store_custody_events_since(d->store, d->audit_custody_seq, 2000,
+						       audit_custody_one, d);
+		if (ledger_batch_end(d->ledger, n >= 0 && c >= 0) < 0 || n < 0 || c < 0) {
+			/* rolled back: again next time */
+			d->audit_job_seq = before;
+			d->audit_custody_seq = cbefore;
 			return;
 		}
-		if (n > 0)
+		if (n > 0 || c > 0)
 			state_seen(d->store, d->ledger);
-		if (n < 2000)
+		if (n < 2000 && c < 2000)
 			return;
 	}
 }
@@ -671,8 +703,10 @@ cetakd_open_jobs(struct cetakd *d)
 		log_error("state: %s; not starting (both files are left as they are)", why);
 		return -1;
 	}
-	d->audit_job_seq = ledger_last_job_ref(d->ledger);
-	if (d->audit_job_seq < 0 || ev_add_timer(d->loop, 500, on_audit, d, &d->audit_timer) < 0) {
+	d->audit_job_seq = ledger_last_ref(d->ledger, LK_JOB);
+	d->audit_custody_seq = ledger_last_ref(d->ledger, LK_CUSTODY);
+	if (d->audit_job_seq < 0 || d->audit_custody_seq < 0 ||
+	    ev_add_timer(d->loop, 500, on_audit, d, &d->audit_timer) < 0) {
 		log_error("ledger: cannot read the audit chain's last job event");
 		return -1;
 	}

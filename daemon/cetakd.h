@@ -40,6 +40,7 @@ struct cetakd {
 	struct spool *spool;
 	struct ev_source *spool_src, *kick_src, *rescan_timer, *audit_timer;
 	long long audit_job_seq;      /* the last job event chained into the audit log */
+	long long audit_custody_seq;  /* the last custody event chained */
 	int kick_fd;		      /* eventfd: "import the next spool batch" */
 	int lock_fd;		      /* holds the state directory's lock (state.h) */
 	bool importing;		      /* a batch run is under way */

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "state.h"
+#include "jobs/custody.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -115,7 +116,7 @@ issued_exists(const char *job, void *ctx)
 int
 state_crosscheck(struct store *st, struct ledger *lg, char *why, size_t len)
 {
-	long long last_event = 0, jobs = 0, seen = 0, lseq = 0, chained;
+	long long last_event = 0, jobs = 0, seen = 0, lseq = 0, chained, custody = 0, cchained;
 	uint8_t seen_hash[32], lhash[32], at[32];
 	char check[300];
 	int r;
@@ -125,15 +126,19 @@ state_crosscheck(struct store *st, struct ledger *lg, char *why, size_t len)
 		return -EBADMSG;
 	}
 	if (store_last_event(st, &last_event, &jobs) < 0 ||
-	    (chained = ledger_last_job_ref(lg)) < 0) {
+	    store_custody_last_event(st, &custody) < 0 ||
+	    (chained = ledger_last_ref(lg, LK_JOB)) < 0 ||
+	    (cchained = ledger_last_ref(lg, LK_CUSTODY)) < 0) {
 		snprintf(why, len, "cannot read the job store or the ledger");
 		return -EIO;
 	}
-	if (chained > last_event) {
+	if (chained > last_event || cchained > custody) {
 		snprintf(why, len,
-			 "the ledger chained job events up to %lld but the job store ends at "
+			 "the ledger chained %s events up to %lld but the job store ends at "
 			 "%lld: the job store lost history (restored from an older copy?)",
-			 chained, last_event);
+			 chained > last_event ? "job" : "custody",
+			 chained > last_event ? chained : cchained,
+			 chained > last_event ? last_event : custody);
 		return -ENODATA;
 	}
 	ledger_head(lg, &lseq, lhash);

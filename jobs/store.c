@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "store.h"
+#include "custody.h"
 #include "store_internal.h"
 
 #include <errno.h>
@@ -90,12 +91,52 @@ static const char *const migrations[] = {
 	/* 3: the ledger head the store last saw (start-up cross-check) */
 	"CREATE TABLE ledger_seen (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
 	" hash BLOB NOT NULL);",
+	/* 4: the custody of issued cards (custody.h); every card already issued
+	 * starts in the output hopper, as the office must now put it away */
+	"CREATE TABLE custody ("
+	" job_id TEXT PRIMARY KEY REFERENCES jobs(job_id),"
+	" chip TEXT NOT NULL DEFAULT '',"
+	" state TEXT NOT NULL,"
+	" place TEXT NOT NULL DEFAULT '',"
+	" doc TEXT NOT NULL DEFAULT '',"
+	" since INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" notices INTEGER NOT NULL DEFAULT 0,"
+	" last_notice_at INTEGER NOT NULL DEFAULT 0,"
+	" collector TEXT NOT NULL DEFAULT '',"
+	" collector_id TEXT NOT NULL DEFAULT '',"
+	" relation TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX custody_state ON custody(state, place, since);"
+	"CREATE INDEX custody_chip ON custody(chip);"
+	"CREATE TABLE custody_events ("
+	" seq INTEGER PRIMARY KEY,"
+	" job_id TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" from_state TEXT NOT NULL,"
+	" to_state TEXT NOT NULL,"
+	" place TEXT NOT NULL DEFAULT '',"
+	" doc TEXT NOT NULL DEFAULT '',"
+	" actor TEXT NOT NULL,"
+	" note TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX custody_events_job ON custody_events(job_id, seq);"
+	"INSERT INTO custody (job_id, chip, state, since, updated_at) SELECT j.job_id,"
+	" coalesce((SELECT chip FROM cycles c WHERE c.job_id = j.job_id AND c.outcome = 'issued'"
+	" ORDER BY c.id DESC LIMIT 1), ''), 'issued', j.updated_at, j.updated_at FROM jobs j"
+	" WHERE j.state = 'done';"
+	"INSERT INTO custody_events (job_id, at, from_state, to_state, actor, note) SELECT job_id,"
+	" since, '', 'issued', 'cetakd', 'printed before custody was kept' FROM custody;",
 };
 
 sqlite3 *
 store_sqlite(struct store *st)
 {
 	return st->db;
+}
+
+int
+store_in_tx(const struct store *st)
+{
+	return st->in_tx;
 }
 
 #define ROW_COLS                                                                                   \
@@ -430,6 +471,9 @@ store_transition(struct store *st, const char *job_id, unsigned from_mask, enum 
 	    (r = record_event(st, row.id, now, job_state_name(row.state), job_state_name(to),
 			      reason, actor)) < 0)
 		goto out;
+	/* a job is done when its card is issued: the card is in custody from now */
+	if (to == JS_DONE && row.state != JS_DONE && (r = store_custody_open(st, row.id, now)) < 0)
+		goto out;
 	if (own && (r = store_commit(st)) < 0)
 		goto out;
 	if (ret_row)
@@ -451,6 +495,8 @@ store_transition_where(struct store *st, enum job_state from, const char *from_h
 	char due[48];
 	const char *cond = NULL;
 
+	if (to == JS_DONE) /* done means issued: one job at a time (custody opens) */
+		return -EINVAL;
 	switch (filter) {
 	case STORE_DUE:
 		snprintf(due, sizeof(due), "not_before <= %lld", now);

@@ -16,7 +16,7 @@
 
 #include "job.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 enum job_state {
 	JS_QUEUED,

@@ -122,10 +122,10 @@ record_of(const struct ledger_event *e, long long seq, long long at)
 {
 	json_t *r = json_pack("{s:I, s:I, s:s}", "seq", (json_int_t)seq, "at", (json_int_t)at,
 			      "kind", e->kind ? e->kind : "");
-	const char *keys[] = { "line", "lot",	"chip", "job",	  "nik",     "cause",
-			       "doc",  "actor", "note", "ribbon", "replaces" };
-	const char *vals[] = { e->line, e->lot,	  e->chip, e->job,    e->nik, e->cause,
-			       e->doc,	e->actor, e->note, e->ribbon, e->prev };
+	const char *keys[] = { "line", "lot",	"chip", "job",	  "nik",      "cause",
+			       "doc",  "actor", "note", "ribbon", "replaces", "place" };
+	const char *vals[] = { e->line, e->lot,	  e->chip, e->job,    e->nik,  e->cause,
+			       e->doc,	e->actor, e->note, e->ribbon, e->prev, e->place };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (vals[i] && vals[i][0])
@@ -341,7 +341,7 @@ ledger_last_card(struct ledger *l, const char *line, char *kind, size_t klen, ch
 }
 
 long long
-ledger_last_job_ref(struct ledger *l)
+ledger_last_ref(struct ledger *l, enum ledger_kind kind)
 {
 	sqlite3_stmt *s;
 	long long ref = 0;
@@ -350,9 +350,10 @@ ledger_last_job_ref(struct ledger *l)
 	if (sqlite3_prepare_v2(l->db,
 			       "SELECT coalesce(json_extract(record, '$.event'), "
 			       "json_extract(record, '$.count')) FROM events WHERE "
-			       "kind = 'job' ORDER BY seq DESC LIMIT 1",
+			       "kind = ? ORDER BY seq DESC LIMIT 1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return -1;
+	sqlite3_bind_text(s, 1, ledger_kind_name(kind), -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		ref = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);

@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "jobs/custody_state.h"
+
 struct ledger;
 struct signer;
 
@@ -50,6 +52,7 @@ enum ledger_kind {
 	LK_COUNTER,	   /* the printer's own card counter */
 	LK_COUNTER_ACK,	   /* cards printed outside cetak, explained */
 	LK_JOB,		   /* a job's state change, chained for the audit */
+	LK_CUSTODY,	   /* an issued card changed custody (format 3) */
 	LK_COUNT
 };
 
@@ -69,6 +72,8 @@ struct ledger_event {
 	 * store's event number */
 	const char *from_state, *to_state;
 	long long event;
+	/* custody: where the card was put (a box, a drawer, a slot) */
+	const char *place;
 };
 
 #define LEDGER_MAX_LINES 8
@@ -87,6 +92,9 @@ struct ledger_line {
 
 struct ledger_balance {
 	long received, discrepancy, store, issued, spoiled, transferred, destroyed;
+	/* issued cards by custody state (jobs/custody_state.h); they add up to
+	 * issued: every issue starts one in CS_ISSUED */
+	long custody[CS_COUNT];
 	long by_cause[CAUSE_COUNT];
 	int n_lines;
 	long ribbons_received, ribbons_store;
@@ -127,8 +135,9 @@ int ledger_batch_end(struct ledger *l, int commit);
  * Start-up recovery asks it which outcome a card got before an interruption. */
 int ledger_last_card(struct ledger *l, const char *line, char *kind, size_t klen, char *job,
 		     size_t jlen, char *cause, size_t clen);
-/* The job store event number of the last "job" record (its count); 0 if none. */
-long long ledger_last_job_ref(struct ledger *l);
+/* The job store's event number in the last record of kind (LK_JOB: a job
+ * event, LK_CUSTODY: a custody event); 0 if none, -1 on error. */
+long long ledger_last_ref(struct ledger *l, enum ledger_kind kind);
 /* The last record's sequence number (0 when empty) and hash. */
 void ledger_head(struct ledger *l, long long *ret_seq, uint8_t ret_hash[32]);
 /* The hash of record seq: 0, or -ENOENT when the ledger has no such record. */

@@ -129,6 +129,7 @@ card_out(struct ledger_balance *n, const struct ev *e, int cause, char *why, siz
 	}
 	if (cause < 0) {
 		n->issued++;
+		n->custody[CS_ISSUED]++; /* the card is in the office's custody */
 	} else {
 		n->spoiled++;
 		n->by_cause[cause]++;
@@ -264,6 +265,31 @@ k_job(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * An issued card changed custody (format 3): from the state it was in to
+ * another, never back to "issued". The count of cards in each state moves;
+ * they always add up to the cards issued.
+ */
+static int
+k_custody(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
+{
+	int from = custody_state_from_name(str(e->r, "from")),
+	    to = custody_state_from_name(str(e->r, "to"));
+	json_int_t ev = json_integer_value(json_object_get(e->r, "event"));
+
+	if (!str(e->r, "job")[0] || ev <= 0 || ev > STOCK_MAX_SERIAL || e->count)
+		REFUSE("a custody record needs the job and its event number, and no count");
+	if (from < 0 || to < 0 || to == CS_ISSUED)
+		REFUSE("custody from '%.16s' to '%.16s': not a change of custody",
+		       str(e->r, "from"), str(e->r, "to"));
+	if (n->custody[from] < 1)
+		REFUSE("custody of %s: no issued card is %s", str(e->r, "job"),
+		       custody_state_name(from));
+	n->custody[from]--;
+	n->custody[to]++;
+	return 0;
+}
+
 static int
 k_stocktake(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
 {
@@ -296,6 +322,7 @@ static const struct {
 	[LK_COUNTER] = { "counter", STOCK_MAX_SERIAL, k_counter },
 	[LK_COUNTER_ACK] = { "counter-ack", STOCK_MAX_COUNT, k_counter_ack },
 	[LK_JOB] = { "job", STOCK_MAX_SERIAL, k_job },
+	[LK_CUSTODY] = { "custody", STOCK_MAX_SERIAL, k_custody },
 };
 
 const char *
@@ -356,6 +383,19 @@ stock_invariant(const struct ledger_balance *b, char *why, size_t len)
 		       "issued %ld + spoiled %ld + transferred %ld",
 		       b->received, b->discrepancy, b->store, in_lines, b->issued, b->spoiled,
 		       b->transferred);
+	/* the custody invariant: every issued card is in exactly one custody state */
+	long custody = 0;
+	for (int i = 0; i < CS_COUNT; i++) {
+		if (b->custody[i] < 0)
+			REFUSE("custody: %ld cards %s", b->custody[i], custody_state_name(i));
+		custody += b->custody[i];
+	}
+	if (custody != b->issued)
+		REFUSE("custody invariant broken: issued %ld != in custody %ld + collected %ld + "
+		       "transferred %ld + withdrawn %ld + destroyed %ld",
+		       b->issued, b->custody[CS_ISSUED] + b->custody[CS_STORED],
+		       b->custody[CS_COLLECTED], b->custody[CS_TRANSFERRED],
+		       b->custody[CS_WITHDRAWN], b->custody[CS_DESTROYED]);
 	return 0;
 }
 
@@ -383,6 +423,10 @@ stock_balance_json(const struct ledger_balance *b)
 				  "counter_prints", (json_int_t)l->counter_prints, "outside",
 				  (json_int_t)l->outside));
 	}
+	json_t *cu = json_object();
+	for (int i = 0; i < CS_COUNT; i++)
+		json_object_set_new(cu, custody_state_name(i), json_integer(b->custody[i]));
+	json_object_set_new(j, "custody", cu);
 	json_object_set_new(j, "ribbons_received", json_integer(b->ribbons_received));
 	json_object_set_new(j, "ribbons_store", json_integer(b->ribbons_store));
 	json_object_set_new(j, "by_cause", bc);
@@ -404,6 +448,13 @@ stock_balance_from_json(json_t *j, struct ledger_balance *b)
 	b->spoiled = (long)json_integer_value(json_object_get(j, "spoiled"));
 	b->transferred = (long)json_integer_value(json_object_get(j, "transferred"));
 	b->destroyed = (long)json_integer_value(json_object_get(j, "destroyed"));
+	/* a balance saved before custody was kept: every issued card is "issued" */
+	json_t *cu = json_object_get(j, "custody");
+	for (int i = 0; i < CS_COUNT; i++)
+		b->custody[i] =
+			(long)json_integer_value(json_object_get(cu, custody_state_name(i)));
+	if (!cu)
+		b->custody[CS_ISSUED] = b->issued;
 	b->ribbons_received = (long)json_integer_value(json_object_get(j, "ribbons_received"));
 	b->ribbons_store = (long)json_integer_value(json_object_get(j, "ribbons_store"));
 	for (int i = 0; i < CAUSE_COUNT; i++)

@@ -20,6 +20,7 @@
 
 #include "jobs/sched.h"
 #include "jobs/spool.h"
+#include "jobs/custody.h"
 #include "jobs/store.h"
 
 struct fx {
@@ -286,6 +287,119 @@ test_transitions(void **state)
 	assert_int_equal(events, 2); /* received, held */
 }
 
+static int
+count_custody(const struct custody_event *e, void *ctx)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int
+count_rows(const struct custody_row *row, void *ctx)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* Print job id on line A: active, a cycle that issues chip, done. */
+static void
+issue(struct fx *f, const char *id, const char *chip)
+{
+	long long cycle;
+
+	assert_int_equal(store_transition(f->st, id, JS_MASK(JS_QUEUED), JS_ACTIVE, NULL, "", 0,
+					  "cetakd", T0, NULL),
+			 0);
+	assert_int_equal(store_cycle_open(f->st, id, "A", T0, &cycle), 0);
+	assert_int_equal(store_cycle_step(f->st, cycle, "eject", NULL, chip, NULL, T0), 0);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_cycle_close(f->st, cycle, "issued", "issued", T0), 0);
+	assert_int_equal(store_transition(f->st, id, JS_MASK(JS_ACTIVE), JS_DONE, NULL, "issued", 0,
+					  "cetakd", T0 + 5, NULL),
+			 0);
+	assert_int_equal(store_commit(f->st), 0);
+}
+
+/*
+ * A card is in custody from the transaction that makes its job done; each
+ * change of custody is allowed only from the states the caller names and
+ * leaves one event; the opening event is not one the audit chain takes.
+ */
+static void
+test_custody(void **state)
+{
+	struct fx *f = *state;
+	struct sched_policy pol = { 0 };
+	struct custody_row c;
+	long counts[CS_COUNT];
+	int n = 0;
+	long long last;
+
+	add(f, &pol, "c1", JOB_NEW, 0, "3602040101900001", STORE_ADDED);
+	add(f, &pol, "c2", JOB_NEW, 0, "3602040101900002", STORE_ADDED);
+	assert_int_equal(store_custody_get(f->st, "c1", &c), -ENOENT);
+	issue(f, "c1", "04A1B2C3");
+	issue(f, "c2", "04A1B2C4");
+	assert_int_equal(store_custody_by_chip(f->st, "04A1B2C3", &c), 0);
+	assert_string_equal(c.job_id, "c1");
+	assert_int_equal(c.state, CS_ISSUED);
+	assert_int_equal(c.since, T0 + 5);
+	assert_string_equal(c.nik, "3602040101900001");
+	struct custody_move m = { .job_id = "c1",
+				  .from_mask = CS_MASK(CS_ISSUED) | CS_MASK(CS_STORED),
+				  .to = CS_STORED,
+				  .place = "B12",
+				  .actor = "op" };
+	assert_int_equal(store_custody_move(f->st, &m, T0 + 60, &c), 0);
+	assert_int_equal(c.state, CS_STORED);
+	assert_string_equal(c.place, "B12");
+	/* a hand-over keeps the collector with the record */
+	struct custody_move h = { .job_id = "c1",
+				  .from_mask = CS_MASK(CS_STORED),
+				  .to = CS_COLLECTED,
+				  .actor = "op",
+				  .collector = "SYNTHETIC PROXY",
+				  .collector_id = "3602040101900009",
+				  .relation = "orang tua" };
+	assert_int_equal(store_custody_move(f->st, &h, T0 + 120, &c), 0);
+	assert_string_equal(c.collector, "SYNTHETIC PROXY");
+	/* not from a state the caller allows: refused, nothing changes */
+	assert_int_equal(store_custody_move(f->st, &h, T0 + 130, &c), -EPERM);
+	assert_int_equal(c.state, CS_COLLECTED);
+	h.job_id = "nope";
+	assert_int_equal(store_custody_move(f->st, &h, T0 + 130, NULL), -ENOENT);
+	assert_int_equal(store_custody_counts(f->st, counts), 0);
+	assert_int_equal(counts[CS_ISSUED], 1);
+	assert_int_equal(counts[CS_COLLECTED], 1);
+	/* four events (two openings, two changes); the chain takes the changes */
+	assert_int_equal(store_custody_last_event(f->st, &last), 0);
+	assert_int_equal(last, 4);
+	assert_int_equal(store_custody_events_since(f->st, 0, 100, count_custody, &n), 2);
+	n = 0;
+	assert_int_equal(store_custody_history(f->st, "c1", count_custody, &n), 0);
+	assert_int_equal(n, 3);
+	n = 0;
+	assert_int_equal(store_custody_list(f->st, CS_MASK(CS_ISSUED), NULL, 0, count_rows, &n), 0);
+	assert_int_equal(n, 1);
+
+	/* a store from before custody (version 3): its printed cards start in
+	 * custody, in the output hopper, with their chips */
+	sqlite3 *db;
+	store_close(f->st);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE custody_events; DROP TABLE custody; "
+				      "PRAGMA user_version = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(f->db, &f->st), 0);
+	assert_int_equal(store_custody_counts(f->st, counts), 0);
+	assert_int_equal(counts[CS_ISSUED], 2);
+	assert_int_equal(store_custody_get(f->st, "c2", &c), 0);
+	assert_string_equal(c.chip, "04A1B2C4");
+}
+
 static void
 test_schema_version(void **state)
 {
@@ -426,6 +540,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_station_role, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transitions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_custody, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool, setup, teardown),
 	};

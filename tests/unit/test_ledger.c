@@ -264,7 +264,7 @@ test_job_records(void **state)
 				   .event = 2,
 				   .actor = "cetakd" };
 	assert_int_equal(ledger_record(l, &v2, 1795000001, &seq, why, sizeof(why)), 0);
-	assert_int_equal(ledger_last_job_ref(l), 2);
+	assert_int_equal(ledger_last_ref(l, LK_JOB), 2);
 	/* refused: no event number; an event number and a count both */
 	struct ledger_event bad = v2;
 	bad.event = 0;
@@ -277,7 +277,7 @@ test_job_records(void **state)
 	assert_int_equal(ledger_export(l, "UPT Test", 1795003600, f), 0);
 	fclose(f);
 	ledger_close(l);
-	assert_non_null(strstr(buf, "\"format\":\"cetak-audit/2\""));
+	assert_non_null(strstr(buf, "\"format\":\"cetak-audit/3\""));
 	assert_non_null(strstr(buf, "\"event\":2,\"from\":\"queued\",\"hash\""));
 	assert_non_null(strstr(buf, "\"job\":\"JOB-000001\",\"kind\":\"job\",\"prev\""));
 	assert_int_equal(audit_verify(buf, len, cert, &r), 0);
@@ -302,6 +302,106 @@ test_job_records(void **state)
 	BIO_free(b);
 	json_decref(hdr);
 	free(old);
+}
+
+/* Verify a stored export with the certificate in its own header. */
+static void
+verify_fixture(const char *file, struct audit_result *r)
+{
+	FILE *g = fopen(file, "rb");
+	assert_non_null(g);
+	char *text = calloc(1, 65536);
+	size_t n = fread(text, 1, 65535, g);
+	fclose(g);
+	json_error_t je;
+	json_t *hdr = json_loadb(text, strcspn(text, "\n"), 0, &je);
+	assert_non_null(hdr);
+	BIO *b = BIO_new_mem_buf(json_string_value(json_object_get(hdr, "certificate")), -1);
+	X509 *c = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	assert_non_null(c);
+	assert_int_equal(audit_verify(text, n, c, r), 0);
+	X509_free(c);
+	BIO_free(b);
+	json_decref(hdr);
+	free(text);
+}
+
+static int
+custody(struct ledger *l, const char *job, const char *from, const char *to, long long event,
+	char *why, size_t len)
+{
+	struct ledger_event e = { .kind = "custody",
+				  .job = job,
+				  .chip = "C-1",
+				  .from_state = from,
+				  .to_state = to,
+				  .event = event,
+				  .place = !strcmp(to, "stored") ? "B12" : NULL,
+				  .actor = "test" };
+
+	return ledger_record(l, &e, 1795000100, NULL, why, len);
+}
+
+/*
+ * Custody records (format cetak-audit/3): every issued card is in exactly one
+ * custody state; a change moves it from the state it was in, never back to
+ * "issued"; a card no longer held cannot move from there. An export written
+ * in format 2 (tests/data/audit-v2.jsonl, by the format-2 writer) verifies.
+ */
+static void
+test_custody_records(void **state)
+{
+	struct ledger *l;
+	struct ledger_balance b;
+	struct audit_result r;
+	char path[128], why[256], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/custody.db", dir);
+	assert_int_equal(ledger_open(path, station, 50, &l), 0);
+	assert_int_equal(rec(l, "receive", NULL, 10, "lot", "LOT-C"), 0);
+	assert_int_equal(rec(l, "load", "A", 10, NULL, NULL), 0);
+	for (int i = 0; i < 2; i++) {
+		char chip[8];
+		snprintf(chip, sizeof(chip), "C-%d", i + 1);
+		assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
+		assert_int_equal(rec(l, "issue", "A", 0, "chip", chip), 0);
+	}
+	ledger_balance(l, &b);
+	assert_int_equal(b.custody[CS_ISSUED], 2);
+	assert_int_equal(custody(l, "JOB-1", "issued", "stored", 3, why, sizeof(why)), 0);
+	assert_int_equal(custody(l, "JOB-1", "stored", "collected", 4, why, sizeof(why)), 0);
+	assert_int_equal(custody(l, "JOB-2", "issued", "withdrawn", 5, why, sizeof(why)), 0);
+	/* no card is stored any more: refused */
+	assert_int_equal(custody(l, "JOB-2", "stored", "collected", 6, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "no issued card is stored"));
+	/* back to issued, or an unknown state: refused */
+	assert_int_equal(custody(l, "JOB-2", "withdrawn", "issued", 6, why, sizeof(why)), -EINVAL);
+	assert_int_equal(custody(l, "JOB-2", "withdrawn", "lost", 6, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "not a change of custody"));
+	assert_int_equal(custody(l, "JOB-2", "withdrawn", "destroyed", 0, why, sizeof(why)),
+			 -EINVAL); /* no event number */
+	assert_int_equal(custody(l, "JOB-2", "withdrawn", "destroyed", 6, why, sizeof(why)), 0);
+	ledger_balance(l, &b);
+	assert_int_equal(b.custody[CS_ISSUED], 0);
+	assert_int_equal(b.custody[CS_COLLECTED], 1);
+	assert_int_equal(b.custody[CS_DESTROYED], 1);
+	assert_int_equal(ledger_check(l, why, sizeof(why)), 0);
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(ledger_export(l, "UPT Test", 1795003600, f), 0);
+	fclose(f);
+	ledger_close(l);
+	assert_reopens_same(path, &b);
+	assert_non_null(strstr(buf, "\"kind\":\"custody\",\"place\":\"B12\""));
+	assert_int_equal(audit_verify(buf, len, cert, &r), 0);
+	assert_int_equal(r.balance.custody[CS_COLLECTED], 1);
+	assert_int_equal(r.balance.custody[CS_DESTROYED], 1);
+	free(buf);
+
+	verify_fixture("tests/data/audit-v2.jsonl", &r);
+	assert_int_equal(r.balance.received, 100);
+	assert_int_equal(r.records, 6);
 }
 
 static void
@@ -760,13 +860,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stock_rules),
-		cmocka_unit_test(test_ribbons_and_counter),
-		cmocka_unit_test(test_job_records),
-		cmocka_unit_test(test_large_export),
-		cmocka_unit_test(test_clean_export),
-		cmocka_unit_test(test_tamper_matrix),
-		cmocka_unit_test(test_outlook_and_alerts),
+		cmocka_unit_test(test_stock_rules),   cmocka_unit_test(test_ribbons_and_counter),
+		cmocka_unit_test(test_job_records),   cmocka_unit_test(test_custody_records),
+		cmocka_unit_test(test_large_export),  cmocka_unit_test(test_clean_export),
+		cmocka_unit_test(test_tamper_matrix), cmocka_unit_test(test_outlook_and_alerts),
 		cmocka_unit_test(test_report),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

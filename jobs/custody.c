@@ -1,0 +1,304 @@
+/*
+ * custody.c - custody records and events in the job store (custody.h).
+ *
+ * Each change is one transaction: the record updated only if its state is
+ * one the caller allows, and one event appended. The job store runs with
+ * synchronous=FULL, so a committed change is on disk when this returns.
+ */
+#define _GNU_SOURCE
+#include "custody.h"
+#include "store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ROW_COLS                                                                                   \
+	"c.job_id, c.chip, j.nik, j.name, j.kind, c.state, c.place, c.doc, c.since, "              \
+	"c.updated_at, c.notices, c.last_notice_at, c.collector, c.collector_id, c.relation"
+#define ROW_FROM " FROM custody c JOIN jobs j ON j.job_id = c.job_id"
+
+static void
+text(sqlite3_stmt *s, int col, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+static void
+read_row(sqlite3_stmt *s, struct custody_row *c)
+{
+	char state[16];
+
+	memset(c, 0, sizeof(*c));
+	text(s, 0, c->job_id, sizeof(c->job_id));
+	text(s, 1, c->chip, sizeof(c->chip));
+	text(s, 2, c->nik, sizeof(c->nik));
+	text(s, 3, c->name, sizeof(c->name));
+	c->kind = sqlite3_column_int(s, 4);
+	text(s, 5, state, sizeof(state));
+	c->state = (enum custody_state)custody_state_from_name(state);
+	text(s, 6, c->place, sizeof(c->place));
+	text(s, 7, c->doc, sizeof(c->doc));
+	c->since = sqlite3_column_int64(s, 8);
+	c->updated_at = sqlite3_column_int64(s, 9);
+	c->notices = sqlite3_column_int(s, 10);
+	c->last_notice_at = sqlite3_column_int64(s, 11);
+	text(s, 12, c->collector, sizeof(c->collector));
+	text(s, 13, c->collector_id, sizeof(c->collector_id));
+	text(s, 14, c->relation, sizeof(c->relation));
+}
+
+/* One row of sql (sqlite3_mprintf'd, freed here) into *ret; -ENOENT when none. */
+static int
+one_row(struct store *st, char *sql, struct custody_row *ret)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if (!sql)
+		return -ENOMEM;
+	r = sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL);
+	sqlite3_free(sql);
+	if (r != SQLITE_OK)
+		return -EIO;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		read_row(s, ret);
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+static int
+exec_sql(struct store *st, char *sql)
+{
+	int r;
+
+	if (!sql)
+		return -ENOMEM;
+	r = sqlite3_exec(store_sqlite(st), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+	sqlite3_free(sql);
+	return r;
+}
+
+int
+store_custody_get(struct store *st, const char *job_id, struct custody_row *ret)
+{
+	return one_row(st, sqlite3_mprintf("SELECT " ROW_COLS ROW_FROM " WHERE c.job_id = %Q", job_id),
+		       ret);
+}
+
+int
+store_custody_by_chip(struct store *st, const char *chip, struct custody_row *ret)
+{
+	if (!chip || !chip[0])
+		return -ENOENT;
+	return one_row(st,
+		       sqlite3_mprintf("SELECT " ROW_COLS ROW_FROM " WHERE c.chip = %Q "
+				       "ORDER BY c.since DESC LIMIT 1",
+				       chip),
+		       ret);
+}
+
+static int
+add_event(struct store *st, const char *job_id, const char *from, const char *to,
+	  const char *place, const char *doc, const char *actor, const char *note, long long now)
+{
+	return exec_sql(st, sqlite3_mprintf("INSERT INTO custody_events (job_id, at, from_state, "
+					    "to_state, place, doc, actor, note) VALUES (%Q, %lld, "
+					    "%Q, %Q, %Q, %Q, %Q, %Q)",
+					    job_id, now, from, to, place ? place : "", doc ? doc : "",
+					    actor ? actor : "", note ? note : ""));
+}
+
+int
+store_custody_open(struct store *st, long long job_rowid, long long now)
+{
+	/* the chip of the cycle that issued the card (closed in this transaction) */
+	int r = exec_sql(st, sqlite3_mprintf(
+				     "INSERT OR IGNORE INTO custody (job_id, chip, state, since, "
+				     "updated_at) SELECT j.job_id, coalesce((SELECT chip FROM cycles "
+				     "WHERE job_id = j.job_id AND outcome = 'issued' ORDER BY id DESC "
+				     "LIMIT 1), ''), 'issued', %lld, %lld FROM jobs j WHERE j.id = %lld",
+				     now, now, job_rowid));
+
+	if (r == 0 && sqlite3_changes(store_sqlite(st)) == 1)
+		r = exec_sql(st, sqlite3_mprintf("INSERT INTO custody_events (job_id, at, "
+						 "from_state, to_state, actor, note) SELECT job_id, "
+						 "%lld, '', 'issued', 'cetakd', 'printed' FROM jobs "
+						 "WHERE id = %lld",
+						 now, job_rowid));
+	return r;
+}
+
+int
+store_custody_move(struct store *st, const struct custody_move *m, long long now,
+		   struct custody_row *ret_row)
+{
+	struct custody_row row;
+	int own = !store_in_tx(st), r;
+
+	if (own && (r = store_begin(st)) < 0)
+		return r;
+	if ((r = store_custody_get(st, m->job_id, &row)) < 0)
+		goto out;
+	if (!(m->from_mask & CS_MASK(row.state))) {
+		r = -EPERM;
+		goto out;
+	}
+	const char *place = m->place ? m->place : row.place, *doc = m->doc ? m->doc : row.doc;
+	char *sql = sqlite3_mprintf("UPDATE custody SET state = %Q, place = %Q, doc = %Q, "
+				    "updated_at = %lld WHERE job_id = %Q",
+				    custody_state_name(m->to), place, doc, now, m->job_id);
+	if ((r = exec_sql(st, sql)) < 0)
+		goto out;
+	if (m->collector &&
+	    (r = exec_sql(st, sqlite3_mprintf("UPDATE custody SET collector = %Q, collector_id = "
+					      "%Q, relation = %Q WHERE job_id = %Q",
+					      m->collector, m->collector_id ? m->collector_id : "",
+					      m->relation ? m->relation : "", m->job_id))) < 0)
+		goto out;
+	if ((r = add_event(st, m->job_id, custody_state_name(row.state), custody_state_name(m->to),
+			   place, doc, m->actor, m->note, now)) < 0)
+		goto out;
+	if (own && (r = store_commit(st)) < 0)
+		goto out;
+	if (ret_row)
+		store_custody_get(st, m->job_id, ret_row);
+	return 0;
+out:
+	if (ret_row && r == -EPERM)
+		*ret_row = row;
+	if (own)
+		store_rollback(st);
+	return r;
+}
+
+int
+store_custody_list(struct store *st, unsigned mask, const char *place, long limit,
+		   store_custody_cb cb, void *ctx)
+{
+	char in[128] = "", *sql;
+	size_t used = 0;
+	sqlite3_stmt *s;
+	int r = 0;
+
+	for (int i = 0; i < CS_COUNT; i++)
+		if (mask & CS_MASK(i))
+			used += (size_t)snprintf(in + used, sizeof(in) - used, "%s'%s'",
+						 used ? ", " : "", custody_state_name(i));
+	if (!used)
+		return 0;
+	char *where = place && place[0] ? sqlite3_mprintf(" AND c.place = %Q", place)
+					: sqlite3_mprintf("%s", "");
+	if (!where)
+		return -ENOMEM;
+	sql = sqlite3_mprintf("SELECT " ROW_COLS ROW_FROM " WHERE c.state IN (%s)%s "
+			      "ORDER BY c.since, c.job_id LIMIT %ld",
+			      in, where, limit > 0 ? limit : -1L);
+	sqlite3_free(where);
+	if (!sql)
+		return -ENOMEM;
+	r = sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL);
+	sqlite3_free(sql);
+	if (r != SQLITE_OK)
+		return -EIO;
+	r = 0;
+	while (r == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		struct custody_row row;
+		read_row(s, &row);
+		r = cb(&row, ctx);
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_custody_counts(struct store *st, long ret[CS_COUNT])
+{
+	sqlite3_stmt *s;
+
+	memset(ret, 0, sizeof(long) * CS_COUNT);
+	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT state, count(*) FROM custody GROUP BY 1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int k = custody_state_from_name((const char *)sqlite3_column_text(s, 0));
+		if (k >= 0)
+			ret[k] = (long)sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int
+events(struct store *st, char *sql, store_custody_event_cb cb, void *ctx)
+{
+	sqlite3_stmt *s;
+	int n = 0, r = 0;
+
+	if (!sql)
+		return -ENOMEM;
+	r = sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL);
+	sqlite3_free(sql);
+	if (r != SQLITE_OK)
+		return -EIO;
+	r = 0;
+	while (r == 0 && sqlite3_step(s) == SQLITE_ROW) {
+#define T(i) ((const char *)sqlite3_column_text(s, i))
+		struct custody_event e = { .seq = sqlite3_column_int64(s, 0),
+					   .job_id = T(1),
+					   .chip = T(2),
+					   .at = sqlite3_column_int64(s, 3),
+					   .from = T(4),
+					   .to = T(5),
+					   .place = T(6),
+					   .doc = T(7),
+					   .actor = T(8),
+					   .note = T(9) };
+#undef T
+		if ((r = cb(&e, ctx)) == 0)
+			n++;
+	}
+	sqlite3_finalize(s);
+	return r < 0 ? r : n;
+}
+
+#define EVENT_SELECT                                                                               \
+	"SELECT e.seq, e.job_id, coalesce(c.chip, ''), e.at, e.from_state, e.to_state, e.place, "  \
+	"e.doc, e.actor, e.note FROM custody_events e LEFT JOIN custody c ON c.job_id = e.job_id"
+
+int
+store_custody_events_since(struct store *st, long long after, int limit,
+			   store_custody_event_cb cb, void *ctx)
+{
+	/* the opening of a record is not chained: the ledger's issue is that event */
+	return events(st,
+		      sqlite3_mprintf(EVENT_SELECT " WHERE e.seq > %lld AND e.from_state <> '' "
+						   "ORDER BY e.seq LIMIT %d",
+				      after, limit),
+		      cb, ctx);
+}
+
+int
+store_custody_history(struct store *st, const char *job_id, store_custody_event_cb cb, void *ctx)
+{
+	int n = events(st, sqlite3_mprintf(EVENT_SELECT " WHERE e.job_id = %Q ORDER BY e.seq", job_id),
+		       cb, ctx);
+
+	return n < 0 ? n : 0;
+}
+
+int
+store_custody_last_event(struct store *st, long long *ret_seq)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT coalesce(max(seq), 0) FROM custody_events",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	*ret_seq = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return 0;
+}
