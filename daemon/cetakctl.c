@@ -7,6 +7,7 @@
  * 2 usage error, 3 the daemon could not be reached.
  */
 #define _GNU_SOURCE
+#include "cetakctl.h"
 #include "ctlproto.h"
 #include "jobs/job.h"
 #include "jobs/spool.h"
@@ -29,13 +30,6 @@
 
 #define CTL_DEFAULT_SOCKET "/run/cetak/control"
 #define CTL_MAX_RESPONSE (16 * 1024 * 1024)
-
-enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
-
-struct cli {
-	const char *socket;
-	int json;
-};
 
 /* Quiet connect, for optional look-ups (submit works without the daemon). */
 static int cli_quiet;
@@ -121,7 +115,7 @@ out:
 	return rc;
 }
 
-static const char *
+const char *
 jstr(json_t *obj, const char *key)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
@@ -183,7 +177,7 @@ print_reload(json_t *d)
 }
 
 /* A verb that is one daemon request printed by printer. */
-static int
+int
 daemon_verb(const struct cli *cli, const char *cmd, json_t *args, void (*printer)(json_t *))
 {
 	struct ctl_response resp;
@@ -776,8 +770,10 @@ cmd_card(const struct cli *cli, int argc, char **argv)
 	char why[300];
 	int timeout = 10000;
 
-	if (argc < 1 || strcmp(argv[0], "read") != 0)
+	if (argc < 1)
 		return EXIT_USAGE;
+	if (strcmp(argv[0], "read") != 0) /* the custody of issued cards: cetakd */
+		return cli_card_custody(cli, argc, argv);
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 < argc && strcmp(argv[i], "--reader") == 0)
 			reader = argv[++i];
@@ -1165,6 +1161,8 @@ cmd_report(const struct cli *cli, int argc, char **argv)
 
 	if (argc < 1)
 		return EXIT_USAGE;
+	if (strcmp(argv[0], "custody") == 0)
+		return cli_report_custody(cli, argc - 1, argv + 1);
 	for (int i = 1; i < argc; i += 2) {
 		if (i + 1 >= argc)
 			return EXIT_USAGE;
@@ -1321,15 +1319,19 @@ static const struct cli_verb cli_verbs[] = {
 	  cmd_stock, "blank-card stock: show, receive, load, stocktake, transfer, destroy, check" },
 	{ "report",
 	  "daily [--date D]|monthly [--month YYYY-MM]|range --from D --to D [--line L] "
-	  "[--format text|csv|json|pdf -o FILE]",
+	  "[--format text|csv|json|pdf -o FILE]|custody [--format text|csv|json]",
 	  cmd_report, "stock report: balances, issued, spoiled by cause, per line and operator" },
 	{ "alerts", "", cmd_alerts, "active stock alerts" },
 	{ "audit", "export -o FILE", cmd_audit,
 	  "the signed audit log, for cetak-audit (supervisor)" },
 	{ "face", "render JOBFILE -o OUT.png|OUT.pdf [--layout L]", cmd_face,
 	  "render the card face without printing" },
-	{ "card", "read [--reader R] [--profile P] [--csca F]", cmd_card,
-	  "read a card, verify EF.SOD and every hash, show the holder" },
+	{ "card",
+	  "read [--reader R] [--profile P] [--csca F]|show JOB|--chip S|list [--state S,..] "
+	  "[--place P] [--older-than DAYS]|store JOB|--chip S --place P|transfer|collected "
+	  "JOB --doc D|withdraw JOB --note T|destroy JOB --doc D|correct JOB --to STATE --note T",
+	  cmd_card,
+	  "read a card; the custody of issued cards: where each is, store, transfer, withdraw" },
 	{ NULL, NULL, NULL, NULL },
 };
 

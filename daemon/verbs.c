@@ -9,6 +9,7 @@
 #include "ctlproto.h"
 #include "common/log.h"
 #include "run.h"
+#include "verbs.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -88,8 +89,8 @@ verb_reload(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 
 /* ---- jobs ---- */
 
-__attribute__((format(printf, 3, 4))) static int
-refuse(char **ret_err, const char **ret_code, const char *fmt, ...)
+int
+verb_refuse(char **ret_err, const char **ret_code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -102,8 +103,8 @@ refuse(char **ret_err, const char **ret_code, const char *fmt, ...)
 	return -1;
 }
 
-static const char *
-arg_str(json_t *args, const char *key)
+const char *
+verb_arg(json_t *args, const char *key)
 {
 	return json_string_value(json_object_get(args, key));
 }
@@ -153,7 +154,7 @@ verb_queue(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_da
 	   const char **ret_code, char **ret_err)
 {
 	struct cetakd *d = ctx;
-	const char *states = arg_str(args, "state"), *kinds = arg_str(args, "kind");
+	const char *states = verb_arg(args, "state"), *kinds = verb_arg(args, "kind");
 	unsigned open =
 		JS_MASK(JS_QUEUED) | JS_MASK(JS_HELD) | JS_MASK(JS_DEFERRED) | JS_MASK(JS_ACTIVE);
 	long smask = states ? names_mask(states, job_state_from_name, JS_ANY) : (long)open;
@@ -163,15 +164,15 @@ verb_queue(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_da
 	json_t *counts = json_object(), *jobs = NULL;
 
 	if (smask < 0)
-		return refuse(ret_err, ret_code,
-			      "unknown state in '%s' (states: queued, held, "
-			      "deferred, active, done, failed, cancelled, all)",
-			      states);
+		return verb_refuse(ret_err, ret_code,
+				   "unknown state in '%s' (states: queued, held, "
+				   "deferred, active, done, failed, cancelled, all)",
+				   states);
 	if (kmask < 0)
-		return refuse(ret_err, ret_code,
-			      "unknown kind in '%s' (kinds: new, replacement, "
-			      "data_change, all)",
-			      kinds);
+		return verb_refuse(ret_err, ret_code,
+				   "unknown kind in '%s' (kinds: new, replacement, "
+				   "data_change, all)",
+				   kinds);
 	for (int st = 0; st < JS_COUNT; st++) {
 		if (!(smask & JS_MASK(st)) ||
 		    store_count(d->store, JS_MASK(st), (unsigned)kmask, &n))
@@ -187,7 +188,8 @@ verb_queue(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_da
 			json_decref(jobs);
 			json_decref(counts);
 			*ret_code = CTL_E_FAILED;
-			return refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+			return verb_refuse(ret_err, ret_code, "job store: %s",
+					   store_errmsg(d->store));
 		}
 	}
 	*ret_data = json_pack("{s:o, s:I, s:i}", "counts", counts, "waiting_for_tomorrow",
@@ -210,16 +212,16 @@ event_cb(long long at, const char *from, const char *to, const char *reason, con
 static int
 find_job(struct cetakd *d, json_t *args, struct job_row *row, const char **ret_code, char **ret_err)
 {
-	const char *id = arg_str(args, "id");
+	const char *id = verb_arg(args, "id");
 
 	if (!id)
-		return refuse(ret_err, ret_code, "a job id is needed");
+		return verb_refuse(ret_err, ret_code, "a job id is needed");
 	int r = store_get(d->store, id, row);
 	if (r == -ENOENT)
-		return refuse(ret_err, ret_code, "job '%.64s' does not exist", id);
+		return verb_refuse(ret_err, ret_code, "job '%.64s' does not exist", id);
 	if (r < 0) {
 		*ret_code = CTL_E_FAILED;
-		return refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
 	}
 	return 0;
 }
@@ -247,7 +249,7 @@ move_job(struct cetakd *d, const struct ctl_peer *peer, json_t *args, unsigned f
 	 enum job_state to, const char *hold_kind, bool need_reason, const char *verb,
 	 json_t **ret_data, const char **ret_code, char **ret_err)
 {
-	const char *reason = arg_str(args, "reason");
+	const char *reason = verb_arg(args, "reason");
 	struct job_row row, after;
 	char actor[96], why[300];
 	int r;
@@ -255,16 +257,16 @@ move_job(struct cetakd *d, const struct ctl_peer *peer, json_t *args, unsigned f
 	if (find_job(d, args, &row, ret_code, ret_err) < 0)
 		return -1;
 	if (need_reason && (!reason || !reason[0]))
-		return refuse(ret_err, ret_code, "%s needs a reason (--reason TEXT)", verb);
+		return verb_refuse(ret_err, ret_code, "%s needs a reason (--reason TEXT)", verb);
 	if (to == JS_QUEUED && row.state == JS_HELD &&
 	    (strcmp(row.hold_kind, HOLD_PRINT_ONCE) == 0 ||
 	     strcmp(row.hold_kind, HOLD_MAIN_OFFICE) == 0) &&
 	    peer->role < CTL_ROLE_SUPERVISOR) {
 		*ret_code = CTL_E_PERMISSION;
-		return refuse(ret_err, ret_code,
-			      "job %s is held because: %s; only a supervisor "
-			      "may release it",
-			      row.job_id, row.reason);
+		return verb_refuse(ret_err, ret_code,
+				   "job %s is held because: %s; only a supervisor "
+				   "may release it",
+				   row.job_id, row.reason);
 	}
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	snprintf(why, sizeof(why), "%s by %s%s%s", verb, peer->user, reason ? ": " : "",
@@ -272,14 +274,14 @@ move_job(struct cetakd *d, const struct ctl_peer *peer, json_t *args, unsigned f
 	r = store_transition(d->store, row.job_id, from, to, hold_kind, why, 0, actor,
 			     (long long)time(NULL), &after);
 	if (r == -EPERM)
-		return refuse(ret_err, ret_code, "job %s is %s; %s applies only to %s jobs",
-			      row.job_id, job_state_name(row.state), verb,
-			      to == JS_QUEUED && from == JS_MASK(JS_FAILED) ? "failed"
-			      : to == JS_QUEUED				    ? "held"
-						: "queued, held or deferred");
+		return verb_refuse(ret_err, ret_code, "job %s is %s; %s applies only to %s jobs",
+				   row.job_id, job_state_name(row.state), verb,
+				   to == JS_QUEUED && from == JS_MASK(JS_FAILED) ? "failed"
+				   : to == JS_QUEUED				 ? "held"
+						     : "queued, held or deferred");
 	if (r < 0) {
 		*ret_code = CTL_E_FAILED;
-		return refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
 	}
 	struct log_field f[] = { { "JOB_ID", row.job_id } };
 	log_emit(LOG_NOTICE, f, 1, "job %s: %s by %s, now %s", row.job_id, verb, peer->user,
@@ -334,12 +336,12 @@ verb_priority(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret
 	if (find_job(d, args, &row, ret_code, ret_err) < 0)
 		return -1;
 	if (!json_is_integer(p) || json_integer_value(p) < -9 || json_integer_value(p) > 9)
-		return refuse(ret_err, ret_code, "priority must be an integer from -9 to 9");
+		return verb_refuse(ret_err, ret_code, "priority must be an integer from -9 to 9");
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	if (store_set_priority(d->store, row.job_id, (int)json_integer_value(p), actor,
 			       (long long)time(NULL)) < 0) {
 		*ret_code = CTL_E_FAILED;
-		return refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
 	}
 	store_get(d->store, row.job_id, &row);
 	*ret_data = row_json(&row);
@@ -364,12 +366,12 @@ stock_event(struct cetakd *d, const struct ctl_peer *peer, struct ledger_event *
 	struct ledger_balance b;
 
 	if (e->count < 0 || e->count > STOCK_MAX_COUNT)
-		return refuse(ret_err, ret_code, "%s: count %ld is out of range (0 to %ld)",
-			      e->kind, e->count, STOCK_MAX_COUNT);
+		return verb_refuse(ret_err, ret_code, "%s: count %ld is out of range (0 to %ld)",
+				   e->kind, e->count, STOCK_MAX_COUNT);
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	e->actor = actor;
 	if (ledger_record(d->ledger, e, (long long)time(NULL), &seq, why, sizeof(why)) < 0)
-		return refuse(ret_err, ret_code, "%s refused: %s", e->kind, why);
+		return verb_refuse(ret_err, ret_code, "%s refused: %s", e->kind, why);
 	struct log_field f[] = { { "STOCK_EVENT", e->kind } };
 	log_emit(LOG_NOTICE, f, 1, "stock: %s of %ld%s%s by %s recorded (audit record %lld)",
 		 e->kind, e->count, e->line ? " on line " : "", e->line ? e->line : "", peer->user,
@@ -422,7 +424,7 @@ verb_stock_forecast(void *ctx, const struct ctl_peer *peer, json_t *args, json_t
 	json_int_t days = arg_int(args, "days");
 
 	if (days < 1 || days > 365)
-		return refuse(ret_err, ret_code, "forecast for 1-365 days (--days N)");
+		return verb_refuse(ret_err, ret_code, "forecast for 1-365 days (--days N)");
 	*ret_data = json_pack("{s:o}", "outlook", outlook_json(ctx, (int)days));
 	return 0;
 }
@@ -451,10 +453,10 @@ verb_stock_receive(void *ctx, const struct ctl_peer *peer, json_t *args, json_t 
 		   const char **ret_code, char **ret_err)
 {
 	struct ledger_event e = { .kind = "receive",
-				  .lot = arg_str(args, "lot"),
+				  .lot = verb_arg(args, "lot"),
 				  .count = (long)arg_int(args, "count"),
-				  .doc = arg_str(args, "doc"),
-				  .note = arg_str(args, "note") };
+				  .doc = verb_arg(args, "doc"),
+				  .note = verb_arg(args, "note") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -463,10 +465,11 @@ verb_stock_load(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **r
 		const char **ret_code, char **ret_err)
 {
 	struct cetakd *d = ctx;
-	const char *line = arg_str(args, "line");
+	const char *line = verb_arg(args, "line");
 
 	if (!line_configured(d, line))
-		return refuse(ret_err, ret_code, "no line '%.16s' is configured", line ? line : "");
+		return verb_refuse(ret_err, ret_code, "no line '%.16s' is configured",
+				   line ? line : "");
 	struct ledger_event e = { .kind = "load",
 				  .line = line,
 				  .count = (long)arg_int(args, "count") };
@@ -479,8 +482,8 @@ verb_stock_ribbon_receive(void *ctx, const struct ctl_peer *peer, json_t *args, 
 {
 	struct ledger_event e = { .kind = "ribbon-receive",
 				  .count = (long)arg_int(args, "count"),
-				  .doc = arg_str(args, "doc"),
-				  .note = arg_str(args, "note") };
+				  .doc = verb_arg(args, "doc"),
+				  .note = verb_arg(args, "note") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -490,16 +493,17 @@ verb_stock_ribbon_load(void *ctx, const struct ctl_peer *peer, json_t *args, jso
 		       const char **ret_code, char **ret_err)
 {
 	struct cetakd *d = ctx;
-	const char *line = arg_str(args, "line");
+	const char *line = verb_arg(args, "line");
 	struct ledger_balance b;
 
 	if (!line_configured(d, line))
-		return refuse(ret_err, ret_code, "no line '%.16s' is configured", line ? line : "");
+		return verb_refuse(ret_err, ret_code, "no line '%.16s' is configured",
+				   line ? line : "");
 	struct ledger_event e = { .kind = "ribbon-load",
 				  .line = line,
-				  .ribbon = arg_str(args, "ribbon"),
+				  .ribbon = verb_arg(args, "ribbon"),
 				  .count = (long)arg_int(args, "count"),
-				  .note = arg_str(args, "note") };
+				  .note = verb_arg(args, "note") };
 	const struct ledger_line *bl;
 	if (ledger_balance(d->ledger, &b) == 0 && (bl = ledger_line_of(&b, line)) &&
 	    bl->ribbon[0]) {
@@ -515,8 +519,8 @@ verb_stock_counter_ack(void *ctx, const struct ctl_peer *peer, json_t *args, jso
 		       const char **ret_code, char **ret_err)
 {
 	struct ledger_event e = { .kind = "counter-ack",
-				  .line = arg_str(args, "line"),
-				  .note = arg_str(args, "note") };
+				  .line = verb_arg(args, "line"),
+				  .note = verb_arg(args, "note") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -527,17 +531,17 @@ verb_stock_count(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **
 	struct cetakd *d = ctx;
 	struct ledger_event e = { .kind = "stocktake",
 				  .count = (long)arg_int(args, "count"),
-				  .note = arg_str(args, "reason") };
+				  .note = verb_arg(args, "reason") };
 	struct ledger_balance b;
 
 	ledger_balance(d->ledger, &b);
 	long diff = e.count > b.store ? e.count - b.store : b.store - e.count;
 	if (diff > d->cfg->stocktake_operator_max && peer->role < CTL_ROLE_SUPERVISOR)
-		return refuse(ret_err, ret_code,
-			      "the count %ld differs from the books (%ld) by %ld, "
-			      "more than an operator may record (%d): a "
-			      "supervisor must record this stocktake",
-			      e.count, b.store, diff, d->cfg->stocktake_operator_max);
+		return verb_refuse(ret_err, ret_code,
+				   "the count %ld differs from the books (%ld) by %ld, "
+				   "more than an operator may record (%d): a "
+				   "supervisor must record this stocktake",
+				   e.count, b.store, diff, d->cfg->stocktake_operator_max);
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -547,8 +551,8 @@ verb_stock_transfer(void *ctx, const struct ctl_peer *peer, json_t *args, json_t
 {
 	struct ledger_event e = { .kind = "transfer",
 				  .count = (long)arg_int(args, "count"),
-				  .doc = arg_str(args, "doc"),
-				  .note = arg_str(args, "note") };
+				  .doc = verb_arg(args, "doc"),
+				  .note = verb_arg(args, "note") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -558,8 +562,8 @@ verb_stock_destroy(void *ctx, const struct ctl_peer *peer, json_t *args, json_t 
 {
 	struct ledger_event e = { .kind = "destroy",
 				  .count = (long)arg_int(args, "count"),
-				  .doc = arg_str(args, "doc"),
-				  .note = arg_str(args, "witnesses") };
+				  .doc = verb_arg(args, "doc"),
+				  .note = verb_arg(args, "witnesses") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -568,7 +572,7 @@ verb_report(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 	    const char **ret_code, char **ret_err)
 {
 	struct cetakd *d = ctx;
-	const char *title = arg_str(args, "report"), *line = arg_str(args, "line");
+	const char *title = verb_arg(args, "report"), *line = verb_arg(args, "line");
 	struct report_query q = { .from = arg_int(args, "from"),
 				  .to = arg_int(args, "to"),
 				  .line = line && line[0] ? line : NULL,
@@ -576,10 +580,12 @@ verb_report(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 	int r;
 
 	if (q.to <= q.from || q.to - q.from > 400LL * 86400)
-		return refuse(ret_err, ret_code, "a report covers from < to, at most 400 days");
+		return verb_refuse(ret_err, ret_code,
+				   "a report covers from < to, at most 400 days");
 	if ((r = ledger_report(d->ledger, &q, ret_data)) < 0) {
 		*ret_code = CTL_E_FAILED;
-		return refuse(ret_err, ret_code, "the report could not be read from the ledger");
+		return verb_refuse(ret_err, ret_code,
+				   "the report could not be read from the ledger");
 	}
 	json_object_set_new(*ret_data, "station", json_string(d->cfg->station_name));
 	json_object_set_new(*ret_data, "office",
@@ -598,7 +604,7 @@ verb_stock_check(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **
 	if (ledger_check(d->ledger, why, sizeof(why)) < 0) {
 		*ret_code = CTL_E_FAILED;
 		log_error("stock: the ledger check failed: %s", why);
-		return refuse(ret_err, ret_code, "the ledger does not check out: %s", why);
+		return verb_refuse(ret_err, ret_code, "the ledger does not check out: %s", why);
 	}
 	*ret_data = json_pack("{s:s}", "result",
 			      "every record matches its hash; the replayed "
@@ -616,9 +622,9 @@ verb_audit_export(void *ctx, const struct ctl_peer *peer, json_t *args, json_t *
 	FILE *f;
 
 	if (!d->station)
-		return refuse(ret_err, ret_code,
-			      "no station key is configured (ledger.station_key): "
-			      "an unsigned audit cannot be exported");
+		return verb_refuse(ret_err, ret_code,
+				   "no station key is configured (ledger.station_key): "
+				   "an unsigned audit cannot be exported");
 	if (!(f = open_memstream(&buf, &len)))
 		return -1;
 	int r = ledger_export(d->ledger, d->cfg->station_name, (long long)time(NULL), f);
@@ -626,7 +632,7 @@ verb_audit_export(void *ctx, const struct ctl_peer *peer, json_t *args, json_t *
 	if (r < 0) {
 		free(buf);
 		*ret_code = CTL_E_FAILED;
-		return refuse(ret_err, ret_code, "the export failed");
+		return verb_refuse(ret_err, ret_code, "the export failed");
 	}
 	log_notice("audit: exported for %s (%zu bytes)", peer->user, len);
 	*ret_data = json_pack("{s:s%}", "_payload", buf, len);
@@ -657,13 +663,13 @@ verb_line(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_dat
 	  const char **ret_code, char **ret_err)
 {
 	struct cetakd *d = ctx;
-	const char *name = arg_str(args, "line"), *cmd = arg_str(args, "command");
+	const char *name = verb_arg(args, "line"), *cmd = verb_arg(args, "command");
 	char actor[96];
 
 	if (!name || !cmd)
-		return refuse(ret_err, ret_code,
-			      "line needs \"line\" and \"command\" "
-			      "(pause, resume, drain)");
+		return verb_refuse(ret_err, ret_code,
+				   "line needs \"line\" and \"command\" "
+				   "(pause, resume, drain)");
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	if (run_line_command(d, name, cmd, actor, ret_err) < 0) {
 		*ret_code = CTL_E_FAILED;
@@ -678,15 +684,15 @@ verb_resolve(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 	     const char **ret_code, char **ret_err)
 {
 	struct cetakd *d = ctx;
-	const char *job = arg_str(args, "job"), *verdict = arg_str(args, "outcome");
+	const char *job = verb_arg(args, "job"), *verdict = verb_arg(args, "outcome");
 	char actor[96];
 
 	if (!job || !verdict)
-		return refuse(ret_err, ret_code,
-			      "resolve needs \"job\" and \"outcome\" "
-			      "(printed or spoiled)");
+		return verb_refuse(ret_err, ret_code,
+				   "resolve needs \"job\" and \"outcome\" "
+				   "(printed or spoiled)");
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
-	if (run_resolve(d, job, verdict, arg_str(args, "cause"), actor, ret_data, ret_err) < 0) {
+	if (run_resolve(d, job, verdict, verb_arg(args, "cause"), actor, ret_data, ret_err) < 0) {
 		*ret_code = CTL_E_FAILED;
 		return -1;
 	}
@@ -721,5 +727,13 @@ const struct ctl_verb cetakd_verbs[] = {
 	{ "report", CTL_ROLE_SUPERVISOR, verb_report, "stock report over a period" },
 	{ "stock-check", CTL_ROLE_SUPERVISOR, verb_stock_check, "replay and check the ledger" },
 	{ "audit-export", CTL_ROLE_SUPERVISOR, verb_audit_export, "the signed audit export" },
+	{ "card-show", CTL_ROLE_OPERATOR, verb_card_show,
+	  "an issued card: where it is, its history" },
+	{ "card-list", CTL_ROLE_OPERATOR, verb_card_list,
+	  "issued cards by custody state and place" },
+	{ "card-do", CTL_ROLE_OPERATOR, verb_card_do,
+	  "store, transfer, withdraw, destroy or correct the custody of a card" },
+	{ "custody", CTL_ROLE_OPERATOR, verb_custody,
+	  "cards in custody and the custody invariant" },
 	{ NULL, CTL_ROLE_NONE, NULL, NULL },
 };

@@ -15,7 +15,8 @@
 
 #define ROW_COLS                                                                                   \
 	"c.job_id, c.chip, j.nik, j.name, j.kind, c.state, c.place, c.doc, c.since, "              \
-	"c.updated_at, c.notices, c.last_notice_at, c.collector, c.collector_id, c.relation"
+	"c.updated_at, c.notices, c.last_notice_at, c.collector, c.collector_id, c.relation, "     \
+	"j.kecamatan, j.kel_desa"
 #define ROW_FROM " FROM custody c JOIN jobs j ON j.job_id = c.job_id"
 
 static void
@@ -48,6 +49,8 @@ read_row(sqlite3_stmt *s, struct custody_row *c)
 	text(s, 12, c->collector, sizeof(c->collector));
 	text(s, 13, c->collector_id, sizeof(c->collector_id));
 	text(s, 14, c->relation, sizeof(c->relation));
+	text(s, 15, c->kecamatan, sizeof(c->kecamatan));
+	text(s, 16, c->kel_desa, sizeof(c->kel_desa));
 }
 
 /* One row of sql (sqlite3_mprintf'd, freed here) into *ret; -ENOENT when none. */
@@ -85,7 +88,8 @@ exec_sql(struct store *st, char *sql)
 int
 store_custody_get(struct store *st, const char *job_id, struct custody_row *ret)
 {
-	return one_row(st, sqlite3_mprintf("SELECT " ROW_COLS ROW_FROM " WHERE c.job_id = %Q", job_id),
+	return one_row(st,
+		       sqlite3_mprintf("SELECT " ROW_COLS ROW_FROM " WHERE c.job_id = %Q", job_id),
 		       ret);
 }
 
@@ -102,33 +106,35 @@ store_custody_by_chip(struct store *st, const char *chip, struct custody_row *re
 }
 
 static int
-add_event(struct store *st, const char *job_id, const char *from, const char *to,
-	  const char *place, const char *doc, const char *actor, const char *note, long long now)
+add_event(struct store *st, const char *job_id, const char *from, const char *to, const char *place,
+	  const char *doc, const char *actor, const char *note, long long now)
 {
 	return exec_sql(st, sqlite3_mprintf("INSERT INTO custody_events (job_id, at, from_state, "
 					    "to_state, place, doc, actor, note) VALUES (%Q, %lld, "
 					    "%Q, %Q, %Q, %Q, %Q, %Q)",
-					    job_id, now, from, to, place ? place : "", doc ? doc : "",
-					    actor ? actor : "", note ? note : ""));
+					    job_id, now, from, to, place ? place : "",
+					    doc ? doc : "", actor ? actor : "", note ? note : ""));
 }
 
 int
 store_custody_open(struct store *st, long long job_rowid, long long now)
 {
 	/* the chip of the cycle that issued the card (closed in this transaction) */
-	int r = exec_sql(st, sqlite3_mprintf(
-				     "INSERT OR IGNORE INTO custody (job_id, chip, state, since, "
-				     "updated_at) SELECT j.job_id, coalesce((SELECT chip FROM cycles "
-				     "WHERE job_id = j.job_id AND outcome = 'issued' ORDER BY id DESC "
-				     "LIMIT 1), ''), 'issued', %lld, %lld FROM jobs j WHERE j.id = %lld",
-				     now, now, job_rowid));
+	int r = exec_sql(
+		st,
+		sqlite3_mprintf("INSERT OR IGNORE INTO custody (job_id, chip, state, since, "
+				"updated_at) SELECT j.job_id, coalesce((SELECT chip FROM cycles "
+				"WHERE job_id = j.job_id AND outcome = 'issued' ORDER BY id DESC "
+				"LIMIT 1), ''), 'issued', %lld, %lld FROM jobs j WHERE j.id = %lld",
+				now, now, job_rowid));
 
 	if (r == 0 && sqlite3_changes(store_sqlite(st)) == 1)
-		r = exec_sql(st, sqlite3_mprintf("INSERT INTO custody_events (job_id, at, "
-						 "from_state, to_state, actor, note) SELECT job_id, "
-						 "%lld, '', 'issued', 'cetakd', 'printed' FROM jobs "
-						 "WHERE id = %lld",
-						 now, job_rowid));
+		r = exec_sql(st,
+			     sqlite3_mprintf("INSERT INTO custody_events (job_id, at, "
+					     "from_state, to_state, actor, note) SELECT job_id, "
+					     "%lld, '', 'issued', 'cetakd', 'printed' FROM jobs "
+					     "WHERE id = %lld",
+					     now, job_rowid));
 	return r;
 }
 
@@ -270,8 +276,8 @@ events(struct store *st, char *sql, store_custody_event_cb cb, void *ctx)
 	"e.doc, e.actor, e.note FROM custody_events e LEFT JOIN custody c ON c.job_id = e.job_id"
 
 int
-store_custody_events_since(struct store *st, long long after, int limit,
-			   store_custody_event_cb cb, void *ctx)
+store_custody_events_since(struct store *st, long long after, int limit, store_custody_event_cb cb,
+			   void *ctx)
 {
 	/* the opening of a record is not chained: the ledger's issue is that event */
 	return events(st,
@@ -284,7 +290,8 @@ store_custody_events_since(struct store *st, long long after, int limit,
 int
 store_custody_history(struct store *st, const char *job_id, store_custody_event_cb cb, void *ctx)
 {
-	int n = events(st, sqlite3_mprintf(EVENT_SELECT " WHERE e.job_id = %Q ORDER BY e.seq", job_id),
+	int n = events(st,
+		       sqlite3_mprintf(EVENT_SELECT " WHERE e.job_id = %Q ORDER BY e.seq", job_id),
 		       cb, ctx);
 
 	return n < 0 ? n : 0;

@@ -38,6 +38,7 @@ struct custody_row {
 	int notices;
 	long long last_notice_at;
 	char collector[128], collector_id[JOB_NIK_LEN + 1], relation[32];
+	char kecamatan[64], kel_desa[64]; /* of the holder's address */
 };
 
 /* A change of custody: from one of the states in from_mask to `to`. */

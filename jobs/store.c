@@ -92,7 +92,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE ledger_seen (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
 	" hash BLOB NOT NULL);",
 	/* 4: the custody of issued cards (custody.h); every card already issued
-	 * starts in the output hopper, as the office must now put it away */
+	 * starts in the output hopper, as the office must now put it away; the
+	 * holder's kecamatan and kelurahan/desa, for the custody report */
+	"ALTER TABLE jobs ADD COLUMN kecamatan TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN kel_desa TEXT NOT NULL DEFAULT '';"
+	"UPDATE jobs SET"
+	" kecamatan = coalesce(json_extract(CAST(b.body AS TEXT), '$.holder.address.kecamatan'), "
+	"''),"
+	" kel_desa = coalesce(json_extract(CAST(b.body AS TEXT), '$.holder.address.kel_desa'), '')"
+	" FROM job_bodies b WHERE b.id = jobs.id AND json_valid(CAST(b.body AS TEXT));"
 	"CREATE TABLE custody ("
 	" job_id TEXT PRIMARY KEY REFERENCES jobs(job_id),"
 	" chip TEXT NOT NULL DEFAULT '',"
@@ -225,8 +233,8 @@ store_open(const char *path, struct store **ret_store)
 		goto fail;
 	if ((r = prepare(st, &st->add,
 			 "INSERT INTO jobs (job_id, sha256, kind, urgent, nik, name, state, "
-			 "hold_kind, reason, received_at, updated_at) "
-			 "VALUES (?,?,?,?,?,?,?,?,?,?,?)")) < 0 ||
+			 "hold_kind, reason, received_at, updated_at, kecamatan, kel_desa) "
+			 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")) < 0 ||
 	    (r = prepare(st, &st->add_body, "INSERT INTO job_bodies (id, body) VALUES (?,?)")) <
 		    0 ||
 	    (r = prepare(st, &st->get, "SELECT " ROW_COLS ", sha256 FROM jobs WHERE job_id = ?")) <
@@ -403,6 +411,11 @@ store_add(struct store *st, const struct job *job, const void *body, size_t len,
 	sqlite3_bind_text(st->add, 9, reason ? reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st->add, 10, now);
 	sqlite3_bind_int64(st->add, 11, now);
+	/* where the holder lives: the custody report counts cards by it */
+	sqlite3_bind_text(st->add, 12, job->field[JF_KECAMATAN] ? job->field[JF_KECAMATAN] : "", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(st->add, 13, job->field[JF_KEL_DESA] ? job->field[JF_KEL_DESA] : "", -1,
+			  SQLITE_STATIC);
 	if ((r = step_done(st->add)) < 0)
 		return r;
 	long long id = sqlite3_last_insert_rowid(st->db);

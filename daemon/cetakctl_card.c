@@ -1,0 +1,220 @@
+/*
+ * cetakctl_card.c - cetakctl's commands for the custody of issued cards:
+ * card show|list|store|transfer|collected|withdraw|destroy|correct, and
+ * report custody. Each is one request to cetakd (verbs_custody.c), printed
+ * for people or as JSON (--json); CSV for the custody report.
+ */
+#define _GNU_SOURCE
+#include "cetakctl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void
+day(json_int_t t, char out[16])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+static long long
+jint(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static void
+print_card(json_t *c)
+{
+	json_t *events = json_object_get(c, "events"), *e;
+	size_t i;
+
+	printf("card of %s (chip %s): %s\n", jstr(c, "job"), jstr(c, "chip")[0] ? jstr(c, "chip") : "-",
+	       jstr(c, "where"));
+	printf("holder:  %s, NIK %s (%s job)\n", jstr(c, "name"), jstr(c, "nik"), jstr(c, "kind"));
+	if (jint(c, "notices"))
+		printf("notices: %lld\n", jint(c, "notices"));
+	json_array_foreach(events, i, e)
+	{
+		char when[32];
+		time_t t = (time_t)jint(e, "at");
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		printf("  %s  %-11s -> %-11s %-20s %s%s%s%s\n", when,
+		       jstr(e, "from")[0] ? jstr(e, "from") : "-", jstr(e, "to"), jstr(e, "actor"),
+		       jstr(e, "place")[0] ? "place " : "", jstr(e, "place"),
+		       jstr(e, "doc")[0] ? " doc " : "", jstr(e, "doc"));
+		if (jstr(e, "note")[0])
+			printf("%19s%s\n", "", jstr(e, "note"));
+	}
+}
+
+static void
+print_list(json_t *d)
+{
+	json_t *cards = json_object_get(d, "cards"), *c;
+	size_t i;
+
+	printf("%-20s %-16s %-12s %-8s %-10s %s\n", "JOB", "CHIP", "STATE", "PLACE", "SINCE",
+	       "HOLDER");
+	json_array_foreach(cards, i, c)
+	{
+		char since[16];
+		day(jint(c, "since"), since);
+		printf("%-20s %-16s %-12s %-8s %-10s %s\n", jstr(c, "job"), jstr(c, "chip"),
+		       jstr(c, "state"), jstr(c, "place")[0] ? jstr(c, "place") : "-", since,
+		       jstr(c, "name"));
+	}
+	printf("%zu card%s\n", json_array_size(cards), json_array_size(cards) == 1 ? "" : "s");
+}
+
+static void
+print_done(json_t *c)
+{
+	printf("card of %s: %s\n", jstr(c, "job"), jstr(c, "where"));
+}
+
+/* JOB or --chip SERIAL at argv[0..]: into args; the count of words taken. */
+static int
+card_of(int argc, char **argv, json_t *args)
+{
+	if (argc >= 2 && strcmp(argv[0], "--chip") == 0) {
+		json_object_set_new(args, "chip", json_string(argv[1]));
+		return 2;
+	}
+	if (argc >= 1 && argv[0][0] != '-') {
+		json_object_set_new(args, "job", json_string(argv[0]));
+		return 1;
+	}
+	return 0;
+}
+
+/* --place P --doc D --note T --to S --state S --limit N --older-than DAYS */
+static int
+options(int argc, char **argv, json_t *args)
+{
+	static const struct {
+		const char *opt, *key;
+		int number;
+	} opts[] = {
+		{ "--place", "place", 0 }, { "--doc", "doc", 0 },	  { "--note", "note", 0 },
+		{ "--to", "to", 0 },	   { "--state", "state", 0 }, { "--limit", "limit", 1 },
+		{ "--older-than", "older_than_days", 1 },
+	};
+
+	for (int i = 0; i < argc; i += 2) {
+		size_t k;
+		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+			if (strcmp(argv[i], opts[k].opt) == 0)
+				break;
+		if (k == sizeof(opts) / sizeof(opts[0]) || i + 1 >= argc)
+			return -1;
+		json_object_set_new(args, opts[k].key,
+				    opts[k].number ? json_integer(atoll(argv[i + 1]))
+						   : json_string(argv[i + 1]));
+	}
+	return 0;
+}
+
+int
+cli_card_custody(const struct cli *cli, int argc, char **argv)
+{
+	const char *what = argv[0];
+	json_t *args = json_object();
+	int rc = EXIT_USAGE, n;
+
+	argc--, argv++;
+	if (strcmp(what, "list") == 0) {
+		if (options(argc, argv, args) == 0)
+			rc = daemon_verb(cli, "card-list", args, print_list);
+	} else if (strcmp(what, "show") == 0) {
+		if ((n = card_of(argc, argv, args)) > 0 && n == argc)
+			rc = daemon_verb(cli, "card-show", args, print_card);
+	} else if ((n = card_of(argc, argv, args)) > 0 &&
+		   options(argc - n, argv + n, args) == 0) {
+		json_object_set_new(args, "action", json_string(what));
+		rc = daemon_verb(cli, "card-do", args, print_done);
+	}
+	json_decref(args);
+	return rc;
+}
+
+/* ---- report custody ---- */
+
+static const char *const bucket_keys[] = { "0-30", "31-90", "91-180", "over_180" };
+static const char *const state_keys[] = { "issued",	 "stored",    "collected",
+					  "transferred", "withdrawn", "destroyed" };
+
+static void
+print_custody_text(json_t *d)
+{
+	json_t *st = json_object_get(d, "states"), *ages = json_object_get(d, "age_days");
+	json_t *kec = json_object_get(d, "held_by_kecamatan"), *v;
+	const char *k;
+
+	printf("issued cards:   %lld\n", jint(d, "issued"));
+	printf("in custody:     %lld (output hopper %lld, stored %lld)\n",
+	       jint(st, "issued") + jint(st, "stored"), jint(st, "issued"), jint(st, "stored"));
+	printf("collected:      %lld\n", jint(st, "collected"));
+	printf("transferred:    %lld\n", jint(st, "transferred"));
+	printf("withdrawn:      %lld (destroyed %lld)\n",
+	       jint(st, "withdrawn") + jint(st, "destroyed"), jint(st, "destroyed"));
+	printf("in custody by age (days):");
+	for (int i = 0; i < 4; i++)
+		printf(" %s: %lld", bucket_keys[i], jint(ages, bucket_keys[i]));
+	printf("\nin custody by kecamatan of the holder:\n");
+	json_object_foreach(kec, k, v) printf("  %-30s %lld\n", k, (long long)json_integer_value(v));
+	if (json_is_true(json_object_get(d, "balanced")))
+		printf("balance:        issued = in custody + collected + transferred + "
+		       "withdrawn: OK\n");
+	else
+		printf("balance:        NOT BALANCED: %s\n", jstr(d, "problem"));
+}
+
+static void
+print_custody_csv(json_t *d)
+{
+	json_t *st = json_object_get(d, "states"), *ages = json_object_get(d, "age_days");
+	json_t *kec = json_object_get(d, "held_by_kecamatan"), *v;
+	const char *k;
+
+	printf("section,key,count\n");
+	printf("total,issued,%lld\n", jint(d, "issued"));
+	for (int i = 0; i < 6; i++)
+		printf("state,%s,%lld\n", state_keys[i], jint(st, state_keys[i]));
+	for (int i = 0; i < 4; i++)
+		printf("age_days,%s,%lld\n", bucket_keys[i], jint(ages, bucket_keys[i]));
+	json_object_foreach(kec, k, v)
+	{
+		printf("kecamatan,\"");
+		for (const char *p = k; *p; p++)
+			printf(*p == '"' ? "\"\"" : "%c", *p);
+		printf("\",%lld\n", (long long)json_integer_value(v));
+	}
+	printf("balance,balanced,%d\n", json_is_true(json_object_get(d, "balanced")));
+}
+
+int
+cli_report_custody(const struct cli *cli, int argc, char **argv)
+{
+	void (*printer)(json_t *) = print_custody_text;
+	struct cli c = *cli;
+
+	if (argc == 2 && strcmp(argv[0], "--format") == 0) {
+		if (strcmp(argv[1], "csv") == 0)
+			printer = print_custody_csv;
+		else if (strcmp(argv[1], "json") == 0)
+			c.json = 1;
+		else if (strcmp(argv[1], "text") != 0)
+			return EXIT_USAGE;
+	} else if (argc != 0) {
+		return EXIT_USAGE;
+	}
+	return daemon_verb(&c, "custody", NULL, printer);
+}
