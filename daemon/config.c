@@ -140,6 +140,14 @@ static const struct cfg_param face_params[] = {
 	  NULL, check_abs_path, "card face layout; jobs whose text does not fit are refused" },
 };
 
+static const struct cfg_param custody_params[] = {
+	{ "reader", CFG_T_STR, S(custody_reader), "", 0, 255, NULL, NULL,
+	  "PC/SC reader name pattern of the desk reader where issued cards are read at a "
+	  "hand-over; \"\" = none (hand-overs are refused)" },
+	{ "read_timeout", CFG_T_INT, S(custody_read_timeout_s), "20", 1, 600, NULL, NULL,
+	  "seconds a hand-over waits for the card on the desk reader" },
+};
+
 static const char *
 check_abs_or_empty(const char *s)
 {
@@ -293,6 +301,7 @@ static const struct cfg_group cfg_groups[] = {
 	{ "spool", spool_params, N(spool_params) },
 	{ "schedule", schedule_params, N(schedule_params) },
 	{ "face", face_params, N(face_params) },
+	{ "custody", custody_params, N(custody_params) },
 	{ "ledger", ledger_params, N(ledger_params) },
 	{ "card", card_params, N(card_params) },
 	{ "alerts", alerts_params, N(alerts_params) },

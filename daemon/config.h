@@ -44,6 +44,10 @@ struct cetak_config {
 
 	char *face_layout;
 
+	/* custody of issued cards: the desk reader a hand-over reads the chip on */
+	char *custody_reader;
+	int custody_read_timeout_s;
+
 	int lead_days, window_days, hopper_low, ribbon_low, alert_repeat_s;
 	char *alert_command, *metrics_file;
 

@@ -36,7 +36,13 @@ struct ctl_client {
 	bool closing; /* close once the output is flushed */
 	uint64_t last_active_ms;
 	uint64_t request_started_ms; /* first byte of the request in hand; 0 = none */
+	struct ctl_pending *pending; /* a deferred answer owed to this client */
 	struct ctl_client *next;
+};
+
+/* An answer a verb gives later (ctl_defer); client is NULL once it left. */
+struct ctl_pending {
+	struct ctl_client *client;
 };
 
 struct ctl_server {
@@ -49,6 +55,7 @@ struct ctl_server {
 	struct ctl_limits limits;
 	struct ctl_client *clients;
 	int nclients;
+	struct ctl_client *current; /* whose request a verb is handling */
 };
 
 const char *
@@ -92,6 +99,8 @@ ctl_client_free(struct ctl_client *c)
 			break;
 		}
 	srv->nclients--;
+	if (c->pending) /* the verb still answers; to nobody */
+		c->pending->client = NULL;
 	ev_source_free(c->src);
 	close(c->fd);
 	free(c->in);
@@ -208,7 +217,14 @@ ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
 		resp = ctl_refuse(srv, c, v);
 		goto done;
 	}
-	if (v->fn(srv->ctx, &c->peer, req.args, &data, &code, &err) < 0) {
+	srv->current = c;
+	int rc = v->fn(srv->ctx, &c->peer, req.args, &data, &code, &err);
+	srv->current = NULL;
+	if (rc == CTL_DEFERRED) { /* answered by ctl_complete() */
+		resp = NULL;
+		goto done;
+	}
+	if (rc < 0) {
 		resp = ctl_response_err(code ? code : CTL_E_FAILED, "%s",
 					err ? err : "command failed");
 		free(err);
@@ -245,13 +261,17 @@ ctl_client_process(struct ctl_client *c)
 	size_t start = 0;
 	char *nl;
 
-	while (!c->closing && (nl = memchr(c->in + start, '\n', c->in_len - start))) {
+	while (!c->closing && !c->pending &&
+	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
 		size_t len = (size_t)(nl - (c->in + start));
-		if (ctl_client_queue(c, ctl_handle_line(c, c->in + start, len)) < 0) {
+		char *resp = ctl_handle_line(c, c->in + start, len);
+		start += len + 1;
+		if (!resp && c->pending) /* answered later; the next request waits */
+			break;
+		if (ctl_client_queue(c, resp) < 0) {
 			ctl_client_free(c);
 			return -1;
 		}
-		start += len + 1;
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
@@ -423,6 +443,10 @@ ctl_housekeeping(struct ev_source *src, void *data)
 
 	for (struct ctl_client *c = srv->clients, *n; c; c = n) {
 		n = c->next;
+		if (c->pending) { /* waiting for a verb's answer, bounded by the verb */
+			c->last_active_ms = now;
+			continue;
+		}
 		if (c->request_started_ms &&
 		    now - c->request_started_ms > (uint64_t)srv->limits.request_timeout_s * 1000) {
 			log_notice(
@@ -550,4 +574,35 @@ ctl_server_free(struct ctl_server *srv)
 	}
 	free(srv->path);
 	free(srv);
+}
+
+struct ctl_pending *
+ctl_defer(struct ctl_server *srv)
+{
+	struct ctl_pending *p;
+
+	if (!srv->current || srv->current->pending || !(p = calloc(1, sizeof(*p))))
+		return NULL;
+	p->client = srv->current;
+	srv->current->pending = p;
+	return p;
+}
+
+void
+ctl_complete(struct ctl_pending *p, json_t *data, const char *code, const char *err)
+{
+	struct ctl_client *c = p->client;
+
+	if (c) {
+		char *resp = err ? ctl_response_err(code ? code : CTL_E_FAILED, "%s", err)
+				 : ctl_response_ok(data);
+		c->pending = NULL;
+		c->last_active_ms = ev_now_ms();
+		if (ctl_client_queue(c, resp) < 0)
+			ctl_client_free(c);
+		else
+			ctl_client_process(c); /* flushes, and takes the next request */
+	}
+	json_decref(data);
+	free(p);
 }

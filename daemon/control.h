@@ -36,6 +36,21 @@ struct ctl_peer {
 typedef int (*ctl_verb_fn)(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 			   const char **ret_code, char **ret_err);
 
+/*
+ * A verb whose answer takes time it must not spend on the loop (a card read
+ * on the desk reader) defers it: it calls ctl_defer() while handling the
+ * request, returns CTL_DEFERRED, and later, on the loop's thread, calls
+ * ctl_complete() exactly once with the data (stolen) or the refusal. The
+ * client's next request waits until then; a client that left meanwhile is
+ * answered to nobody. ctl_defer() returns NULL (out of memory, or not while
+ * handling a request): the verb then answers at once.
+ */
+#define CTL_DEFERRED 1
+struct ctl_server;
+struct ctl_pending;
+struct ctl_pending *ctl_defer(struct ctl_server *srv);
+void ctl_complete(struct ctl_pending *p, json_t *data, const char *code, const char *err);
+
 struct ctl_verb {
 	const char *name;
 	enum ctl_role min_role;

@@ -73,9 +73,23 @@ verb_fail(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_dat
 	return -1;
 }
 
+/* answered later, as a card read on the desk reader is */
+static struct ctl_server *deferring_srv;
+static struct ctl_pending *owed;
+
+static int
+verb_later(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	   const char **ret_code, char **ret_err)
+{
+	owed = ctl_defer(deferring_srv);
+	assert_non_null(owed);
+	return CTL_DEFERRED;
+}
+
 static const struct ctl_verb verbs[] = {
 	{ "echo", CTL_ROLE_OPERATOR, verb_echo, "" },
 	{ "fail", CTL_ROLE_OPERATOR, verb_fail, "" },
+	{ "later", CTL_ROLE_OPERATOR, verb_later, "" },
 	{ NULL, CTL_ROLE_NONE, NULL, NULL },
 };
 
@@ -180,6 +194,41 @@ test_dispatch(void **state)
 	close(fd);
 }
 
+/* A deferred answer comes when the verb completes it, before the answers to
+ * the requests sent after it; one owed to a client that left goes nowhere. */
+static void
+test_deferred(void **state)
+{
+	struct fixture *f = *state;
+	int fd = client(f);
+	const char *two = "{\"v\":1,\"cmd\":\"later\"}\n{\"v\":1,\"cmd\":\"echo\"}\n";
+	char *out;
+
+	deferring_srv = f->srv;
+	owed = NULL;
+	assert_null(ctl_defer(f->srv)); /* not while handling a request */
+	assert_int_equal(send(fd, two, strlen(two), 0), (ssize_t)strlen(two));
+	out = collect_ms(f, fd, 1, 300);
+	assert_string_equal(out, ""); /* the echo waits behind the deferred answer */
+	assert_non_null(owed);
+	ctl_complete(owed, json_pack("{s:s}", "chip", "04A1"), NULL, NULL);
+	out = collect(f, fd, 2);
+	assert_string_equal(out, "{\"ok\":true,\"data\":{\"chip\":\"04A1\"}}\n"
+				 "{\"ok\":true,\"data\":{\"args\":{},\"role\":\"supervisor\"}}\n");
+	/* a refusal, deferred */
+	assert_int_equal(send(fd, two, strcspn(two, "\n") + 1, 0), (ssize_t)strcspn(two, "\n") + 1);
+	collect_ms(f, fd, 1, 100);
+	ctl_complete(owed, NULL, CTL_E_BAD_ARGS, "no card on the desk reader");
+	out = collect(f, fd, 1);
+	assert_non_null(strstr(out, "\"message\":\"no card on the desk reader\""));
+	/* the client leaves before the answer: completed to nobody */
+	assert_int_equal(send(fd, two, strcspn(two, "\n") + 1, 0), (ssize_t)strcspn(two, "\n") + 1);
+	collect_ms(f, fd, 1, 100);
+	close(fd);
+	collect_ms(f, client(f), 1, 100);
+	ctl_complete(owed, json_pack("{}"), NULL, NULL);
+}
+
 static void
 test_too_long(void **state)
 {
@@ -263,6 +312,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test_setup_teardown(test_dispatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_limit_and_idle, setup, teardown),
