@@ -18,9 +18,10 @@ static const struct custody_rule rules[CA_COUNT] = {
 	[CA_COLLECTED] = { "collected", CS_MASK(CS_TRANSFERRED), CS_COLLECTED, true, false, true,
 			   false },
 	[CA_WITHDRAW] = { "withdraw", HELD_HERE, CS_WITHDRAWN, true, false, false, true },
-	[CA_DESTROY] = { "destroy", CS_MASK(CS_WITHDRAWN), CS_DESTROYED, true, false, true,
-			 false },
+	[CA_DESTROY] = { "destroy", CS_MASK(CS_WITHDRAWN), CS_DESTROYED, true, false, true, false },
 	[CA_CORRECT] = { "correct", (1u << CS_COUNT) - 1, -1, true, false, false, true },
+	[CA_RETURNED] = { "returned", CS_MASK(CS_COLLECTED), CS_WITHDRAWN, false, false, false,
+			  true },
 };
 
 const struct custody_rule *
@@ -107,7 +108,7 @@ custody_check(enum custody_action a, const struct custody_row *row,
 	if (!(r->from & CS_MASK(row->state))) {
 		custody_where(row, where, sizeof(where));
 		REFUSE(-EPERM, "the card of %s is %s: it cannot be %s", row->job_id, where,
-		       a == CA_STORE      ? "stored"
+		       a == CA_STORE	  ? "stored"
 		       : a == CA_HANDOVER ? "handed over"
 		       : a == CA_DESTROY  ? "destroyed (only a withdrawn card is)"
 					  : "moved that way");

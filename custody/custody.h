@@ -23,6 +23,7 @@ enum custody_action {
 	CA_WITHDRAW,  /* void: holder died, data wrong, a newer card (supervisor) */
 	CA_DESTROY,   /* a withdrawn card destroyed (supervisor) */
 	CA_CORRECT,   /* a supervisor sets the state by hand, with a note */
+	CA_RETURNED,  /* an old card taken back at a replacement's hand-over */
 	CA_COUNT
 };
 

@@ -732,34 +732,6 @@ cmd_priority(const struct cli *cli, int argc, char **argv)
 #define DEFAULT_PROFILE "/etc/cetak/profiles/icao-lds.conf"
 #define DEFAULT_CSCA "/etc/cetak/csca.pem"
 
-/* The value of tag inside the data group data (its outer TLV); "" if absent. */
-static void
-dg_text(const uint8_t *data, size_t len, uint32_t tag, char *out, size_t n)
-{
-	struct tlv outer, t;
-
-	out[0] = '\0';
-	if (!data || tlv_parse(data, len, &outer) < 0 ||
-	    tlv_find(outer.value, outer.len, tag, &t) < 0)
-		return;
-	snprintf(out, n, "%.*s", (int)t.len, (const char *)t.value);
-	/* keep it printable: the card is not trusted */
-	for (char *p = out; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7F)
-			*p = '?';
-}
-
-static const uint8_t *
-file_of(const struct sc_readout *r, const char *name, size_t *len)
-{
-	for (int i = 0; i < r->n; i++)
-		if (r->files[i].data && strcmp(r->files[i].pf->name, name) == 0) {
-			*len = r->files[i].len;
-			return r->files[i].data;
-		}
-	return NULL;
-}
-
 static int
 cmd_card(const struct cli *cli, int argc, char **argv)
 {
@@ -802,22 +774,19 @@ cmd_card(const struct cli *cli, int argc, char **argv)
 		sc_readout_free(&ro);
 		return EXIT_REFUSED;
 	}
-	size_t l1 = 0, l11 = 0, l12 = 0, l13 = 0;
-	const uint8_t *dg1 = file_of(&ro, "DG1", &l1), *dg11 = file_of(&ro, "DG11", &l11),
-		      *dg12 = file_of(&ro, "DG12", &l12), *dg13 = file_of(&ro, "DG13", &l13);
 	char mrz[128], name[128], place[64], addr[300], job[64], dob[16], auth[128], issued[16],
 		nik[32], rel[64], blood[8];
-	dg_text(dg1, l1, 0x5F1F, mrz, sizeof(mrz));
-	dg_text(dg11, l11, 0x5F0E, name, sizeof(name));
-	dg_text(dg11, l11, 0x5F11, place, sizeof(place));
-	dg_text(dg11, l11, 0x5F42, addr, sizeof(addr));
-	dg_text(dg11, l11, 0x5F13, job, sizeof(job));
-	dg_text(dg11, l11, 0x5F2B, dob, sizeof(dob));
-	dg_text(dg12, l12, 0x5F19, auth, sizeof(auth));
-	dg_text(dg12, l12, 0x5F26, issued, sizeof(issued));
-	dg_text(dg13, l13, 0xC0, nik, sizeof(nik));
-	dg_text(dg13, l13, 0xC1, rel, sizeof(rel));
-	dg_text(dg13, l13, 0xC3, blood, sizeof(blood));
+	sc_readout_text(&ro, "DG1", 0x5F1F, mrz, sizeof(mrz));
+	sc_readout_text(&ro, "DG11", 0x5F0E, name, sizeof(name));
+	sc_readout_text(&ro, "DG11", 0x5F11, place, sizeof(place));
+	sc_readout_text(&ro, "DG11", 0x5F42, addr, sizeof(addr));
+	sc_readout_text(&ro, "DG11", 0x5F13, job, sizeof(job));
+	sc_readout_text(&ro, "DG11", 0x5F2B, dob, sizeof(dob));
+	sc_readout_text(&ro, "DG12", 0x5F19, auth, sizeof(auth));
+	sc_readout_text(&ro, "DG12", 0x5F26, issued, sizeof(issued));
+	sc_readout_text(&ro, "DG13", 0xC0, nik, sizeof(nik));
+	sc_readout_text(&ro, "DG13", 0xC1, rel, sizeof(rel));
+	sc_readout_text(&ro, "DG13", 0xC3, blood, sizeof(blood));
 	/* LDS dates are YYYYMMDD: show them as YYYY-MM-DD */
 	char *dates[] = { dob, issued };
 	for (int i = 0; i < 2; i++)
@@ -1327,9 +1296,10 @@ static const struct cli_verb cli_verbs[] = {
 	{ "face", "render JOBFILE -o OUT.png|OUT.pdf [--layout L]", cmd_face,
 	  "render the card face without printing" },
 	{ "card",
-	  "read [--reader R] [--profile P] [--csca F]|show JOB|--chip S|list [--state S,..] "
-	  "[--place P] [--older-than DAYS]|store JOB|--chip S --place P|transfer|collected "
-	  "JOB --doc D|withdraw JOB --note T|destroy JOB --doc D|correct JOB --to STATE --note T",
+	  "read [--reader R] [--profile P] [--csca F]|check|handover --nik N [--collector NAME "
+	  "--collector-id ID --relation R]|show JOB|--chip S|list [--state S,..] [--place P] "
+	  "[--older-than DAYS]|store JOB|--chip S|--desk --place P|transfer|collected JOB "
+	  "--doc D|withdraw JOB --note T|destroy JOB --doc D|correct JOB --to STATE --note T",
 	  cmd_card,
 	  "read a card; the custody of issued cards: where each is, store, transfer, withdraw" },
 	{ NULL, NULL, NULL, NULL },

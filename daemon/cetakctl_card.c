@@ -34,8 +34,8 @@ print_card(json_t *c)
 	json_t *events = json_object_get(c, "events"), *e;
 	size_t i;
 
-	printf("card of %s (chip %s): %s\n", jstr(c, "job"), jstr(c, "chip")[0] ? jstr(c, "chip") : "-",
-	       jstr(c, "where"));
+	printf("card of %s (chip %s): %s\n", jstr(c, "job"),
+	       jstr(c, "chip")[0] ? jstr(c, "chip") : "-", jstr(c, "where"));
 	printf("holder:  %s, NIK %s (%s job)\n", jstr(c, "name"), jstr(c, "nik"), jstr(c, "kind"));
 	if (jint(c, "notices"))
 		printf("notices: %lld\n", jint(c, "notices"));
@@ -80,6 +80,21 @@ print_done(json_t *c)
 	printf("card of %s: %s\n", jstr(c, "job"), jstr(c, "where"));
 }
 
+static void
+print_handover(json_t *c)
+{
+	json_t *old = json_object_get(c, "old_cards_withdrawn"), *v;
+	size_t i;
+
+	printf("card of %s (chip %s): %s\n", jstr(c, "job"), jstr(c, "chip"), jstr(c, "where"));
+	json_array_foreach(old, i, v) printf("earlier card of %s taken back: withdrawn, to be "
+					     "destroyed\n",
+					     json_string_value(v));
+	if (json_is_true(json_object_get(c, "take_old_card")))
+		printf("this card replaces an older one: take the old KTP and keep it for the "
+		       "berita acara of destruction\n");
+}
+
 /* JOB or --chip SERIAL at argv[0..]: into args; the count of words taken. */
 static int
 card_of(int argc, char **argv, json_t *args)
@@ -103,9 +118,17 @@ options(int argc, char **argv, json_t *args)
 		const char *opt, *key;
 		int number;
 	} opts[] = {
-		{ "--place", "place", 0 }, { "--doc", "doc", 0 },	  { "--note", "note", 0 },
-		{ "--to", "to", 0 },	   { "--state", "state", 0 }, { "--limit", "limit", 1 },
+		{ "--place", "place", 0 },
+		{ "--doc", "doc", 0 },
+		{ "--note", "note", 0 },
+		{ "--to", "to", 0 },
+		{ "--state", "state", 0 },
+		{ "--limit", "limit", 1 },
 		{ "--older-than", "older_than_days", 1 },
+		{ "--nik", "nik", 0 },
+		{ "--collector", "collector", 0 },
+		{ "--collector-id", "collector_id", 0 },
+		{ "--relation", "relation", 0 },
 	};
 
 	for (int i = 0; i < argc; i += 2) {
@@ -130,14 +153,27 @@ cli_card_custody(const struct cli *cli, int argc, char **argv)
 	int rc = EXIT_USAGE, n;
 
 	argc--, argv++;
-	if (strcmp(what, "list") == 0) {
+	if (strcmp(what, "check") == 0 || strcmp(what, "handover") == 0 ||
+	    (strcmp(what, "store") == 0 && argc > 0 && strcmp(argv[0], "--desk") == 0)) {
+		/* the card on the desk reader, read by cetakd */
+		if (strcmp(what, "store") == 0)
+			argc--, argv++;
+		if (options(argc, argv, args) == 0) {
+			json_object_set_new(args, "action", json_string(what));
+			if (!cli->json && strcmp(what, "check") != 0)
+				fprintf(stderr, "put the card on the desk reader...\n");
+			rc = daemon_verb(cli, "card-desk", args,
+					 strcmp(what, "handover") == 0 ? print_handover
+					 : strcmp(what, "check") == 0  ? print_card
+								       : print_done);
+		}
+	} else if (strcmp(what, "list") == 0) {
 		if (options(argc, argv, args) == 0)
 			rc = daemon_verb(cli, "card-list", args, print_list);
 	} else if (strcmp(what, "show") == 0) {
 		if ((n = card_of(argc, argv, args)) > 0 && n == argc)
 			rc = daemon_verb(cli, "card-show", args, print_card);
-	} else if ((n = card_of(argc, argv, args)) > 0 &&
-		   options(argc - n, argv + n, args) == 0) {
+	} else if ((n = card_of(argc, argv, args)) > 0 && options(argc - n, argv + n, args) == 0) {
 		json_object_set_new(args, "action", json_string(what));
 		rc = daemon_verb(cli, "card-do", args, print_done);
 	}
@@ -169,7 +205,8 @@ print_custody_text(json_t *d)
 	for (int i = 0; i < 4; i++)
 		printf(" %s: %lld", bucket_keys[i], jint(ages, bucket_keys[i]));
 	printf("\nin custody by kecamatan of the holder:\n");
-	json_object_foreach(kec, k, v) printf("  %-30s %lld\n", k, (long long)json_integer_value(v));
+	json_object_foreach(kec, k, v)
+		printf("  %-30s %lld\n", k, (long long)json_integer_value(v));
 	if (json_is_true(json_object_get(d, "balanced")))
 		printf("balance:        issued = in custody + collected + transferred + "
 		       "withdrawn: OK\n");

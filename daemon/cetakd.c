@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "cetakd.h"
+#include "desk.h"
 #include "common/log.h"
 #include "offload.h"
 #include "run.h"
@@ -786,6 +787,7 @@ cetakd_stop(struct cetakd *d)
 	ctl_server_free(d->ctl);
 	d->stopping = true;
 	offload_stop(d->intake); /* a batch being read stays in new/ for the next start */
+	desk_stop(d);		 /* a card being read: its request is refused, nothing changes */
 	run_free(d);		 /* workers joined; prepared jobs back in the queue */
 	cetakd_audit_jobs(d);	 /* the last changes into the chain before its checkpoint */
 	if (d->store && d->ledger)

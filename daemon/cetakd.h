@@ -45,6 +45,7 @@ struct cetakd {
 	int lock_fd;		      /* holds the state directory's lock (state.h) */
 	bool importing;		      /* a batch run is under way */
 	struct offload *intake;	      /* reads and validates spool batches off the loop */
+	struct offload *desk;	      /* reads cards on the custody desk (desk.h); lazily */
 	bool intake_again;	      /* a kick came meanwhile: read new/ again after it */
 	struct spool_stats run_stats; /* of the current import run */
 	uint64_t run_started_ms;

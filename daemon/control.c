@@ -589,6 +589,14 @@ ctl_defer(struct ctl_server *srv)
 }
 
 void
+ctl_undefer(struct ctl_pending *p)
+{
+	if (p->client)
+		p->client->pending = NULL;
+	free(p);
+}
+
+void
 ctl_complete(struct ctl_pending *p, json_t *data, const char *code, const char *err)
 {
 	struct ctl_client *c = p->client;

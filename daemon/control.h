@@ -50,6 +50,9 @@ struct ctl_server;
 struct ctl_pending;
 struct ctl_pending *ctl_defer(struct ctl_server *srv);
 void ctl_complete(struct ctl_pending *p, json_t *data, const char *code, const char *err);
+/* Take back a ctl_defer() made while handling the request (the work could not
+ * start): the verb then answers at once as usual. */
+void ctl_undefer(struct ctl_pending *p);
 
 struct ctl_verb {
 	const char *name;

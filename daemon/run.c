@@ -1521,6 +1521,16 @@ run_profile(struct cetakd *d)
 	return r && r->prof.n_files > 0 ? &r->prof : NULL;
 }
 
+struct x509_store_st *
+run_csca_ref(struct cetakd *d)
+{
+	struct run *r = run_of(d);
+
+	if (!r || !r->csca || X509_STORE_up_ref(r->csca) != 1)
+		return NULL;
+	return r->csca;
+}
+
 /*
  * The card profile, the Document Signer and the CSCA that cfg names, and
  * the signer's chain to the CSCA (a signer whose cards would not verify

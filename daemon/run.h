@@ -40,6 +40,9 @@ void run_free(struct cetakd *d);
 /* The card profile in use (read-only, for the intake's size check); NULL when none loaded. */
 struct card_profile;
 const struct card_profile *run_profile(struct cetakd *d);
+/* The CSCA cards are verified against, with a reference the caller frees
+ * (X509_STORE_free); NULL when none is loaded. */
+struct x509_store_st *run_csca_ref(struct cetakd *d);
 
 /* For cetakctl: the run-time part of a line (state, job, step, counts). */
 void run_line_json(struct cetakd *d, const struct line *l, json_t *obj);

@@ -733,6 +733,8 @@ const struct ctl_verb cetakd_verbs[] = {
 	  "issued cards by custody state and place" },
 	{ "card-do", CTL_ROLE_OPERATOR, verb_card_do,
 	  "store, transfer, withdraw, destroy or correct the custody of a card" },
+	{ "card-desk", CTL_ROLE_OPERATOR, verb_card_desk,
+	  "the card on the desk reader: whose it is, store it, hand it over" },
 	{ "custody", CTL_ROLE_OPERATOR, verb_custody,
 	  "cards in custody and the custody invariant" },
 	{ NULL, CTL_ROLE_NONE, NULL, NULL },

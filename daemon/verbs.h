@@ -22,6 +22,8 @@ int verb_card_list(void *ctx, const struct ctl_peer *peer, json_t *args, json_t 
 		   const char **ret_code, char **ret_err);
 int verb_card_do(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		 const char **ret_code, char **ret_err);
+int verb_card_desk(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		   const char **ret_code, char **ret_err);
 int verb_custody(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		 const char **ret_code, char **ret_err);
 

@@ -10,9 +10,11 @@
 #include "cetakd.h"
 #include "common/log.h"
 #include "ctlproto.h"
+#include "desk.h"
 #include "verbs.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +45,8 @@ find_card(struct cetakd *d, json_t *args, struct custody_row *row, const char **
 					   "job %s has no card in custody: it is %s, not printed",
 					   jr.job_id, job_state_name(jr.state));
 		return verb_refuse(ret_err, ret_code, "no card printed here has %s %.64s",
-				   job && job[0] ? "job id" : "chip serial", job && job[0] ? job : chip);
+				   job && job[0] ? "job id" : "chip serial",
+				   job && job[0] ? job : chip);
 	}
 	if (r < 0) {
 		*ret_code = CTL_E_FAILED;
@@ -60,8 +63,8 @@ card_json(const struct custody_row *c)
 	custody_where(c, where, sizeof(where));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:i, s:I, s:s, s:s, "
 			 "s:s, s:s}",
-			 "job", c->job_id, "chip", c->chip, "nik", c->nik, "name", c->name,
-			 "kind", job_kind_name((enum job_kind)c->kind), "state",
+			 "job", c->job_id, "chip", c->chip, "nik", c->nik, "name", c->name, "kind",
+			 job_kind_name((enum job_kind)c->kind), "state",
 			 custody_state_name(c->state), "place", c->place, "doc", c->doc, "since",
 			 (json_int_t)c->since, "updated_at", (json_int_t)c->updated_at, "notices",
 			 c->notices, "last_notice_at", (json_int_t)c->last_notice_at, "where",
@@ -72,11 +75,11 @@ card_json(const struct custody_row *c)
 static int
 history_cb(const struct custody_event *e, void *ctx)
 {
-	return json_array_append_new(ctx, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
-						    "seq", (json_int_t)e->seq, "at",
-						    (json_int_t)e->at, "from", e->from, "to",
-						    e->to, "place", e->place, "doc", e->doc,
-						    "actor", e->actor, "note", e->note));
+	return json_array_append_new(ctx,
+				     json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq",
+					       (json_int_t)e->seq, "at", (json_int_t)e->at, "from",
+					       e->from, "to", e->to, "place", e->place, "doc",
+					       e->doc, "actor", e->actor, "note", e->note));
 }
 
 int
@@ -208,8 +211,8 @@ verb_card_do(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 				  .note = req.note };
 	r = store_custody_move(d->store, &m, (long long)time(NULL), &after);
 	if (r == -EPERM) /* changed meanwhile */
-		return verb_refuse(ret_err, ret_code, "the card of %s changed meanwhile; look again",
-				   c.job_id);
+		return verb_refuse(ret_err, ret_code,
+				   "the card of %s changed meanwhile; look again", c.job_id);
 	if (r < 0) {
 		*ret_code = CTL_E_FAILED;
 		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
@@ -239,9 +242,9 @@ age_cb(const struct custody_row *c, void *ctx)
 	const char *k = c->kecamatan[0] ? c->kecamatan : "-";
 
 	ac->buckets[days <= 30 ? 0 : days <= 90 ? 1 : days <= 180 ? 2 : 3]++;
-	json_object_set_new(ac->by_kecamatan, k,
-			    json_integer(json_integer_value(json_object_get(ac->by_kecamatan, k)) +
-					 1));
+	json_object_set_new(
+		ac->by_kecamatan, k,
+		json_integer(json_integer_value(json_object_get(ac->by_kecamatan, k)) + 1));
 	return 0;
 }
 
@@ -279,9 +282,260 @@ verb_custody(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 			 total, b.issued);
 	*ret_data = json_pack("{s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:b, s:s}", "issued",
 			      (json_int_t)b.issued, "states", states, "ledger", ledger, "age_days",
-			      "0-30", (json_int_t)ac.buckets[0], "31-90",
-			      (json_int_t)ac.buckets[1], "91-180", (json_int_t)ac.buckets[2],
-			      "over_180", (json_int_t)ac.buckets[3], "held_by_kecamatan",
-			      ac.by_kecamatan, "balanced", !why[0], "problem", why);
+			      "0-30", (json_int_t)ac.buckets[0], "31-90", (json_int_t)ac.buckets[1],
+			      "91-180", (json_int_t)ac.buckets[2], "over_180",
+			      (json_int_t)ac.buckets[3], "held_by_kecamatan", ac.by_kecamatan,
+			      "balanced", !why[0], "problem", why);
 	return 0;
+}
+
+/* ---- the desk reader: look-up, store and hand-over by the card itself ---- */
+
+enum desk_what { DESK_CHECK, DESK_STORE, DESK_HANDOVER };
+
+struct desk_req {
+	struct ctl_pending *owed;
+	enum desk_what what;
+	char user[64], actor[96];
+	bool supervisor;
+	char nik[JOB_NIK_LEN + 1];			     /* typed from the collector's proof */
+	char collector[128], collector_id[33], relation[32]; /* a proxy; "" = the holder */
+	char place[CUSTODY_PLACE_MAX + 1];
+};
+
+static void owe_refusal(struct desk_req *q, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+owe_refusal(struct desk_req *q, const char *fmt, ...)
+{
+	char why[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ctl_complete(q->owed, NULL, CTL_E_BAD_ARGS, why);
+}
+
+/* An earlier card of the holder, handed over before: listed, taken back below. */
+static int
+earlier_card(const struct custody_row *old, void *ctx)
+{
+	return json_array_append_new(ctx, json_string(old->job_id));
+}
+
+/* Take back every card of list (not job itself); 0 or -errno. */
+static int
+take_back(struct store *st, json_t *list, const char *job, const char *actor)
+{
+	char note[200];
+	size_t i;
+	json_t *v;
+
+	snprintf(note, sizeof(note), "taken back at the hand-over of %s", job);
+	json_array_foreach(list, i, v)
+	{
+		struct custody_move m = { .job_id = json_string_value(v),
+					  .from_mask = custody_rule(CA_RETURNED)->from,
+					  .to = CS_WITHDRAWN,
+					  .actor = actor,
+					  .note = note };
+		int r = store_custody_move(st, &m, (long long)time(NULL), NULL);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The hand-over itself, in one transaction with the old cards taken back. */
+static void
+hand_over(struct cetakd *d, struct desk_req *q, const struct custody_row *c)
+{
+	struct custody_request req = { .supervisor = q->supervisor };
+	char why[300], note[300];
+	bool proxy = q->collector[0] != '\0';
+	bool replaces = c->kind == JOB_REPLACEMENT || c->kind == JOB_DATA_CHANGE;
+	json_t *earlier = json_array();
+	struct custody_row after;
+
+	if (strcmp(q->nik, c->nik) != 0) {
+		json_decref(earlier);
+		owe_refusal(q,
+			    "the card on the reader belongs to NIK %s (%s), not to NIK %s: check "
+			    "the collector's proof; nothing was recorded",
+			    c->nik, c->name, q->nik);
+		return;
+	}
+	if (custody_check(CA_HANDOVER, c, &req, why, sizeof(why)) < 0) {
+		json_decref(earlier);
+		owe_refusal(q, "%s", why);
+		return;
+	}
+	if (proxy)
+		snprintf(note, sizeof(note), "handed over to %s (%s of the holder), ID %s",
+			 q->collector, q->relation, q->collector_id);
+	else
+		snprintf(note, sizeof(note), "handed over to the holder");
+	struct custody_move m = { .job_id = c->job_id,
+				  .from_mask = CS_MASK(c->state),
+				  .to = CS_COLLECTED,
+				  .actor = q->actor,
+				  .note = note,
+				  .collector = proxy ? q->collector : c->name,
+				  .collector_id = proxy ? q->collector_id : c->nik,
+				  .relation = proxy ? q->relation : "holder" };
+	int r = store_begin(d->store);
+	if (r == 0)
+		r = store_custody_move(d->store, &m, (long long)time(NULL), NULL);
+	if (r == 0 && replaces &&
+	    (r = store_custody_by_nik(d->store, c->nik, CS_MASK(CS_COLLECTED), earlier_card,
+				      earlier)) == 0) {
+		/* this card is collected now too: not one to take back */
+		for (size_t i = json_array_size(earlier); i-- > 0;)
+			if (!strcmp(json_string_value(json_array_get(earlier, i)), c->job_id))
+				json_array_remove(earlier, i);
+		r = take_back(d->store, earlier, c->job_id, q->actor);
+	}
+	if (r == 0)
+		r = store_commit(d->store);
+	else
+		store_rollback(d->store);
+	if (r < 0) {
+		json_decref(earlier);
+		owe_refusal(q, "the hand-over was not recorded: %s",
+			    r == -EPERM ? "the card changed meanwhile; read it again"
+					: store_errmsg(d->store));
+		return;
+	}
+	store_custody_get(d->store, c->job_id, &after);
+	struct log_field f[] = { { "JOB_ID", c->job_id },
+				 { "CHIP", c->chip },
+				 { "CUSTODY", "collected" } };
+	log_emit(LOG_NOTICE, f, 3,
+		 "card of %s: handed over by %s, chip checked on the desk reader%s", c->job_id,
+		 q->user, proxy ? ", to a proxy" : "");
+	json_t *out = card_json(&after);
+	json_object_set_new(out, "old_cards_withdrawn", earlier);
+	json_object_set_new(out, "take_old_card", json_boolean(replaces));
+	ctl_complete(q->owed, out, NULL, NULL);
+}
+
+static void
+desk_store(struct cetakd *d, struct desk_req *q, const struct custody_row *c)
+{
+	struct custody_request req = { .supervisor = q->supervisor, .place = q->place };
+	struct custody_row after;
+	char why[300];
+
+	if (custody_check(CA_STORE, c, &req, why, sizeof(why)) < 0) {
+		owe_refusal(q, "%s", why);
+		return;
+	}
+	struct custody_move m = { .job_id = c->job_id,
+				  .from_mask = CS_MASK(c->state),
+				  .to = CS_STORED,
+				  .place = q->place,
+				  .actor = q->actor,
+				  .note = "read on the desk reader" };
+	if (store_custody_move(d->store, &m, (long long)time(NULL), &after) < 0) {
+		owe_refusal(q, "not recorded: %s", store_errmsg(d->store));
+		return;
+	}
+	log_emit(LOG_NOTICE, NULL, 0, "card of %s: stored in %s by %s (read on the desk reader)",
+		 c->job_id, q->place, q->user);
+	ctl_complete(q->owed, card_json(&after), NULL, NULL);
+}
+
+static void
+desk_answer(struct cetakd *d, const struct desk_card *card, void *arg)
+{
+	struct desk_req *q = arg;
+	struct custody_row c;
+
+	if (d->stopping)
+		owe_refusal(q, "cetakd is stopping; nothing was recorded");
+	else if (!card->ok)
+		owe_refusal(q, "%s", card->why);
+	else if (store_custody_by_chip(d->store, card->serial, &c) < 0)
+		owe_refusal(q,
+			    "the card on the desk reader (chip %s, NIK %s) was not printed at this "
+			    "station",
+			    card->serial, card->nik);
+	else if (strcmp(card->nik, c.nik) != 0)
+		owe_refusal(q,
+			    "the chip %s holds NIK %s but this station printed it for NIK %s: set "
+			    "the card aside for a supervisor",
+			    card->serial, card->nik, c.nik);
+	else if (q->what == DESK_HANDOVER)
+		hand_over(d, q, &c);
+	else if (q->what == DESK_STORE)
+		desk_store(d, q, &c);
+	else
+		ctl_complete(q->owed, card_json(&c), NULL, NULL);
+	free(q);
+}
+
+static bool
+digits(const char *s, size_t n)
+{
+	return s && strlen(s) == n && strspn(s, "0123456789") == n;
+}
+
+int
+verb_card_desk(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	       const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	const char *what = verb_arg(args, "action"), *nik = verb_arg(args, "nik");
+	const char *collector = verb_arg(args, "collector"), *cid = verb_arg(args, "collector_id");
+	const char *relation = verb_arg(args, "relation"), *place = verb_arg(args, "place");
+	struct desk_req *q;
+	(void)ret_data;
+
+	if (!d->cfg->custody_reader[0])
+		return verb_refuse(ret_err, ret_code,
+				   "no desk reader is configured (custody.reader in cetakd.conf)");
+	enum desk_what w = what && !strcmp(what, "handover") ? DESK_HANDOVER
+			   : what && !strcmp(what, "store")  ? DESK_STORE
+							     : DESK_CHECK;
+	if (w == DESK_HANDOVER && !digits(nik, JOB_NIK_LEN))
+		return verb_refuse(ret_err, ret_code,
+				   "type the holder's NIK from the collector's proof (--nik, 16 "
+				   "digits)");
+	if (w == DESK_HANDOVER && collector && collector[0] &&
+	    (!cid || strlen(cid) < 6 || strlen(cid) > 32 || !relation || !relation[0] ||
+	     strlen(collector) > 120 || strlen(relation) > 30))
+		return verb_refuse(ret_err, ret_code,
+				   "a proxy needs a name, an identity number (--collector-id) and "
+				   "the relation to the holder (--relation)");
+	if (w == DESK_STORE && (!place || !place[0] || strlen(place) > CUSTODY_PLACE_MAX))
+		return verb_refuse(ret_err, ret_code,
+				   "say where the card goes (--place, at most %d characters)",
+				   CUSTODY_PLACE_MAX);
+	if (!(q = calloc(1, sizeof(*q))))
+		return verb_refuse(ret_err, ret_code, "out of memory");
+	q->what = w;
+	q->supervisor = peer->role >= CTL_ROLE_SUPERVISOR;
+	snprintf(q->user, sizeof(q->user), "%s", peer->user);
+	snprintf(q->actor, sizeof(q->actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
+	snprintf(q->nik, sizeof(q->nik), "%s", nik ? nik : "");
+	snprintf(q->collector, sizeof(q->collector), "%s", collector ? collector : "");
+	snprintf(q->collector_id, sizeof(q->collector_id), "%s", cid ? cid : "");
+	snprintf(q->relation, sizeof(q->relation), "%s", relation ? relation : "");
+	snprintf(q->place, sizeof(q->place), "%s", place ? place : "");
+	if (!(q->owed = ctl_defer(d->ctl))) {
+		free(q);
+		return verb_refuse(ret_err, ret_code, "out of memory");
+	}
+	int r = desk_read(d, desk_answer, q);
+	if (r < 0) {
+		ctl_undefer(q->owed);
+		free(q);
+		*ret_code = CTL_E_FAILED;
+		return verb_refuse(ret_err, ret_code, "the desk reader cannot be used: %s",
+				   r == -ENOKEY ? "no card profile or CSCA is loaded (card section)"
+						: strerror(-r));
+	}
+	return CTL_DEFERRED;
 }

@@ -181,29 +181,26 @@ out:
 	return r;
 }
 
-int
-store_custody_list(struct store *st, unsigned mask, const char *place, long limit,
-		   store_custody_cb cb, void *ctx)
+/* "'issued', 'stored'" for the states of mask; 0 when none. */
+static size_t
+state_list(unsigned mask, char *in, size_t len)
 {
-	char in[128] = "", *sql;
 	size_t used = 0;
-	sqlite3_stmt *s;
-	int r = 0;
 
+	in[0] = '\0';
 	for (int i = 0; i < CS_COUNT; i++)
 		if (mask & CS_MASK(i))
-			used += (size_t)snprintf(in + used, sizeof(in) - used, "%s'%s'",
-						 used ? ", " : "", custody_state_name(i));
-	if (!used)
-		return 0;
-	char *where = place && place[0] ? sqlite3_mprintf(" AND c.place = %Q", place)
-					: sqlite3_mprintf("%s", "");
-	if (!where)
-		return -ENOMEM;
-	sql = sqlite3_mprintf("SELECT " ROW_COLS ROW_FROM " WHERE c.state IN (%s)%s "
-			      "ORDER BY c.since, c.job_id LIMIT %ld",
-			      in, where, limit > 0 ? limit : -1L);
-	sqlite3_free(where);
+			used += (size_t)snprintf(in + used, len - used, "%s'%s'", used ? ", " : "",
+						 custody_state_name(i));
+	return used;
+}
+
+static int
+rows(struct store *st, char *sql, store_custody_cb cb, void *ctx)
+{
+	sqlite3_stmt *s;
+	int r;
+
 	if (!sql)
 		return -ENOMEM;
 	r = sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL);
@@ -218,6 +215,42 @@ store_custody_list(struct store *st, unsigned mask, const char *place, long limi
 	}
 	sqlite3_finalize(s);
 	return r;
+}
+
+int
+store_custody_list(struct store *st, unsigned mask, const char *place, long limit,
+		   store_custody_cb cb, void *ctx)
+{
+	char in[128];
+
+	if (!state_list(mask, in, sizeof(in)))
+		return 0;
+	if (place && place[0])
+		return rows(st,
+			    sqlite3_mprintf("SELECT " ROW_COLS ROW_FROM " WHERE c.state IN (%s) "
+					    "AND c.place = %Q ORDER BY c.since, c.job_id LIMIT %ld",
+					    in, place, limit > 0 ? limit : -1L),
+			    cb, ctx);
+	return rows(st,
+		    sqlite3_mprintf("SELECT " ROW_COLS ROW_FROM " WHERE c.state IN (%s) "
+				    "ORDER BY c.since, c.job_id LIMIT %ld",
+				    in, limit > 0 ? limit : -1L),
+		    cb, ctx);
+}
+
+int
+store_custody_by_nik(struct store *st, const char *nik, unsigned mask, store_custody_cb cb,
+		     void *ctx)
+{
+	char in[128];
+
+	if (!state_list(mask, in, sizeof(in)))
+		return 0;
+	return rows(st,
+		    sqlite3_mprintf("SELECT " ROW_COLS ROW_FROM " WHERE j.nik = %Q AND c.state IN "
+				    "(%s) ORDER BY c.since",
+				    nik, in),
+		    cb, ctx);
 }
 
 int

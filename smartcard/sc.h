@@ -102,6 +102,10 @@ enum sc_outcome sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeou
 			     const struct card_profile *prof, X509_STORE *csca,
 			     struct sc_readout *ret);
 void sc_readout_free(struct sc_readout *r);
+/* The text of tag inside the data group file ("DG13") read back, printable;
+ * "" when the file or the tag is absent. */
+void sc_readout_text(const struct sc_readout *r, const char *file, uint32_t tag, char *out,
+		     size_t n);
 
 /* "6A82 file not found": a name for a status word. */
 const char *sc_sw_name(uint16_t sw);

@@ -643,6 +643,27 @@ out:
 }
 
 void
+sc_readout_text(const struct sc_readout *r, const char *file, uint32_t tag, char *out, size_t n)
+{
+	struct tlv outer, t;
+
+	out[0] = '\0';
+	for (int i = 0; i < r->n; i++) {
+		if (!r->files[i].data || strcmp(r->files[i].pf->name, file) != 0)
+			continue;
+		if (tlv_parse(r->files[i].data, r->files[i].len, &outer) < 0 ||
+		    tlv_find(outer.value, outer.len, tag, &t) < 0)
+			return;
+		snprintf(out, n, "%.*s", (int)t.len, (const char *)t.value);
+		/* keep it printable: the card is not trusted */
+		for (char *p = out; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7F)
+				*p = '?';
+		return;
+	}
+}
+
+void
 sc_readout_free(struct sc_readout *r)
 {
 	for (int i = 0; i < r->n; i++)

@@ -389,6 +389,8 @@ test_custody(void **state)
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE custody_events; DROP TABLE custody; "
+				      "ALTER TABLE jobs DROP COLUMN kecamatan; "
+				      "ALTER TABLE jobs DROP COLUMN kel_desa; "
 				      "PRAGMA user_version = 3",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
