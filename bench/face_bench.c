@@ -90,7 +90,6 @@ main(int argc, char **argv)
 		       ((w1.tv_sec - w0.tv_sec) * 1e3 + (w1.tv_nsec - w0.tv_nsec) / 1e6) / m);
 		pb_cups_ops.close(h);
 	}
-	face_layout_free(l);
 	job_free(job);
 	face_layout_free(l);
 	return 0;

@@ -47,13 +47,14 @@ desk_work(void *arg)
 	o = sc_read_card(ctx, t->pattern, t->timeout_ms, &t->prof, t->csca, &ro);
 	sc_ctx_free(ctx);
 	if (o != SC_OK) {
-		snprintf(t->card.why, sizeof(t->card.why), "no card read on the desk reader: %.240s",
-			 ro.result.message);
-	} else if (!ro.verified) {
 		snprintf(t->card.why, sizeof(t->card.why),
-			 "the card's data do not verify (%.180s): not a card this office issued, or "
-			 "a damaged one",
-			 ro.verdict);
+			 "no card read on the desk reader: %.240s", ro.result.message);
+	} else if (!ro.verified) {
+		snprintf(
+			t->card.why, sizeof(t->card.why),
+			"the card's data do not verify (%.180s): not a card this office issued, or "
+			"a damaged one",
+			ro.verdict);
 	} else {
 		snprintf(t->card.serial, sizeof(t->card.serial), "%s", ro.result.serial);
 		sc_readout_text(&ro, "DG13", 0xC0, t->card.nik, sizeof(t->card.nik));
@@ -68,7 +69,8 @@ desk_done(void *arg, bool ran)
 	struct desk_task *t = arg;
 
 	if (!ran)
-		snprintf(t->card.why, sizeof(t->card.why), "cetakd is stopping; read the card again");
+		snprintf(t->card.why, sizeof(t->card.why),
+			 "cetakd is stopping; read the card again");
 	t->done(t->d, &t->card, t->arg);
 	if (t->csca)
 		X509_STORE_free(t->csca);

@@ -53,24 +53,22 @@ read_row(sqlite3_stmt *s, struct custody_row *c)
 	text(s, 16, c->kel_desa, sizeof(c->kel_desa));
 }
 
+static int rows(struct store *st, char *sql, store_custody_cb cb, void *ctx);
+
+static int
+first_row(const struct custody_row *row, void *ctx)
+{
+	*(struct custody_row *)ctx = *row;
+	return 1; /* one is enough */
+}
+
 /* One row of sql (sqlite3_mprintf'd, freed here) into *ret; -ENOENT when none. */
 static int
 one_row(struct store *st, char *sql, struct custody_row *ret)
 {
-	sqlite3_stmt *s;
-	int r;
+	int r = rows(st, sql, first_row, ret);
 
-	if (!sql)
-		return -ENOMEM;
-	r = sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL);
-	sqlite3_free(sql);
-	if (r != SQLITE_OK)
-		return -EIO;
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
-		read_row(s, ret);
-	sqlite3_finalize(s);
-	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;
+	return r == 1 ? 0 : r == 0 ? -ENOENT : r;
 }
 
 static int

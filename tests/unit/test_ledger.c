@@ -230,6 +230,28 @@ test_ribbons_and_counter(void **state)
 	assert_reopens_same(path, &b);
 }
 
+/* Verify a stored export with the certificate in its own header. */
+static void
+verify_fixture(const char *file, struct audit_result *r)
+{
+	FILE *g = fopen(file, "rb");
+	assert_non_null(g);
+	char *text = calloc(1, 65536);
+	size_t n = fread(text, 1, 65535, g);
+	fclose(g);
+	json_error_t je;
+	json_t *hdr = json_loadb(text, strcspn(text, "\n"), 0, &je);
+	assert_non_null(hdr);
+	BIO *b = BIO_new_mem_buf(json_string_value(json_object_get(hdr, "certificate")), -1);
+	X509 *c = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	assert_non_null(c);
+	assert_int_equal(audit_verify(text, n, c, r), 0);
+	X509_free(c);
+	BIO_free(b);
+	json_decref(hdr);
+	free(text);
+}
+
 /* A large export goes through the verifier's parallel parsing: the same
  * verdicts, and the first bad line named exactly. */
 
@@ -285,45 +307,8 @@ test_job_records(void **state)
 	free(buf);
 
 	/* an export in format 1 */
-	FILE *g = fopen("tests/data/audit-v1.jsonl", "rb");
-	assert_non_null(g);
-	char *old = calloc(1, 65536);
-	size_t n = fread(old, 1, 65535, g);
-	fclose(g);
-	json_error_t je;
-	json_t *hdr = json_loadb(old, strcspn(old, "\n"), 0, &je);
-	assert_non_null(hdr);
-	BIO *b = BIO_new_mem_buf(json_string_value(json_object_get(hdr, "certificate")), -1);
-	X509 *c = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	assert_non_null(c);
-	assert_int_equal(audit_verify(old, n, c, &r), 0);
+	verify_fixture("tests/data/audit-v1.jsonl", &r);
 	assert_true(r.records >= 3);
-	X509_free(c);
-	BIO_free(b);
-	json_decref(hdr);
-	free(old);
-}
-
-/* Verify a stored export with the certificate in its own header. */
-static void
-verify_fixture(const char *file, struct audit_result *r)
-{
-	FILE *g = fopen(file, "rb");
-	assert_non_null(g);
-	char *text = calloc(1, 65536);
-	size_t n = fread(text, 1, 65535, g);
-	fclose(g);
-	json_error_t je;
-	json_t *hdr = json_loadb(text, strcspn(text, "\n"), 0, &je);
-	assert_non_null(hdr);
-	BIO *b = BIO_new_mem_buf(json_string_value(json_object_get(hdr, "certificate")), -1);
-	X509 *c = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	assert_non_null(c);
-	assert_int_equal(audit_verify(text, n, c, r), 0);
-	X509_free(c);
-	BIO_free(b);
-	json_decref(hdr);
-	free(text);
 }
 
 static int
