@@ -114,26 +114,23 @@ add_event(struct store *st, const char *job_id, const char *from, const char *to
 					    doc ? doc : "", actor ? actor : "", note ? note : ""));
 }
 
+/*
+ * One row in one table (WITHOUT ROWID, keyed by the job) and the chip index:
+ * this runs in the transaction that issues a card, on the print line's
+ * path, so it writes nothing more. The opening has no event of its own: the
+ * record's `since` is it (store_custody_history shows it first).
+ */
 int
 store_custody_open(struct store *st, long long job_rowid, long long now)
 {
 	/* the chip of the cycle that issued the card (closed in this transaction) */
-	int r = exec_sql(
+	return exec_sql(
 		st,
 		sqlite3_mprintf("INSERT OR IGNORE INTO custody (job_id, chip, state, since, "
 				"updated_at) SELECT j.job_id, coalesce((SELECT chip FROM cycles "
 				"WHERE job_id = j.job_id AND outcome = 'issued' ORDER BY id DESC "
 				"LIMIT 1), ''), 'issued', %lld, %lld FROM jobs j WHERE j.id = %lld",
 				now, now, job_rowid));
-
-	if (r == 0 && sqlite3_changes(store_sqlite(st)) == 1)
-		r = exec_sql(st,
-			     sqlite3_mprintf("INSERT INTO custody_events (job_id, at, "
-					     "from_state, to_state, actor, note) SELECT job_id, "
-					     "%lld, '', 'issued', 'cetakd', 'printed' FROM jobs "
-					     "WHERE id = %lld",
-					     now, job_rowid));
-	return r;
 }
 
 int
@@ -310,10 +307,8 @@ int
 store_custody_events_since(struct store *st, long long after, int limit, store_custody_event_cb cb,
 			   void *ctx)
 {
-	/* the opening of a record is not chained: the ledger's issue is that event */
 	return events(st,
-		      sqlite3_mprintf(EVENT_SELECT " WHERE e.seq > %lld AND e.from_state <> '' "
-						   "ORDER BY e.seq LIMIT %d",
+		      sqlite3_mprintf(EVENT_SELECT " WHERE e.seq > %lld ORDER BY e.seq LIMIT %d",
 				      after, limit),
 		      cb, ctx);
 }
@@ -321,11 +316,27 @@ store_custody_events_since(struct store *st, long long after, int limit, store_c
 int
 store_custody_history(struct store *st, const char *job_id, store_custody_event_cb cb, void *ctx)
 {
-	int n = events(st,
-		       sqlite3_mprintf(EVENT_SELECT " WHERE e.job_id = %Q ORDER BY e.seq", job_id),
-		       cb, ctx);
+	struct custody_row c;
+	int r = store_custody_get(st, job_id, &c);
 
-	return n < 0 ? n : 0;
+	if (r < 0)
+		return r;
+	/* the opening, from the record itself */
+	struct custody_event open = { .seq = 0,
+				      .job_id = c.job_id,
+				      .chip = c.chip,
+				      .from = "",
+				      .to = "issued",
+				      .place = "",
+				      .doc = "",
+				      .actor = "cetakd",
+				      .note = "printed",
+				      .at = c.since };
+	if ((r = cb(&open, ctx)) != 0)
+		return r;
+	r = events(st, sqlite3_mprintf(EVENT_SELECT " WHERE e.job_id = %Q ORDER BY e.seq", job_id),
+		   cb, ctx);
+	return r < 0 ? r : 0;
 }
 
 int

@@ -3,8 +3,9 @@
  * cetak printed is until its holder has it.
  *
  * A job that reaches `done` (its card issued) gets a custody record in the
- * same transaction, in state `issued` (in the output hopper). Every later
- * change is one transaction that updates the record and appends a custody
+ * same transaction, in state `issued` (in the output hopper): one row, so
+ * that the print line's issue commit stays small. Every later change is one
+ * transaction that updates the record and appends a custody
  * event (who, when, from, to, place or document); the events are chained
  * into the ledger's audit log (kind "custody", docs/audit-format.md) the way
  * job events are. The states and who may move a card between them are one
@@ -89,7 +90,7 @@ struct custody_event {
 typedef int (*store_custody_event_cb)(const struct custody_event *e, void *ctx);
 int store_custody_events_since(struct store *st, long long after, int limit,
 			       store_custody_event_cb cb, void *ctx);
-/* A job's custody events, oldest first. */
+/* A job's custody, oldest first: its opening (seq 0, at `since`), then its events. */
 int store_custody_history(struct store *st, const char *job_id, store_custody_event_cb cb,
 			  void *ctx);
 /* The last custody event's number (0 when none). */

@@ -113,8 +113,7 @@ static const char *const migrations[] = {
 	" last_notice_at INTEGER NOT NULL DEFAULT 0,"
 	" collector TEXT NOT NULL DEFAULT '',"
 	" collector_id TEXT NOT NULL DEFAULT '',"
-	" relation TEXT NOT NULL DEFAULT '');"
-	"CREATE INDEX custody_state ON custody(state, place, since);"
+	" relation TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
 	"CREATE INDEX custody_chip ON custody(chip);"
 	"CREATE TABLE custody_events ("
 	" seq INTEGER PRIMARY KEY,"
@@ -130,9 +129,7 @@ static const char *const migrations[] = {
 	"INSERT INTO custody (job_id, chip, state, since, updated_at) SELECT j.job_id,"
 	" coalesce((SELECT chip FROM cycles c WHERE c.job_id = j.job_id AND c.outcome = 'issued'"
 	" ORDER BY c.id DESC LIMIT 1), ''), 'issued', j.updated_at, j.updated_at FROM jobs j"
-	" WHERE j.state = 'done';"
-	"INSERT INTO custody_events (job_id, at, from_state, to_state, actor, note) SELECT job_id,"
-	" since, '', 'issued', 'cetakd', 'printed before custody was kept' FROM custody;",
+	" WHERE j.state = 'done';",
 };
 
 sqlite3 *
