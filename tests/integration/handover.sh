@@ -109,10 +109,12 @@ check "cetakd answers other requests meanwhile" ctl status
 # killed while the card is being read: nothing recorded, custody balanced
 desk -l "$(card_of JOB-000003)" -F slow:400
 op card handover --nik "$(nik_of JOB-000003)" >"$T/k1" 2>&1 &
+asker=$!
 sleep 1
 kill -9 "$(pgrep -P "$FX_CETAKD_PID" -x cetakd)"
 wait "$FX_CETAKD_PID" 2>/dev/null
-wait
+wait "$asker"
+check "the operator is told the hand-over did not happen" grep -q 'closed the connection without an answer' "$T/k1"
 fx_cetakd_usb "$T/c.conf" -n 1000 || notok "cetakd restarts"
 check "the card read at the kill is still in the output hopper" grep -q 'not yet put away' <(ctl card show JOB-000003)
 expect_grep "custody balances after the crash" 'withdrawn: OK' <(ctl report custody)
