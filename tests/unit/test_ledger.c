@@ -348,7 +348,7 @@ test_custody_records(void **state)
 	assert_int_equal(rec(l, "receive", NULL, 10, "lot", "LOT-C"), 0);
 	assert_int_equal(rec(l, "load", "A", 10, NULL, NULL), 0);
 	for (int i = 0; i < 2; i++) {
-		char chip[8];
+		char chip[16];
 		snprintf(chip, sizeof(chip), "C-%d", i + 1);
 		assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
 		assert_int_equal(rec(l, "issue", "A", 0, "chip", chip), 0);
