@@ -625,6 +625,10 @@ verb_audit_export(void *ctx, const struct ctl_peer *peer, json_t *args, json_t *
 		return verb_refuse(ret_err, ret_code,
 				   "no station key is configured (ledger.station_key): "
 				   "an unsigned audit cannot be exported");
+	/* every change the job store holds is in the export, not only those
+	 * the chain's tick has taken so far */
+	if (!d->importing)
+		cetakd_audit_jobs(d);
 	if (!(f = open_memstream(&buf, &len)))
 		return -1;
 	int r = ledger_export(d->ledger, d->cfg->station_name, (long long)time(NULL), f);
