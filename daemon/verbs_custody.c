@@ -356,11 +356,9 @@ hand_over(struct cetakd *d, struct desk_req *q, const struct custody_row *c)
 	char why[300], note[300];
 	bool proxy = q->collector[0] != '\0';
 	bool replaces = c->kind == JOB_REPLACEMENT || c->kind == JOB_DATA_CHANGE;
-	json_t *earlier = json_array();
 	struct custody_row after;
 
 	if (strcmp(q->nik, c->nik) != 0) {
-		json_decref(earlier);
 		owe_refusal(q,
 			    "the card on the reader belongs to NIK %s (%s), not to NIK %s: check "
 			    "the collector's proof; nothing was recorded",
@@ -368,7 +366,6 @@ hand_over(struct cetakd *d, struct desk_req *q, const struct custody_row *c)
 		return;
 	}
 	if (custody_check(CA_HANDOVER, c, &req, why, sizeof(why)) < 0) {
-		json_decref(earlier);
 		owe_refusal(q, "%s", why);
 		return;
 	}
@@ -385,18 +382,17 @@ hand_over(struct cetakd *d, struct desk_req *q, const struct custody_row *c)
 				  .collector = proxy ? q->collector : c->name,
 				  .collector_id = proxy ? q->collector_id : c->nik,
 				  .relation = proxy ? q->relation : "holder" };
+	/* the holder's cards collected before (listed while this one is not yet
+	 * collected), then this one handed over, then those taken back */
+	json_t *earlier = json_array();
 	int r = store_begin(d->store);
+	if (r == 0 && replaces)
+		r = store_custody_by_nik(d->store, c->nik, CS_MASK(CS_COLLECTED), earlier_card,
+					 earlier);
 	if (r == 0)
-		r = store_custody_move(d->store, &m, (long long)time(NULL), NULL);
-	if (r == 0 && replaces &&
-	    (r = store_custody_by_nik(d->store, c->nik, CS_MASK(CS_COLLECTED), earlier_card,
-				      earlier)) == 0) {
-		/* this card is collected now too: not one to take back */
-		for (size_t i = json_array_size(earlier); i-- > 0;)
-			if (!strcmp(json_string_value(json_array_get(earlier, i)), c->job_id))
-				json_array_remove(earlier, i);
+		r = store_custody_move(d->store, &m, (long long)time(NULL), &after);
+	if (r == 0)
 		r = take_back(d->store, earlier, c->job_id, q->actor);
-	}
 	if (r == 0)
 		r = store_commit(d->store);
 	else
@@ -408,7 +404,6 @@ hand_over(struct cetakd *d, struct desk_req *q, const struct custody_row *c)
 					: store_errmsg(d->store));
 		return;
 	}
-	store_custody_get(d->store, c->job_id, &after);
 	struct log_field f[] = { { "JOB_ID", c->job_id },
 				 { "CHIP", c->chip },
 				 { "CUSTODY", "collected" } };

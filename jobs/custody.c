@@ -190,8 +190,12 @@ state_list(unsigned mask, char *in, size_t len)
 	return used;
 }
 
+/*
+ * Run sql (sqlite3_mprintf'd, freed here) and give each row to each(stmt,
+ * ctx) until one returns non-zero; that value, or 0, or -errno.
+ */
 static int
-rows(struct store *st, char *sql, store_custody_cb cb, void *ctx)
+query(struct store *st, char *sql, int (*each)(sqlite3_stmt *s, void *ctx), void *ctx)
 {
 	sqlite3_stmt *s;
 	int r;
@@ -203,13 +207,33 @@ rows(struct store *st, char *sql, store_custody_cb cb, void *ctx)
 	if (r != SQLITE_OK)
 		return -EIO;
 	r = 0;
-	while (r == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		struct custody_row row;
-		read_row(s, &row);
-		r = cb(&row, ctx);
-	}
+	while (r == 0 && sqlite3_step(s) == SQLITE_ROW)
+		r = each(s, ctx);
 	sqlite3_finalize(s);
 	return r;
+}
+
+struct row_cb {
+	store_custody_cb cb;
+	void *ctx;
+};
+
+static int
+each_row(sqlite3_stmt *s, void *ctx)
+{
+	struct row_cb *rc = ctx;
+	struct custody_row row;
+
+	read_row(s, &row);
+	return rc->cb(&row, rc->ctx);
+}
+
+static int
+rows(struct store *st, char *sql, store_custody_cb cb, void *ctx)
+{
+	struct row_cb rc = { cb, ctx };
+
+	return query(st, sql, each_row, &rc);
 }
 
 int
@@ -266,37 +290,43 @@ store_custody_counts(struct store *st, long ret[CS_COUNT])
 	return 0;
 }
 
+struct event_cb {
+	store_custody_event_cb cb;
+	void *ctx;
+	int n; /* events the callback took */
+};
+
+static int
+each_event(sqlite3_stmt *s, void *ctx)
+{
+	struct event_cb *ec = ctx;
+#define T(i) ((const char *)sqlite3_column_text(s, i))
+	struct custody_event e = { .seq = sqlite3_column_int64(s, 0),
+				   .job_id = T(1),
+				   .chip = T(2),
+				   .at = sqlite3_column_int64(s, 3),
+				   .from = T(4),
+				   .to = T(5),
+				   .place = T(6),
+				   .doc = T(7),
+				   .actor = T(8),
+				   .note = T(9) };
+#undef T
+	int r = ec->cb(&e, ec->ctx);
+
+	if (r == 0)
+		ec->n++;
+	return r;
+}
+
+/* The count of events cb took, or -errno. */
 static int
 events(struct store *st, char *sql, store_custody_event_cb cb, void *ctx)
 {
-	sqlite3_stmt *s;
-	int n = 0, r = 0;
+	struct event_cb ec = { cb, ctx, 0 };
+	int r = query(st, sql, each_event, &ec);
 
-	if (!sql)
-		return -ENOMEM;
-	r = sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL);
-	sqlite3_free(sql);
-	if (r != SQLITE_OK)
-		return -EIO;
-	r = 0;
-	while (r == 0 && sqlite3_step(s) == SQLITE_ROW) {
-#define T(i) ((const char *)sqlite3_column_text(s, i))
-		struct custody_event e = { .seq = sqlite3_column_int64(s, 0),
-					   .job_id = T(1),
-					   .chip = T(2),
-					   .at = sqlite3_column_int64(s, 3),
-					   .from = T(4),
-					   .to = T(5),
-					   .place = T(6),
-					   .doc = T(7),
-					   .actor = T(8),
-					   .note = T(9) };
-#undef T
-		if ((r = cb(&e, ctx)) == 0)
-			n++;
-	}
-	sqlite3_finalize(s);
-	return r < 0 ? r : n;
+	return r < 0 ? r : ec.n;
 }
 
 #define EVENT_SELECT                                                                               \
