@@ -16,7 +16,6 @@ wait_for 5 "$B/tests/pcsc_probe" -r "*00 00" -t 1 FFCA000000 || echo "# no card 
 fx_line_config "$T/c.conf"
 "$B/tests/jobgen" -n 4 -o "$T/jobs" -s 3 >/dev/null
 fx_cetakd_usb "$T/c.conf" -n 1000 || { notok "cetakd starts"; finish; }
-op() { setpriv --reuid=65534 --regid=65534 --groups=100 "$B/cetakctl" -s "$T/run/control" "$@"; }
 on_fail() {
 	echo "--- custody"; ctl report custody
 	echo "--- cards"; ctl card list --state issued,stored,collected,transferred,withdrawn,destroyed
@@ -26,8 +25,7 @@ on_fail() {
 ctl stock receive LOT-C 10 --doc DN-C >/dev/null
 ctl stock load A 10 >/dev/null
 ctl submit "$T"/jobs/*.json >/dev/null 2>&1
-check "four cards are printed" wait_for 60 sh -c \
-	"[ \"\$('$B/cetakctl' -s '$T/run/control' queue --state done --count)\" = 4 ]"
+check "four cards are printed" settle 4 60
 
 ctl report custody >"$T/r0"
 expect_grep "the custody report counts the cards issued" '^issued cards: +4$' "$T/r0"

@@ -20,7 +20,6 @@ fx_line_config "$T/c.conf" 'custody = { reader = "*VPCD 00 01"; read_timeout = 3
 sed -e 's/"job_id": *"JOB-000002"/"job_id":"JOB-R"/' -e 's/"kind": *"new"/"kind":"replacement"/' \
 	"$T/jobs/JOB-000002.json" >"$T/JOB-R.json"
 fx_cetakd_usb "$T/c.conf" -n 1000 || { notok "cetakd starts"; finish; }
-op() { setpriv --reuid=65534 --regid=65534 --groups=100 "$B/cetakctl" -s "$T/run/control" "$@"; }
 nik_of() { sed -n 's/.*"nik": *"\([0-9]*\)".*/\1/p' "$T/jobs/$1.json" | head -1; }
 # card_of JOB: the saved card whose chip cetakd issued for JOB
 card_of() {
@@ -45,15 +44,13 @@ on_fail() {
 ctl stock receive LOT-H 10 --doc DN-H >/dev/null
 ctl stock load A 10 >/dev/null
 ctl submit "$T"/jobs/*.json >/dev/null 2>&1
-check "three cards are printed" wait_for 60 sh -c \
-	"[ \"\$('$B/cetakctl' -s '$T/run/control' queue --state done --count)\" = 3 ]"
+check "three cards are printed" settle 3 60
 ctl submit "$T/JOB-R.json" >/dev/null 2>&1
-check "the replacement card is printed" wait_for 60 sh -c \
-	"[ \"\$('$B/cetakctl' -s '$T/run/control' queue --state done --count)\" = 4 ]"
+check "the replacement card is printed" settle 4 60
 # one more card: the emulator saves each card when the printer feeds the next
 "$B/tests/jobgen" -n 1 -f 4 -o "$T/more" -s 10 >/dev/null
 ctl submit "$T"/more/*.json >/dev/null 2>&1
-wait_for 60 sh -c "[ \"\$('$B/cetakctl' -s '$T/run/control' queue --state done --count)\" = 5 ]"
+settle 5 60
 check "the emulator saved the printed cards" test -n "$(card_of JOB-R)"
 ctl card store JOB-000001 --place B12 >/dev/null
 

@@ -13,8 +13,6 @@ fx_cupsd $((P + 700)) || { notok "private cupsd starts"; finish; }
 
 # n_state STATE: how many jobs are in STATE
 n_state() { ctl queue --state "$1" --count 2>/dev/null; }
-# settle N SECONDS: wait until N jobs are done and no line holds a card
-settle() { wait_for "$2" sh -c "[ \"\$('$B/cetakctl' -s '$T/run/control' queue --state done --count)\" = $1 ]"; }
 line_state() { ctl lines | awk -v l="$1" '$1 == l { print $2 }'; }
 # on_fail: the station's state, once per case, for a failure seen only in CI
 on_fail() {
@@ -242,7 +240,6 @@ ctl line drain A >/dev/null
 check "a drained line ends paused" wait_for 30 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -q '^A  *paused'"
 check "with jobs left in the queue, none active" sh -c "[ \$('$B/cetakctl' -s '$T/run/control' queue --state active --count) = 0 ]"
 check "and the invariant holds" ctl stock check
-op() { setpriv --reuid=65534 --regid=65534 --groups=100 "$B/cetakctl" -s "$T/run/control" "$@"; }
 op resolve JOB-000001 printed >"$T/res-op" 2>&1
 expect_grep "resolve is a supervisor command" "'resolve' is a supervisor command" "$T/res-op"
 ctl resolve JOB-000001 printed >"$T/res-none" 2>&1

@@ -70,7 +70,6 @@ ctl queue --state bogus >"$T/qb" 2>&1
 expect_grep "an unknown state is named" "unknown state in 'bogus'" "$T/qb"
 
 # Operator verbs and their permissions (users = operators, staff = supervisors).
-op() { setpriv --reuid=65534 --regid=65534 --groups=100 "$B/cetakctl" -s "$T/run/control" "$@"; }
 op hold JOB-000002 >"$T/h" 2>&1
 expect_grep "hold needs a reason" 'hold needs a reason' "$T/h"
 op hold JOB-000002 --reason "citizen must re-verify address" >"$T/h" 2>&1

@@ -10,7 +10,6 @@ fx_config "$T/c.conf" "schedule = { stock_reserve = 10; };
 ledger = { station_key = \"$T/pki/ds.key\"; station_cert = \"$T/pki/ds.pem\"; checkpoint_every = 5; };
 lines = ( { name = \"A\"; printer = \"cups\"; cups_queue = \"card\"; reader = \"none*\"; } );"
 fx_cetakd "$T/c.conf" || { notok "cetakd starts with a ledger"; finish; }
-op() { setpriv --reuid=65534 --regid=65534 --groups=100 "$B/cetakctl" -s "$T/run/control" "$@"; }
 
 ctl stock >"$T/s0"
 expect_grep "a new ledger holds nothing" '^blanks: +0 on hand \(store 0, hoppers 0\), reserve 10' "$T/s0"
