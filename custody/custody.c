@@ -136,3 +136,12 @@ custody_check(enum custody_action a, const struct custody_row *row,
 	}
 	return 0;
 }
+
+bool
+custody_due_for_transfer(const struct custody_row *row, long long now, int days, int notices,
+			 bool notices_on)
+{
+	if (row->state != CS_STORED || now - row->since < (long long)days * 86400)
+		return false;
+	return !notices_on || row->notices >= notices || row->next_notice_at < 0;
+}

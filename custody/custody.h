@@ -53,6 +53,14 @@ struct custody_request {
 int custody_check(enum custody_action a, const struct custody_row *row,
 		  const struct custody_request *req, char *why, size_t len);
 
+/*
+ * Is the card due for transfer to its kecamatan at now? Stored for at least
+ * days since it was printed, and either `notices` notices sent or none
+ * possible (no phone number, or notices off).
+ */
+bool custody_due_for_transfer(const struct custody_row *row, long long now, int days, int notices,
+			      bool notices_on);
+
 /* "stored in B12 since 2026-11-29", "handed over on ...": where the card is. */
 void custody_where(const struct custody_row *row, char *out, size_t len);
 

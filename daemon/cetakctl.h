@@ -24,4 +24,7 @@ int cli_card_custody(const struct cli *cli, int argc, char **argv);
 /* cetakctl report custody [--format text|csv|json] */
 int cli_report_custody(const struct cli *cli, int argc, char **argv);
 
+/* cetakctl notice run */
+int cli_notice(const struct cli *cli, int argc, char **argv);
+
 #endif

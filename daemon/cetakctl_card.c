@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "cetakctl.h"
+#include "custody/berita.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,15 @@ print_card(json_t *c)
 	printf("card of %s (chip %s): %s\n", jstr(c, "job"),
 	       jstr(c, "chip")[0] ? jstr(c, "chip") : "-", jstr(c, "where"));
 	printf("holder:  %s, NIK %s (%s job)\n", jstr(c, "name"), jstr(c, "nik"), jstr(c, "kind"));
-	if (jint(c, "notices"))
-		printf("notices: %lld\n", jint(c, "notices"));
+	json_t *sms = json_object_get(c, "sms"), *n;
+	size_t k;
+	json_array_foreach(sms, k, n)
+	{
+		char when[16];
+		day(jint(n, "done_at") ? jint(n, "done_at") : jint(n, "queued_at"), when);
+		printf("SMS %lld: %s %s%s%s\n", jint(n, "n"), jstr(n, "state"), when,
+		       jstr(n, "reason")[0] ? ": " : "", jstr(n, "reason"));
+	}
 	json_array_foreach(events, i, e)
 	{
 		char when[32];
@@ -129,6 +137,7 @@ options(int argc, char **argv, json_t *args)
 		{ "--collector", "collector", 0 },
 		{ "--collector-id", "collector_id", 0 },
 		{ "--relation", "relation", 0 },
+		{ "--kecamatan", "kecamatan", 0 },
 	};
 
 	for (int i = 0; i < argc; i += 2) {
@@ -143,6 +152,48 @@ options(int argc, char **argv, json_t *args)
 						   : json_string(argv[i + 1]));
 	}
 	return 0;
+}
+
+/* The berita acara to write (-o), and whether writing it failed. */
+static const char *batch_pdf;
+static int batch_failed;
+
+static void
+print_batch(json_t *b)
+{
+	json_t *all = json_object_get(b, "batches"), *c;
+	char why[300], when[64];
+	size_t i;
+
+	if (all) {
+		printf("%-22s %-20s %-10s %5s  %s\n", "BERITA ACARA", "KECAMATAN", "DATE", "CARDS",
+		       "BY");
+		json_array_foreach(all, i, c)
+		{
+			day(jint(c, "at"), when);
+			printf("%-22s %-20s %-10s %5lld  %s\n", jstr(c, "doc"),
+			       jstr(c, "kecamatan"), when, jint(c, "cards"), jstr(c, "actor"));
+		}
+		return;
+	}
+	json_t *cards = json_object_get(b, "cards");
+	berita_date(jint(b, "at"), when, sizeof(when));
+	printf("transfer batch %s to kecamatan %s, %s: %zu card%s\n", jstr(b, "doc"),
+	       jstr(b, "kecamatan"), when, json_array_size(cards),
+	       json_array_size(cards) == 1 ? "" : "s");
+	json_array_foreach(cards, i, c)
+		printf("  %3zu  %-16s %-20s %s, %s\n", i + 1, jstr(c, "chip"), jstr(c, "job"),
+		       jstr(c, "name"), jstr(c, "address"));
+	if (!batch_pdf) {
+		printf("the berita acara: cetakctl card batch %s -o FILE.pdf\n", jstr(b, "doc"));
+		return;
+	}
+	if (berita_transfer_pdf(b, batch_pdf, why, sizeof(why)) < 0) {
+		fprintf(stderr, "cetakctl: berita acara: %s\n", why);
+		batch_failed = 1;
+		return;
+	}
+	printf("berita acara serah terima written to %s\n", batch_pdf);
 }
 
 int
@@ -167,6 +218,28 @@ cli_card_custody(const struct cli *cli, int argc, char **argv)
 					 : strcmp(what, "check") == 0  ? print_card
 								       : print_done);
 		}
+	} else if ((strcmp(what, "transfer") == 0 && argc > 0 &&
+		    strcmp(argv[0], "--kecamatan") == 0) ||
+		   strcmp(what, "batch") == 0) {
+		/* a transfer batch and its berita acara (-o FILE.pdf) */
+		for (int i = 0; i + 1 < argc; i++)
+			if (strcmp(argv[i], "-o") == 0) {
+				batch_pdf = argv[i + 1];
+				memmove(argv + i, argv + i + 2,
+					(size_t)(argc - i - 2) * sizeof(*argv));
+				argc -= 2;
+				break;
+			}
+		if (strcmp(what, "batch") == 0 && argc > 0 && argv[0][0] != '-') {
+			json_object_set_new(args, "doc", json_string(argv[0]));
+			argc--, argv++;
+		}
+		if (options(argc, argv, args) == 0)
+			rc = daemon_verb(
+				cli, strcmp(what, "batch") == 0 ? "card-batch" : "card-transfer",
+				args, print_batch);
+		if (rc == 0 && batch_failed)
+			rc = EXIT_REFUSED;
 	} else if (strcmp(what, "list") == 0) {
 		if (options(argc, argv, args) == 0)
 			rc = daemon_verb(cli, "card-list", args, print_list);
@@ -207,6 +280,35 @@ print_custody_text(json_t *d)
 	printf("\nin custody by kecamatan of the holder:\n");
 	json_object_foreach(kec, k, v)
 		printf("  %-30s %lld\n", k, (long long)json_integer_value(v));
+	json_t *due = json_object_get(d, "due_for_transfer");
+	printf("due for transfer: %lld", jint(due, "cards"));
+	const char *sep = " (kecamatan ";
+	json_object_foreach(json_object_get(due, "by_kecamatan"), k, v)
+	{
+		printf("%s%s %lld", sep, k, (long long)json_integer_value(v));
+		sep = ", ";
+	}
+	printf("%s\n", json_object_size(json_object_get(due, "by_kecamatan")) ? ")" : "");
+	printf("collected in the last 31 days:");
+	json_object_foreach(json_object_get(d, "collected_per_day"), k, v)
+		printf(" %s: %lld", k, (long long)json_integer_value(v));
+	printf("%s\n", json_object_size(json_object_get(d, "collected_per_day")) ? "" : " none");
+	json_t *b;
+	size_t bi;
+	json_array_foreach(json_object_get(d, "transfer_batches"), bi, b)
+	{
+		char when[16];
+		day(jint(b, "at"), when);
+		printf("transfer batch: %s to kecamatan %s on %s, %lld cards\n", jstr(b, "doc"),
+		       jstr(b, "kecamatan"), when, jint(b, "cards"));
+	}
+	json_t *sms = json_object_get(d, "sms");
+	if (json_is_true(json_object_get(sms, "enabled")))
+		printf("SMS notices:    %lld sent, %lld failed, %lld waiting in gammu-smsd%s%s\n",
+		       jint(sms, "sent"), jint(sms, "failed"), jint(sms, "queued"),
+		       jstr(sms, "problem")[0] ? "; NOW: " : "", jstr(sms, "problem"));
+	else
+		printf("SMS notices:    off\n");
 	if (json_is_true(json_object_get(d, "balanced")))
 		printf("balance:        issued = in custody + collected + transferred + "
 		       "withdrawn: OK\n");
@@ -234,6 +336,13 @@ print_custody_csv(json_t *d)
 			printf(*p == '"' ? "\"\"" : "%c", *p);
 		printf("\",%lld\n", (long long)json_integer_value(v));
 	}
+	json_t *due = json_object_get(d, "due_for_transfer");
+	printf("due_for_transfer,cards,%lld\n", jint(due, "cards"));
+	json_object_foreach(json_object_get(d, "collected_per_day"), k, v)
+		printf("collected_per_day,%s,%lld\n", k, (long long)json_integer_value(v));
+	json_t *sms = json_object_get(d, "sms");
+	printf("sms,sent,%lld\nsms,failed,%lld\nsms,queued,%lld\n", jint(sms, "sent"),
+	       jint(sms, "failed"), jint(sms, "queued"));
 	printf("balance,balanced,%d\n", json_is_true(json_object_get(d, "balanced")));
 }
 
@@ -254,4 +363,27 @@ cli_report_custody(const struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	return daemon_verb(&c, "custody", NULL, printer);
+}
+
+/* ---- SMS notices ---- */
+
+static void
+print_round(json_t *d)
+{
+	if (json_is_true(json_object_get(d, "quiet")))
+		printf("outside the hours for notices (notice.send_hours, notice.holidays): none "
+		       "sent now\n");
+	printf("handed to gammu-smsd: %lld; read back: %lld sent, %lld failed (sent again in "
+	       "the next round), %lld taken back; waiting in gammu-smsd: %lld; stored cards "
+	       "without a mobile number: %lld\n",
+	       jint(d, "handed"), jint(d, "sent"), jint(d, "failed"), jint(d, "withdrawn"),
+	       jint(d, "waiting"), jint(d, "no_phone"));
+}
+
+int
+cli_notice(const struct cli *cli, int argc, char **argv)
+{
+	if (argc != 1 || strcmp(argv[0], "run") != 0)
+		return EXIT_USAGE;
+	return daemon_verb(cli, "notice-run", NULL, print_round);
 }

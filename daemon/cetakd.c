@@ -16,6 +16,7 @@
 #include "spawn.h"
 #include "state.h"
 #include "jobs/custody.h"
+#include "notices.h"
 #include "ledger/ledger.h"
 #include "printer/face.h"
 #include "smartcard/sod.h"
@@ -35,6 +36,8 @@
 #include <sys/epoll.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
+
+static void on_notice(struct ev_source *src, void *data);
 
 static gid_t
 group_gid(const char *name)
@@ -266,6 +269,13 @@ cetakd_reload(struct cetakd *d, char **ret_err)
 				 &d->rescan_timer) < 0)
 			log_error("config: cannot re-arm the rescan timer");
 	}
+	if (cfg->notice_round_s != d->cfg->notice_round_s && d->notice_timer) {
+		ev_source_free(d->notice_timer);
+		d->notice_timer = NULL;
+		if (ev_add_timer(d->loop, (uint64_t)cfg->notice_round_s * 1000, on_notice, d,
+				 &d->notice_timer) < 0)
+			log_error("config: cannot re-arm the notice timer");
+	}
 	cfg_free(d->cfg);
 	d->cfg = cfg;
 	limits_from_config(cfg, &limits);
@@ -443,6 +453,27 @@ cetakd_audit_jobs(struct cetakd *d)
 		if (n < 2000 && c < 2000)
 			return;
 	}
+}
+
+static void
+on_notice(struct ev_source *src, void *data)
+{
+	(void)src;
+	notices_tick(data);
+}
+
+long long
+cetakd_now(const struct cetakd *d)
+{
+	long long now = (long long)time(NULL), ahead = 0;
+	FILE *f;
+
+	if (d->clock_file && (f = fopen(d->clock_file, "re"))) {
+		if (fscanf(f, "%lld", &ahead) != 1 || ahead < 0)
+			ahead = 0;
+		fclose(f);
+	}
+	return now + ahead;
 }
 
 static void
@@ -731,6 +762,13 @@ cetakd_open_jobs(struct cetakd *d)
 		log_error("spool: cannot watch %s: %s", d->cfg->spool_dir, strerror(errno));
 		return -1;
 	}
+	if (getenv("CETAK_TEST_CLOCK") && !(d->clock_file = strdup(getenv("CETAK_TEST_CLOCK"))))
+		return -1;
+	if (ev_add_timer(d->loop, (uint64_t)d->cfg->notice_round_s * 1000, on_notice, d,
+			 &d->notice_timer) < 0) {
+		log_error("notices: cannot start the round timer");
+		return -1;
+	}
 	return 0;
 }
 
@@ -806,6 +844,7 @@ cetakd_stop(struct cetakd *d)
 	sc_ctx_free(d->sc);
 	ev_loop_free(d->loop);
 	cfg_free(d->cfg);
+	free(d->clock_file);
 	free(d->socket_path);
 	free(d->cfg_path);
 }

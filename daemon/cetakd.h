@@ -56,6 +56,9 @@ struct cetakd {
 	uint64_t started_ms;
 	unsigned reloads;
 	bool stopping;
+	struct ev_source *notice_timer; /* SMS notice rounds (notices.h) */
+	char notice_problem[256];	/* why notices cannot go out now; "" = they can */
+	char *clock_file;		/* tests only: CETAK_TEST_CLOCK (cetakd_now) */
 	/* the card transport for the lines and the reader poll; NULL: PC/SC
 	 * (the engine's in-process tests give an in-memory one) */
 	int (*sc_new)(void *arg, struct sc_ctx **ret);
@@ -83,6 +86,13 @@ void cetakd_alerts_config(const struct cetakd *d, struct alerts_config *ac);
 
 /* Chain the job store's new state changes into the audit log (batched). */
 void cetakd_audit_jobs(struct cetakd *d);
+
+/*
+ * The time custody runs on (storage, notices, transfers, retention): the
+ * clock, moved forward by the number of seconds in the file the environment
+ * variable CETAK_TEST_CLOCK names, so that tests can pass six months.
+ */
+long long cetakd_now(const struct cetakd *d);
 
 /* Ask the loop to import the spool (coalesced). */
 void cetakd_kick(struct cetakd *d);

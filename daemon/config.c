@@ -10,6 +10,7 @@
 #include "config.h"
 #include "common/log.h"
 #include "printer/pb.h"
+#include "notice/notice.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -140,19 +141,92 @@ static const struct cfg_param face_params[] = {
 	  NULL, check_abs_path, "card face layout; jobs whose text does not fit are refused" },
 };
 
+static const char *
+check_abs_or_empty(const char *s)
+{
+	return s[0] == '\0' || s[0] == '/' ? NULL : "\"\" or an absolute path";
+}
+
 static const struct cfg_param custody_params[] = {
 	{ "reader", CFG_T_STR, S(custody_reader), "", 0, 255, NULL, NULL,
 	  "PC/SC reader name pattern of the desk reader where issued cards are read at a "
 	  "hand-over; \"\" = none (hand-overs are refused)" },
 	{ "read_timeout", CFG_T_INT, S(custody_read_timeout_s), "20", 1, 600, NULL, NULL,
 	  "seconds a hand-over waits for the card on the desk reader" },
+	{ "transfer_after_days", CFG_T_INT, S(transfer_after_days), "180", 1, 3650, NULL, NULL,
+	  "days in storage after which an uncollected card is due for transfer to its "
+	  "kecamatan" },
+	{ "transfer_after_notices", CFG_T_INT, S(transfer_after_notices), "3", 0, 20, NULL, NULL,
+	  "notices sent before a card is due for transfer (a card without a phone number needs "
+	  "none)" },
+	{ "retention_days", CFG_T_INT, S(retention_days), "30", 0, 3650, NULL, NULL,
+	  "days the photo, signature, fingerprints and phone number of a job are kept once its "
+	  "card is collected, transferred or withdrawn (or the job refused or cancelled)" },
 };
 
 static const char *
-check_abs_or_empty(const char *s)
+check_send_hours(const char *s)
 {
-	return s[0] == '\0' || s[0] == '/' ? NULL : "\"\" or an absolute path";
+	struct notice_hours h;
+
+	return notice_hours_parse(s, &h);
 }
+
+static const char *
+check_holidays(const char *s)
+{
+	struct notice_hours h;
+
+	return notice_holidays_parse(s, &h);
+}
+
+static const char *
+check_template(const char *s)
+{
+	static char why[160];
+	char out[4096];
+	struct notice_vars v = { "A", "B", "C" };
+
+	if (notice_render(s, &v, out, sizeof(out), why, sizeof(why)) == -EINVAL)
+		return why;
+	return NULL;
+}
+
+static const struct cfg_param notice_params[] = {
+	{ "enabled", CFG_T_BOOL, S(notice_enabled), "false", 0, 0, NULL, NULL,
+	  "send SMS notices to holders of stored cards through gammu-smsd" },
+	{ "outbox", CFG_T_STR, S(notice_outbox), "/var/spool/gammu/outbox", 0, PATH_MAX, NULL,
+	  check_abs_path, "gammu-smsd's OutboxPath (files backend)" },
+	{ "sent", CFG_T_STR, S(notice_sent), "/var/spool/gammu/sent", 0, PATH_MAX, NULL,
+	  check_abs_path, "gammu-smsd's SentSMSPath" },
+	{ "error", CFG_T_STR, S(notice_error), "/var/spool/gammu/error", 0, PATH_MAX, NULL,
+	  check_abs_path, "gammu-smsd's ErrorSMSPath" },
+	{ "smsd_pidfile", CFG_T_STR, S(notice_smsd_pidfile), "/run/gammu-smsd.pid", 0, PATH_MAX,
+	  NULL, check_abs_or_empty,
+	  "gammu-smsd's PID file, to tell whether it runs; \"\" = do "
+	  "not check" },
+	{ "template", CFG_T_STR, S(notice_template),
+	  "Yth. {nama}, KTP-el Anda sudah jadi. Silakan ambil di {kantor}, {jam}, dengan "
+	  "membawa bukti pengambilan.",
+	  1, 600, NULL, check_template,
+	  "the message, in Indonesian: {nama} the holder, {kantor} the office, {jam} its hours "
+	  "(never the NIK)" },
+	{ "office", CFG_T_STR, S(notice_office), "", 0, 128, NULL, NULL,
+	  "where cards are collected, for {kantor}; \"\" = station.office" },
+	{ "opening_hours", CFG_T_STR, S(notice_opening_hours), "Senin-Jumat pukul 08.00-15.00", 0,
+	  128, NULL, NULL, "when cards are handed over, for {jam}" },
+	{ "send_hours", CFG_T_STR, S(notice_send_hours), "08:00-17:00", 0, 11, NULL,
+	  check_send_hours, "local time of day notices may go out" },
+	{ "holidays", CFG_T_STR, S(notice_holidays), "Sun", 0, 1024, NULL, check_holidays,
+	  "days without notices: weekday names and dates, e.g. \"Sun,2026-12-25\"" },
+	{ "interval_days", CFG_T_INT, S(notice_interval_days), "60", 1, 365, NULL, NULL,
+	  "days between a card's notices" },
+	{ "max", CFG_T_INT, S(notice_max), "3", 1, 20, NULL, NULL, "notices a card gets at most" },
+	{ "round_interval", CFG_T_INT, S(notice_round_s), "60", 1, 86400, NULL, NULL,
+	  "seconds between notice rounds (results read back, due notices handed to gammu)" },
+	{ "outbox_max", CFG_T_INT, S(notice_outbox_max), "1000", 1, 1000000, NULL, NULL,
+	  "messages waiting in gammu's outbox above which no more are handed over" },
+};
 
 static const struct cfg_param alerts_params[] = {
 	{ "lead_time_days", CFG_T_INT, S(lead_days), "30", 1, 365, NULL, NULL,
@@ -302,6 +376,7 @@ static const struct cfg_group cfg_groups[] = {
 	{ "schedule", schedule_params, N(schedule_params) },
 	{ "face", face_params, N(face_params) },
 	{ "custody", custody_params, N(custody_params) },
+	{ "notice", notice_params, N(notice_params) },
 	{ "ledger", ledger_params, N(ledger_params) },
 	{ "card", card_params, N(card_params) },
 	{ "alerts", alerts_params, N(alerts_params) },

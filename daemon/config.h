@@ -47,6 +47,16 @@ struct cetak_config {
 	/* custody of issued cards: the desk reader a hand-over reads the chip on */
 	char *custody_reader;
 	int custody_read_timeout_s;
+	int transfer_after_days;    /* a stored card is due for transfer to its kecamatan */
+	int transfer_after_notices; /* ... after this many notices (or none possible) */
+	int retention_days;	    /* personal data kept after a job's purpose is fulfilled */
+
+	/* SMS notices through gammu-smsd's files backend (notice/notice.h) */
+	int notice_enabled;
+	char *notice_outbox, *notice_sent, *notice_error, *notice_smsd_pidfile;
+	char *notice_template, *notice_office, *notice_opening_hours;
+	char *notice_send_hours, *notice_holidays;
+	int notice_interval_days, notice_max, notice_round_s, notice_outbox_max;
 
 	int lead_days, window_days, hopper_low, ribbon_low, alert_repeat_s;
 	char *alert_command, *metrics_file;

@@ -741,5 +741,11 @@ const struct ctl_verb cetakd_verbs[] = {
 	  "the card on the desk reader: whose it is, store it, hand it over" },
 	{ "custody", CTL_ROLE_OPERATOR, verb_custody,
 	  "cards in custody and the custody invariant" },
+	{ "card-transfer", CTL_ROLE_SUPERVISOR, verb_card_transfer,
+	  "the cards of a kecamatan due for transfer, in one batch with its berita acara" },
+	{ "card-batch", CTL_ROLE_OPERATOR, verb_card_batch,
+	  "transfer batches, or the cards of one (its berita acara again)" },
+	{ "notice-run", CTL_ROLE_OPERATOR, verb_notice_run,
+	  "an SMS notice round now: results read back, due notices to gammu-smsd" },
 	{ NULL, CTL_ROLE_NONE, NULL, NULL },
 };

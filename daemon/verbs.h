@@ -27,4 +27,11 @@ int verb_card_desk(void *ctx, const struct ctl_peer *peer, json_t *args, json_t 
 int verb_custody(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		 const char **ret_code, char **ret_err);
 
+int verb_card_transfer(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		       const char **ret_code, char **ret_err);
+int verb_card_batch(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		    const char **ret_code, char **ret_err);
+int verb_notice_run(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		    const char **ret_code, char **ret_err);
+
 #endif

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "ctlproto.h"
 #include "desk.h"
+#include "notices.h"
 #include "verbs.h"
 
 #include <errno.h>
@@ -23,6 +24,8 @@
 #include "custody/custody.h"
 #include "jobs/custody.h"
 #include "ledger/ledger.h"
+
+static int batch_list_cb(const struct transfer_batch *b, void *ctx);
 
 /* The card args name: by "job" or by "chip". */
 static int
@@ -82,6 +85,15 @@ history_cb(const struct custody_event *e, void *ctx)
 					       e->doc, "actor", e->actor, "note", e->note));
 }
 
+static int
+notice_cb(const struct notice_row *n, void *ctx)
+{
+	return json_array_append_new(ctx, json_pack("{s:i, s:s, s:I, s:I, s:s}", "n", n->n, "state",
+						    n->state, "queued_at", (json_int_t)n->queued_at,
+						    "done_at", (json_int_t)n->done_at, "reason",
+						    n->reason));
+}
+
 int
 verb_card_show(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 	       const char **ret_code, char **ret_err)
@@ -98,6 +110,9 @@ verb_card_show(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **re
 	store_custody_history(d->store, c.job_id, history_cb, events);
 	*ret_data = card_json(&c);
 	json_object_set_new(*ret_data, "events", events);
+	json_t *notices = json_array();
+	store_notice_of(d->store, c.job_id, notice_cb, notices);
+	json_object_set_new(*ret_data, "sms", notices);
 	return 0;
 }
 
@@ -157,7 +172,7 @@ verb_card_list(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **re
 				   bad);
 	}
 	if (days > 0)
-		lc.older_than = (long long)time(NULL) - (long long)days * 86400;
+		lc.older_than = cetakd_now(d) - (long long)days * 86400;
 	if (store_custody_list(d->store, mask, verb_arg(args, "place"), limit > 0 ? limit : 0,
 			       list_cb, &lc) < 0) {
 		json_decref(lc.cards);
@@ -209,7 +224,7 @@ verb_card_do(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 				  .doc = req.doc,
 				  .actor = actor,
 				  .note = req.note };
-	r = store_custody_move(d->store, &m, (long long)time(NULL), &after);
+	r = store_custody_move(d->store, &m, cetakd_now(d), &after);
 	if (r == -EPERM) /* changed meanwhile */
 		return verb_refuse(ret_err, ret_code,
 				   "the card of %s changed meanwhile; look again", c.job_id);
@@ -217,6 +232,8 @@ verb_card_do(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 		*ret_code = CTL_E_FAILED;
 		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
 	}
+	if (c.state == CS_STORED && after.state != CS_STORED)
+		notices_take_back(d, c.job_id);
 	custody_where(&after, where, sizeof(where));
 	struct log_field f[] = { { "JOB_ID", c.job_id },
 				 { "CHIP", c.chip },
@@ -229,10 +246,25 @@ verb_card_do(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 
 /* Cards held by age (days in custody), for the summary. */
 struct age_ctx {
+	const struct cetakd *d;
 	long long now;
 	long buckets[4]; /* 0-30, 31-90, 91-180, over 180 days */
 	json_t *by_kecamatan;
+	long due; /* due for transfer to the kecamatan */
+	json_t *due_by_kecamatan;
 };
+
+static void
+count_in(json_t *obj, const char *k)
+{
+	json_object_set_new(obj, k, json_integer(json_integer_value(json_object_get(obj, k)) + 1));
+}
+
+static int
+per_day_cb(const char *day, long count, void *ctx)
+{
+	return json_object_set_new(ctx, day, json_integer(count));
+}
 
 static int
 age_cb(const struct custody_row *c, void *ctx)
@@ -241,10 +273,15 @@ age_cb(const struct custody_row *c, void *ctx)
 	long long days = (ac->now - c->since) / 86400;
 	const char *k = c->kecamatan[0] ? c->kecamatan : "-";
 
+	const struct cetak_config *cfg = ac->d->cfg;
+
 	ac->buckets[days <= 30 ? 0 : days <= 90 ? 1 : days <= 180 ? 2 : 3]++;
-	json_object_set_new(
-		ac->by_kecamatan, k,
-		json_integer(json_integer_value(json_object_get(ac->by_kecamatan, k)) + 1));
+	count_in(ac->by_kecamatan, k);
+	if (custody_due_for_transfer(c, ac->now, cfg->transfer_after_days,
+				     cfg->transfer_after_notices, cfg->notice_enabled)) {
+		ac->due++;
+		count_in(ac->due_by_kecamatan, k);
+	}
 	return 0;
 }
 
@@ -255,7 +292,10 @@ verb_custody(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 	struct cetakd *d = ctx;
 	struct ledger_balance b;
 	long counts[CS_COUNT], total = 0;
-	struct age_ctx ac = { .now = (long long)time(NULL), .by_kecamatan = json_object() };
+	struct age_ctx ac = { .d = d,
+			      .now = cetakd_now(d),
+			      .by_kecamatan = json_object(),
+			      .due_by_kecamatan = json_object() };
 	json_t *states = json_object(), *ledger = json_object();
 	char why[300] = "";
 	(void)peer;
@@ -267,6 +307,7 @@ verb_custody(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 		json_decref(states);
 		json_decref(ledger);
 		json_decref(ac.by_kecamatan);
+		json_decref(ac.due_by_kecamatan);
 		*ret_code = CTL_E_FAILED;
 		return verb_refuse(ret_err, ret_code, "cannot read the job store or the ledger");
 	}
@@ -280,12 +321,49 @@ verb_custody(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 		snprintf(why, sizeof(why),
 			 "the job store holds %ld cards in custody records, the ledger issued %ld",
 			 total, b.issued);
+	long nc[3];
+	store_notice_counts(d->store, 0, nc);
+	json_t *sms = json_pack("{s:b, s:I, s:I, s:I, s:s}", "enabled", d->cfg->notice_enabled,
+				"sent", (json_int_t)nc[0], "failed", (json_int_t)nc[1], "queued",
+				(json_int_t)nc[2], "problem", d->notice_problem);
 	*ret_data = json_pack("{s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:b, s:s}", "issued",
 			      (json_int_t)b.issued, "states", states, "ledger", ledger, "age_days",
 			      "0-30", (json_int_t)ac.buckets[0], "31-90", (json_int_t)ac.buckets[1],
 			      "91-180", (json_int_t)ac.buckets[2], "over_180",
 			      (json_int_t)ac.buckets[3], "held_by_kecamatan", ac.by_kecamatan,
 			      "balanced", !why[0], "problem", why);
+	json_object_set_new(*ret_data, "sms", sms);
+	json_object_set_new(*ret_data, "due_for_transfer",
+			    json_pack("{s:I, s:o}", "cards", (json_int_t)ac.due, "by_kecamatan",
+				      ac.due_by_kecamatan));
+	json_t *collected = json_object(), *batches = json_array();
+	store_custody_per_day(d->store, CS_COLLECTED, ac.now - 31LL * 86400, per_day_cb, collected);
+	json_object_set_new(*ret_data, "collected_per_day", collected);
+	store_transfer_batches(d->store, 100, batch_list_cb, batches);
+	json_object_set_new(*ret_data, "transfer_batches", batches);
+	return 0;
+}
+
+int
+verb_notice_run(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	struct notice_result res;
+	char why[300];
+	(void)args;
+
+	if (notices_round(d, &res, why, sizeof(why)) < 0) {
+		*ret_code = CTL_E_FAILED;
+		return verb_refuse(ret_err, ret_code, "%s", why);
+	}
+	log_notice("notices: round run by %s: %ld handed to gammu-smsd, %ld sent, %ld failed",
+		   peer->user, res.handed, res.sent, res.failed);
+	*ret_data = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "handed",
+			      (json_int_t)res.handed, "sent", (json_int_t)res.sent, "failed",
+			      (json_int_t)res.failed, "withdrawn", (json_int_t)res.withdrawn,
+			      "waiting", (json_int_t)res.waiting, "no_phone",
+			      (json_int_t)res.no_phone, "quiet", res.quiet);
 	return 0;
 }
 
@@ -327,7 +405,7 @@ earlier_card(const struct custody_row *old, void *ctx)
 
 /* Take back every card of list (not job itself); 0 or -errno. */
 static int
-take_back(struct store *st, json_t *list, const char *job, const char *actor)
+take_back(struct store *st, json_t *list, const char *job, const char *actor, long long now)
 {
 	char note[200];
 	size_t i;
@@ -341,7 +419,7 @@ take_back(struct store *st, json_t *list, const char *job, const char *actor)
 					  .to = CS_WITHDRAWN,
 					  .actor = actor,
 					  .note = note };
-		int r = store_custody_move(st, &m, (long long)time(NULL), NULL);
+		int r = store_custody_move(st, &m, now, NULL);
 		if (r < 0)
 			return r;
 	}
@@ -390,9 +468,9 @@ hand_over(struct cetakd *d, struct desk_req *q, const struct custody_row *c)
 		r = store_custody_by_nik(d->store, c->nik, CS_MASK(CS_COLLECTED), earlier_card,
 					 earlier);
 	if (r == 0)
-		r = store_custody_move(d->store, &m, (long long)time(NULL), &after);
+		r = store_custody_move(d->store, &m, cetakd_now(d), &after);
 	if (r == 0)
-		r = take_back(d->store, earlier, c->job_id, q->actor);
+		r = take_back(d->store, earlier, c->job_id, q->actor, cetakd_now(d));
 	if (r == 0)
 		r = store_commit(d->store);
 	else
@@ -404,6 +482,8 @@ hand_over(struct cetakd *d, struct desk_req *q, const struct custody_row *c)
 					: store_errmsg(d->store));
 		return;
 	}
+	if (c->state == CS_STORED)
+		notices_take_back(d, c->job_id);
 	struct log_field f[] = { { "JOB_ID", c->job_id },
 				 { "CHIP", c->chip },
 				 { "CUSTODY", "collected" } };
@@ -433,7 +513,7 @@ desk_store(struct cetakd *d, struct desk_req *q, const struct custody_row *c)
 				  .place = q->place,
 				  .actor = q->actor,
 				  .note = "read on the desk reader" };
-	if (store_custody_move(d->store, &m, (long long)time(NULL), &after) < 0) {
+	if (store_custody_move(d->store, &m, cetakd_now(d), &after) < 0) {
 		owe_refusal(q, "not recorded: %s", store_errmsg(d->store));
 		return;
 	}
@@ -533,4 +613,188 @@ verb_card_desk(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **re
 						: strerror(-r));
 	}
 	return CTL_DEFERRED;
+}
+
+/* ---- transfer batches to the kecamatan ---- */
+
+struct due_ctx {
+	const struct cetakd *d;
+	long long now;
+	const char *kecamatan; /* NULL: any */
+	char **jobs;
+	size_t n, cap;
+	long stored; /* stored cards of the kecamatan, due or not */
+};
+
+static int
+due_cb(const struct custody_row *c, void *ctx)
+{
+	struct due_ctx *dc = ctx;
+	const struct cetak_config *cfg = dc->d->cfg;
+
+	if (dc->kecamatan && strcasecmp(c->kecamatan, dc->kecamatan) != 0)
+		return 0;
+	dc->stored++;
+	if (!custody_due_for_transfer(c, dc->now, cfg->transfer_after_days,
+				      cfg->transfer_after_notices, cfg->notice_enabled))
+		return 0;
+	if (dc->n == dc->cap) {
+		size_t cap = dc->cap ? dc->cap * 2 : 64;
+		char **v = realloc(dc->jobs, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		dc->jobs = v, dc->cap = cap;
+	}
+	return (dc->jobs[dc->n++] = strdup(c->job_id)) ? 0 : -ENOMEM;
+}
+
+static void
+due_free(struct due_ctx *dc)
+{
+	for (size_t i = 0; i < dc->n; i++)
+		free(dc->jobs[i]);
+	free(dc->jobs);
+}
+
+static int
+batch_card_cb(const struct batch_card *c, void *ctx)
+{
+	char addr[256];
+
+	snprintf(addr, sizeof(addr), "%s RT %s/RW %s, %s", c->street, c->rt, c->rw, c->kel_desa);
+	return json_array_append_new(ctx, json_pack("{s:s, s:s, s:s, s:s, s:s}", "job", c->job_id,
+						    "chip", c->chip, "name", c->name, "address",
+						    addr, "kel_desa", c->kel_desa));
+}
+
+/* The berita acara's data: the batch, the office, each card and its holder. */
+static json_t *
+batch_json(struct cetakd *d, const char *doc, const char *kecamatan, long long at,
+	   const char *actor)
+{
+	json_t *cards = json_array();
+
+	store_batch_cards(d->store, doc, batch_card_cb, cards);
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:o}", "doc", doc, "kecamatan", kecamatan,
+			 "at", (json_int_t)at, "actor", actor, "office", d->cfg->station_office,
+			 "station", d->cfg->station_name, "cards", cards);
+}
+
+int
+verb_card_transfer(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		   const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	const char *kec = verb_arg(args, "kecamatan"), *doc = verb_arg(args, "doc");
+	struct due_ctx dc = { .d = d, .now = cetakd_now(d), .kecamatan = kec };
+	char docbuf[CUSTODY_DOC_MAX + 1], actor[160];
+	int r;
+
+	if (!kec || !kec[0])
+		return verb_refuse(ret_err, ret_code,
+				   "name the kecamatan (--kecamatan, e.g. "
+				   "CIBADAK)");
+	if (doc && (!doc[0] || strlen(doc) > CUSTODY_DOC_MAX))
+		return verb_refuse(ret_err, ret_code,
+				   "the berita acara number must be 1 to %d characters",
+				   CUSTODY_DOC_MAX);
+	if ((r = store_custody_list(d->store, CS_MASK(CS_STORED), NULL, 0, due_cb, &dc)) < 0) {
+		due_free(&dc);
+		*ret_code = CTL_E_FAILED;
+		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+	}
+	if (dc.n == 0) {
+		due_free(&dc);
+		return verb_refuse(ret_err, ret_code,
+				   "no card of kecamatan %s is due for transfer (%ld stored; due "
+				   "after %d days and %d notices, custody.transfer_after_days and "
+				   "transfer_after_notices)",
+				   kec, dc.stored, d->cfg->transfer_after_days,
+				   d->cfg->transfer_after_notices);
+	}
+	if (!doc) {
+		/* BAST-20261130-01: the day's batches numbered from 1 */
+		int n = 0;
+		time_t t = (time_t)dc.now;
+		struct tm tm;
+		char day[16];
+		store_transfer_batches_on(d->store, dc.now, &n);
+		localtime_r(&t, &tm);
+		strftime(day, sizeof(day), "%Y%m%d", &tm);
+		snprintf(docbuf, sizeof(docbuf), "BAST-%s-%02d", day, n + 1);
+		doc = docbuf;
+	}
+	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
+	r = store_transfer_batch(d->store, doc, kec, (const char *const *)dc.jobs, dc.n, actor,
+				 dc.now);
+	size_t n = dc.n;
+	if (r == 0)
+		for (size_t i = 0; i < dc.n; i++)
+			notices_take_back(d, dc.jobs[i]);
+	due_free(&dc);
+	if (r == -EEXIST)
+		return verb_refuse(ret_err, ret_code,
+				   "berita acara %s exists already: give another "
+				   "number (--doc)",
+				   doc);
+	if (r < 0) {
+		*ret_code = CTL_E_FAILED;
+		return verb_refuse(ret_err, ret_code, "the transfer was not recorded: %s",
+				   r == -EPERM ? "a card changed meanwhile; try again"
+					       : store_errmsg(d->store));
+	}
+	log_notice("custody: %zu cards of kecamatan %s transferred by %s, berita acara %s", n, kec,
+		   peer->user, doc);
+	*ret_data = batch_json(d, doc, kec, dc.now, actor);
+	return 0;
+}
+
+struct find_batch {
+	const char *doc;
+	struct transfer_batch found;
+	char kec[64], actor[160];
+};
+
+static int
+find_batch_cb(const struct transfer_batch *b, void *ctx)
+{
+	struct find_batch *fb = ctx;
+
+	if (strcmp(b->doc, fb->doc) != 0)
+		return 0;
+	fb->found = *b;
+	snprintf(fb->kec, sizeof(fb->kec), "%s", b->kecamatan);
+	snprintf(fb->actor, sizeof(fb->actor), "%s", b->actor);
+	return 1;
+}
+
+static int
+batch_list_cb(const struct transfer_batch *b, void *ctx)
+{
+	return json_array_append_new(ctx,
+				     json_pack("{s:s, s:s, s:I, s:s, s:i}", "doc", b->doc,
+					       "kecamatan", b->kecamatan, "at", (json_int_t)b->at,
+					       "actor", b->actor, "cards", b->cards));
+}
+
+int
+verb_card_batch(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	const char *doc = verb_arg(args, "doc");
+	struct find_batch fb = { .doc = doc };
+	(void)peer;
+
+	if (!doc || !doc[0]) {
+		json_t *all = json_array();
+		store_transfer_batches(d->store, 1000, batch_list_cb, all);
+		*ret_data = json_pack("{s:o}", "batches", all);
+		return 0;
+	}
+	if (store_transfer_batches(d->store, -1, find_batch_cb, &fb) != 1)
+		return verb_refuse(ret_err, ret_code, "no transfer batch has berita acara %.64s",
+				   doc);
+	*ret_data = batch_json(d, doc, fb.kec, fb.found.at, fb.actor);
+	return 0;
 }

@@ -16,11 +16,11 @@
 #define ROW_COLS                                                                                   \
 	"c.job_id, c.chip, j.nik, j.name, j.kind, c.state, c.place, c.doc, c.since, "              \
 	"c.updated_at, c.notices, c.last_notice_at, c.collector, c.collector_id, c.relation, "     \
-	"j.kecamatan, j.kel_desa"
+	"j.kecamatan, j.kel_desa, c.next_notice_at"
 #define ROW_FROM " FROM custody c JOIN jobs j ON j.job_id = c.job_id"
 
-static void
-text(sqlite3_stmt *s, int col, char *out, size_t len)
+void
+store_text(sqlite3_stmt *s, int col, char *out, size_t len)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
 
@@ -33,24 +33,25 @@ read_row(sqlite3_stmt *s, struct custody_row *c)
 	char state[16];
 
 	memset(c, 0, sizeof(*c));
-	text(s, 0, c->job_id, sizeof(c->job_id));
-	text(s, 1, c->chip, sizeof(c->chip));
-	text(s, 2, c->nik, sizeof(c->nik));
-	text(s, 3, c->name, sizeof(c->name));
+	store_text(s, 0, c->job_id, sizeof(c->job_id));
+	store_text(s, 1, c->chip, sizeof(c->chip));
+	store_text(s, 2, c->nik, sizeof(c->nik));
+	store_text(s, 3, c->name, sizeof(c->name));
 	c->kind = sqlite3_column_int(s, 4);
-	text(s, 5, state, sizeof(state));
+	store_text(s, 5, state, sizeof(state));
 	c->state = (enum custody_state)custody_state_from_name(state);
-	text(s, 6, c->place, sizeof(c->place));
-	text(s, 7, c->doc, sizeof(c->doc));
+	store_text(s, 6, c->place, sizeof(c->place));
+	store_text(s, 7, c->doc, sizeof(c->doc));
 	c->since = sqlite3_column_int64(s, 8);
 	c->updated_at = sqlite3_column_int64(s, 9);
 	c->notices = sqlite3_column_int(s, 10);
 	c->last_notice_at = sqlite3_column_int64(s, 11);
-	text(s, 12, c->collector, sizeof(c->collector));
-	text(s, 13, c->collector_id, sizeof(c->collector_id));
-	text(s, 14, c->relation, sizeof(c->relation));
-	text(s, 15, c->kecamatan, sizeof(c->kecamatan));
-	text(s, 16, c->kel_desa, sizeof(c->kel_desa));
+	store_text(s, 12, c->collector, sizeof(c->collector));
+	store_text(s, 13, c->collector_id, sizeof(c->collector_id));
+	store_text(s, 14, c->relation, sizeof(c->relation));
+	store_text(s, 15, c->kecamatan, sizeof(c->kecamatan));
+	store_text(s, 16, c->kel_desa, sizeof(c->kel_desa));
+	c->next_notice_at = sqlite3_column_int64(s, 17);
 }
 
 static int rows(struct store *st, char *sql, store_custody_cb cb, void *ctx);
@@ -71,8 +72,8 @@ one_row(struct store *st, char *sql, struct custody_row *ret)
 	return r == 1 ? 0 : r == 0 ? -ENOENT : r;
 }
 
-static int
-exec_sql(struct store *st, char *sql)
+int
+store_exec(struct store *st, char *sql)
 {
 	int r;
 
@@ -107,11 +108,12 @@ static int
 add_event(struct store *st, const char *job_id, const char *from, const char *to, const char *place,
 	  const char *doc, const char *actor, const char *note, long long now)
 {
-	return exec_sql(st, sqlite3_mprintf("INSERT INTO custody_events (job_id, at, from_state, "
-					    "to_state, place, doc, actor, note) VALUES (%Q, %lld, "
-					    "%Q, %Q, %Q, %Q, %Q, %Q)",
-					    job_id, now, from, to, place ? place : "",
-					    doc ? doc : "", actor ? actor : "", note ? note : ""));
+	return store_exec(st,
+			  sqlite3_mprintf("INSERT INTO custody_events (job_id, at, from_state, "
+					  "to_state, place, doc, actor, note) VALUES (%Q, %lld, "
+					  "%Q, %Q, %Q, %Q, %Q, %Q)",
+					  job_id, now, from, to, place ? place : "", doc ? doc : "",
+					  actor ? actor : "", note ? note : ""));
 }
 
 /*
@@ -124,7 +126,7 @@ int
 store_custody_open(struct store *st, long long job_rowid, long long now)
 {
 	/* the chip of the cycle that issued the card (closed in this transaction) */
-	return exec_sql(
+	return store_exec(
 		st,
 		sqlite3_mprintf("INSERT OR IGNORE INTO custody (job_id, chip, state, since, "
 				"updated_at) SELECT j.job_id, coalesce((SELECT chip FROM cycles "
@@ -149,16 +151,22 @@ store_custody_move(struct store *st, const struct custody_move *m, long long now
 		goto out;
 	}
 	const char *place = m->place ? m->place : row.place, *doc = m->doc ? m->doc : row.doc;
-	char *sql = sqlite3_mprintf("UPDATE custody SET state = %Q, place = %Q, doc = %Q, "
-				    "updated_at = %lld WHERE job_id = %Q",
-				    custody_state_name(m->to), place, doc, now, m->job_id);
-	if ((r = exec_sql(st, sql)) < 0)
+	/* a card put away is due for its first notice; one that leaves the shelf for none */
+	int keep = m->to == CS_STORED && row.state == CS_STORED;
+	long long next = m->to == CS_STORED ? now : 0;
+	char *sql =
+		sqlite3_mprintf("UPDATE custody SET state = %Q, place = %Q, doc = %Q, "
+				"updated_at = %lld, next_notice_at = CASE WHEN %d THEN "
+				"next_notice_at ELSE %lld END WHERE job_id = %Q",
+				custody_state_name(m->to), place, doc, now, keep, next, m->job_id);
+	if ((r = store_exec(st, sql)) < 0)
 		goto out;
 	if (m->collector &&
-	    (r = exec_sql(st, sqlite3_mprintf("UPDATE custody SET collector = %Q, collector_id = "
-					      "%Q, relation = %Q WHERE job_id = %Q",
-					      m->collector, m->collector_id ? m->collector_id : "",
-					      m->relation ? m->relation : "", m->job_id))) < 0)
+	    (r = store_exec(st,
+			    sqlite3_mprintf("UPDATE custody SET collector = %Q, collector_id = "
+					    "%Q, relation = %Q WHERE job_id = %Q",
+					    m->collector, m->collector_id ? m->collector_id : "",
+					    m->relation ? m->relation : "", m->job_id))) < 0)
 		goto out;
 	if ((r = add_event(st, m->job_id, custody_state_name(row.state), custody_state_name(m->to),
 			   place, doc, m->actor, m->note, now)) < 0)
@@ -190,12 +198,8 @@ state_list(unsigned mask, char *in, size_t len)
 	return used;
 }
 
-/*
- * Run sql (sqlite3_mprintf'd, freed here) and give each row to each(stmt,
- * ctx) until one returns non-zero; that value, or 0, or -errno.
- */
-static int
-query(struct store *st, char *sql, int (*each)(sqlite3_stmt *s, void *ctx), void *ctx)
+int
+store_query(struct store *st, char *sql, int (*each)(sqlite3_stmt *s, void *ctx), void *ctx)
 {
 	sqlite3_stmt *s;
 	int r;
@@ -233,7 +237,7 @@ rows(struct store *st, char *sql, store_custody_cb cb, void *ctx)
 {
 	struct row_cb rc = { cb, ctx };
 
-	return query(st, sql, each_row, &rc);
+	return store_query(st, sql, each_row, &rc);
 }
 
 int
@@ -324,7 +328,7 @@ static int
 events(struct store *st, char *sql, store_custody_event_cb cb, void *ctx)
 {
 	struct event_cb ec = { cb, ctx, 0 };
-	int r = query(st, sql, each_event, &ec);
+	int r = store_query(st, sql, each_event, &ec);
 
 	return r < 0 ? r : ec.n;
 }
@@ -380,4 +384,148 @@ store_custody_last_event(struct store *st, long long *ret_seq)
 	*ret_seq = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
 	return 0;
+}
+
+int
+store_transfer_batch(struct store *st, const char *doc, const char *kecamatan,
+		     const char *const *cards, size_t n, const char *actor, long long now)
+{
+	char note[160];
+	int r;
+
+	if ((r = store_begin(st)) < 0)
+		return r;
+	r = store_exec(st, sqlite3_mprintf("INSERT INTO transfer_batches (doc, kecamatan, at, "
+					   "actor, cards) VALUES (%Q, %Q, %lld, %Q, %zu)",
+					   doc, kecamatan, now, actor, n));
+	if (r < 0) {
+		bool dup =
+			sqlite3_extended_errcode(store_sqlite(st)) == SQLITE_CONSTRAINT_PRIMARYKEY;
+		store_rollback(st);
+		return dup ? -EEXIST : r;
+	}
+	snprintf(note, sizeof(note), "transfer batch %s to kecamatan %s", doc, kecamatan);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct custody_move m = { .job_id = cards[i],
+					  .from_mask = CS_MASK(CS_STORED),
+					  .to = CS_TRANSFERRED,
+					  .place = "",
+					  .doc = doc,
+					  .actor = actor,
+					  .note = note };
+		r = store_custody_move(st, &m, now, NULL);
+	}
+	if (r == 0)
+		return store_commit(st);
+	store_rollback(st);
+	return r;
+}
+
+int
+store_transfer_batches_on(struct store *st, long long now, int *ret_n)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(store_sqlite(st),
+			       "SELECT count(*) FROM transfer_batches WHERE date(at, 'unixepoch', "
+			       "'localtime') = date(?1, 'unixepoch', 'localtime')",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, now);
+	*ret_n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return 0;
+}
+
+struct batch_cb {
+	store_batch_cb cb;
+	void *ctx;
+};
+
+static int
+each_batch(sqlite3_stmt *s, void *ctx)
+{
+	struct batch_cb *bc = ctx;
+	struct transfer_batch b = { .doc = (const char *)sqlite3_column_text(s, 0),
+				    .kecamatan = (const char *)sqlite3_column_text(s, 1),
+				    .at = sqlite3_column_int64(s, 2),
+				    .actor = (const char *)sqlite3_column_text(s, 3),
+				    .cards = sqlite3_column_int(s, 4) };
+
+	return bc->cb(&b, bc->ctx);
+}
+
+int
+store_transfer_batches(struct store *st, int limit, store_batch_cb cb, void *ctx)
+{
+	struct batch_cb bc = { cb, ctx };
+
+	return store_query(st,
+			   sqlite3_mprintf("SELECT doc, kecamatan, at, actor, cards FROM "
+					   "transfer_batches ORDER BY at DESC, doc LIMIT %d",
+					   limit),
+			   each_batch, &bc);
+}
+
+struct batch_card_cb {
+	store_batch_card_cb cb;
+	void *ctx;
+};
+
+static int
+each_batch_card(sqlite3_stmt *s, void *ctx)
+{
+	struct batch_card_cb *bc = ctx;
+#define T(i) ((const char *)sqlite3_column_text(s, i))
+	struct batch_card c = { T(0), T(1), T(2), T(3), T(4), T(5), T(6), T(7) };
+#undef T
+	return bc->cb(&c, bc->ctx);
+}
+
+int
+store_batch_cards(struct store *st, const char *doc, store_batch_card_cb cb, void *ctx)
+{
+	struct batch_card_cb bc = { cb, ctx };
+#define ADDR(k) "coalesce(json_extract(CAST(b.body AS TEXT), '$.holder.address." k "'), '')"
+	return store_query(
+		st,
+		sqlite3_mprintf(
+			"SELECT c.job_id, c.chip, j.name, " ADDR("street") ", " ADDR(
+				"rt") ", " ADDR("rw") ", j.kel_desa, j.kecamatan "
+						      "FROM custody c JOIN jobs j ON j.job_id = "
+						      "c.job_id LEFT "
+						      "JOIN job_bodies b ON b.id = j.id WHERE "
+						      "c.doc = %Q "
+						      "ORDER BY j.kel_desa, j.name, c.job_id",
+			doc),
+		each_batch_card, &bc);
+#undef ADDR
+}
+
+struct day_cb {
+	store_day_cb cb;
+	void *ctx;
+};
+
+static int
+each_day(sqlite3_stmt *s, void *ctx)
+{
+	struct day_cb *dc = ctx;
+
+	return dc->cb((const char *)sqlite3_column_text(s, 0), (long)sqlite3_column_int64(s, 1),
+		      dc->ctx);
+}
+
+int
+store_custody_per_day(struct store *st, enum custody_state to, long long since, store_day_cb cb,
+		      void *ctx)
+{
+	struct day_cb dc = { cb, ctx };
+
+	return store_query(st,
+			   sqlite3_mprintf("SELECT date(at, 'unixepoch', 'localtime'), count(*) "
+					   "FROM custody_events WHERE to_state = %Q AND from_state "
+					   "!= to_state AND at >= %lld GROUP BY 1 ORDER BY 1",
+					   custody_state_name(to), since),
+			   each_day, &dc);
 }

@@ -63,7 +63,18 @@ job_kind_from_name(const char *s)
 
 /* ---- field tables ---- */
 
-enum ftype { F_TEXT, F_ENUM, F_DIGITS3, F_DATE, F_VALID_UNTIL, F_BOOL, F_OBJECT, F_B64, F_ARRAY };
+enum ftype {
+	F_TEXT,
+	F_ENUM,
+	F_DIGITS3,
+	F_DATE,
+	F_VALID_UNTIL,
+	F_BOOL,
+	F_OBJECT,
+	F_B64,
+	F_ARRAY,
+	F_PHONE
+};
 
 struct field {
 	const char *name;
@@ -89,17 +100,12 @@ static const char *const citizenships[] = { "WNI", "WNA", NULL };
 static const char *const kinds[] = { "new", "replacement", "data_change", NULL };
 
 static const struct field top_fields[] = {
-	{ "format", F_TEXT, true, 16, NULL },
-	{ "job_id", F_TEXT, true, JOB_ID_MAX, NULL },
-	{ "record_state", F_TEXT, true, 32, NULL },
-	{ "kind", F_ENUM, true, 0, kinds },
-	{ "urgent", F_BOOL, false, 0, NULL },
-	{ "holder", F_OBJECT, true, 0, NULL },
-	{ "issue", F_OBJECT, true, 0, NULL },
-	{ "photo", F_B64, true, 0, NULL },
-	{ "signature", F_B64, true, 0, NULL },
-	{ "fingerprints", F_ARRAY, false, 0, NULL },
-	{ NULL, 0, false, 0, NULL },
+	{ "format", F_TEXT, true, 16, NULL },	    { "job_id", F_TEXT, true, JOB_ID_MAX, NULL },
+	{ "record_state", F_TEXT, true, 32, NULL }, { "kind", F_ENUM, true, 0, kinds },
+	{ "urgent", F_BOOL, false, 0, NULL },	    { "holder", F_OBJECT, true, 0, NULL },
+	{ "issue", F_OBJECT, true, 0, NULL },	    { "photo", F_B64, true, 0, NULL },
+	{ "signature", F_B64, true, 0, NULL },	    { "fingerprints", F_ARRAY, false, 0, NULL },
+	{ "contact", F_OBJECT, false, 0, NULL },    { NULL, 0, false, 0, NULL },
 };
 
 /* Lengths are what the e-KTP face layout holds (docs/job-format.md). */
@@ -126,6 +132,12 @@ static const struct field address_fields[] = {
 	{ "provinsi", F_TEXT, true, 40, NULL },	 { NULL, 0, false, 0, NULL },
 };
 
+/* How the office reaches the holder; never printed nor written to the chip. */
+static const struct field contact_fields[] = {
+	{ "phone", F_PHONE, false, 0, NULL },
+	{ NULL, 0, false, 0, NULL },
+};
+
 static const struct field issue_fields[] = {
 	{ "place", F_TEXT, true, 30, NULL },
 	{ "date", F_DATE, true, 0, NULL },
@@ -133,6 +145,36 @@ static const struct field issue_fields[] = {
 };
 
 /* ---- value checks ---- */
+
+int
+job_phone_normalize(const char *in, char out[JOB_PHONE_MAX + 1])
+{
+	char digits[24];
+	size_t n = 0;
+	const char *p = in;
+
+	if (*p == '+')
+		p++;
+	for (; *p; p++) {
+		if (*p == ' ' || *p == '-')
+			continue;
+		if (!isdigit((unsigned char)*p) || n + 1 >= sizeof(digits))
+			return -EINVAL;
+		digits[n++] = *p;
+	}
+	digits[n] = '\0';
+	/* the national number of a mobile: 8, the operator, the subscriber */
+	const char *nsn = NULL;
+	if (n > 2 && digits[0] == '6' && digits[1] == '2')
+		nsn = digits + 2;
+	else if (in[0] != '+' && n > 1 && digits[0] == '0')
+		nsn = digits + 1;
+	if (!nsn || nsn[0] != '8' || nsn[1] < '1' || nsn[1] > '9' || strlen(nsn) < 9 ||
+	    strlen(nsn) > 12)
+		return -EINVAL;
+	snprintf(out, JOB_PHONE_MAX + 1, "+62%s", nsn);
+	return 0;
+}
 
 /*
  * Count code points of a UTF-8 string (jansson has already rejected invalid
@@ -252,6 +294,15 @@ check_value(struct vctx *v, const char *path, const struct field *f, json_t *val
 		    isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]))
 			return 0;
 		return bad(v, "%s: must be 3 digits, e.g. \"007\"", path);
+	case F_PHONE: {
+		char norm[JOB_PHONE_MAX + 1];
+		if (job_phone_normalize(s, norm) == 0)
+			return 0;
+		return bad(v,
+			   "%s: \"%.24s\" is not an Indonesian mobile number (08..., 628... or "
+			   "+628..., 10 to 13 digits)",
+			   path, s);
+	}
 	case F_VALID_UNTIL:
 		if (strcmp(s, "SEUMUR HIDUP") == 0)
 			return 0;
@@ -732,6 +783,9 @@ job_parse(const char *buf, size_t len, const struct job_policy *pol, struct job 
 	    (r = check_object(&v, "holder.address.", json_object_get(holder, "address"),
 			      address_fields)) < 0 ||
 	    (r = check_object(&v, "issue.", json_object_get(root, "issue"), issue_fields)) < 0 ||
+	    (json_object_get(root, "contact") &&
+	     (r = check_object(&v, "contact.", json_object_get(root, "contact"), contact_fields)) <
+		     0) ||
 	    (r = check_nik(&v, holder, pol)) < 0 || (r = check_dates(&v, root, pol)) < 0)
 		goto fail;
 
@@ -755,6 +809,8 @@ job_parse(const char *buf, size_t len, const struct job_policy *pol, struct job 
 	job->woman = strcmp(job->field[JF_SEX], "PEREMPUAN") == 0;
 	job->wni = strcmp(job->field[JF_CITIZENSHIP], "WNI") == 0;
 	job->lifelong = strcmp(job->field[JF_VALID_UNTIL], "SEUMUR HIDUP") == 0;
+	if (lookup(root, "contact.phone"))
+		job_phone_normalize(lookup(root, "contact.phone"), job->phone);
 	*ret_job = job;
 	return 0;
 fail:

@@ -85,6 +85,7 @@ struct job_blob {
 };
 
 #define JOB_FINGERS_MAX 10
+#define JOB_PHONE_MAX 15
 
 /*
  * One validated job, parsed once: what the job store and the scheduler need,
@@ -106,8 +107,16 @@ struct job {
 	struct job_blob signature;		 /* PNG */
 	struct job_blob finger[JOB_FINGERS_MAX]; /* ISO/IEC 19794-2 records */
 	int n_fingers;
-	json_t *json; /* the whole validated document, owned */
+	char phone[JOB_PHONE_MAX + 1]; /* contact.phone as +628...; "" = none */
+	json_t *json;		       /* the whole validated document, owned */
 };
+
+/*
+ * An Indonesian mobile number as a job gives it ("0812-3456-7890",
+ * "628123456789", "+62 812 3456 7890") in the form SMS gateways take
+ * ("+6281234567890"). -EINVAL when it is not a mobile number.
+ */
+int job_phone_normalize(const char *in, char out[JOB_PHONE_MAX + 1]);
 
 /* The field at a dotted path ("holder.address.rt"); -1 when there is none. */
 int job_field_id(const char *path);

@@ -130,6 +130,31 @@ static const char *const migrations[] = {
 	" coalesce((SELECT chip FROM cycles c WHERE c.job_id = j.job_id AND c.outcome = 'issued'"
 	" ORDER BY c.id DESC LIMIT 1), ''), 'issued', j.updated_at, j.updated_at FROM jobs j"
 	" WHERE j.state = 'done';",
+	/* 5: SMS notices (custody.h), when each stored card is due for its next
+	 * one, and when a job's personal data was removed (retention) */
+	"ALTER TABLE custody ADD COLUMN next_notice_at INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE custody SET next_notice_at = updated_at WHERE state = 'stored';"
+	"CREATE INDEX custody_notice ON custody(next_notice_at) WHERE next_notice_at > 0;"
+	"CREATE TABLE notices ("
+	" id INTEGER PRIMARY KEY,"
+	" job_id TEXT NOT NULL,"
+	" n INTEGER NOT NULL,"
+	" state TEXT NOT NULL,"
+	" file TEXT NOT NULL DEFAULT '',"
+	" queued_at INTEGER NOT NULL,"
+	" done_at INTEGER NOT NULL DEFAULT 0,"
+	" reason TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX notices_job ON notices(job_id, id);"
+	"CREATE INDEX notices_open ON notices(id) WHERE state = 'queued';"
+	"CREATE INDEX notices_done ON notices(done_at);"
+	"ALTER TABLE jobs ADD COLUMN purged_at INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE transfer_batches ("
+	" doc TEXT PRIMARY KEY,"
+	" kecamatan TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" cards INTEGER NOT NULL);"
+	"CREATE INDEX custody_doc ON custody(doc);",
 };
 
 sqlite3 *

@@ -16,7 +16,7 @@
 
 #include "job.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 enum job_state {
 	JS_QUEUED,

@@ -4,6 +4,7 @@
 #   common    logging and the signer, used by all
 #   jobs      the job format, the job store, the spool, the scheduler
 #   smartcard printer ledger   the card, the printer, the books
+#   notice    SMS notices handed to gammu-smsd (files only: no module)
 #   custody   what may happen to an issued card (over the job store)
 #   daemon    cetakd and cetakctl, which use all of them
 . "$(dirname "$0")/../lib.sh"
@@ -14,8 +15,9 @@ declare -A allowed=(
 	[smartcard]="common jobs"
 	[printer]="common jobs"
 	[ledger]="common jobs"
+	[notice]=""
 	[custody]="common jobs"
-	[daemon]="common jobs smartcard printer ledger custody"
+	[daemon]="common jobs smartcard printer ledger notice custody"
 )
 # violations TREE MODULE: the files of TREE/MODULE that include a module not allowed
 violations() {
@@ -27,7 +29,7 @@ violations() {
 		done
 	done
 }
-for m in common jobs smartcard printer ledger custody daemon; do
+for m in common jobs smartcard printer ledger notice custody daemon; do
 	violations "$ROOT" "$m" >"$T/bad-$m"
 	check "$m includes only [${allowed[$m]}]" test ! -s "$T/bad-$m"
 	sed 's/^/# /' "$T/bad-$m"

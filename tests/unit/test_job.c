@@ -286,6 +286,55 @@ test_base64(void **state)
 	assert_int_equal(job_base64_decode("TWFuTWFu", 8, out, 5), -1); /* over max */
 }
 
+/* contact.phone: an Indonesian mobile, normalised; never any other number */
+static void
+test_phone(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} ok[] = {
+		{ "081234567890", "+6281234567890" },	   { "0812-3456-7890", "+6281234567890" },
+		{ "+62 812 3456 7890", "+6281234567890" }, { "6285712345678", "+6285712345678" },
+		{ "0895123456", "+62895123456" }, /* 10 digits */
+	};
+	static const char *const bad[] = {
+		"0211234567",	  /* a fixed line in Jakarta */
+		"08123",	  /* too short */
+		"08123456789012", /* 14 digits */
+		"+6581234567",	  /* not Indonesia */
+		"0812345678a",	  "", "+", "0801234567", "+0812345678",
+	};
+	char out[JOB_PHONE_MAX + 1];
+	struct job *job;
+	char why[512];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(job_phone_normalize(ok[i].in, out), 0);
+		assert_string_equal(out, ok[i].out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (job_phone_normalize(bad[i], out) == 0)
+			fail_msg("'%s' taken as a mobile number (%s)", bad[i], out);
+
+	check("contact", json_pack("{s:s}", "phone", "0812-3456-7890"), NULL);
+	check("contact", json_object(), NULL);
+	check("contact", json_pack("{s:s}", "phone", "0211234567"),
+	      "contact.phone: \"0211234567\" is not an Indonesian mobile number");
+	check("contact", json_pack("{s:s}", "email", "x@example.org"),
+	      "contact.email: unknown field");
+	check("contact", json_string("0812"), "contact: must be an object");
+
+	json_t *doc = json_deep_copy(example);
+	json_object_set_new(doc, "contact", json_pack("{s:s}", "phone", "0812 3456 7890"));
+	assert_int_equal(parse_json(doc, NULL, why, &job), 0);
+	assert_string_equal(job->phone, "+6281234567890");
+	job_free(job);
+	json_decref(doc);
+	assert_int_equal(parse_json(example, NULL, why, &job), 0);
+	assert_string_equal(job->phone, "");
+	job_free(job);
+}
+
 int
 main(void)
 {
@@ -294,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_text_rules), cmocka_unit_test(test_nik_rules),
 		cmocka_unit_test(test_dates),	   cmocka_unit_test(test_images),
 		cmocka_unit_test(test_raw_input),  cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_phone),
 	};
 	return cmocka_run_group_tests(tests, load_example, free_example);
 }

@@ -1,0 +1,22 @@
+/*
+ * berita.h - the berita acara serah terima of a transfer batch: the
+ * document an office hands the kecamatan with its uncollected cards (A4
+ * PDF, in Indonesian as the offices write it).
+ */
+#ifndef CETAK_BERITA_H
+#define CETAK_BERITA_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/*
+ * Write the berita acara of batch (the JSON of the card-transfer and
+ * card-batch verbs: doc, kecamatan, at, office, cards[name, address, chip,
+ * job]) to path. 0, or -EIO with why.
+ */
+int berita_transfer_pdf(json_t *batch, const char *path, char *why, size_t len);
+
+/* "Senin, 30 November 2026" for t, local time. */
+void berita_date(long long t, char *out, size_t len);
+
+#endif
