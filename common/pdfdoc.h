@@ -18,7 +18,7 @@
 struct pdf {
 	cairo_surface_t *sf;
 	cairo_t *cr;
-	double y;   /* where the next line goes */
+	double y; /* where the next line goes */
 	int page;
 	const char *office; /* repeated at the top of each further page */
 	const char *footer; /* at the foot of each page, with its number */

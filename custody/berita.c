@@ -9,8 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const hari[] = { "Minggu", "Senin", "Selasa", "Rabu",
-				     "Kamis",  "Jumat", "Sabtu" };
+static const char *const hari[] = {
+	"Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"
+};
 static const char *const bulan[] = { "Januari",	  "Februari", "Maret",	  "April",
 				     "Mei",	  "Juni",     "Juli",	  "Agustus",
 				     "September", "Oktober",  "November", "Desember" };
@@ -45,8 +46,11 @@ berita_transfer_pdf(json_t *batch, const char *path, char *why, size_t len)
 
 	if (!strcmp(office, "-"))
 		office = str(batch, "station");
-	berita_date((long long)json_integer_value(json_object_get(batch, "at")), date,
-		    sizeof(date));
+	time_t at = (time_t)json_integer_value(json_object_get(batch, "at"));
+	struct tm tm;
+	localtime_r(&at, &tm);
+	snprintf(date, sizeof(date), "%s tanggal %d %s %d", hari[tm.tm_wday], tm.tm_mday,
+		 bulan[tm.tm_mon], tm.tm_year + 1900);
 	snprintf(foot, sizeof(foot), "Berita acara serah terima KTP-el %s", str(batch, "doc"));
 	if (pdf_open(&p, path, office, foot, why, len) < 0)
 		return -EIO;
@@ -58,13 +62,13 @@ berita_transfer_pdf(json_t *batch, const char *path, char *why, size_t len)
 	snprintf(s, sizeof(s),
 		 "Pada hari ini %s, kami yang bertanda tangan di bawah ini telah melakukan serah "
 		 "terima KTP-el yang telah dicetak tetapi belum diambil oleh pemiliknya, dari %s "
-		 "kepada Kecamatan %s, sebanyak %zu (keping) dengan rincian sebagai berikut:",
+		 "kepada Kecamatan %s, sebanyak %zu keping, dengan rincian sebagai berikut:",
 		 date, office, kec, json_array_size(cards));
 	pdf_para(&p, "DejaVu Sans 10", 0, s, 10);
 
-	static const double xs[] = { 0, 24, 150, 330, 420 };
+	static const double xs[] = { 0, 20, 130, 282, 405 };
 	static const char *const hd[] = { "No", "Nama", "Alamat", "Nomor seri chip",
-					  "Nomor permohonan" };
+					  "No. permohonan" };
 	pdf_cells(&p, "DejaVu Sans Bold 8", xs, hd, 5);
 	pdf_rule(&p);
 	json_array_foreach(cards, i, c)

@@ -31,8 +31,7 @@ open_dirs(const struct cetakd *d, struct notice_dirs *nd, char *why, size_t whyl
 {
 	const struct cetak_config *c = d->cfg;
 
-	return notice_dirs_open(nd, c->notice_outbox, c->notice_sent, c->notice_error, why,
-				whylen);
+	return notice_dirs_open(nd, c->notice_outbox, c->notice_sent, c->notice_error, why, whylen);
 }
 
 /* ---- reading back ---- */
@@ -70,8 +69,7 @@ collect_open(const struct notice_row *row, void *ctx)
 }
 
 static int
-settle_all(struct cetakd *d, const struct notice_dirs *nd, long long now,
-	   struct notice_result *res)
+settle_all(struct cetakd *d, const struct notice_dirs *nd, long long now, struct notice_result *res)
 {
 	const struct cetak_config *c = d->cfg;
 	struct pending_list pl = { 0 };
@@ -95,8 +93,8 @@ settle_all(struct cetakd *d, const struct notice_dirs *nd, long long now,
 			break;
 		case NF_FAILED:
 			r = store_notice_settle(d->store, p->id, "failed",
-						"gammu-smsd could not send it (its error folder)", now,
-						now);
+						"gammu-smsd could not send it (its error folder)",
+						now, now);
 			res->failed++;
 			break;
 		case NF_GONE:
@@ -262,8 +260,7 @@ hand_over(struct cetakd *d, const struct notice_dirs *nd, long long now, int roo
 		names[staged++] = dl.v[i].file;
 	}
 	if ((r = notice_commit(nd, names, staged)) < 0) {
-		snprintf(why, whylen, "gammu-smsd's outbox %s: %s", c->notice_outbox,
-			 strerror(-r));
+		snprintf(why, whylen, "gammu-smsd's outbox %s: %s", c->notice_outbox, strerror(-r));
 		goto out;
 	}
 	res->handed += (long)staged;
@@ -291,8 +288,7 @@ notices_round(struct cetakd *d, struct notice_result *res, char *why, size_t why
 	}
 	if ((r = open_dirs(d, &nd, why, whylen)) < 0)
 		return r;
-	if (notice_gateway_check(&nd, c->notice_smsd_pidfile, c->notice_outbox_max, why,
-				 whylen)) {
+	if (notice_gateway_check(&nd, c->notice_smsd_pidfile, c->notice_outbox_max, why, whylen)) {
 		notice_dirs_close(&nd);
 		return -EAGAIN;
 	}
@@ -338,11 +334,12 @@ notices_tick(struct cetakd *d)
 		log_notice("notices: gammu-smsd takes notices again");
 	d->notice_problem[0] = '\0';
 	if (res.handed || res.sent || res.failed || res.withdrawn)
-		log_notice("notices: %ld handed to gammu-smsd, %ld sent, %ld failed, %ld taken back",
-			   res.handed, res.sent, res.failed, res.withdrawn);
+		log_notice(
+			"notices: %ld handed to gammu-smsd, %ld sent, %ld failed, %ld taken back",
+			res.handed, res.sent, res.failed, res.withdrawn);
 	if (res.failed)
 		log_warn("notices: %ld not sent by gammu-smsd; they go again in the next round",
-			    res.failed);
+			 res.failed);
 }
 
 void

@@ -396,8 +396,8 @@ store_transfer_batch(struct store *st, const char *doc, const char *kecamatan,
 	if ((r = store_begin(st)) < 0)
 		return r;
 	r = store_exec(st, sqlite3_mprintf("INSERT INTO transfer_batches (doc, kecamatan, at, "
-					   "actor, cards) VALUES (%Q, %Q, %lld, %Q, %zu)",
-					   doc, kecamatan, now, actor, n));
+					   "actor, cards) VALUES (%Q, %Q, %lld, %Q, %lld)",
+					   doc, kecamatan, now, actor, (long long)n));
 	if (r < 0) {
 		bool dup =
 			sqlite3_extended_errcode(store_sqlite(st)) == SQLITE_CONSTRAINT_PRIMARYKEY;

@@ -40,12 +40,13 @@ store_notice_due(struct store *st, long long now, int limit, store_notice_due_cb
 
 	return store_query(
 		st,
-		sqlite3_mprintf("SELECT c.job_id, j.name, coalesce(json_extract(CAST(b.body AS "
-				"TEXT), '$.contact.phone'), ''), c.notices FROM custody c JOIN jobs "
-				"j ON j.job_id = c.job_id LEFT JOIN job_bodies b ON b.id = j.id "
-				"WHERE c.next_notice_at > 0 AND c.next_notice_at <= %lld AND "
-				"c.state = 'stored' ORDER BY c.next_notice_at, c.job_id LIMIT %d",
-				now, limit),
+		sqlite3_mprintf(
+			"SELECT c.job_id, j.name, coalesce(json_extract(CAST(b.body AS "
+			"TEXT), '$.contact.phone'), ''), c.notices FROM custody c JOIN jobs "
+			"j ON j.job_id = c.job_id LEFT JOIN job_bodies b ON b.id = j.id "
+			"WHERE c.next_notice_at > 0 AND c.next_notice_at <= %lld AND "
+			"c.state = 'stored' ORDER BY c.next_notice_at, c.job_id LIMIT %d",
+			now, limit),
 		each_due, &dc);
 }
 
@@ -67,8 +68,8 @@ store_notice_add(struct store *st, const char *job_id, int n, long long now, lon
 int
 store_notice_set_file(struct store *st, long long id, const char *file)
 {
-	return store_exec(st,
-			  sqlite3_mprintf("UPDATE notices SET file = %Q WHERE id = %lld", file, id));
+	return store_exec(
+		st, sqlite3_mprintf("UPDATE notices SET file = %Q WHERE id = %lld", file, id));
 }
 
 int
@@ -170,12 +171,13 @@ store_notice_settle(struct store *st, long long id, const char *state, const cha
 		snprintf(note, sizeof(note), "notice %d %s: %s", n, state, reason);
 	else
 		snprintf(note, sizeof(note), "notice %d %s", n, state);
-	return store_exec(st, sqlite3_mprintf("INSERT INTO custody_events (job_id, at, "
-					      "from_state, to_state, place, doc, actor, note) "
-					      "SELECT job_id, %lld, 'stored', 'stored', place, "
-					      "'notice-%lld', 'cetakd', %Q FROM custody WHERE job_id "
-					      "= %Q",
-					      now, id, note, job_id));
+	return store_exec(st,
+			  sqlite3_mprintf("INSERT INTO custody_events (job_id, at, "
+					  "from_state, to_state, place, doc, actor, note) "
+					  "SELECT job_id, %lld, 'stored', 'stored', place, "
+					  "'notice-%lld', 'cetakd', %Q FROM custody WHERE job_id "
+					  "= %Q",
+					  now, id, note, job_id));
 }
 
 int

@@ -66,8 +66,9 @@ notice_holidays_parse(const char *s, struct notice_hours *h)
 				break;
 		if (w < 7) {
 			h->weekdays_off |= 1u << w;
-		} else if (strlen(tok) == 10 && sscanf(tok, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 &&
-			   y >= 2000 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+		} else if (strlen(tok) == 10 &&
+			   sscanf(tok, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && y >= 2000 &&
+			   y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
 			if (h->n_holidays == NOTICE_HOLIDAYS_MAX)
 				return "at most 64 dates";
 			h->holidays[h->n_holidays++] = y * 10000 + m * 100 + d;
@@ -126,8 +127,9 @@ notice_render(const char *tmpl, const struct notice_vars *v, char *out, size_t o
 			const char *end = strchr(p, '}');
 			size_t n = end ? (size_t)(end - p - 1) : 0;
 			if (!end || n == 0 || n > 16) {
-				snprintf(why, whylen, "'{' without a placeholder: write {nama}, {kantor} "
-						      "or {jam}");
+				snprintf(why, whylen,
+					 "'{' without a placeholder: write {nama}, {kantor} "
+					 "or {jam}");
 				return -EINVAL;
 			}
 			if (n == 4 && strncmp(p + 1, "nama", 4) == 0)
@@ -138,7 +140,8 @@ notice_render(const char *tmpl, const struct notice_vars *v, char *out, size_t o
 				val = v->jam;
 			else {
 				snprintf(why, whylen,
-					 "unknown placeholder {%.*s}: a notice may name only {nama}, "
+					 "unknown placeholder {%.*s}: a notice may name only "
+					 "{nama}, "
 					 "{kantor} and {jam}",
 					 (int)n, p + 1);
 				return -EINVAL;
@@ -384,7 +387,8 @@ smsd_alive(const char *pidfile, char *why, size_t whylen)
 	comm[strcspn(comm, "\n")] = '\0';
 	if (strcmp(comm, "gammu-smsd") != 0) {
 		snprintf(why, whylen,
-			 "gammu-smsd is not running (process %ld of %s is gone): start it (systemctl "
+			 "gammu-smsd is not running (process %ld of %s is gone): start it "
+			 "(systemctl "
 			 "start gammu-smsd)",
 			 pid, pidfile);
 		return false;
@@ -408,7 +412,8 @@ notice_gateway_check(const struct notice_dirs *d, const char *pidfile, int max, 
 			 strerror(errno));
 		return why;
 	}
-	if (fstatvfs(d->outbox, &vfs) == 0 && (unsigned long long)vfs.f_bavail * vfs.f_frsize < (1u << 20)) {
+	if (fstatvfs(d->outbox, &vfs) == 0 &&
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize < (1u << 20)) {
 		snprintf(why, whylen, "gammu-smsd's outbox is full (under 1 MiB free on its disk)");
 		return why;
 	}
@@ -425,10 +430,11 @@ notice_gateway_check(const struct notice_dirs *d, const char *pidfile, int max, 
 		waiting += strncasecmp(de->d_name, "OUT", 3) == 0;
 	closedir(dir);
 	if (waiting >= max) {
-		snprintf(why, whylen,
-			 "gammu-smsd's outbox already holds %d messages not sent (notice.outbox_max "
-			 "%d): check the modem and its credit",
-			 waiting, max);
+		snprintf(
+			why, whylen,
+			"gammu-smsd's outbox already holds %d messages not sent (notice.outbox_max "
+			"%d): check the modem and its credit",
+			waiting, max);
 		return why;
 	}
 	return NULL;

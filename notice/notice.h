@@ -24,9 +24,9 @@
 
 /* When notices may go out. */
 struct notice_hours {
-	int from_min, to_min;		     /* minutes after local midnight, [from, to) */
-	unsigned weekdays_off;		     /* bit tm_wday: 1 << 0 = Sunday */
-	int holidays[NOTICE_HOLIDAYS_MAX];   /* YYYYMMDD */
+	int from_min, to_min;		   /* minutes after local midnight, [from, to) */
+	unsigned weekdays_off;		   /* bit tm_wday: 1 << 0 = Sunday */
+	int holidays[NOTICE_HOLIDAYS_MAX]; /* YYYYMMDD */
 	int n_holidays;
 };
 
@@ -66,8 +66,8 @@ enum notice_fate {
 struct notice_dirs {
 	int outbox, sent, error; /* directory descriptors */
 };
-int notice_dirs_open(struct notice_dirs *d, const char *outbox, const char *sent,
-		     const char *error, char *why, size_t whylen);
+int notice_dirs_open(struct notice_dirs *d, const char *outbox, const char *sent, const char *error,
+		     char *why, size_t whylen);
 void notice_dirs_close(struct notice_dirs *d);
 enum notice_fate notice_fate(const struct notice_dirs *d, const char *name);
 

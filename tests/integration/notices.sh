@@ -9,7 +9,9 @@
 # notice outside the sending hours; gammu not running or its outbox full is
 # a one-line refusal that changes nothing; a malformed phone number is
 # refused at intake. After three notices over six months the cards are due
-# for transfer to their kecamatan.
+# for transfer to their kecamatan: a supervisor makes the batch, whose
+# berita acara serah terima (PDF, checked with pdftotext) lists each holder,
+# address and chip; a later collection at the kecamatan names the batch.
 . "$(dirname "$0")/../lib.sh"
 
 P=$(fx_port)
@@ -152,6 +154,43 @@ expect_grep "the custody report counts the notices" '^SMS notices: +7 sent, 2 fa
 expect_grep "and the cards due for transfer (3 notices or no phone, over 180 days)" \
 	'^due for transfer: +3' "$T/r"
 expect_grep "and balances" 'withdrawn: OK' "$T/r"
+# the transfer to the kecamatan: a supervisor makes the batch and its berita acara
+op card transfer --kecamatan CIBADAK -o "$T/op.pdf" >"$T/t0" 2>&1
+check "an operator may not make a transfer batch (exit 1)" test $? = 1
+ctl card transfer --kecamatan KALANGANYAR >"$T/t1" 2>&1
+expect_grep "a kecamatan with no card due is refused, with the rule" \
+	'no card of kecamatan KALANGANYAR is due for transfer \(0 stored; due after 180 days and 3 notices' "$T/t1"
+ctl card transfer --kecamatan CIBADAK -o "$T/bast.pdf" >"$T/t2" 2>&1
+check "a supervisor transfers the cards due in CIBADAK" test $? = 0
+doc=$(sed -n 's/^transfer batch \(BAST-[0-9]*-01\) to kecamatan CIBADAK, .*: 3 cards$/\1/p' "$T/t2")
+check "three cards in a batch numbered by the day" test -n "$doc"
+expect_grep "the berita acara is written" "berita acara serah terima written to $T/bast.pdf" "$T/t2"
+pdftotext -layout "$T/bast.pdf" "$T/bast.txt" 2>/dev/null
+expect_grep "the PDF is the berita acara serah terima" 'BERITA ACARA SERAH TERIMA KTP-EL' "$T/bast.txt"
+expect_grep "with its number" "Nomor: $doc" "$T/bast.txt"
+expect_grep "the office hands the cards to the kecamatan" 'Yang menerima,' "$T/bast.txt"
+expect_grep "of CIBADAK" 'Kecamatan CIBADAK' "$T/bast.txt"
+for j in JOB-000002 JOB-000003 JOB-000004; do
+	chip=$(ctl --json card show $j | sed -n 's/.*"chip": "\([0-9A-F]*\)".*/\1/p')
+	check "the berita acara lists $j's holder, address and chip" \
+		sh -c "grep -q '$(name_of $j)' '$T/bast.txt' && grep -q '$chip' '$T/bast.txt' && grep -q 'JL. MAWAR' '$T/bast.txt'"
+done
+check "the collected card is not in it" sh -c "! grep -q '$(name_of JOB-000001)' '$T/bast.txt'"
+check "the holders' NIKs are not in it" sh -c "! grep -q '$(nik_of JOB-000002)' '$T/bast.txt'"
+ctl card transfer --kecamatan CIBADAK >"$T/t3" 2>&1
+expect_grep "a second batch finds nothing due" 'no card of kecamatan CIBADAK is due for transfer' "$T/t3"
+mkdir -m 1777 "$T/pub"
+op card batch "$doc" -o "$T/pub/again.pdf" >/dev/null 2>&1
+check "an operator prints the berita acara again from the batch" \
+	sh -c "pdftotext '$T/pub/again.pdf' - | grep -q '$(name_of JOB-000003)'"
+ctl card collected JOB-000003 --doc "$doc" >/dev/null 2>&1
+check "a hand-over at the kecamatan is recorded with the batch number" \
+	grep -q '^card of JOB-000003 (chip [0-9A-F]*): handed over on' <(ctl card show JOB-000003)
+ctl report custody >"$T/r2"
+expect_grep "the report lists the batch" "^transfer batch: $doc to kecamatan CIBADAK on .*, 3 cards" "$T/r2"
+expect_grep "nothing is due any more" '^due for transfer: +0' "$T/r2"
+expect_grep "and the books balance" 'withdrawn: OK' "$T/r2"
+
 ctl audit export -o "$T/audit.jsonl" >/dev/null 2>&1
 check "the audit chain carries each notice's result (7 sent, 2 failed)" \
 	test "$(grep -c '"doc": *"notice-[0-9]*"' "$T/audit.jsonl")" = 9
