@@ -53,13 +53,13 @@ endif
 CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -DCETAK_VERSION='"$(VERSION)"' -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
-JOBS_SRCS   = jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/custody_state.c jobs/sched.c jobs/spool.c jobs/submit.c
+JOBS_SRCS   = jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c jobs/sched.c jobs/spool.c jobs/submit.c
 LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c ledger/alerts.c ledger/report.c ledger/report_fmt.c
 FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c common/signer.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_reader.c smartcard/sc_pcsc.c
 CUSTODY_SRCS = custody/custody.c notice/notice.c
-DAEMON_SRCS = daemon/main.c daemon/cetakd.c daemon/verbs.c daemon/verbs_custody.c daemon/notices.c daemon/desk.c $(CUSTODY_SRCS) daemon/config.c common/log.c daemon/loop.c \
+DAEMON_SRCS = daemon/main.c daemon/cetakd.c daemon/verbs.c daemon/verbs_custody.c daemon/notices.c daemon/privacy.c daemon/desk.c $(CUSTODY_SRCS) daemon/config.c common/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c daemon/run.c daemon/worker.c \
               daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/cetakctl_card.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c common/pdfdoc.c custody/berita.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
@@ -110,7 +110,7 @@ $(BUILD)/tests/test_loop: $(call obj,tests/unit/test_loop.c daemon/loop.c)
 
 $(BUILD)/tests/test_job: $(call obj,tests/unit/test_job.c jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson) -ljpeg -lpthread
-$(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/custody_state.c \
+$(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c \
 		jobs/sched.c jobs/spool.c jobs/submit.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpthread
 
@@ -165,7 +165,7 @@ $(BUILD)/tests/usbsim: LDSAN =
 endif
 $(BUILD)/tests/pngdiff: $(call obj,tests/fixtures/pngdiff.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,cairo)
-$(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/custody_state.c)
+$(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libconfig libpcsclite sqlite3) -ljpeg
 
 # libFuzzer targets (clang); each parser of outside data has one.
@@ -192,7 +192,7 @@ $(BUILD)/fuzz/fuzz_audit: tests/fuzz/fuzz_audit.c ledger/audit.c ledger/stock.c 
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Benchmarks (not tests): results go to docs/performance.md.
-$(BUILD)/bench/queue_bench: $(call obj,bench/queue_bench.c jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/custody_state.c jobs/sched.c)
+$(BUILD)/bench/queue_bench: $(call obj,bench/queue_bench.c jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c jobs/sched.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3) -ljpeg
 

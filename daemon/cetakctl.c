@@ -733,6 +733,12 @@ cmd_priority(const struct cli *cli, int argc, char **argv)
 #define DEFAULT_CSCA "/etc/cetak/csca.pem"
 
 static int
+cmd_privacy(const struct cli *cli, int argc, char **argv)
+{
+	return cli_privacy(cli, argc, argv);
+}
+
+static int
 cmd_notice(const struct cli *cli, int argc, char **argv)
 {
 	return cli_notice(cli, argc, argv);
@@ -1308,6 +1314,8 @@ static const struct cli_verb cli_verbs[] = {
 	  "--doc D|withdraw JOB --note T|destroy JOB --doc D|correct JOB --to STATE --note T",
 	  cmd_card,
 	  "read a card; the custody of issued cards: where each is, store, transfer, withdraw" },
+	{ "privacy", "[purge]", cmd_privacy,
+	  "personal data held and until when; purge: remove what is past retention (supervisor)" },
 	{ "notice", "run", cmd_notice,
 	  "an SMS notice round now: results from gammu-smsd, due notices to it" },
 	{ NULL, NULL, NULL, NULL },

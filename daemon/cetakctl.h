@@ -27,4 +27,7 @@ int cli_report_custody(const struct cli *cli, int argc, char **argv);
 /* cetakctl notice run */
 int cli_notice(const struct cli *cli, int argc, char **argv);
 
+/* cetakctl privacy [purge] */
+int cli_privacy(const struct cli *cli, int argc, char **argv);
+
 #endif

@@ -38,6 +38,13 @@ print_card(json_t *c)
 	printf("card of %s (chip %s): %s\n", jstr(c, "job"),
 	       jstr(c, "chip")[0] ? jstr(c, "chip") : "-", jstr(c, "where"));
 	printf("holder:  %s, NIK %s (%s job)\n", jstr(c, "name"), jstr(c, "nik"), jstr(c, "kind"));
+	if (jint(c, "personal_data_removed_at")) {
+		char when[16];
+		day(jint(c, "personal_data_removed_at"), when);
+		printf("personal data: photo, signature, fingerprints and phone number removed on "
+		       "%s\n",
+		       when);
+	}
 	json_t *sms = json_object_get(c, "sms"), *n;
 	size_t k;
 	json_array_foreach(sms, k, n)
@@ -386,4 +393,46 @@ cli_notice(const struct cli *cli, int argc, char **argv)
 	if (argc != 1 || strcmp(argv[0], "run") != 0)
 		return EXIT_USAGE;
 	return daemon_verb(cli, "notice-run", NULL, print_round);
+}
+
+/* ---- personal data ---- */
+
+static void
+print_privacy(json_t *d)
+{
+	char oldest[16] = "-", next[16] = "-";
+
+	if (jint(d, "oldest_held"))
+		day(jint(d, "oldest_held"), oldest);
+	if (jint(d, "next_removal"))
+		day(jint(d, "next_removal"), next);
+	printf("personal data (%s) held in the job store:\n", jstr(d, "removed_fields"));
+	printf("  jobs not yet printed:                 %lld\n", jint(d, "waiting_to_print"));
+	printf("  cards in custody (until hand-over):   %lld\n", jint(d, "in_custody"));
+	printf("  collected, transferred, withdrawn or\n"
+	       "  cancelled, kept %lld days:             %lld (next removal %s)\n",
+	       jint(d, "retention_days"), jint(d, "in_retention"), next);
+	printf("  of these with a mobile number:        %lld\n", jint(d, "with_phone"));
+	printf("  oldest held since:                    %s\n", oldest);
+	printf("  size:                                 %.1f MB\n",
+	       (double)jint(d, "bytes_held") / 1e6);
+	printf("removed so far:                         %lld jobs\n", jint(d, "removed"));
+}
+
+static void
+print_purge(json_t *d)
+{
+	printf("personal data of %lld jobs removed, %lld refused job files removed%s\n",
+	       jint(d, "jobs"), jint(d, "rejected_files"),
+	       json_is_true(json_object_get(d, "reclaimed")) ? "; free space given back" : "");
+}
+
+int
+cli_privacy(const struct cli *cli, int argc, char **argv)
+{
+	if (argc == 0)
+		return daemon_verb(cli, "privacy", NULL, print_privacy);
+	if (argc == 1 && strcmp(argv[0], "purge") == 0)
+		return daemon_verb(cli, "privacy-purge", NULL, print_purge);
+	return EXIT_USAGE;
 }

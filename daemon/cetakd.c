@@ -17,6 +17,7 @@
 #include "state.h"
 #include "jobs/custody.h"
 #include "notices.h"
+#include "privacy.h"
 #include "ledger/ledger.h"
 #include "printer/face.h"
 #include "smartcard/sod.h"
@@ -38,6 +39,7 @@
 #include <unistd.h>
 
 static void on_notice(struct ev_source *src, void *data);
+static void on_privacy(struct ev_source *src, void *data);
 
 static gid_t
 group_gid(const char *name)
@@ -462,6 +464,13 @@ on_notice(struct ev_source *src, void *data)
 	notices_tick(data);
 }
 
+static void
+on_privacy(struct ev_source *src, void *data)
+{
+	(void)src;
+	privacy_tick(data);
+}
+
 long long
 cetakd_now(const struct cetakd *d)
 {
@@ -769,6 +778,10 @@ cetakd_open_jobs(struct cetakd *d)
 		log_error("notices: cannot start the round timer");
 		return -1;
 	}
+	if (ev_add_timer(d->loop, 3600 * 1000, on_privacy, d, &d->privacy_timer) < 0) {
+		log_error("privacy: cannot start the retention timer");
+		return -1;
+	}
 	return 0;
 }
 
@@ -877,6 +890,7 @@ cetakd_begin(struct cetakd *d)
 	/* Whatever arrived while cetakd was down is imported first. */
 	cetakd_kick(d);
 	cetakd_alerts(d);
+	privacy_tick(d); /* personal data past its retention, removed at start-up too */
 }
 
 void

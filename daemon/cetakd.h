@@ -56,9 +56,10 @@ struct cetakd {
 	uint64_t started_ms;
 	unsigned reloads;
 	bool stopping;
-	struct ev_source *notice_timer; /* SMS notice rounds (notices.h) */
-	char notice_problem[256];	/* why notices cannot go out now; "" = they can */
-	char *clock_file;		/* tests only: CETAK_TEST_CLOCK (cetakd_now) */
+	struct ev_source *notice_timer;	 /* SMS notice rounds (notices.h) */
+	struct ev_source *privacy_timer; /* the hourly retention pass (privacy.h) */
+	char notice_problem[256];	 /* why notices cannot go out now; "" = they can */
+	char *clock_file;		 /* tests only: CETAK_TEST_CLOCK (cetakd_now) */
 	/* the card transport for the lines and the reader poll; NULL: PC/SC
 	 * (the engine's in-process tests give an in-memory one) */
 	int (*sc_new)(void *arg, struct sc_ctx **ret);

@@ -31,6 +31,10 @@ int verb_card_transfer(void *ctx, const struct ctl_peer *peer, json_t *args, jso
 		       const char **ret_code, char **ret_err);
 int verb_card_batch(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		    const char **ret_code, char **ret_err);
+int verb_privacy(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		 const char **ret_code, char **ret_err);
+int verb_privacy_purge(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		       const char **ret_code, char **ret_err);
 int verb_notice_run(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		    const char **ret_code, char **ret_err);
 

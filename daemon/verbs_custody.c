@@ -12,6 +12,7 @@
 #include "ctlproto.h"
 #include "desk.h"
 #include "notices.h"
+#include "privacy.h"
 #include "verbs.h"
 
 #include <errno.h>
@@ -23,6 +24,7 @@
 
 #include "custody/custody.h"
 #include "jobs/custody.h"
+#include "jobs/privacy.h"
 #include "ledger/ledger.h"
 
 static int batch_list_cb(const struct transfer_batch *b, void *ctx);
@@ -113,6 +115,9 @@ verb_card_show(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **re
 	json_t *notices = json_array();
 	store_notice_of(d->store, c.job_id, notice_cb, notices);
 	json_object_set_new(*ret_data, "sms", notices);
+	long long purged = 0;
+	store_purged_at(d->store, c.job_id, &purged);
+	json_object_set_new(*ret_data, "personal_data_removed_at", json_integer(purged));
 	return 0;
 }
 
@@ -796,5 +801,51 @@ verb_card_batch(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **r
 		return verb_refuse(ret_err, ret_code, "no transfer batch has berita acara %.64s",
 				   doc);
 	*ret_data = batch_json(d, doc, fb.kec, fb.found.at, fb.actor);
+	return 0;
+}
+
+/* ---- personal data ---- */
+
+int
+verb_privacy(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	     const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	struct privacy_held h;
+	(void)peer;
+	(void)args;
+
+	if (store_privacy_held(d->store, cetakd_now(d), d->cfg->retention_days, &h) < 0) {
+		*ret_code = CTL_E_FAILED;
+		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+	}
+	*ret_data = json_pack(
+		"{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "retention_days",
+		d->cfg->retention_days, "removed_fields", PRIVACY_REMOVED, "waiting_to_print",
+		(json_int_t)h.waiting, "in_custody", (json_int_t)h.in_custody, "in_retention",
+		(json_int_t)h.retention, "next_removal", (json_int_t)h.next_purge, "removed",
+		(json_int_t)h.purged, "with_phone", (json_int_t)h.with_phone, "oldest_held",
+		(json_int_t)h.oldest, "bytes_held", (json_int_t)h.bytes);
+	return 0;
+}
+
+int
+verb_privacy_purge(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		   const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	struct privacy_pass res;
+	char why[300];
+	(void)args;
+
+	if (privacy_run(d, &res, why, sizeof(why)) < 0) {
+		*ret_code = CTL_E_FAILED;
+		return verb_refuse(ret_err, ret_code, "%s", why);
+	}
+	log_notice("privacy: pass run by %s: personal data of %ld jobs and %ld refused job files "
+		   "removed",
+		   peer->user, res.jobs, res.rejected);
+	*ret_data = json_pack("{s:I, s:I, s:b}", "jobs", (json_int_t)res.jobs, "rejected_files",
+			      (json_int_t)res.rejected, "reclaimed", res.reclaimed);
 	return 0;
 }

@@ -248,6 +248,8 @@ store_open(const char *path, struct store **ret_store)
 	if ((r = exec(st, "PRAGMA journal_mode=WAL")) < 0 ||
 	    (r = exec(st, "PRAGMA synchronous=FULL")) < 0 ||
 	    (r = exec(st, "PRAGMA foreign_keys=ON")) < 0 ||
+	    /* removed personal data is overwritten, not left in free space */
+	    (r = exec(st, "PRAGMA secure_delete=ON")) < 0 ||
 	    (r = exec(st, "PRAGMA cache_size=-8000")) < 0 ||
 	    /* job bodies are ~35 KB: checkpoint every 32 MiB of WAL, not every 4 MiB */
 	    (r = exec(st, "PRAGMA wal_autocheckpoint=8192")) < 0 ||
