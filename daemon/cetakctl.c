@@ -1310,7 +1310,10 @@ static const struct cli_verb cli_verbs[] = {
 	{ "card",
 	  "read [--reader R] [--profile P] [--csca F]|check|handover --nik N [--collector NAME "
 	  "--collector-id ID --relation R]|show JOB|--chip S|list [--state S,..] [--place P] "
-	  "[--older-than DAYS]|store JOB|--chip S|--desk --place P|transfer|collected JOB "
+	  "[--older-than DAYS]|store JOB|--chip S|--desk --place P|stocktake start|read|end "
+	  "--place P|"
+	  "transfer JOB --doc D|transfer --kecamatan K [--doc D] [-o BA.pdf]|batch [DOC -o BA.pdf]|"
+	  "collected JOB "
 	  "--doc D|withdraw JOB --note T|destroy JOB --doc D|correct JOB --to STATE --note T",
 	  cmd_card,
 	  "read a card; the custody of issued cards: where each is, store, transfer, withdraw" },

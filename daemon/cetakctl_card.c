@@ -203,6 +203,55 @@ print_batch(json_t *b)
 	printf("berita acara serah terima written to %s\n", batch_pdf);
 }
 
+static const char *
+verdict_text(const char *v)
+{
+	return !strcmp(v, "here")	 ? "belongs here"
+	       : !strcmp(v, "elsewhere") ? "BELONGS ELSEWHERE"
+	       : !strcmp(v, "unknown")	 ? "NOT PRINTED HERE"
+					 : "NOT IN CUSTODY";
+}
+
+static void
+print_stocktake_card(json_t *c)
+{
+	printf("card %lld: chip %s%s%s: %s: %s%s\n", jint(c, "cards_read"), jstr(c, "chip"),
+	       jstr(c, "job")[0] ? ", " : "", jstr(c, "job"), verdict_text(jstr(c, "verdict")),
+	       jstr(c, "where"),
+	       json_is_true(json_object_get(c, "read_before")) ? " (read before)" : "");
+}
+
+static void
+print_stocktake(json_t *d)
+{
+	static const struct {
+		const char *key, *title;
+	} parts[] = {
+		{ "missing", "MISSING: recorded in this place, not read" },
+		{ "elsewhere", "BELONG ELSEWHERE: read here, recorded in another place" },
+		{ "not_in_custody", "NOT IN CUSTODY: collected, transferred or withdrawn" },
+		{ "unknown", "NOT PRINTED HERE (or a chip that does not match its record)" },
+	};
+	json_t *c;
+	size_t i;
+
+	if (!json_object_get(d, "cards_read")) {
+		printf("stocktake of %s started: read each card with 'cetakctl card stocktake read "
+		       "--place %s', then 'cetakctl card stocktake end --place %s'\n",
+		       jstr(d, "place"), jstr(d, "place"), jstr(d, "place"));
+		return;
+	}
+	printf("stocktake of %s: %lld cards read, %zu where they belong\n", jstr(d, "place"),
+	       jint(d, "cards_read"), json_array_size(json_object_get(d, "here")));
+	for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
+		json_t *list = json_object_get(d, parts[k].key);
+		printf("%s: %zu\n", parts[k].title, json_array_size(list));
+		json_array_foreach(list, i, c)
+			printf("  %-16s %-20s %s\n", jstr(c, "chip"),
+			       jstr(c, "job")[0] ? jstr(c, "job") : "-", jstr(c, "where"));
+	}
+}
+
 int
 cli_card_custody(const struct cli *cli, int argc, char **argv)
 {
@@ -247,6 +296,17 @@ cli_card_custody(const struct cli *cli, int argc, char **argv)
 				args, print_batch);
 		if (rc == 0 && batch_failed)
 			rc = EXIT_REFUSED;
+	} else if (strcmp(what, "stocktake") == 0 && argc > 0) {
+		const char *step = argv[0];
+		argc--, argv++;
+		if (options(argc, argv, args) == 0 && strcmp(step, "read") == 0) {
+			json_object_set_new(args, "action", json_string("stocktake"));
+			rc = daemon_verb(cli, "card-desk", args, print_stocktake_card);
+		} else if (options(argc, argv, args) == 0 &&
+			   (strcmp(step, "start") == 0 || strcmp(step, "end") == 0)) {
+			json_object_set_new(args, "action", json_string(step));
+			rc = daemon_verb(cli, "card-stocktake", args, print_stocktake);
+		}
 	} else if (strcmp(what, "list") == 0) {
 		if (options(argc, argv, args) == 0)
 			rc = daemon_verb(cli, "card-list", args, print_list);

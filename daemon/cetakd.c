@@ -858,6 +858,7 @@ cetakd_stop(struct cetakd *d)
 	ev_loop_free(d->loop);
 	cfg_free(d->cfg);
 	free(d->clock_file);
+	json_decref(d->stocktakes);
 	free(d->socket_path);
 	free(d->cfg_path);
 }

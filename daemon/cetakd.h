@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "jobs/sched.h"
 #include "ledger/alerts.h"
@@ -60,6 +62,7 @@ struct cetakd {
 	struct ev_source *privacy_timer; /* the hourly retention pass (privacy.h) */
 	char notice_problem[256];	 /* why notices cannot go out now; "" = they can */
 	char *clock_file;		 /* tests only: CETAK_TEST_CLOCK (cetakd_now) */
+	json_t *stocktakes;		 /* stocktakes of places under way (verbs_custody.c) */
 	/* the card transport for the lines and the reader poll; NULL: PC/SC
 	 * (the engine's in-process tests give an in-memory one) */
 	int (*sc_new)(void *arg, struct sc_ctx **ret);

@@ -38,9 +38,8 @@ sweep_rejected(const struct cetakd *d, long long cutoff)
 	}
 	while ((de = readdir(dir))) {
 		struct stat sb;
-		if (de->d_name[0] == '.' ||
-		    fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode) ||
-		    (long long)sb.st_mtime > cutoff)
+		if (de->d_name[0] == '.' || fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(sb.st_mode) || (long long)sb.st_mtime > cutoff)
 			continue;
 		if (unlinkat(fd, de->d_name, 0) == 0) {
 			size_t len = strlen(de->d_name);

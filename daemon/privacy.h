@@ -10,8 +10,8 @@
 #include "cetakd.h"
 
 struct privacy_pass {
-	long jobs;     /* job records whose personal data was removed */
-	long rejected; /* refused job files removed from the spool */
+	long jobs;	/* job records whose personal data was removed */
+	long rejected;	/* refused job files removed from the spool */
 	bool reclaimed; /* the job store's free space given back (VACUUM) */
 };
 

@@ -749,6 +749,8 @@ const struct ctl_verb cetakd_verbs[] = {
 	  "what personal data the job store holds, and until when" },
 	{ "privacy-purge", CTL_ROLE_SUPERVISOR, verb_privacy_purge,
 	  "remove personal data past its retention now (it also runs every hour)" },
+	{ "card-stocktake", CTL_ROLE_OPERATOR, verb_card_stocktake,
+	  "start or end the stocktake of a place (cards read with card-desk stocktake)" },
 	{ "notice-run", CTL_ROLE_OPERATOR, verb_notice_run,
 	  "an SMS notice round now: results read back, due notices to gammu-smsd" },
 	{ NULL, CTL_ROLE_NONE, NULL, NULL },

@@ -35,6 +35,8 @@ int verb_privacy(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **
 		 const char **ret_code, char **ret_err);
 int verb_privacy_purge(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		       const char **ret_code, char **ret_err);
+int verb_card_stocktake(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+			const char **ret_code, char **ret_err);
 int verb_notice_run(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		    const char **ret_code, char **ret_err);
 

@@ -374,7 +374,7 @@ verb_notice_run(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **r
 
 /* ---- the desk reader: look-up, store and hand-over by the card itself ---- */
 
-enum desk_what { DESK_CHECK, DESK_STORE, DESK_HANDOVER };
+enum desk_what { DESK_CHECK, DESK_STORE, DESK_HANDOVER, DESK_STOCKTAKE };
 
 struct desk_req {
 	struct ctl_pending *owed;
@@ -527,6 +527,120 @@ desk_store(struct cetakd *d, struct desk_req *q, const struct custody_row *c)
 	ctl_complete(q->owed, card_json(&after), NULL, NULL);
 }
 
+/*
+ * Stocktake of a place: the cards read on the desk reader one by one, each
+ * judged against its custody record; at the end, the cards recorded in the
+ * place that were not read. The session lives in cetakd's memory
+ * (d->stocktakes: place -> {user, started_at, read: {chip: verdict}}): a
+ * stocktake changes no record, so a restart only means starting it again.
+ */
+static json_t *
+stocktake_of(struct cetakd *d, const char *place)
+{
+	if (!d->stocktakes)
+		d->stocktakes = json_object();
+	return json_object_get(d->stocktakes, place);
+}
+
+static void
+stocktake_card(struct cetakd *d, struct desk_req *q, const struct desk_card *card)
+{
+	json_t *st = stocktake_of(d, q->place), *read, *v;
+	struct custody_row c;
+	char where[200];
+	const char *verdict;
+
+	if (!st) {
+		owe_refusal(q,
+			    "no stocktake of %s is under way: start it (cetakctl card stocktake "
+			    "start --place %s)",
+			    q->place, q->place);
+		return;
+	}
+	read = json_object_get(st, "read");
+	if (store_custody_by_chip(d->store, card->serial, &c) < 0) {
+		verdict = "unknown";
+		snprintf(where, sizeof(where), "not printed at this station (NIK %s on the chip)",
+			 card->nik);
+		memset(&c, 0, sizeof(c));
+	} else if (strcmp(card->nik, c.nik) != 0) {
+		verdict = "unknown";
+		snprintf(where, sizeof(where),
+			 "the chip holds NIK %s, but this station printed it for NIK %s", card->nik,
+			 c.nik);
+	} else {
+		custody_where(&c, where, sizeof(where));
+		verdict = c.state == CS_STORED && strcmp(c.place, q->place) == 0 ? "here"
+			  : c.state == CS_STORED || c.state == CS_ISSUED	 ? "elsewhere"
+										 : "not_in_custody";
+	}
+	bool again = json_object_get(read, card->serial) != NULL;
+	v = json_pack("{s:s, s:s, s:s, s:s, s:s}", "chip", card->serial, "job", c.job_id, "name",
+		      c.name, "verdict", verdict, "where", where);
+	json_object_set(read, card->serial, v);
+	json_object_set_new(v, "read_before", json_boolean(again));
+	json_object_set_new(v, "cards_read", json_integer((json_int_t)json_object_size(read)));
+	ctl_complete(q->owed, v, NULL, NULL);
+}
+
+int
+verb_card_stocktake(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		    const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	const char *what = verb_arg(args, "action"), *place = verb_arg(args, "place");
+	json_t *st;
+
+	if (!place || !place[0] || strlen(place) > CUSTODY_PLACE_MAX)
+		return verb_refuse(ret_err, ret_code, "name the place (--place, e.g. B12)");
+	st = stocktake_of(d, place);
+	if (what && strcmp(what, "start") == 0) {
+		json_object_set_new(d->stocktakes, place,
+				    json_pack("{s:s, s:I, s:o}", "user", peer->user, "started_at",
+					      (json_int_t)cetakd_now(d), "read", json_object()));
+		log_notice("custody: stocktake of %s started by %s", place, peer->user);
+		*ret_data = json_pack("{s:s, s:b}", "place", place, "started", 1);
+		return 0;
+	}
+	if (!what || strcmp(what, "end") != 0)
+		return verb_refuse(ret_err, ret_code, "stocktake start, read or end");
+	if (!st)
+		return verb_refuse(ret_err, ret_code,
+				   "no stocktake of %s is under way: start it (cetakctl card "
+				   "stocktake start --place %s)",
+				   place, place);
+	/* every card the records put in place and nobody read there is missing */
+	json_t *read = json_object_get(st, "read"), *out = json_object(), *v;
+	static const char *const keys[] = { "here", "elsewhere", "not_in_custody", "unknown" };
+	const char *chip;
+	for (int i = 0; i < 4; i++)
+		json_object_set_new(out, keys[i], json_array());
+	json_object_foreach(read, chip, v) json_array_append(
+		json_object_get(out, json_string_value(json_object_get(v, "verdict"))), v);
+	json_t *missing = json_array();
+	struct list_ctx lc = { .cards = json_array() };
+	store_custody_list(d->store, CS_MASK(CS_STORED), place, 0, list_cb, &lc);
+	size_t i;
+	json_array_foreach(
+		lc.cards, i,
+		v) if (!json_object_get(read, json_string_value(json_object_get(v, "chip"))))
+		json_array_append(missing, v);
+	json_decref(lc.cards);
+	json_object_set_new(out, "missing", missing);
+	json_object_set_new(out, "place", json_string(place));
+	json_object_set_new(out, "cards_read", json_integer((json_int_t)json_object_size(read)));
+	log_notice("custody: stocktake of %s ended by %s: %zu read, %zu here, %zu missing, %zu "
+		   "elsewhere, %zu not in custody, %zu unknown",
+		   place, peer->user, json_object_size(read),
+		   json_array_size(json_object_get(out, "here")), json_array_size(missing),
+		   json_array_size(json_object_get(out, "elsewhere")),
+		   json_array_size(json_object_get(out, "not_in_custody")),
+		   json_array_size(json_object_get(out, "unknown")));
+	json_object_del(d->stocktakes, place);
+	*ret_data = out;
+	return 0;
+}
+
 static void
 desk_answer(struct cetakd *d, const struct desk_card *card, void *arg)
 {
@@ -537,6 +651,8 @@ desk_answer(struct cetakd *d, const struct desk_card *card, void *arg)
 		owe_refusal(q, "cetakd is stopping; nothing was recorded");
 	else if (!card->ok)
 		owe_refusal(q, "%s", card->why);
+	else if (q->what == DESK_STOCKTAKE)
+		stocktake_card(d, q, card);
 	else if (store_custody_by_chip(d->store, card->serial, &c) < 0)
 		owe_refusal(q,
 			    "the card on the desk reader (chip %s, NIK %s) was not printed at this "
@@ -576,9 +692,10 @@ verb_card_desk(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **re
 	if (!d->cfg->custody_reader[0])
 		return verb_refuse(ret_err, ret_code,
 				   "no desk reader is configured (custody.reader in cetakd.conf)");
-	enum desk_what w = what && !strcmp(what, "handover") ? DESK_HANDOVER
-			   : what && !strcmp(what, "store")  ? DESK_STORE
-							     : DESK_CHECK;
+	enum desk_what w = what && !strcmp(what, "handover")	? DESK_HANDOVER
+			   : what && !strcmp(what, "store")	? DESK_STORE
+			   : what && !strcmp(what, "stocktake") ? DESK_STOCKTAKE
+								: DESK_CHECK;
 	if (w == DESK_HANDOVER && !digits(nik, JOB_NIK_LEN))
 		return verb_refuse(ret_err, ret_code,
 				   "type the holder's NIK from the collector's proof (--nik, 16 "
@@ -589,7 +706,8 @@ verb_card_desk(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **re
 		return verb_refuse(ret_err, ret_code,
 				   "a proxy needs a name, an identity number (--collector-id) and "
 				   "the relation to the holder (--relation)");
-	if (w == DESK_STORE && (!place || !place[0] || strlen(place) > CUSTODY_PLACE_MAX))
+	if ((w == DESK_STORE || w == DESK_STOCKTAKE) &&
+	    (!place || !place[0] || strlen(place) > CUSTODY_PLACE_MAX))
 		return verb_refuse(ret_err, ret_code,
 				   "say where the card goes (--place, at most %d characters)",
 				   CUSTODY_PLACE_MAX);

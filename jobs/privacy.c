@@ -11,8 +11,8 @@
 
 /* The jobs whose purpose is fulfilled since before cutoff, still holding data. */
 #define FULFILLED(cutoff)                                                                          \
-	"SELECT j.id FROM jobs j LEFT JOIN custody c ON c.job_id = j.job_id WHERE "               \
-	"j.purged_at = 0 AND ((j.state = 'done' AND c.state IN ('collected', 'transferred', "       \
+	"SELECT j.id FROM jobs j LEFT JOIN custody c ON c.job_id = j.job_id WHERE "                \
+	"j.purged_at = 0 AND ((j.state = 'done' AND c.state IN ('collected', 'transferred', "      \
 	"'withdrawn', 'destroyed') AND c.updated_at <= " cutoff ") OR (j.state = 'cancelled' "     \
 	"AND j.updated_at <= " cutoff "))"
 
@@ -24,24 +24,26 @@ store_purge_personal(struct store *st, long long now, int days, int limit)
 
 	if ((r = store_begin(st)) < 0)
 		return r;
-	if ((r = store_exec(st, sqlite3_mprintf("CREATE TEMP TABLE IF NOT EXISTS purge_ids (id "
-						"INTEGER PRIMARY KEY); DELETE FROM purge_ids; "
-						"INSERT INTO purge_ids " FULFILLED("%lld") " LIMIT %d",
-						cutoff, cutoff, limit))) < 0)
+	if ((r = store_exec(st,
+			    sqlite3_mprintf("CREATE TEMP TABLE IF NOT EXISTS purge_ids (id "
+					    "INTEGER PRIMARY KEY); DELETE FROM purge_ids; "
+					    "INSERT INTO purge_ids " FULFILLED("%lld") " LIMIT %d",
+					    cutoff, cutoff, limit))) < 0)
 		goto fail;
 	n = sqlite3_changes(store_sqlite(st));
 	if (n == 0) {
 		store_rollback(st);
 		return 0;
 	}
-	if ((r = store_exec(st, sqlite3_mprintf(
-					"UPDATE job_bodies SET body = CAST(json_remove(CAST(body "
-					"AS TEXT), '$.photo', '$.signature', '$.fingerprints', "
-					"'$.contact') AS BLOB) WHERE id IN (SELECT id FROM purge_ids) "
-					"AND json_valid(CAST(body AS TEXT)); UPDATE jobs SET purged_at "
-					"= %lld WHERE id IN (SELECT id FROM purge_ids); DELETE FROM "
-					"purge_ids",
-					now))) < 0)
+	if ((r = store_exec(st,
+			    sqlite3_mprintf(
+				    "UPDATE job_bodies SET body = CAST(json_remove(CAST(body "
+				    "AS TEXT), '$.photo', '$.signature', '$.fingerprints', "
+				    "'$.contact') AS BLOB) WHERE id IN (SELECT id FROM purge_ids) "
+				    "AND json_valid(CAST(body AS TEXT)); UPDATE jobs SET purged_at "
+				    "= %lld WHERE id IN (SELECT id FROM purge_ids); DELETE FROM "
+				    "purge_ids",
+				    now))) < 0)
 		goto fail;
 	if ((r = store_commit(st)) < 0)
 		return r;
@@ -133,8 +135,8 @@ store_purged_at(struct store *st, const char *job_id, long long *ret)
 {
 	sqlite3_stmt *s;
 
-	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT purged_at FROM jobs WHERE job_id = ?1",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT purged_at FROM jobs WHERE job_id = ?1", -1,
+			       &s, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(s, 1, job_id, -1, SQLITE_STATIC);
 	int r = sqlite3_step(s) == SQLITE_ROW ? 0 : -ENOENT;

@@ -31,14 +31,14 @@ int store_purge_personal(struct store *st, long long now, int days, int limit);
 int store_reclaim(struct store *st);
 
 struct privacy_held {
-	long waiting;	     /* jobs not yet printed (queued, held, active, failed) */
-	long in_custody;     /* cards issued or stored: the photo kept until hand-over */
-	long retention;	     /* purpose fulfilled, kept until the retention period ends */
+	long waiting;	      /* jobs not yet printed (queued, held, active, failed) */
+	long in_custody;      /* cards issued or stored: the photo kept until hand-over */
+	long retention;	      /* purpose fulfilled, kept until the retention period ends */
 	long long next_purge; /* when the oldest of those is removed; 0 = none */
-	long purged;	     /* jobs whose personal data is gone */
-	long with_phone;     /* records holding a mobile number */
-	long long oldest;    /* the oldest record holding personal data (received at) */
-	long long bytes;     /* of the job records holding personal data */
+	long purged;	      /* jobs whose personal data is gone */
+	long with_phone;      /* records holding a mobile number */
+	long long oldest;     /* the oldest record holding personal data (received at) */
+	long long bytes;      /* of the job records holding personal data */
 };
 int store_privacy_held(struct store *st, long long now, int days, struct privacy_held *ret);
 

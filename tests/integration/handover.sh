@@ -7,7 +7,9 @@
 # with no card on the reader is refused with the reason and changes
 # nothing; a proxy needs an identity and a relation; a replacement's
 # hand-over takes the holder's earlier card back; cetakd killed while it
-# reads a card records nothing and keeps every card in one custody state.
+# reads a card records nothing and keeps every card in one custody state;
+# a stocktake of a box reads its cards one by one and lists those missing,
+# those of another place, those not in custody and those not printed here.
 . "$(dirname "$0")/../lib.sh"
 
 P=$(fx_port)
@@ -116,4 +118,33 @@ fx_cetakd_usb "$T/c.conf" -n 1000 || notok "cetakd restarts"
 check "the card read at the kill is still in the output hopper" grep -q 'not yet put away' <(ctl card show JOB-000003)
 expect_grep "custody balances after the crash" 'withdrawn: OK' <(ctl report custody)
 check "the ledger checks out" ctl stock check
+
+# stocktake of box B12: each card read on the desk reader, then the list
+"$B/tests/jobgen" -n 1 -f 5 -o "$T/more5" -s 11 >/dev/null
+ctl submit "$T"/more5/*.json >/dev/null 2>&1
+settle 6 60
+op card store JOB-000003 --place B12 >/dev/null 2>&1
+op card store JOB-000005 --place B12 >/dev/null 2>&1
+op card store JOB-000004 --place C03 >/dev/null 2>&1
+desk -l "$(card_of JOB-000003)"
+op card stocktake read --place B12 >"$T/st0" 2>&1
+expect_grep "a card read before the stocktake starts is refused" 'no stocktake of B12 is under way' "$T/st0"
+op card stocktake start --place B12 >/dev/null 2>&1
+op card stocktake read --place B12 >"$T/st1" 2>&1
+expect_grep "a card of the place belongs here" '^card 1: chip .*, JOB-000003: belongs here' "$T/st1"
+desk -l "$(card_of JOB-000004)"
+op card stocktake read --place B12 >"$T/st2" 2>&1
+expect_grep "a card of another place is named with its place" '^card 2: .*JOB-000004: BELONGS ELSEWHERE: stored in C03' "$T/st2"
+desk -l "$(card_of JOB-000001)"
+op card stocktake read --place B12 >"$T/st3" 2>&1
+expect_grep "a card handed over is not in custody" '^card 3: .*JOB-000001: NOT IN CUSTODY: handed over on' "$T/st3"
+desk -l "$T/foreign"
+op card stocktake read --place B12 >"$T/st4" 2>&1
+expect_grep "a card this station did not print is named" '^card 4: chip 04FFFFFFFFFFFF01: NOT PRINTED HERE' "$T/st4"
+op card stocktake end --place B12 >"$T/st5" 2>&1
+expect_grep "the stocktake ends with the counts" '^stocktake of B12: 4 cards read, 1 where they belong' "$T/st5"
+expect_grep "the card recorded in B12 and not read is missing" '^MISSING: recorded in this place, not read: 1$' "$T/st5"
+expect_grep "and named" '^  [0-9A-F]* +JOB-000005 +stored in B12' "$T/st5"
+expect_grep "the foreign card is listed" '^NOT PRINTED HERE .*: 1$' "$T/st5"
+check "a stocktake changes no custody record" grep -q 'stored in C03' <(ctl card show JOB-000004)
 finish
