@@ -183,12 +183,11 @@ check_holidays(const char *s)
 static const char *
 check_template(const char *s)
 {
-	static char why[160];
-	char out[4096];
+	char out[4096], why[160];
 	struct notice_vars v = { "A", "B", "C" };
 
 	if (notice_render(s, &v, out, sizeof(out), why, sizeof(why)) == -EINVAL)
-		return why;
+		return "a text naming only {nama}, {kantor} and {jam} (never the NIK)";
 	return NULL;
 }
 

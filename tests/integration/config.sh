@@ -58,6 +58,16 @@ C
 bad "bad region" "'station.region' must be \"\" \(any\) or 2, 4 or 6 digits" <<'C'
 station = { region = "36a"; };
 C
+bad "a notice template may not name the NIK" \
+	"'notice.template' must be a text naming only \{nama\}, \{kantor\} and \{jam\} \(never the NIK\)" <<'C'
+notice = { template = "Yth. {nama} ({nik}), KTP-el Anda sudah jadi."; };
+C
+bad "sending hours are a span of the day" "'notice.send_hours' must be a span of the day HH:MM-HH:MM" <<'C'
+notice = { send_hours = "17:00-08:00"; };
+C
+bad "holidays are weekday names and dates" "'notice.holidays' must be weekday names and dates" <<'C'
+notice = { holidays = "Sun,25-12-2026"; };
+C
 bad "syntax error names the line" "bad.conf:2: syntax error" <<'C'
 station = { name = "x"; };
 daemon = { log_level = ; };

@@ -21,6 +21,8 @@
 #include "jobs/sched.h"
 #include "jobs/spool.h"
 #include "jobs/custody.h"
+#include "jobs/privacy.h"
+#include "custody/custody.h"
 #include "jobs/store.h"
 
 struct fx {
@@ -389,6 +391,8 @@ test_custody(void **state)
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE custody_events; DROP TABLE custody; "
+				      "DROP TABLE notices; DROP TABLE transfer_batches; "
+				      "ALTER TABLE jobs DROP COLUMN purged_at; "
 				      "ALTER TABLE jobs DROP COLUMN kecamatan; "
 				      "ALTER TABLE jobs DROP COLUMN kel_desa; "
 				      "PRAGMA user_version = 3",
@@ -400,6 +404,161 @@ test_custody(void **state)
 	assert_int_equal(counts[CS_ISSUED], 2);
 	assert_int_equal(store_custody_get(f->st, "c2", &c), 0);
 	assert_string_equal(c.chip, "04A1B2C4");
+}
+
+static void
+add_body(struct fx *f, const char *id, const char *nik, const char *body)
+{
+	struct job job = { .kind = JOB_NEW };
+	uint8_t sha[32] = { 0 };
+	enum store_add_result res;
+
+	snprintf(job.job_id, sizeof(job.job_id), "%s", id);
+	snprintf(job.nik, sizeof(job.nik), "%s", nik);
+	snprintf(job.name, sizeof(job.name), "SYNTHETIC %s", id);
+	sha[0] = (uint8_t)nik[15];
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(
+		store_add(f->st, &job, body, strlen(body), sha, JS_QUEUED, "", "", T0, &res, NULL),
+		0);
+	assert_int_equal(store_commit(f->st), 0);
+}
+
+static int
+take_due(const struct notice_due *d, void *ctx)
+{
+	json_t *a = ctx;
+	return json_array_append_new(a, json_pack("{s:s, s:s, s:i}", "job", d->job_id, "phone",
+						  d->phone, "n", d->notices));
+}
+
+static int
+take_notice(const struct notice_row *n, void *ctx)
+{
+	*(struct notice_row *)ctx = *n;
+	return 1;
+}
+
+static int
+take_batch_card(const struct batch_card *c, void *ctx)
+{
+	snprintf(ctx, 64, "%s|%s|%s", c->job_id, c->street, c->kel_desa);
+	return 0;
+}
+
+/*
+ * Notices: a stored card is due at once; its notice is the durable intent
+ * before the file goes out; a card without a phone number is due for none;
+ * a sent notice counts and sets the next; transfer batches move stored
+ * cards only, once per number; the retention pass removes the photo and
+ * the phone of a transferred card's job, and only after the period.
+ */
+static void
+test_notices_and_privacy(void **state)
+{
+	struct fx *f = *state;
+	struct custody_row c;
+	struct notice_row nr;
+	long long id, purged;
+	long counts[3];
+	const long long day = 86400;
+
+	add_body(f, "n1", "3602040101900001",
+		 "{\"holder\":{\"address\":{\"street\":\"JL. MAWAR 1\",\"rt\":\"001\","
+		 "\"rw\":\"002\"}},\"contact\":{\"phone\":\"0812-0000-0001\"},"
+		 "\"photo\":\"UEhPVE9QSE9UTw==\"}");
+	add_body(f, "n2", "3602040101900002", "{\"photo\":\"UEhPVE9QSE9UTw==\"}");
+	issue(f, "n1", "04AA01");
+	issue(f, "n2", "04AA02");
+	json_t *due = json_array();
+	assert_int_equal(store_notice_due(f->st, T0 + 100, 10, take_due, due), 0);
+	assert_int_equal(json_array_size(due), 0); /* in the output hopper: none */
+	for (int i = 1; i <= 2; i++) {
+		struct custody_move m = { .job_id = i == 1 ? "n1" : "n2",
+					  .from_mask = CS_MASK(CS_ISSUED),
+					  .to = CS_STORED,
+					  .place = "B1",
+					  .actor = "op" };
+		assert_int_equal(store_custody_move(f->st, &m, T0 + 60, NULL), 0);
+	}
+	assert_int_equal(store_notice_due(f->st, T0 + 60, 10, take_due, due), 0);
+	assert_int_equal(json_array_size(due), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(due, 0), "phone")),
+			    "0812-0000-0001");
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_notice_add(f->st, "n1", 1, T0 + 60, &id), 0);
+	assert_int_equal(store_notice_set_file(f->st, id, "OUTC_x_cetak-1.txt"), 0);
+	assert_int_equal(store_notice_none(f->st, "n2"), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	json_array_clear(due);
+	assert_int_equal(store_notice_due(f->st, T0 + 99 * day, 10, take_due, due), 0);
+	assert_int_equal(json_array_size(due), 0); /* one queued, one without a phone */
+	assert_int_equal(store_custody_get(f->st, "n2", &c), 0);
+	assert_int_equal(c.next_notice_at, -1);
+	assert_true(custody_due_for_transfer(&c, T0 + 181 * day, 180, 3, true));
+	assert_false(custody_due_for_transfer(&c, T0 + 179 * day, 180, 3, true));
+	assert_int_equal(store_notice_open(f->st, 10, take_notice, &nr), 1);
+	assert_string_equal(nr.file, "OUTC_x_cetak-1.txt");
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_notice_settle(f->st, id, "sent", "", T0 + 70, T0 + 70 + 60 * day),
+			 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_notice_settle(f->st, id, "sent", "", T0 + 71, 0), -ENOENT);
+	assert_int_equal(store_custody_get(f->st, "n1", &c), 0);
+	assert_int_equal(c.notices, 1);
+	assert_int_equal(c.last_notice_at, T0 + 70);
+	assert_int_equal(c.next_notice_at, T0 + 70 + 60 * day);
+	assert_false(custody_due_for_transfer(&c, T0 + 181 * day, 180, 3, true));
+	assert_true(custody_due_for_transfer(&c, T0 + 181 * day, 180, 1, true));
+	assert_true(custody_due_for_transfer(&c, T0 + 181 * day, 180, 3, false));
+	assert_int_equal(store_notice_counts(f->st, 0, counts), 0);
+	assert_int_equal(counts[0], 1);
+	assert_int_equal(counts[2], 0);
+	json_array_clear(due);
+	assert_int_equal(store_notice_due(f->st, T0 + 70 + 60 * day, 10, take_due, due), 0);
+	assert_int_equal(json_array_size(due), 1);
+	json_decref(due);
+
+	/* a transfer batch: stored cards only, one number once */
+	const char *one[] = { "n1" }, *two[] = { "n2" };
+	assert_int_equal(store_transfer_batch(f->st, "BAST-1", "CIBADAK", one, 1, "sup", T0 + 200),
+			 0);
+	assert_int_equal(store_transfer_batch(f->st, "BAST-1", "CIBADAK", two, 1, "sup", T0 + 201),
+			 -EEXIST);
+	assert_int_equal(store_transfer_batch(f->st, "BAST-2", "CIBADAK", one, 1, "sup", T0 + 202),
+			 -EPERM);
+	int n = -1;
+	assert_int_equal(store_transfer_batches_on(f->st, T0 + 300, &n), 0);
+	assert_int_equal(n, 1); /* BAST-2 was not recorded */
+	char line[64] = "";
+	assert_int_equal(store_batch_cards(f->st, "BAST-1", take_batch_card, line), 0);
+	assert_string_equal(line, "n1|JL. MAWAR 1|");
+	assert_int_equal(store_custody_get(f->st, "n2", &c), 0);
+	assert_int_equal(c.state, CS_STORED);
+
+	/* retention: not before the period; then the photo and phone are gone */
+	assert_int_equal(store_purge_personal(f->st, T0 + 200 + 29 * day, 30, 100), 0);
+	assert_int_equal(store_purge_personal(f->st, T0 + 200 + 31 * day, 30, 100), 1);
+	assert_int_equal(store_purge_personal(f->st, T0 + 200 + 32 * day, 30, 100), 0);
+	assert_int_equal(store_purged_at(f->st, "n1", &purged), 0);
+	assert_int_equal(purged, T0 + 200 + 31 * day);
+	struct job_row row;
+	char *body;
+	size_t len;
+	assert_int_equal(store_get(f->st, "n1", &row), 0);
+	assert_int_equal(store_body(f->st, row.id, &body, &len), 0);
+	assert_null(strstr(body, "photo"));
+	assert_null(strstr(body, "0812"));
+	assert_non_null(strstr(body, "JL. MAWAR 1")); /* the address stays */
+	free(body);
+	assert_int_equal(store_get(f->st, "n2", &row), 0);
+	assert_int_equal(store_body(f->st, row.id, &body, &len), 0);
+	assert_non_null(strstr(body, "photo")); /* still in custody */
+	free(body);
+	struct privacy_held h;
+	assert_int_equal(store_privacy_held(f->st, T0 + 200 + 32 * day, 30, &h), 0);
+	assert_int_equal(h.in_custody, 1);
+	assert_int_equal(h.purged, 1);
 }
 
 static void
@@ -543,6 +702,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_print_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_custody, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notices_and_privacy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool, setup, teardown),
 	};
