@@ -35,15 +35,19 @@ store_purge_personal(struct store *st, long long now, int days, int limit)
 		store_rollback(st);
 		return 0;
 	}
-	if ((r = store_exec(st,
-			    sqlite3_mprintf(
-				    "UPDATE job_bodies SET body = CAST(json_remove(CAST(body "
-				    "AS TEXT), '$.photo', '$.signature', '$.fingerprints', "
-				    "'$.contact') AS BLOB) WHERE id IN (SELECT id FROM purge_ids) "
-				    "AND json_valid(CAST(body AS TEXT)); UPDATE jobs SET purged_at "
-				    "= %lld WHERE id IN (SELECT id FROM purge_ids); DELETE FROM "
-				    "purge_ids",
-				    now))) < 0)
+	if ((r = store_exec(
+		     st,
+		     sqlite3_mprintf(
+			     "UPDATE job_bodies SET body = CAST(json_remove(CAST(body "
+			     "AS TEXT), '$.photo', '$.signature', '$.fingerprints', "
+			     "'$.contact') AS BLOB) WHERE id IN (SELECT id FROM purge_ids) "
+			     "AND json_valid(CAST(body AS TEXT)); UPDATE notices SET file = '' "
+			     "WHERE "
+			     "state != 'queued' AND job_id IN (SELECT job_id FROM jobs WHERE id IN "
+			     "(SELECT id FROM purge_ids)); UPDATE jobs SET purged_at "
+			     "= %lld WHERE id IN (SELECT id FROM purge_ids); DELETE FROM "
+			     "purge_ids",
+			     now))) < 0)
 		goto fail;
 	if ((r = store_commit(st)) < 0)
 		return r;

@@ -46,8 +46,12 @@ test_render(void **state)
 static long long
 at(int y, int mo, int d, int h, int mi)
 {
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-			 .tm_min = mi, .tm_isdst = -1 };
+	struct tm tm = { .tm_year = y - 1900,
+			 .tm_mon = mo - 1,
+			 .tm_mday = d,
+			 .tm_hour = h,
+			 .tm_min = mi,
+			 .tm_isdst = -1 };
 	return (long long)mktime(&tm);
 }
 
@@ -71,11 +75,11 @@ test_hours(void **state)
 	assert_null(notice_holidays_parse("", &h));
 	assert_null(notice_holidays_parse("Sun,2026-12-25", &h));
 	assert_null(notice_hours_parse("08:00-17:00", &h));
-	assert_true(notice_may_send(&h, at(2026, 11, 30, 9, 0)));	/* a Monday */
-	assert_false(notice_may_send(&h, at(2026, 11, 30, 7, 59)));	/* too early */
-	assert_false(notice_may_send(&h, at(2026, 11, 30, 17, 0)));	/* too late */
-	assert_false(notice_may_send(&h, at(2026, 11, 29, 10, 0)));	/* Sunday */
-	assert_false(notice_may_send(&h, at(2026, 12, 25, 10, 0)));	/* a holiday */
+	assert_true(notice_may_send(&h, at(2026, 11, 30, 9, 0)));   /* a Monday */
+	assert_false(notice_may_send(&h, at(2026, 11, 30, 7, 59))); /* too early */
+	assert_false(notice_may_send(&h, at(2026, 11, 30, 17, 0))); /* too late */
+	assert_false(notice_may_send(&h, at(2026, 11, 29, 10, 0))); /* Sunday */
+	assert_false(notice_may_send(&h, at(2026, 12, 25, 10, 0))); /* a holiday */
 	assert_true(notice_may_send(&h, at(2026, 12, 24, 16, 59)));
 }
 
@@ -91,7 +95,8 @@ test_folders(void **state)
 
 	assert_non_null(mkdtemp(dir));
 	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, (const char *[]){ "out", "sent", "err" }[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 (const char *[]){ "out", "sent", "err" }[i]);
 		assert_int_equal(mkdir(path, 0755), 0);
 	}
 	snprintf(path, sizeof(path), "%s/none", dir);
@@ -103,9 +108,9 @@ test_folders(void **state)
 	snprintf(e, sizeof(e), "%s/err", dir);
 	assert_int_equal(notice_dirs_open(&d, o, s, e, why, sizeof(why)), 0);
 
-	assert_int_equal(notice_file_name(name, sizeof(name), at(2026, 11, 30, 8, 5), "+6281234567890",
-					  17),
-			 0);
+	assert_int_equal(
+		notice_file_name(name, sizeof(name), at(2026, 11, 30, 8, 5), "+6281234567890", 17),
+		0);
 	assert_string_equal(name, "OUTC20261130_080500_00_+6281234567890_cetak-17.txt");
 	assert_int_equal(notice_fate(&d, name), NF_GONE);
 	assert_int_equal(notice_stage(&d, name, "Yth. SITI, é"), 0);
