@@ -207,13 +207,19 @@ $(BUILD)/bench/ledger_bench: $(call obj,bench/ledger_bench.c $(LEDGER_SRCS) jobs
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto sqlite3 libsystemd)
 
-bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench $(BUILD)/bench/ledger_bench
+$(BUILD)/bench/custody_bench: $(call obj,bench/custody_bench.c daemon/notices.c notice/notice.c custody/custody.c \
+		jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c common/log.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3 libsystemd) -ljpeg
+
+bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench $(BUILD)/bench/ledger_bench $(BUILD)/bench/custody_bench
 	BUILD=$(BUILD) bench/intake.sh
 	BUILD=$(BUILD) bench/queue.sh
 	BUILD=$(BUILD) bench/card.sh
 	BUILD=$(BUILD) bench/face.sh
 	BUILD=$(BUILD) bench/ledger.sh
 	BUILD=$(BUILD) bench/line.sh
+	BUILD=$(BUILD) bench/custody.sh
 
 deps:
 	scripts/install-deps

@@ -307,8 +307,7 @@ verb_custody(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 	(void)args;
 
 	if (store_custody_counts(d->store, counts) < 0 || ledger_balance(d->ledger, &b) < 0 ||
-	    store_custody_list(d->store, CS_MASK(CS_ISSUED) | CS_MASK(CS_STORED), NULL, 0, age_cb,
-			       &ac) < 0) {
+	    store_custody_held(d->store, age_cb, &ac) < 0) {
 		json_decref(states);
 		json_decref(ledger);
 		json_decref(ac.by_kecamatan);

@@ -74,6 +74,9 @@ typedef int (*store_custody_cb)(const struct custody_row *row, void *ctx);
 int store_custody_list(struct store *st, unsigned mask, const char *place, long limit,
 		       store_custody_cb cb, void *ctx);
 
+/* Every record of a card still held (issued or stored), in no order: for reports. */
+int store_custody_held(struct store *st, store_custody_cb cb, void *ctx);
+
 /* The records of a holder's cards (by NIK) in the states of mask. */
 int store_custody_by_nik(struct store *st, const char *nik, unsigned mask, store_custody_cb cb,
 			 void *ctx);
