@@ -58,8 +58,8 @@ must(int ok, const char *what)
 static struct store *
 fill(const char *path, long cards, int all_due)
 {
-	static const char *const states[10] = { "stored",    "stored",	  "stored",    "stored",
-						"stored",    "stored",	  "stored",    "issued",
+	static const char *const states[10] = { "stored",    "stored",	   "stored", "stored",
+						"stored",    "stored",	   "stored", "issued",
 						"collected", "transferred" };
 	struct store *st;
 	sqlite3 *db;
@@ -70,19 +70,21 @@ fill(const char *path, long cards, int all_due)
 	db = store_sqlite(st);
 	must(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK, "BEGIN");
 	sqlite3_stmt *j, *b, *c;
-	must(sqlite3_prepare_v2(db,
-				"INSERT INTO jobs (id, job_id, sha256, kind, urgent, nik, name, state, "
-				"received_at, updated_at, kecamatan, kel_desa) VALUES (?1, ?2, "
-				"randomblob(32), 0, 0, ?3, ?4, 'done', ?5, ?5, ?6, 'SUKAMAJU')",
-				-1, &j, NULL) == SQLITE_OK,
+	must(sqlite3_prepare_v2(
+		     db,
+		     "INSERT INTO jobs (id, job_id, sha256, kind, urgent, nik, name, state, "
+		     "received_at, updated_at, kecamatan, kel_desa) VALUES (?1, ?2, "
+		     "randomblob(32), 0, 0, ?3, ?4, 'done', ?5, ?5, ?6, 'SUKAMAJU')",
+		     -1, &j, NULL) == SQLITE_OK,
 	     "prepare jobs");
 	must(sqlite3_prepare_v2(db, "INSERT INTO job_bodies (id, body) VALUES (?1, ?2)", -1, &b,
 				NULL) == SQLITE_OK,
 	     "prepare bodies");
-	must(sqlite3_prepare_v2(db,
-				"INSERT INTO custody (job_id, chip, state, place, since, updated_at, "
-				"notices, next_notice_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)",
-				-1, &c, NULL) == SQLITE_OK,
+	must(sqlite3_prepare_v2(
+		     db,
+		     "INSERT INTO custody (job_id, chip, state, place, since, updated_at, "
+		     "notices, next_notice_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)",
+		     -1, &c, NULL) == SQLITE_OK,
 	     "prepare custody");
 	for (long i = 0; i < cards; i++) {
 		char id[32], nik[20], name[40], kec[24], chip[20], place[8];
@@ -94,11 +96,12 @@ fill(const char *path, long cards, int all_due)
 		snprintf(kec, sizeof(kec), "KECAMATAN %02ld", i % 20);
 		snprintf(chip, sizeof(chip), "04%014lX", i);
 		snprintf(place, sizeof(place), "B%02ld", i % 50);
-		snprintf(body, sizeof(body),
-			 "{\"holder\":{\"name\":\"%s\",\"address\":{\"street\":\"JL. MAWAR NO. "
-			 "%ld\",\"rt\":\"001\",\"rw\":\"002\"}},\"contact\":{\"phone\":\"0812-%04ld-"
-			 "%04ld\"},\"padding\":\"%0200d\"}",
-			 name, i % 300, i / 10000, i % 10000, 0);
+		snprintf(
+			body, sizeof(body),
+			"{\"holder\":{\"name\":\"%s\",\"address\":{\"street\":\"JL. MAWAR NO. "
+			"%ld\",\"rt\":\"001\",\"rw\":\"002\"}},\"contact\":{\"phone\":\"0812-%04ld-"
+			"%04ld\"},\"padding\":\"%0200d\"}",
+			name, i % 300, i / 10000, i % 10000, 0);
 		sqlite3_bind_int64(j, 1, i + 1);
 		sqlite3_bind_text(j, 2, id, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(j, 3, nik, -1, SQLITE_TRANSIENT);
@@ -255,8 +258,9 @@ main(int argc, char **argv)
 		.notice_sent = sent,
 		.notice_error = err,
 		.notice_smsd_pidfile = "",
-		.notice_template = "Yth. {nama}, KTP-el Anda sudah jadi. Silakan ambil di {kantor}, "
-				   "{jam}, dengan membawa bukti pengambilan.",
+		.notice_template =
+			"Yth. {nama}, KTP-el Anda sudah jadi. Silakan ambil di {kantor}, "
+			"{jam}, dengan membawa bukti pengambilan.",
 		.notice_office = "",
 		.notice_opening_hours = "Senin-Jumat pukul 08.00-15.00",
 		.notice_send_hours = "00:00-24:00",

@@ -175,9 +175,9 @@ store_notice_settle(struct store *st, long long id, const char *state, const cha
 			  sqlite3_mprintf("INSERT INTO custody_events (job_id, at, "
 					  "from_state, to_state, place, doc, actor, note) "
 					  "SELECT job_id, %lld, 'stored', 'stored', place, "
-					  "'notice-%lld', 'cetakd', %Q FROM custody WHERE job_id "
+					  "'sms-%q-%lld', 'cetakd', %Q FROM custody WHERE job_id "
 					  "= %Q",
-					  now, id, note, job_id));
+					  now, state, id, note, job_id));
 }
 
 int

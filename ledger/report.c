@@ -9,6 +9,7 @@
  * so a monthly report costs the month's events, not the ledger's history.
  */
 #include "report.h"
+#include "jobs/custody_state.h"
 
 #include <errno.h>
 #include <string.h>
@@ -236,6 +237,99 @@ per_day(sqlite3 *db, const struct report_query *q, json_t *rep)
 	return 0;
 }
 
+/* Cards in each custody state just before t: issued, then every change. */
+static int
+custody_before(sqlite3 *db, long long t, long n[CS_COUNT])
+{
+	sqlite3_stmt *s;
+
+	memset(n, 0, sizeof(long) * CS_COUNT);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT kind, json_extract(record, '$.from'), json_extract(record, "
+			       "'$.to'), count(*) FROM events WHERE kind IN ('issue', 'custody') "
+			       "AND at < ? GROUP BY 1, 2, 3",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, t);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		long c = (long)sqlite3_column_int64(s, 3);
+		int from = custody_state_from_name(col(s, 1)),
+		    to = custody_state_from_name(col(s, 2));
+		if (!strcmp(col(s, 0), "issue")) {
+			n[CS_ISSUED] += c;
+		} else if (from >= 0 && to >= 0) {
+			n[from] -= c;
+			n[to] += c;
+		}
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static json_t *
+state_counts(const long n[CS_COUNT])
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < CS_COUNT; i++)
+		json_object_set_new(o, custody_state_name(i), json_integer(n[i]));
+	return o;
+}
+
+/*
+ * The custody of issued cards over the period, from the audit chain: the
+ * cards in each state at the start and the end, the cards that reached
+ * each state in the period, and the SMS notices recorded (custody events
+ * from stored to stored, document sms-sent-N or sms-failed-N).
+ */
+static int
+custody_section(sqlite3 *db, const struct report_query *q, json_t *rep)
+{
+	long open[CS_COUNT], close[CS_COUNT];
+	json_t *moved = json_object(), *sec;
+	json_int_t sent = 0, failed = 0, issued = 0;
+	sqlite3_stmt *s;
+	int r;
+
+	if ((r = custody_before(db, q->from, open)) < 0 ||
+	    (r = custody_before(db, q->to, close)) < 0)
+		goto fail;
+	for (int i = 0; i < CS_COUNT; i++)
+		json_object_set_new(moved, custody_state_name(i), json_integer(0));
+	r = -EIO;
+	if (sqlite3_prepare_v2(
+		    db,
+		    "SELECT kind, json_extract(record, '$.from'), json_extract(record, "
+		    "'$.to'), substr(json_extract(record, '$.doc'), 1, 9), count(*) FROM "
+		    "events WHERE kind IN ('issue', 'custody') AND at >= ? AND at < ? "
+		    "GROUP BY 1, 2, 3, 4",
+		    -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, q->from);
+	sqlite3_bind_int64(s, 2, q->to);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_int_t c = sqlite3_column_int64(s, 4);
+		if (!strcmp(col(s, 0), "issue"))
+			issued += c;
+		else if (strcmp(col(s, 1), col(s, 2)) != 0)
+			add(moved, col(s, 2), c);
+		else if (!strcmp(col(s, 3), "sms-sent-"))
+			sent += c;
+		else if (!strncmp(col(s, 3), "sms-fail", 8))
+			failed += c;
+	}
+	sqlite3_finalize(s);
+	json_object_set_new(moved, "issued", json_integer(issued));
+	sec = json_pack("{s:o, s:o, s:o, s:I, s:I}", "opening", state_counts(open), "closing",
+			state_counts(close), "moved", moved, "sms_sent", sent, "sms_failed",
+			failed);
+	json_object_set_new(rep, "custody", sec);
+	return 0;
+fail:
+	json_decref(moved);
+	return r;
+}
+
 int
 ledger_report(struct ledger *l, const struct report_query *q, json_t **ret)
 {
@@ -271,7 +365,8 @@ ledger_report(struct ledger *l, const struct report_query *q, json_t **ret)
 	    (r = listing(db, q, "destroy", destroy_fields, json_object_get(rep, "destructions"))) <
 		    0 ||
 	    (r = listing(db, q, "ribbon-load", ribbon_fields, json_object_get(rep, "ribbons"))) <
-		    0) {
+		    0 ||
+	    (!q->line && (r = custody_section(db, q, rep)) < 0)) {
 		json_decref(open);
 		json_decref(close);
 		json_decref(rep);

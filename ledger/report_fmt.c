@@ -122,6 +122,27 @@ write_text(json_t *r, FILE *f)
 						       : 0.0);
 		fputc('\n', f);
 	}
+
+	json_t *cu = json_object_get(r, "custody");
+	if (cu) {
+		json_t *o = json_object_get(cu, "opening"), *c = json_object_get(cu, "closing"),
+		       *m = json_object_get(cu, "moved");
+		fprintf(f, "\nCustody of issued cards (docs/custody.md)\n");
+		fprintf(f, "  held at the start (hopper, stored)   %lld\n",
+			N(o, "issued") + N(o, "stored"));
+		fprintf(f, "  issued                              +%lld\n", N(m, "issued"));
+		fprintf(f, "  collected                           -%lld\n", N(m, "collected"));
+		fprintf(f, "  transferred to a kecamatan          -%lld\n", N(m, "transferred"));
+		fprintf(f, "  withdrawn                           -%lld\n", N(m, "withdrawn"));
+		fprintf(f, "  held at the end                      %lld\n",
+			N(c, "issued") + N(c, "stored"));
+		fprintf(f,
+			"  withdrawn, awaiting destruction      %lld (destroyed in the period "
+			"%lld)\n",
+			N(c, "withdrawn"), N(m, "destroyed"));
+		fprintf(f, "  SMS notices sent %lld, failed %lld\n", N(cu, "sms_sent"),
+			N(cu, "sms_failed"));
+	}
 }
 
 /* RFC 4180 field */
@@ -221,6 +242,16 @@ write_csv(json_t *r, FILE *f)
 				 N(w, "replaces_rated"));
 		csv_row(f, "ribbon", when(w, "at", a, sizeof(a)), s_(w, "line"), s_(w, "operator"),
 			s_(w, "ribbon"), N(w, "count"), note);
+	}
+	json_t *cu = json_object_get(r, "custody");
+	static const char *const parts[] = { "opening", "custody_opening", "moved", "custody_moved",
+					     "closing", "custody_closing", NULL };
+	for (int p = 0; cu && parts[p]; p += 2)
+		json_object_foreach(json_object_get(cu, parts[p]), k, v) csv_row(
+			f, parts[p + 1], "", ln, "", k, (long long)json_integer_value(v), "");
+	if (cu) {
+		csv_row(f, "custody_sms", "", ln, "", "sent", N(cu, "sms_sent"), "");
+		csv_row(f, "custody_sms", "", ln, "", "failed", N(cu, "sms_failed"), "");
 	}
 }
 

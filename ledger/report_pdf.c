@@ -185,6 +185,23 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 				s);
 	}
 
+	json_t *cu = json_object_get(r, "custody");
+	if (cu) {
+		json_t *o = json_object_get(cu, "opening"), *c = json_object_get(cu, "closing"),
+		       *m = json_object_get(cu, "moved");
+		pdf_heading(&p, "Custody of issued cards (KTP-el yang sudah dicetak)");
+		pdf_rowi(&p, "held at the start (output hopper and stored)",
+			 N(o, "issued") + N(o, "stored"), 0);
+		pdf_rowi(&p, "issued", N(m, "issued"), 1);
+		pdf_rowi(&p, "collected", -N(m, "collected"), 1);
+		pdf_rowi(&p, "transferred to a kecamatan", -N(m, "transferred"), 1);
+		pdf_rowi(&p, "withdrawn", -N(m, "withdrawn"), 1);
+		pdf_rowi(&p, "held at the end", N(c, "issued") + N(c, "stored"), 0);
+		pdf_rowi(&p, "withdrawn, awaiting destruction", N(c, "withdrawn"), 0);
+		pdf_rowi(&p, "SMS notices sent", N(cu, "sms_sent"), 0);
+		pdf_rowi(&p, "SMS notices failed (sent again)", N(cu, "sms_failed"), 0);
+	}
+
 	pdf_heading(&p, "Berita acara: signatures");
 	static const char *const who[] = { "Petugas pencetakan\n(printing officer)",
 					   "Saksi 1\n(witness)", "Saksi 2\n(witness)",

@@ -757,6 +757,30 @@ test_report(void **state)
 		ev(l, d0 + 26000 + 60 * i, "cetakd", "take", "A", 0, NULL, NULL, NULL, NULL, NULL);
 		ev(l, d0 + 26030 + 60 * i, "cetakd", "issue", "A", 0, chip, job, NULL, NULL, NULL);
 	}
+	/* the day's custody: two cards stored, one notified, one collected, one withdrawn */
+	static const struct {
+		const char *job, *from, *to, *place, *doc;
+	} cm[] = {
+		{ "JOB-0100", "issued", "stored", "B12", "" },
+		{ "JOB-0101", "issued", "stored", "B12", "" },
+		{ "JOB-0101", "stored", "stored", "B12", "sms-sent-1" },
+		{ "JOB-0100", "stored", "stored", "B12", "sms-failed-2" },
+		{ "JOB-0100", "stored", "collected", "", "" },
+		{ "JOB-0102", "issued", "withdrawn", "", "" },
+	};
+	for (size_t i = 0; i < sizeof(cm) / sizeof(cm[0]); i++) {
+		struct ledger_event ce = { .kind = "custody",
+					   .job = cm[i].job,
+					   .from_state = cm[i].from,
+					   .to_state = cm[i].to,
+					   .place = cm[i].place,
+					   .doc = cm[i].doc,
+					   .actor = ani,
+					   .event = (long long)i + 1 };
+		assert_int_equal(
+			ledger_record(l, &ce, d0 + 26300 + (long long)i, NULL, rwhy, sizeof(rwhy)),
+			0);
+	}
 	/* the ribbon ran out early: 3 prints of 250 (a bad ribbon), replaced */
 	struct ledger_event rl2 = { .kind = "ribbon-load",
 				    .line = "A",
@@ -796,6 +820,18 @@ test_report(void **state)
 		json_integer_value(json_object_get(json_object_get(r, "closing"), "on_hand")), 671);
 	assert_true(json_is_true(json_object_get(r, "balanced")));
 	assert_int_equal(json_array_size(json_object_get(r, "spoiled_cards")), 2);
+	json_t *cu = json_object_get(r, "custody");
+#define CU(part, k) json_integer_value(json_object_get(json_object_get(cu, part), k))
+	assert_int_equal(CU("moved", "issued"), 3);
+	assert_int_equal(CU("moved", "stored"), 2);
+	assert_int_equal(CU("moved", "collected"), 1);
+	assert_int_equal(CU("moved", "withdrawn"), 1);
+	assert_int_equal(CU("closing", "stored"), 1);
+	assert_int_equal(CU("closing", "issued"), 0);
+	assert_int_equal(CU("opening", "issued"), 0);
+#undef CU
+	assert_int_equal(json_integer_value(json_object_get(cu, "sms_sent")), 1);
+	assert_int_equal(json_integer_value(json_object_get(cu, "sms_failed")), 1);
 
 	assert_non_null(f = open_memstream(&buf, &len));
 	assert_int_equal(report_write(r, REPORT_TEXT, f), 0);
@@ -816,7 +852,8 @@ test_report(void **state)
 	snprintf(cmd, sizeof(cmd),
 		 "pdfinfo %s | grep -q '^Pages: *2$' && pdftotext -layout %s %s.txt && "
 		 "for w in 'DINAS KEPENDUDUKAN TEST' JOB-0200 JOB-0201 'Saksi 1' 'Saksi 2' "
-		 "'berita acara BA-0011' 'closing balance .blanks on hand. +671' 'no_chip +1'; do "
+		 "'berita acara BA-0011' 'closing balance .blanks on hand. +671' 'no_chip +1' 'SMS "
+		 "notices sent +1'; do "
 		 "grep -Eq \"$w\" %s.txt || { echo \"PDF lacks: $w\"; exit 1; }; done",
 		 pdf, pdf, pdf, pdf);
 	assert_int_equal(system(cmd), 0);
