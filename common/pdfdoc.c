@@ -119,9 +119,9 @@ void
 pdf_row(struct pdf *p, const char *label, const char *value)
 {
 	pdf_room(p, 14);
-	pdf_text(p, PDF_MARGIN + 10, p->y, 300, "DejaVu Sans 9", 0, label);
+	double h = pdf_text(p, PDF_MARGIN + 10, p->y, 300, "DejaVu Sans 9", 0, label);
 	pdf_text(p, PDF_MARGIN + 310, p->y, 120, "DejaVu Sans Mono 9", 1, value);
-	p->y += 13;
+	p->y += h > 13 ? h + 2 : 13; /* a label that wrapped takes its lines */
 }
 
 void

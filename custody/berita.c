@@ -94,3 +94,81 @@ berita_transfer_pdf(json_t *batch, const char *path, char *why, size_t len)
 	pdf_signatures(&p, who, 3);
 	return pdf_close(&p, path, why, len);
 }
+
+#define N(o, k) ((long long)json_integer_value(json_object_get(o, k)))
+
+int
+berita_custody_pdf(json_t *r, const char *office, long long at, const char *path, char *why,
+		   size_t len)
+{
+	json_t *st = json_object_get(r, "states"), *age = json_object_get(r, "age_days"), *v;
+	json_t *sms = json_object_get(r, "sms"), *due = json_object_get(r, "due_for_transfer");
+	char date[64], foot[160], s[256];
+	const char *k;
+	struct pdf p;
+	size_t i;
+
+	berita_date(at, date, sizeof(date));
+	snprintf(foot, sizeof(foot), "Laporan penyimpanan KTP-el, %s", date);
+	if (pdf_open(&p, path, office, foot, why, len) < 0)
+		return -EIO;
+	pdf_para(&p, "DejaVu Sans Bold 13", 2, p.office, 4);
+	pdf_rule(&p);
+	pdf_para(&p, "DejaVu Sans Bold 11", 2,
+		 "LAPORAN PENYIMPANAN KTP-EL YANG SUDAH DICETAK\nCustody of issued cards", 2);
+	pdf_para(&p, "DejaVu Sans 9", 2, date, 10);
+
+	pdf_heading(&p, "Summary");
+	pdf_rowi(&p, "cards issued (by the ledger)", N(r, "issued"), 0);
+	pdf_rowi(&p, "in the output hopper", N(st, "issued"), 0);
+	pdf_rowi(&p, "stored", N(st, "stored"), 0);
+	pdf_rowi(&p, "collected", N(st, "collected"), 0);
+	pdf_rowi(&p, "transferred to a kecamatan", N(st, "transferred"), 0);
+	pdf_rowi(&p, "withdrawn, awaiting destruction", N(st, "withdrawn"), 0);
+	pdf_rowi(&p, "destroyed", N(st, "destroyed"), 0);
+	pdf_row(&p,
+		json_is_true(json_object_get(r, "balanced"))
+			? "issued = in custody + collected + transferred + withdrawn"
+			: "THE CUSTODY BOOKS DO NOT BALANCE",
+		json_is_true(json_object_get(r, "balanced")) ? "OK" : "");
+
+	pdf_heading(&p, "Cards held, by days since printing");
+	static const char *const buckets[] = { "0-30", "31-90", "91-180", "over_180" };
+	static const char *const labels[] = { "0-30 days", "31-90 days", "91-180 days",
+					      "over 180 days" };
+	for (int b = 0; b < 4; b++)
+		pdf_rowi(&p, labels[b], N(age, buckets[b]), 0);
+
+	pdf_heading(&p, "Cards held, by kecamatan of the holder (due for transfer)");
+	json_object_foreach(json_object_get(r, "held_by_kecamatan"), k, v)
+	{
+		snprintf(s, sizeof(s), "%lld (%lld)", (long long)json_integer_value(v),
+			 N(json_object_get(due, "by_kecamatan"), k));
+		pdf_row(&p, k, s);
+	}
+	pdf_rowi(&p, "due for transfer, in all", N(due, "cards"), 0);
+
+	pdf_heading(&p, "Collected in the last 31 days");
+	json_object_foreach(json_object_get(r, "collected_per_day"), k, v)
+		pdf_rowi(&p, k, (long long)json_integer_value(v), 0);
+
+	pdf_heading(&p, "Transfer batches (berita acara serah terima)");
+	json_array_foreach(json_object_get(r, "transfer_batches"), i, v)
+	{
+		char when[64];
+		berita_date(N(v, "at"), when, sizeof(when));
+		snprintf(s, sizeof(s), "%s, kecamatan %s, %s", str(v, "doc"), str(v, "kecamatan"),
+			 when);
+		pdf_rowi(&p, s, N(v, "cards"), 0);
+	}
+
+	pdf_heading(&p, "SMS notices");
+	pdf_rowi(&p, "sent", N(sms, "sent"), 0);
+	pdf_rowi(&p, "failed (sent again)", N(sms, "failed"), 0);
+	pdf_rowi(&p, "waiting in gammu-smsd", N(sms, "queued"), 0);
+
+	static const char *const who[] = { "Petugas penyimpanan\n(custody officer)",
+					   "Mengetahui, Kepala Dinas\n(head of office)" };
+	pdf_signatures(&p, who, 2);
+	return pdf_close(&p, path, why, len);
+}

@@ -16,6 +16,14 @@
  */
 int berita_transfer_pdf(json_t *batch, const char *path, char *why, size_t len);
 
+/*
+ * The custody report as A4 PDF (the JSON of the custody verb: states, ages,
+ * kecamatan, cards due for transfer, collections per day, batches, SMS,
+ * the balance) for office at time at. 0, or -EIO with why.
+ */
+int berita_custody_pdf(json_t *report, const char *office, long long at, const char *path,
+		       char *why, size_t len);
+
 /* "Senin, 30 November 2026" for t, local time. */
 void berita_date(long long t, char *out, size_t len);
 

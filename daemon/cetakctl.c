@@ -1300,7 +1300,7 @@ static const struct cli_verb cli_verbs[] = {
 	  cmd_stock, "blank-card stock: show, receive, load, stocktake, transfer, destroy, check" },
 	{ "report",
 	  "daily [--date D]|monthly [--month YYYY-MM]|range --from D --to D [--line L] "
-	  "[--format text|csv|json|pdf -o FILE]|custody [--format text|csv|json]",
+	  "[--format text|csv|json|pdf -o FILE]|custody [--format text|csv|json|pdf -o FILE]",
 	  cmd_report, "stock report: balances, issued, spoiled by cause, per line and operator" },
 	{ "alerts", "", cmd_alerts, "active stock alerts" },
 	{ "audit", "export -o FILE", cmd_audit,

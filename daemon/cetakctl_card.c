@@ -413,23 +413,50 @@ print_custody_csv(json_t *d)
 	printf("balance,balanced,%d\n", json_is_true(json_object_get(d, "balanced")));
 }
 
+static const char *custody_pdf; /* report custody --format pdf -o FILE */
+static int custody_pdf_failed;
+
+static void
+print_custody_pdf(json_t *d)
+{
+	char why[300];
+
+	if (berita_custody_pdf(d, jstr(d, "office"), jint(d, "now"), custody_pdf, why,
+			       sizeof(why)) < 0) {
+		fprintf(stderr, "cetakctl: %s\n", why);
+		custody_pdf_failed = 1;
+		return;
+	}
+	printf("%s: custody report written\n", custody_pdf);
+}
+
 int
 cli_report_custody(const struct cli *cli, int argc, char **argv)
 {
 	void (*printer)(json_t *) = print_custody_text;
 	struct cli c = *cli;
+	const char *format = "text";
 
-	if (argc == 2 && strcmp(argv[0], "--format") == 0) {
-		if (strcmp(argv[1], "csv") == 0)
-			printer = print_custody_csv;
-		else if (strcmp(argv[1], "json") == 0)
-			c.json = 1;
-		else if (strcmp(argv[1], "text") != 0)
+	for (int i = 0; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--format") == 0)
+			format = argv[i + 1];
+		else if (strcmp(argv[i], "-o") == 0)
+			custody_pdf = argv[i + 1];
+		else
 			return EXIT_USAGE;
-	} else if (argc != 0) {
-		return EXIT_USAGE;
 	}
-	return daemon_verb(&c, "custody", NULL, printer);
+	if (argc % 2)
+		return EXIT_USAGE;
+	if (strcmp(format, "csv") == 0)
+		printer = print_custody_csv;
+	else if (strcmp(format, "json") == 0)
+		c.json = 1;
+	else if (strcmp(format, "pdf") == 0 && custody_pdf)
+		printer = print_custody_pdf;
+	else if (strcmp(format, "text") != 0)
+		return EXIT_USAGE;
+	int rc = daemon_verb(&c, "custody", NULL, printer);
+	return rc == 0 && custody_pdf_failed ? EXIT_REFUSED : rc;
 }
 
 /* ---- SMS notices ---- */

@@ -337,6 +337,10 @@ verb_custody(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 			      (json_int_t)ac.buckets[3], "held_by_kecamatan", ac.by_kecamatan,
 			      "balanced", !why[0], "problem", why);
 	json_object_set_new(*ret_data, "sms", sms);
+	json_object_set_new(*ret_data, "office",
+			    json_string(d->cfg->station_office[0] ? d->cfg->station_office
+								  : d->cfg->station_name));
+	json_object_set_new(*ret_data, "now", json_integer(ac.now));
 	json_object_set_new(*ret_data, "due_for_transfer",
 			    json_pack("{s:I, s:o}", "cards", (json_int_t)ac.due, "by_kecamatan",
 				      ac.due_by_kecamatan));

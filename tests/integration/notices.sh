@@ -190,6 +190,12 @@ ctl report custody >"$T/r2"
 expect_grep "the report lists the batch" "^transfer batch: $doc to kecamatan CIBADAK on .*, 3 cards" "$T/r2"
 expect_grep "nothing is due any more" '^due for transfer: +0' "$T/r2"
 expect_grep "and the books balance" 'withdrawn: OK' "$T/r2"
+ctl report custody --format pdf -o "$T/custody.pdf" >/dev/null 2>&1
+pdftotext -layout "$T/custody.pdf" "$T/custody.txt" 2>/dev/null
+expect_grep "the custody report prints as PDF" 'LAPORAN PENYIMPANAN KTP-EL YANG SUDAH DICETAK' "$T/custody.txt"
+expect_grep "with its batches" "$doc, kecamatan CIBADAK" "$T/custody.txt"
+expect_grep "and the balance" 'issued = in custody \+ collected \+ transferred \+ +OK' "$T/custody.txt"
+cp "$T/custody.pdf" /tmp/custody-report.pdf
 
 ctl audit export -o "$T/audit.jsonl" >/dev/null 2>&1
 check "the audit chain carries each notice's result (7 sent, 2 failed)" \
