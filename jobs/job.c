@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "job.h"
+#include "common/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -188,22 +189,14 @@ text_length(const char *s, unsigned *ret_bad)
 	long n = 0;
 
 	while (*p) {
-		unsigned cp;
-		int extra;
-		if (*p < 0x80)
-			cp = *p, extra = 0;
-		else if ((*p & 0xE0) == 0xC0)
-			cp = *p & 0x1F, extra = 1;
-		else if ((*p & 0xF0) == 0xE0)
-			cp = *p & 0x0F, extra = 2;
-		else
-			cp = *p & 0x07, extra = 3;
-		p++;
-		for (int i = 0; i < extra && *p; i++, p++)
-			cp = cp << 6 | (*p & 0x3F);
+		long cp = utf8_next(&p);
+		if (cp < 0) {
+			*ret_bad = 0xFFFD; /* not UTF-8: jansson lets none through */
+			return -1;
+		}
 		if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 ||
 		    cp == 0x2029) {
-			*ret_bad = cp;
+			*ret_bad = (unsigned)cp;
 			return -1;
 		}
 		n++;

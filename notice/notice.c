@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "notice/notice.h"
+#include "common/utf8.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -252,22 +253,9 @@ to_ucs2(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
 
 	out[o++] = 0xFE, out[o++] = 0xFF;
 	while (*p) {
-		unsigned cp;
-		int extra;
-		if (*p < 0x80)
-			cp = *p, extra = 0;
-		else if ((*p & 0xE0) == 0xC0)
-			cp = *p & 0x1F, extra = 1;
-		else if ((*p & 0xF0) == 0xE0)
-			cp = *p & 0x0F, extra = 2;
-		else
-			return -EINVAL; /* beyond the BMP, or not UTF-8 */
-		p++;
-		for (int i = 0; i < extra; i++, p++) {
-			if ((*p & 0xC0) != 0x80)
-				return -EINVAL;
-			cp = (cp << 6) | (*p & 0x3F);
-		}
+		long cp = utf8_next(&p);
+		if (cp < 0 || cp > 0xFFFF)
+			return -EINVAL; /* not UTF-8, or beyond the BMP: SMS cannot carry it */
 		if (o + 2 > cap)
 			return -E2BIG;
 		out[o++] = (uint8_t)(cp >> 8), out[o++] = (uint8_t)cp;

@@ -4,7 +4,7 @@
 #   common    logging and the signer, used by all
 #   jobs      the job format, the job store, the spool, the scheduler
 #   smartcard printer ledger   the card, the printer, the books
-#   notice    SMS notices handed to gammu-smsd (files only: no module)
+#   notice    SMS notices handed to gammu-smsd (common only)
 #   custody   what may happen to an issued card (over the job store)
 #   daemon    cetakd and cetakctl, which use all of them
 . "$(dirname "$0")/../lib.sh"
@@ -15,7 +15,7 @@ declare -A allowed=(
 	[smartcard]="common jobs"
 	[printer]="common jobs"
 	[ledger]="common jobs"
-	[notice]=""
+	[notice]="common"
 	[custody]="common jobs"
 	[daemon]="common jobs smartcard printer ledger notice custody"
 )
