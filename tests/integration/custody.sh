@@ -6,7 +6,8 @@
 # reason each needs; every refusal is one line and changes nothing; the
 # custody report balances (issued = in custody + collected + transferred +
 # withdrawn), the audit chain carries each change and verifies offline, and
-# a cetakd killed and restarted keeps every card in exactly one state.
+# a cetakd killed and restarted (also while it makes a transfer batch)
+# keeps every card in exactly one state.
 . "$(dirname "$0")/../lib.sh"
 
 P=$(fx_port)
@@ -93,4 +94,29 @@ fx_cetakd_usb "$T/c.conf" -n 1000 || notok "cetakd restarts"
 ctl report custody >"$T/r2"
 expect_grep "after a crash the custody still balances" 'withdrawn: OK' "$T/r2"
 check "the ledger checks out" ctl stock check
+
+# a transfer batch killed as it is made: its cards all move with the batch,
+# or none does (six months on, through the test clock)
+echo $((181 * 86400)) >"$T/clock"
+kill -9 "$(pgrep -P "$FX_CETAKD_PID" -x cetakd)"
+wait "$FX_CETAKD_PID" 2>/dev/null
+CETAK_TEST_CLOCK="$T/clock" fx_cetakd_usb "$T/c.conf" -n 1000 || notok "cetakd restarts"
+ctl report custody >"$T/r3"
+expect_grep "both stored cards are due for transfer after 181 days" '^due for transfer: 2 \(kecamatan CIBADAK 2\)' "$T/r3"
+ctl card transfer --kecamatan CIBADAK >"$T/tk" 2>&1 &
+asker=$!
+[ $((RANDOM % 2)) = 0 ] || sleep "0.0$((RANDOM % 10))" # now, or a few ms in
+kill -9 "$(pgrep -P "$FX_CETAKD_PID" -x cetakd)"
+wait "$FX_CETAKD_PID" 2>/dev/null
+wait "$asker"
+CETAK_TEST_CLOCK="$T/clock" fx_cetakd_usb "$T/c.conf" -n 1000 || notok "cetakd restarts"
+s1=$(ctl --json card show JOB-000001 | sed -n 's/.*"state": "\([a-z]*\)".*/\1/p' | head -1)
+s2=$(ctl --json card show JOB-000002 | sed -n 's/.*"state": "\([a-z]*\)".*/\1/p' | head -1)
+echo "# after the kill: JOB-000001 $s1, JOB-000002 $s2"
+check "the batch moved both cards or neither" test "$s1" = "$s2"
+batches=$(ctl --json card batch | grep -c '"doc"')
+check "a batch is recorded exactly when its cards moved" \
+	test "$batches" = "$([ "$s1" = transferred ] && echo 1 || echo 0)"
+expect_grep "custody still balances" 'withdrawn: OK' <(ctl report custody)
+check "and the ledger checks out" ctl stock check
 finish
