@@ -170,10 +170,11 @@ job_phone_normalize(const char *in, char out[JOB_PHONE_MAX + 1])
 		nsn = digits + 2;
 	else if (in[0] != '+' && n > 1 && digits[0] == '0')
 		nsn = digits + 1;
-	if (!nsn || nsn[0] != '8' || nsn[1] < '1' || nsn[1] > '9' || strlen(nsn) < 9 ||
-	    strlen(nsn) > 12)
+	size_t len = nsn ? strlen(nsn) : 0;
+	if (!nsn || nsn[0] != '8' || nsn[1] < '1' || nsn[1] > '9' || len < 9 || len > 12)
 		return -EINVAL;
-	snprintf(out, JOB_PHONE_MAX + 1, "+62%s", nsn);
+	memcpy(out, "+62", 3);
+	memcpy(out + 3, nsn, len + 1); /* 3 + 12 + 1 fit JOB_PHONE_MAX + 1 */
 	return 0;
 }
 
