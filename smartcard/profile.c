@@ -6,6 +6,7 @@
 #include "lds.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <stdlib.h>
@@ -37,14 +38,17 @@ perr(FILE *errs, const char *path, const config_setting_t *s, const char *what)
 	return -EINVAL;
 }
 
+/* key = "hex bytes"; an absent optional key leaves *ret_len 0. */
 static int
 hex_setting(FILE *errs, const char *path, config_setting_t *g, const char *key, uint8_t *out,
-	    size_t max, size_t *ret_len)
+	    size_t max, size_t *ret_len, bool optional)
 {
 	const char *s;
 	char what[128];
 
 	if (!config_setting_lookup_string(g, key, &s)) {
+		if (optional && !config_setting_lookup(g, key))
+			return 0;
 		snprintf(what, sizeof(what), "profile needs %s = \"hex bytes\";", key);
 		return perr(errs, path, g, what);
 	}
@@ -79,12 +83,48 @@ profile_load(const char *path, FILE *errs, struct card_profile *ret)
 	}
 	if (config_setting_lookup_string(p, "name", &s))
 		snprintf(ret->name, sizeof(ret->name), "%s", s);
-	if (hex_setting(errs, path, p, "aid", ret->aid, sizeof(ret->aid), &ret->aid_len) < 0 ||
+	uint8_t sfid[2], tag[1];
+	size_t n = 0;
+	if (hex_setting(errs, path, p, "aid", ret->aid, sizeof(ret->aid), &ret->aid_len, false) <
+		    0 ||
 	    hex_setting(errs, path, p, "serial_apdu", ret->serial_apdu, sizeof(ret->serial_apdu),
-			&ret->serial_len) < 0 ||
+			&ret->serial_len, true) < 0 ||
 	    hex_setting(errs, path, p, "lock_apdu", ret->lock_apdu, sizeof(ret->lock_apdu),
-			&ret->lock_len) < 0)
+			&ret->lock_len, true) < 0 ||
+	    hex_setting(errs, path, p, "serial_file", sfid, 2, &n, true) < 0)
 		goto out;
+	if (n) {
+		if (n != 2 || hex_setting(errs, path, p, "serial_tag", tag, 1, &n, false) < 0 ||
+		    n != 1) {
+			perr(errs, path, p,
+			     "serial_file needs 2 bytes (\"2F02\") and serial_tag 1 (\"5A\")");
+			goto out;
+		}
+		ret->serial_fid = (uint16_t)(sfid[0] << 8 | sfid[1]);
+		ret->serial_tag = tag[0];
+	}
+	if (!ret->serial_fid && !ret->serial_len) {
+		perr(errs, path, p,
+		     "a contact card's serial needs serial_file = \"2F02\"; serial_tag = \"5A\"; "
+		     "or serial_apdu");
+		goto out;
+	}
+	config_setting_lookup_bool(p, "create_app", &ret->create_app);
+	ret->finish = FINISH_ACTIVATE;
+	if (config_setting_lookup_string(p, "finish", &s)) {
+		if (strcmp(s, "lock") == 0)
+			ret->finish = FINISH_LOCK;
+		else if (strcmp(s, "activate") != 0) {
+			perr(errs, path, config_setting_lookup(p, "finish"),
+			     "'finish' must be \"activate\" (ACTIVATE FILE) or \"lock\" "
+			     "(lock_apdu)");
+			goto out;
+		}
+	}
+	if (ret->finish == FINISH_LOCK && !ret->lock_len) {
+		perr(errs, path, p, "finish = \"lock\" needs lock_apdu = \"hex bytes\";");
+		goto out;
+	}
 	ret->max_ext_data = 32767;
 	if (config_setting_lookup_int(p, "max_extended_data", &v)) {
 		if (v < 256 || v > 65535) {

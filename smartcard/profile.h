@@ -26,9 +26,19 @@ struct card_profile {
 	char name[32];
 	uint8_t aid[16];
 	size_t aid_len;
-	uint8_t serial_apdu[16]; /* reads the chip's unique serial */
+	/* the chip's serial: a contactless card's from the reader (PC/SC GET
+	 * DATA, FF CA 00 00 00); a contact card's from serial_file (under the
+	 * MF, the value of DO serial_tag) or else serial_apdu */
+	uint8_t serial_apdu[16];
 	size_t serial_len;
-	uint8_t lock_apdu[16]; /* after it, the card refuses writes */
+	uint16_t serial_fid; /* 0 = none */
+	uint8_t serial_tag;
+	int create_app; /* the blank has only an MF: CREATE FILE the application DF */
+	enum profile_finish {
+		FINISH_ACTIVATE, /* ACTIVATE FILE (ISO 7816-9) on the application */
+		FINISH_LOCK,	 /* lock_apdu, a card's own command */
+	} finish;
+	uint8_t lock_apdu[16]; /* FINISH_LOCK: after it, the card refuses writes */
 	size_t lock_len;
 	size_t max_ext_data; /* largest command data with extended length */
 	struct profile_file files[PROFILE_MAX_FILES];

@@ -111,5 +111,7 @@ void sc_readout_text(const struct sc_readout *r, const char *file, uint32_t tag,
 const char *sc_sw_name(uint16_t sw);
 /* Does this ATR announce extended-length APDUs (ISO 7816-4 card capabilities)? */
 int sc_atr_extended(const uint8_t *atr, size_t len);
+/* Is it the ATR a PC/SC reader makes for a contactless card (3B 8n 80 01 ...)? */
+int sc_atr_contactless(const uint8_t *atr, size_t len);
 
 #endif

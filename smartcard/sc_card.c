@@ -24,6 +24,7 @@
 #define SC_MAX_RESP (65536 + 2)
 
 struct sc_card {
+	bool contactless; /* a PC/SC contactless ATR: the reader answers GET DATA */
 	struct sc_ctx *ctx;
 	void *conn; /* the transport's connection */
 	int extended;
@@ -78,6 +79,14 @@ sc_sw_name(uint16_t sw)
  * Historical bytes in compact-TLV: tag 7 length 3 ("card capabilities"),
  * third byte bit 7 (0x40) = extended Lc and Le fields (ISO 7816-4 8.1.1.2.7).
  */
+int
+sc_atr_contactless(const uint8_t *atr, size_t len)
+{
+	/* PC/SC part 3: TS 3B, T0 8n, TD1 80, TD2 01, n historical bytes, TCK */
+	return len >= 5 && atr[0] == 0x3B && (atr[1] & 0xF0) == 0x80 && atr[2] == 0x80 &&
+	       atr[3] == 0x01;
+}
+
 int
 sc_atr_extended(const uint8_t *atr, size_t len)
 {
@@ -286,6 +295,7 @@ card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_car
 		return o;
 	}
 	c->extended = sc_atr_extended(atr, alen);
+	c->contactless = sc_atr_contactless(atr, alen);
 	return SC_OK;
 }
 
@@ -296,24 +306,58 @@ card_close(struct sc_card *c)
 	c->conn = NULL;
 }
 
+static enum sc_outcome select_fid(struct sc_card *c, uint16_t fid, uint16_t *sw);
+static enum sc_outcome select_mf(struct sc_card *c, uint16_t *sw);
+
+/*
+ * The chip's serial. A contactless card's UID comes from the reader (PC/SC
+ * GET DATA, which the reader answers itself); a contact card's from the
+ * file the profile names (EF.GDO's DO 5A, ISO 7816-4) or its command.
+ */
 static enum sc_outcome
 read_serial(struct sc_card *c, const struct card_profile *prof)
 {
-	size_t n;
-	uint16_t sw;
-	enum sc_outcome o = xmit(c, prof->serial_apdu, prof->serial_len, 1, &n, &sw);
+	static const uint8_t reader_uid[] = { 0xFF, 0xCA, 0x00, 0x00, 0x00 };
+	const uint8_t *val = c->resp;
+	size_t n = 0, vlen;
+	uint16_t sw = 0;
+	enum sc_outcome o;
 
+	if (c->contactless || (!prof->serial_fid && !prof->serial_len)) {
+		o = xmit(c, reader_uid, sizeof(reader_uid), 1, &n, &sw);
+	} else if (prof->serial_fid) {
+		uint8_t rb[5] = { 0x00, 0xB0, 0x00, 0x00, 0x00 };
+		if ((o = select_mf(c, &sw)) == SC_OK && sw == 0x9000 &&
+		    (o = select_fid(c, prof->serial_fid, &sw)) == SC_OK && sw == 0x9000 &&
+		    (o = xmit(c, rb, sizeof(rb), 1, &n, &sw)) == SC_OK && sw == 0x6282)
+			sw = 0x9000; /* the whole file, shorter than the 256 bytes asked */
+	} else {
+		o = xmit(c, prof->serial_apdu, prof->serial_len, 1, &n, &sw);
+	}
 	if (o != SC_OK) {
 		res_fail(c->res, o, 0, "reading the chip serial: %s", sc_outcome_name(o));
 		return o;
 	}
-	if (sw != 0x9000 || n == 0 || n > 16) {
+	vlen = n;
+	if (sw == 0x9000 && !c->contactless && prof->serial_fid) {
+		/* the value of DO serial_tag in the file */
+		const uint8_t *p = c->resp, *end = c->resp + n;
+		vlen = 0;
+		while (p + 2 <= end && p + 2 + p[1] <= end) {
+			if (p[0] == prof->serial_tag) {
+				val = p + 2, vlen = p[1];
+				break;
+			}
+			p += 2 + p[1];
+		}
+	}
+	if (sw != 0x9000 || vlen == 0 || vlen > 16) {
 		res_fail(c->res, SC_WRONG_CARD, sw, "the card gives no serial (%s)",
-			 sc_sw_name(sw));
+			 sw == 0x9000 ? "no serial in its file" : sc_sw_name(sw));
 		return SC_WRONG_CARD;
 	}
-	for (size_t i = 0; i < n; i++)
-		snprintf(c->res->serial + 2 * i, 3, "%02X", c->resp[i]);
+	for (size_t i = 0; i < vlen; i++)
+		snprintf(c->res->serial + 2 * i, 3, "%02X", val[i]);
 	return SC_OK;
 }
 
@@ -327,13 +371,51 @@ select_fid(struct sc_card *c, uint16_t fid, uint16_t *sw)
 }
 
 static enum sc_outcome
-select_app(struct sc_card *c, const struct card_profile *prof)
+select_mf(struct sc_card *c, uint16_t *sw)
+{
+	static const uint8_t a[] = { 0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00 };
+	size_t n;
+
+	return xmit(c, a, sizeof(a), 1, &n, sw);
+}
+
+/* An empty card: the application DF created under the MF (it is then current). */
+static enum sc_outcome
+create_app(struct sc_card *c, const struct card_profile *prof, uint16_t *sw)
+{
+	uint8_t fcp[2 + 3 + 2 + 16], a[8 + sizeof(fcp)];
+	size_t n = 0, len;
+	enum sc_outcome o;
+
+	if ((o = select_mf(c, sw)) != SC_OK || *sw != 0x9000)
+		return o;
+	fcp[n++] = 0x62;
+	fcp[n++] = (uint8_t)(3 + 2 + prof->aid_len);
+	fcp[n++] = 0x82, fcp[n++] = 0x01, fcp[n++] = 0x38; /* a DF */
+	fcp[n++] = 0x84, fcp[n++] = (uint8_t)prof->aid_len;
+	memcpy(fcp + n, prof->aid, prof->aid_len);
+	n += prof->aid_len;
+	len = apdu(a, 0, 0x00, 0xE0, 0x00, 0x00, fcp, n, 0);
+	return xmit(c, a, len, 0, &n, sw);
+}
+
+static enum sc_outcome
+select_app(struct sc_card *c, const struct card_profile *prof, bool may_create)
 {
 	uint8_t a[32];
 	size_t n, len = apdu(a, 0, 0x00, 0xA4, 0x04, 0x0C, prof->aid, prof->aid_len, 0);
 	uint16_t sw;
 	enum sc_outcome o = xmit(c, a, len, 1, &n, &sw);
 
+	if (o == SC_OK && sw == 0x6A82 && may_create && prof->create_app) {
+		if ((o = create_app(c, prof, &sw)) == SC_OK && sw != 0x9000) {
+			/* a card of another kind, or one that is not empty */
+			res_fail(c->res, SC_WRONG_CARD, sw,
+				 "the card has no %s application and refuses to create one (%s)",
+				 prof->name, sc_sw_name(sw));
+			return SC_WRONG_CARD;
+		}
+	}
 	if (o != SC_OK) {
 		res_fail(c->res, o, 0, "selecting the application: %s", sc_outcome_name(o));
 		return o;
@@ -552,7 +634,7 @@ sc_personalise(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 		return o;
 	}
 	setup_chunks(c, prof);
-	if ((o = read_serial(c, prof)) != SC_OK || (o = select_app(c, prof)) != SC_OK)
+	if ((o = read_serial(c, prof)) != SC_OK || (o = select_app(c, prof, true)) != SC_OK)
 		goto out;
 	/* blank: the first file of the profile (EF.COM) must not exist yet */
 	if ((o = select_fid(c, prof->files[0].fid, &sw)) != SC_OK)
@@ -568,17 +650,29 @@ sc_personalise(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 			goto out;
 	if ((o = verify_back(c, img, csca)) != SC_OK)
 		goto out;
-	if ((o = xmit(c, prof->lock_apdu, prof->lock_len, 0, &n, &sw)) != SC_OK || sw != 0x9000) {
-		res_fail(res, o == SC_OK ? SC_LOCK_FAILED : o, sw, "locking the card: %s",
+	/* the end of personalisation: the application operational (ACTIVATE FILE,
+	 * ISO 7816-9: nothing in it can be created or written again), or the
+	 * card's own lock */
+	static const uint8_t activate[] = { 0x00, 0x44, 0x00, 0x00 };
+	if (prof->finish == FINISH_ACTIVATE)
+		o = select_app(c, prof, false) == SC_OK
+			    ? xmit(c, activate, sizeof(activate), 0, &n, &sw)
+			    : res->outcome;
+	else
+		o = xmit(c, prof->lock_apdu, prof->lock_len, 0, &n, &sw);
+	if (o != SC_OK || sw != 0x9000) {
+		res_fail(res, o == SC_OK ? SC_LOCK_FAILED : o, sw, "%s the card: %s",
+			 prof->finish == FINISH_ACTIVATE ? "activating" : "locking",
 			 o == SC_OK ? sc_sw_name(sw) : sc_outcome_name(o));
 		o = res->outcome;
 		goto out;
 	}
 	res->outcome = SC_OK;
 	snprintf(res->message, sizeof(res->message),
-		 "card %s personalised, verified and locked "
+		 "card %s personalised, verified and %s "
 		 "(%u APDUs, %zu bytes)",
-		 res->serial, res->apdus, res->bytes_sent);
+		 res->serial, prof->finish == FINISH_ACTIVATE ? "activated" : "locked", res->apdus,
+		 res->bytes_sent);
 out:
 	card_close(c);
 	free(c);
@@ -604,7 +698,7 @@ sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 		return o;
 	}
 	setup_chunks(c, prof);
-	if ((o = read_serial(c, prof)) != SC_OK || (o = select_app(c, prof)) != SC_OK)
+	if ((o = read_serial(c, prof)) != SC_OK || (o = select_app(c, prof, false)) != SC_OK)
 		goto out;
 	ret->n = prof->n_files;
 	for (int i = 0; i < prof->n_files; i++) {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Chip personalisation through the real PC/SC stack (libpcsclite -> private
 # pcscd -> vpcd -> C card emulator): a job becomes a personalised, verified,
-# locked card; an independent check with opensc-tool and the openssl command
+# activated card (also on a contact card that implements only ISO/IEC 7816-4
+# and 7816-9, and not on a chip too small for it); an independent check with opensc-tool and the openssl command
 # line; cetakctl card read; every injected fault ends in its named outcome
 # and leaves nothing that passes for a good card; PKCS#11 signing (SoftHSM2).
 . "$(dirname "$0")/../lib.sh"
@@ -24,7 +25,7 @@ unplug() { fx_card_gone "$FX_CARD_PID"; }
 # --- the happy path, extended-length APDUs ---
 card dump-ext -s 0455AA0102030405 -m 4096
 perso >"$T/ok.out" 2>&1
-check "a blank card is personalised, verified and locked" grep -q '^outcome=ok ' "$T/ok.out"
+check "a blank card is personalised, verified and activated" grep -q '^outcome=ok ' "$T/ok.out"
 check "the chip serial is read and reported" test "$(field serial "$T/ok.out")" = 0455AA0102030405
 check "extended-length APDUs are used when the ATR announces them" test "$(field ext "$T/ok.out")" = 1
 check "the chunk adapts to what the card accepts (4095 of 4096)" test "$(field chunk "$T/ok.out")" = 4095
@@ -97,6 +98,30 @@ card dump-short -m 255
 perso >"$T/short.out" 2>&1
 check "a card without extended length is personalised with short APDUs" grep -q '^outcome=ok .* chunk=255 ext=0 ' "$T/short.out"
 echo "# $(sed 's/ message=.*//' "$T/short.out")"
+unplug
+
+# --- a contact card that implements only ISO/IEC 7816-4 and 7816-9 ---
+# (no FF CA, no proprietary lock, an empty MF, no extended length)
+card dump-iso -I -s 0455AA0102039999 -m 255
+opensc-tool -r 0 -s FFCA000000 >"$T/iso-ffca" 2>&1
+expect_grep "the ISO card answers the reader pseudo-command 6E00, as a contact card does" 'SW1=0x6E, SW2=0x00' "$T/iso-ffca"
+perso >"$T/iso.out" 2>&1
+check "the ISO card is personalised, verified and activated" grep -q '^outcome=ok .* chunk=255 ext=0 ' "$T/iso.out"
+check "its serial comes from EF.GDO (DO 5A)" test "$(field serial "$T/iso.out")" = 0455AA0102039999
+echo "# $(sed 's/ message=.*//' "$T/iso.out")"
+"$B/cetakctl" card read --reader "$R" --profile "$PROFILE" --csca "$T/pki/csca.pem" >"$T/iso-read" 2>&1
+expect_grep "cetakctl card read verifies it" '^verdict: +VERIFIED' "$T/iso-read"
+opensc-tool -r 0 -s 00A4040C07A0000002471001 -s 00A4020C020101 -s 00D6000001FF >"$T/iso-upd" 2>&1
+expect_grep "its activated application refuses a write from anyone (6982)" 'SW1=0x69, SW2=0x82' "$T/iso-upd"
+perso >"$T/iso-again.out" 2>&1
+check "and a second personalisation finds it not blank" grep -q '^outcome=card not blank ' "$T/iso-again.out"
+unplug
+
+# --- a chip of 8 KiB: the files of a 20 KB photo do not fit ---
+card dump-8k -m 4096 -C 8192
+perso >"$T/8k.out" 2>&1
+check "the emulator refuses a write beyond its capacity: write failed, 6A84" \
+	grep -q '^outcome=write failed .*6A84' "$T/8k.out"
 unplug
 
 # --- a T=0-style card: data comes by GET RESPONSE (61xx) ---

@@ -117,8 +117,8 @@ test_personalise_and_read(void **state)
 
 	assert_int_equal(personalise(b, &res), SC_OK);
 	assert_string_equal(res.serial, "0411223344556601");
-	assert_true(b->card.locked);
-	assert_true(res.extended); /* the ATR announced it: large writes */
+	assert_true(b->card.dfs[1].active); /* ACTIVATE FILE ended the personalisation */
+	assert_true(res.extended);	    /* the ATR announced it: large writes */
 	assert_true(res.apdus > 0);
 	/* read back through the same transport: EF.SOD verifies */
 	assert_int_equal(sc_read_card(b->ctx, "mem reader*", 500, &prof, csca, &out), SC_OK);
@@ -126,6 +126,99 @@ test_personalise_and_read(void **state)
 	sc_readout_free(&out);
 	/* a card already personalised is never written again */
 	assert_int_equal(personalise(b, &res), SC_NOT_BLANK);
+	bench_free(b);
+}
+
+/* What an ISO card was sent: CLA and INS of each command. */
+static uint8_t sent[4096][2];
+static unsigned n_sent;
+
+static size_t
+iso_fn(void *card, const uint8_t *cmd, size_t n, uint8_t *resp)
+{
+	if (n_sent < 4096)
+		sent[n_sent][0] = cmd[0], sent[n_sent++][1] = cmd[1];
+	return card_apdu(card, cmd, n, resp);
+}
+
+/*
+ * A contact card that implements only ISO/IEC 7816-4 and 7816-9, without
+ * extended length: an empty MF with EF.GDO. The serial comes from EF.GDO,
+ * the application is created, the files written in short APDUs, and
+ * ACTIVATE FILE ends it; no reader pseudo-command (CLA FF) and no
+ * proprietary one (CLA 80) is sent; afterwards nothing can be written.
+ */
+static void
+test_iso_card(void **state)
+{
+	static const uint8_t serial[8] = { 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0 };
+	struct bench *b = calloc(1, sizeof(*b));
+	struct sc_result res;
+	struct sc_readout out;
+	uint8_t atr[20], r[300];
+
+	assert_int_equal(sc_mem_new(&b->m), 0);
+	assert_int_equal(sc_mem_add_reader(b->m, READER), 0);
+	assert_int_equal(sc_ctx_new_mem(b->m, &b->ctx), 0);
+	card_blank(&b->card, serial, 255);
+	card_make_iso(&b->card);
+	size_t alen = card_atr(&b->card, atr);
+	assert_false(sc_atr_contactless(atr, alen));
+	assert_false(sc_atr_extended(atr, alen));
+	sc_mem_insert(b->m, READER, iso_fn, &b->card, atr, alen, false);
+	n_sent = 0;
+	if (personalise(b, &res) != SC_OK)
+		fail_msg("the ISO card: %s", res.message);
+	assert_string_equal(res.serial, "123456789ABCDEF0"); /* EF.GDO, DO 5A */
+	assert_false(res.extended);
+	assert_true(res.chunk <= 255);
+	assert_int_equal(b->card.n_dfs, 2); /* the LDS application, created */
+	assert_true(b->card.dfs[1].active);
+	for (unsigned i = 0; i < n_sent; i++)
+		if (sent[i][0] != 0x00)
+			fail_msg(
+				"command %u has CLA %02X (INS %02X): not ISO 7816-4 inter-industry",
+				i, sent[i][0], sent[i][1]);
+	assert_int_equal(sc_read_card(b->ctx, "mem reader*", 500, &prof, csca, &out), SC_OK);
+	assert_true(out.verified);
+	assert_string_equal(out.result.serial, "123456789ABCDEF0");
+	sc_readout_free(&out);
+	assert_int_equal(personalise(b, &res), SC_NOT_BLANK);
+	/* the activated application takes no write, whoever asks */
+	static const uint8_t sel[] = { 0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0,
+				       0x00, 0x00, 0x02, 0x47, 0x10, 0x01 };
+	static const uint8_t selef[] = { 0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x01 };
+	static const uint8_t upd[] = { 0x00, 0xD6, 0x00, 0x00, 0x01, 0x00 };
+	static const uint8_t mk[] = { 0x00, 0xE0, 0x00, 0x00, 0x0B, 0x62, 0x09, 0x82, 0x01,
+				      0x01, 0x83, 0x02, 0x01, 0x99, 0x80, 0x01, 0x10 };
+	size_t n = card_apdu(&b->card, sel, sizeof(sel), r);
+	assert_int_equal(r[n - 2] << 8 | r[n - 1], 0x9000);
+	n = card_apdu(&b->card, selef, sizeof(selef), r);
+	assert_int_equal(r[n - 2] << 8 | r[n - 1], 0x9000);
+	n = card_apdu(&b->card, upd, sizeof(upd), r);
+	assert_int_equal(r[n - 2] << 8 | r[n - 1], 0x6982);
+	n = card_apdu(&b->card, mk, sizeof(mk), r);
+	assert_int_equal(r[n - 2] << 8 | r[n - 1], 0x6982);
+	/* the reader pseudo-command and the old lock are not ISO: refused */
+	static const uint8_t ffca[] = { 0xFF, 0xCA, 0x00, 0x00, 0x00 };
+	static const uint8_t lock[] = { 0x80, 0x10, 0x00, 0x00 };
+	n = card_apdu(&b->card, ffca, sizeof(ffca), r);
+	assert_int_equal(r[n - 2] << 8 | r[n - 1], 0x6E00);
+	n = card_apdu(&b->card, lock, sizeof(lock), r);
+	assert_int_equal(r[n - 2] << 8 | r[n - 1], 0x6E00);
+	bench_free(b);
+}
+
+/* A chip of 8 KiB refuses the files of a 20 KB photo: the write fails, named. */
+static void
+test_capacity(void **state)
+{
+	struct bench *b = bench(4096);
+	struct sc_result res;
+
+	b->card.capacity = 8192;
+	assert_int_equal(personalise(b, &res), SC_WRITE_FAILED);
+	assert_int_equal(res.sw, 0x6A84);
 	bench_free(b);
 }
 
@@ -217,6 +310,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_personalise_and_read),
 		cmocka_unit_test(test_short_apdus),
+		cmocka_unit_test(test_iso_card),
+		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_no_card),
 		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_refusals),
