@@ -291,9 +291,10 @@ custody_section(sqlite3 *db, const struct report_query *q, json_t *rep)
 	sqlite3_stmt *s;
 	int r;
 
-	if ((r = custody_before(db, q->from, open)) < 0 ||
-	    (r = custody_before(db, q->to, close)) < 0)
+	if ((r = custody_before(db, q->from, open)) < 0)
 		goto fail;
+	/* the end: the start and the period's changes, not a second pass over history */
+	memcpy(close, open, sizeof(close));
 	for (int i = 0; i < CS_COUNT; i++)
 		json_object_set_new(moved, custody_state_name(i), json_integer(0));
 	r = -EIO;
@@ -309,11 +310,16 @@ custody_section(sqlite3 *db, const struct report_query *q, json_t *rep)
 	sqlite3_bind_int64(s, 2, q->to);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		json_int_t c = sqlite3_column_int64(s, 4);
-		if (!strcmp(col(s, 0), "issue"))
+		int from = custody_state_from_name(col(s, 1)),
+		    to = custody_state_from_name(col(s, 2));
+		if (!strcmp(col(s, 0), "issue")) {
 			issued += c;
-		else if (strcmp(col(s, 1), col(s, 2)) != 0)
+			close[CS_ISSUED] += (long)c;
+		} else if (strcmp(col(s, 1), col(s, 2)) != 0) {
 			add(moved, col(s, 2), c);
-		else if (!strcmp(col(s, 3), "sms-sent-"))
+			if (from >= 0 && to >= 0)
+				close[from] -= (long)c, close[to] += (long)c;
+		} else if (!strcmp(col(s, 3), "sms-sent-"))
 			sent += c;
 		else if (!strncmp(col(s, 3), "sms-fail", 8))
 			failed += c;
