@@ -186,7 +186,7 @@ custody_report(struct store *st, long *ret_held, long *ret_due)
 	must(store_notice_counts(st, 0, sms) == 0, "notice counts");
 	must(store_custody_per_day(st, CS_COLLECTED, bench_now - 31 * 86400LL, per_day, days) >= 0,
 	     "per day");
-	must(store_transfer_batches(st, 100, batch, &batches) >= 0, "batches");
+	must(store_transfer_batches(st, NULL, 100, batch, &batches) >= 0, "batches");
 	t = ms_now() - t;
 	*ret_held = r.buckets[0] + r.buckets[1] + r.buckets[2] + r.buckets[3];
 	*ret_due = r.due;

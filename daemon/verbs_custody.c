@@ -347,7 +347,7 @@ verb_custody(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 	json_t *collected = json_object(), *batches = json_array();
 	store_custody_per_day(d->store, CS_COLLECTED, ac.now - 31LL * 86400, per_day_cb, collected);
 	json_object_set_new(*ret_data, "collected_per_day", collected);
-	store_transfer_batches(d->store, 100, batch_list_cb, batches);
+	store_transfer_batches(d->store, NULL, 100, batch_list_cb, batches);
 	json_object_set_new(*ret_data, "transfer_batches", batches);
 	return 0;
 }
@@ -876,7 +876,6 @@ verb_card_transfer(void *ctx, const struct ctl_peer *peer, json_t *args, json_t 
 }
 
 struct find_batch {
-	const char *doc;
 	struct transfer_batch found;
 	char kec[64], actor[160];
 };
@@ -886,8 +885,6 @@ find_batch_cb(const struct transfer_batch *b, void *ctx)
 {
 	struct find_batch *fb = ctx;
 
-	if (strcmp(b->doc, fb->doc) != 0)
-		return 0;
 	fb->found = *b;
 	snprintf(fb->kec, sizeof(fb->kec), "%s", b->kecamatan);
 	snprintf(fb->actor, sizeof(fb->actor), "%s", b->actor);
@@ -909,16 +906,16 @@ verb_card_batch(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **r
 {
 	struct cetakd *d = ctx;
 	const char *doc = verb_arg(args, "doc");
-	struct find_batch fb = { .doc = doc };
+	struct find_batch fb;
 	(void)peer;
 
 	if (!doc || !doc[0]) {
 		json_t *all = json_array();
-		store_transfer_batches(d->store, 1000, batch_list_cb, all);
+		store_transfer_batches(d->store, NULL, 1000, batch_list_cb, all);
 		*ret_data = json_pack("{s:o}", "batches", all);
 		return 0;
 	}
-	if (store_transfer_batches(d->store, -1, find_batch_cb, &fb) != 1)
+	if (store_transfer_batches(d->store, doc, 1, find_batch_cb, &fb) != 1)
 		return verb_refuse(ret_err, ret_code, "no transfer batch has berita acara %.64s",
 				   doc);
 	*ret_data = batch_json(d, doc, fb.kec, fb.found.at, fb.actor);

@@ -466,14 +466,15 @@ each_batch(sqlite3_stmt *s, void *ctx)
 }
 
 int
-store_transfer_batches(struct store *st, int limit, store_batch_cb cb, void *ctx)
+store_transfer_batches(struct store *st, const char *doc, int limit, store_batch_cb cb, void *ctx)
 {
 	struct batch_cb bc = { cb, ctx };
 
 	return store_query(st,
 			   sqlite3_mprintf("SELECT doc, kecamatan, at, actor, cards FROM "
-					   "transfer_batches ORDER BY at DESC, doc LIMIT %d",
-					   limit),
+					   "transfer_batches WHERE %Q IS NULL OR doc = %Q ORDER BY "
+					   "at DESC, doc LIMIT %d",
+					   doc, doc, limit),
 			   each_batch, &bc);
 }
 

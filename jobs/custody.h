@@ -160,14 +160,16 @@ int store_transfer_batch(struct store *st, const char *doc, const char *kecamata
 			 const char *const *cards, size_t n, const char *actor, long long now);
 /* The number of transfer batches made on the local day of now (for numbering). */
 int store_transfer_batches_on(struct store *st, long long now, int *ret_n);
-/* Each batch, newest first: doc, kecamatan, at, actor, cards. */
+/* Each batch (or only the one numbered doc, unless NULL), newest first:
+ * doc, kecamatan, at, actor, cards. */
 struct transfer_batch {
 	const char *doc, *kecamatan, *actor;
 	long long at;
 	int cards;
 };
 typedef int (*store_batch_cb)(const struct transfer_batch *b, void *ctx);
-int store_transfer_batches(struct store *st, int limit, store_batch_cb cb, void *ctx);
+int store_transfer_batches(struct store *st, const char *doc, int limit, store_batch_cb cb,
+			   void *ctx);
 /* The cards of a batch (or of any custody document), with the holder's
  * address from the job (street, RT/RW, kelurahan/desa). */
 struct batch_card {
