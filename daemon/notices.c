@@ -48,18 +48,29 @@ struct pending_list {
 	size_t n, cap;
 };
 
+/* p (n used of *cap elements of size bytes), with room for one more: p
+ * itself, or a larger copy; NULL (p untouched) when memory is short. */
+static void *
+grow(void *p, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	size_t c = *cap ? *cap * 2 : 64;
+	void *np = realloc(p, c * size);
+	if (np)
+		*cap = c;
+	return np;
+}
+
 static int
 collect_open(const struct notice_row *row, void *ctx)
 {
 	struct pending_list *pl = ctx;
 
-	if (pl->n == pl->cap) {
-		size_t cap = pl->cap ? pl->cap * 2 : 256;
-		struct pending *v = realloc(pl->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		pl->v = v, pl->cap = cap;
-	}
+	struct pending *v = grow(pl->v, pl->n, &pl->cap, sizeof(*pl->v));
+	if (!v)
+		return -ENOMEM;
+	pl->v = v;
 	struct pending *p = &pl->v[pl->n++];
 	p->id = row->id;
 	p->n = row->n;
@@ -157,23 +168,17 @@ collect_due(const struct notice_due *due, void *ctx)
 	char phone[JOB_PHONE_MAX + 1];
 
 	if (!due->phone[0] || job_phone_normalize(due->phone, phone) < 0) {
-		if (dl->n_none == dl->cap_none) {
-			size_t cap = dl->cap_none ? dl->cap_none * 2 : 64;
-			void *v = realloc(dl->none, cap * sizeof(*dl->none));
-			if (!v)
-				return -ENOMEM;
-			dl->none = v, dl->cap_none = cap;
-		}
+		void *none = grow(dl->none, dl->n_none, &dl->cap_none, sizeof(*dl->none));
+		if (!none)
+			return -ENOMEM;
+		dl->none = none;
 		snprintf(dl->none[dl->n_none++], JOB_ID_MAX + 1, "%s", due->job_id);
 		return 0;
 	}
-	if (dl->n == dl->cap) {
-		size_t cap = dl->cap ? dl->cap * 2 : 256;
-		struct outgoing *v = realloc(dl->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		dl->v = v, dl->cap = cap;
-	}
+	struct outgoing *v = grow(dl->v, dl->n, &dl->cap, sizeof(*dl->v));
+	if (!v)
+		return -ENOMEM;
+	dl->v = v;
 	struct outgoing *o = &dl->v[dl->n++];
 	memset(o, 0, sizeof(*o));
 	snprintf(o->job_id, sizeof(o->job_id), "%s", due->job_id);
