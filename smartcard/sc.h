@@ -111,6 +111,9 @@ void sc_readout_text(const struct sc_readout *r, const char *file, uint32_t tag,
 const char *sc_sw_name(uint16_t sw);
 /* Does this ATR announce extended-length APDUs (ISO 7816-4 card capabilities)? */
 int sc_atr_extended(const uint8_t *atr, size_t len);
+/* The value of the first simple-TLV data object tag in p (one-byte tags and
+ * lengths, as EF.GDO holds them), its length in *ret_len; NULL when absent. */
+const uint8_t *sc_find_do(const uint8_t *p, size_t n, uint8_t tag, size_t *ret_len);
 /* Is it the ATR a PC/SC reader makes for a contactless card (3B 8n 80 01 ...)? */
 int sc_atr_contactless(const uint8_t *atr, size_t len);
 

@@ -79,6 +79,22 @@ sc_sw_name(uint16_t sw)
  * Historical bytes in compact-TLV: tag 7 length 3 ("card capabilities"),
  * third byte bit 7 (0x40) = extended Lc and Le fields (ISO 7816-4 8.1.1.2.7).
  */
+const uint8_t *
+sc_find_do(const uint8_t *p, size_t n, uint8_t tag, size_t *ret_len)
+{
+	const uint8_t *end = p + n;
+
+	*ret_len = 0;
+	while (end - p >= 2 && end - p - 2 >= p[1]) {
+		if (p[0] == tag) {
+			*ret_len = p[1];
+			return p + 2;
+		}
+		p += 2 + p[1];
+	}
+	return NULL;
+}
+
 int
 sc_atr_contactless(const uint8_t *atr, size_t len)
 {
@@ -339,18 +355,8 @@ read_serial(struct sc_card *c, const struct card_profile *prof)
 		return o;
 	}
 	vlen = n;
-	if (sw == 0x9000 && !c->contactless && prof->serial_fid) {
-		/* the value of DO serial_tag in the file */
-		const uint8_t *p = c->resp, *end = c->resp + n;
-		vlen = 0;
-		while (p + 2 <= end && p + 2 + p[1] <= end) {
-			if (p[0] == prof->serial_tag) {
-				val = p + 2, vlen = p[1];
-				break;
-			}
-			p += 2 + p[1];
-		}
-	}
+	if (sw == 0x9000 && !c->contactless && prof->serial_fid)
+		val = sc_find_do(c->resp, n, prof->serial_tag, &vlen);
 	if (sw != 0x9000 || vlen == 0 || vlen > 16) {
 		res_fail(c->res, SC_WRONG_CARD, sw, "the card gives no serial (%s)",
 			 sw == 0x9000 ? "no serial in its file" : sc_sw_name(sw));

@@ -1,6 +1,6 @@
 /*
  * fuzz_card.c - libFuzzer target for what a card sends back: BER-TLV
- * (EF.COM, data groups), ATRs, and EF.SOD objects checked against a fixed
+ * (EF.COM, data groups), ATRs, EF.GDO's data objects, and EF.SOD objects checked against a fixed
  * trust store. Never crash, never leak; an accepted EF.SOD cannot happen
  * without a signature from the (absent) CSCA.
  */
@@ -48,6 +48,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* the two must agree on any TLV that parses */
 	tlv_find(data, size, 0x5C, &t);
 	sc_atr_extended(data, size > 33 ? 33 : size);
+	sc_atr_contactless(data, size > 33 ? 33 : size);
+	/* EF.GDO as a card reads it back: the serial's data object */
+	size_t dlen;
+	const uint8_t *dv = sc_find_do(data, size, 0x5A, &dlen);
+	if (dv && (dv < data || dv + dlen > data + size))
+		abort();
 	struct sod_dg dg = { 1, data, size };
 	if (sod_verify(data, size, empty, &dg, 1, why, sizeof(why)) == 0)
 		abort(); /* nothing verifies against an empty trust store */
