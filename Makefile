@@ -57,14 +57,14 @@ JOBS_SRCS   = jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.
 LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c ledger/alerts.c ledger/report.c ledger/report_fmt.c
 FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
-CARD_SRCS   = smartcard/tlv.c smartcard/lds.c common/signer.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_reader.c smartcard/sc_pcsc.c
+CARD_SRCS   = smartcard/tlv.c smartcard/lds.c common/signer.c smartcard/sod.c smartcard/profile.c smartcard/sc_card.c smartcard/sc_sam.c smartcard/sm.c smartcard/sc_reader.c smartcard/sc_pcsc.c
 CUSTODY_SRCS = custody/custody.c notice/notice.c
 DAEMON_SRCS = daemon/main.c daemon/cetakd.c daemon/verbs.c daemon/verbs_custody.c daemon/notices.c daemon/privacy.c daemon/desk.c $(CUSTODY_SRCS) daemon/config.c common/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c daemon/run.c daemon/worker.c \
               daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/cetakctl_card.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c common/pdfdoc.c custody/berita.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
-UNIT_TESTS  = test_config test_ctlproto test_control test_loop test_job test_jobs test_notice test_lds test_face test_pb test_ledger test_rules test_card test_engine
+UNIT_TESTS  = test_sm test_config test_ctlproto test_control test_loop test_job test_jobs test_notice test_lds test_face test_pb test_ledger test_rules test_card test_engine
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit
 
@@ -116,11 +116,14 @@ $(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/stor
 		jobs/sched.c jobs/spool.c jobs/submit.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpthread
 
+$(BUILD)/tests/test_sm: $(call obj,tests/unit/test_sm.c smartcard/sm.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libcrypto)
+
 $(BUILD)/tests/test_lds: $(call obj,tests/unit/test_lds.c $(CARD_SRCS) jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg
 
 $(BUILD)/tests/test_card: $(call obj,tests/unit/test_card.c $(CARD_SRCS) smartcard/sc_mem.c \
-		tests/fixtures/cardcore.c jobs/job.c)
+		tests/fixtures/cardcore.c tests/fixtures/samcore.c jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg -lpthread
 
 # The engine in-process: cetakd's code without main(), over the device seams.
@@ -141,8 +144,8 @@ $(BUILD)/tests/test_ledger: $(call obj,tests/unit/test_ledger.c $(LEDGER_SRCS) j
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto sqlite3 libsystemd pangocairo)
 
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
-$(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c tests/fixtures/cardcore.c)
-	$(CC) $(LDFLAGS) -o $@ $^
+$(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c tests/fixtures/cardcore.c tests/fixtures/samcore.c smartcard/sm.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libcrypto)
 $(BUILD)/tests/pcsc_probe: $(call obj,tests/fixtures/pcsc_probe.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libpcsclite)
 $(BUILD)/tests/cups_submit: $(call obj,tests/fixtures/cups_submit.c)
@@ -181,7 +184,7 @@ $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c jobs/job.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson) -ljpeg -lpthread
 $(BUILD)/fuzz/fuzz_card: tests/fuzz/fuzz_card.c smartcard/tlv.c common/signer.c smartcard/sod.c \
-		smartcard/sc_card.c smartcard/sc_reader.c smartcard/sc_pcsc.c smartcard/lds.c smartcard/profile.c jobs/job.c
+		smartcard/sc_card.c smartcard/sc_sam.c smartcard/sm.c smartcard/sc_reader.c smartcard/sc_pcsc.c smartcard/lds.c smartcard/profile.c jobs/job.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-deprecated-declarations $(call pc_cflags,libpcsclite) \
 		-o $@ $^ $(call pc_libs,jansson libcrypto libpcsclite libconfig) -ljpeg

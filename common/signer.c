@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <openssl/cms.h>
+#include <openssl/ec.h>
 /* libp11's PKCS#11 engine: the ENGINE API is deprecated in OpenSSL 3 but is
  * how Debian 12 reaches PKCS#11 (no pkcs11-provider); this file is built with
  * -Wno-deprecated-declarations. */
@@ -28,6 +29,7 @@ struct signer {
 	EVP_PKEY *key;
 	X509 *cert;
 	ENGINE *engine; /* PKCS#11, when used */
+	void *delegate; /* signer_new_delegate: freed with the signer */
 };
 
 static struct signer *
@@ -173,6 +175,7 @@ signer_free(struct signer *s)
 		return;
 	EVP_PKEY_free(s->key);
 	X509_free(s->cert);
+	free(s->delegate);
 	if (s->engine) {
 		ENGINE_finish(s->engine);
 		ENGINE_free(s->engine);
@@ -212,6 +215,94 @@ signer_sign(struct signer *s, const void *data, size_t len, unsigned char **ret_
 	OPENSSL_free(sig);
 	EVP_MD_CTX_free(md);
 	return r;
+}
+
+/* ---- a key held elsewhere (a SAM): OpenSSL asks it through the EC key's method ---- */
+
+struct delegate {
+	signer_delegate_fn fn;
+	void *arg;
+};
+
+static int delegate_idx = -1;
+static EC_KEY_METHOD *delegate_meth;
+static pthread_once_t delegate_once = PTHREAD_ONCE_INIT;
+
+static int
+delegate_sign(int type, const unsigned char *dgst, int dlen, unsigned char *sig,
+	      unsigned int *siglen, const BIGNUM *kinv, const BIGNUM *r, EC_KEY *ec)
+{
+	struct delegate *d = EC_KEY_get_ex_data(ec, delegate_idx);
+	size_t n = (size_t)ECDSA_size(ec);
+
+	(void)type, (void)kinv, (void)r;
+	if (!d || dlen < 0 || d->fn(d->arg, dgst, (size_t)dlen, sig, &n) < 0)
+		return 0;
+	*siglen = (unsigned int)n;
+	return 1;
+}
+
+static ECDSA_SIG *
+delegate_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv, const BIGNUM *r,
+		  EC_KEY *ec)
+{
+	unsigned char der[160];
+	unsigned int n = sizeof(der);
+	const unsigned char *p = der;
+
+	if ((size_t)ECDSA_size(ec) > sizeof(der) ||
+	    !delegate_sign(0, dgst, dlen, der, &n, kinv, r, ec))
+		return NULL;
+	return d2i_ECDSA_SIG(NULL, &p, n);
+}
+
+static void
+delegate_init(void)
+{
+	delegate_idx = EC_KEY_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	delegate_meth = EC_KEY_METHOD_new(EC_KEY_OpenSSL());
+	if (delegate_meth)
+		EC_KEY_METHOD_set_sign(delegate_meth, delegate_sign, NULL, delegate_sign_sig);
+}
+
+int
+signer_new_delegate(const unsigned char *cert_der, size_t len, signer_delegate_fn fn, void *arg,
+		    struct signer **ret, char *why, size_t wlen)
+{
+	const unsigned char *p = cert_der;
+	struct signer *s = NULL;
+	struct delegate *d = NULL;
+	EVP_PKEY *pub;
+	EC_KEY *ec = NULL;
+
+	pthread_once(&delegate_once, delegate_init);
+	if (!delegate_meth || delegate_idx < 0)
+		return ssl_why(why, wlen, "no EC key method for a key held elsewhere");
+	if (!(s = signer_new()) || !(d = calloc(1, sizeof(*d)))) {
+		free(s);
+		snprintf(why, wlen, "out of memory");
+		return -ENOMEM;
+	}
+	d->fn = fn;
+	d->arg = arg;
+	s->cert = d2i_X509(NULL, &p, (long)len);
+	pub = s->cert ? X509_get0_pubkey(s->cert) : NULL;
+	if (!pub || EVP_PKEY_get_base_id(pub) != EVP_PKEY_EC ||
+	    !(ec = EC_KEY_dup(EVP_PKEY_get0_EC_KEY(pub)))) {
+		free(d);
+		signer_free(s);
+		return ssl_why(why, wlen, "the certificate is not one of an EC key");
+	}
+	if (!EC_KEY_set_method(ec, delegate_meth) || !EC_KEY_set_ex_data(ec, delegate_idx, d) ||
+	    !(s->key = EVP_PKEY_new()) || !EVP_PKEY_assign_EC_KEY(s->key, ec)) {
+		EC_KEY_free(ec);
+		free(d);
+		signer_free(s);
+		return ssl_why(why, wlen, "cannot set up the key held elsewhere");
+	}
+	s->delegate = d;
+	*ret = s;
+	return 0;
 }
 
 X509 *

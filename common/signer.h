@@ -19,6 +19,17 @@ int signer_load_pem(const char *key_path, const char *cert_path, struct signer *
 /* A key in a PKCS#11 token (URI "pkcs11:token=...;object=..."), PIN from pin. */
 int signer_load_pkcs11(const char *module, const char *uri, const char *pin, const char *cert_path,
 		       struct signer **ret, char *why, size_t len);
+/*
+ * A signer whose key is held elsewhere (a SAM): fn gets the SHA-256 hash
+ * to sign and returns 0 with a DER ECDSA signature in sig (*siglen bytes;
+ * room for *siglen on entry), or -1. cert_der is the key's certificate
+ * (an EC key). fn and arg are borrowed for the signer's life; fn runs on
+ * the thread that signs. 0 or -errno with the reason in why.
+ */
+typedef int (*signer_delegate_fn)(void *arg, const unsigned char *hash, size_t len,
+				  unsigned char *sig, size_t *siglen);
+int signer_new_delegate(const unsigned char *cert_der, size_t len, signer_delegate_fn fn, void *arg,
+			struct signer **ret, char *why, size_t wlen);
 /* Drop a reference (the last one frees). NULL is fine. */
 void signer_free(struct signer *s);
 /* One more reference, for a thread that signs while the owner may replace it. */

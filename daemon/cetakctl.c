@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -747,7 +748,8 @@ cmd_notice(const struct cli *cli, int argc, char **argv)
 static int
 cmd_card(const struct cli *cli, int argc, char **argv)
 {
-	const char *reader = "*", *profile = DEFAULT_PROFILE, *csca = DEFAULT_CSCA;
+	const char *reader = "*", *profile = DEFAULT_PROFILE, *csca = DEFAULT_CSCA, *pin = NULL;
+	struct sc_sam sam = { .timeout_ms = 2000 };
 	struct card_profile prof;
 	struct sc_readout ro;
 	struct sc_ctx *ctx;
@@ -767,18 +769,32 @@ cmd_card(const struct cli *cli, int argc, char **argv)
 			csca = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0)
 			timeout = atoi(argv[++i]) * 1000;
+		else if (i + 1 < argc && strcmp(argv[i], "--sam-reader") == 0)
+			snprintf(sam.reader, sizeof(sam.reader), "%s", argv[++i]);
+		else if (i + 1 < argc && strcmp(argv[i], "--sam-pin") == 0)
+			pin = argv[++i];
 		else
 			return EXIT_USAGE;
 	}
 	if (profile_load(profile, stderr, &prof) < 0)
 		return EXIT_REFUSED;
+	if (pin) {
+		int r = signer_read_pin(pin, sam.pin, sizeof(sam.pin));
+		if (r < 0) {
+			fprintf(stderr, "cetakctl: cannot read the SAM PIN from %s: %s\n", pin,
+				strerror(-r));
+			return EXIT_REFUSED;
+		}
+	}
 	X509_STORE *store = sod_load_csca(csca, why, sizeof(why));
 	if (!store) {
 		fprintf(stderr, "cetakctl: %s: %s\n", csca, why);
 		return EXIT_REFUSED;
 	}
 	sc_ctx_new(&ctx);
-	enum sc_outcome o = sc_read_card(ctx, reader, timeout, &prof, store, &ro);
+	enum sc_outcome o =
+		sc_read_card(ctx, reader, timeout, &prof, store, sam.reader[0] ? &sam : NULL, &ro);
+	OPENSSL_cleanse(sam.pin, sizeof(sam.pin));
 	X509_STORE_free(store);
 	sc_ctx_free(ctx);
 	if (o != SC_OK) {

@@ -28,6 +28,7 @@ struct desk_task {
 	char pattern[256];
 	int timeout_ms;
 	struct card_profile prof;
+	struct sc_sam sam; /* the SAM profile's SAM at the desk; reader "" = none */
 	X509_STORE *csca;
 	struct desk_card card;
 };
@@ -44,7 +45,8 @@ desk_work(void *arg)
 		snprintf(t->card.why, sizeof(t->card.why), "the desk reader cannot be opened");
 		return;
 	}
-	o = sc_read_card(ctx, t->pattern, t->timeout_ms, &t->prof, t->csca, &ro);
+	o = sc_read_card(ctx, t->pattern, t->timeout_ms, &t->prof, t->csca,
+			 t->sam.reader[0] ? &t->sam : NULL, &ro);
 	sc_ctx_free(ctx);
 	if (o != SC_OK) {
 		snprintf(t->card.why, sizeof(t->card.why),

@@ -87,6 +87,19 @@ encode(const struct rule_in *in, struct rule_out *o)
 		bad_blank(in, o, CAUSE_GAGAL_ENCODE,
 			  "the card in the hopper is not a usable blank");
 		break;
+	case SC_AUTH_REFUSED: /* never tried again: each try spends its counter */
+		bad_blank(in, o, CAUSE_AUTH_REFUSED,
+			  "the blank refuses this station's SAM: another district's, or not "
+			  "from this supply");
+		break;
+	case SC_COUNTERFEIT:
+		bad_blank(in, o, CAUSE_COUNTERFEIT, "the blank cannot prove its key: counterfeit");
+		break;
+	case SC_SAM_FAILED: /* every card would fail the same way */
+		set(o, RULE_REJECT, CAUSE_GAGAL_ENCODE, JOB_FATE_REQUEUE,
+		    "the SAM failed during encoding");
+		o->stop_line = true;
+		break;
 	case SC_CARD_REMOVED:
 		if (!in->desk && !in->serial_read) {
 			/* inside the printer nobody removes a card: contact with a chip

@@ -22,6 +22,7 @@ struct worker {
 	pthread_cond_t cv;
 	int efd;
 	bool started, quit, pending, running, done;
+	bool sam_pin_refused; /* the worker thread's own */
 	enum wk_op op;
 	const struct lds_image *img;
 	const struct pb_face *face;
@@ -62,6 +63,27 @@ run_op(struct worker *w, enum wk_op op, X509_STORE *csca, struct wk_result *r)
 	pb_status_clear(&r->st);
 	switch (op) {
 	case WK_FEED:
+		if (w->s.prof && w->s.prof->sam) {
+			/* no blank is taken while the SAM cannot work: a PIN it refused
+			 * is not tried again (each try spends one) until a restart */
+			r->sc = w->sam_pin_refused
+					? SC_SAM_FAILED
+					: sc_sam_check(w->sc, w->s.prof,
+						       w->s.sam.reader[0] ? &w->s.sam : NULL,
+						       &r->card);
+			if ((r->card.sw & 0xFFF0) == 0x63C0)
+				w->sam_pin_refused = true;
+			if (r->sc != SC_OK) {
+				r->cls = PB_STOP;
+				snprintf(r->st.message, sizeof(r->st.message), "%.250s",
+					 r->card.message[0]
+						 ? r->card.message
+						 : "the SAM refused its PIN: fix sam_pin "
+						   "and restart cetakd");
+				r->sc = SC_OK;
+				break;
+			}
+		}
 		if (w->s.desk) {
 			r->sc = sc_wait_present(w->sc, w->s.reader, w->s.present_timeout_ms);
 			r->cls = r->sc == SC_OK		   ? PB_OK
@@ -78,7 +100,7 @@ run_op(struct worker *w, enum wk_op op, X509_STORE *csca, struct wk_result *r)
 		break;
 	case WK_ENCODE:
 		r->sc = sc_personalise(w->sc, w->s.reader, w->s.card_timeout_ms, w->s.prof, w->img,
-				       csca, &r->card);
+				       csca, w->s.sam.reader[0] ? &w->s.sam : NULL, &r->card);
 		break;
 	case WK_PRINT:
 		if (w->s.desk) { /* the operator carries the encoded card to the printer */

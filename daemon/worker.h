@@ -32,6 +32,7 @@ struct wk_setup {
 	bool desk;
 	int card_timeout_ms, present_timeout_ms;
 	const struct card_profile *prof; /* borrowed, outlives the worker */
+	struct sc_sam sam;		 /* the SAM profile's SAM; reader "" = none */
 	X509_STORE *csca;		 /* the worker takes its own reference */
 	/* the card transport; NULL: PC/SC */
 	int (*sc_new)(void *arg, struct sc_ctx **ret);

@@ -34,6 +34,8 @@ enum ledger_cause {
 	CAUSE_PERUBAHAN_DATA,
 	CAUSE_NO_CHIP,
 	CAUSE_INTERRUPTED,
+	CAUSE_AUTH_REFUSED, /* the blank refused the SAM: another district's, or not ours */
+	CAUSE_COUNTERFEIT,  /* the blank could not prove its key */
 	CAUSE_COUNT
 };
 

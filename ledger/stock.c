@@ -9,7 +9,8 @@
 #include <string.h>
 
 static const char *const causes[] = { "gagal_encode",	"gagal_cetak", "rusak",
-				      "perubahan_data", "no_chip",     "interrupted" };
+				      "perubahan_data", "no_chip",     "interrupted",
+				      "auth_refused",	"counterfeit" };
 
 const char *
 ledger_cause_name(enum ledger_cause c)
@@ -152,7 +153,7 @@ k_spoil(struct ledger_balance *n, const struct ev *e, char *why, size_t len)
 
 	if (cause < 0)
 		REFUSE("unknown cause '%.32s' (gagal_encode, gagal_cetak, rusak, "
-		       "perubahan_data, no_chip, interrupted)",
+		       "perubahan_data, no_chip, interrupted, auth_refused, counterfeit)",
 		       str(e->r, "cause"));
 	return card_out(n, e, cause, why, len);
 }

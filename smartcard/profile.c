@@ -125,6 +125,21 @@ profile_load(const char *path, FILE *errs, struct card_profile *ret)
 		perr(errs, path, p, "finish = \"lock\" needs lock_apdu = \"hex bytes\";");
 		goto out;
 	}
+	config_setting_t *sam = config_setting_lookup(p, "sam");
+	if (sam) {
+		if (!config_setting_is_group(sam) ||
+		    hex_setting(errs, path, sam, "aid", ret->sam_aid, sizeof(ret->sam_aid),
+				&ret->sam_aid_len, false) < 0)
+			goto out;
+		if (!config_setting_lookup_string(sam, "secure_messaging", &s) ||
+		    strcmp(s, "aes-128") != 0) {
+			perr(errs, path, sam,
+			     "sam.secure_messaging must be \"aes-128\" (ICAO 9303-11 secure "
+			     "messaging; docs/card-profile.md)");
+			goto out;
+		}
+		ret->sam = 1;
+	}
 	ret->max_ext_data = 32767;
 	if (config_setting_lookup_int(p, "max_extended_data", &v)) {
 		if (v < 256 || v > 65535) {

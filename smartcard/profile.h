@@ -41,6 +41,12 @@ struct card_profile {
 	uint8_t lock_apdu[16]; /* FINISH_LOCK: after it, the card refuses writes */
 	size_t lock_len;
 	size_t max_ext_data; /* largest command data with extended length */
+	/* the SAM profile: the card answers only after a SAM authenticated it,
+	 * then in secure messaging (AES-128, smartcard/sm.h); EF.SOD is signed
+	 * in the SAM at the encoder, not when the job is prepared */
+	int sam;
+	uint8_t sam_aid[16];
+	size_t sam_aid_len;
 	struct profile_file files[PROFILE_MAX_FILES];
 	int n_files;
 };

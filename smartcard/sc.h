@@ -25,6 +25,9 @@ enum sc_outcome {
 	SC_VERIFY_FAILED, /* read-back or EF.SOD verification failed */
 	SC_LOCK_FAILED,	  /* the lock command was refused */
 	SC_READER_LOST,	  /* the reader or pcscd went away during the work */
+	SC_AUTH_REFUSED,  /* the card refused the SAM: a blank of another district */
+	SC_COUNTERFEIT,	  /* the card could not prove the key it should hold */
+	SC_SAM_FAILED,	  /* the SAM: absent, blocked, PIN refused, of another district */
 };
 
 struct sc_ctx;
@@ -66,12 +69,22 @@ struct sc_result {
 	uint16_t sw;	 /* the refusing status word, when there is one */
 	char serial[33]; /* chip serial, hex, once read */
 	char reader[256];
-	char message[300]; /* one line for people */
-	unsigned apdus;	   /* command APDUs sent (GET RESPONSE included) */
-	size_t bytes_sent; /* command data bytes written */
-	int extended;	   /* extended-length APDUs were used */
-	unsigned chunk;	   /* largest UPDATE BINARY data size used */
-	double wait_ms;	   /* of the time spent, waiting for the card to arrive */
+	char message[300];  /* one line for people */
+	unsigned apdus;	    /* command APDUs sent (GET RESPONSE included) */
+	size_t bytes_sent;  /* command data bytes written */
+	int extended;	    /* extended-length APDUs were used */
+	unsigned chunk;	    /* largest UPDATE BINARY data size used */
+	double wait_ms;	    /* of the time spent, waiting for the card to arrive */
+	unsigned sam_apdus; /* APDUs sent to the SAM (SAM profile) */
+};
+
+/* A line's SAM (the SAM profile): the reader it sits in, its PIN, the
+ * district it must belong to. */
+struct sc_sam {
+	char reader[256];  /* fnmatch(3) pattern */
+	char pin[64];	   /* "" = none; the caller reads it from its file or credential */
+	char district[16]; /* "" = not checked */
+	int timeout_ms;	   /* for the SAM to answer in its reader */
 };
 
 /*
@@ -80,10 +93,19 @@ struct sc_result {
  * there and the card is blank, create and write every file of img, read all
  * back, compare, verify EF.SOD against csca in-process, then lock. Transport
  * errors are retried at most twice; refusals (status words) never are.
+ * With a SAM profile (prof->sam) the SAM is opened first (a missing SAM
+ * touches no card), then authenticates the card; every later command is in
+ * secure messaging, and EF.SOD (absent from img) is signed in the SAM.
  */
 enum sc_outcome sc_personalise(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 			       const struct card_profile *prof, const struct lds_image *img,
-			       X509_STORE *csca, struct sc_result *res);
+			       X509_STORE *csca, const struct sc_sam *sam, struct sc_result *res);
+
+/* Is the SAM a SAM profile needs there, with the right PIN and district?
+ * Asked before a blank is taken, so that a missing SAM spends none. SC_OK
+ * (also for a profile without a SAM) or SC_SAM_FAILED with the reason. */
+enum sc_outcome sc_sam_check(struct sc_ctx *ctx, const struct card_profile *prof,
+			     const struct sc_sam *sam, struct sc_result *res);
 
 /* What a card holds, read back for people (cetakctl card read). */
 struct sc_readout {
@@ -98,9 +120,11 @@ struct sc_readout {
 	char verdict[300];
 };
 
+/* sam: the SAM a SAM profile's card must be read through (NULL: none, and
+ * such a card answers nothing but its serial). */
 enum sc_outcome sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 			     const struct card_profile *prof, X509_STORE *csca,
-			     struct sc_readout *ret);
+			     const struct sc_sam *sam, struct sc_readout *ret);
 void sc_readout_free(struct sc_readout *r);
 /* The text of tag inside the data group file ("DG13") read back, printable;
  * "" when the file or the tag is absent. */

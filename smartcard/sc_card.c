@@ -21,18 +21,6 @@
 #include <time.h>
 
 #define SC_RETRIES 2
-#define SC_MAX_RESP (65536 + 2)
-
-struct sc_card {
-	bool contactless; /* a PC/SC contactless ATR: the reader answers GET DATA */
-	struct sc_ctx *ctx;
-	void *conn; /* the transport's connection */
-	int extended;
-	size_t wchunk; /* UPDATE BINARY data per APDU */
-	size_t rchunk; /* READ BINARY Le */
-	struct sc_result *res;
-	uint8_t resp[SC_MAX_RESP];
-};
 
 const char *
 sc_sw_name(uint16_t sw)
@@ -144,11 +132,8 @@ sc_atr_extended(const uint8_t *atr, size_t len)
 	return 0;
 }
 
-static void res_fail(struct sc_result *r, enum sc_outcome o, uint16_t sw, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void
-res_fail(struct sc_result *r, enum sc_outcome o, uint16_t sw, const char *fmt, ...)
+void
+sc_res_fail(struct sc_result *r, enum sc_outcome o, uint16_t sw, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -182,11 +167,13 @@ card_gone_or_mute(struct sc_card *c)
 }
 
 /*
- * Send one APDU; follow 61xx with GET RESPONSE and 6Cxx with the right Le.
- * On success returns SC_OK with the data in c->resp[0..*rlen) and *sw.
+ * Send one APDU as it is; follow 61xx with GET RESPONSE and 6Cxx with the
+ * right Le. On success returns SC_OK with the data in c->resp[0..*rlen),
+ * the status word after it and in *sw.
  */
 static enum sc_outcome
-xmit(struct sc_card *c, const uint8_t *apdu, size_t n, int idempotent, size_t *rlen, uint16_t *sw)
+xmit_raw(struct sc_card *c, const uint8_t *apdu, size_t n, int idempotent, size_t *rlen,
+	 uint16_t *sw)
 {
 	uint8_t cmd[8 + 65536 + 3];
 	size_t got = 0;
@@ -228,10 +215,52 @@ xmit(struct sc_card *c, const uint8_t *apdu, size_t n, int idempotent, size_t *r
 	return SC_CARD_MUTE;
 }
 
+/*
+ * One command: in secure messaging once a SAM has authenticated the card
+ * (wrapped, then the response unwrapped and its MAC checked), else as it
+ * is. A wrapped command is never sent twice: the card's counter would not
+ * match; a response that fails its check ends the session and reads as
+ * 6988 (incorrect secure-messaging data objects).
+ */
+enum sc_outcome
+sc_xmit(struct sc_card *c, const uint8_t *apdu, size_t n, int idempotent, size_t *rlen,
+	uint16_t *sw)
+{
+	size_t len;
+	long wn, pn;
+	enum sc_outcome o;
+
+	if (!c->sm)
+		return xmit_raw(c, apdu, n, idempotent, rlen, sw);
+	if ((wn = sm_wrap(c->sm, apdu, n, c->extended, c->wbuf)) < 0) {
+		sc_res_fail(c->res, SC_ERROR, 0, "a command that cannot be wrapped");
+		return SC_ERROR;
+	}
+	if ((o = xmit_raw(c, c->wbuf, (size_t)wn, 0, &len, sw)) != SC_OK)
+		return o;
+	pn = len ? sm_unwrap(c->sm, c->resp, len + 2, c->wbuf) : -1;
+	if (pn < 2) {
+		/* the card ended the session (an unprotected error), or the answer
+		 * is forged or damaged */
+		if (!len && *sw == 0x9000)
+			*sw = 0x6988;
+		else if (len)
+			*sw = 0x6988;
+		sm_clear(c->sm);
+		c->sm = NULL;
+		*rlen = 0;
+		return SC_OK;
+	}
+	memcpy(c->resp, c->wbuf, (size_t)pn);
+	*rlen = (size_t)pn - 2;
+	*sw = (uint16_t)(c->resp[*rlen] << 8 | c->resp[*rlen + 1]);
+	return SC_OK;
+}
+
 /* Build a short or extended APDU with data and/or Le. */
-static size_t
-apdu(uint8_t *out, int ext, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t *data,
-     size_t lc, size_t le)
+size_t
+sc_apdu(uint8_t *out, int ext, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
+	const uint8_t *data, size_t lc, size_t le)
 {
 	size_t n = 0;
 
@@ -257,9 +286,9 @@ apdu(uint8_t *out, int ext, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2, co
 	return n;
 }
 
-static enum sc_outcome
-card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_card *c,
-	  struct sc_result *res)
+enum sc_outcome
+sc_card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_card *c,
+	     struct sc_result *res)
 {
 	char reader[256], why[200];
 	enum sc_outcome o = sc_reader_find(ctx, pattern, reader, sizeof(reader));
@@ -268,7 +297,7 @@ card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_car
 	c->ctx = ctx;
 	c->res = res;
 	if (o != SC_OK) {
-		res_fail(res, o, 0, "reader '%s': %s", pattern, reader);
+		sc_res_fail(res, o, 0, "reader '%s': %s", pattern, reader);
 		return o;
 	}
 	snprintf(res->reader, sizeof(res->reader), "%s", reader);
@@ -284,20 +313,20 @@ card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_car
 		if (o == SC_OK && (state & SC_STATE_PRESENT))
 			break;
 		if (o == SC_CARD_ABSENT || (o == SC_OK && left == 0)) {
-			res_fail(res, SC_CARD_ABSENT, 0, "reader '%s': no card within %d ms",
-				 reader, timeout_ms);
+			sc_res_fail(res, SC_CARD_ABSENT, 0, "reader '%s': no card within %d ms",
+				    reader, timeout_ms);
 			return SC_CARD_ABSENT;
 		}
 		if (o != SC_OK) {
-			res_fail(res, o, 0, "reader '%s': %s", reader, sc_outcome_name(o));
+			sc_res_fail(res, o, 0, "reader '%s': %s", reader, sc_outcome_name(o));
 			return res->outcome;
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	res->wait_ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	if (state & SC_STATE_MUTE) {
-		res_fail(res, SC_CARD_MUTE, 0, "reader '%s': the card gives no ATR (no chip?)",
-			 reader);
+		sc_res_fail(res, SC_CARD_MUTE, 0, "reader '%s': the card gives no ATR (no chip?)",
+			    reader);
 		return SC_CARD_MUTE;
 	}
 	uint8_t atr[33];
@@ -307,7 +336,7 @@ card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_car
 	if (o != SC_OK) {
 		if (o == SC_ERROR)
 			o = card_gone_or_mute(c);
-		res_fail(res, o, 0, "reader '%s': %s", reader, why);
+		sc_res_fail(res, o, 0, "reader '%s': %s", reader, why);
 		return o;
 	}
 	c->extended = sc_atr_extended(atr, alen);
@@ -315,10 +344,14 @@ card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms, struct sc_car
 	return SC_OK;
 }
 
-static void
-card_close(struct sc_card *c)
+void
+sc_card_close(struct sc_card *c)
 {
-	c->ctx->t->disconnect(c->ctx, c->conn);
+	if (c->sm)
+		sm_clear(c->sm);
+	c->sm = NULL;
+	if (c->conn)
+		c->ctx->t->disconnect(c->ctx, c->conn);
 	c->conn = NULL;
 }
 
@@ -340,26 +373,26 @@ read_serial(struct sc_card *c, const struct card_profile *prof)
 	enum sc_outcome o;
 
 	if (c->contactless || (!prof->serial_fid && !prof->serial_len)) {
-		o = xmit(c, reader_uid, sizeof(reader_uid), 1, &n, &sw);
+		o = sc_xmit(c, reader_uid, sizeof(reader_uid), 1, &n, &sw);
 	} else if (prof->serial_fid) {
 		uint8_t rb[5] = { 0x00, 0xB0, 0x00, 0x00, 0x00 };
 		if ((o = select_mf(c, &sw)) == SC_OK && sw == 0x9000 &&
 		    (o = select_fid(c, prof->serial_fid, &sw)) == SC_OK && sw == 0x9000 &&
-		    (o = xmit(c, rb, sizeof(rb), 1, &n, &sw)) == SC_OK && sw == 0x6282)
+		    (o = sc_xmit(c, rb, sizeof(rb), 1, &n, &sw)) == SC_OK && sw == 0x6282)
 			sw = 0x9000; /* the whole file, shorter than the 256 bytes asked */
 	} else {
-		o = xmit(c, prof->serial_apdu, prof->serial_len, 1, &n, &sw);
+		o = sc_xmit(c, prof->serial_apdu, prof->serial_len, 1, &n, &sw);
 	}
 	if (o != SC_OK) {
-		res_fail(c->res, o, 0, "reading the chip serial: %s", sc_outcome_name(o));
+		sc_res_fail(c->res, o, 0, "reading the chip serial: %s", sc_outcome_name(o));
 		return o;
 	}
 	vlen = n;
 	if (sw == 0x9000 && !c->contactless && prof->serial_fid)
 		val = sc_find_do(c->resp, n, prof->serial_tag, &vlen);
 	if (sw != 0x9000 || vlen == 0 || vlen > 16) {
-		res_fail(c->res, SC_WRONG_CARD, sw, "the card gives no serial (%s)",
-			 sw == 0x9000 ? "no serial in its file" : sc_sw_name(sw));
+		sc_res_fail(c->res, SC_WRONG_CARD, sw, "the card gives no serial (%s)",
+			    sw == 0x9000 ? "no serial in its file" : sc_sw_name(sw));
 		return SC_WRONG_CARD;
 	}
 	for (size_t i = 0; i < vlen; i++)
@@ -371,9 +404,9 @@ static enum sc_outcome
 select_fid(struct sc_card *c, uint16_t fid, uint16_t *sw)
 {
 	uint8_t a[8], f[2] = { (uint8_t)(fid >> 8), (uint8_t)fid };
-	size_t n, len = apdu(a, 0, 0x00, 0xA4, 0x02, 0x0C, f, 2, 0);
+	size_t n, len = sc_apdu(a, 0, 0x00, 0xA4, 0x02, 0x0C, f, 2, 0);
 
-	return xmit(c, a, len, 1, &n, sw);
+	return sc_xmit(c, a, len, 1, &n, sw);
 }
 
 static enum sc_outcome
@@ -382,7 +415,7 @@ select_mf(struct sc_card *c, uint16_t *sw)
 	static const uint8_t a[] = { 0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00 };
 	size_t n;
 
-	return xmit(c, a, sizeof(a), 1, &n, sw);
+	return sc_xmit(c, a, sizeof(a), 1, &n, sw);
 }
 
 /* An empty card: the application DF created under the MF (it is then current). */
@@ -401,37 +434,56 @@ create_app(struct sc_card *c, const struct card_profile *prof, uint16_t *sw)
 	fcp[n++] = 0x84, fcp[n++] = (uint8_t)prof->aid_len;
 	memcpy(fcp + n, prof->aid, prof->aid_len);
 	n += prof->aid_len;
-	len = apdu(a, 0, 0x00, 0xE0, 0x00, 0x00, fcp, n, 0);
-	return xmit(c, a, len, 0, &n, sw);
+	len = sc_apdu(a, 0, 0x00, 0xE0, 0x00, 0x00, fcp, n, 0);
+	return sc_xmit(c, a, len, 0, &n, sw);
 }
 
 static enum sc_outcome
 select_app(struct sc_card *c, const struct card_profile *prof, bool may_create)
 {
 	uint8_t a[32];
-	size_t n, len = apdu(a, 0, 0x00, 0xA4, 0x04, 0x0C, prof->aid, prof->aid_len, 0);
+	size_t n, len = sc_apdu(a, 0, 0x00, 0xA4, 0x04, 0x0C, prof->aid, prof->aid_len, 0);
 	uint16_t sw;
-	enum sc_outcome o = xmit(c, a, len, 1, &n, &sw);
+	enum sc_outcome o = sc_xmit(c, a, len, 1, &n, &sw);
 
 	if (o == SC_OK && sw == 0x6A82 && may_create && prof->create_app) {
 		if ((o = create_app(c, prof, &sw)) == SC_OK && sw != 0x9000) {
 			/* a card of another kind, or one that is not empty */
-			res_fail(c->res, SC_WRONG_CARD, sw,
-				 "the card has no %s application and refuses to create one (%s)",
-				 prof->name, sc_sw_name(sw));
+			sc_res_fail(c->res, SC_WRONG_CARD, sw,
+				    "the card has no %s application and refuses to create one (%s)",
+				    prof->name, sc_sw_name(sw));
 			return SC_WRONG_CARD;
 		}
 	}
 	if (o != SC_OK) {
-		res_fail(c->res, o, 0, "selecting the application: %s", sc_outcome_name(o));
+		sc_res_fail(c->res, o, 0, "selecting the application: %s", sc_outcome_name(o));
 		return o;
 	}
 	if (sw != 0x9000) {
-		res_fail(c->res, SC_WRONG_CARD, sw, "the card has no %s application (%s)",
-			 prof->name, sc_sw_name(sw));
+		sc_res_fail(c->res, SC_WRONG_CARD, sw, "the card has no %s application (%s)",
+			    prof->name, sc_sw_name(sw));
 		return SC_WRONG_CARD;
 	}
 	return SC_OK;
+}
+
+/* A SAM profile's session ended by the card: authenticate again, and select
+ * the application and the file being written as they were. */
+static enum sc_outcome
+resume_session(struct sc_card *c, const struct profile_file *pf)
+{
+	enum sc_outcome o;
+	uint16_t sw;
+
+	if ((o = sam_authenticate(c->sam, c)) != SC_OK ||
+	    (o = select_app(c, c->prof, false)) != SC_OK)
+		return o;
+	if ((o = select_fid(c, pf->fid, &sw)) == SC_OK && sw != 0x9000) {
+		sc_res_fail(c->res, SC_WRITE_FAILED, sw, "selecting %s again: %s", pf->name,
+			    sc_sw_name(sw));
+		o = SC_WRITE_FAILED;
+	}
+	return o;
 }
 
 /* CREATE FILE then UPDATE BINARY in the largest chunks the card takes. */
@@ -457,34 +509,39 @@ write_file(struct sc_card *c, const struct lds_file *f)
 	enum sc_outcome o;
 
 	if (f->len > LDS_MAX_FILE) {
-		res_fail(c->res, SC_WRITE_FAILED, 0,
-			 "%s is %zu bytes; at most 32767 can be written "
-			 "with 15-bit offsets",
-			 f->pf->name, f->len);
+		sc_res_fail(c->res, SC_WRITE_FAILED, 0,
+			    "%s is %zu bytes; at most 32767 can be written "
+			    "with 15-bit offsets",
+			    f->pf->name, f->len);
 		return SC_WRITE_FAILED;
 	}
 	/* not idempotent: a retried CREATE would meet its own file */
-	len = apdu(a, 0, 0x00, 0xE0, 0x00, 0x00, fcp, 13, 0);
-	if ((o = xmit(c, a, len, 0, &n, &sw)) != SC_OK || sw != 0x9000)
+	len = sc_apdu(a, 0, 0x00, 0xE0, 0x00, 0x00, fcp, 13, 0);
+	if ((o = sc_xmit(c, a, len, 0, &n, &sw)) != SC_OK || sw != 0x9000)
 		goto fail_create;
 	for (size_t off = 0; off < f->len;) {
 		size_t chunk = f->len - off < c->wchunk ? f->len - off : c->wchunk;
-		len = apdu(a, c->extended, 0x00, 0xD6, (uint8_t)(off >> 8), (uint8_t)off,
-			   f->data + off, chunk, 0);
-		if ((o = xmit(c, a, len, 1, &n, &sw)) != SC_OK) {
-			res_fail(c->res, o, 0, "writing %s at offset %zu: %s", f->pf->name, off,
-				 sc_outcome_name(o));
+		len = sc_apdu(a, c->extended, 0x00, 0xD6, (uint8_t)(off >> 8), (uint8_t)off,
+			      f->data + off, chunk, 0);
+		bool wrapped = c->sm != NULL;
+		size_t least = wrapped ? SM_PLAIN_CMD(255) : 255;
+		if ((o = sc_xmit(c, a, len, 1, &n, &sw)) != SC_OK) {
+			sc_res_fail(c->res, o, 0, "writing %s at offset %zu: %s", f->pf->name, off,
+				    sc_outcome_name(o));
 			return o;
 		}
-		if (sw == 0x6700 && c->wchunk > 255) {
-			/* the card takes less than announced: halve and try again */
-			c->wchunk = c->wchunk / 2 > 255 ? c->wchunk / 2 : 255;
+		if (sw == 0x6700 && c->wchunk > least) {
+			/* the card takes less than announced: halve and try again; a
+			 * wrapped command it refused ended the session, so a new one */
+			c->wchunk = c->wchunk / 2 > least ? c->wchunk / 2 : least;
 			c->ctx->learned_wchunk = c->wchunk;
+			if (wrapped && (o = resume_session(c, f->pf)) != SC_OK)
+				return o;
 			continue;
 		}
 		if (sw != 0x9000) {
-			res_fail(c->res, SC_WRITE_FAILED, sw, "writing %s at offset %zu: %s",
-				 f->pf->name, off, sc_sw_name(sw));
+			sc_res_fail(c->res, SC_WRITE_FAILED, sw, "writing %s at offset %zu: %s",
+				    f->pf->name, off, sc_sw_name(sw));
 			return SC_WRITE_FAILED;
 		}
 		if (chunk > c->res->chunk)
@@ -495,11 +552,11 @@ write_file(struct sc_card *c, const struct lds_file *f)
 	return SC_OK;
 fail_create:
 	if (o != SC_OK) {
-		res_fail(c->res, o, 0, "creating %s: %s", f->pf->name, sc_outcome_name(o));
+		sc_res_fail(c->res, o, 0, "creating %s: %s", f->pf->name, sc_outcome_name(o));
 		return o;
 	}
-	res_fail(c->res, SC_WRITE_FAILED, sw, "creating %s (%zu bytes): %s", f->pf->name, f->len,
-		 sc_sw_name(sw));
+	sc_res_fail(c->res, SC_WRITE_FAILED, sw, "creating %s (%zu bytes): %s", f->pf->name, f->len,
+		    sc_sw_name(sw));
 	return SC_WRITE_FAILED;
 }
 
@@ -524,9 +581,9 @@ read_file(struct sc_card *c, const struct profile_file *pf, size_t expect, uint8
 		size_t want = total ? total - have : 5; /* first: enough for the TLV header */
 		if (want > c->rchunk)
 			want = c->rchunk;
-		len = apdu(a, c->extended, 0x00, 0xB0, (uint8_t)(have >> 8), (uint8_t)have, NULL, 0,
-			   want);
-		if ((o = xmit(c, a, len, 1, &n, &sw)) != SC_OK) {
+		len = sc_apdu(a, c->extended, 0x00, 0xB0, (uint8_t)(have >> 8), (uint8_t)have, NULL,
+			      0, want);
+		if ((o = sc_xmit(c, a, len, 1, &n, &sw)) != SC_OK) {
 			free(buf);
 			return o;
 		}
@@ -565,14 +622,29 @@ read_file(struct sc_card *c, const struct profile_file *pf, size_t expect, uint8
 	return SC_OK;
 }
 
+/* Data per UPDATE and READ BINARY: what the card's APDUs hold, less the
+ * secure-messaging objects once a session wraps them. */
 static void
 setup_chunks(struct sc_card *c, const struct card_profile *prof)
 {
-	c->wchunk = c->extended ? prof->max_ext_data : 255;
+	size_t cmd = c->extended ? prof->max_ext_data : 255;
+	size_t resp = c->extended ? prof->max_ext_data : 256;
+
+	c->wchunk = c->sm ? SM_PLAIN_CMD(cmd) : cmd;
 	if (c->extended && c->ctx->learned_wchunk && c->ctx->learned_wchunk < c->wchunk)
 		c->wchunk = c->ctx->learned_wchunk;
-	c->rchunk = c->extended ? prof->max_ext_data : 256;
+	c->rchunk = c->sm ? SM_PLAIN_RESP(resp) : resp;
 	c->res->extended = c->extended;
+}
+
+/* The file of img the profile builds with builder; -1 when none. */
+static int
+image_file(const struct lds_image *img, const char *builder)
+{
+	for (int i = 0; i < img->n; i++)
+		if (img->files[i].pf && strcmp(img->files[i].pf->builder, builder) == 0)
+			return i;
+	return -1;
 }
 
 /* Read back every written file, compare, and verify EF.SOD in-process. */
@@ -595,13 +667,13 @@ verify_back(struct sc_card *c, const struct lds_image *img, X509_STORE *csca)
 			continue;
 		o = read_file(c, f->pf, f->len, &back[i], &len, &sw);
 		if (o != SC_OK) {
-			res_fail(c->res, o, 0, "reading back %s: %s", f->pf->name,
-				 sc_outcome_name(o));
+			sc_res_fail(c->res, o, 0, "reading back %s: %s", f->pf->name,
+				    sc_outcome_name(o));
 			break;
 		}
 		if (!back[i] || len != f->len || memcmp(back[i], f->data, len) != 0) {
-			res_fail(c->res, SC_VERIFY_FAILED, sw, "%s read back %s", f->pf->name,
-				 back[i] ? "differs from what was written" : sc_sw_name(sw));
+			sc_res_fail(c->res, SC_VERIFY_FAILED, sw, "%s read back %s", f->pf->name,
+				    back[i] ? "differs from what was written" : sc_sw_name(sw));
 			o = SC_VERIFY_FAILED;
 			break;
 		}
@@ -612,7 +684,7 @@ verify_back(struct sc_card *c, const struct lds_image *img, X509_STORE *csca)
 	}
 	if (o == SC_OK &&
 	    (!sod || sod_verify(sod, sod_len, csca, dgs, ndg, why, sizeof(why)) != 0)) {
-		res_fail(c->res, SC_VERIFY_FAILED, 0, "%s", sod ? why : "no EF.SOD was written");
+		sc_res_fail(c->res, SC_VERIFY_FAILED, 0, "%s", sod ? why : "no EF.SOD was written");
 		o = SC_VERIFY_FAILED;
 	}
 	for (int i = 0; i < img->n; i++)
@@ -620,40 +692,131 @@ verify_back(struct sc_card *c, const struct lds_image *img, X509_STORE *csca)
 	return o;
 }
 
+/* The SAM profile's SAM, opened before the card is touched. */
+static enum sc_outcome
+open_sam(struct sc_ctx *ctx, const struct card_profile *prof, const struct sc_sam *cfg,
+	 struct sc_card **ret, struct sc_result *sam_res, struct sc_result *res)
+{
+	enum sc_outcome o;
+
+	*ret = NULL;
+	if (!prof->sam)
+		return SC_OK;
+	if (!cfg || !cfg->reader[0]) {
+		sc_res_fail(res, SC_SAM_FAILED, 0,
+			    "the %s profile works through a SAM and none is configured "
+			    "(sam_reader)",
+			    prof->name);
+		return SC_SAM_FAILED;
+	}
+	if (!(*ret = calloc(1, sizeof(**ret)))) {
+		sc_res_fail(res, SC_ERROR, 0, "out of memory");
+		return SC_ERROR;
+	}
+	o = sam_open(ctx, cfg, prof, *ret, sam_res, res);
+	if (o != SC_OK) {
+		sc_card_close(*ret);
+		free(*ret);
+		*ret = NULL;
+	}
+	return o;
+}
+
+static void
+close_sam(struct sc_card *sam, const struct sc_result *sam_res, struct sc_result *res)
+{
+	res->sam_apdus = sam_res->apdus;
+	if (!sam)
+		return;
+	sc_card_close(sam);
+	free(sam);
+}
+
+enum sc_outcome
+sc_sam_check(struct sc_ctx *ctx, const struct card_profile *prof, const struct sc_sam *cfg,
+	     struct sc_result *res)
+{
+	struct sc_result sam_res = { 0 };
+	struct sc_card *sam = NULL;
+	enum sc_outcome o;
+
+	memset(res, 0, sizeof(*res));
+	o = open_sam(ctx, prof, cfg, &sam, &sam_res, res);
+	close_sam(sam, &sam_res, res);
+	return o;
+}
+
+/* A SAM profile's card: the serial in clear (the SAM derives the card's key
+ * from it), then mutual authentication; every later command is wrapped. */
+static enum sc_outcome
+start_card(struct sc_card *c, struct sc_card *sam, const struct card_profile *prof)
+{
+	enum sc_outcome o;
+
+	c->sam = sam;
+	c->prof = prof;
+	setup_chunks(c, prof);
+	if ((o = read_serial(c, prof)) != SC_OK)
+		return o;
+	if (sam && (o = sam_authenticate(sam, c)) != SC_OK)
+		return o;
+	setup_chunks(c, prof);
+	return SC_OK;
+}
+
 enum sc_outcome
 sc_personalise(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 	       const struct card_profile *prof, const struct lds_image *img, X509_STORE *csca,
-	       struct sc_result *res)
+	       const struct sc_sam *samcfg, struct sc_result *res)
 {
-	struct sc_card *c = calloc(1, sizeof(*c));
+	struct sc_card *c = calloc(1, sizeof(*c)), *sam = NULL;
+	struct sc_result sam_res = { 0 };
+	struct lds_image signed_img;
+	struct lds_file sod = { 0 };
 	enum sc_outcome o;
 	uint16_t sw;
 	size_t n;
 
 	memset(res, 0, sizeof(*res));
 	if (!c) {
-		res_fail(res, SC_ERROR, 0, "out of memory");
+		sc_res_fail(res, SC_ERROR, 0, "out of memory");
 		return SC_ERROR;
 	}
-	if ((o = card_open(ctx, pattern, timeout_ms, c, res)) != SC_OK) {
+	if ((o = open_sam(ctx, prof, samcfg, &sam, &sam_res, res)) != SC_OK) {
 		free(c);
 		return o;
 	}
-	setup_chunks(c, prof);
-	if ((o = read_serial(c, prof)) != SC_OK || (o = select_app(c, prof, true)) != SC_OK)
+	if ((o = sc_card_open(ctx, pattern, timeout_ms, c, res)) != SC_OK)
+		goto out;
+	if ((o = start_card(c, sam, prof)) != SC_OK || (o = select_app(c, prof, true)) != SC_OK)
 		goto out;
 	/* blank: the first file of the profile (EF.COM) must not exist yet */
 	if ((o = select_fid(c, prof->files[0].fid, &sw)) != SC_OK)
 		goto out;
 	if (sw == 0x9000) {
-		res_fail(res, SC_NOT_BLANK, sw, "card %s already holds %s: not blank, not touched",
-			 res->serial, prof->files[0].name);
+		sc_res_fail(res, SC_NOT_BLANK, sw,
+			    "card %s already holds %s: not blank, not touched", res->serial,
+			    prof->files[0].name);
 		o = SC_NOT_BLANK;
 		goto out;
 	}
 	for (int i = 0; i < img->n; i++)
 		if (img->files[i].data && (o = write_file(c, &img->files[i])) != SC_OK)
 			goto out;
+	if (sam) {
+		/* EF.SOD over what was written, signed in the SAM */
+		int k = image_file(img, "ef.sod");
+		if (k < 0 || (o = sam_build_sod(sam, img, &sod, res)) != SC_OK ||
+		    (o = write_file(c, &sod)) != SC_OK) {
+			if (k < 0)
+				sc_res_fail(res, SC_ERROR, 0, "the profile has no EF.SOD");
+			o = k < 0 ? SC_ERROR : o;
+			goto out;
+		}
+		signed_img = *img;
+		signed_img.files[k] = sod;
+		img = &signed_img;
+	}
 	if ((o = verify_back(c, img, csca)) != SC_OK)
 		goto out;
 	/* the end of personalisation: the application operational (ACTIVATE FILE,
@@ -662,34 +825,38 @@ sc_personalise(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 	static const uint8_t activate[] = { 0x00, 0x44, 0x00, 0x00 };
 	if (prof->finish == FINISH_ACTIVATE)
 		o = select_app(c, prof, false) == SC_OK
-			    ? xmit(c, activate, sizeof(activate), 0, &n, &sw)
+			    ? sc_xmit(c, activate, sizeof(activate), 0, &n, &sw)
 			    : res->outcome;
 	else
-		o = xmit(c, prof->lock_apdu, prof->lock_len, 0, &n, &sw);
+		o = sc_xmit(c, prof->lock_apdu, prof->lock_len, 0, &n, &sw);
 	if (o != SC_OK || sw != 0x9000) {
-		res_fail(res, o == SC_OK ? SC_LOCK_FAILED : o, sw, "%s the card: %s",
-			 prof->finish == FINISH_ACTIVATE ? "activating" : "locking",
-			 o == SC_OK ? sc_sw_name(sw) : sc_outcome_name(o));
+		sc_res_fail(res, o == SC_OK ? SC_LOCK_FAILED : o, sw, "%s the card: %s",
+			    prof->finish == FINISH_ACTIVATE ? "activating" : "locking",
+			    o == SC_OK ? sc_sw_name(sw) : sc_outcome_name(o));
 		o = res->outcome;
 		goto out;
 	}
 	res->outcome = SC_OK;
 	snprintf(res->message, sizeof(res->message),
-		 "card %s personalised, verified and %s "
+		 "card %s personalised, verified and %s%s "
 		 "(%u APDUs, %zu bytes)",
-		 res->serial, prof->finish == FINISH_ACTIVATE ? "activated" : "locked", res->apdus,
-		 res->bytes_sent);
+		 res->serial, prof->finish == FINISH_ACTIVATE ? "activated" : "locked",
+		 sam ? " through the SAM" : "", res->apdus, res->bytes_sent);
 out:
-	card_close(c);
+	free(sod.data);
+	sc_card_close(c);
 	free(c);
+	close_sam(sam, &sam_res, res);
 	return o;
 }
 
 enum sc_outcome
 sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
-	     const struct card_profile *prof, X509_STORE *csca, struct sc_readout *ret)
+	     const struct card_profile *prof, X509_STORE *csca, const struct sc_sam *samcfg,
+	     struct sc_readout *ret)
 {
-	struct sc_card *c = calloc(1, sizeof(*c));
+	struct sc_card *c = calloc(1, sizeof(*c)), *sam = NULL;
+	struct sc_result sam_res = { 0 };
 	struct sod_dg dgs[PROFILE_MAX_FILES];
 	const uint8_t *sod = NULL;
 	size_t sod_len = 0;
@@ -699,12 +866,14 @@ sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 	memset(ret, 0, sizeof(*ret));
 	if (!c)
 		return SC_ERROR;
-	if ((o = card_open(ctx, pattern, timeout_ms, c, &ret->result)) != SC_OK) {
+	if (prof->sam && samcfg &&
+	    (o = open_sam(ctx, prof, samcfg, &sam, &sam_res, &ret->result)) != SC_OK) {
 		free(c);
 		return o;
 	}
-	setup_chunks(c, prof);
-	if ((o = read_serial(c, prof)) != SC_OK || (o = select_app(c, prof, false)) != SC_OK)
+	if ((o = sc_card_open(ctx, pattern, timeout_ms, c, &ret->result)) != SC_OK)
+		goto out;
+	if ((o = start_card(c, sam, prof)) != SC_OK || (o = select_app(c, prof, false)) != SC_OK)
 		goto out;
 	ret->n = prof->n_files;
 	for (int i = 0; i < prof->n_files; i++) {
@@ -712,8 +881,16 @@ sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 		ret->files[i].pf = &prof->files[i];
 		o = read_file(c, &prof->files[i], 0, &ret->files[i].data, &ret->files[i].len, &sw);
 		if (o != SC_OK) {
-			res_fail(&ret->result, o, 0, "reading %s: %s", prof->files[i].name,
-				 sc_outcome_name(o));
+			sc_res_fail(&ret->result, o, 0, "reading %s: %s", prof->files[i].name,
+				    sc_outcome_name(o));
+			goto out;
+		}
+		if (sw == 0x6982 && prof->sam) {
+			sc_res_fail(&ret->result, SC_AUTH_REFUSED, sw,
+				    "reading %s: %s: this card is read only through its SAM%s",
+				    prof->files[i].name, sc_sw_name(sw),
+				    sam ? "" : " (give the reader's SAM: --sam-reader)");
+			o = SC_AUTH_REFUSED;
 			goto out;
 		}
 		if (!ret->files[i].data)
@@ -737,8 +914,9 @@ sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 			 ndg);
 	ret->result.outcome = SC_OK;
 out:
-	card_close(c);
+	sc_card_close(c);
 	free(c);
+	close_sam(sam, &sam_res, &ret->result);
 	return o;
 }
 

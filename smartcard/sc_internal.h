@@ -59,4 +59,59 @@ struct sc_ctx {
 
 extern const struct sc_transport sc_pcsc_transport;
 
+/* ---- one open card (sc_card.c), used by the SAM code (sc_sam.c) too ---- */
+
+#include "sm.h"
+
+#define SC_MAX_RESP (65536 + 2)
+
+struct sc_card {
+	bool contactless; /* a PC/SC contactless ATR: the reader answers GET DATA */
+	struct sc_ctx *ctx;
+	void *conn; /* the transport's connection */
+	int extended;
+	size_t wchunk; /* UPDATE BINARY data per APDU */
+	size_t rchunk; /* READ BINARY Le */
+	struct sc_result *res;
+	struct sm_ctx *sm;   /* &sm_session once a SAM authenticated the card, else NULL */
+	struct sc_card *sam; /* the SAM that did, to do it again */
+	const struct card_profile *prof; /* borrowed for the card's work */
+	struct sm_ctx sm_session;
+	uint8_t resp[SC_MAX_RESP];
+	uint8_t wbuf[SC_MAX_RESP + 64]; /* a wrapped command, an unwrapped response */
+};
+
+/* Wait for a card in the reader matching pattern and connect (c is zeroed
+ * by the caller). SC_OK, or the failure with res's message set. */
+enum sc_outcome sc_card_open(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
+			     struct sc_card *c, struct sc_result *res);
+/* End the session and disconnect; safe on a card never opened. */
+void sc_card_close(struct sc_card *c);
+/* One command (sc_card.c explains retries and secure messaging); the
+ * response data in c->resp[0..*rlen), the status word in *sw. */
+enum sc_outcome sc_xmit(struct sc_card *c, const uint8_t *apdu, size_t n, int idempotent,
+			size_t *rlen, uint16_t *sw);
+/* A short (or, with ext, when needed, extended) APDU into out; its length. */
+size_t sc_apdu(uint8_t *out, int ext, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
+	       const uint8_t *data, size_t lc, size_t le);
+void sc_res_fail(struct sc_result *r, enum sc_outcome o, uint16_t sw, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---- the SAM (sc_sam.c) ---- */
+
+/* Open the line's SAM, select its application, present its PIN and check
+ * its district. SC_OK, or SC_SAM_FAILED with the reason in res. */
+enum sc_outcome sam_open(struct sc_ctx *ctx, const struct sc_sam *cfg,
+			 const struct card_profile *prof, struct sc_card *sam,
+			 struct sc_result *sam_res, struct sc_result *res);
+/* Mutual authentication of card and SAM; on SC_OK card->sm is the session.
+ * Failures: SC_WRONG_CARD (no challenge), SC_AUTH_REFUSED (the card refuses
+ * the SAM), SC_COUNTERFEIT (the card does not prove itself), SC_SAM_FAILED,
+ * or the transport's. */
+enum sc_outcome sam_authenticate(struct sc_card *sam, struct sc_card *card);
+/* EF.SOD over the image's data groups, signed in the SAM, into *ret (its
+ * data malloc'd). SC_OK or SC_SAM_FAILED with the reason in card_res. */
+enum sc_outcome sam_build_sod(struct sc_card *sam, const struct lds_image *img,
+			      struct lds_file *ret, struct sc_result *card_res);
+
 #endif

@@ -103,6 +103,12 @@ sc_outcome_name(enum sc_outcome o)
 		return "lock failed";
 	case SC_READER_LOST:
 		return "reader lost";
+	case SC_AUTH_REFUSED:
+		return "card refuses the SAM";
+	case SC_COUNTERFEIT:
+		return "counterfeit card";
+	case SC_SAM_FAILED:
+		return "SAM failed";
 	default:
 		return "PC/SC error";
 	}
