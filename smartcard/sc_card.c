@@ -524,17 +524,18 @@ write_file(struct sc_card *c, const struct lds_file *f)
 		len = sc_apdu(a, c->extended, 0x00, 0xD6, (uint8_t)(off >> 8), (uint8_t)off,
 			      f->data + off, chunk, 0);
 		bool wrapped = c->sm != NULL;
-		size_t least = wrapped ? SM_PLAIN_CMD(255) : 255;
 		if ((o = sc_xmit(c, a, len, 1, &n, &sw)) != SC_OK) {
 			sc_res_fail(c->res, o, 0, "writing %s at offset %zu: %s", f->pf->name, off,
 				    sc_outcome_name(o));
 			return o;
 		}
-		if (sw == 0x6700 && c->wchunk > least) {
-			/* the card takes less than announced: halve and try again; a
-			 * wrapped command it refused ended the session, so a new one */
-			c->wchunk = c->wchunk / 2 > least ? c->wchunk / 2 : least;
-			c->ctx->learned_wchunk = c->wchunk;
+		if (sw == 0x6700 && c->wlimit > 255) {
+			/* the card takes less than announced: halve its command size
+			 * and try again; a wrapped command it refused ended the
+			 * session, so a new one */
+			c->wlimit = c->wlimit / 2 > 255 ? c->wlimit / 2 : 255;
+			c->ctx->learned_wlimit = c->wlimit;
+			c->wchunk = wrapped ? SM_PLAIN_CMD(c->wlimit) : c->wlimit;
 			if (wrapped && (o = resume_session(c, f->pf)) != SC_OK)
 				return o;
 			continue;
@@ -630,9 +631,10 @@ setup_chunks(struct sc_card *c, const struct card_profile *prof)
 	size_t cmd = c->extended ? prof->max_ext_data : 255;
 	size_t resp = c->extended ? prof->max_ext_data : 256;
 
+	if (c->extended && c->ctx->learned_wlimit && c->ctx->learned_wlimit < cmd)
+		cmd = c->ctx->learned_wlimit;
+	c->wlimit = cmd;
 	c->wchunk = c->sm ? SM_PLAIN_CMD(cmd) : cmd;
-	if (c->extended && c->ctx->learned_wchunk && c->ctx->learned_wchunk < c->wchunk)
-		c->wchunk = c->ctx->learned_wchunk;
 	c->rchunk = c->sm ? SM_PLAIN_RESP(resp) : resp;
 	c->res->extended = c->extended;
 }

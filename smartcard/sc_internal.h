@@ -51,10 +51,10 @@ struct sc_transport {
 struct sc_ctx {
 	const struct sc_transport *t;
 	void *priv; /* the transport's own state */
-	/* largest UPDATE BINARY data the last card took after announcing extended
+	/* largest command data the last card took after announcing extended
 	 * length (0 = not learned yet): later cards start there, not at the
 	 * profile's maximum, saving the probing APDUs */
-	size_t learned_wchunk;
+	size_t learned_wlimit;
 };
 
 extern const struct sc_transport sc_pcsc_transport;
@@ -70,7 +70,8 @@ struct sc_card {
 	struct sc_ctx *ctx;
 	void *conn; /* the transport's connection */
 	int extended;
-	size_t wchunk; /* UPDATE BINARY data per APDU */
+	size_t wlimit; /* command data the card takes in one APDU */
+	size_t wchunk; /* UPDATE BINARY data per APDU: wlimit, less secure messaging's */
 	size_t rchunk; /* READ BINARY Le */
 	struct sc_result *res;
 	struct sm_ctx *sm;   /* &sm_session once a SAM authenticated the card, else NULL */

@@ -31,8 +31,8 @@ sam_cmd(struct sc_card *sam, const uint8_t *a, size_t n, size_t *rlen, uint16_t 
 
 	if (o != SC_OK)
 		sc_res_fail(res, SC_SAM_FAILED, 0,
-			    "the SAM stopped answering (%s: %s): check it sits in its reader",
-			    what, sc_outcome_name(o));
+			    "the SAM stopped answering (%s: %s): check it sits in its reader", what,
+			    sc_outcome_name(o));
 	return o == SC_OK ? SC_OK : SC_SAM_FAILED;
 }
 

@@ -225,7 +225,8 @@ sm_auth_open(const uint8_t kenc[SM_KEY], const uint8_t kmac[SM_KEY], const uint8
 	if (sm_init(&s, kenc, kmac, zero) < 0)
 		return -ENOMEM;
 	cmac(&s, in, 32, m);
-	bad = memcmp(m, in + 32, SM_MAC) != 0; /* both sides' own bytes: no timing oracle worth hiding */
+	bad = memcmp(m, in + 32, SM_MAC) !=
+	      0; /* both sides' own bytes: no timing oracle worth hiding */
 	if (!bad) {
 		memcpy(out, in, 32);
 		cbc(&s, 0, zero, out, 32);
@@ -312,7 +313,11 @@ mac_over(struct sm_ctx *s, const uint8_t *hdr, const uint8_t *p, size_t n, uint8
 	for (size_t b = 0; b < total; b += 16) {
 		for (size_t k = 0; k < 16; k++) {
 			size_t i = b + k, j = i - off;
-			uint8_t v = i < 16 ? s->ssc[i] : i < off ? hdr[i - 16] : j < n ? p[j] : j == n ? 0x80 : 0;
+			uint8_t v = i < 16    ? s->ssc[i]
+				    : i < off ? hdr[i - 16]
+				    : j < n   ? p[j]
+				    : j == n  ? 0x80
+					      : 0;
 			x[k] ^= v;
 		}
 		if (b + 16 == total)

@@ -33,8 +33,8 @@
 /* Largest plain data a command of limit bytes of data carries once wrapped
  * (DO 87 with its padding, DO 8E), and a response of limit bytes (DO 87,
  * DO 99, DO 8E). */
-#define SM_PLAIN_CMD(limit) ((((limit) - 15) / 16) * 16 - 1)
-#define SM_PLAIN_RESP(limit) ((((limit) - 19) / 16) * 16 - 1)
+#define SM_PLAIN_CMD(limit) ((((limit)-15) / 16) * 16 - 1)
+#define SM_PLAIN_RESP(limit) ((((limit)-19) / 16) * 16 - 1)
 
 struct evp_cipher_ctx_st;
 

@@ -120,8 +120,7 @@ test_vectors(void **state)
 	assert_int_equal(sm_card_unwrap(&card, want, wn, in), 5);
 	assert_memory_equal(in, "\x00\xB0\x00\x00\x04", 5);
 	n = sm_card_wrap(&card, (const uint8_t *)"abcd\x90\x00", 6, out);
-	wn = hex("87110170FA4413B72C7D7B0BDE35D09AD1006C990290008E087F59CED9C3E6ECBC9000",
-		 want);
+	wn = hex("87110170FA4413B72C7D7B0BDE35D09AD1006C990290008E087F59CED9C3E6ECBC9000", want);
 	assert_int_equal(n, (long)wn);
 	assert_memory_equal(out, want, wn);
 	assert_int_equal(sm_unwrap(&host, want, wn, in), 6);
