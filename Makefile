@@ -98,8 +98,9 @@ $(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stoc
 
 # Unit tests: cmocka, linked with the module under test.
 CMOCKA_LIBS = $(call pc_libs,cmocka)
-$(BUILD)/tests/test_config: $(call obj,tests/unit/test_config.c daemon/config.c notice/notice.c common/log.c $(PB_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libconfig libsystemd libusb-1.0) $(CUPS_LIBS)
+$(BUILD)/tests/test_config: $(call obj,tests/unit/test_config.c daemon/config.c notice/notice.c common/log.c \
+		smartcard/profile.c smartcard/lds.c smartcard/tlv.c smartcard/sod.c common/signer.c jobs/job.c $(PB_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libconfig libsystemd libusb-1.0 jansson libcrypto) $(CUPS_LIBS) -ljpeg -lpthread
 $(BUILD)/tests/test_ctlproto: $(call obj,tests/unit/test_ctlproto.c daemon/ctlproto.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson)
 $(BUILD)/tests/test_control: $(call obj,tests/unit/test_control.c daemon/control.c \

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "printer/pb.h"
 #include "notice/notice.h"
+#include "smartcard/profile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -125,6 +126,9 @@ static const struct cfg_param station_params[] = {
 	  "main office or UPT station (a UPT does not print data_change jobs)" },
 	{ "region", CFG_T_STR, S(station_region), "", 0, 6, NULL, check_region,
 	  "NIK region prefix this station serves; \"\" accepts any" },
+	{ "district", CFG_T_STR, S(station_district), "", 0, 15, NULL, NULL,
+	  "the district code a SAM must carry to be used here (SAM profile); \"\" = not "
+	  "checked" },
 };
 
 static const struct cfg_param paths_params[] = {
@@ -153,6 +157,14 @@ static const struct cfg_param custody_params[] = {
 	  "hand-over; \"\" = none (hand-overs are refused)" },
 	{ "read_timeout", CFG_T_INT, S(custody_read_timeout_s), "20", 1, 600, NULL, NULL,
 	  "seconds a hand-over waits for the card on the desk reader" },
+	{ "profile", CFG_T_STR, S(custody_profile), "", 0, PATH_MAX, NULL, check_abs_or_empty,
+	  "the profile of the cards read at a hand-over; \"\" = card.profile" },
+	{ "sam_reader", CFG_T_STR, S(custody_sam_reader), "", 0, 255, NULL, NULL,
+	  "the desk's SAM reader (a SAM profile's cards are read only through a SAM); \"\" = "
+	  "none" },
+	{ "sam_pin", CFG_T_STR, S(custody_sam_pin), "", 0, PATH_MAX, NULL, NULL,
+	  "that SAM's PIN: an absolute file path (mode 600) or a systemd credential name; "
+	  "\"\" = none" },
 	{ "transfer_after_days", CFG_T_INT, S(transfer_after_days), "180", 1, 3650, NULL, NULL,
 	  "days in storage after which an uncollected card is due for transfer to its "
 	  "kecamatan" },
@@ -363,6 +375,13 @@ static const struct cfg_param line_params[] = {
 	{ "encoder", CFG_T_ENUM, L(encoder), "auto", 0, 0, encoder_choices, NULL,
 	  "inline: the printer moves the card to its station; desk: an operator presents it; "
 	  "auto: inline for usb, desk for cups" },
+	{ "profile", CFG_T_STR, L(profile), "", 0, PATH_MAX, NULL, check_abs_or_empty,
+	  "this line's card profile; \"\" = card.profile" },
+	{ "sam_reader", CFG_T_STR, L(sam_reader), "", 0, 255, NULL, NULL,
+	  "PC/SC reader name pattern of the line's SAM (a SAM profile needs one); \"\" = none" },
+	{ "sam_pin", CFG_T_STR, L(sam_pin), "", 0, PATH_MAX, NULL, NULL,
+	  "the SAM's PIN: an absolute file path (mode 600) or a systemd credential name; \"\" "
+	  "= none" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -726,6 +745,46 @@ open_regular(const char *path, FILE *errs)
 	return f;
 }
 
+/*
+ * A line's profile and its SAM go together: a SAM profile needs sam_reader,
+ * and sam_reader means nothing to a profile without a SAM. Checked when the
+ * profile can be read (a missing default profile is reported at start, as
+ * the lines' reason not to be ready).
+ */
+static void
+cfg_check_sam(struct cfg_ctx *c, const config_setting_t *list, struct cetak_config *cfg)
+{
+	for (int i = 0; list && i < cfg->n_lines; i++) {
+		const struct cfg_line *l = &cfg->lines[i];
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		const char *path = l->profile && l->profile[0] ? l->profile : cfg->card_profile;
+		struct card_profile prof;
+		FILE *null = fopen("/dev/null", "we");
+		int rc = path && null ? profile_load(path, null, &prof) : -1;
+
+		if (null)
+			fclose(null);
+		if (rc < 0) {
+			if (l->profile && l->profile[0])
+				cfg_err(c, g,
+					"lines[%d]: profile %s cannot be loaded; check it with "
+					"cetakd -n after fixing the path",
+					i, l->profile);
+			continue;
+		}
+		if (prof.sam && (!l->sam_reader || !l->sam_reader[0]))
+			cfg_err(c, g,
+				"line '%s' uses the SAM profile %s but names no SAM; add "
+				"sam_reader = \"PATTERN\";",
+				l->name ? l->name : "?", path);
+		else if (!prof.sam && l->sam_reader && l->sam_reader[0])
+			cfg_err(c, g,
+				"line '%s' names a sam_reader but its profile %s has no SAM; "
+				"remove sam_reader or set profile",
+				l->name ? l->name : "?", path);
+	}
+}
+
 int
 cfg_load(const char *path, FILE *errs, struct cetak_config **ret_cfg)
 {
@@ -760,6 +819,8 @@ cfg_load(const char *path, FILE *errs, struct cetak_config **ret_cfg)
 		goto out;
 	}
 	cfg_read_root(&c, config_root_setting(&lc), cfg);
+	if (c.nerr == 0)
+		cfg_check_sam(&c, config_lookup(&lc, "lines"), cfg);
 	if (c.nerr == 0 && cfg->n_lines == 0)
 		fprintf(errs,
 			"%s: note: no print lines configured; add lines = ( { name = "

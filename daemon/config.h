@@ -28,6 +28,9 @@ struct cfg_line {
 	char *reader;	   /* fnmatch(3) pattern over PC/SC reader names */
 	int encoder; /* 0 = inline (printer moves the card), 1 = desk reader (auto resolved at load)
 		      */
+	char *profile;	  /* "" = card.profile */
+	char *sam_reader; /* the SAM profile's SAM; "" = none */
+	char *sam_pin;	  /* a file or credential; "" = none */
 };
 
 struct cetak_config {
@@ -37,6 +40,7 @@ struct cetak_config {
 	char *station_office;
 	int station_role; /* enum cfg_station_role */
 	char *station_region;
+	char *station_district; /* a SAM must carry it; "" = not checked */
 
 	char *state_dir;
 	char *spool_dir;
@@ -46,6 +50,9 @@ struct cetak_config {
 
 	/* custody of issued cards: the desk reader a hand-over reads the chip on */
 	char *custody_reader;
+	char *custody_profile; /* "" = card.profile */
+	char *custody_sam_reader;
+	char *custody_sam_pin;
 	int custody_read_timeout_s;
 	int transfer_after_days;    /* a stored card is due for transfer to its kecamatan */
 	int transfer_after_notices; /* ... after this many notices (or none possible) */

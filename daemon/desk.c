@@ -82,7 +82,8 @@ desk_done(void *arg, bool ran)
 int
 desk_read(struct cetakd *d, desk_done_fn done, void *arg)
 {
-	const struct card_profile *prof = run_profile(d);
+	const struct sc_sam *sam = NULL;
+	const struct card_profile *prof = run_custody_profile(d, &sam);
 	struct desk_task *t;
 	int r;
 
@@ -97,6 +98,8 @@ desk_read(struct cetakd *d, desk_done_fn done, void *arg)
 	t->timeout_ms = d->cfg->custody_read_timeout_s * 1000;
 	if (prof)
 		t->prof = *prof;
+	if (sam)
+		t->sam = *sam;
 	t->csca = run_csca_ref(d);
 	if (!prof || !t->csca) {
 		if (t->csca)

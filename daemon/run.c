@@ -16,6 +16,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
 #include <stdio.h>
@@ -92,6 +93,7 @@ struct line_run {
 	const struct pb_ops *pb; /* the line's printer backend, by name */
 	bool clears; /* it can divert a card to a reject box: clear its path after a crash */
 	bool desk;
+	const struct card_profile *prof; /* &run.prof or &run.lprof[i] */
 	struct prepared cur, next;
 	struct offload *prep;	       /* the line's preparation thread */
 	char prep_job[JOB_ID_MAX + 1]; /* the job being prepared there; "" none */
@@ -136,7 +138,10 @@ struct line_run {
 };
 
 struct run {
-	struct card_profile prof;
+	struct card_profile prof;		  /* card.profile */
+	struct card_profile lprof[CFG_MAX_LINES]; /* a line's own (its profile setting) */
+	struct card_profile cprof;		  /* the custody desk's (custody.profile) */
+	struct sc_sam custody_sam;
 	X509_STORE *csca;
 	struct signer *signer;
 	struct line_run lines[CFG_MAX_LINES];
@@ -538,7 +543,7 @@ pick(struct cetakd *d, struct line_run *lr, struct prepared *slot)
 
 	if (lr->prep_job[0])
 		return 0;
-	if (!r->signer || !lr->prep)
+	if ((!r->signer && !lr->prof->sam) || !lr->prep)
 		return -ENOENT;
 	cetakd_policies(d, &jp, &sp, &stock);
 	for (int tries = 0; tries < 8; tries++) {
@@ -559,8 +564,9 @@ pick(struct cetakd *d, struct line_run *lr, struct prepared *slot)
 		t->lr = lr;
 		t->slot = slot;
 		t->row = row;
-		t->prof = &r->prof;
-		t->signer = signer_ref(r->signer);
+		t->prof = lr->prof;
+		/* a SAM profile's EF.SOD is signed in the SAM, at the encoder */
+		t->signer = lr->prof->sam ? NULL : signer_ref(r->signer);
 		t->layout = face_layout_ref(d->layout);
 		t->panels = lr->pb->face == PB_FACE_PANELS;
 		t->now = jp.now;
@@ -1536,6 +1542,33 @@ run_csca_ref(struct cetakd *d)
  * the signer's chain to the CSCA (a signer whose cards would not verify
  * must not take a blank). 0, or -1 with the reason in why and nothing kept.
  */
+/* Does a line sign EF.SOD with the station's Document Signer (a profile
+ * without a SAM)? A station of SAM lines only needs no key of its own. */
+static bool
+needs_signer(const struct cetak_config *cfg, const struct card_profile *def)
+{
+	for (int i = 0; i < cfg->n_lines; i++) {
+		const struct cfg_line *l = &cfg->lines[i];
+		struct card_profile p;
+		FILE *null;
+		int rc;
+		if (!l->enabled)
+			continue;
+		if (!l->profile[0]) {
+			if (!def->sam)
+				return true;
+			continue;
+		}
+		null = fopen("/dev/null", "we");
+		rc = null ? profile_load(l->profile, null, &p) : -1;
+		if (null)
+			fclose(null);
+		if (rc < 0 || !p.sam)
+			return true;
+	}
+	return false;
+}
+
 static int
 keys_open(const struct cetak_config *cfg, struct card_profile *prof, struct signer **ret_signer,
 	  X509_STORE **ret_csca, char *why, size_t len)
@@ -1558,16 +1591,18 @@ keys_open(const struct cetak_config *cfg, struct card_profile *prof, struct sign
 	}
 	fclose(errs);
 	free(ebuf);
-	if (!cfg->signer_key[0])
+	bool need = needs_signer(cfg, prof);
+	if (!cfg->signer_key[0] && need)
 		snprintf(why, len, "no Document Signer configured (card.signer_key)");
 	else if (!cfg->csca[0])
 		snprintf(why, len, "no CSCA certificate configured (card.csca)");
-	else if (signer_open(cfg->signer_key, cfg->signer_cert, cfg->signer_pkcs11_module,
+	else if (cfg->signer_key[0] &&
+		 signer_open(cfg->signer_key, cfg->signer_cert, cfg->signer_pkcs11_module,
 			     cfg->signer_pin, &signer, msg, sizeof(msg)) < 0)
 		snprintf(why, len, "Document Signer refused: %.300s", msg);
 	else if (!(csca = sod_load_csca(cfg->csca, msg, sizeof(msg))))
 		snprintf(why, len, "CSCA %.100s refused: %.200s", cfg->csca, msg);
-	else if (sod_check_signer(signer, csca, msg, sizeof(msg)) < 0)
+	else if (signer && sod_check_signer(signer, csca, msg, sizeof(msg)) < 0)
 		snprintf(why, len, "%.350s", msg);
 	else
 		r = 0;
@@ -1668,6 +1703,87 @@ run_reload_check(struct cetakd *d, const struct cetak_config *next, char **ret_e
 	return 0;
 }
 
+/* The SAM a reader pattern and a PIN source name, for profile prof. */
+static int
+sam_setup(const struct cetak_config *cfg, const char *reader, const char *pin_source,
+	  struct sc_sam *ret, char *why, size_t len)
+{
+	int rc;
+
+	snprintf(ret->reader, sizeof(ret->reader), "%s", reader);
+	snprintf(ret->district, sizeof(ret->district), "%s", cfg->station_district);
+	ret->timeout_ms = 2000;
+	if (pin_source[0] && (rc = signer_read_pin(pin_source, ret->pin, sizeof(ret->pin))) < 0) {
+		snprintf(why, len, "cannot read the SAM PIN from %s: %s", pin_source,
+			 strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* A line's own profile (when it names one) and its SAM. */
+static int
+line_profile(const struct cetak_config *cfg, const struct cfg_line *c, struct card_profile *prof,
+	     struct sc_sam *sam, char *why, size_t len)
+{
+	FILE *null;
+	int rc;
+
+	if (c->profile[0]) {
+		null = fopen("/dev/null", "we");
+		rc = null ? profile_load(c->profile, null, prof) : -EIO;
+		if (null)
+			fclose(null);
+		if (rc < 0) {
+			snprintf(why, len, "card profile %.200s refused (cetakd -n says why)",
+				 c->profile);
+			return rc;
+		}
+	}
+	return c->sam_reader[0] ? sam_setup(cfg, c->sam_reader, c->sam_pin, sam, why, len) : 0;
+}
+
+/* The custody desk's profile and SAM: the cards it reads at a hand-over. */
+static int
+custody_open(const struct cetak_config *cfg, struct run *r)
+{
+	char why[300];
+	FILE *null;
+	int rc = 0;
+
+	if (cfg->custody_profile[0]) {
+		null = fopen("/dev/null", "we");
+		rc = null ? profile_load(cfg->custody_profile, null, &r->cprof) : -EIO;
+		if (null)
+			fclose(null);
+		if (rc < 0) {
+			log_error("custody: card profile %s refused (cetakd -n says why)",
+				  cfg->custody_profile);
+			return rc;
+		}
+	}
+	if (cfg->custody_sam_reader[0] &&
+	    sam_setup(cfg, cfg->custody_sam_reader, cfg->custody_sam_pin, &r->custody_sam, why,
+		      sizeof(why)) < 0) {
+		log_error("custody: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+const struct card_profile *
+run_custody_profile(struct cetakd *d, const struct sc_sam **ret_sam)
+{
+	struct run *r = run_of(d);
+
+	if (!r)
+		return NULL;
+	*ret_sam = r->custody_sam.reader[0] ? &r->custody_sam : NULL;
+	if (r->cprof.n_files > 0)
+		return &r->cprof;
+	return r->prof.n_files > 0 ? &r->prof : NULL;
+}
+
 int
 run_start(struct cetakd *d)
 {
@@ -1685,11 +1801,21 @@ run_start(struct cetakd *d)
 	if (r->not_ready[0])
 		log_error("lines: no card can be personalised: %s", r->not_ready);
 
+	if (custody_open(cfg, r) < 0)
+		return -1;
 	for (int i = 0; i < cfg->n_lines; i++) {
 		const struct cfg_line *c = &cfg->lines[i];
 		struct line_run *lr = &r->lines[r->n++];
+		struct sc_sam sam = { .timeout_ms = 2000 };
 		snprintf(lr->name, sizeof(lr->name), "%s", c->name);
 		lr->d = d;
+		lr->prof = &r->prof;
+		if (c->enabled && line_profile(cfg, c, &r->lprof[i], &sam, why, sizeof(why)) < 0) {
+			log_error("line '%s': %s", c->name, why);
+			return -1;
+		}
+		if (c->profile[0])
+			lr->prof = &r->lprof[i];
 		lr->pb = pb_find(c->printer);
 		lr->clears = lr->pb && (lr->pb->caps & PB_CAP_REJECT);
 		lr->desk = c->encoder == 1;
@@ -1708,12 +1834,14 @@ run_start(struct cetakd *d)
 			.desk = lr->desk,
 			.card_timeout_ms = cfg->card_timeout_ms,
 			.present_timeout_ms = 1000, /* polled: the line shows it is waiting */
-			.prof = &r->prof,
 			.csca = r->csca,
 			.sc_new = d->sc_new,
 			.sc_arg = d->sc_arg,
 		};
 		snprintf(ws.reader, sizeof(ws.reader), "%s", c->reader);
+		ws.prof = lr->prof;
+		ws.sam = sam;
+		OPENSSL_cleanse(&sam, sizeof(sam));
 		char tname[16];
 		snprintf(tname, sizeof(tname), "prep-%.10s", c->name);
 		int rc = worker_start(&ws, &lr->w);
@@ -1766,6 +1894,7 @@ run_free(struct cetakd *d)
 	signer_free(r->signer);
 	if (r->csca)
 		X509_STORE_free(r->csca);
+	OPENSSL_cleanse(&r->custody_sam, sizeof(r->custody_sam));
 	free(r);
 	d->run = NULL;
 }

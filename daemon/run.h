@@ -40,6 +40,11 @@ void run_free(struct cetakd *d);
 /* The card profile in use (read-only, for the intake's size check); NULL when none loaded. */
 struct card_profile;
 const struct card_profile *run_profile(struct cetakd *d);
+struct sc_sam;
+/* The profile of the cards read at a hand-over (custody.profile, else
+ * card.profile), and the desk's SAM in *ret_sam (NULL: none); NULL before
+ * the keys are loaded. */
+const struct card_profile *run_custody_profile(struct cetakd *d, const struct sc_sam **ret_sam);
 /* The CSCA cards are verified against, with a reference the caller frees
  * (X509_STORE_free); NULL when none is loaded. */
 struct x509_store_st *run_csca_ref(struct cetakd *d);

@@ -126,4 +126,36 @@ sam
 sam_perso >"$T/spare.out" 2>&1
 check "with the SAM back, that blank is personalised" grep -q '^outcome=ok ' "$T/spare.out"
 unplug
+
+# --- a SAM line in cetakd: the USB printer simulator feeds secured blanks ---
+"$B/tests/jobgen" -n 6 -o "$T/jobs" -s 11 >/dev/null
+ctl_lines() { ctl lines 2>&1; }
+stock_has() { ctl stock | grep -Eq "$1"; }
+fx_card "$P" "$T/cards-line" -S -c 10000 -m 4096 -X -I -K "$MASTER" -L "$T/line.wire"
+wait_for 5 "$B/tests/pcsc_probe" -r "*00 00" -t 1 00A4000C023F00 ||
+	echo "# the card emulator is not seen in the reader after 5 s"
+FX_STATION='district = "3273";' \
+FX_LINES="lines = ( { name = \"S\"; printer = \"usb\"; usb_device = \"0f49:1001\";
+	reader = \"$R\"; profile = \"$SAMP\"; sam_reader = \"$S\"; sam_pin = \"$T/sam.pin\"; } );" \
+	fx_line_config "$T/samline.conf"
+"$B/cetakd" -n -c "$T/samline.conf" >"$T/samline.n" 2>&1
+check "cetakd -n accepts a SAM line" test $? = 0
+fx_cetakd_usb "$T/samline.conf" -n 10 || { notok "cetakd starts with a SAM line"; finish; }
+ctl stock receive LOT-S 20 --doc DN-S >/dev/null
+ctl stock load S 10 >/dev/null
+for j in 1 2; do ctl submit "$T/jobs/JOB-$(printf %06d $j).json" >/dev/null; done
+check "two jobs are printed on the SAM line" settle 2 60
+check "two cards issued" stock_has '^issued: +2'
+check "no personal data crossed the card's line in clear" test "$(seen "$T/line.wire")" = " nothing"
+# the SAM taken out: the line stops before it takes a blank
+unplug_sam
+ctl submit "$T/jobs/JOB-000003.json" >/dev/null
+check "without its SAM the line stops" wait_for 30 sh -c "'$B/cetakctl' -s '$T/run/control' lines | grep -q '^S  *stopped'"
+ctl lines >"$T/samline.lines"
+expect_grep "saying to put the SAM back" 'reason: .*no SAM answers.*put the district.s SAM in' "$T/samline.lines"
+check "no blank was spent" stock_has '^spoiled: +0'
+sam
+ctl line resume S >/dev/null
+check "with the SAM back and the line resumed, the job is printed" settle 3 60
+check "the ledger's invariant holds" ctl stock check
 finish
