@@ -578,7 +578,7 @@ intake_next(struct cetakd *d)
 	}
 	t->d = d;
 	t->layout = face_layout_ref(d->layout);
-	t->prof = run_profile(d);
+	t->prof = run_intake_profile(d);
 	t->lim = (struct spool_limits){ (size_t)d->cfg->spool_max_job_bytes, d->cfg->spool_batch,
 					job_fits, t };
 	cetakd_policies(d, &t->jp, &sp, &stock);

@@ -1772,6 +1772,24 @@ custody_open(const struct cetak_config *cfg, struct run *r)
 }
 
 const struct card_profile *
+run_intake_profile(struct cetakd *d)
+{
+	struct run *r = run_of(d);
+	const struct card_profile *best;
+
+	if (!r || r->prof.n_files == 0)
+		return NULL;
+	best = &r->prof;
+	for (int i = 0; i < r->n; i++) {
+		const struct card_profile *p = r->lines[i].prof;
+		if (r->lines[i].w && p && p->capacity &&
+		    (!best->capacity || p->capacity < best->capacity))
+			best = p;
+	}
+	return best;
+}
+
+const struct card_profile *
 run_custody_profile(struct cetakd *d, const struct sc_sam **ret_sam)
 {
 	struct run *r = run_of(d);

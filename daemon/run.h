@@ -40,6 +40,9 @@ void run_free(struct cetakd *d);
 /* The card profile in use (read-only, for the intake's size check); NULL when none loaded. */
 struct card_profile;
 const struct card_profile *run_profile(struct cetakd *d);
+/* The profile a job must fit at intake: of the lines' profiles, the one of
+ * the smallest chip (any line may take the job); NULL before the keys load. */
+const struct card_profile *run_intake_profile(struct cetakd *d);
 struct sc_sam;
 /* The profile of the cards read at a hand-over (custody.profile, else
  * card.profile), and the desk's SAM in *ret_sam (NULL: none); NULL before

@@ -438,16 +438,10 @@ b64_field(struct vctx *v, const char *path, json_t *val, size_t max, uint8_t **r
 	return 0;
 }
 
-struct jpeg_err {
-	struct jpeg_error_mgr mgr;
-	jmp_buf jb;
-	char msg[JMSG_LENGTH_MAX];
-};
-
 static void
 jpeg_fail(j_common_ptr cinfo)
 {
-	struct jpeg_err *e = (struct jpeg_err *)cinfo->err;
+	struct job_jpeg_err *e = (struct job_jpeg_err *)cinfo->err;
 
 	(*cinfo->err->format_message)(cinfo, e->msg);
 	longjmp(e->jb, 1);
@@ -457,6 +451,16 @@ static void
 jpeg_quiet(j_common_ptr cinfo)
 {
 	(void)cinfo;
+}
+
+struct jpeg_error_mgr *
+job_jpeg_errors(struct job_jpeg_err *err)
+{
+	struct jpeg_error_mgr *m = jpeg_std_error(&err->mgr);
+
+	m->error_exit = jpeg_fail;
+	m->output_message = jpeg_quiet;
+	return m;
 }
 
 /* The clock the guard below measures with, in ms. */
@@ -507,15 +511,13 @@ static int
 check_jpeg(struct vctx *v, const uint8_t *data, size_t len, unsigned *ret_w, unsigned *ret_h)
 {
 	struct jpeg_decompress_struct ci;
-	struct jpeg_err err;
+	struct job_jpeg_err err;
 	struct job_jpeg_guard guard;
 	JSAMPARRAY row;
 	unsigned w, h;
 	volatile int warnings = 0;
 
-	ci.err = jpeg_std_error(&err.mgr);
-	err.mgr.error_exit = jpeg_fail;
-	err.mgr.output_message = jpeg_quiet;
+	ci.err = job_jpeg_errors(&err);
 	if (setjmp(err.jb)) {
 		jpeg_destroy_decompress(&ci);
 		return bad(v, "photo: not a decodable JPEG (%s)",

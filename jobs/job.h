@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h> /* jpeglib.h needs FILE first */
 #include <jpeglib.h>
@@ -23,6 +24,15 @@ struct job_jpeg_guard {
 };
 /* Attach g to ci, after jpeg_create_decompress(); g must outlive the decode. */
 void job_jpeg_guard(struct job_jpeg_guard *g, struct jpeg_decompress_struct *ci);
+
+/* libjpeg's errors, caught: an error longjmps to jb with its text in msg;
+ * warnings are counted (mgr.num_warnings), never printed. */
+struct job_jpeg_err {
+	struct jpeg_error_mgr mgr;
+	jmp_buf jb;
+	char msg[JMSG_LENGTH_MAX];
+};
+struct jpeg_error_mgr *job_jpeg_errors(struct job_jpeg_err *err);
 
 #define JOB_FORMAT "cetak-job/1"
 

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "lds.h"
 #include "jobs/job.h"
+#include "fit.h"
 #include "sod.h"
 #include "tlv.h"
 
@@ -376,24 +377,19 @@ take(struct lds_file *f, struct tlv_buf *b)
 	return 0;
 }
 
-int
-lds_build(const struct card_profile *prof, const struct job *job, const struct lds_params *par,
-	  struct signer *signer, struct lds_image *ret, char *why, size_t len)
+/* The data groups of prof for job, all but those whose builder is skip. */
+static int
+build_dgs(const struct card_profile *prof, const struct job *job, const struct lds_params *par,
+	  const char *skip, struct lds_image *ret, char *why, size_t len)
 {
-	struct sod_dg dgs[PROFILE_MAX_FILES];
-	int ndg = 0, r = 0;
-
-	memset(ret, 0, sizeof(*ret));
-	ret->n = prof->n_files;
-	/* data groups first; EF.COM and EF.SOD depend on them */
-	for (int i = 0; i < prof->n_files && r == 0; i++) {
+	for (int i = 0; i < prof->n_files; i++) {
 		const struct profile_file *pf = &prof->files[i];
 		const struct builder *bd = builder(pf->builder);
 		struct tlv_buf b;
-		int k;
+		int k, r;
 		ret->files[i].pf = pf;
-		if (!bd || !bd->data)
-			continue; /* ef.com and ef.sod below */
+		if (!bd || !bd->data || (skip && strcmp(pf->builder, skip) == 0))
+			continue; /* ef.com and ef.sod later */
 		tlv_buf_init(&b);
 		k = bd->data(&b, job, par);
 		if (k == 1 && pf->optional) {
@@ -406,13 +402,94 @@ lds_build(const struct card_profile *prof, const struct job *job, const struct l
 				 "%s: the job has no data for it (mark the file optional in the "
 				 "profile)",
 				 pf->name);
-			r = -EINVAL;
-			break;
+			return -EINVAL;
 		}
 		if ((r = take(&ret->files[i], &b)) < 0)
-			break;
-		dgs[ndg++] = (struct sod_dg){ pf->dg, ret->files[i].data, ret->files[i].len };
+			return r;
 	}
+	return 0;
+}
+
+/*
+ * A chip of prof->capacity bytes: the signature as a 1-bit PNG, then the
+ * photo at the largest JPEG quality that fits what the other files and
+ * EF.SOD's reserve leave; DG2 built from it. fitted is job with the two
+ * images replaced (borrowed pointers into sig and photo, which the caller
+ * frees).
+ */
+static int
+fit_to_chip(const struct card_profile *prof, const struct job *job, const struct lds_params *par,
+	    struct job *fitted, struct fit_image *sig, struct fit_image *photo,
+	    struct lds_image *ret, char *why, size_t len)
+{
+	size_t used = prof->sod_reserve + 16 + 2 * (size_t)prof->n_files; /* EF.COM */
+	int dg2 = -1, r;
+
+	*fitted = *job;
+	if (fit_signature(job->signature.data, job->signature.len, prof->signature_max_width,
+			  sig) == 0 &&
+	    sig->len < job->signature.len)
+		fitted->signature = (struct job_blob){ sig->data, sig->len };
+	if ((r = build_dgs(prof, fitted, par, "dg2.face", ret, why, len)) < 0)
+		return r;
+	for (int i = 0; i < prof->n_files; i++) {
+		used += ret->files[i].len;
+		if (strcmp(prof->files[i].builder, "dg2.face") == 0)
+			dg2 = i;
+	}
+	if (dg2 < 0)
+		return 0;
+	/* DG2 around the photo: its templates and ISO/IEC 19794-5 header */
+	size_t wrap = 46 + 32,
+	       left = prof->capacity > used + wrap ? prof->capacity - used - wrap : 0;
+	if (job->photo.len > left) {
+		r = fit_photo(job->photo.data, job->photo.len, prof->photo_max_height,
+			      prof->photo_min_quality, left, photo);
+		if (r == -E2BIG) {
+			snprintf(why, len,
+				 "photo: it does not fit the chip's %zu bytes even at JPEG quality "
+				 "%d (%zu bytes; %zu are left beside the other data, the signature "
+				 "%zu of them): send a photo with a plainer background",
+				 prof->capacity, prof->photo_min_quality, photo->len, left,
+				 fitted->signature.len);
+			return -EINVAL;
+		}
+		if (r < 0) {
+			snprintf(why, len, "photo: it cannot be re-encoded for the chip");
+			return -EINVAL;
+		}
+		fitted->photo = (struct job_blob){ photo->data, photo->len };
+		fitted->photo_w = photo->w, fitted->photo_h = photo->h;
+		ret->photo_quality = photo->quality;
+	}
+	struct tlv_buf b;
+	tlv_buf_init(&b);
+	build_dg2(&b, fitted, par);
+	return take(&ret->files[dg2], &b);
+}
+
+int
+lds_build(const struct card_profile *prof, const struct job *job, const struct lds_params *par,
+	  struct signer *signer, struct lds_image *ret, char *why, size_t len)
+{
+	struct sod_dg dgs[PROFILE_MAX_FILES];
+	struct fit_image sig = { 0 }, photo = { 0 };
+	struct job fitted;
+	int ndg = 0, r = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->n = prof->n_files;
+	/* data groups first; EF.COM and EF.SOD depend on them */
+	if (prof->capacity)
+		r = fit_to_chip(prof, job, par, &fitted, &sig, &photo, ret, why, len);
+	else
+		r = build_dgs(prof, job, par, NULL, ret, why, len);
+	fit_image_free(&sig);
+	fit_image_free(&photo);
+	for (int i = 0; i < prof->n_files && r == 0; i++)
+		if (ret->files[i].data && prof->files[i].dg > 0)
+			dgs[ndg++] = (struct sod_dg){ prof->files[i].dg, ret->files[i].data,
+						      ret->files[i].len };
 	for (int i = 0; i < prof->n_files && r == 0; i++) {
 		const struct profile_file *pf = &prof->files[i];
 		struct tlv_buf b;
@@ -420,7 +497,7 @@ lds_build(const struct card_profile *prof, const struct job *job, const struct l
 		if (strcmp(pf->builder, "ef.com") == 0) {
 			build_com(&b, prof, ret);
 		} else if (strcmp(pf->builder, "ef.sod") == 0) {
-			if (!signer) { /* a size check (lds_check_sizes): nothing to sign */
+			if (!signer) { /* a size check (lds_check_sizes), or signed in a SAM */
 				tlv_buf_free(&b);
 				continue;
 			}

@@ -25,6 +25,7 @@ struct lds_file {
 struct lds_image {
 	struct lds_file files[PROFILE_MAX_FILES];
 	int n;
+	int photo_quality; /* the JPEG quality the photo was fitted at; 0 = as received */
 };
 
 struct lds_params {
@@ -35,8 +36,10 @@ int lds_builder_known(const char *name);
 
 /*
  * Build every file of prof for the validated job (borrowed), in
- * profile order, signing EF.SOD with signer. 0, or -errno with a reason.
- * Free with lds_image_free.
+ * profile order, signing EF.SOD with signer (NULL: EF.SOD is left out).
+ * With a capacity in the profile, the photo and the signature are fitted
+ * to the chip first (fit.h); a photo that cannot fit is -EINVAL with the
+ * reason. 0, or -errno with a reason. Free with lds_image_free.
  */
 int lds_build(const struct card_profile *prof, const struct job *job, const struct lds_params *par,
 	      struct signer *signer, struct lds_image *ret, char *why, size_t len);

@@ -140,6 +140,35 @@ profile_load(const char *path, FILE *errs, struct card_profile *ret)
 		}
 		ret->sam = 1;
 	}
+	static const struct {
+		const char *key;
+		long min, max, def;
+	} fitting[] = {
+		{ "capacity", 0, 16 * 1024 * 1024, 0 },	 { "sod_reserve", 256, 8192, 1536 },
+		{ "photo_max_height", 0, 4096, 320 },	 { "photo_min_quality", 10, 90, 40 },
+		{ "signature_max_width", 0, 4096, 400 },
+	};
+	long fv[5];
+	for (size_t k = 0; k < 5; k++) {
+		int iv;
+		fv[k] = fitting[k].def;
+		if (!config_setting_lookup(p, fitting[k].key))
+			continue;
+		if (!config_setting_lookup_int(p, fitting[k].key, &iv) || iv < fitting[k].min ||
+		    iv > fitting[k].max) {
+			char what[128];
+			snprintf(what, sizeof(what), "'%s' must be an integer from %ld to %ld",
+				 fitting[k].key, fitting[k].min, fitting[k].max);
+			perr(errs, path, config_setting_lookup(p, fitting[k].key), what);
+			goto out;
+		}
+		fv[k] = iv;
+	}
+	ret->capacity = (size_t)fv[0];
+	ret->sod_reserve = (size_t)fv[1];
+	ret->photo_max_height = (unsigned)fv[2];
+	ret->photo_min_quality = (int)fv[3];
+	ret->signature_max_width = (unsigned)fv[4];
 	ret->max_ext_data = 32767;
 	if (config_setting_lookup_int(p, "max_extended_data", &v)) {
 		if (v < 256 || v > 65535) {

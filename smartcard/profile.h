@@ -41,6 +41,13 @@ struct card_profile {
 	uint8_t lock_apdu[16]; /* FINISH_LOCK: after it, the card refuses writes */
 	size_t lock_len;
 	size_t max_ext_data; /* largest command data with extended length */
+	/* the chip's capacity for files (0 = not limited): the photo and the
+	 * signature are fitted to it (smartcard/fit.h) */
+	size_t capacity;
+	size_t sod_reserve;	      /* bytes kept for EF.SOD */
+	unsigned photo_max_height;    /* pixels; 0 = as received */
+	int photo_min_quality;	      /* the floor: below it the job is refused */
+	unsigned signature_max_width; /* pixels; 0 = as received */
 	/* the SAM profile: the card answers only after a SAM authenticated it,
 	 * then in secure messaging (AES-128, smartcard/sm.h); EF.SOD is signed
 	 * in the SAM at the encoder, not when the job is prepared */

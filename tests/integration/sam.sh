@@ -22,7 +22,7 @@ printf '2468\n' >"$T/sam.pin"
 chmod 600 "$T/sam.pin"
 perso() { # PROFILE [perso options]
 	timeout 60 "$B/tests/perso" -r "$R" -p "$1" -c "$T/pki/ds.pem" -a "$T/pki/csca.pem" \
-		-k "$T/pki/ds.key" -t 3000 "${@:2}" "$JOB"
+		-k "$T/pki/ds.key" -t 3000 "${@:2}" "${JOBF:-$JOB}"
 }
 sam_perso() { perso "$SAMP" -s "$S" -i 2468 -d 3273 "$@"; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2"; }
@@ -64,7 +64,7 @@ unplug
 
 # --- the SAM profile: through the SAM, nothing in clear ---
 sam
-card secured -X -I -m 4096 -K "$MASTER" -s 0455AA0102030499
+card secured -X -I -m 4096 -C 8192 -K "$MASTER" -s 0455AA0102030499
 sam_perso >"$T/sam.out" 2>&1
 check "a secured blank is personalised, verified and activated through the SAM" \
 	grep -q '^outcome=ok .*through the SAM' "$T/sam.out"
@@ -83,6 +83,22 @@ expect_grep "and shows the holder" "$NAME" "$T/read"
 check "without the SAM cetakctl card read fails" test $? != 0
 expect_grep "saying the card is read only through its SAM" 'read only through its SAM' "$T/read-nosam"
 check "and shows nothing of the holder" sh -c "! grep -q '$NAME' '$T/read-nosam'"
+
+# --- an 8 KB chip and a 20 KB photo: fitted, never refused by the chip ---
+unplug
+"$B/tests/jobgen" -n 6 -o "$T/jobs" -s 11 >/dev/null
+card big -X -I -m 4096 -C 8192 -K "$MASTER"
+JOBF=$T/jobs/JOB-000001.json sam_perso >"$T/big.out" 2>&1
+check "a job with a $(($(sed -n 's/.*"photo": "\([^"]*\)".*/\1/p' "$T/jobs/JOB-000001.json" | base64 -d | wc -c) / 1024)) KB photo fits the 8 KB chip" \
+	grep -q '^outcome=ok ' "$T/big.out"
+echo "# $(sed 's/ message=.*//' "$T/big.out")"
+check "its photo was re-encoded to fit" test "$(field photo_q "$T/big.out")" -ge 40
+unplug
+check "the chip holds at most 8192 bytes of files" \
+	test "$(cat "$T"/big/*/* 2>/dev/null | wc -c)" -le 8192
+echo "# the 8 KB chip holds $(cat "$T"/big/*/* | wc -c) bytes of files"
+card secured2 -X -I -m 4096 -C 8192 -K "$MASTER"
+sam_perso >/dev/null 2>&1
 
 # --- a second personalisation of the issued card ---
 sam_perso >"$T/again.out" 2>&1
@@ -128,10 +144,9 @@ check "with the SAM back, that blank is personalised" grep -q '^outcome=ok ' "$T
 unplug
 
 # --- a SAM line in cetakd: the USB printer simulator feeds secured blanks ---
-"$B/tests/jobgen" -n 6 -o "$T/jobs" -s 11 >/dev/null
 ctl_lines() { ctl lines 2>&1; }
 stock_has() { ctl stock | grep -Eq "$1"; }
-fx_card "$P" "$T/cards-line" -S -c 10000 -m 4096 -X -I -K "$MASTER" -L "$T/line.wire"
+fx_card "$P" "$T/cards-line" -S -c 10000 -m 4096 -C 8192 -X -I -K "$MASTER" -L "$T/line.wire"
 wait_for 5 "$B/tests/pcsc_probe" -r "*00 00" -t 1 00A4000C023F00 ||
 	echo "# the card emulator is not seen in the reader after 5 s"
 FX_STATION='district = "3273";' \

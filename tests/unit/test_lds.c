@@ -262,6 +262,71 @@ test_build_and_verify(void **state)
 	signer_free(s);
 }
 
+/* The image's file that holds tag inside, its value; NULL when absent. */
+static const uint8_t *
+find_value(const struct lds_image *img, const char *file, uint32_t tag, size_t *len)
+{
+	const struct lds_file *f = file_named(img, file);
+	struct tlv t;
+
+	for (size_t i = 0; f && i + 2 < f->len; i++)
+		if (tlv_parse(f->data + i, f->len - i, &t) == 0 && t.tag == tag) {
+			*len = t.len;
+			return t.value;
+		}
+	return NULL;
+}
+
+/* An 8 KB chip (the SAM profile): the signature becomes a 1-bit PNG, the
+ * photo is re-encoded to fit, everything with EF.SOD fits; a chip too small
+ * for the photo at the floor is refused with the reason. */
+static void
+test_fit_to_chip(void **state)
+{
+	struct card_profile sp;
+	struct lds_image img;
+	struct lds_params par = { "" };
+	struct signer *s = signer();
+	char why[300];
+	size_t total = 0, n;
+
+	assert_int_equal(profile_load("etc/profiles/sam-ektp.conf", stderr, &sp), 0);
+	assert_int_equal(sp.capacity, 8192);
+	assert_int_equal(lds_build(&sp, job, &par, s, &img, why, sizeof(why)), 0);
+	for (int i = 0; i < img.n; i++)
+		total += img.files[i].len;
+	print_message("8 KB chip: %zu bytes in all, EF.SOD %zu, DG2 %zu (quality %d), DG7 %zu\n",
+		      total, file_named(&img, "EF.SOD")->len, file_named(&img, "DG2")->len,
+		      img.photo_quality, file_named(&img, "DG7")->len);
+	assert_true(total <= sp.capacity);
+	assert_true(file_named(&img, "EF.SOD")->len <= sp.sod_reserve);
+	assert_true(img.photo_quality >= sp.photo_min_quality && img.photo_quality <= 90);
+	const uint8_t *png = find_value(&img, "DG7", 0x5F43, &n);
+	assert_non_null(png);
+	assert_true(n < job->signature.len);
+	assert_memory_equal(png, "\x89PNG", 4);
+	assert_int_equal(png[24], 1); /* IHDR bit depth: 1-bit */
+	assert_int_equal(png[25], 0); /* grayscale */
+	const uint8_t *face = find_value(&img, "DG2", 0x5F2E, &n);
+	assert_non_null(face);
+	assert_memory_equal(face + 46, "\xFF\xD8", 2); /* a JPEG after the 19794-5 header */
+	assert_true((face[38] << 8 | face[39]) <= (int)sp.photo_max_height); /* its height */
+	lds_image_free(&img);
+	/* the same job on the open profile: the photo as received */
+	assert_int_equal(lds_build(&prof, job, &par, s, &img, why, sizeof(why)), 0);
+	face = find_value(&img, "DG2", 0x5F2E, &n);
+	assert_int_equal(n, 46 + job->photo.len);
+	assert_memory_equal(face + 46, job->photo.data, job->photo.len);
+	assert_int_equal(img.photo_quality, 0);
+	lds_image_free(&img);
+	/* a chip too small for the photo even at the floor: refused, with the reason */
+	sp.capacity = 3000;
+	assert_int_equal(lds_check_sizes(&sp, job, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "photo: it does not fit the chip's 3000 bytes even at JPEG "
+				    "quality 40"));
+	signer_free(s);
+}
+
 static void
 test_sw_and_atr(void **state)
 {
@@ -292,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_profile),
 		cmocka_unit_test(test_key_permissions),
 		cmocka_unit_test(test_build_and_verify),
+		cmocka_unit_test(test_fit_to_chip),
 		cmocka_unit_test(test_sw_and_atr),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
