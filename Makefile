@@ -84,10 +84,10 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_CFLAGS) -c $< -o $@
 
 $(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -ljpeg -lpng -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -ljpeg -lpng -lm -lpthread
 
 $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI) libcrypto libconfig libpcsclite pangocairo) -ljpeg -lpng -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI) libcrypto libconfig libpcsclite pangocairo) -ljpeg -lpng -lm -lpthread
 
 # The PKCS#11 signer uses libp11's ENGINE, deprecated in OpenSSL 3.
 $(BUILD)/common/signer.o: CFLAGS += -Wno-deprecated-declarations
@@ -100,7 +100,7 @@ $(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stoc
 CMOCKA_LIBS = $(call pc_libs,cmocka)
 $(BUILD)/tests/test_config: $(call obj,tests/unit/test_config.c daemon/config.c notice/notice.c common/log.c \
 		smartcard/profile.c smartcard/lds.c smartcard/fit.c smartcard/tlv.c smartcard/sod.c common/signer.c jobs/job.c $(PB_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libconfig libsystemd libusb-1.0 jansson libcrypto) $(CUPS_LIBS) -ljpeg -lpng -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libconfig libsystemd libusb-1.0 jansson libcrypto) $(CUPS_LIBS) -ljpeg -lpng -lm -lpthread
 $(BUILD)/tests/test_ctlproto: $(call obj,tests/unit/test_ctlproto.c daemon/ctlproto.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson)
 $(BUILD)/tests/test_control: $(call obj,tests/unit/test_control.c daemon/control.c \
@@ -110,30 +110,30 @@ $(BUILD)/tests/test_loop: $(call obj,tests/unit/test_loop.c daemon/loop.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 $(BUILD)/tests/test_job: $(call obj,tests/unit/test_job.c jobs/job.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson) -ljpeg -lpng -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson) -ljpeg -lpng -lm -lpthread
 $(BUILD)/tests/test_notice: $(call obj,tests/unit/test_notice.c notice/notice.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 $(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c custody/custody.c \
 		jobs/sched.c jobs/spool.c jobs/submit.c common/log.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpng -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpng -lm -lpthread
 
 $(BUILD)/tests/test_sm: $(call obj,tests/unit/test_sm.c smartcard/sm.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libcrypto)
 
 $(BUILD)/tests/test_lds: $(call obj,tests/unit/test_lds.c $(CARD_SRCS) jobs/job.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg -lpng
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg -lpng -lm
 
 $(BUILD)/tests/test_card: $(call obj,tests/unit/test_card.c $(CARD_SRCS) smartcard/sc_mem.c \
 		tests/fixtures/cardcore.c tests/fixtures/samcore.c jobs/job.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg -lpng -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson libcrypto libconfig libpcsclite) -ljpeg -lpng -lm -lpthread
 
 # The engine in-process: cetakd's code without main(), over the device seams.
 $(BUILD)/tests/test_engine: $(call obj,tests/unit/test_engine.c $(filter-out daemon/main.c,$(DAEMON_SRCS)) \
 		printer/pb_fake.c smartcard/sc_mem.c tests/fixtures/cardcore.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -ljpeg -lpng -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -ljpeg -lpng -lm -lpthread
 
 $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/job.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson pangocairo libconfig) -ljpeg -lpng
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson pangocairo libconfig) -ljpeg -lpng -lm
 
 $(BUILD)/tests/test_rules: $(call obj,tests/unit/test_rules.c daemon/rules.c ledger/stock.c jobs/custody_state.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson)
@@ -156,10 +156,10 @@ $(BUILD)/tests/sockact $(BUILD)/tests/notify_recv $(BUILD)/tests/ctlsend: $(BUIL
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/jobgen: $(call obj,tests/fixtures/jobgen.c)
-	$(CC) $(LDFLAGS) -o $@ $^ -ljpeg -lpng $(call pc_libs,cairo)
+	$(CC) $(LDFLAGS) -o $@ $^ -ljpeg -lpng -lm $(call pc_libs,cairo)
 
 $(BUILD)/tests/pbtool: $(call obj,tests/fixtures/pbtool.c $(PB_SRCS) $(FACE_SRCS) jobs/job.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CUPS_LIBS) $(call pc_libs,libusb-1.0 pangocairo jansson libconfig) -ljpeg -lpng
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUPS_LIBS) $(call pc_libs,libusb-1.0 pangocairo jansson libconfig) -ljpeg -lpng -lm
 $(BUILD)/tests/usbsim: $(BUILD)/tests/fixtures/usbsim.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,umockdev-1.0 glib-2.0)
 $(BUILD)/tests/fixtures/usbsim.o: CFLAGS += $(call pc_cflags,umockdev-1.0 glib-2.0) -Wno-missing-prototypes -Wno-strict-prototypes
@@ -172,7 +172,7 @@ endif
 $(BUILD)/tests/pngdiff: $(call obj,tests/fixtures/pngdiff.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,cairo)
 $(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libconfig libpcsclite sqlite3) -ljpeg -lpng
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libconfig libpcsclite sqlite3) -ljpeg -lpng -lm
 
 # libFuzzer targets (clang); each parser of outside data has one.
 FUZZ_CC = clang
@@ -183,12 +183,12 @@ $(BUILD)/fuzz/fuzz_ctl_request $(BUILD)/fuzz/fuzz_ctl_response: $(BUILD)/fuzz/%:
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson)
 $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c jobs/job.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson) -ljpeg -lpng -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson) -ljpeg -lpng -lm -lpthread
 $(BUILD)/fuzz/fuzz_card: tests/fuzz/fuzz_card.c smartcard/tlv.c common/signer.c smartcard/sod.c \
 		smartcard/sc_card.c smartcard/sc_sam.c smartcard/sm.c smartcard/sc_reader.c smartcard/sc_pcsc.c smartcard/lds.c smartcard/fit.c smartcard/profile.c jobs/job.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-deprecated-declarations $(call pc_cflags,libpcsclite) \
-		-o $@ $^ $(call pc_libs,jansson libcrypto libpcsclite libconfig) -ljpeg -lpng
+		-o $@ $^ $(call pc_libs,jansson libcrypto libpcsclite libconfig) -ljpeg -lpng -lm
 $(BUILD)/fuzz/fuzz_ipp_reasons: tests/fuzz/fuzz_ipp_reasons.c $(PB_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(call pc_cflags,libusb-1.0) -o $@ $^ $(CUPS_LIBS) $(call pc_libs,libusb-1.0)
@@ -200,11 +200,11 @@ fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 # Benchmarks (not tests): results go to docs/performance.md.
 $(BUILD)/bench/queue_bench: $(call obj,bench/queue_bench.c jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c jobs/sched.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3) -ljpeg -lpng
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3) -ljpeg -lpng -lm
 
 $(BUILD)/bench/face_bench: $(call obj,bench/face_bench.c $(FACE_SRCS) $(PB_SRCS) jobs/job.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson pangocairo libconfig libusb-1.0) $(CUPS_LIBS) -ljpeg -lpng
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson pangocairo libconfig libusb-1.0) $(CUPS_LIBS) -ljpeg -lpng -lm
 
 $(BUILD)/bench/ledger_bench: $(call obj,bench/ledger_bench.c $(LEDGER_SRCS) jobs/custody_state.c common/signer.c \
 		smartcard/tlv.c common/log.c)
@@ -214,7 +214,7 @@ $(BUILD)/bench/ledger_bench: $(call obj,bench/ledger_bench.c $(LEDGER_SRCS) jobs
 $(BUILD)/bench/custody_bench: $(call obj,bench/custody_bench.c daemon/notices.c notice/notice.c custody/custody.c \
 		jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c common/log.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3 libsystemd) -ljpeg -lpng
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3 libsystemd) -ljpeg -lpng -lm
 
 bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench $(BUILD)/bench/ledger_bench $(BUILD)/bench/custody_bench
 	BUILD=$(BUILD) bench/intake.sh

@@ -6,14 +6,15 @@
 #include "jobs/job.h"
 
 #include <errno.h>
+#include <math.h>
 #include <png.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The largest image either way (a decoder's memory): job.c refuses larger. */
 #define FIT_MAX_PIXELS (8192u * 8192u)
-
 
 /* Decode to RGB, scaled to at most max_h high. NULL when undecodable. */
 static uint8_t *
@@ -58,30 +59,35 @@ decode(const uint8_t *jpeg, size_t len, unsigned max_h, unsigned *ret_w, unsigne
 	return rgb;
 }
 
-/* Encode at quality q; 0 with *out (malloc'd), or -ENOMEM. */
-static int
-encode(const uint8_t *rgb, unsigned w, unsigned h, int q, uint8_t **out, size_t *out_len)
+/*
+ * Encode at quality q into buf (cap bytes, the caller's: nothing is
+ * allocated while searching), with Huffman tables of the image's own (up to
+ * a quarter smaller on a chip-sized photo). Its length; SIZE_MAX when it
+ * would not fit in buf; 0 when libjpeg failed.
+ */
+static size_t
+encode(const uint8_t *rgb, unsigned w, unsigned h, int q, uint8_t *buf, size_t cap)
 {
 	struct jpeg_compress_struct cc;
 	struct job_jpeg_err err;
-	unsigned char *volatile buf = NULL;
-	unsigned long n = 0;
+	unsigned char *volatile out = buf;
+	unsigned char *b = buf;
+	unsigned long n = cap;
 
 	cc.err = job_jpeg_errors(&err);
 	if (setjmp(err.jb)) {
 		jpeg_destroy_compress(&cc);
-		free(buf);
-		return -ENOMEM;
+		return 0;
 	}
 	jpeg_create_compress(&cc);
-	unsigned char *b = NULL;
 	jpeg_mem_dest(&cc, &b, &n);
+	(void)out;
 	cc.image_width = w, cc.image_height = h;
 	cc.input_components = 3;
 	cc.in_color_space = JCS_RGB;
 	jpeg_set_defaults(&cc);
 	jpeg_set_quality(&cc, q, TRUE);
-	cc.optimize_coding = TRUE; /* smaller Huffman tables: bytes count on a chip */
+	cc.optimize_coding = TRUE;
 	jpeg_start_compress(&cc, TRUE);
 	while (cc.next_scanline < h) {
 		JSAMPROW row = (JSAMPROW)(rgb + (size_t)w * 3 * cc.next_scanline);
@@ -89,8 +95,33 @@ encode(const uint8_t *rgb, unsigned w, unsigned h, int q, uint8_t **out, size_t 
 	}
 	jpeg_finish_compress(&cc);
 	jpeg_destroy_compress(&cc);
-	*out = b, *out_len = n;
-	return 0;
+	if (b != out) { /* libjpeg outgrew buf into a buffer of its own */
+		free(b);
+		return SIZE_MAX;
+	}
+	return n;
+}
+
+/*
+ * The next quality to try between lo (fits, or below the floor) and hi (too
+ * large, or above the ceiling): the floor itself once the first try was too
+ * large (a photo that cannot fit is known in two encodes); interpolated
+ * from the sizes at the two ends once both are known (the logarithm of the
+ * size grows about linearly with quality); halfway from the sixth try on,
+ * so that the search cannot crawl along one side.
+ */
+static int
+next_quality(int lo, int hi, int min_q, size_t slo, size_t shi, size_t max_len, int step)
+{
+	int q = (lo + hi) / 2;
+
+	if (!slo && lo < min_q)
+		q = min_q;
+	else if (slo && shi > slo && shi != SIZE_MAX && step < 5)
+		q = lo + (int)(log((double)max_len / (double)slo) * (hi - lo) /
+				       log((double)shi / (double)slo) +
+			       0.5);
+	return q <= lo ? lo + 1 : q >= hi ? hi - 1 : q;
 }
 
 int
@@ -98,37 +129,41 @@ fit_photo(const uint8_t *jpeg, size_t len, unsigned max_h, int min_q, size_t max
 	  struct fit_image *ret)
 {
 	unsigned w, h;
-	uint8_t *rgb = decode(jpeg, len, max_h, &w, &h), *best = NULL, *out;
-	size_t best_len = 0, out_len;
-	int best_q = 0, lo = min_q, hi = 90, r = 0;
+	uint8_t *rgb = decode(jpeg, len, max_h, &w, &h), *buf, *best;
+	size_t cap = max_len + 4096, n, best_len = 0, slo = 0, shi = 0;
+	int lo = min_q - 1, hi = 91, q = 75 < min_q ? min_q : 75;
 
 	memset(ret, 0, sizeof(*ret));
 	if (!rgb)
 		return -EINVAL;
-	/* the largest quality that fits: size grows with quality */
-	while (lo <= hi) {
-		int q = (lo + hi) / 2;
-		if ((r = encode(rgb, w, h, q, &out, &out_len)) < 0)
+	buf = malloc(cap), best = malloc(cap);
+	if (!buf || !best) {
+		free(rgb), free(buf), free(best);
+		return -ENOMEM;
+	}
+	/* the largest quality from min_q to 90 that fits: size grows with quality */
+	for (int step = 0; hi - lo > 1; step++) {
+		if (!(n = encode(rgb, w, h, q, buf, cap)))
 			break;
-		if (out_len <= max_len) {
-			free(best);
-			best = out, best_len = out_len, best_q = q;
-			lo = q + 1;
+		if (n <= max_len) {
+			uint8_t *t = best;
+			best = buf, buf = t, best_len = n;
+			lo = q, slo = n;
 		} else {
+			hi = q, shi = n;
 			if (q == min_q)
-				ret->len = out_len; /* how large it stays at the floor */
-			free(out);
-			hi = q - 1;
+				ret->len = n == SIZE_MAX ? cap : n; /* how large at the floor */
 		}
+		q = next_quality(lo, hi, min_q, slo, shi, max_len, step);
 	}
 	free(rgb);
-	if (r < 0) {
+	free(buf);
+	if (hi - lo > 1 || !best_len) {
 		free(best);
-		return r;
+		return hi - lo > 1 ? -ENOMEM : -E2BIG;
 	}
-	if (!best)
-		return -E2BIG;
-	ret->data = best, ret->len = best_len, ret->w = w, ret->h = h, ret->quality = best_q;
+	ret->data = realloc(best, best_len) ?: best;
+	ret->len = best_len, ret->w = w, ret->h = h, ret->quality = lo;
 	return 0;
 }
 

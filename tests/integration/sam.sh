@@ -152,7 +152,8 @@ wait_for 5 "$B/tests/pcsc_probe" -r "*00 00" -t 1 00A4000C023F00 ||
 FX_STATION='district = "3273";' \
 FX_LINES="lines = ( { name = \"S\"; printer = \"usb\"; usb_device = \"0f49:1001\";
 	reader = \"$R\"; profile = \"$SAMP\"; sam_reader = \"$S\"; sam_pin = \"$T/sam.pin\"; } );" \
-	fx_line_config "$T/samline.conf"
+	fx_line_config "$T/samline.conf" "custody = { reader = \"$R\"; read_timeout = 10; profile = \"$SAMP\";
+	sam_reader = \"$S\"; sam_pin = \"$T/sam.pin\"; };"
 "$B/cetakd" -n -c "$T/samline.conf" >"$T/samline.n" 2>&1
 check "cetakd -n accepts a SAM line" test $? = 0
 fx_cetakd_usb "$T/samline.conf" -n 10 || { notok "cetakd starts with a SAM line"; finish; }
@@ -173,4 +174,16 @@ sam
 ctl line resume S >/dev/null
 check "with the SAM back and the line resumed, the job is printed" settle 3 60
 check "the ledger's invariant holds" ctl stock check
+# the hand-over: the desk reads the stored card through its SAM
+ctl card store JOB-000001 --place B1 >/dev/null
+ctl line pause S >/dev/null
+chip=$(ctl --json card show JOB-000001 | sed -n 's/.*"chip": "\([0-9A-F]*\)".*/\1/p')
+issued=$(grep -lx "$chip" "$T"/cards-line/card-*/serial 2>/dev/null | head -1 | xargs -r dirname)
+fx_card_gone "$FX_CARD_PID"
+"$B/tests/cardemu" -p "$P" -l "$issued" -X -K "$MASTER" >>"$T/desk.log" 2>&1 &
+FX_PIDS="$FX_PIDS $!"
+wait_for 5 "$B/tests/pcsc_probe" -r "$R" -t 1 FFCA000000
+ctl card handover --nik "$(sed -n 's/.*"nik": "\([0-9]*\)".*/\1/p' "$T/jobs/JOB-000001.json")" >"$T/handover" 2>&1
+check "the hand-over reads the SAM card through the desk's SAM and hands it over" test $? = 0
+expect_grep "to its holder" '^card of JOB-000001 .*: handed over on ' "$T/handover"
 finish
