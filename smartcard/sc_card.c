@@ -891,7 +891,7 @@ sc_read_card(struct sc_ctx *ctx, const char *pattern, int timeout_ms,
 			sc_res_fail(&ret->result, SC_AUTH_REFUSED, sw,
 				    "reading %s: %s: this card is read only through its SAM%s",
 				    prof->files[i].name, sc_sw_name(sw),
-				    sam ? "" : " (give the reader's SAM: --sam-reader)");
+				    sam ? "" : " (no SAM was given to read it through)");
 			o = SC_AUTH_REFUSED;
 			goto out;
 		}

@@ -104,4 +104,19 @@ sed -i '/^station = {/,/^};/d' "$T/inc-main.conf"
 printf '@include "inc-part.conf"\n' >>"$T/inc-main.conf"
 (cd / && "$B/cetakd" -n -c "$T/inc-main.conf") >"$T/inc.out" 2>&1
 expect_grep "@include resolves next to the config file" 'name = "Included";' "$T/inc.out"
+# a line's profile and its SAM go together
+bad "a SAM profile without a SAM reader" \
+	"bad.conf:2: line 'S' uses the SAM profile .*sam-ektp.conf but names no SAM; add sam_reader" <<C
+lines = (
+	{ name = "S"; printer = "usb"; usb_device = "0f49:1001"; reader = "r"; profile = "$ROOT/etc/profiles/sam-ektp.conf"; }
+);
+C
+bad "a SAM reader on a profile without a SAM" \
+	"line 'A' names a sam_reader but its profile .*icao-lds.conf has no SAM" <<C
+card = { profile = "$ROOT/etc/profiles/icao-lds.conf"; };
+lines = ( { name = "A"; printer = "usb"; usb_device = "0f49:1001"; reader = "r"; sam_reader = "s"; } );
+C
+bad "a line profile that cannot be loaded" "lines\[0\]: profile /nonexistent.conf cannot be loaded" <<C
+lines = ( { name = "A"; printer = "usb"; usb_device = "0f49:1001"; reader = "r"; profile = "/nonexistent.conf"; } );
+C
 finish
