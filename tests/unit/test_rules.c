@@ -96,6 +96,23 @@ test_encode(void **state)
 	o = enc(SC_CARD_ABSENT, 0, 0, 0, true, false);
 	assert_int_equal(o.cause, CAUSE_GAGAL_ENCODE);
 
+	/* the SAM profile: a blank of another district, a counterfeit one: spoiled
+	 * with their own causes, the job goes on with a new blank */
+	o = enc(SC_AUTH_REFUSED, 0x63C9, 0, 0, false, true);
+	assert_int_equal(o.act, RULE_REJECT);
+	assert_int_equal(o.cause, CAUSE_AUTH_REFUSED);
+	assert_true(o.bad_blank);
+	assert_false(o.counts);
+	assert_int_equal(o.job, JOB_FATE_RETRY);
+	o = enc(SC_COUNTERFEIT, 0x6300, 0, 2, false, true);
+	assert_int_equal(o.cause, CAUSE_COUNTERFEIT);
+	assert_true(o.stop_line); /* the third unusable blank in a row */
+	/* the SAM failing with a card in hand: every card would, the line stops */
+	o = enc(SC_SAM_FAILED, 0, 0, 0, false, true);
+	assert_true(o.stop_line);
+	assert_int_equal(o.job, JOB_FATE_REQUEUE);
+	assert_false(o.counts);
+
 	/* the reader or pcscd failing stops the line */
 	o = enc(SC_READER_LOST, 0, 0, 0, false, true);
 	assert_int_equal(o.act, RULE_REJECT);
