@@ -116,7 +116,8 @@ keys_ok(json_t *o, const char *const *allowed, int required)
 	return n == required;
 }
 
-static const char *const header_keys[] = { "format", "station", "exported", "certificate", NULL };
+static const char *const header_keys[] = { "format",	  "station", "exported",
+					   "certificate", "from",    NULL };
 static const char *const record_keys[] = { "seq",
 					   "at",
 					   "kind",
@@ -207,6 +208,17 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 		else if (!same_cert(o, v->cert))
 			rc = bad(r, line,
 				 "signed by another station certificate than the one given");
+		else if (json_object_get(o, "from") &&
+			 json_integer_value(json_object_get(o, "from")) != v->seq + 1)
+			rc = bad(r, line,
+				 "the slice starts at record %lld; the chain held ends at record "
+				 "%ld",
+				 (long long)json_integer_value(json_object_get(o, "from")), v->seq);
+		else if (!json_object_get(o, "from") && v->seq != 0)
+			rc = bad(r, line,
+				 "a whole export from record 1, where the chain held ends at "
+				 "record %ld",
+				 v->seq);
 	} else if (json_object_get(o, "seq")) {
 		/* The record as hashed is the line without its "hash" and "prev" members,
 		 * each with the comma before it. */
@@ -365,12 +377,24 @@ parser_main(void *a)
 int
 audit_verify(const char *buf, size_t len, X509 *cert, struct audit_result *r)
 {
-	struct vstate v = { .cert = cert, .r = r };
+	struct audit_resume at;
+
+	memset(&at, 0, sizeof(at));
+	return audit_verify_from(buf, len, cert, &at, r);
+}
+
+int
+audit_verify_from(const char *buf, size_t len, X509 *cert, struct audit_resume *at,
+		  struct audit_result *r)
+{
+	struct vstate v = { .cert = cert, .r = r, .seq = at->seq };
 	size_t *off = NULL, n_off = 0, cap = 0;
 	const char *p = buf, *end = buf + len;
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
+	memcpy(v.head, at->head, 32);
+	r->balance = at->balance;
 	/* the complete lines; a last line without its newline was cut off */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -473,5 +497,10 @@ audit_verify(const char *buf, size_t len, X509 *cert, struct audit_result *r)
 		rc = bad(r, lines, "no end record: the export was cut off");
 	if (rc == 0 && stock_invariant(&r->balance, r->why, sizeof(r->why)) < 0)
 		rc = bad(r, lines, "%.250s", r->why);
+	if (rc == 0) {
+		at->seq = v.seq;
+		memcpy(at->head, v.head, 32);
+		at->balance = r->balance;
+	}
 	return rc;
 }

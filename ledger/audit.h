@@ -47,4 +47,20 @@ struct audit_result {
  */
 int audit_verify(const char *buf, size_t len, X509 *cert, struct audit_result *res);
 
+/* Where a station's chain stands, as the district hub holds it. */
+struct audit_resume {
+	long seq;		       /* the last record verified; 0 = none */
+	uint8_t head[32];	       /* the chain hash after it */
+	struct ledger_balance balance; /* the stock replayed up to it */
+};
+/*
+ * Verify an export slice (ledger_export_range) that continues the chain at
+ * *at: its header's "from" must be at->seq + 1 (a whole export needs
+ * at->seq 0), its first record must follow at->head, and the stock rules
+ * are replayed on from at->balance. On 0, *at is where the slice ends;
+ * on -EBADMSG it is unchanged and res names the first problem.
+ */
+int audit_verify_from(const char *buf, size_t len, X509 *cert, struct audit_resume *at,
+		      struct audit_result *res);
+
 #endif

@@ -508,7 +508,8 @@ put_line(FILE *f, json_t *o, char sha[65])
 }
 
 int
-ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
+ledger_export_range(struct ledger *l, const char *station_name, long long at, long long from,
+		    long max, FILE *f)
 {
 	sqlite3_stmt *ev, *cp;
 	char h[65], msg[256];
@@ -523,17 +524,35 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 	json_t *hdr =
 		json_pack("{s:s, s:s, s:I, s:s%}", "format", AUDIT_FORMAT, "station", station_name,
 			  "exported", (json_int_t)at, "certificate", bm->data, bm->length);
+	if (hdr && from > 1) /* a slice: the records from this seq on */
+		json_object_set_new(hdr, "from", json_integer(from));
 	char hdr_sha[65];
 	put_line(f, hdr, hdr_sha);
 	BIO_free(mem);
-	if (sqlite3_prepare_v2(l->db, "SELECT seq, record, hash FROM events ORDER BY seq", -1, &ev,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(l->db, "SELECT seq, at, head, sig FROM checkpoints ORDER BY seq", -1,
-			       &cp, NULL) != SQLITE_OK)
+	long long last = max > 0 && from + max - 1 < l->seq ? from + max - 1 : l->seq;
+	if (sqlite3_prepare_v2(l->db,
+			       "SELECT seq, record, hash FROM events WHERE seq BETWEEN ? AND ? "
+			       "ORDER BY seq",
+			       -1, &ev, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+		    l->db,
+		    "SELECT seq, at, head, sig FROM checkpoints WHERE seq BETWEEN ? AND ? "
+		    "ORDER BY seq",
+		    -1, &cp, NULL) != SQLITE_OK)
 		return -EIO;
+	sqlite3_bind_int64(ev, 1, from);
+	sqlite3_bind_int64(ev, 2, last);
+	sqlite3_bind_int64(cp, 1, from);
+	sqlite3_bind_int64(cp, 2, last);
 	int have_cp = sqlite3_step(cp) == SQLITE_ROW;
 	long n_cp = 0;
-	uint8_t prev[32] = { 0 };
+	uint8_t prev[32] = { 0 }, end_head[32];
+	if (from > 1 && ledger_hash_at(l, from - 1, prev) < 0) {
+		sqlite3_finalize(ev);
+		sqlite3_finalize(cp);
+		return -EIO;
+	}
+	memcpy(end_head, prev, 32);
 	while (sqlite3_step(ev) == SQLITE_ROW) {
 		long long seq = sqlite3_column_int64(ev, 0);
 		/* splice "hash" and "prev" into the canonical record, where sorted keys put
@@ -561,6 +580,7 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 		fprintf(f, "%.*s,\"hash\":\"%s\"%.*s,\"prev\":\"%s\"%s\n", (int)(hpos - rec), rec,
 			h, (int)(ppos - hpos), hpos, ph, ppos);
 		memcpy(prev, sqlite3_column_blob(ev, 2), 32);
+		memcpy(end_head, prev, 32);
 		while (have_cp && sqlite3_column_int64(cp, 0) == seq) {
 			char *sig = b64(sqlite3_column_blob(cp, 3),
 					(size_t)sqlite3_column_bytes(cp, 3));
@@ -581,19 +601,25 @@ ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
 	 * a cut-off export or a changed header cannot pass */
 	unsigned char *sig;
 	size_t n;
-	audit_hex(l->head, 32, h);
-	snprintf(msg, sizeof(msg), "cetak-audit-export/1|%lld|%s|%lld|%ld|%s", l->seq, h, at, n_cp,
+	audit_hex(end_head, 32, h);
+	snprintf(msg, sizeof(msg), "cetak-audit-export/1|%lld|%s|%lld|%ld|%s", last, h, at, n_cp,
 		 hdr_sha);
 	if (signer_sign(l->station, msg, strlen(msg), &sig, &n) < 0)
 		return -EIO;
 	char *s64 = b64(sig, n);
 	put_line(f,
-		 json_pack("{s:I, s:s, s:I, s:I, s:s}", "end", (json_int_t)l->seq, "head", h, "at",
+		 json_pack("{s:I, s:s, s:I, s:I, s:s}", "end", (json_int_t)last, "head", h, "at",
 			   (json_int_t)at, "checkpoints", (json_int_t)n_cp, "sig", s64),
 		 NULL);
 	free(s64);
 	free(sig);
 	return fflush(f) == 0 ? 0 : -EIO;
+}
+
+int
+ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f)
+{
+	return ledger_export_range(l, station_name, at, 1, 0, f);
 }
 
 sqlite3 *

@@ -163,6 +163,14 @@ long ledger_used_since(struct ledger *l, long long since);
 
 /* Write the self-contained export (docs/audit-format.md) to f. */
 int ledger_export(struct ledger *l, const char *station_name, long long at, FILE *f);
+/*
+ * The same for a slice: the records from seq from on, at most max of them (0
+ * = all), with the checkpoints among them; its header names "from" (when
+ * above 1) and its signed end covers the slice's last record. What a
+ * station pushes to the district hub (docs/hub.md).
+ */
+int ledger_export_range(struct ledger *l, const char *station_name, long long at, long long from,
+			long max, FILE *f);
 
 const char *ledger_cause_name(enum ledger_cause c);
 int ledger_cause_from_name(const char *s);

@@ -432,6 +432,70 @@ test_large_export(void **state)
 	free(buf);
 }
 
+/* A station's chain pushed in slices: each continues where the last ended,
+ * the stock replayed across them, and every way a slice can lie refused. */
+static void
+test_export_slices(void **state)
+{
+	struct ledger *l;
+	struct audit_result r;
+	struct audit_resume at, kept;
+	char path[128], *buf[4] = { 0 };
+	size_t len[4] = { 0 };
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/slices.db", dir);
+	assert_int_equal(ledger_open(path, station, 7, &l), 0);
+	assert_int_equal(rec(l, "receive", NULL, 100, "lot", "LOT-S"), 0);
+	assert_int_equal(rec(l, "load", "A", 50, NULL, NULL), 0);
+	for (int i = 0; i < 20; i++) {
+		char chip[32];
+		snprintf(chip, sizeof(chip), "04DD%06d", i);
+		assert_int_equal(rec(l, "take", "A", 0, NULL, NULL), 0);
+		assert_int_equal(rec(l, "issue", "A", 0, "chip", chip), 0);
+	}
+	/* 42 records: slices of 15, 15 and the rest */
+	for (int k = 0; k < 3; k++) {
+		assert_non_null(f = open_memstream(&buf[k], &len[k]));
+		assert_int_equal(ledger_export_range(l, "UPT Test", 1795003600, 1 + 15 * k, 15, f),
+				 0);
+		fclose(f);
+	}
+	assert_non_null(f = open_memstream(&buf[3], &len[3]));
+	assert_int_equal(ledger_export_range(l, "UPT Test", 1795003600, 43, 15, f), 0);
+	fclose(f);
+	ledger_close(l);
+	assert_non_null(strstr(buf[1], "\"from\":16"));
+	memset(&at, 0, sizeof(at));
+	/* the second slice before the first: refused, nothing taken */
+	assert_int_equal(audit_verify_from(buf[1], len[1], cert, &at, &r), -EBADMSG);
+	assert_non_null(strstr(r.why, "starts at record 16; the chain held ends at record 0"));
+	assert_int_equal(at.seq, 0);
+	for (int k = 0; k < 3; k++)
+		if (audit_verify_from(buf[k], len[k], cert, &at, &r) != 0)
+			fail_msg("slice %d: line %ld: %s", k, r.bad_line, r.why);
+	assert_int_equal(at.seq, 42);
+	assert_int_equal(at.balance.issued, 20);
+	assert_int_equal(at.balance.received, 100);
+	/* the same slice again: it does not continue the chain */
+	kept = at;
+	assert_int_equal(audit_verify_from(buf[2], len[2], cert, &kept, &r), -EBADMSG);
+	/* an empty slice past the end still has a signed end */
+	assert_int_equal(audit_verify_from(buf[3], len[3], cert, &kept, &r), 0);
+	assert_int_equal(kept.seq, 42);
+	/* a record forged in the middle slice (its hashes recomputed without the
+	 * key) breaks either its chain or the signed end */
+	memset(&at, 0, sizeof(at));
+	assert_int_equal(audit_verify_from(buf[0], len[0], cert, &at, &r), 0);
+	char *chip = strstr(buf[1], "\"chip\":\"04DD");
+	assert_non_null(chip);
+	chip[10] = chip[10] == '9' ? '8' : '9';
+	assert_int_equal(audit_verify_from(buf[1], len[1], cert, &at, &r), -EBADMSG);
+	assert_int_equal(at.seq, 15);
+	for (int k = 0; k < 4; k++)
+		free(buf[k]);
+}
+
 /* A day at a station: 300 events with checkpoints every 25. */
 static void
 make_export(void)
@@ -882,10 +946,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stock_rules),   cmocka_unit_test(test_ribbons_and_counter),
-		cmocka_unit_test(test_job_records),   cmocka_unit_test(test_custody_records),
-		cmocka_unit_test(test_large_export),  cmocka_unit_test(test_clean_export),
-		cmocka_unit_test(test_tamper_matrix), cmocka_unit_test(test_outlook_and_alerts),
+		cmocka_unit_test(test_stock_rules),
+		cmocka_unit_test(test_ribbons_and_counter),
+		cmocka_unit_test(test_job_records),
+		cmocka_unit_test(test_custody_records),
+		cmocka_unit_test(test_large_export),
+		cmocka_unit_test(test_export_slices),
+		cmocka_unit_test(test_clean_export),
+		cmocka_unit_test(test_tamper_matrix),
+		cmocka_unit_test(test_outlook_and_alerts),
 		cmocka_unit_test(test_report),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
