@@ -70,7 +70,7 @@ FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_rea
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-BINS = $(BUILD)/cetakd $(BUILD)/cetakctl $(BUILD)/cetak-audit
+BINS = $(BUILD)/cetakd $(BUILD)/cetakctl $(BUILD)/cetak-audit $(BUILD)/cetak-hub
 TEST_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) $(FIXTURES))
 
 .PHONY: all tests check check-run check-asan check-tsan demo fuzz deps install clean format update-golden bench
@@ -93,6 +93,15 @@ $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
 $(BUILD)/common/signer.o: CFLAGS += -Wno-deprecated-declarations
 
 # The standalone verifier: no daemon, no database.
+# The district hub: hub/schema.sql is built in as a C string.
+$(BUILD)/hub/schema_sql.c: hub/schema.sql
+	@mkdir -p $(dir $@)
+	{ echo 'const char hub_schema_sql[] ='; sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } > $@
+$(BUILD)/hub/schema_sql.o: $(BUILD)/hub/schema_sql.c
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/cetak-hub: $(call obj,hub/cetak-hub.c ledger/audit.c ledger/stock.c jobs/custody_state.c) $(BUILD)/hub/schema_sql.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libpq) -lpthread
+$(BUILD)/hub/cetak-hub.o: CFLAGS += $(call pc_cflags,libpq)
 $(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c jobs/custody_state.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto) -lpthread
 
@@ -268,6 +277,7 @@ install: all
 	install -m 0755 $(BUILD)/cetakd $(DESTDIR)$(PREFIX)/sbin/cetakd
 	install -m 0755 $(BUILD)/cetakctl $(DESTDIR)$(PREFIX)/bin/cetakctl
 	install -m 0755 $(BUILD)/cetak-audit $(DESTDIR)$(PREFIX)/bin/cetak-audit
+	install -m 0755 $(BUILD)/cetak-hub $(DESTDIR)$(PREFIX)/bin/cetak-hub
 	install -m 0644 etc/cetakd.service $(DESTDIR)$(UNITDIR)/cetakd.service
 	install -m 0644 etc/sysusers.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/cetak.conf
 	install -m 0644 etc/tmpfiles.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cetak.conf

@@ -1217,7 +1217,8 @@ cmd_report(const struct cli *cli, int argc, char **argv)
 	return rc == 0 && report_failed ? EXIT_REFUSED : rc;
 }
 
-/* audit export -o FILE: the response line says how many bytes follow it */
+/* audit export -o FILE [--from SEQ] [--max N]: the response line says how
+ * many bytes follow it */
 static int
 cmd_audit(const struct cli *cli, int argc, char **argv)
 {
@@ -1225,12 +1226,23 @@ cmd_audit(const struct cli *cli, int argc, char **argv)
 	size_t len = 0, cap = 0;
 	int fd, rc = EXIT_UNREACHABLE;
 	struct ctl_response resp = { 0 };
+	long long from = 1, max = 0;
 
-	if (argc != 3 || strcmp(argv[0], "export") || strcmp(argv[1], "-o"))
+	if (argc < 3 || strcmp(argv[0], "export") || strcmp(argv[1], "-o"))
 		return EXIT_USAGE;
+	for (int i = 3; i < argc; i++) {
+		if (i + 1 < argc && strcmp(argv[i], "--from") == 0)
+			from = atoll(argv[++i]);
+		else if (i + 1 < argc && strcmp(argv[i], "--max") == 0)
+			max = atoll(argv[++i]);
+		else
+			return EXIT_USAGE;
+	}
 	if ((fd = cli_connect(cli->socket)) < 0)
 		return EXIT_UNREACHABLE;
-	req = ctl_request_encode("audit-export", NULL);
+	json_t *args = json_pack("{s:I, s:I}", "from", (json_int_t)from, "max", (json_int_t)max);
+	req = ctl_request_encode("audit-export", args);
+	json_decref(args);
 	if (!req || send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
 		goto out;
 	for (;;) {
@@ -1319,7 +1331,7 @@ static const struct cli_verb cli_verbs[] = {
 	  "[--format text|csv|json|pdf -o FILE]|custody [--format text|csv|json|pdf -o FILE]",
 	  cmd_report, "stock report: balances, issued, spoiled by cause, per line and operator" },
 	{ "alerts", "", cmd_alerts, "active stock alerts" },
-	{ "audit", "export -o FILE", cmd_audit,
+	{ "audit", "export -o FILE [--from SEQ] [--max N]", cmd_audit,
 	  "the signed audit log, for cetak-audit (supervisor)" },
 	{ "face", "render JOBFILE -o OUT.png|OUT.pdf [--layout L]", cmd_face,
 	  "render the card face without printing" },

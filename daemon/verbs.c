@@ -629,9 +629,15 @@ verb_audit_export(void *ctx, const struct ctl_peer *peer, json_t *args, json_t *
 	 * the chain's tick has taken so far */
 	if (!d->importing)
 		cetakd_audit_jobs(d);
+	json_int_t from = 1, max = 0;
+	if (json_unpack(args ? args : json_null(), "{s?I, s?I}", "from", &from, "max", &max) < 0 ||
+	    from < 1 || max < 0)
+		return verb_refuse(ret_err, ret_code,
+				   "from must be a record number from 1 on and max 0 or more");
 	if (!(f = open_memstream(&buf, &len)))
 		return -1;
-	int r = ledger_export(d->ledger, d->cfg->station_name, (long long)time(NULL), f);
+	int r = ledger_export_range(d->ledger, d->cfg->station_name, (long long)time(NULL),
+				    (long long)from, (long)max, f);
 	fclose(f);
 	if (r < 0) {
 		free(buf);

@@ -1,0 +1,123 @@
+#!/bin/bash
+# The district hub (cetak-hub) on a private PostgreSQL 15: a station's signed
+# chain pushed in slices through the least-privilege function, verified and
+# merged exactly once; a slice pushed twice taken once; a station role that
+# can do nothing else; a forged record (hashes recomputed without the key), a
+# station pushing another's chain and an oversized slice refused with an
+# alarm and nothing merged.
+. "$(dirname "$0")/../lib.sh"
+
+PGP=$(($(fx_port) + 1000))
+fx_postgres pg "$PGP" || { notok "a private PostgreSQL starts"; cat "$T/pg/"*.log "$T/pg/log" 2>/dev/null | tail -5; finish; }
+ok "a private PostgreSQL 15 starts (initdb as nobody, socket in the test's folder)"
+PSQL=/usr/bin/psql
+psql_admin() { $PSQL -X -q -v ON_ERROR_STOP=1 -h "$T/pg" -p "$PGP" -U hub_admin "$@"; }
+psql_admin -d postgres -c "CREATE DATABASE cetak_hub" >/dev/null
+HUB="host=$T/pg port=$PGP dbname=cetak_hub user=hub_admin"
+hub() { "$B/cetak-hub" -d "$HUB" "$@"; }
+check "cetak-hub init creates the schema" hub init
+check "and again (it is idempotent)" hub init
+
+# one station: the real cetakd, its ledger receiving and loading blanks
+fx_line_config "$T/kantor.conf"
+fx_cetakd "$T/kantor.conf" || { notok "cetakd starts"; finish; }
+ctl stock receive LOT-H1 100 --doc DN-H1 >/dev/null
+ctl stock load A 10 >/dev/null
+check "the station is registered with its certificate" hub station add Kantor --cert "$T/pki/ds.pem"
+# push SLICE as ROLE: the ack, or the error
+push() { # ROLE FILE FIRST LAST
+	echo "SELECT hub.push($3, $4, :'body')" |
+		$PSQL -X -q -t -A -h "$T/pg" -p "$PGP" -U "$1" -d cetak_hub -v body="$(cat "$2")"$'\n' 2>&1
+}
+last_seq() { tail -n 1 "$1" | jq .end; }
+ctl audit export -o "$T/s1" >/dev/null
+n1=$(last_seq "$T/s1")
+check "the station's chain so far: $n1 records" test "$n1" -ge 2
+check "the station pushes its chain: acknowledged up to $n1" test "$(push station_kantor "$T/s1" 1 "$n1")" = "$n1"
+hub verify >"$T/v1" 2>&1
+expect_grep "cetak-hub verifies and merges it" "station Kantor: records 1 to $n1 verified and merged" "$T/v1"
+rows() { psql_admin -d cetak_hub -t -A -c "SELECT count(*) FROM hub.records WHERE station_id = (SELECT id FROM hub.stations WHERE name = '$1')"; }
+check "the hub holds $n1 records of it" test "$(rows Kantor)" = "$n1"
+hub stock >"$T/stock1"
+expect_grep "the district stock shows its store and hoppers" '^Kantor +90 +10 +0 +0 +0' "$T/stock1"
+# the same slice again: taken once
+check "the same slice pushed twice changes nothing" test "$(push station_kantor "$T/s1" 1 "$n1")" = "$n1"
+hub verify >/dev/null 2>&1
+check "the records are there exactly once" test "$(rows Kantor)" = "$n1"
+# the next slice continues the chain
+ctl stock receive LOT-H2 50 --doc DN-H2 >/dev/null
+ctl stock load A 5 >/dev/null
+ctl audit export -o "$T/s2" --from $((n1 + 1)) >/dev/null
+n2=$(last_seq "$T/s2")
+check "the next slice is acknowledged" test "$(push station_kantor "$T/s2" $((n1 + 1)) "$n2")" = "$n2"
+hub verify >/dev/null 2>&1
+check "and merged: $n2 records" test "$(rows Kantor)" = "$n2"
+hub --json stock >"$T/stock2.json"
+check "the stock follows: 135 in the store, 15 in the hoppers" \
+	jq -e '.[] | select(.station == "Kantor") | .store == 135 and .hoppers == 15' "$T/stock2.json"
+
+# least privilege: the station's role can push and read its ack, nothing else
+$PSQL -X -q -h "$T/pg" -p "$PGP" -U station_kantor -d cetak_hub -c "SELECT count(*) FROM hub.records" >"$T/priv1" 2>&1
+expect_grep "the station's role cannot read the hub's records" 'permission denied' "$T/priv1"
+$PSQL -X -q -h "$T/pg" -p "$PGP" -U station_kantor -d cetak_hub -c "DELETE FROM hub.intake" >"$T/priv2" 2>&1
+expect_grep "nor change its intake" 'permission denied' "$T/priv2"
+$PSQL -X -q -h "$T/pg" -p "$PGP" -U station_kantor -d cetak_hub -c "SELECT hub.push(1, 1, 'x') FROM hub.stations" >"$T/priv3" 2>&1
+expect_grep "nor read the station list" 'permission denied' "$T/priv3"
+
+# a station pushing another station's chain under its own role
+"$ROOT/scripts/make-test-pki" "$T/pki-upt" >/dev/null 2>&1
+hub station add "UPT Satu" --cert "$T/pki-upt/ds.pem" >/dev/null
+check "a second station is registered" test "$(push station_upt_satu "$T/s1" 1 "$n1")" = "$n1"
+hub verify >/dev/null 2>&1
+hub stations >"$T/st1"
+expect_grep "a chain signed with another station's key is refused" '^UPT Satu +refused .*another station certificate' "$T/st1"
+check "nothing of it was merged" test "$(rows 'UPT Satu')" = 0
+check "its next push is refused with the reason" sh -c "$(declare -f push); PSQL=$PSQL T=$T PGP=$PGP push station_upt_satu '$T/s1' 1 $n1 | grep -q 'refused by the hub'"
+
+# a forged record: a count changed, every hash after it recomputed without the key
+ctl stock receive LOT-H3 30 --doc DN-H3 >/dev/null
+ctl audit export -o "$T/s3" --from $((n2 + 1)) >/dev/null
+n3=$(last_seq "$T/s3")
+python3 - "$T/s3" "$T/s3.forged" <<'PY'
+import hashlib, json, sys
+lines = open(sys.argv[1]).read().split("\n")
+out, prev = [], None
+for l in lines:
+    if not l:
+        continue
+    o = json.loads(l)
+    if "seq" in o:
+        if prev is None:
+            prev = bytes.fromhex(o["prev"])
+        if o.get("count") == 30:
+            o["count"] = 3000  # the forgery
+        o.pop("hash"); o.pop("prev")
+        text = json.dumps(o, separators=(",", ":"), sort_keys=True)
+        h = hashlib.sha256(prev + text.encode()).digest()
+        o["prev"], o["hash"] = prev.hex(), h.hex()
+        prev = h
+        l = json.dumps(o, separators=(",", ":"), sort_keys=True)
+    elif "end" in o:
+        o["head"] = prev.hex()
+        l = json.dumps(o, separators=(",", ":"), sort_keys=True)
+    out.append(l)
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+PY
+check "the forged slice differs from the real one" sh -c "! cmp -s '$T/s3' '$T/s3.forged'"
+push station_kantor "$T/s3.forged" $((n2 + 1)) "$n3" >/dev/null
+hub verify >/dev/null 2>&1
+hub stations >"$T/st2"
+expect_grep "a forged record is refused: the station is stopped with the reason" "^Kantor +refused .*signature" "$T/st2"
+check "nothing of the forged slice was merged" test "$(rows Kantor)" = "$n2"
+hub alarms >"$T/alarms"
+expect_grep "an alarm is raised" "Kantor +chain +the slice from record $((n2 + 1)) does not verify" "$T/alarms"
+psql_admin -d cetak_hub -t -A -c "SELECT count(*) FROM hub.refused" >"$T/refused"
+check "the refused slices are kept for the investigation" test "$(cat "$T/refused")" = 2
+
+# an oversized slice: refused, an alarm, nothing taken
+"$ROOT/scripts/make-test-pki" "$T/pki-big" >/dev/null 2>&1
+hub station add "UPT Dua" --cert "$T/pki-big/ds.pem" >/dev/null
+check "an oversized slice is refused (-1)" test "$(push station_upt_dua "$T/s1" 1 30000 | tail -1)" = -1
+hub alarms >"$T/alarms2"
+expect_grep "with an alarm" "UPT Dua +oversized +a slice of records 1 to 30000" "$T/alarms2"
+finish
