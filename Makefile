@@ -26,7 +26,7 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Libraries by role; a binary links only what its modules use.
-PKGS_DAEMON = libpcsclite libconfig libsystemd jansson sqlite3 libcrypto
+PKGS_DAEMON = libpcsclite libconfig libsystemd jansson sqlite3 libcrypto libpq
 PKGS_CLI    = jansson
 PKGS_LATER  = openssl libusb-1.0 sqlite3 cairo pangocairo libjpeg libp11
 
@@ -61,7 +61,7 @@ CARD_SRCS   = smartcard/tlv.c smartcard/lds.c common/signer.c smartcard/sod.c sm
 CUSTODY_SRCS = custody/custody.c notice/notice.c
 DAEMON_SRCS = daemon/main.c daemon/cetakd.c daemon/verbs.c daemon/verbs_custody.c daemon/notices.c daemon/privacy.c daemon/desk.c $(CUSTODY_SRCS) daemon/config.c common/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c daemon/run.c daemon/worker.c \
-              daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
+              daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c daemon/hubpush.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/cetakctl_card.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c common/pdfdoc.c custody/berita.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
 UNIT_TESTS  = test_sm test_config test_ctlproto test_control test_loop test_job test_jobs test_notice test_lds test_face test_pb test_ledger test_rules test_card test_engine

@@ -739,6 +739,47 @@ cmd_privacy(const struct cli *cli, int argc, char **argv)
 	return cli_privacy(cli, argc, argv);
 }
 
+static void
+print_hub(json_t *d)
+{
+	json_int_t ack = json_integer_value(json_object_get(d, "acknowledged"));
+	json_int_t last = json_integer_value(json_object_get(d, "last_contact"));
+	const char *err = json_string_value(json_object_get(d, "error"));
+	char when[32] = "never";
+
+	if (!json_is_true(json_object_get(d, "configured"))) {
+		printf("no district hub is configured (hub.conninfo)\n");
+		return;
+	}
+	if (last) {
+		time_t t = (time_t)last;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+	}
+	printf("records in this station's chain: %lld\n",
+	       (long long)json_integer_value(json_object_get(d, "records")));
+	if (ack >= 0)
+		printf("held by the hub:                 %lld (%lld waiting)\n", (long long)ack,
+		       (long long)json_integer_value(json_object_get(d, "waiting")));
+	else
+		printf("held by the hub:                 not known yet\n");
+	printf("last contact:                    %s\n", when);
+	printf("pushed since cetakd started:     %lld\n",
+	       (long long)json_integer_value(json_object_get(d, "pushed")));
+	if (err && *err)
+		printf("last round failed:               %s\n", err);
+}
+
+/* hub [push]: the district hub, as this station sees it */
+static int
+cmd_hub(const struct cli *cli, int argc, char **argv)
+{
+	if (argc == 0)
+		return daemon_verb(cli, "hub", NULL, print_hub);
+	if (argc == 1 && strcmp(argv[0], "push") == 0)
+		return daemon_verb(cli, "hub-push", NULL, print_hub);
+	return EXIT_USAGE;
+}
+
 static int
 cmd_notice(const struct cli *cli, int argc, char **argv)
 {
@@ -1345,6 +1386,8 @@ static const struct cli_verb cli_verbs[] = {
 	  "--doc D|withdraw JOB --note T|destroy JOB --doc D|correct JOB --to STATE --note T",
 	  cmd_card,
 	  "read a card; the custody of issued cards: where each is, store, transfer, withdraw" },
+	{ "hub", "[push]", cmd_hub,
+	  "the district hub: what it holds of this station's chain; push now" },
 	{ "privacy", "[purge]", cmd_privacy,
 	  "personal data held and until when; purge: remove what is past retention (supervisor)" },
 	{ "notice", "run", cmd_notice,

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "cetakd.h"
+#include "hubpush.h"
 #include "desk.h"
 #include "common/log.h"
 #include "offload.h"
@@ -782,6 +783,8 @@ cetakd_open_jobs(struct cetakd *d)
 		log_error("privacy: cannot start the retention timer");
 		return -1;
 	}
+	if (hubpush_start(d) < 0)
+		return -1;
 	return 0;
 }
 
@@ -838,6 +841,7 @@ cetakd_stop(struct cetakd *d)
 	ctl_server_free(d->ctl);
 	d->stopping = true;
 	offload_stop(d->intake); /* a batch being read stays in new/ for the next start */
+	hubpush_stop(d);	 /* a push in hand ends; the hub takes it once, whenever */
 	desk_stop(d);		 /* a card being read: its request is refused, nothing changes */
 	run_free(d);		 /* workers joined; prepared jobs back in the queue */
 	cetakd_audit_jobs(d);	 /* the last changes into the chain before its checkpoint */

@@ -48,6 +48,7 @@ struct cetakd {
 	bool importing;		      /* a batch run is under way */
 	struct offload *intake;	      /* reads and validates spool batches off the loop */
 	struct offload *desk;	      /* reads cards on the custody desk (desk.h); lazily */
+	struct hubpush *hub;	      /* pushes the audit chain to the district hub (hubpush.h) */
 	bool intake_again;	      /* a kick came meanwhile: read new/ again after it */
 	struct spool_stats run_stats; /* of the current import run */
 	uint64_t run_started_ms;

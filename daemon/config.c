@@ -356,6 +356,18 @@ static const struct cfg_param daemon_params[] = {
 	  "control connections one user may hold at once (supervisors: twice this)" },
 };
 
+static const struct cfg_param hub_params[] = {
+	{ "conninfo", CFG_T_STR, S(hub_conninfo), "", 0, 1024, NULL, NULL,
+	  "the district hub's PostgreSQL (a libpq connection string; name the primary and its "
+	  "standby: host=a,b target_session_attrs=read-write); \"\" = no hub" },
+	{ "push_interval", CFG_T_INT, S(hub_push_interval_s), "60", 5, 86400, NULL, NULL,
+	  "seconds between pushes of the audit chain to the hub" },
+	{ "batch", CFG_T_INT, S(hub_batch), "5000", 10, 20000, NULL, NULL,
+	  "records per slice pushed" },
+	{ "timeout", CFG_T_INT, S(hub_timeout_s), "20", 2, 600, NULL, NULL,
+	  "seconds a connection or one push may take before the round is given up" },
+};
+
 static const struct cfg_param line_params[] = {
 	{ "name", CFG_T_STR, L(name), NULL, 0, 16, NULL, check_name, "line name, e.g. \"A\"" },
 	{ "enabled", CFG_T_BOOL, L(enabled), "true", 0, 0, NULL, NULL,
@@ -397,6 +409,7 @@ static const struct cfg_group cfg_groups[] = {
 	{ "notice", notice_params, N(notice_params) },
 	{ "ledger", ledger_params, N(ledger_params) },
 	{ "card", card_params, N(card_params) },
+	{ "hub", hub_params, N(hub_params) },
 	{ "alerts", alerts_params, N(alerts_params) },
 	{ "daemon", daemon_params, N(daemon_params) },
 };
@@ -699,7 +712,8 @@ cfg_read_root(struct cfg_ctx *c, const config_setting_t *root, struct cetak_conf
 		if (k == N(cfg_groups)) {
 			cfg_err(c, s,
 				"unknown section '%s'; sections are: station, paths, access, "
-				"spool, schedule, face, ledger, card, alerts, daemon, lines",
+				"spool, schedule, face, custody, notice, ledger, card, hub, "
+				"alerts, daemon, lines",
 				name);
 			continue;
 		}

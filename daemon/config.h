@@ -49,6 +49,9 @@ struct cetak_config {
 	char *face_layout;
 
 	/* custody of issued cards: the desk reader a hand-over reads the chip on */
+	char *hub_conninfo; /* "" = no district hub */
+	int hub_push_interval_s, hub_batch, hub_timeout_s;
+
 	char *custody_reader;
 	char *custody_profile; /* "" = card.profile */
 	char *custody_sam_reader;

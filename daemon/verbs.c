@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "run.h"
 #include "verbs.h"
+#include "hubpush.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -709,6 +710,32 @@ verb_resolve(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 	return 0;
 }
 
+static int
+verb_hub(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	 const char **ret_code, char **ret_err)
+{
+	(void)peer, (void)args, (void)ret_code, (void)ret_err;
+	*ret_data = hubpush_status(ctx);
+	return 0;
+}
+
+static int
+verb_hub_push(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+	      const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+
+	(void)args;
+	if (!d->hub)
+		return verb_refuse(ret_err, ret_code,
+				   "no district hub is configured (hub.conninfo), or no station "
+				   "key signs the chain (ledger.station_key)");
+	hubpush_kick(d);
+	log_info("hub: a push asked for by %s", peer->user);
+	*ret_data = hubpush_status(d);
+	return 0;
+}
+
 const struct ctl_verb cetakd_verbs[] = {
 	{ "lines", CTL_ROLE_OPERATOR, verb_lines, "print lines: state, job, step, counts" },
 	{ "line", CTL_ROLE_OPERATOR, verb_line, "pause, resume or drain a line" },
@@ -759,5 +786,8 @@ const struct ctl_verb cetakd_verbs[] = {
 	  "start or end the stocktake of a place (cards read with card-desk stocktake)" },
 	{ "notice-run", CTL_ROLE_OPERATOR, verb_notice_run,
 	  "an SMS notice round now: results read back, due notices to gammu-smsd" },
+	{ "hub", CTL_ROLE_OPERATOR, verb_hub,
+	  "the district hub: what it holds of this station's chain, what waits" },
+	{ "hub-push", CTL_ROLE_OPERATOR, verb_hub_push, "push the chain to the district hub now" },
 	{ NULL, CTL_ROLE_NONE, NULL, NULL },
 };

@@ -145,14 +145,16 @@ cmd_station_add(PGconn *c, const char *name, const char *cert_path)
 
 	BIO_free(b);
 	if (!x) {
-		fprintf(stderr, "cetak-hub: %s: not a PEM certificate; give the station's "
-				"certificate (ledger.station_cert)\n",
+		fprintf(stderr,
+			"cetak-hub: %s: not a PEM certificate; give the station's "
+			"certificate (ledger.station_cert)\n",
 			cert_path);
 		goto out;
 	}
 	if (role_of(name, role, sizeof(role)) < 0) {
-		fprintf(stderr, "cetak-hub: station name '%s': letters, digits, spaces, - and _ "
-				"only (1 to 50)\n",
+		fprintf(stderr,
+			"cetak-hub: station name '%s': letters, digits, spaces, - and _ "
+			"only (1 to 50)\n",
 			name);
 		goto out;
 	}
@@ -245,11 +247,13 @@ copy_rows(const char *station_id, const char *body, size_t len, char **ret, size
 		json_t *seq = o ? json_object_get(o, "seq") : NULL;
 		if (seq && json_is_integer(seq)) {
 			char num[3][32], *line = strndup(p, n);
-			snprintf(num[0], sizeof(num[0]), "%lld", (long long)json_integer_value(seq));
+			snprintf(num[0], sizeof(num[0]), "%lld",
+				 (long long)json_integer_value(seq));
 			snprintf(num[1], sizeof(num[1]), "%lld",
 				 (long long)json_integer_value(json_object_get(o, "at")));
 			json_t *cnt = json_object_get(o, "count");
-			snprintf(num[2], sizeof(num[2]), "%lld", (long long)json_integer_value(cnt));
+			snprintf(num[2], sizeof(num[2]), "%lld",
+				 (long long)json_integer_value(cnt));
 			*ret_last_at = json_integer_value(json_object_get(o, "at"));
 			copy_field(f, station_id, 0);
 			copy_field(f, num[0], 0);
@@ -279,10 +283,11 @@ refuse(PGconn *c, const char *id, const char *name, const char *first, const cha
 
 	fprintf(stderr, "cetak-hub: station %s refused: %s\n", name, why);
 	PQclear(PQexec(c, "BEGIN"));
-	PQclear(q(c, PGRES_COMMAND_OK,
-		  "INSERT INTO hub.refused SELECT station_id, first_seq, last_seq, body, "
-		  "received_at, $3 FROM hub.intake WHERE station_id = $1 AND first_seq = $2::bigint",
-		  3, p));
+	PQclear(q(
+		c, PGRES_COMMAND_OK,
+		"INSERT INTO hub.refused SELECT station_id, first_seq, last_seq, body, "
+		"received_at, $3 FROM hub.intake WHERE station_id = $1 AND first_seq = $2::bigint",
+		3, p));
 	PQclear(q(c, PGRES_COMMAND_OK,
 		  "UPDATE hub.stations SET status = 'refused', refused_why = $3 || ' (slice from "
 		  "record ' || $2 || ')' WHERE id = $1",
@@ -434,8 +439,9 @@ verify_pending(PGconn *c)
 			continue;
 		}
 		if (merge(c, id, at.seq, &next, PQgetvalue(r, i, 6), body, len) < 0) {
-			fprintf(stderr, "cetak-hub: station %s: records %lld-%lld not merged; tried "
-					"again next time\n",
+			fprintf(stderr,
+				"cetak-hub: station %s: records %lld-%lld not merged; tried "
+				"again next time\n",
 				name, first, last);
 			snprintf(refused_id, sizeof(refused_id), "%s", id); /* not this round */
 			continue;
@@ -520,9 +526,9 @@ cmd_stations(PGconn *c)
 static int
 cmd_stock(PGconn *c)
 {
-	PGresult *r = q(c, PGRES_TUPLES_OK,
-			"SELECT name, balance::text, head_seq FROM hub.stations ORDER BY name", 0,
-			NULL);
+	PGresult *r =
+		q(c, PGRES_TUPLES_OK,
+		  "SELECT name, balance::text, head_seq FROM hub.stations ORDER BY name", 0, NULL);
 	struct ledger_balance tot;
 
 	if (!r)
@@ -546,11 +552,12 @@ cmd_stock(PGconn *c)
 		tot.transferred += b.transferred, tot.received += hoppers; /* hoppers */
 		if (json_out)
 			json_array_append_new(
-				arr, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "station",
-					       PQgetvalue(r, i, 0), "store", (json_int_t)b.store,
-					       "hoppers", (json_int_t)hoppers, "issued",
-					       (json_int_t)b.issued, "spoiled", (json_int_t)b.spoiled,
-					       "transferred", (json_int_t)b.transferred));
+				arr,
+				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "station",
+					  PQgetvalue(r, i, 0), "store", (json_int_t)b.store,
+					  "hoppers", (json_int_t)hoppers, "issued",
+					  (json_int_t)b.issued, "spoiled", (json_int_t)b.spoiled,
+					  "transferred", (json_int_t)b.transferred));
 		else
 			printf("%-20s %8ld %8ld %8ld %8ld %8ld\n", PQgetvalue(r, i, 0), b.store,
 			       hoppers, b.issued, b.spoiled, b.transferred);

@@ -114,6 +114,46 @@ expect_grep "an alarm is raised" "Kantor +chain +the slice from record $((n2 + 1
 psql_admin -d cetak_hub -t -A -c "SELECT count(*) FROM hub.refused" >"$T/refused"
 check "the refused slices are kept for the investigation" test "$(cat "$T/refused")" = 2
 
+# a station of its own: cetakd pushes its chain by itself, offline or not
+kill "$FX_CETAKD_PID"; wait "$FX_CETAKD_PID" 2>/dev/null
+rm -rf "$T/state" "$T/spool" "$T/run" "$T/pki"
+fx_line_config "$T/tiga.conf" "hub = { conninfo = \"host=$T/pg port=$PGP dbname=cetak_hub user=station_upt_tiga\"; push_interval = 5; timeout = 3; };"
+hub station add "UPT Tiga" --cert "$T/pki/ds.pem" >/dev/null
+fx_cetakd "$T/tiga.conf" || { notok "cetakd starts with a hub"; finish; }
+"$B/cetak-hub" -d "$HUB" run >"$T/hubrun.log" 2>&1 &
+HUBRUN=$!
+FX_PIDS="$FX_PIDS $HUBRUN"
+ctl stock receive LOT-T1 200 --doc DN-T1 >/dev/null
+ctl stock load A 20 >/dev/null
+ctl hub push >/dev/null
+chain() { ctl --json hub | jq .records; }
+synced() { [ "$(rows 'UPT Tiga')" = "$(chain)" ] && [ "$(ctl --json hub | jq .waiting)" = 0 ]; }
+check "cetakd pushes its chain and cetak-hub run merges it as it arrives" wait_for 20 synced
+ctl hub >"$T/hub1"
+expect_grep "cetakctl hub says what the hub holds" '^held by the hub: +[0-9]+ \(0 waiting\)' "$T/hub1"
+# the hub goes away: the station goes on, and says so
+kill -INT "$FX_PG_PID_pg"; wait "$FX_PG_PID_pg" 2>/dev/null
+t0=$(date +%s%N)
+ctl stock receive LOT-T2 40 --doc DN-T2 >/dev/null
+ctl stock load A 5 >/dev/null
+ctl hub push >/dev/null
+t1=$(date +%s%N)
+check "with the hub down, the station's own work takes no longer ($(((t1 - t0) / 1000000)) ms)" test $(((t1 - t0) / 1000000)) -lt 2000
+check "cetakctl hub says the hub is unreachable" wait_for 15 sh -c "'$B/cetakctl' -s '$T/run/control' hub | grep -q 'last round failed: .*unreachable'"
+check "and what waits" test "$(ctl --json hub | jq .waiting)" -ge 2
+# back: it catches up, exactly once
+fx_pg_start "$T/pg" "$PGP"
+kill "$HUBRUN" 2>/dev/null; wait "$HUBRUN" 2>/dev/null
+"$B/cetak-hub" -d "$HUB" run >>"$T/hubrun.log" 2>&1 &
+FX_PIDS="$FX_PIDS $!"
+ctl hub push >/dev/null
+check "the hub back, the station catches up" wait_for 30 synced
+check "every record once: the hub's rows are the chain's records, in order" test \
+	"$(psql_admin -d cetak_hub -t -A -c "SELECT count(*) = max(seq) AND min(seq) = 1 FROM hub.records r JOIN hub.stations s ON s.id = r.station_id WHERE s.name = 'UPT Tiga'")" = t
+hub --json stock >"$T/stock3.json"
+check "the district stock: 240 received, 25 in the hopper" \
+	jq -e '.[] | select(.station == "UPT Tiga") | .store == 215 and .hoppers == 25' "$T/stock3.json"
+
 # an oversized slice: refused, an alarm, nothing taken
 "$ROOT/scripts/make-test-pki" "$T/pki-big" >/dev/null 2>&1
 hub station add "UPT Dua" --cert "$T/pki-big/ds.pem" >/dev/null
