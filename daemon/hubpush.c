@@ -21,11 +21,11 @@ struct hubpush {
 	struct cetakd *d;
 	struct offload *net; /* the thread that talks to the hub */
 	struct ev_source *timer;
-	bool busy;	     /* a round is out */
-	long long ack;	     /* what the hub holds of this chain, as last heard; -1 unknown */
-	long long last_ok;   /* when the hub last answered (epoch s) */
-	long long pushed;    /* records pushed since cetakd started */
-	char error[300];     /* why the last round failed; "" when it worked */
+	bool busy;	   /* a round is out */
+	long long ack;	   /* what the hub holds of this chain, as last heard; -1 unknown */
+	long long last_ok; /* when the hub last answered (epoch s) */
+	long long pushed;  /* records pushed since cetakd started */
+	char error[300];   /* why the last round failed; "" when it worked */
 };
 
 /* One exchange with the hub, run on the network thread. */
@@ -110,7 +110,7 @@ round_end(struct hubpush *h, struct round *r, const char *why)
 	if (why && *why) {
 		if (strcmp(h->error, why) != 0)
 			log_warn("hub: %s; the chain is kept and pushed again in %d s", why,
-				    h->d->cfg->hub_push_interval_s);
+				 h->d->cfg->hub_push_interval_s);
 		snprintf(h->error, sizeof(h->error), "%s", why);
 	} else if (h->error[0]) {
 		log_notice("hub: reachable again (%s was the reason)", h->error);
@@ -216,7 +216,7 @@ hubpush_start(struct cetakd *d)
 		return 0;
 	if (!d->station) {
 		log_warn("hub: no station key (ledger.station_key): the chain cannot be signed "
-			    "for the hub; nothing is pushed");
+			 "for the hub; nothing is pushed");
 		return 0;
 	}
 	if (!(h = calloc(1, sizeof(*h))))

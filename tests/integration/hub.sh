@@ -11,9 +11,22 @@ PGP=$(($(fx_port) + 1000))
 fx_postgres pg "$PGP" || { notok "a private PostgreSQL starts"; cat "$T/pg/"*.log "$T/pg/log" 2>/dev/null | tail -5; finish; }
 ok "a private PostgreSQL 15 starts (initdb as nobody, socket in the test's folder)"
 PSQL=/usr/bin/psql
-psql_admin() { $PSQL -X -q -v ON_ERROR_STOP=1 -h "$T/pg" -p "$PGP" -U hub_admin "$@"; }
+# the hub's own connection and the stations' name both servers once the standby
+# runs: the primary is the writable one
+CONN="host=$T/pg port=$PGP"
+psql_admin() { # [-d DB] ARGS: psql as the hub's owner
+	local db=cetak_hub
+	if [ "$1" = -d ]; then db=$2; shift 2; fi
+	$PSQL -X -q -v ON_ERROR_STOP=1 "$CONN user=hub_admin dbname=$db" "$@"
+}
 psql_admin -d postgres -c "CREATE DATABASE cetak_hub" >/dev/null
-HUB="host=$T/pg port=$PGP dbname=cetak_hub user=hub_admin"
+PGP2=$((PGP + 1))
+fx_postgres pg2 "$PGP2" "$PGP" || { notok "a streaming standby starts"; tail -5 "$T/pg2/"*.log; finish; }
+check "a streaming standby follows it" wait_for 10 sh -c \
+	"$PSQL -X -t -A -h '$T/pg2' -p $PGP2 -U hub_admin -d postgres -c 'SELECT pg_is_in_recovery()' | grep -qx t"
+BOTH="host=$T/pg,$T/pg2 port=$PGP,$PGP2 target_session_attrs=read-write"
+CONN=$BOTH
+HUB="$BOTH dbname=cetak_hub user=hub_admin"
 hub() { "$B/cetak-hub" -d "$HUB" "$@"; }
 check "cetak-hub init creates the schema" hub init
 check "and again (it is idempotent)" hub init
@@ -27,7 +40,7 @@ check "the station is registered with its certificate" hub station add Kantor --
 # push SLICE as ROLE: the ack, or the error
 push() { # ROLE FILE FIRST LAST
 	echo "SELECT hub.push($3, $4, :'body')" |
-		$PSQL -X -q -t -A -h "$T/pg" -p "$PGP" -U "$1" -d cetak_hub -v body="$(cat "$2")"$'\n' 2>&1
+		$PSQL -X -q -t -A "$CONN user=$1 dbname=cetak_hub" -v body="$(cat "$2")"$'\n' 2>&1
 }
 last_seq() { tail -n 1 "$1" | jq .end; }
 ctl audit export -o "$T/s1" >/dev/null
@@ -57,11 +70,11 @@ check "the stock follows: 135 in the store, 15 in the hoppers" \
 	jq -e '.[] | select(.station == "Kantor") | .store == 135 and .hoppers == 15' "$T/stock2.json"
 
 # least privilege: the station's role can push and read its ack, nothing else
-$PSQL -X -q -h "$T/pg" -p "$PGP" -U station_kantor -d cetak_hub -c "SELECT count(*) FROM hub.records" >"$T/priv1" 2>&1
+$PSQL -X -q "$CONN user=station_kantor dbname=cetak_hub" -c "SELECT count(*) FROM hub.records" >"$T/priv1" 2>&1
 expect_grep "the station's role cannot read the hub's records" 'permission denied' "$T/priv1"
-$PSQL -X -q -h "$T/pg" -p "$PGP" -U station_kantor -d cetak_hub -c "DELETE FROM hub.intake" >"$T/priv2" 2>&1
+$PSQL -X -q "$CONN user=station_kantor dbname=cetak_hub" -c "DELETE FROM hub.intake" >"$T/priv2" 2>&1
 expect_grep "nor change its intake" 'permission denied' "$T/priv2"
-$PSQL -X -q -h "$T/pg" -p "$PGP" -U station_kantor -d cetak_hub -c "SELECT hub.push(1, 1, 'x') FROM hub.stations" >"$T/priv3" 2>&1
+$PSQL -X -q "$CONN user=station_kantor dbname=cetak_hub" -c "SELECT hub.push(1, 1, 'x') FROM hub.stations" >"$T/priv3" 2>&1
 expect_grep "nor read the station list" 'permission denied' "$T/priv3"
 
 # a station pushing another station's chain under its own role
@@ -72,7 +85,8 @@ hub verify >/dev/null 2>&1
 hub stations >"$T/st1"
 expect_grep "a chain signed with another station's key is refused" '^UPT Satu +refused .*another station certificate' "$T/st1"
 check "nothing of it was merged" test "$(rows 'UPT Satu')" = 0
-check "its next push is refused with the reason" sh -c "$(declare -f push); PSQL=$PSQL T=$T PGP=$PGP push station_upt_satu '$T/s1' 1 $n1 | grep -q 'refused by the hub'"
+push station_upt_satu "$T/s1" 1 "$n1" >"$T/again"
+expect_grep "its next push is refused with the reason" 'refused by the hub' "$T/again"
 
 # a forged record: a count changed, every hash after it recomputed without the key
 ctl stock receive LOT-H3 30 --doc DN-H3 >/dev/null
@@ -117,7 +131,7 @@ check "the refused slices are kept for the investigation" test "$(cat "$T/refuse
 # a station of its own: cetakd pushes its chain by itself, offline or not
 kill "$FX_CETAKD_PID"; wait "$FX_CETAKD_PID" 2>/dev/null
 rm -rf "$T/state" "$T/spool" "$T/run" "$T/pki"
-fx_line_config "$T/tiga.conf" "hub = { conninfo = \"host=$T/pg port=$PGP dbname=cetak_hub user=station_upt_tiga\"; push_interval = 5; timeout = 3; };"
+fx_line_config "$T/tiga.conf" "hub = { conninfo = \"$BOTH dbname=cetak_hub user=station_upt_tiga\"; push_interval = 5; timeout = 3; };"
 hub station add "UPT Tiga" --cert "$T/pki/ds.pem" >/dev/null
 fx_cetakd "$T/tiga.conf" || { notok "cetakd starts with a hub"; finish; }
 "$B/cetak-hub" -d "$HUB" run >"$T/hubrun.log" 2>&1 &
@@ -143,6 +157,7 @@ check "cetakctl hub says the hub is unreachable" wait_for 15 sh -c "'$B/cetakctl
 check "and what waits" test "$(ctl --json hub | jq .waiting)" -ge 2
 # back: it catches up, exactly once
 fx_pg_start "$T/pg" "$PGP"
+FX_PG_PID_pg=$FX_PG_PID
 kill "$HUBRUN" 2>/dev/null; wait "$HUBRUN" 2>/dev/null
 "$B/cetak-hub" -d "$HUB" run >>"$T/hubrun.log" 2>&1 &
 FX_PIDS="$FX_PIDS $!"
@@ -153,6 +168,22 @@ check "every record once: the hub's rows are the chain's records, in order" test
 hub --json stock >"$T/stock3.json"
 check "the district stock: 240 received, 25 in the hopper" \
 	jq -e '.[] | select(.station == "UPT Tiga") | .store == 215 and .hoppers == 25' "$T/stock3.json"
+
+# failover: the primary dies, the standby is promoted, the station pushes on
+rows2() { $PSQL -X -t -A -h "$T/pg2" -p "$PGP2" -U hub_admin -d cetak_hub -c "SELECT count(*) FROM hub.records r JOIN hub.stations s ON s.id = r.station_id WHERE s.name = 'UPT Tiga'"; }
+caught_up() { [ "$(rows2)" = "$(rows 'UPT Tiga')" ]; }
+check "the standby has caught up" wait_for 15 caught_up
+kill -9 "$FX_PG_PID_pg"; wait "$FX_PG_PID_pg" 2>/dev/null
+$PSQL -X -q -h "$T/pg2" -p "$PGP2" -U hub_admin -d postgres -c "SELECT pg_promote()" >/dev/null
+check "the standby is promoted" wait_for 15 sh -c \
+	"$PSQL -X -t -A -h '$T/pg2' -p $PGP2 -U hub_admin -d postgres -c 'SELECT pg_is_in_recovery()' | grep -qx f"
+ctl stock receive LOT-T3 60 --doc DN-T3 >/dev/null
+ctl stock load A 7 >/dev/null
+ctl hub push >/dev/null
+synced2() { [ "$(rows2)" = "$(chain)" ] && [ "$(ctl --json hub | jq .waiting)" = 0 ]; }
+check "the station pushes to the promoted standby, cetak-hub run verifies there" wait_for 40 synced2
+check "nothing lost, nothing doubled after the failover" test \
+	"$($PSQL -X -t -A -h "$T/pg2" -p "$PGP2" -U hub_admin -d cetak_hub -c "SELECT count(*) = max(seq) AND min(seq) = 1 FROM hub.records r JOIN hub.stations s ON s.id = r.station_id WHERE s.name = 'UPT Tiga'")" = t
 
 # an oversized slice: refused, an alarm, nothing taken
 "$ROOT/scripts/make-test-pki" "$T/pki-big" >/dev/null 2>&1
