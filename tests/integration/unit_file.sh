@@ -14,6 +14,16 @@ score=$(sed -n 's/.*Overall exposure level for cetakd.service: \([0-9.]*\).*/\1/
 echo "# exposure score: ${score:-?}"
 check "exposure score is at most 2.0 (low)" awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }'
 expect_grep "the unit is Type=notify" '^Type=notify$' "$ROOT/etc/cetakd.service"
+# the hub's verifier: the same checks
+sed "s|/usr/bin/cetak-hub|$B/cetak-hub|; s|^EnvironmentFile=.*|Environment=CETAK_HUB_DB=dbname=cetak_hub|" \
+	"$ROOT/etc/cetak-hub.service" >"$T/unit/cetak-hub.service"
+systemd-analyze verify "$T/unit/cetak-hub.service" >"$T/verify-hub" 2>&1
+hrc=$?
+check "cetak-hub.service verifies without a warning" sh -c "[ $hrc = 0 ] && test ! -s '$T/verify-hub'"
+systemd-analyze security --offline=true "$T/unit/cetak-hub.service" >"$T/sec-hub" 2>&1
+hscore=$(sed -n 's/.*Overall exposure level for cetak-hub.service: \([0-9.]*\).*/\1/p' "$T/sec-hub")
+echo "# cetak-hub.service exposure score: ${hscore:-?}"
+check "its exposure score is at most 2.0 (low)" awk -v s="${hscore:-99}" 'BEGIN { exit !(s <= 2.0) }'
 expect_grep "the unit sets a watchdog" '^WatchdogSec=' "$ROOT/etc/cetakd.service"
 # sysusers and tmpfiles applied to a private root: users, groups, spool dirs.
 mkdir -p "$T/root/etc"
