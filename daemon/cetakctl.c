@@ -1128,7 +1128,9 @@ cmd_stock(const struct cli *cli, int argc, char **argv)
 	for (; i + 1 < argc; i += 2) {
 		const char *k = argv[i];
 		if (!strcmp(k, "--doc") || !strcmp(k, "--note") || !strcmp(k, "--reason") ||
-		    !strcmp(k, "--witnesses"))
+		    !strcmp(k, "--witnesses") ||
+		    (!strcmp(k, "--from") && !strcmp(sub, "receive")) ||
+		    (!strcmp(k, "--to") && !strcmp(sub, "transfer")))
 			json_object_set_new(args, k + 2, json_string(argv[i + 1]));
 		else
 			break;

@@ -457,7 +457,13 @@ verb_stock_receive(void *ctx, const struct ctl_peer *peer, json_t *args, json_t 
 				  .lot = verb_arg(args, "lot"),
 				  .count = (long)arg_int(args, "count"),
 				  .doc = verb_arg(args, "doc"),
-				  .note = verb_arg(args, "note") };
+				  .note = verb_arg(args, "note"),
+				  .peer = verb_arg(args, "from") };
+	if (e.peer && e.peer[0] && (!e.doc || !e.doc[0]))
+		return verb_refuse(ret_err, ret_code,
+				   "blanks from station %.64s need its transfer document (--doc), "
+				   "so that the district hub can match both ends",
+				   e.peer);
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -553,7 +559,8 @@ verb_stock_transfer(void *ctx, const struct ctl_peer *peer, json_t *args, json_t
 	struct ledger_event e = { .kind = "transfer",
 				  .count = (long)arg_int(args, "count"),
 				  .doc = verb_arg(args, "doc"),
-				  .note = verb_arg(args, "note") };
+				  .note = verb_arg(args, "note"),
+				  .peer = verb_arg(args, "to") };
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 

@@ -10,6 +10,8 @@
  *   run                           verify as slices arrive (LISTEN), until SIGTERM
  *   stock                         blanks per station and for the district
  *   alarms                        the alarms raised
+ *   transfers [--older DAYS]      transfers matched end to end (only those in
+ *                                 transit for more than DAYS)
  * CONNINFO is a libpq connection string (default: the PG* environment); it
  * may name a primary and its standby ("host=a,b target_session_attrs=
  * read-write"). Exit codes: 0 ok, 1 refused or failed, 2 usage.
@@ -575,6 +577,88 @@ cmd_stock(PGconn *c)
 	return 0;
 }
 
+/*
+ * Transfers matched end to end: each transfer record (the sending station,
+ * its document, the receiving station in "peer") with the receipt that
+ * names the same document and the sender, and receipts from a station that
+ * has no such transfer. older: only those in transit for more than this
+ * many days (0: all).
+ */
+static const char transfers_sql[] =
+	"SELECT s.name, t.record->>'peer', t.doc, t.count, to_char(to_timestamp(t.at), "
+	"'YYYY-MM-DD'), r.count, COALESCE(to_char(to_timestamp(r.at), 'YYYY-MM-DD'), ''), "
+	"CASE WHEN r.seq IS NULL THEN 'in_transit' WHEN r.count = t.count THEN 'received' "
+	"ELSE 'mismatched' END, (extract(epoch FROM now()) - t.at) / 86400 "
+	"FROM hub.records t JOIN hub.stations s ON s.id = t.station_id "
+	"LEFT JOIN hub.stations rs ON rs.name = t.record->>'peer' "
+	"LEFT JOIN hub.records r ON r.station_id = rs.id AND r.kind = 'receive' AND r.doc = "
+	"t.doc AND r.record->>'peer' = s.name WHERE t.kind = 'transfer' "
+	"UNION ALL "
+	"SELECT r.record->>'peer', s.name, r.doc, NULL, '', r.count, "
+	"to_char(to_timestamp(r.at), 'YYYY-MM-DD'), 'no_sender_record', 0 "
+	"FROM hub.records r JOIN hub.stations s ON s.id = r.station_id WHERE r.kind = 'receive' "
+	"AND r.record ? 'peer' AND NOT EXISTS (SELECT 1 FROM hub.records t JOIN hub.stations ts "
+	"ON ts.id = t.station_id WHERE t.kind = 'transfer' AND t.doc = r.doc AND ts.name = "
+	"r.record->>'peer') ORDER BY 3";
+
+static int
+cmd_transfers(PGconn *c, double older)
+{
+	PGresult *r = q(c, PGRES_TUPLES_OK, transfers_sql, 0, NULL);
+	long n[4] = { 0 };
+
+	if (!r)
+		return EXIT_REFUSED;
+	json_t *arr = json_array();
+	if (!json_out)
+		printf("%-16s %-16s %-14s %6s %-10s %8s %-10s %s\n", "FROM", "TO", "DOCUMENT",
+		       "SENT", "ON", "RECEIVED", "ON", "STATE");
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *state = PQgetvalue(r, i, 7);
+		double age = atof(PQgetvalue(r, i, 8));
+		if (older > 0 && (strcmp(state, "in_transit") != 0 || age < older))
+			continue;
+		n[!strcmp(state, "received")	 ? 0
+		  : !strcmp(state, "in_transit") ? 1
+		  : !strcmp(state, "mismatched") ? 2
+						 : 3]++;
+		if (json_out) {
+			json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "from",
+					      PQgetvalue(r, i, 0), "to", PQgetvalue(r, i, 1), "doc",
+					      PQgetvalue(r, i, 2), "sent_on", PQgetvalue(r, i, 4),
+					      "received_on", PQgetvalue(r, i, 6), "state", state);
+			json_object_set_new(o, "sent",
+					    PQgetisnull(r, i, 3)
+						    ? json_null()
+						    : json_integer(atol(PQgetvalue(r, i, 3))));
+			json_object_set_new(o, "received",
+					    PQgetisnull(r, i, 5)
+						    ? json_null()
+						    : json_integer(atol(PQgetvalue(r, i, 5))));
+			json_array_append_new(arr, o);
+		} else {
+			printf("%-16s %-16s %-14s %6s %-10s %8s %-10s %s\n", PQgetvalue(r, i, 0),
+			       PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+			       PQgetisnull(r, i, 3) ? "-" : PQgetvalue(r, i, 3),
+			       PQgetvalue(r, i, 4)[0] ? PQgetvalue(r, i, 4) : "-",
+			       PQgetisnull(r, i, 5) ? "-" : PQgetvalue(r, i, 5),
+			       PQgetvalue(r, i, 6)[0] ? PQgetvalue(r, i, 6) : "-", state);
+		}
+	}
+	if (json_out) {
+		char *s = json_dumps(arr, JSON_INDENT(2));
+		puts(s);
+		free(s);
+	} else {
+		printf("received %ld, in transit %ld, mismatched %ld, received without a sending "
+		       "record %ld\n",
+		       n[0], n[1], n[2], n[3]);
+	}
+	json_decref(arr);
+	PQclear(r);
+	return 0;
+}
+
 static int
 cmd_alarms(PGconn *c)
 {
@@ -596,8 +680,9 @@ cmd_alarms(PGconn *c)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: cetak-hub [-d CONNINFO] [--json] init | station add NAME --cert "
-			"PEM | stations | verify | run | stock | alarms\n");
+	fprintf(stderr,
+		"usage: cetak-hub [-d CONNINFO] [--json] init | station add NAME --cert "
+		"PEM | stations | verify | run | stock | alarms | transfers [--older DAYS]\n");
 }
 
 int
@@ -640,6 +725,9 @@ main(int argc, char **argv)
 		rc = cmd_stock(c);
 	else if (!strcmp(verb, "alarms"))
 		rc = cmd_alarms(c);
+	else if (!strcmp(verb, "transfers") &&
+		 (i == argc || (i + 2 == argc && !strcmp(argv[i], "--older"))))
+		rc = cmd_transfers(c, i == argc ? 0 : atof(argv[i + 1]));
 	else {
 		usage();
 		rc = EXIT_USAGE;

@@ -141,6 +141,7 @@ static const char *const record_keys[] = { "seq",
 					   "to",
 					   "event",
 					   "place",
+					   "peer",
 					   NULL };
 static const char *const checkpoint_keys[] = { "checkpoint", "at", "head", "sig", NULL };
 static const char *const end_keys[] = { "end", "head", "at", "checkpoints", "sig", NULL };
@@ -200,11 +201,12 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 		EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL);
 		audit_hex(md, 32, v->hdr_sha);
 		if (strcmp(s(o, "format"), AUDIT_FORMAT) != 0 &&
+		    strcmp(s(o, "format"), "cetak-audit/3") != 0 &&
 		    strcmp(s(o, "format"), "cetak-audit/2") != 0 &&
 		    strcmp(s(o, "format"), "cetak-audit/1") != 0)
 			rc = bad(r, line,
 				 "not a cetak-audit export (format " AUDIT_FORMAT
-				 ", cetak-audit/2 or cetak-audit/1)");
+				 " or cetak-audit/3, /2 or /1)");
 		else if (!same_cert(o, v->cert))
 			rc = bad(r, line,
 				 "signed by another station certificate than the one given");

@@ -4,9 +4,9 @@
 #ifndef CETAK_AUDIT_H
 #define CETAK_AUDIT_H
 
-/* The export format written (docs/audit-format.md); cetak-audit/1 and /2
+/* The export format written (docs/audit-format.md); cetak-audit/1 to /3
  * exports still verify. */
-#define AUDIT_FORMAT "cetak-audit/3"
+#define AUDIT_FORMAT "cetak-audit/4"
 
 #include <jansson.h>
 #include <openssl/x509.h>

@@ -122,10 +122,10 @@ record_of(const struct ledger_event *e, long long seq, long long at)
 {
 	json_t *r = json_pack("{s:I, s:I, s:s}", "seq", (json_int_t)seq, "at", (json_int_t)at,
 			      "kind", e->kind ? e->kind : "");
-	const char *keys[] = { "line", "lot",	"chip", "job",	  "nik",      "cause",
-			       "doc",  "actor", "note", "ribbon", "replaces", "place" };
-	const char *vals[] = { e->line, e->lot,	  e->chip, e->job,    e->nik,  e->cause,
-			       e->doc,	e->actor, e->note, e->ribbon, e->prev, e->place };
+	const char *keys[] = { "line",	"lot",	"chip",	  "job",      "nik",   "cause", "doc",
+			       "actor", "note", "ribbon", "replaces", "place", "peer" };
+	const char *vals[] = { e->line,	 e->lot,  e->chip,   e->job,  e->nik,	e->cause, e->doc,
+			       e->actor, e->note, e->ribbon, e->prev, e->place, e->peer };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (vals[i] && vals[i][0])

@@ -76,6 +76,9 @@ struct ledger_event {
 	long long event;
 	/* custody: where the card was put (a box, a drawer, a slot) */
 	const char *place;
+	/* receive: the station that sent the blanks; transfer: the one they go
+	 * to (its name at the district hub) */
+	const char *peer;
 };
 
 #define LEDGER_MAX_LINES 8

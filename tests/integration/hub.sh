@@ -185,6 +185,35 @@ check "the station pushes to the promoted standby, cetak-hub run verifies there"
 check "nothing lost, nothing doubled after the failover" test \
 	"$($PSQL -X -t -A -h "$T/pg2" -p "$PGP2" -U hub_admin -d cetak_hub -c "SELECT count(*) = max(seq) AND min(seq) = 1 FROM hub.records r JOIN hub.stations s ON s.id = r.station_id WHERE s.name = 'UPT Tiga'")" = t
 
+# transfers with two ends: UPT Tiga sends, UPT Empat receives
+ctl stock transfer 30 --doc ST-1 --to "UPT Empat" >/dev/null
+ctl stock transfer 10 --doc ST-2 --to "UPT Empat" >/dev/null
+ctl stock transfer 5 --doc ST-3 --to "UPT Empat" >/dev/null
+ctl hub push >/dev/null
+check "the transfers reach the hub" wait_for 30 synced2
+kill "$FX_CETAKD_PID"; wait "$FX_CETAKD_PID" 2>/dev/null
+mv "$T/state" "$T/state-tiga"; mv "$T/pki" "$T/pki-tiga"; rm -rf "$T/spool" "$T/run"
+fx_line_config "$T/empat.conf" "hub = { conninfo = \"$BOTH dbname=cetak_hub user=station_upt_empat\"; push_interval = 5; timeout = 3; };"
+hub station add "UPT Empat" --cert "$T/pki/ds.pem" >/dev/null
+fx_cetakd "$T/empat.conf" || { notok "the receiving station starts"; finish; }
+ctl stock receive LOT-E1 30 --from "UPT Tiga" >"$T/nodoc" 2>&1
+expect_grep "blanks from another station need its transfer document" 'need its transfer document' "$T/nodoc"
+ctl stock receive ST-1 30 --from "UPT Tiga" --doc ST-1 >/dev/null
+ctl stock receive ST-2 12 --from "UPT Tiga" --doc ST-2 >/dev/null
+ctl stock receive ST-9 4 --from "UPT Tiga" --doc ST-9 >/dev/null
+ctl hub push >/dev/null
+empat_synced() { [ "$(rows2e)" = "$(chain)" ] && [ "$(ctl --json hub | jq .waiting)" = 0 ]; }
+rows2e() { $PSQL -X -t -A -h "$T/pg2" -p "$PGP2" -U hub_admin -d cetak_hub -c "SELECT count(*) FROM hub.records r JOIN hub.stations s ON s.id = r.station_id WHERE s.name = 'UPT Empat'"; }
+check "the receipts reach the hub" wait_for 30 empat_synced
+hub transfers >"$T/transfers"
+expect_grep "a transfer received in full is matched end to end" '^UPT Tiga +UPT Empat +ST-1 +30 .* 30 .* received$' "$T/transfers"
+expect_grep "a receipt of another count is mismatched" '^UPT Tiga +UPT Empat +ST-2 +10 .* 12 .* mismatched$' "$T/transfers"
+expect_grep "a transfer not received yet is in transit" '^UPT Tiga +UPT Empat +ST-3 +5 .* - +- +in_transit$' "$T/transfers"
+expect_grep "a receipt without its sending record is named" '^UPT Tiga +UPT Empat +ST-9 +- .* 4 .* no_sender_record$' "$T/transfers"
+expect_grep "with the counts" '^received 1, in transit 1, mismatched 1, received without a sending record 1$' "$T/transfers"
+hub transfers --older 1 >"$T/transfers-old"
+expect_grep "none is in transit for more than a day yet" '^received 0, in transit 0' "$T/transfers-old"
+
 # an oversized slice: refused, an alarm, nothing taken
 "$ROOT/scripts/make-test-pki" "$T/pki-big" >/dev/null 2>&1
 hub station add "UPT Dua" --cert "$T/pki-big/ds.pem" >/dev/null

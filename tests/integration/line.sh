@@ -82,7 +82,7 @@ fi
 # every job state change is chained into the audit log (within a tick)
 check "every job state change is in the audit chain" wait_for 5 sh -c "[ \$(sqlite3 '$T/state/ledger.db' \"SELECT count(*) FROM events WHERE kind = 'job'\") = \$(sqlite3 '$T/state/cetak.db' 'SELECT count(*) FROM job_events') ]"
 ctl audit export -o "$T/two.jsonl" >/dev/null 2>&1
-check "the export carries them, each with its own fields" sh -c "grep -q '\"event\":[0-9]*,\"from\":\"active\",.*\"job\":\"JOB-000001\",.*\"to\":\"done\"' '$T/two.jsonl' && head -1 '$T/two.jsonl' | grep -q '\"format\":\"cetak-audit/3\"'"
+check "the export carries them, each with its own fields" sh -c "grep -q '\"event\":[0-9]*,\"from\":\"active\",.*\"job\":\"JOB-000001\",.*\"to\":\"done\"' '$T/two.jsonl' && head -1 '$T/two.jsonl' | grep -q '\"format\":\"cetak-audit/4\"'"
 check "no job has two issued cards (audit export)" \
 	sh -c "grep '\"kind\":\"issue\"' '$T/two.jsonl' | grep -o '\"job\":\"[^\"]*\"' | sort | uniq -d | grep -q . && exit 1 || exit 0"
 check "the audit export verifies offline" "$B/cetak-audit" verify "$T/two.jsonl" --cert "$T/pki/ds.pem"

@@ -299,7 +299,7 @@ test_job_records(void **state)
 	assert_int_equal(ledger_export(l, "UPT Test", 1795003600, f), 0);
 	fclose(f);
 	ledger_close(l);
-	assert_non_null(strstr(buf, "\"format\":\"cetak-audit/3\""));
+	assert_non_null(strstr(buf, "\"format\":\"cetak-audit/4\""));
 	assert_non_null(strstr(buf, "\"event\":2,\"from\":\"queued\",\"hash\""));
 	assert_non_null(strstr(buf, "\"job\":\"JOB-000001\",\"kind\":\"job\",\"prev\""));
 	assert_int_equal(audit_verify(buf, len, cert, &r), 0);
@@ -328,7 +328,7 @@ custody(struct ledger *l, const char *job, const char *from, const char *to, lon
 }
 
 /*
- * Custody records (format cetak-audit/3): every issued card is in exactly one
+ * Custody records (format cetak-audit/4): every issued card is in exactly one
  * custody state; a change moves it from the state it was in, never back to
  * "issued"; a card no longer held cannot move from there. An export written
  * in format 2 (tests/data/audit-v2.jsonl, by the format-2 writer) verifies.
