@@ -525,21 +525,31 @@ cmd_stations(PGconn *c)
 	return 0;
 }
 
+/* Blanks a station sent that no receipt matches yet, per station. */
+static const char in_transit_sql[] =
+	"SELECT COALESCE(sum(t.count), 0) FROM hub.records t WHERE t.station_id = s.id AND "
+	"t.kind = 'transfer' AND NOT EXISTS (SELECT 1 FROM hub.records r JOIN hub.stations rs ON "
+	"rs.id = r.station_id WHERE r.kind = 'receive' AND r.doc = t.doc AND rs.name = "
+	"t.record->>'peer' AND r.record->>'peer' = s.name)";
+
 static int
 cmd_stock(PGconn *c)
 {
-	PGresult *r =
-		q(c, PGRES_TUPLES_OK,
-		  "SELECT name, balance::text, head_seq FROM hub.stations ORDER BY name", 0, NULL);
+	char sql[1024];
+	snprintf(sql, sizeof(sql),
+		 "SELECT name, balance::text, head_seq, (%s) FROM hub.stations s ORDER BY name",
+		 in_transit_sql);
+	PGresult *r = q(c, PGRES_TUPLES_OK, sql, 0, NULL);
 	struct ledger_balance tot;
+	long transit_total = 0;
 
 	if (!r)
 		return EXIT_REFUSED;
 	memset(&tot, 0, sizeof(tot));
 	json_t *arr = json_array();
 	if (!json_out)
-		printf("%-20s %8s %8s %8s %8s %8s\n", "STATION", "STORE", "HOPPERS", "ISSUED",
-		       "SPOILED", "OUT");
+		printf("%-20s %8s %8s %10s %8s %8s %8s\n", "STATION", "STORE", "HOPPERS",
+		       "IN TRANSIT", "ISSUED", "SPOILED", "SENT");
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct ledger_balance b;
 		long hoppers = 0;
@@ -550,27 +560,30 @@ cmd_stock(PGconn *c)
 		json_decref(bj);
 		for (int k = 0; k < b.n_lines; k++)
 			hoppers += b.lines[k].hopper;
+		long transit = atol(PQgetvalue(r, i, 3));
+		transit_total += transit;
 		tot.store += b.store, tot.issued += b.issued, tot.spoiled += b.spoiled;
 		tot.transferred += b.transferred, tot.received += hoppers; /* hoppers */
 		if (json_out)
 			json_array_append_new(
 				arr,
-				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "station",
+				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "station",
 					  PQgetvalue(r, i, 0), "store", (json_int_t)b.store,
-					  "hoppers", (json_int_t)hoppers, "issued",
-					  (json_int_t)b.issued, "spoiled", (json_int_t)b.spoiled,
-					  "transferred", (json_int_t)b.transferred));
+					  "hoppers", (json_int_t)hoppers, "in_transit",
+					  (json_int_t)transit, "issued", (json_int_t)b.issued,
+					  "spoiled", (json_int_t)b.spoiled, "transferred",
+					  (json_int_t)b.transferred));
 		else
-			printf("%-20s %8ld %8ld %8ld %8ld %8ld\n", PQgetvalue(r, i, 0), b.store,
-			       hoppers, b.issued, b.spoiled, b.transferred);
+			printf("%-20s %8ld %8ld %10ld %8ld %8ld %8ld\n", PQgetvalue(r, i, 0),
+			       b.store, hoppers, transit, b.issued, b.spoiled, b.transferred);
 	}
 	if (json_out) {
 		char *s = json_dumps(arr, JSON_INDENT(2));
 		puts(s);
 		free(s);
 	} else {
-		printf("%-20s %8ld %8ld %8ld %8ld %8ld\n", "district", tot.store, tot.received,
-		       tot.issued, tot.spoiled, tot.transferred);
+		printf("%-20s %8ld %8ld %10ld %8ld %8ld %8ld\n", "district", tot.store,
+		       tot.received, transit_total, tot.issued, tot.spoiled, tot.transferred);
 	}
 	json_decref(arr);
 	PQclear(r);

@@ -52,7 +52,7 @@ expect_grep "cetak-hub verifies and merges it" "station Kantor: records 1 to $n1
 rows() { psql_admin -d cetak_hub -t -A -c "SELECT count(*) FROM hub.records WHERE station_id = (SELECT id FROM hub.stations WHERE name = '$1')"; }
 check "the hub holds $n1 records of it" test "$(rows Kantor)" = "$n1"
 hub stock >"$T/stock1"
-expect_grep "the district stock shows its store and hoppers" '^Kantor +90 +10 +0 +0 +0' "$T/stock1"
+expect_grep "the district stock shows its store and hoppers" '^Kantor +90 +10 +0 +0 +0 +0' "$T/stock1"
 # the same slice again: taken once
 check "the same slice pushed twice changes nothing" test "$(push station_kantor "$T/s1" 1 "$n1")" = "$n1"
 hub verify >/dev/null 2>&1
@@ -211,6 +211,9 @@ expect_grep "a receipt of another count is mismatched" '^UPT Tiga +UPT Empat +ST
 expect_grep "a transfer not received yet is in transit" '^UPT Tiga +UPT Empat +ST-3 +5 .* - +- +in_transit$' "$T/transfers"
 expect_grep "a receipt without its sending record is named" '^UPT Tiga +UPT Empat +ST-9 +- .* 4 .* no_sender_record$' "$T/transfers"
 expect_grep "with the counts" '^received 1, in transit 1, mismatched 1, received without a sending record 1$' "$T/transfers"
+hub --json stock >"$T/stock4.json"
+check "the sender's blanks in transit are those no receipt names yet (ST-3: 5)" \
+	jq -e '.[] | select(.station == "UPT Tiga") | .in_transit == 5' "$T/stock4.json"
 hub transfers --older 1 >"$T/transfers-old"
 expect_grep "none is in transit for more than a day yet" '^received 0, in transit 0' "$T/transfers-old"
 
