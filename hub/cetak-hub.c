@@ -7,7 +7,12 @@
  *   station add NAME --cert PEM   register a station and create its role
  *   stations                      every station: its chain, last contact, status
  *   verify                        verify what the stations pushed, once
- *   run                           verify as slices arrive (LISTEN), until SIGTERM
+ *   run [CHECK OPTIONS]           verify as slices arrive (LISTEN), until SIGTERM,
+ *                                 and check the alarms every minute
+ *   check [--silent-hours H] [--transit-days D] [--metrics FILE]
+ *                                 raise the alarms of stations silent for more
+ *                                 than H hours (24) and transfers in transit for
+ *                                 more than D days (7); write the Prometheus file
  *   stock                         blanks per station and for the district
  *   alarms                        the alarms raised
  *   transfers [--older DAYS]      transfers matched end to end (only those in
@@ -35,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ledger/audit.h"
 #include "ledger/ledger.h"
@@ -458,9 +464,135 @@ verify_pending(PGconn *c)
 	return merged;
 }
 
-static int
-cmd_run(PGconn *c)
+struct check_opts {
+	double silent_hours, transit_days;
+	const char *metrics; /* Prometheus textfile; NULL = none */
+};
+
+/* Write the district's gauges for node_exporter's textfile collector. */
+static void
+write_metrics(PGconn *c, const char *path)
 {
+	PGresult *r = q(c, PGRES_TUPLES_OK,
+			"SELECT name, head_seq, status = 'refused', COALESCE(extract(epoch FROM "
+			"now() - last_push), -1), (SELECT count(*) FROM hub.intake i WHERE "
+			"i.station_id = s.id) FROM hub.stations s ORDER BY name",
+			0, NULL);
+	char tmp[4096];
+	FILE *f;
+
+	if (!r)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (!(f = fopen(tmp, "we"))) {
+		PQclear(r);
+		return;
+	}
+	fputs("# HELP cetak_hub_records Records of the station's chain verified at the hub.\n"
+	      "# TYPE cetak_hub_records gauge\n",
+	      f);
+	for (int i = 0; i < PQntuples(r); i++)
+		fprintf(f, "cetak_hub_records{station=\"%s\"} %s\n", PQgetvalue(r, i, 0),
+			PQgetvalue(r, i, 1));
+	fputs("# HELP cetak_hub_refused 1 when the hub refused the station's chain.\n"
+	      "# TYPE cetak_hub_refused gauge\n",
+	      f);
+	for (int i = 0; i < PQntuples(r); i++)
+		fprintf(f, "cetak_hub_refused{station=\"%s\"} %d\n", PQgetvalue(r, i, 0),
+			PQgetvalue(r, i, 2)[0] == 't');
+	fputs("# HELP cetak_hub_last_push_age_seconds Seconds since the station last pushed (-1: "
+	      "never).\n# TYPE cetak_hub_last_push_age_seconds gauge\n",
+	      f);
+	for (int i = 0; i < PQntuples(r); i++)
+		fprintf(f, "cetak_hub_last_push_age_seconds{station=\"%s\"} %.0f\n",
+			PQgetvalue(r, i, 0), atof(PQgetvalue(r, i, 3)));
+	fputs("# HELP cetak_hub_pending_slices Slices received and not verified yet.\n"
+	      "# TYPE cetak_hub_pending_slices gauge\n",
+	      f);
+	for (int i = 0; i < PQntuples(r); i++)
+		fprintf(f, "cetak_hub_pending_slices{station=\"%s\"} %s\n", PQgetvalue(r, i, 0),
+			PQgetvalue(r, i, 4));
+	PQclear(r);
+	if (fflush(f) == 0 && fsync(fileno(f)) == 0 && fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+}
+
+/*
+ * The district's alarms: a station silent for more than silent_hours (no
+ * push), a transfer in transit for more than transit_days. Each is raised
+ * once per such period, on the journal (stderr) and in hub.alarms.
+ */
+static int
+hub_check(PGconn *c, const struct check_opts *o)
+{
+	char h[32], dd[32], sql[2048];
+	int raised = 0;
+
+	snprintf(h, sizeof(h), "%g", o->silent_hours);
+	snprintf(dd, sizeof(dd), "%g", o->transit_days);
+	const char *p1[1] = { h };
+	PGresult *r =
+		q(c, PGRES_TUPLES_OK,
+		  "INSERT INTO hub.alarms (station_id, kind, message) SELECT s.id, 'silent', "
+		  "format('no push for more than %s hours (last: %s)', $1::text, COALESCE(to_char("
+		  "s.last_push, 'YYYY-MM-DD HH24:MI'), 'never')) FROM hub.stations s WHERE "
+		  "s.status = 'ok' AND COALESCE(s.last_push, s.registered_at) < now() - "
+		  "make_interval(secs => $1::float8 * 3600) AND NOT EXISTS (SELECT 1 FROM "
+		  "hub.alarms a WHERE a.station_id = s.id AND a.kind = 'silent' AND a.at > now() "
+		  "- make_interval(secs => $1::float8 * 3600)) RETURNING (SELECT name FROM "
+		  "hub.stations WHERE id = station_id), message",
+		  1, p1);
+	for (int i = 0; r && i < PQntuples(r); i++, raised++)
+		fprintf(stderr, "cetak-hub: alarm: station %s: %s\n", PQgetvalue(r, i, 0),
+			PQgetvalue(r, i, 1));
+	PQclear(r);
+	snprintf(
+		sql, sizeof(sql),
+		"INSERT INTO hub.alarms (station_id, kind, message) SELECT t.station_id, "
+		"'transit', format('transfer %%s of %%s blanks to %%s in transit for more than %%s "
+		"days', t.doc, t.count, t.record->>'peer', $1::text) FROM hub.records t JOIN "
+		"hub.stations s ON s.id = t.station_id WHERE t.kind = 'transfer' AND t.at < "
+		"extract(epoch FROM now()) - $1::float8 * 86400 AND NOT EXISTS (SELECT 1 FROM "
+		"hub.records r JOIN hub.stations rs ON rs.id = r.station_id WHERE r.kind = "
+		"'receive' AND r.doc = t.doc AND rs.name = t.record->>'peer' AND "
+		"r.record->>'peer' = s.name) AND NOT EXISTS (SELECT 1 FROM hub.alarms a WHERE "
+		"a.station_id = t.station_id AND a.kind = 'transit' AND a.message LIKE "
+		"'transfer ' || t.doc || ' %%' AND a.at > now() - interval '1 day') RETURNING "
+		"(SELECT name FROM hub.stations WHERE id = station_id), message");
+	const char *p2[1] = { dd };
+	r = q(c, PGRES_TUPLES_OK, sql, 1, p2);
+	for (int i = 0; r && i < PQntuples(r); i++, raised++)
+		fprintf(stderr, "cetak-hub: alarm: station %s: %s\n", PQgetvalue(r, i, 0),
+			PQgetvalue(r, i, 1));
+	PQclear(r);
+	if (o->metrics)
+		write_metrics(c, o->metrics);
+	return raised;
+}
+
+static int
+parse_check(int argc, char **argv, int i, struct check_opts *o)
+{
+	o->silent_hours = 24, o->transit_days = 7, o->metrics = NULL;
+	for (; i < argc; i++) {
+		if (i + 1 < argc && !strcmp(argv[i], "--silent-hours"))
+			o->silent_hours = atof(argv[++i]);
+		else if (i + 1 < argc && !strcmp(argv[i], "--transit-days"))
+			o->transit_days = atof(argv[++i]);
+		else if (i + 1 < argc && !strcmp(argv[i], "--metrics"))
+			o->metrics = argv[++i];
+		else
+			return -1;
+	}
+	return o->silent_hours > 0 && o->transit_days >= 0 ? 0 : -1;
+}
+
+static int
+cmd_run(PGconn *c, const struct check_opts *o)
+{
+	time_t last_check = 0;
 	struct sigaction sa = { .sa_handler = on_term };
 
 	sigaction(SIGTERM, &sa, NULL);
@@ -469,6 +601,10 @@ cmd_run(PGconn *c)
 	printf("cetak-hub: verifying as slices arrive\n");
 	fflush(stdout);
 	while (!stop) {
+		if (time(NULL) - last_check >= 60) { /* the alarms, once a minute */
+			hub_check(c, o);
+			last_check = time(NULL);
+		}
 		if (verify_pending(c) < 0 && PQstatus(c) != CONNECTION_OK) {
 			/* the primary went away: a standby promoted is found again */
 			PQreset(c);
@@ -566,13 +702,12 @@ cmd_stock(PGconn *c)
 		tot.transferred += b.transferred, tot.received += hoppers; /* hoppers */
 		if (json_out)
 			json_array_append_new(
-				arr,
-				json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "station",
-					  PQgetvalue(r, i, 0), "store", (json_int_t)b.store,
-					  "hoppers", (json_int_t)hoppers, "in_transit",
-					  (json_int_t)transit, "issued", (json_int_t)b.issued,
-					  "spoiled", (json_int_t)b.spoiled, "transferred",
-					  (json_int_t)b.transferred));
+				arr, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "station",
+					       PQgetvalue(r, i, 0), "store", (json_int_t)b.store,
+					       "hoppers", (json_int_t)hoppers, "in_transit",
+					       (json_int_t)transit, "issued", (json_int_t)b.issued,
+					       "spoiled", (json_int_t)b.spoiled, "transferred",
+					       (json_int_t)b.transferred));
 		else
 			printf("%-20s %8ld %8ld %10ld %8ld %8ld %8ld\n", PQgetvalue(r, i, 0),
 			       b.store, hoppers, transit, b.issued, b.spoiled, b.transferred);
@@ -693,9 +828,10 @@ cmd_alarms(PGconn *c)
 static void
 usage(void)
 {
-	fprintf(stderr,
-		"usage: cetak-hub [-d CONNINFO] [--json] init | station add NAME --cert "
-		"PEM | stations | verify | run | stock | alarms | transfers [--older DAYS]\n");
+	fprintf(stderr, "usage: cetak-hub [-d CONNINFO] [--json] init | station add NAME --cert "
+			"PEM | stations | verify | run [CHECK] | check [--silent-hours H] "
+			"[--transit-days D] "
+			"[--metrics FILE] | stock | alarms | transfers [--older DAYS]\n");
 }
 
 int
@@ -719,6 +855,7 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *verb = argv[i++];
+	struct check_opts co;
 	PGconn *c = hub_connect(conninfo);
 	if (!c)
 		return EXIT_REFUSED;
@@ -732,8 +869,9 @@ main(int argc, char **argv)
 		rc = cmd_stations(c);
 	else if (!strcmp(verb, "verify"))
 		rc = verify_pending(c) < 0 ? EXIT_REFUSED : 0;
-	else if (!strcmp(verb, "run"))
-		rc = cmd_run(c);
+	else if ((!strcmp(verb, "run") || !strcmp(verb, "check")) &&
+		 parse_check(argc, argv, i, &co) == 0)
+		rc = !strcmp(verb, "run") ? cmd_run(c, &co) : (hub_check(c, &co) < 0 ? 1 : 0);
 	else if (!strcmp(verb, "stock"))
 		rc = cmd_stock(c);
 	else if (!strcmp(verb, "alarms"))

@@ -217,6 +217,21 @@ check "the sender's blanks in transit are those no receipt names yet (ST-3: 5)" 
 hub transfers --older 1 >"$T/transfers-old"
 expect_grep "none is in transit for more than a day yet" '^received 0, in transit 0' "$T/transfers-old"
 
+# the district's alarms: a silent station, a transfer in transit too long
+psql_admin -c "UPDATE hub.stations SET last_push = now() - interval '30 hours' WHERE name = 'UPT Tiga'"
+hub check --silent-hours 24 --transit-days 0 --metrics "$T/hub.prom" 2>"$T/check1"
+expect_grep "a station silent for more than 24 hours raises an alarm on the journal" \
+	'alarm: station UPT Tiga: no push for more than 24 hours' "$T/check1"
+expect_grep "a transfer in transit too long raises one" \
+	'alarm: station UPT Tiga: transfer ST-3 of 5 blanks to UPT Empat in transit for more than 0 days' "$T/check1"
+check "the mismatched and received ones raise none" sh -c "! grep -q 'ST-1\|ST-2' '$T/check1'"
+hub check --silent-hours 24 --transit-days 0 2>"$T/check2"
+check "an alarm is raised once, not at every check" test ! -s "$T/check2"
+hub alarms >"$T/alarms1"
+expect_grep "both are in the alarms" 'UPT Tiga +silent +no push for more than 24 hours' "$T/alarms1"
+expect_grep "the Prometheus file has each station's gauges" '^cetak_hub_last_push_age_seconds\{station="UPT Tiga"\} 10[0-9]{4}$' "$T/hub.prom"
+expect_grep "and the refused one" '^cetak_hub_refused\{station="Kantor"\} 1$' "$T/hub.prom"
+
 # an oversized slice: refused, an alarm, nothing taken
 "$ROOT/scripts/make-test-pki" "$T/pki-big" >/dev/null 2>&1
 hub station add "UPT Dua" --cert "$T/pki-big/ds.pem" >/dev/null
