@@ -230,6 +230,7 @@ bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench $(BUILD)/b
 	BUILD=$(BUILD) bench/queue.sh
 	BUILD=$(BUILD) bench/card.sh
 	BUILD=$(BUILD) bench/face.sh
+	BUILD=$(BUILD) bench/hub.sh
 	BUILD=$(BUILD) bench/ledger.sh
 	BUILD=$(BUILD) bench/line.sh
 	BUILD=$(BUILD) bench/custody.sh
