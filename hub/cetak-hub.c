@@ -622,6 +622,16 @@ cmd_run(PGconn *c, const struct check_opts *o)
 	return 0;
 }
 
+static void
+print_json(json_t *v)
+{
+	char *s = json_dumps(v, JSON_INDENT(2));
+
+	if (s)
+		puts(s);
+	free(s);
+}
+
 static int
 cmd_stations(PGconn *c)
 {
@@ -651,11 +661,8 @@ cmd_stations(PGconn *c)
 			       PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 5),
 			       PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
 	}
-	if (json_out) {
-		char *s = json_dumps(arr, JSON_INDENT(2));
-		puts(s);
-		free(s);
-	}
+	if (json_out)
+		print_json(arr);
 	json_decref(arr);
 	PQclear(r);
 	return 0;
@@ -712,11 +719,9 @@ cmd_stock(PGconn *c)
 			printf("%-20s %8ld %8ld %10ld %8ld %8ld %8ld\n", PQgetvalue(r, i, 0),
 			       b.store, hoppers, transit, b.issued, b.spoiled, b.transferred);
 	}
-	if (json_out) {
-		char *s = json_dumps(arr, JSON_INDENT(2));
-		puts(s);
-		free(s);
-	} else {
+	if (json_out)
+		print_json(arr);
+	else {
 		printf("%-20s %8ld %8ld %10ld %8ld %8ld %8ld\n", "district", tot.store,
 		       tot.received, transit_total, tot.issued, tot.spoiled, tot.transferred);
 	}
@@ -793,11 +798,9 @@ cmd_transfers(PGconn *c, double older)
 			       PQgetvalue(r, i, 6)[0] ? PQgetvalue(r, i, 6) : "-", state);
 		}
 	}
-	if (json_out) {
-		char *s = json_dumps(arr, JSON_INDENT(2));
-		puts(s);
-		free(s);
-	} else {
+	if (json_out)
+		print_json(arr);
+	else {
 		printf("received %ld, in transit %ld, mismatched %ld, received without a sending "
 		       "record %ld\n",
 		       n[0], n[1], n[2], n[3]);

@@ -78,9 +78,9 @@ CREATE TABLE IF NOT EXISTS hub.alarms (
 	message text NOT NULL
 );
 
--- What the hub has of the calling station's chain: the last record it
--- verified or holds in its intake. The station pushes from the next one.
-CREATE OR REPLACE FUNCTION hub.ack() RETURNS bigint
+-- The calling station, found by its role (called inside the two functions
+-- below, as their owner; no station may call it).
+CREATE OR REPLACE FUNCTION hub.caller() RETURNS hub.stations
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = hub, pg_temp AS $$
 DECLARE
 	st hub.stations;
@@ -89,6 +89,16 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'role % is not a registered station', session_user;
 	END IF;
+	RETURN st;
+END $$;
+
+-- What the hub has of the calling station's chain: the last record it
+-- verified or holds in its intake. The station pushes from the next one.
+CREATE OR REPLACE FUNCTION hub.ack() RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = hub, pg_temp AS $$
+DECLARE
+	st hub.stations := hub.caller();
+BEGIN
 	RETURN GREATEST(st.head_seq,
 		COALESCE((SELECT max(last_seq) FROM hub.intake WHERE station_id = st.id), 0));
 END $$;
@@ -99,12 +109,8 @@ END $$;
 CREATE OR REPLACE FUNCTION hub.push(first bigint, last bigint, body text) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = hub, pg_temp AS $$
 DECLARE
-	st hub.stations;
+	st hub.stations := hub.caller();
 BEGIN
-	SELECT * INTO st FROM hub.stations WHERE role_name = session_user;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'role % is not a registered station', session_user;
-	END IF;
 	IF st.status <> 'ok' THEN
 		RAISE EXCEPTION 'station % is refused by the hub: %', st.name, st.refused_why;
 	END IF;
@@ -125,6 +131,6 @@ BEGIN
 END $$;
 
 REVOKE ALL ON ALL TABLES IN SCHEMA hub FROM PUBLIC;
-REVOKE ALL ON FUNCTION hub.ack(), hub.push(bigint, bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hub.caller(), hub.ack(), hub.push(bigint, bigint, text) FROM PUBLIC;
 GRANT USAGE ON SCHEMA hub TO cetak_station;
 GRANT EXECUTE ON FUNCTION hub.ack(), hub.push(bigint, bigint, text) TO cetak_station;
