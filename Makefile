@@ -251,14 +251,15 @@ check-asan: deps
 
 # ThreadSanitizer over the print line engine in-process (two lines encoding
 # and preparing at once, intake, recovery; tests/unit/test_engine.c) and
-# cetakd against the real pcscd (pcsc.sh): any race report fails the run.
+# cetakd against the real pcscd (pcsc.sh) and pushing to the district hub
+# (hub.sh: its libpq thread): any race report fails the run.
 # (Under umockdev's preload a TSan cetakd cannot reach pcscd, so the USB
 # line tests are not part of it.)
 check-tsan: deps
 	rm -rf build-tsan/tsan-reports && mkdir -p build-tsan/tsan-reports
 	$(MAKE) BUILD=build-tsan TSAN=1 tests
 	TSAN_OPTIONS="log_path=$(CURDIR)/build-tsan/tsan-reports/race second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-		sh -c 'BUILD=build-tsan timeout -k 10 600 build-tsan/tests/test_engine >build-tsan/test-engine.log 2>&1 || { tail -30 build-tsan/test-engine.log; exit 1; }; BUILD=build-tsan TESTS="pcsc" tests/run'; rc=$$?; \
+		sh -c 'BUILD=build-tsan timeout -k 10 600 build-tsan/tests/test_engine >build-tsan/test-engine.log 2>&1 || { tail -30 build-tsan/test-engine.log; exit 1; }; BUILD=build-tsan TESTS="pcsc hub" tests/run'; rc=$$?; \
 	if ls build-tsan/tsan-reports/race.* >/dev/null 2>&1; then \
 		echo "ThreadSanitizer reports:"; head -60 build-tsan/tsan-reports/race.*; exit 1; fi; \
 	exit $$rc

@@ -150,7 +150,7 @@ stop_all
 reopen() { # reopen CYCLE-OUTCOME: reopen the newest cycle closed with it
 	kill "$FX_CETAKD_PID"; wait "$FX_CETAKD_PID"
 	cid=$(sqlite3 "$T/state/cetak.db" "SELECT max(id) FROM cycles WHERE outcome = '$1'")
-	sqlite3 "$T/state/cetak.db" "UPDATE jobs SET state = 'active', reason = '' WHERE job_id =
+	sqlite3 -cmd ".timeout 10000" "$T/state/cetak.db" "UPDATE jobs SET state = 'active', reason = '' WHERE job_id =
 		(SELECT job_id FROM cycles WHERE id = $cid); UPDATE cycles SET outcome = '', note = '',
 		step = 'print' WHERE id = $cid"
 	fx_cetakd_usb "$T/window.conf" -n 40 -r 100 || notok "window: cetakd restarts"

@@ -91,7 +91,7 @@ expect_grep "job show lists the history with actors" 'held +hold by nobody: citi
 
 # Print once: a NIK whose card was printed. The print line does not exist yet,
 # so the test marks JOB-000001 done directly in the store.
-sqlite3 "$T/state/cetak.db" "UPDATE jobs SET state='done' WHERE job_id='JOB-000001'"
+sqlite3 -cmd ".timeout 10000" "$T/state/cetak.db" "UPDATE jobs SET state='done' WHERE job_id='JOB-000001'"
 sed 's/"JOB-000001"/"JOB-000001-AGAIN"/' "$T/jobs/JOB-000001.json" >"$T/again.json"
 ctl submit "$T/again.json" >"$T/once" 2>&1
 expect_grep "a second new card for a printed NIK is held" 'JOB-000001-AGAIN: accepted, held: NIK [0-9]{16} already has a printed card \(job JOB-000001\)' "$T/once"
