@@ -201,13 +201,6 @@ out:
 
 /* ---- verification ---- */
 
-static void
-hexify(const uint8_t *p, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
-
 /* COPY text format: backslash, tab, newline and carriage return escaped. */
 static void
 copy_field(FILE *f, const char *s, int last)
@@ -320,7 +313,7 @@ merge(PGconn *c, const char *id, long long expect_seq, const struct audit_resume
 
 	if (copy_rows(id, body, len, &rows, &rlen, &la) < 0)
 		return -1;
-	hexify(at->head, 32, head);
+	audit_hex(at->head, 32, head);
 	snprintf(seq, sizeof(seq), "%ld", at->seq);
 	snprintf(last_at, sizeof(last_at), "%lld", la);
 	json_t *bj = stock_balance_json(&at->balance);

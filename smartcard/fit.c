@@ -81,7 +81,6 @@ encode(const uint8_t *rgb, unsigned w, unsigned h, int q, uint8_t *buf, size_t c
 	}
 	jpeg_create_compress(&cc);
 	jpeg_mem_dest(&cc, &b, &n);
-	(void)out;
 	cc.image_width = w, cc.image_height = h;
 	cc.input_components = 3;
 	cc.in_color_space = JCS_RGB;

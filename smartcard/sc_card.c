@@ -242,9 +242,7 @@ sc_xmit(struct sc_card *c, const uint8_t *apdu, size_t n, int idempotent, size_t
 	if (pn < 2) {
 		/* the card ended the session (an unprotected error), or the answer
 		 * is forged or damaged */
-		if (!len && *sw == 0x9000)
-			*sw = 0x6988;
-		else if (len)
+		if (len || *sw == 0x9000) /* forged, damaged, or an unwrapped success */
 			*sw = 0x6988;
 		sm_clear(c->sm);
 		c->sm = NULL;

@@ -104,21 +104,6 @@ sam_open(struct sc_ctx *ctx, const struct sc_sam *cfg, const struct card_profile
 	return SC_OK;
 }
 
-static int
-serial_bytes(const char *hex, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-
-	while (hex[0] && hex[1] && n < max) {
-		unsigned v;
-		if (sscanf(hex, "%2x", &v) != 1)
-			return -1;
-		out[n++] = (uint8_t)v;
-		hex += 2;
-	}
-	return (int)n;
-}
-
 /* The SAM's answer to a refused card authentication step. */
 static enum sc_outcome
 sam_refused(struct sc_result *res, uint16_t sw, const char *what)
@@ -143,7 +128,7 @@ sam_authenticate(struct sc_card *sam, struct sc_card *c)
 	size_t n, len;
 	uint16_t sw;
 	enum sc_outcome o;
-	int sn;
+	long sn;
 
 	if ((o = sc_xmit(c, challenge, sizeof(challenge), 1, &n, &sw)) != SC_OK) {
 		sc_res_fail(res, o, 0, "GET CHALLENGE: %s", sc_outcome_name(o));
@@ -156,7 +141,7 @@ sam_authenticate(struct sc_card *sam, struct sc_card *c)
 		return SC_WRONG_CARD;
 	}
 	memcpy(rnd_ic, c->resp, 8);
-	if ((sn = serial_bytes(res->serial, in, 16)) <= 0)
+	if ((sn = profile_hex(res->serial, in, 16)) <= 0)
 		return SC_WRONG_CARD;
 	memcpy(in + sn, rnd_ic, 8);
 	len = sc_apdu(a, 0, 0x80, 0xA0, 0x00, 0x00, in, (size_t)sn + 8, 48);
