@@ -65,7 +65,7 @@ DAEMON_SRCS = daemon/main.c daemon/cetakd.c daemon/verbs.c daemon/verbs_custody.
 CLI_SRCS    = daemon/cetakctl.c daemon/cetakctl_card.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c common/pdfdoc.c custody/berita.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
 UNIT_TESTS  = test_sm test_config test_ctlproto test_control test_loop test_job test_jobs test_notice test_lds test_face test_pb test_ledger test_rules test_card test_engine
-FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim
+FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim stationgen
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -99,9 +99,10 @@ $(BUILD)/hub/schema_sql.c: hub/schema.sql
 	{ echo 'const char hub_schema_sql[] ='; sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } > $@
 $(BUILD)/hub/schema_sql.o: $(BUILD)/hub/schema_sql.c
 	$(CC) $(CFLAGS) -c $< -o $@
-$(BUILD)/cetak-hub: $(call obj,hub/cetak-hub.c ledger/audit.c ledger/stock.c jobs/custody_state.c) $(BUILD)/hub/schema_sql.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libpq) -lpthread
-$(BUILD)/hub/cetak-hub.o: CFLAGS += $(call pc_cflags,libpq)
+HUB_SRCS    = hub/cetak-hub.c hub/db.c hub/verify.c hub/check.c hub/views.c hub/report.c
+$(BUILD)/cetak-hub: $(call obj,$(HUB_SRCS) ledger/audit.c ledger/stock.c jobs/custody_state.c common/pdfdoc.c) $(BUILD)/hub/schema_sql.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libpq pangocairo) -lm -lpthread
+$(call obj,$(HUB_SRCS)): CFLAGS += $(call pc_cflags,libpq pangocairo)
 $(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c jobs/custody_state.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto) -lpthread
 
@@ -156,6 +157,9 @@ $(BUILD)/tests/test_ledger: $(call obj,tests/unit/test_ledger.c $(LEDGER_SRCS) j
 # Fixtures: the card emulator behind vpcd, a PC/SC client, a libcups client.
 $(BUILD)/tests/cardemu: $(call obj,tests/fixtures/cardemu.c tests/fixtures/cardcore.c tests/fixtures/samcore.c smartcard/sm.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libcrypto)
+$(BUILD)/tests/stationgen: $(call obj,tests/fixtures/stationgen.c $(LEDGER_SRCS) jobs/custody_state.c common/signer.c \
+		smartcard/tlv.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto sqlite3 libsystemd)
 $(BUILD)/tests/pcsc_probe: $(call obj,tests/fixtures/pcsc_probe.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,libpcsclite)
 $(BUILD)/tests/cups_submit: $(call obj,tests/fixtures/cups_submit.c)

@@ -67,8 +67,94 @@ CREATE TABLE IF NOT EXISTS hub.records (
 	record jsonb NOT NULL,
 	PRIMARY KEY (station_id, seq)
 );
+-- the balance after each record (filled by the verifier as it replays the
+-- stock rules), so that a period's opening and closing need no replay
+ALTER TABLE hub.records
+	ADD COLUMN IF NOT EXISTS peer text,
+	ADD COLUMN IF NOT EXISTS on_hand bigint,	 -- store + hoppers + in flight
+	ADD COLUMN IF NOT EXISTS spoiled_pending bigint, -- spoiled, not yet destroyed
+	ADD COLUMN IF NOT EXISTS held bigint,		 -- issued cards in custody (issued, stored)
+	ADD COLUMN IF NOT EXISTS discrepancy bigint;	 -- stocktake differences so far
 CREATE INDEX IF NOT EXISTS records_kind_at ON hub.records (kind, at);
+CREATE INDEX IF NOT EXISTS records_station_at ON hub.records (station_id, at);
 CREATE INDEX IF NOT EXISTS records_doc ON hub.records (doc) WHERE doc IS NOT NULL;
+
+-- A station's own reserve (blanks on hand at or below it raise an alarm);
+-- NULL: the district's default (cetak-hub check --reserve)
+ALTER TABLE hub.stations ADD COLUMN IF NOT EXISTS reserve bigint;
+
+-- The district's settings: 'timezone' (days and months are counted in it),
+-- 'office' (the name on the reports).
+CREATE TABLE IF NOT EXISTS hub.settings (
+	key text PRIMARY KEY,
+	value text NOT NULL
+);
+INSERT INTO hub.settings VALUES ('timezone', 'Asia/Jakarta'), ('office', 'Dinas Kependudukan dan Pencatatan Sipil')
+	ON CONFLICT DO NOTHING;
+CREATE OR REPLACE FUNCTION hub.tz() RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT COALESCE((SELECT value FROM hub.settings WHERE key = 'timezone'), 'Asia/Jakarta')
+$$;
+CREATE OR REPLACE FUNCTION hub.day(at bigint) RETURNS date LANGUAGE sql STABLE AS $$
+	SELECT (to_timestamp(at) AT TIME ZONE hub.tz())::date
+$$;
+
+-- Per station, day, kind, line and cause (a custody record: the state it
+-- went to): the records and the cards they moved (count, or 1 for an issue
+-- or a spoil). Kept by hub.rollup() as slices are merged: the district
+-- queries read this, not the records.
+CREATE TABLE IF NOT EXISTS hub.daily (
+	station_id int NOT NULL REFERENCES hub.stations,
+	day date NOT NULL,
+	kind text NOT NULL,
+	line text NOT NULL DEFAULT '',
+	cause text NOT NULL DEFAULT '',
+	events bigint NOT NULL,
+	cards bigint NOT NULL,
+	PRIMARY KEY (station_id, day, kind, line, cause)
+);
+CREATE INDEX IF NOT EXISTS daily_day ON hub.daily (day);
+
+-- Every issued card and its custody now (no personal data: the job and the
+-- chip serial). The cards waiting for collection are those issued or stored.
+CREATE TABLE IF NOT EXISTS hub.cards (
+	station_id int NOT NULL REFERENCES hub.stations,
+	job text NOT NULL,
+	chip text,
+	line text,
+	issued_at bigint NOT NULL,
+	state text NOT NULL,
+	state_at bigint NOT NULL,
+	place text,
+	PRIMARY KEY (station_id, job)
+);
+CREATE INDEX IF NOT EXISTS cards_waiting ON hub.cards (station_id, issued_at)
+	WHERE state IN ('issued', 'stored');
+
+-- Move the rollups on by the station's records after seq `after` (in the
+-- merge's transaction).
+CREATE OR REPLACE FUNCTION hub.rollup(sid int, after bigint) RETURNS void
+LANGUAGE sql SET search_path = hub, pg_temp AS $$
+	INSERT INTO hub.daily AS d (station_id, day, kind, line, cause, events, cards)
+	SELECT station_id, hub.day(at), kind, COALESCE(line, ''),
+	       COALESCE(cause, CASE WHEN kind = 'custody' THEN record->>'to' END, ''),
+	       count(*), sum(CASE WHEN kind IN ('issue', 'spoil', 'custody') THEN 1
+	                          ELSE COALESCE(count, 0) END)
+	FROM hub.records WHERE station_id = sid AND seq > after AND kind <> 'job'
+	GROUP BY 1, 2, 3, 4, 5
+	ON CONFLICT (station_id, day, kind, line, cause) DO UPDATE
+		SET events = d.events + EXCLUDED.events, cards = d.cards + EXCLUDED.cards;
+	INSERT INTO hub.cards (station_id, job, chip, line, issued_at, state, state_at)
+	SELECT station_id, job, chip, line, at, 'issued', at FROM hub.records
+	WHERE station_id = sid AND seq > after AND kind = 'issue' AND job IS NOT NULL
+	ON CONFLICT (station_id, job) DO UPDATE SET chip = EXCLUDED.chip, line = EXCLUDED.line,
+		issued_at = EXCLUDED.issued_at, state = 'issued', state_at = EXCLUDED.state_at,
+		place = NULL;
+	UPDATE hub.cards c SET state = x.st, state_at = x.at, place = x.place FROM (
+		SELECT DISTINCT ON (job) job, record->>'to' AS st, at, record->>'place' AS place
+		FROM hub.records WHERE station_id = sid AND seq > after AND kind = 'custody'
+		ORDER BY job, seq DESC) x
+	WHERE c.station_id = sid AND c.job = x.job;
+$$;
 
 CREATE TABLE IF NOT EXISTS hub.alarms (
 	id bigserial PRIMARY KEY,
@@ -131,6 +217,7 @@ BEGIN
 END $$;
 
 REVOKE ALL ON ALL TABLES IN SCHEMA hub FROM PUBLIC;
-REVOKE ALL ON FUNCTION hub.caller(), hub.ack(), hub.push(bigint, bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hub.caller(), hub.ack(), hub.push(bigint, bigint, text),
+	hub.rollup(int, bigint), hub.tz(), hub.day(bigint) FROM PUBLIC;
 GRANT USAGE ON SCHEMA hub TO cetak_station;
 GRANT EXECUTE ON FUNCTION hub.ack(), hub.push(bigint, bigint, text) TO cetak_station;

@@ -169,6 +169,8 @@ struct vstate {
 	char hdr_sha[65];
 	int ended;
 	struct audit_md md;
+	audit_record_cb each; /* NULL: none */
+	void *each_ctx;
 };
 
 /* Check one line (o is its parse, or NULL when it does not parse). 0 or -EBADMSG. */
@@ -264,6 +266,8 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 				memcpy(v->head, h, 32);
 				v->seq++;
 				r->records++;
+				if (v->each && v->each(o, p, n, &r->balance, v->each_ctx) < 0)
+					rc = bad(r, line, "record %ld could not be kept", v->seq);
 			}
 		}
 		if (text != small)
@@ -389,7 +393,14 @@ int
 audit_verify_from(const char *buf, size_t len, X509 *cert, struct audit_resume *at,
 		  struct audit_result *r)
 {
-	struct vstate v = { .cert = cert, .r = r, .seq = at->seq };
+	return audit_verify_each(buf, len, cert, at, r, NULL, NULL);
+}
+
+int
+audit_verify_each(const char *buf, size_t len, X509 *cert, struct audit_resume *at,
+		  struct audit_result *r, audit_record_cb each, void *ctx)
+{
+	struct vstate v = { .cert = cert, .r = r, .seq = at->seq, .each = each, .each_ctx = ctx };
 	size_t *off = NULL, n_off = 0, cap = 0;
 	const char *p = buf, *end = buf + len;
 	int rc = 0;

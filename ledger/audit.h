@@ -62,5 +62,16 @@ struct audit_resume {
  */
 int audit_verify_from(const char *buf, size_t len, X509 *cert, struct audit_resume *at,
 		      struct audit_result *res);
+/*
+ * The same, calling each() for every record that verified, in order, with
+ * its parse, its line (n bytes, no newline) and the balance after it; a
+ * negative return stops the verification (-EBADMSG). The records seen are
+ * only final when the whole slice verifies: the district hub gathers them
+ * and keeps them only then.
+ */
+typedef int (*audit_record_cb)(json_t *record, const char *line, size_t n,
+			       const struct ledger_balance *after, void *ctx);
+int audit_verify_each(const char *buf, size_t len, X509 *cert, struct audit_resume *at,
+		      struct audit_result *res, audit_record_cb each, void *ctx);
 
 #endif

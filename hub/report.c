@@ -1,0 +1,499 @@
+/*
+ * report.c - the district's monthly report, from the hub's data only: per
+ * station and for the district, the opening and closing blanks on hand (the
+ * balance replayed by the verifier, after the last record before each
+ * boundary), the month's movements (hub.daily), the balance checked between
+ * the two, spoiled cards by cause, custody of issued cards, the transfers
+ * between stations with their other end, the stations whose books at the hub
+ * stop before the month's end, and the berita acara signature lines.
+ * Text, CSV, JSON or PDF (A4).
+ */
+#define _GNU_SOURCE
+#include "hub.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/pdfdoc.h"
+
+#define q hub_q
+#define N(o, k) ((long long)json_integer_value(json_object_get(o, k)))
+#define S(o, k) (json_string_value(json_object_get(o, k)) ?: "")
+
+static const char *const flows[] = { "received", "loaded", "issued", "spoiled", "transferred",
+				     "destroyed", "collected", "to_kecamatan", "withdrawn" };
+#define N_FLOWS (sizeof(flows) / sizeof(flows[0]))
+
+/* The month's boundaries in the hub's time zone, and its stations. */
+static const char stations_sql[] =
+	"WITH b AS (SELECT make_date($1::int, $2::int, 1) AS d0, (make_date($1::int, $2::int, 1) "
+	"+ interval '1 month')::date AS d1), e AS (SELECT d0, d1, extract(epoch FROM "
+	"(d0::timestamp AT TIME ZONE hub.tz()))::bigint AS t0, extract(epoch FROM "
+	"(d1::timestamp AT TIME ZONE hub.tz()))::bigint AS t1 FROM b) "
+	"SELECT s.id, s.name, s.status, COALESCE(o.on_hand, 0), COALESCE(o.spoiled_pending, 0), "
+	"COALESCE(o.held, 0), COALESCE(o.discrepancy, 0), COALESCE(cl.on_hand, 0), "
+	"COALESCE(cl.spoiled_pending, 0), COALESCE(cl.held, 0), COALESCE(cl.discrepancy, 0), "
+	"COALESCE(s.last_record_at, 0) >= e.t1 - 1, COALESCE(to_char(to_timestamp("
+	"s.last_record_at) AT TIME ZONE hub.tz(), 'YYYY-MM-DD HH24:MI'), ''), e.t0, e.t1, "
+	"e.d0::text, e.d1::text FROM e CROSS JOIN hub.stations s "
+	"LEFT JOIN LATERAL (SELECT * FROM hub.records r WHERE r.station_id = s.id AND r.at < e.t0 "
+	"ORDER BY r.at DESC, r.seq DESC LIMIT 1) o ON true "
+	"LEFT JOIN LATERAL (SELECT * FROM hub.records r WHERE r.station_id = s.id AND r.at < e.t1 "
+	"ORDER BY r.at DESC, r.seq DESC LIMIT 1) cl ON true ORDER BY s.name";
+
+static const char flows_sql[] =
+	"SELECT d.station_id, d.kind, d.cause, sum(d.cards) FROM hub.daily d WHERE d.day >= "
+	"$1::date AND d.day < $2::date AND d.kind IN ('receive', 'load', 'issue', 'spoil', "
+	"'transfer', 'destroy', 'custody') GROUP BY 1, 2, 3";
+
+/* transfers between stations sent or received in the month, with the other end */
+static const char transfers_sql[] =
+	"SELECT s.name, r.kind, r.doc, r.count, r.peer, to_char(to_timestamp(r.at) AT TIME ZONE "
+	"hub.tz(), 'YYYY-MM-DD'), (SELECT o.count FROM hub.records o JOIN hub.stations os ON "
+	"os.id = o.station_id WHERE os.name = r.peer AND o.doc = r.doc AND o.peer = s.name AND "
+	"o.kind = CASE r.kind WHEN 'transfer' THEN 'receive' ELSE 'transfer' END LIMIT 1) FROM "
+	"hub.records r JOIN hub.stations s ON s.id = r.station_id WHERE r.kind IN ('transfer', "
+	"'receive') AND r.peer IS NOT NULL AND r.at >= $1::bigint AND r.at < $2::bigint ORDER BY "
+	"r.at, s.name";
+
+static void
+add(json_t *o, const char *k, long long n)
+{
+	json_object_set_new(o, k, json_integer(N(o, k) + n));
+}
+
+json_t *
+hub_report(PGconn *c, const char *month)
+{
+	int y, m;
+	char ys[16], ms[16], office[200] = "";
+
+	if (sscanf(month, "%4d-%2d", &y, &m) != 2 || strlen(month) != 7 || m < 1 || m > 12 ||
+	    y < 2000) {
+		fprintf(stderr, "cetak-hub: report: month '%s': give it as YYYY-MM (2026-11)\n",
+			month);
+		return NULL;
+	}
+	snprintf(ys, sizeof(ys), "%d", y);
+	snprintf(ms, sizeof(ms), "%d", m);
+	const char *p[2] = { ys, ms };
+	PGresult *r = q(c, PGRES_TUPLES_OK, stations_sql, 2, p), *f = NULL, *t = NULL, *o = NULL;
+	if (!r)
+		return NULL;
+	if ((o = q(c, PGRES_TUPLES_OK, "SELECT value FROM hub.settings WHERE key = 'office'", 0,
+		   NULL)) &&
+	    PQntuples(o) == 1)
+		snprintf(office, sizeof(office), "%s", PQgetvalue(o, 0, 0));
+	PQclear(o);
+	json_t *rep = json_pack("{s:s, s:s, s:s, s:s, s:[], s:{}, s:[], s:b}", "report",
+				"district-monthly", "month", month, "office", office, "generated",
+				"", "stations", "totals", "transfers", "balanced", 1);
+	if ((o = q(c, PGRES_TUPLES_OK,
+		   "SELECT to_char(now() AT TIME ZONE hub.tz(), 'YYYY-MM-DD HH24:MI ') || hub.tz()",
+		   0, NULL)) &&
+	    PQntuples(o) == 1)
+		json_object_set_new(rep, "generated", json_string(PQgetvalue(o, 0, 0)));
+	PQclear(o);
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return rep;
+	}
+	json_object_set_new(rep, "from", json_string(PQgetvalue(r, 0, 15)));
+	json_object_set_new(rep, "to", json_string(PQgetvalue(r, 0, 16)));
+	const char *d[2] = { PQgetvalue(r, 0, 15), PQgetvalue(r, 0, 16) };
+	const char *tt[2] = { PQgetvalue(r, 0, 13), PQgetvalue(r, 0, 14) };
+	if (!(f = q(c, PGRES_TUPLES_OK, flows_sql, 2, d)) ||
+	    !(t = q(c, PGRES_TUPLES_OK, transfers_sql, 2, tt))) {
+		PQclear(r);
+		PQclear(f);
+		json_decref(rep);
+		return NULL;
+	}
+	json_t *tot = json_object_get(rep, "totals"), *arr = json_object_get(rep, "stations");
+	json_object_set_new(tot, "by_cause", json_object());
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *id = PQgetvalue(r, i, 0);
+		json_t *s = json_pack(
+			"{s:s, s:s, s:b, s:s, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:{}}", "station",
+			PQgetvalue(r, i, 1), "status", PQgetvalue(r, i, 2), "complete",
+			PQgetvalue(r, i, 11)[0] == 't', "books_until", PQgetvalue(r, i, 12),
+			"opening", "on_hand", (json_int_t)hub_ll(r, i, 3), "spoiled_pending",
+			(json_int_t)hub_ll(r, i, 4), "held", (json_int_t)hub_ll(r, i, 5), "closing",
+			"on_hand", (json_int_t)hub_ll(r, i, 7), "spoiled_pending",
+			(json_int_t)hub_ll(r, i, 8), "held", (json_int_t)hub_ll(r, i, 9), "by_cause");
+		for (size_t k = 0; k < N_FLOWS; k++)
+			json_object_set_new(s, flows[k], json_integer(0));
+		json_object_set_new(s, "discrepancy",
+				    json_integer(hub_ll(r, i, 10) - hub_ll(r, i, 6)));
+		for (int j = 0; j < PQntuples(f); j++) {
+			if (strcmp(PQgetvalue(f, j, 0), id) != 0)
+				continue;
+			const char *kind = PQgetvalue(f, j, 1), *cause = PQgetvalue(f, j, 2);
+			long long n = hub_ll(f, j, 3);
+			if (!strcmp(kind, "custody")) {
+				if (!strcmp(cause, "collected") || !strcmp(cause, "withdrawn"))
+					add(s, cause, n);
+				else if (!strcmp(cause, "transferred"))
+					add(s, "to_kecamatan", n);
+				continue;
+			}
+			static const char *const kinds[][2] = {
+				{ "receive", "received" }, { "load", "loaded" },
+				{ "issue", "issued" },	   { "spoil", "spoiled" },
+				{ "transfer", "transferred" }, { "destroy", "destroyed" }
+			};
+			for (size_t k = 0; k < 6; k++)
+				if (!strcmp(kind, kinds[k][0]))
+					add(s, kinds[k][1], n);
+			if (!strcmp(kind, "spoil")) {
+				add(json_object_get(s, "by_cause"), cause, n);
+				add(json_object_get(tot, "by_cause"), cause, n);
+			}
+		}
+		/* the balance checked: the movements against the replayed balance */
+		json_t *op = json_object_get(s, "opening"), *cl = json_object_get(s, "closing");
+		int ok = N(op, "on_hand") + N(s, "received") + N(s, "discrepancy") - N(s, "issued") -
+					 N(s, "spoiled") - N(s, "transferred") ==
+				 N(cl, "on_hand") &&
+			 N(op, "spoiled_pending") + N(s, "spoiled") - N(s, "destroyed") ==
+				 N(cl, "spoiled_pending");
+		json_object_set_new(s, "balanced", json_boolean(ok));
+		if (!ok)
+			json_object_set_new(rep, "balanced", json_false());
+		for (size_t k = 0; k < N_FLOWS; k++)
+			add(tot, flows[k], N(s, flows[k]));
+		add(tot, "discrepancy", N(s, "discrepancy"));
+		static const char *const ends[] = { "on_hand", "spoiled_pending", "held" };
+		for (int k = 0; k < 3; k++) {
+			add(tot, k == 0 ? "opening_on_hand" : k == 1 ? "opening_spoiled_pending"
+								     : "opening_held",
+			    N(op, ends[k]));
+			add(tot, k == 0 ? "closing_on_hand" : k == 1 ? "closing_spoiled_pending"
+								     : "closing_held",
+			    N(cl, ends[k]));
+		}
+		json_array_append_new(arr, s);
+	}
+	for (int j = 0; j < PQntuples(t); j++) {
+		json_t *x = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "station", PQgetvalue(t, j, 0),
+				      "kind", !strcmp(PQgetvalue(t, j, 1), "transfer") ? "sent" : "received",
+				      "doc", PQgetvalue(t, j, 2), "count", (json_int_t)hub_ll(t, j, 3),
+				      "peer", PQgetvalue(t, j, 4), "on", PQgetvalue(t, j, 5));
+		json_object_set_new(x, "other_end",
+				    PQgetisnull(t, j, 6) ? json_null()
+							 : json_integer(hub_ll(t, j, 6)));
+		json_object_set_new(x, "matched",
+				    json_boolean(!PQgetisnull(t, j, 6) &&
+						 hub_ll(t, j, 6) == hub_ll(t, j, 3)));
+		json_array_append_new(json_object_get(rep, "transfers"), x);
+	}
+	PQclear(r);
+	PQclear(f);
+	PQclear(t);
+	return rep;
+}
+
+/* ---- writers ---- */
+
+static const char *const labels[][2] = {
+	{ "received", "received" },
+	{ "discrepancy", "stocktake differences" },
+	{ "issued", "issued" },
+	{ "spoiled", "spoiled" },
+	{ "transferred", "transferred out" },
+	{ "destroyed", "spoiled cards destroyed" },
+	{ "collected", "cards collected by their holders" },
+	{ "to_kecamatan", "cards handed to a kecamatan" },
+	{ "withdrawn", "cards withdrawn" },
+};
+
+static void
+write_text(json_t *r, FILE *f)
+{
+	json_t *s, *t = json_object_get(r, "totals"), *v;
+	size_t i;
+	const char *k;
+
+	fprintf(f, "%s\nLAPORAN BULANAN PENGGUNAAN BLANGKO KTP-EL (district monthly report)\n",
+		S(r, "office"));
+	fprintf(f, "month %s (%s to %s), from the district hub's verified books; generated %s\n\n",
+		S(r, "month"), S(r, "from"), S(r, "to"), S(r, "generated"));
+	fprintf(f, "%-18s %8s %8s %6s %7s %7s %8s %8s %8s %8s\n", "STATION", "OPENING", "RECEIVED",
+		"DIFF", "ISSUED", "SPOILED", "SENT", "CLOSING", "WAITING", "BALANCE");
+	json_array_foreach(json_object_get(r, "stations"), i, s)
+		fprintf(f, "%-18s %8lld %+8lld %+6lld %7lld %7lld %8lld %8lld %8lld %8s%s\n",
+			S(s, "station"), N(json_object_get(s, "opening"), "on_hand"), N(s, "received"),
+			N(s, "discrepancy"), N(s, "issued"), N(s, "spoiled"), N(s, "transferred"),
+			N(json_object_get(s, "closing"), "on_hand"),
+			N(json_object_get(s, "closing"), "held"),
+			json_is_true(json_object_get(s, "balanced")) ? "ok" : "WRONG",
+			json_is_true(json_object_get(s, "complete")) ? "" : "  *");
+	fprintf(f, "%-18s %8lld %+8lld %+6lld %7lld %7lld %8lld %8lld %8lld %8s\n", "district",
+		N(t, "opening_on_hand"), N(t, "received"), N(t, "discrepancy"), N(t, "issued"),
+		N(t, "spoiled"), N(t, "transferred"), N(t, "closing_on_hand"), N(t, "closing_held"),
+		json_is_true(json_object_get(r, "balanced")) ? "ok" : "WRONG");
+	fprintf(f, "\n%s\n",
+		json_is_true(json_object_get(r, "balanced"))
+			? "every station's books balance over the month: opening + received + "
+			  "differences - issued - spoiled - sent = closing"
+			: "SOME BOOKS DO NOT BALANCE: the stations marked WRONG");
+	int partial = 0;
+	json_array_foreach(json_object_get(r, "stations"), i, s) if (!json_is_true(
+		json_object_get(s, "complete"))) partial++;
+	if (partial) {
+		fprintf(f, "* the books at the hub end before the month's end (the month is not over, "
+			   "or the station has not pushed since):\n");
+		json_array_foreach(json_object_get(r, "stations"), i, s) if (!json_is_true(
+			json_object_get(s, "complete"))) fprintf(f, "  %-18s last record %s\n",
+								 S(s, "station"),
+								 S(s, "books_until")[0]
+									 ? S(s, "books_until")
+									 : "none");
+	}
+	fprintf(f, "\nDistrict totals\n");
+	for (size_t j = 0; j < sizeof(labels) / sizeof(labels[0]); j++)
+		fprintf(f, "  %-36s %8lld\n", labels[j][1], N(t, labels[j][0]));
+	fprintf(f, "  %-36s %8lld\n", "spoiled awaiting destruction (end)",
+		N(t, "closing_spoiled_pending"));
+	fprintf(f, "\nSpoiled by cause\n");
+	if (!json_object_size(json_object_get(t, "by_cause")))
+		fprintf(f, "  none\n");
+	json_object_foreach(json_object_get(t, "by_cause"), k, v)
+	{
+		fprintf(f, "  %-18s %6lld  (", k, (long long)json_integer_value(v));
+		int first = 1;
+		json_array_foreach(json_object_get(r, "stations"), i, s)
+		{
+			long long n = N(json_object_get(s, "by_cause"), k);
+			if (n) {
+				fprintf(f, "%s%s %lld", first ? "" : ", ", S(s, "station"), n);
+				first = 0;
+			}
+		}
+		fprintf(f, ")\n");
+	}
+	fprintf(f, "\nTransfers between stations\n");
+	if (!json_array_size(json_object_get(r, "transfers")))
+		fprintf(f, "  none\n");
+	json_array_foreach(json_object_get(r, "transfers"), i, s)
+	{
+		fprintf(f, "  %s  %-16s %-8s %5lld %s %-16s doc %s: ", S(s, "on"), S(s, "station"),
+			S(s, "kind"), N(s, "count"), !strcmp(S(s, "kind"), "sent") ? "to  " : "from",
+			S(s, "peer"), S(s, "doc"));
+		if (json_is_true(json_object_get(s, "matched")))
+			fprintf(f, "matched\n");
+		else if (json_is_null(json_object_get(s, "other_end")))
+			fprintf(f, "no record at the other end yet\n");
+		else
+			fprintf(f, "MISMATCHED (the other end records %lld)\n", N(s, "other_end"));
+	}
+	fprintf(f, "\nBerita acara: signatures\n"
+		   "  Petugas pencetakan (printing officer): ____________  NIP ____________\n"
+		   "  Saksi 1 (witness):                     ____________  NIP ____________\n"
+		   "  Saksi 2 (witness):                     ____________  NIP ____________\n"
+		   "  Mengetahui, Kepala Dinas (head):       ____________  NIP ____________\n");
+}
+
+static void
+csv_row(FILE *f, const char *section, const char *station, const char *item, long long v,
+	const char *note)
+{
+	/* station names and documents are [A-Za-z0-9 _-/]: quoted when need be */
+	const char *cells[3] = { section, station, item };
+	for (int i = 0; i < 3; i++) {
+		if (strpbrk(cells[i], ",\"\n")) {
+			fputc('"', f);
+			for (const char *p = cells[i]; *p; p++)
+				fputs(*p == '"' ? "\"\"" : (char[]){ *p, 0 }, f);
+			fputs("\",", f);
+		} else {
+			fprintf(f, "%s,", cells[i]);
+		}
+	}
+	fprintf(f, "%lld,", v);
+	if (strpbrk(note, ",\"\n")) {
+		fputc('"', f);
+		for (const char *p = note; *p; p++)
+			fputs(*p == '"' ? "\"\"" : (char[]){ *p, 0 }, f);
+		fputs("\"\n", f);
+	} else {
+		fprintf(f, "%s\n", note);
+	}
+}
+
+static void
+write_csv(json_t *r, FILE *f)
+{
+	json_t *s, *v;
+	size_t i;
+	const char *k;
+
+	fprintf(f, "section,station,item,value,note\n");
+	json_array_foreach(json_object_get(r, "stations"), i, s)
+	{
+		const char *st = S(s, "station");
+		json_object_foreach(json_object_get(s, "opening"), k, v)
+			csv_row(f, "opening", st, k, (long long)json_integer_value(v), S(r, "from"));
+		csv_row(f, "period", st, "discrepancy", N(s, "discrepancy"), "");
+		for (size_t j = 0; j < N_FLOWS; j++)
+			csv_row(f, "period", st, flows[j], N(s, flows[j]), "");
+		json_object_foreach(json_object_get(s, "closing"), k, v)
+			csv_row(f, "closing", st, k, (long long)json_integer_value(v), S(r, "to"));
+		json_object_foreach(json_object_get(s, "by_cause"), k, v)
+			csv_row(f, "cause", st, k, (long long)json_integer_value(v), "");
+		csv_row(f, "check", st, "balanced", json_is_true(json_object_get(s, "balanced")),
+			json_is_true(json_object_get(s, "complete")) ? ""
+								     : "books end before the month");
+	}
+	json_object_foreach(json_object_get(r, "totals"), k, v) if (json_is_integer(v))
+		csv_row(f, "district", "", k, (long long)json_integer_value(v), "");
+	json_object_foreach(json_object_get(json_object_get(r, "totals"), "by_cause"), k, v)
+		csv_row(f, "district_cause", "", k, (long long)json_integer_value(v), "");
+	json_array_foreach(json_object_get(r, "transfers"), i, s)
+	{
+		char note[200];
+		snprintf(note, sizeof(note), "%s %s, doc %s, %s", S(s, "on"), S(s, "peer"),
+			 S(s, "doc"),
+			 json_is_true(json_object_get(s, "matched")) ? "matched" : "unmatched");
+		csv_row(f, "transfer", S(s, "station"), S(s, "kind"), N(s, "count"), note);
+	}
+}
+
+static int
+write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len)
+{
+	json_t *s, *t = json_object_get(r, "totals"), *v;
+	struct pdf p;
+	size_t i;
+	const char *k;
+	char footer[160], a[64], b[64];
+
+	snprintf(footer, sizeof(footer), "district monthly report %s", S(r, "month"));
+	if (pdf_open(&p, path, office && office[0] ? office : S(r, "office"), footer, why, len) < 0)
+		return -EIO;
+	p.y += pdf_text(&p, PDF_MARGIN, p.y, PDF_WIDTH, "DejaVu Sans Bold 13", 2, p.office) + 4;
+	p.y += pdf_text(&p, PDF_MARGIN, p.y, PDF_WIDTH, "DejaVu Sans Bold 11", 2,
+			"LAPORAN BULANAN PENGGUNAAN BLANGKO KTP-EL\nDistrict monthly report") +
+	       4;
+	snprintf(a, sizeof(a), "%s to %s (month %s)", S(r, "from"), S(r, "to"), S(r, "month"));
+	p.y += pdf_text(&p, PDF_MARGIN, p.y, PDF_WIDTH, "DejaVu Sans 9", 2, a) + 10;
+
+	pdf_heading(&p, "Blanks per station");
+	static const double xs[] = { 0, 92, 142, 192, 228, 268, 310, 350, 396, 446 };
+	static const char *const hd[] = { "station", "opening", "received", "diff.", "issued",
+					  "spoiled", "sent", "closing", "waiting", "balance" };
+	pdf_cells(&p, "DejaVu Sans Bold 7", xs, hd, 10);
+	json_array_foreach(json_object_get(r, "stations"), i, s)
+	{
+		char c[9][24];
+		snprintf(c[0], 24, "%lld", N(json_object_get(s, "opening"), "on_hand"));
+		snprintf(c[1], 24, "%lld", N(s, "received"));
+		snprintf(c[2], 24, "%+lld", N(s, "discrepancy"));
+		snprintf(c[3], 24, "%lld", N(s, "issued"));
+		snprintf(c[4], 24, "%lld", N(s, "spoiled"));
+		snprintf(c[5], 24, "%lld", N(s, "transferred"));
+		snprintf(c[6], 24, "%lld", N(json_object_get(s, "closing"), "on_hand"));
+		snprintf(c[7], 24, "%lld", N(json_object_get(s, "closing"), "held"));
+		snprintf(c[8], 24, "%s%s",
+			 json_is_true(json_object_get(s, "balanced")) ? "ok" : "WRONG",
+			 json_is_true(json_object_get(s, "complete")) ? "" : " *");
+		const char *row[] = { S(s, "station"), c[0], c[1], c[2], c[3],
+				      c[4],	       c[5], c[6], c[7], c[8] };
+		pdf_cells(&p, "DejaVu Sans 7", xs, row, 10);
+	}
+	{
+		char c[9][24];
+		snprintf(c[0], 24, "%lld", N(t, "opening_on_hand"));
+		snprintf(c[1], 24, "%lld", N(t, "received"));
+		snprintf(c[2], 24, "%+lld", N(t, "discrepancy"));
+		snprintf(c[3], 24, "%lld", N(t, "issued"));
+		snprintf(c[4], 24, "%lld", N(t, "spoiled"));
+		snprintf(c[5], 24, "%lld", N(t, "transferred"));
+		snprintf(c[6], 24, "%lld", N(t, "closing_on_hand"));
+		snprintf(c[7], 24, "%lld", N(t, "closing_held"));
+		snprintf(c[8], 24, "%s", json_is_true(json_object_get(r, "balanced")) ? "ok" : "WRONG");
+		const char *row[] = { "district", c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8] };
+		pdf_cells(&p, "DejaVu Sans Bold 7", xs, row, 10);
+	}
+	p.y += 4;
+	pdf_para(&p, "DejaVu Sans 7", 0,
+		 "opening + received + differences - issued - spoiled - sent = closing (blanks on "
+		 "hand); waiting: issued cards not yet collected at the end. * the station's books "
+		 "at the hub end before the month's end.",
+		 6);
+
+	pdf_heading(&p, "District totals");
+	for (size_t j = 0; j < sizeof(labels) / sizeof(labels[0]); j++)
+		pdf_rowi(&p, labels[j][1], N(t, labels[j][0]), 0);
+	pdf_rowi(&p, "spoiled cards awaiting destruction at the end",
+		 N(t, "closing_spoiled_pending"), 0);
+
+	pdf_heading(&p, "Spoiled cards by cause");
+	if (!json_object_size(json_object_get(t, "by_cause")))
+		pdf_row(&p, "none", "");
+	json_object_foreach(json_object_get(t, "by_cause"), k, v)
+		pdf_rowi(&p, k, (long long)json_integer_value(v), 0);
+
+	pdf_heading(&p, "Transfers between stations");
+	static const double tx[] = { 0, 60, 160, 210, 250, 350 };
+	static const char *const th[] = { "date", "station", "", "count", "other station",
+					  "document / other end" };
+	pdf_cells(&p, "DejaVu Sans Bold 7", tx, th, 6);
+	json_array_foreach(json_object_get(r, "transfers"), i, s)
+	{
+		char n[24];
+		snprintf(n, sizeof(n), "%lld", N(s, "count"));
+		if (json_is_true(json_object_get(s, "matched")))
+			snprintf(b, sizeof(b), "%s: matched", S(s, "doc"));
+		else if (json_is_null(json_object_get(s, "other_end")))
+			snprintf(b, sizeof(b), "%s: no other end yet", S(s, "doc"));
+		else
+			snprintf(b, sizeof(b), "%s: MISMATCHED (%lld)", S(s, "doc"),
+				 N(s, "other_end"));
+		const char *row[] = { S(s, "on"), S(s, "station"), S(s, "kind"), n, S(s, "peer"), b };
+		pdf_cells(&p, "DejaVu Sans 7", tx, row, 6);
+	}
+	if (!json_array_size(json_object_get(r, "transfers")))
+		pdf_row(&p, "none", "");
+
+	pdf_heading(&p, "Berita acara: signatures");
+	pdf_para(&p, "DejaVu Sans 8", 0,
+		 "The figures above were drawn from the stations' signed books as verified by "
+		 "the district hub, and were checked by the undersigned.",
+		 6);
+	static const char *const who[] = { "Petugas pencetakan\n(printing officer)",
+					   "Saksi 1\n(witness)", "Saksi 2\n(witness)",
+					   "Mengetahui, Kepala Dinas\n(head of office)" };
+	pdf_signatures(&p, who, 4);
+	return pdf_close(&p, path, why, len) < 0 ? -EIO : 0;
+}
+
+int
+hub_report_write(json_t *r, enum hub_report_format fmt, const char *office, const char *path,
+		 char *why, size_t len)
+{
+	if (fmt == HUB_PDF)
+		return write_pdf(r, office, path, why, len);
+	FILE *f = path ? fopen(path, "we") : stdout;
+	if (!f) {
+		snprintf(why, len, "%s: %m", path);
+		return -EIO;
+	}
+	if (fmt == HUB_TEXT)
+		write_text(r, f);
+	else if (fmt == HUB_CSV)
+		write_csv(r, f);
+	else {
+		json_dumpf(r, f, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fputc('\n', f);
+	}
+	int bad = ferror(f) || fflush(f) != 0 || (path && fsync(fileno(f)) != 0);
+	if (path && fclose(f) != 0)
+		bad = 1;
+	if (bad)
+		snprintf(why, len, "%s: cannot write", path ? path : "stdout");
+	return bad ? -EIO : 0;
+}
