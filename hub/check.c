@@ -83,8 +83,8 @@ raised(const struct check_opts *o, PGresult *r)
 
 	for (int i = 0; r && i < PQntuples(r); i++, n++) {
 		const char *st = PQgetisnull(r, i, 0) ? "district" : PQgetvalue(r, i, 0);
-		fprintf(stderr, "cetak-hub: alarm: %s%s: %s\n", PQgetisnull(r, i, 0) ? "" : "station ",
-			st, PQgetvalue(r, i, 2));
+		fprintf(stderr, "cetak-hub: alarm: %s%s: %s\n",
+			PQgetisnull(r, i, 0) ? "" : "station ", st, PQgetvalue(r, i, 2));
 		if (o->command) {
 			json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "kind", PQgetvalue(r, i, 1),
 					      "station", st, "message", PQgetvalue(r, i, 2), "at",
@@ -192,17 +192,18 @@ hub_check(PGconn *c, const struct check_opts *o)
 	char res[32];
 	snprintf(res, sizeof(res), "%ld", o->reserve);
 	const char *p3[1] = { res };
-	n += raised(o, q(c, PGRES_TUPLES_OK,
-			 "INSERT INTO hub.alarms (station_id, kind, message) SELECT s.id, 'reserve', "
-			 "format('%s blanks on hand, at or under the reserve of %s', x.on_hand, "
-			 "COALESCE(s.reserve, $1::bigint)) FROM hub.stations s CROSS JOIN LATERAL "
-			 "(SELECT on_hand FROM hub.records r WHERE r.station_id = s.id ORDER BY seq "
-			 "DESC LIMIT 1) x WHERE COALESCE(s.reserve, $1::bigint) > 0 AND x.on_hand <= "
-			 "COALESCE(s.reserve, $1::bigint) AND NOT EXISTS (SELECT 1 FROM hub.alarms a "
-			 "WHERE a.station_id = s.id AND a.kind = 'reserve' AND a.at > now() - interval "
-			 "'1 day') RETURNING (SELECT name FROM hub.stations WHERE id = station_id), "
-			 "kind, message",
-			 1, p3));
+	n += raised(
+		o, q(c, PGRES_TUPLES_OK,
+		     "INSERT INTO hub.alarms (station_id, kind, message) SELECT s.id, 'reserve', "
+		     "format('%s blanks on hand, at or under the reserve of %s', x.on_hand, "
+		     "COALESCE(s.reserve, $1::bigint)) FROM hub.stations s CROSS JOIN LATERAL "
+		     "(SELECT on_hand FROM hub.records r WHERE r.station_id = s.id ORDER BY seq "
+		     "DESC LIMIT 1) x WHERE COALESCE(s.reserve, $1::bigint) > 0 AND x.on_hand <= "
+		     "COALESCE(s.reserve, $1::bigint) AND NOT EXISTS (SELECT 1 FROM hub.alarms a "
+		     "WHERE a.station_id = s.id AND a.kind = 'reserve' AND a.at > now() - interval "
+		     "'1 day') RETURNING (SELECT name FROM hub.stations WHERE id = station_id), "
+		     "kind, message",
+		     1, p3));
 
 	/* the district's cover under the lead time */
 	json_t *cv = hub_cover_json(c, o);
@@ -217,11 +218,12 @@ hub_check(PGconn *c, const struct check_opts *o)
 			 json_number_value(json_object_get(d, "per_day")), o->lead_days,
 			 (long long)json_integer_value(json_object_get(d, "order")));
 		const char *p4[1] = { m };
-		n += raised(o, q(c, PGRES_TUPLES_OK,
-				 "INSERT INTO hub.alarms (kind, message) SELECT 'cover', $1 WHERE NOT "
-				 "EXISTS (SELECT 1 FROM hub.alarms WHERE kind = 'cover' AND at > now() "
-				 "- interval '1 day') RETURNING NULL, kind, message",
-				 1, p4));
+		n += raised(
+			o, q(c, PGRES_TUPLES_OK,
+			     "INSERT INTO hub.alarms (kind, message) SELECT 'cover', $1 WHERE NOT "
+			     "EXISTS (SELECT 1 FROM hub.alarms WHERE kind = 'cover' AND at > now() "
+			     "- interval '1 day') RETURNING NULL, kind, message",
+			     1, p4));
 	}
 	json_decref(cv);
 	if (o->metrics)

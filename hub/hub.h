@@ -20,8 +20,7 @@ extern int hub_json;
 PGconn *hub_connect(const char *conninfo);
 /* Run sql with params; the result when it has the status wanted, else NULL
  * with the reason on stderr. */
-PGresult *hub_q(PGconn *c, ExecStatusType want, const char *sql, int n,
-		const char *const *params);
+PGresult *hub_q(PGconn *c, ExecStatusType want, const char *sql, int n, const char *const *params);
 void hub_print_json(json_t *v);
 /* The value of row i, column k as a number (0 when NULL). */
 long long hub_ll(const PGresult *r, int i, int k);

@@ -23,8 +23,9 @@
 #define N(o, k) ((long long)json_integer_value(json_object_get(o, k)))
 #define S(o, k) (json_string_value(json_object_get(o, k)) ?: "")
 
-static const char *const flows[] = { "received", "loaded", "issued", "spoiled", "transferred",
-				     "destroyed", "collected", "to_kecamatan", "withdrawn" };
+static const char *const flows[] = { "received",  "loaded",	  "issued",
+				     "spoiled",	  "transferred",  "destroyed",
+				     "collected", "to_kecamatan", "withdrawn" };
 #define N_FLOWS (sizeof(flows) / sizeof(flows[0]))
 
 /* The month's boundaries in the hub's time zone, and its stations. */
@@ -117,13 +118,14 @@ hub_report(PGconn *c, const char *month)
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *id = PQgetvalue(r, i, 0);
 		json_t *s = json_pack(
-			"{s:s, s:s, s:b, s:s, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:{}}", "station",
-			PQgetvalue(r, i, 1), "status", PQgetvalue(r, i, 2), "complete",
+			"{s:s, s:s, s:b, s:s, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:{}}",
+			"station", PQgetvalue(r, i, 1), "status", PQgetvalue(r, i, 2), "complete",
 			PQgetvalue(r, i, 11)[0] == 't', "books_until", PQgetvalue(r, i, 12),
 			"opening", "on_hand", (json_int_t)hub_ll(r, i, 3), "spoiled_pending",
 			(json_int_t)hub_ll(r, i, 4), "held", (json_int_t)hub_ll(r, i, 5), "closing",
 			"on_hand", (json_int_t)hub_ll(r, i, 7), "spoiled_pending",
-			(json_int_t)hub_ll(r, i, 8), "held", (json_int_t)hub_ll(r, i, 9), "by_cause");
+			(json_int_t)hub_ll(r, i, 8), "held", (json_int_t)hub_ll(r, i, 9),
+			"by_cause");
 		for (size_t k = 0; k < N_FLOWS; k++)
 			json_object_set_new(s, flows[k], json_integer(0));
 		json_object_set_new(s, "discrepancy",
@@ -141,8 +143,8 @@ hub_report(PGconn *c, const char *month)
 				continue;
 			}
 			static const char *const kinds[][2] = {
-				{ "receive", "received" }, { "load", "loaded" },
-				{ "issue", "issued" },	   { "spoil", "spoiled" },
+				{ "receive", "received" },     { "load", "loaded" },
+				{ "issue", "issued" },	       { "spoil", "spoiled" },
 				{ "transfer", "transferred" }, { "destroy", "destroyed" }
 			};
 			for (size_t k = 0; k < 6; k++)
@@ -155,8 +157,8 @@ hub_report(PGconn *c, const char *month)
 		}
 		/* the balance checked: the movements against the replayed balance */
 		json_t *op = json_object_get(s, "opening"), *cl = json_object_get(s, "closing");
-		int ok = N(op, "on_hand") + N(s, "received") + N(s, "discrepancy") - N(s, "issued") -
-					 N(s, "spoiled") - N(s, "transferred") ==
+		int ok = N(op, "on_hand") + N(s, "received") + N(s, "discrepancy") -
+					 N(s, "issued") - N(s, "spoiled") - N(s, "transferred") ==
 				 N(cl, "on_hand") &&
 			 N(op, "spoiled_pending") + N(s, "spoiled") - N(s, "destroyed") ==
 				 N(cl, "spoiled_pending");
@@ -168,26 +170,31 @@ hub_report(PGconn *c, const char *month)
 		add(tot, "discrepancy", N(s, "discrepancy"));
 		static const char *const ends[] = { "on_hand", "spoiled_pending", "held" };
 		for (int k = 0; k < 3; k++) {
-			add(tot, k == 0 ? "opening_on_hand" : k == 1 ? "opening_spoiled_pending"
-								     : "opening_held",
+			add(tot,
+			    k == 0   ? "opening_on_hand"
+			    : k == 1 ? "opening_spoiled_pending"
+				     : "opening_held",
 			    N(op, ends[k]));
-			add(tot, k == 0 ? "closing_on_hand" : k == 1 ? "closing_spoiled_pending"
-								     : "closing_held",
+			add(tot,
+			    k == 0   ? "closing_on_hand"
+			    : k == 1 ? "closing_spoiled_pending"
+				     : "closing_held",
 			    N(cl, ends[k]));
 		}
 		json_array_append_new(arr, s);
 	}
 	for (int j = 0; j < PQntuples(t); j++) {
-		json_t *x = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "station", PQgetvalue(t, j, 0),
-				      "kind", !strcmp(PQgetvalue(t, j, 1), "transfer") ? "sent" : "received",
-				      "doc", PQgetvalue(t, j, 2), "count", (json_int_t)hub_ll(t, j, 3),
-				      "peer", PQgetvalue(t, j, 4), "on", PQgetvalue(t, j, 5));
+		json_t *x = json_pack(
+			"{s:s, s:s, s:s, s:I, s:s, s:s}", "station", PQgetvalue(t, j, 0), "kind",
+			!strcmp(PQgetvalue(t, j, 1), "transfer") ? "sent" : "received", "doc",
+			PQgetvalue(t, j, 2), "count", (json_int_t)hub_ll(t, j, 3), "peer",
+			PQgetvalue(t, j, 4), "on", PQgetvalue(t, j, 5));
 		json_object_set_new(x, "other_end",
 				    PQgetisnull(t, j, 6) ? json_null()
 							 : json_integer(hub_ll(t, j, 6)));
-		json_object_set_new(x, "matched",
-				    json_boolean(!PQgetisnull(t, j, 6) &&
-						 hub_ll(t, j, 6) == hub_ll(t, j, 3)));
+		json_object_set_new(
+			x, "matched",
+			json_boolean(!PQgetisnull(t, j, 6) && hub_ll(t, j, 6) == hub_ll(t, j, 3)));
 		json_array_append_new(json_object_get(rep, "transfers"), x);
 	}
 	PQclear(r);
@@ -225,9 +232,9 @@ write_text(json_t *r, FILE *f)
 		"DIFF", "ISSUED", "SPOILED", "SENT", "CLOSING", "WAITING", "BALANCE");
 	json_array_foreach(json_object_get(r, "stations"), i, s)
 		fprintf(f, "%-18s %8lld %+8lld %+6lld %7lld %7lld %8lld %8lld %8lld %8s%s\n",
-			S(s, "station"), N(json_object_get(s, "opening"), "on_hand"), N(s, "received"),
-			N(s, "discrepancy"), N(s, "issued"), N(s, "spoiled"), N(s, "transferred"),
-			N(json_object_get(s, "closing"), "on_hand"),
+			S(s, "station"), N(json_object_get(s, "opening"), "on_hand"),
+			N(s, "received"), N(s, "discrepancy"), N(s, "issued"), N(s, "spoiled"),
+			N(s, "transferred"), N(json_object_get(s, "closing"), "on_hand"),
 			N(json_object_get(s, "closing"), "held"),
 			json_is_true(json_object_get(s, "balanced")) ? "ok" : "WRONG",
 			json_is_true(json_object_get(s, "complete")) ? "" : "  *");
@@ -241,17 +248,16 @@ write_text(json_t *r, FILE *f)
 			  "differences - issued - spoiled - sent = closing"
 			: "SOME BOOKS DO NOT BALANCE: the stations marked WRONG");
 	int partial = 0;
-	json_array_foreach(json_object_get(r, "stations"), i, s) if (!json_is_true(
-		json_object_get(s, "complete"))) partial++;
+	json_array_foreach(json_object_get(r, "stations"), i,
+			   s) if (!json_is_true(json_object_get(s, "complete"))) partial++;
 	if (partial) {
-		fprintf(f, "* the books at the hub end before the month's end (the month is not over, "
-			   "or the station has not pushed since):\n");
-		json_array_foreach(json_object_get(r, "stations"), i, s) if (!json_is_true(
-			json_object_get(s, "complete"))) fprintf(f, "  %-18s last record %s\n",
-								 S(s, "station"),
-								 S(s, "books_until")[0]
-									 ? S(s, "books_until")
-									 : "none");
+		fprintf(f,
+			"* the books at the hub end before the month's end (the month is not over, "
+			"or the station has not pushed since):\n");
+		json_array_foreach(json_object_get(r, "stations"), i,
+				   s) if (!json_is_true(json_object_get(s, "complete")))
+			fprintf(f, "  %-18s last record %s\n", S(s, "station"),
+				S(s, "books_until")[0] ? S(s, "books_until") : "none");
 	}
 	fprintf(f, "\nDistrict totals\n");
 	for (size_t j = 0; j < sizeof(labels) / sizeof(labels[0]); j++)
@@ -281,8 +287,8 @@ write_text(json_t *r, FILE *f)
 	json_array_foreach(json_object_get(r, "transfers"), i, s)
 	{
 		fprintf(f, "  %s  %-16s %-8s %5lld %s %-16s doc %s: ", S(s, "on"), S(s, "station"),
-			S(s, "kind"), N(s, "count"), !strcmp(S(s, "kind"), "sent") ? "to  " : "from",
-			S(s, "peer"), S(s, "doc"));
+			S(s, "kind"), N(s, "count"),
+			!strcmp(S(s, "kind"), "sent") ? "to  " : "from", S(s, "peer"), S(s, "doc"));
 		if (json_is_true(json_object_get(s, "matched")))
 			fprintf(f, "matched\n");
 		else if (json_is_null(json_object_get(s, "other_end")))
@@ -335,8 +341,8 @@ write_csv(json_t *r, FILE *f)
 	json_array_foreach(json_object_get(r, "stations"), i, s)
 	{
 		const char *st = S(s, "station");
-		json_object_foreach(json_object_get(s, "opening"), k, v)
-			csv_row(f, "opening", st, k, (long long)json_integer_value(v), S(r, "from"));
+		json_object_foreach(json_object_get(s, "opening"), k, v) csv_row(
+			f, "opening", st, k, (long long)json_integer_value(v), S(r, "from"));
 		csv_row(f, "period", st, "discrepancy", N(s, "discrepancy"), "");
 		for (size_t j = 0; j < N_FLOWS; j++)
 			csv_row(f, "period", st, flows[j], N(s, flows[j]), "");
@@ -345,8 +351,9 @@ write_csv(json_t *r, FILE *f)
 		json_object_foreach(json_object_get(s, "by_cause"), k, v)
 			csv_row(f, "cause", st, k, (long long)json_integer_value(v), "");
 		csv_row(f, "check", st, "balanced", json_is_true(json_object_get(s, "balanced")),
-			json_is_true(json_object_get(s, "complete")) ? ""
-								     : "books end before the month");
+			json_is_true(json_object_get(s, "complete"))
+				? ""
+				: "books end before the month");
 	}
 	json_object_foreach(json_object_get(r, "totals"), k, v) if (json_is_integer(v))
 		csv_row(f, "district", "", k, (long long)json_integer_value(v), "");
@@ -383,8 +390,8 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 
 	pdf_heading(&p, "Blanks per station");
 	static const double xs[] = { 0, 92, 142, 192, 228, 268, 310, 350, 396, 446 };
-	static const char *const hd[] = { "station", "opening", "received", "diff.", "issued",
-					  "spoiled", "sent", "closing", "waiting", "balance" };
+	static const char *const hd[] = { "station", "opening", "received", "diff.",   "issued",
+					  "spoiled", "sent",	"closing",  "waiting", "balance" };
 	pdf_cells(&p, "DejaVu Sans Bold 7", xs, hd, 10);
 	json_array_foreach(json_object_get(r, "stations"), i, s)
 	{
@@ -400,8 +407,9 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 		snprintf(c[8], 24, "%s%s",
 			 json_is_true(json_object_get(s, "balanced")) ? "ok" : "WRONG",
 			 json_is_true(json_object_get(s, "complete")) ? "" : " *");
-		const char *row[] = { S(s, "station"), c[0], c[1], c[2], c[3],
-				      c[4],	       c[5], c[6], c[7], c[8] };
+		const char *row[] = {
+			S(s, "station"), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
+		};
 		pdf_cells(&p, "DejaVu Sans 7", xs, row, 10);
 	}
 	{
@@ -414,8 +422,10 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 		snprintf(c[5], 24, "%lld", N(t, "transferred"));
 		snprintf(c[6], 24, "%lld", N(t, "closing_on_hand"));
 		snprintf(c[7], 24, "%lld", N(t, "closing_held"));
-		snprintf(c[8], 24, "%s", json_is_true(json_object_get(r, "balanced")) ? "ok" : "WRONG");
-		const char *row[] = { "district", c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8] };
+		snprintf(c[8], 24, "%s",
+			 json_is_true(json_object_get(r, "balanced")) ? "ok" : "WRONG");
+		const char *row[] = { "district", c[0], c[1], c[2], c[3],
+				      c[4],	  c[5], c[6], c[7], c[8] };
 		pdf_cells(&p, "DejaVu Sans Bold 7", xs, row, 10);
 	}
 	p.y += 4;
@@ -439,8 +449,8 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 
 	pdf_heading(&p, "Transfers between stations");
 	static const double tx[] = { 0, 60, 160, 210, 250, 350 };
-	static const char *const th[] = { "date", "station", "", "count", "other station",
-					  "document / other end" };
+	static const char *const th[] = { "date",  "station",	    "",
+					  "count", "other station", "document / other end" };
 	pdf_cells(&p, "DejaVu Sans Bold 7", tx, th, 6);
 	json_array_foreach(json_object_get(r, "transfers"), i, s)
 	{
@@ -453,7 +463,9 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 		else
 			snprintf(b, sizeof(b), "%s: MISMATCHED (%lld)", S(s, "doc"),
 				 N(s, "other_end"));
-		const char *row[] = { S(s, "on"), S(s, "station"), S(s, "kind"), n, S(s, "peer"), b };
+		const char *row[] = {
+			S(s, "on"), S(s, "station"), S(s, "kind"), n, S(s, "peer"), b
+		};
 		pdf_cells(&p, "DejaVu Sans 7", tx, row, 6);
 	}
 	if (!json_array_size(json_object_get(r, "transfers")))

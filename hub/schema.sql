@@ -75,9 +75,16 @@ ALTER TABLE hub.records
 	ADD COLUMN IF NOT EXISTS spoiled_pending bigint, -- spoiled, not yet destroyed
 	ADD COLUMN IF NOT EXISTS held bigint,		 -- issued cards in custody (issued, stored)
 	ADD COLUMN IF NOT EXISTS discrepancy bigint;	 -- stocktake differences so far
-CREATE INDEX IF NOT EXISTS records_kind_at ON hub.records (kind, at);
+-- Most records are a job's state changes; the transfers' queries need only
+-- the transfers and receipts (partial indexes), the report a station's
+-- records by time.
+DROP INDEX IF EXISTS hub.records_kind_at;
+CREATE INDEX IF NOT EXISTS records_moves ON hub.records (kind, at)
+	WHERE kind IN ('transfer', 'receive');
 CREATE INDEX IF NOT EXISTS records_station_at ON hub.records (station_id, at);
-CREATE INDEX IF NOT EXISTS records_doc ON hub.records (doc) WHERE doc IS NOT NULL;
+DROP INDEX IF EXISTS hub.records_doc;
+CREATE INDEX IF NOT EXISTS records_moves_doc ON hub.records (doc)
+	WHERE kind IN ('transfer', 'receive');
 
 -- A station's own reserve (blanks on hand at or below it raise an alarm);
 -- NULL: the district's default (cetak-hub check --reserve)
@@ -127,8 +134,17 @@ CREATE TABLE IF NOT EXISTS hub.cards (
 	place text,
 	PRIMARY KEY (station_id, job)
 );
-CREATE INDEX IF NOT EXISTS cards_waiting ON hub.cards (station_id, issued_at)
+CREATE INDEX IF NOT EXISTS cards_waiting_since ON hub.cards (issued_at)
 	WHERE state IN ('issued', 'stored');
+
+-- The cards waiting for collection per station and day of issue, kept with
+-- hub.cards: what `cetak-hub collection` counts by age.
+CREATE TABLE IF NOT EXISTS hub.waiting (
+	station_id int NOT NULL REFERENCES hub.stations,
+	day date NOT NULL,
+	n bigint NOT NULL,
+	PRIMARY KEY (station_id, day)
+);
 
 -- Move the rollups on by the station's records after seq `after` (in the
 -- merge's transaction).
@@ -149,11 +165,27 @@ LANGUAGE sql SET search_path = hub, pg_temp AS $$
 	ON CONFLICT (station_id, job) DO UPDATE SET chip = EXCLUDED.chip, line = EXCLUDED.line,
 		issued_at = EXCLUDED.issued_at, state = 'issued', state_at = EXCLUDED.state_at,
 		place = NULL;
-	UPDATE hub.cards c SET state = x.st, state_at = x.at, place = x.place FROM (
+	INSERT INTO hub.waiting AS w (station_id, day, n)
+	SELECT sid, hub.day(at), count(*) FROM hub.records
+	WHERE station_id = sid AND seq > after AND kind = 'issue' AND job IS NOT NULL
+	GROUP BY 2
+	ON CONFLICT (station_id, day) DO UPDATE SET n = w.n + EXCLUDED.n;
+	WITH x AS (
 		SELECT DISTINCT ON (job) job, record->>'to' AS st, at, record->>'place' AS place
 		FROM hub.records WHERE station_id = sid AND seq > after AND kind = 'custody'
-		ORDER BY job, seq DESC) x
-	WHERE c.station_id = sid AND c.job = x.job;
+		ORDER BY job, seq DESC
+	), y AS (
+		SELECT x.*, c0.state AS old FROM x JOIN hub.cards c0 ON c0.station_id = sid AND
+			c0.job = x.job
+	), moved AS (
+		UPDATE hub.cards c SET state = y.st, state_at = y.at, place = y.place FROM y
+		WHERE c.station_id = sid AND c.job = y.job
+		RETURNING c.issued_at, (y.st IN ('issued', 'stored'))::int -
+			(y.old IN ('issued', 'stored'))::int AS delta
+	)
+	INSERT INTO hub.waiting AS w (station_id, day, n)
+	SELECT sid, hub.day(issued_at), sum(delta) FROM moved GROUP BY 2 HAVING sum(delta) <> 0
+	ON CONFLICT (station_id, day) DO UPDATE SET n = w.n + EXCLUDED.n;
 $$;
 
 CREATE TABLE IF NOT EXISTS hub.alarms (

@@ -71,7 +71,8 @@ copy_row(json_t *o, const char *line, size_t n, const struct ledger_balance *b, 
 	for (int k = 0; k < b->n_lines; k++)
 		on_hand += b->lines[k].hopper + b->lines[k].in_flight;
 	w->last_at = json_integer_value(json_object_get(o, "at"));
-	snprintf(num[0], sizeof(num[0]), "%lld", (long long)json_integer_value(json_object_get(o, "seq")));
+	snprintf(num[0], sizeof(num[0]), "%lld",
+		 (long long)json_integer_value(json_object_get(o, "seq")));
 	snprintf(num[1], sizeof(num[1]), "%lld", w->last_at);
 	snprintf(num[2], sizeof(num[2]), "%lld", (long long)json_integer_value(cnt));
 	snprintf(num[3], sizeof(num[3]), "%ld", on_hand);
@@ -255,10 +256,11 @@ hub_verify_pending(PGconn *c)
 		/* one slice's body at a time: a station back after weeks, or a
 		 * district of them, may have many pending */
 		const char *key[2] = { id, PQgetvalue(r, i, 6) };
-		PGresult *br = q(c, PGRES_TUPLES_OK,
-				 "SELECT body FROM hub.intake WHERE station_id = $1 AND first_seq = "
-				 "$2::bigint",
-				 2, key);
+		PGresult *br =
+			q(c, PGRES_TUPLES_OK,
+			  "SELECT body FROM hub.intake WHERE station_id = $1 AND first_seq = "
+			  "$2::bigint",
+			  2, key);
 		if (!br || PQntuples(br) != 1 || !(w.f = open_memstream(&rows, &rlen))) {
 			PQclear(br);
 			break;

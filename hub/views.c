@@ -220,12 +220,13 @@ hub_usage(PGconn *c, int days)
 	char dd[16];
 	snprintf(dd, sizeof(dd), "%d", days);
 	const char *p[1] = { dd };
-	PGresult *r = q(c, PGRES_TUPLES_OK,
-			"SELECT s.name, d.day::text, d.kind, d.cause, sum(d.cards) FROM hub.daily d "
-			"JOIN hub.stations s ON s.id = d.station_id WHERE d.kind IN ('issue', "
-			"'spoil') AND d.day > (now() AT TIME ZONE hub.tz())::date - $1::int GROUP BY "
-			"1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
-			1, p);
+	PGresult *r =
+		q(c, PGRES_TUPLES_OK,
+		  "SELECT s.name, d.day::text, d.kind, d.cause, sum(d.cards) FROM hub.daily d "
+		  "JOIN hub.stations s ON s.id = d.station_id WHERE d.kind IN ('issue', "
+		  "'spoil') AND d.day > (now() AT TIME ZONE hub.tz())::date - $1::int GROUP BY "
+		  "1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+		  1, p);
 	if (!r)
 		return EXIT_REFUSED;
 	json_t *arr = json_array(), *row = NULL;
@@ -244,7 +245,8 @@ hub_usage(PGconn *c, int days)
 			tot_i += n;
 		} else {
 			json_t *sp = json_object_get(row, "spoiled");
-			json_object_set_new(row, "spoiled", json_integer(json_integer_value(sp) + n));
+			json_object_set_new(row, "spoiled",
+					    json_integer(json_integer_value(sp) + n));
 			json_object_set_new(json_object_get(row, "by_cause"), PQgetvalue(r, i, 3),
 					    json_integer(n));
 			tot_s += n;
@@ -264,29 +266,31 @@ hub_usage(PGconn *c, int days)
 			json_t *v;
 			char causes[256] = "";
 			size_t len = 0;
-			json_object_foreach(json_object_get(o, "by_cause"), k, v) if (len < sizeof(causes))
-				len += (size_t)snprintf(causes + len, sizeof(causes) - len, "%s%s %lld",
-							len ? ", " : "", k,
-							(long long)json_integer_value(v));
+			json_object_foreach(json_object_get(o, "by_cause"), k,
+					    v) if (len < sizeof(causes)) len +=
+				(size_t)snprintf(causes + len, sizeof(causes) - len, "%s%s %lld",
+						 len ? ", " : "", k,
+						 (long long)json_integer_value(v));
 			printf("%-20s %-10s %7lld %7lld  %s\n",
 			       json_string_value(json_object_get(o, "station")),
 			       json_string_value(json_object_get(o, "day")),
 			       (long long)json_integer_value(json_object_get(o, "issued")),
-			       (long long)json_integer_value(json_object_get(o, "spoiled")), causes);
+			       (long long)json_integer_value(json_object_get(o, "spoiled")),
+			       causes);
 		}
-		printf("%-20s %-10s %7ld %7ld  over the last %d days\n", "district", "", tot_i, tot_s,
-		       days);
+		printf("%-20s %-10s %7ld %7ld  over the last %d days\n", "district", "", tot_i,
+		       tot_s, days);
 	}
 	json_decref(arr);
 	return 0;
 }
 
 /* Blanks sent to each station that no receipt matches yet, by receiver. */
-#define TRANSIT_TO_SQL                                                                            \
-	"SELECT t.record->>'peer' AS name, sum(t.count) AS n FROM hub.records t JOIN "            \
-	"hub.stations s ON s.id = t.station_id WHERE t.kind = 'transfer' AND NOT EXISTS (SELECT " \
-	"1 FROM hub.records r JOIN hub.stations rs ON rs.id = r.station_id WHERE r.kind = "       \
-	"'receive' AND r.doc = t.doc AND rs.name = t.record->>'peer' AND r.record->>'peer' = "    \
+#define TRANSIT_TO_SQL                                                                             \
+	"SELECT t.record->>'peer' AS name, sum(t.count) AS n FROM hub.records t JOIN "             \
+	"hub.stations s ON s.id = t.station_id WHERE t.kind = 'transfer' AND NOT EXISTS (SELECT "  \
+	"1 FROM hub.records r JOIN hub.stations rs ON rs.id = r.station_id WHERE r.kind = "        \
+	"'receive' AND r.doc = t.doc AND rs.name = t.record->>'peer' AND r.record->>'peer' = "     \
 	"s.name) GROUP BY 1"
 
 json_t *
@@ -310,7 +314,8 @@ hub_cover_json(PGconn *c, const struct check_opts *o)
 		return NULL;
 	int n = PQntuples(r);
 	json_t *st = json_array(), *prop = json_array();
-	long *give = calloc((size_t)n + 1, sizeof(long)), *need = calloc((size_t)n + 1, sizeof(long));
+	long *give = calloc((size_t)n + 1, sizeof(long)),
+	     *need = calloc((size_t)n + 1, sizeof(long));
 	long on_hand_all = 0, used_all = 0, need_all = 0, give_all = 0;
 	for (int i = 0; i < n; i++) {
 		long on_hand = (long)hub_ll(r, i, 1), transit = (long)hub_ll(r, i, 2);
@@ -330,12 +335,13 @@ hub_cover_json(PGconn *c, const struct check_opts *o)
 		on_hand_all += on_hand + transit, used_all += used;
 		need_all += need[i], give_all += give[i];
 		json_array_append_new(
-			st, json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:I}", "station",
-				      PQgetvalue(r, i, 0), "on_hand", (json_int_t)on_hand, "in_transit",
-				      (json_int_t)transit, "per_day", round(per_day * 10) / 10,
-				      "days_of_cover", days < 0 ? -1.0 : round(days * 10) / 10,
-				      "reserve", (json_int_t)reserve, "needs", (json_int_t)need[i],
-				      "spare", (json_int_t)give[i]));
+			st,
+			json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:I}", "station",
+				  PQgetvalue(r, i, 0), "on_hand", (json_int_t)on_hand, "in_transit",
+				  (json_int_t)transit, "per_day", round(per_day * 10) / 10,
+				  "days_of_cover", days < 0 ? -1.0 : round(days * 10) / 10,
+				  "reserve", (json_int_t)reserve, "needs", (json_int_t)need[i],
+				  "spare", (json_int_t)give[i]));
 	}
 	/* the proposal: the largest need first, from the largest spare */
 	for (;;) {
@@ -349,9 +355,9 @@ hub_cover_json(PGconn *c, const struct check_opts *o)
 		if (to < 0 || from < 0)
 			break;
 		long k = need[to] < give[from] ? need[to] : give[from];
-		json_array_append_new(prop, json_pack("{s:s, s:s, s:I}", "from",
-						      PQgetvalue(r, from, 0), "to",
-						      PQgetvalue(r, to, 0), "count", (json_int_t)k));
+		json_array_append_new(
+			prop, json_pack("{s:s, s:s, s:I}", "from", PQgetvalue(r, from, 0), "to",
+					PQgetvalue(r, to, 0), "count", (json_int_t)k));
 		need[to] -= k, give[from] -= k;
 	}
 	long short_all = 0;
@@ -439,11 +445,15 @@ hub_collection(PGconn *c, double older_days)
 
 	if (older_days > 0) {
 		r = q(c, PGRES_TUPLES_OK,
-		      "SELECT s.name, c.job, COALESCE(c.chip, ''), to_char(to_timestamp(c.issued_at) "
+		      "SELECT s.name, c.job, COALESCE(c.chip, ''), "
+		      "to_char(to_timestamp(c.issued_at) "
 		      "AT TIME ZONE hub.tz(), 'YYYY-MM-DD'), c.state, COALESCE(c.place, ''), "
-		      "floor((extract(epoch FROM now()) - c.issued_at) / 86400) FROM hub.cards c JOIN "
-		      "hub.stations s ON s.id = c.station_id WHERE c.state IN ('issued', 'stored') AND "
-		      "c.issued_at < extract(epoch FROM now()) - $1::float8 * 86400 ORDER BY s.name, "
+		      "floor((extract(epoch FROM now()) - c.issued_at) / 86400) FROM hub.cards c "
+		      "JOIN "
+		      "hub.stations s ON s.id = c.station_id WHERE c.state IN ('issued', 'stored') "
+		      "AND "
+		      "c.issued_at < extract(epoch FROM now()) - $1::float8 * 86400 ORDER BY "
+		      "s.name, "
 		      "c.issued_at",
 		      1, p);
 		if (!r)
@@ -463,32 +473,38 @@ hub_collection(PGconn *c, double older_days)
 						  "place", PQgetvalue(r, i, 5), "days",
 						  (json_int_t)hub_ll(r, i, 6)));
 			else
-				printf("%-20s %-24s %-18s %-10s %-8s %5s  %s\n", PQgetvalue(r, i, 0),
-				       PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
-				       PQgetvalue(r, i, 4), PQgetvalue(r, i, 6), PQgetvalue(r, i, 5));
+				printf("%-20s %-24s %-18s %-10s %-8s %5s  %s\n",
+				       PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+				       PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+				       PQgetvalue(r, i, 4), PQgetvalue(r, i, 6),
+				       PQgetvalue(r, i, 5));
 		}
 		if (hub_json)
 			hub_print_json(arr);
 		else
-			printf("%d cards waiting for more than %g days\n", PQntuples(r), older_days);
+			printf("%d cards waiting for more than %g days\n", PQntuples(r),
+			       older_days);
 		json_decref(arr);
 		PQclear(r);
 		return 0;
 	}
+	/* the counts from hub.waiting (per station and day of issue); in the
+	 * hopper or stored from the stations' balances */
 	r = q(c, PGRES_TUPLES_OK,
-	      "WITH w AS (SELECT station_id, state, (extract(epoch FROM now()) - issued_at) / 86400 "
-	      "AS age FROM hub.cards WHERE state IN ('issued', 'stored')) SELECT s.name, "
-	      "count(w.state), count(*) FILTER (WHERE w.state = 'issued'), count(*) FILTER (WHERE "
-	      "w.state = 'stored'), count(*) FILTER (WHERE w.age < 7), count(*) FILTER (WHERE "
-	      "w.age >= 7 AND w.age < 30), count(*) FILTER (WHERE w.age >= 30 AND w.age < 90), "
-	      "count(*) FILTER (WHERE w.age >= 90), COALESCE(floor(max(w.age)), 0) FROM "
-	      "hub.stations s LEFT JOIN w ON w.station_id = s.id GROUP BY s.name ORDER BY s.name",
+	      "WITH w AS (SELECT station_id, n, (now() AT TIME ZONE hub.tz())::date - day AS age "
+	      "FROM hub.waiting WHERE n <> 0) SELECT s.name, COALESCE(sum(w.n), 0), "
+	      "COALESCE((s.balance->'custody'->>'issued')::bigint, 0), "
+	      "COALESCE((s.balance->'custody'->>'stored')::bigint, 0), COALESCE(sum(w.n) FILTER "
+	      "(WHERE w.age < 7), 0), COALESCE(sum(w.n) FILTER (WHERE w.age >= 7 AND w.age < 30), "
+	      "0), COALESCE(sum(w.n) FILTER (WHERE w.age >= 30 AND w.age < 90), 0), "
+	      "COALESCE(sum(w.n) FILTER (WHERE w.age >= 90), 0), COALESCE(max(w.age), 0) FROM "
+	      "hub.stations s LEFT JOIN w ON w.station_id = s.id GROUP BY s.id ORDER BY s.name",
 	      0, NULL);
 	if (!r)
 		return EXIT_REFUSED;
-	static const char *const keys[] = { "waiting", "in_hopper", "stored", "under_7_days",
-					     "days_7_to_29", "days_30_to_89", "days_90_or_more",
-					     "oldest_days" };
+	static const char *const keys[] = { "waiting",	       "in_hopper",    "stored",
+					    "under_7_days",    "days_7_to_29", "days_30_to_89",
+					    "days_90_or_more", "oldest_days" };
 	json_t *arr = json_array();
 	long long tot[8] = { 0 };
 	if (!hub_json)
@@ -548,10 +564,11 @@ hub_printers(PGconn *c)
 					arr,
 					json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I}",
 						  "station", PQgetvalue(r, i, 0), "line", l->name,
-						  "prints", (json_int_t)l->prints, "ribbon", l->ribbon,
-						  "ribbon_rated", (json_int_t)l->ribbon_rated,
-						  "ribbon_prints", (json_int_t)l->ribbon_prints,
-						  "counter", (json_int_t)l->counter, "outside",
+						  "prints", (json_int_t)l->prints, "ribbon",
+						  l->ribbon, "ribbon_rated",
+						  (json_int_t)l->ribbon_rated, "ribbon_prints",
+						  (json_int_t)l->ribbon_prints, "counter",
+						  (json_int_t)l->counter, "outside",
 						  (json_int_t)l->outside, "ribbons_in_store",
 						  (json_int_t)b.ribbons_store));
 				continue;
@@ -564,7 +581,8 @@ hub_printers(PGconn *c)
 				snprintf(ctr, sizeof(ctr), "%ld", l->counter);
 			printf("%-20s %-8s %8ld %-14s %13s %9s %8ld%s\n", PQgetvalue(r, i, 0),
 			       l->name, l->prints, l->ribbon[0] ? l->ribbon : "-", used, ctr,
-			       l->outside, l->outside ? "  printed outside cetakd, unexplained" : "");
+			       l->outside,
+			       l->outside ? "  printed outside cetakd, unexplained" : "");
 		}
 	}
 	if (hub_json)
