@@ -106,7 +106,11 @@ write_metrics(PGconn *c, const char *path)
 	PGresult *r = q(c, PGRES_TUPLES_OK,
 			"SELECT name, head_seq, status = 'refused', COALESCE(extract(epoch FROM "
 			"now() - last_push), -1), (SELECT count(*) FROM hub.intake i WHERE "
-			"i.station_id = s.id) FROM hub.stations s ORDER BY name",
+			"i.station_id = s.id), COALESCE((SELECT on_hand FROM hub.records r WHERE "
+			"r.station_id = s.id ORDER BY seq DESC LIMIT 1), 0), (SELECT COALESCE(sum(n), "
+			"0) FROM hub.waiting w WHERE w.station_id = s.id), (SELECT "
+			"COALESCE(sum((v->>'outside')::bigint), 0) FROM jsonb_each(s.balance->'lines') "
+			"e(k, v)) FROM hub.stations s ORDER BY name",
 			0, NULL);
 	char tmp[4096];
 	FILE *f;
@@ -142,6 +146,21 @@ write_metrics(PGconn *c, const char *path)
 	for (int i = 0; i < PQntuples(r); i++)
 		fprintf(f, "cetak_hub_pending_slices{station=\"%s\"} %s\n", PQgetvalue(r, i, 0),
 			PQgetvalue(r, i, 4));
+	static const char *const more[][3] = {
+		{ "cetak_hub_on_hand", "Blanks on hand at the station (store, hoppers, in flight).",
+		  "5" },
+		{ "cetak_hub_waiting_cards", "Issued cards waiting for collection at the station.",
+		  "6" },
+		{ "cetak_hub_outside_prints",
+		  "Cards the station's printers counted that cetakd did not print, unexplained.",
+		  "7" },
+	};
+	for (size_t m = 0; m < sizeof(more) / sizeof(more[0]); m++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", more[m][0], more[m][1], more[m][0]);
+		for (int i = 0; i < PQntuples(r); i++)
+			fprintf(f, "%s{station=\"%s\"} %s\n", more[m][0], PQgetvalue(r, i, 0),
+				PQgetvalue(r, i, atoi(more[m][2])));
+	}
 	PQclear(r);
 	if (fflush(f) == 0 && fsync(fileno(f)) == 0 && fclose(f) == 0)
 		rename(tmp, path);

@@ -199,16 +199,28 @@ int
 hub_alarms(PGconn *c)
 {
 	PGresult *r = q(c, PGRES_TUPLES_OK,
-			"SELECT to_char(a.at, 'YYYY-MM-DD HH24:MI:SS'), COALESCE(s.name, '-'), "
-			"a.kind, a.message FROM hub.alarms a LEFT JOIN hub.stations s ON s.id = "
-			"a.station_id ORDER BY a.id",
+			"SELECT to_char(a.at AT TIME ZONE hub.tz(), 'YYYY-MM-DD HH24:MI:SS'), "
+			"COALESCE(s.name, 'district'), a.kind, a.message FROM hub.alarms a LEFT JOIN "
+			"hub.stations s ON s.id = a.station_id ORDER BY a.id",
 			0, NULL);
 
 	if (!r)
 		return EXIT_REFUSED;
-	for (int i = 0; i < PQntuples(r); i++)
-		printf("%s  %-16s %-10s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-		       PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+	json_t *arr = json_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (hub_json)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "at",
+							     PQgetvalue(r, i, 0), "station",
+							     PQgetvalue(r, i, 1), "kind",
+							     PQgetvalue(r, i, 2), "message",
+							     PQgetvalue(r, i, 3)));
+		else
+			printf("%s  %-16s %-10s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+			       PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+	}
+	if (hub_json)
+		hub_print_json(arr);
+	json_decref(arr);
 	PQclear(r);
 	return 0;
 }

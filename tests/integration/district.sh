@@ -121,14 +121,21 @@ hub check --lead-days 1000 --command "$T/alarm-cmd" 2>"$T/check3"
 expect_grep "a station under its reserve raises an alarm" 'alarm: station UPT Satu: [0-9]+ blanks on hand, at or under the reserve of 100000' "$T/check3"
 expect_grep "the district's cover under the lead time raises one, with what to order" 'alarm: district: the district.s [0-9]+ blanks .* under the lead time of 1000 days: order [0-9]+ blanks' "$T/check3"
 check "both went to the alarm command" jq -e -s 'any(.[]; .kind == "reserve") and any(.[]; .kind == "cover" and .station == "district")' "$T/alarms.jsonl"
-hub check --lead-days 1000 2>"$T/check4"
+hub check --lead-days 1000 --metrics "$T/hub.prom" 2>"$T/check4"
 check "each once a day, not at every check" test ! -s "$T/check4"
+hub --json alarms >"$T/alarms.json"
+check "cetak-hub alarms lists them, the district's with no station" \
+	jq -e 'any(.[]; .kind == "reserve" and .station == "UPT Satu") and any(.[]; .kind == "cover" and .station == "district")' "$T/alarms.json"
+expect_grep "the Prometheus file has the blanks on hand per station" '^cetak_hub_on_hand\{station="Kantor"\} [0-9]+$' "$T/hub.prom"
+expect_grep "and the cards printed outside cetakd" '^cetak_hub_outside_prints\{station="UPT Dua"\} 3$' "$T/hub.prom"
 
 # cards waiting for collection
 hub --json collection >"$T/coll.json"
 bal_waiting=$(sql "SELECT sum((balance->'custody'->>'issued')::int + (balance->'custody'->>'stored')::int) FROM hub.stations")
 check "the cards waiting are the chains' cards in custody ($bal_waiting)" \
 	test "$(jq '[.[].waiting] | add' "$T/coll.json")" = "$bal_waiting"
+check "the Prometheus file's cards waiting are the same" test \
+	"$(grep '^cetak_hub_waiting_cards' "$T/hub.prom" | awk '{s += $NF} END {print s}')" = "$bal_waiting"
 check "by age, they add up" jq -e 'all(.[]; .under_7_days + .days_7_to_29 + .days_30_to_89 + .days_90_or_more == .waiting)' "$T/coll.json"
 hub collection --older 30 >"$T/coll-old.txt"
 expect_grep "the list of those waiting longer than 30 days names job, chip and box" '^Kantor +J1-[0-9]+ +04[0-9A-F]+ +[0-9-]+ +stored +3[0-9]  BOX-[0-9]+$' "$T/coll-old.txt"
