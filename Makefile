@@ -4,6 +4,8 @@
 #   make check      install missing Debian packages, build, run every test
 #   make check-asan the same tests on an ASan+UBSan build (build-asan/)
 #   make demo       install, build, run the simulated station (demo-station/)
+#                   and the district (demo-district/)
+#   make demo-district  the district alone: three stations and the hub
 #   make fuzz       run every fuzz target for FUZZ_SECONDS each (default 300)
 #   make bench      run the benchmarks under bench/ (see docs/performance.md)
 #   make install    install into $(DESTDIR)$(PREFIX) (binaries, units, config)
@@ -73,7 +75,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 BINS = $(BUILD)/cetakd $(BUILD)/cetakctl $(BUILD)/cetak-audit $(BUILD)/cetak-hub
 TEST_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) $(FIXTURES))
 
-.PHONY: all tests check check-run check-asan check-tsan demo fuzz deps install clean format update-golden bench
+.PHONY: all tests check check-run check-asan check-tsan demo demo-district fuzz deps install clean format update-golden bench
 
 all: $(BINS)
 
@@ -275,6 +277,11 @@ fuzz: deps
 demo: deps
 	$(MAKE) tests
 	BUILD=$(BUILD) scripts/demo
+	BUILD=$(BUILD) scripts/demo-district
+
+demo-district: deps
+	$(MAKE) tests
+	BUILD=$(BUILD) scripts/demo-district
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
@@ -303,6 +310,10 @@ update-golden: all tests
 	done
 	CETAK_UPDATE_GOLDEN=1 CETAK_REPORT_PDF=$(BUILD)/report-daily.pdf $(BUILD)/tests/test_ledger >/dev/null
 	@echo "the report PDF to look at: $(BUILD)/report-daily.pdf"
+	$(BUILD)/cetak-hub report --from-json tests/data/district-report.json > tests/golden/district-report.txt
+	$(BUILD)/cetak-hub report --from-json tests/data/district-report.json --format csv -o tests/golden/district-report.csv
+	$(BUILD)/cetak-hub report --from-json tests/data/district-report.json --format pdf -o $(BUILD)/district-report.pdf
+	@echo "the district report PDF to look at: $(BUILD)/district-report.pdf"
 	git diff --stat tests/data tests/golden
 
 format:

@@ -22,6 +22,7 @@
  *   alarms                        the alarms raised
  *   report YYYY-MM [--format text|csv|json|pdf] [-o FILE]
  *                                 the district's monthly report
+ *   report --from-json FILE [...] a report saved as JSON, in another format
  * CHECK OPTIONS: --silent-hours H (24) --transit-days D (7) --reserve N (0)
  *   --lead-days D (14) --window-days D (30) --metrics FILE --command PATH
  * CONNINFO is a libpq connection string (default: $CETAK_HUB_DB, then the PG*
@@ -289,11 +290,16 @@ parse_check(int argc, char **argv, int i, struct check_opts *o)
 		       : -1;
 }
 
+/* report MONTH from the database, or --from-json FILE: a report saved as
+ * JSON written again in another format (no database needed) */
 static int
 cmd_report(PGconn *c, int argc, char **argv, int i)
 {
-	const char *month = argv[i++], *out = NULL, *fmt = "text";
+	const char *month = argv[i++], *out = NULL, *fmt = "text", *saved = NULL;
 	char why[300] = "";
+
+	if (!strcmp(month, "--from-json") && i < argc)
+		saved = argv[i++];
 
 	for (; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--format"))
@@ -318,9 +324,22 @@ cmd_report(PGconn *c, int argc, char **argv, int i)
 		fprintf(stderr, "cetak-hub: report: a PDF needs -o FILE\n");
 		return EXIT_USAGE;
 	}
-	json_t *r = hub_report(c, month);
-	if (!r)
+	json_error_t je;
+	json_t *r = saved ? json_load_file(saved, 0, &je) : hub_report(c, month);
+	if (!r && saved)
+		fprintf(stderr,
+			"cetak-hub: report: %s: %s (line %d): give a report saved with --format "
+			"json\n",
+			saved, je.text, je.line);
+	if (!r || (saved && !json_is_array(json_object_get(r, "stations")))) {
+		if (r)
+			fprintf(stderr,
+				"cetak-hub: report: %s: not a district report (no stations)\n",
+				saved);
+		json_decref(r);
 		return EXIT_REFUSED;
+	}
+	month = json_string_value(json_object_get(r, "month")) ?: "";
 	int rc = hub_report_write(r, f, NULL, out, why, sizeof(why));
 	if (rc < 0)
 		fprintf(stderr, "cetak-hub: report: %s\n", why);
@@ -338,7 +357,7 @@ usage(void)
 		"station set NAME --reserve N | set office|timezone VALUE | stations | verify | "
 		"run [CHECK] | check [CHECK] | stock | usage [--days N] | cover [CHECK] | "
 		"collection [--older DAYS] | printers | transfers [--older DAYS] | alarms | "
-		"report YYYY-MM [--format text|csv|json|pdf] [-o FILE]\n"
+		"report YYYY-MM|--from-json FILE [--format text|csv|json|pdf] [-o FILE]\n"
 		"CHECK: --silent-hours H --transit-days D --reserve N --lead-days D --window-days "
 		"D --metrics FILE --command PATH\n");
 }
@@ -366,6 +385,12 @@ main(int argc, char **argv)
 	const char *verb = argv[i++];
 	int rest = argc - i;
 	struct check_opts co;
+	if (!strcmp(verb, "report") && rest >= 2 && !strcmp(argv[i], "--from-json")) {
+		rc = cmd_report(NULL, argc, argv, i);
+		if (rc == EXIT_USAGE)
+			usage();
+		return rc;
+	}
 	PGconn *c = hub_connect(conninfo);
 	if (!c)
 		return EXIT_REFUSED;

@@ -103,15 +103,16 @@ raised(const struct check_opts *o, PGresult *r)
 static void
 write_metrics(PGconn *c, const char *path)
 {
-	PGresult *r = q(c, PGRES_TUPLES_OK,
-			"SELECT name, head_seq, status = 'refused', COALESCE(extract(epoch FROM "
-			"now() - last_push), -1), (SELECT count(*) FROM hub.intake i WHERE "
-			"i.station_id = s.id), COALESCE((SELECT on_hand FROM hub.records r WHERE "
-			"r.station_id = s.id ORDER BY seq DESC LIMIT 1), 0), (SELECT COALESCE(sum(n), "
-			"0) FROM hub.waiting w WHERE w.station_id = s.id), (SELECT "
-			"COALESCE(sum((v->>'outside')::bigint), 0) FROM jsonb_each(s.balance->'lines') "
-			"e(k, v)) FROM hub.stations s ORDER BY name",
-			0, NULL);
+	PGresult *r =
+		q(c, PGRES_TUPLES_OK,
+		  "SELECT name, head_seq, status = 'refused', COALESCE(extract(epoch FROM "
+		  "now() - last_push), -1), (SELECT count(*) FROM hub.intake i WHERE "
+		  "i.station_id = s.id), COALESCE((SELECT on_hand FROM hub.records r WHERE "
+		  "r.station_id = s.id ORDER BY seq DESC LIMIT 1), 0), (SELECT COALESCE(sum(n), "
+		  "0) FROM hub.waiting w WHERE w.station_id = s.id), (SELECT "
+		  "COALESCE(sum((v->>'outside')::bigint), 0) FROM jsonb_each(s.balance->'lines') "
+		  "e(k, v)) FROM hub.stations s ORDER BY name",
+		  0, NULL);
 	char tmp[4096];
 	FILE *f;
 

@@ -445,7 +445,23 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 	if (!json_object_size(json_object_get(t, "by_cause")))
 		pdf_row(&p, "none", "");
 	json_object_foreach(json_object_get(t, "by_cause"), k, v)
-		pdf_rowi(&p, k, (long long)json_integer_value(v), 0);
+	{
+		/* the cause, and the stations it came from */
+		char label[600];
+		size_t n = (size_t)snprintf(label, sizeof(label), "%s (", k);
+		int first = 1;
+		json_array_foreach(json_object_get(r, "stations"), i, s)
+		{
+			long long c = N(json_object_get(s, "by_cause"), k);
+			if (c && n < sizeof(label))
+				n += (size_t)snprintf(label + n, sizeof(label) - n, "%s%s %lld",
+						      first ? "" : ", ", S(s, "station"), c);
+			first = first && !c;
+		}
+		if (n < sizeof(label) - 1)
+			snprintf(label + n, sizeof(label) - n, ")");
+		pdf_rowi(&p, label, (long long)json_integer_value(v), 0);
+	}
 
 	pdf_heading(&p, "Transfers between stations");
 	static const double tx[] = { 0, 60, 160, 210, 250, 350 };
@@ -471,6 +487,7 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 	if (!json_array_size(json_object_get(r, "transfers")))
 		pdf_row(&p, "none", "");
 
+	pdf_room(&p, 170); /* the heading, its words and the signatures on one page */
 	pdf_heading(&p, "Berita acara: signatures");
 	pdf_para(&p, "DejaVu Sans 8", 0,
 		 "The figures above were drawn from the stations' signed books as verified by "

@@ -198,11 +198,12 @@ hub_transfers(PGconn *c, double older)
 int
 hub_alarms(PGconn *c)
 {
-	PGresult *r = q(c, PGRES_TUPLES_OK,
-			"SELECT to_char(a.at AT TIME ZONE hub.tz(), 'YYYY-MM-DD HH24:MI:SS'), "
-			"COALESCE(s.name, 'district'), a.kind, a.message FROM hub.alarms a LEFT JOIN "
-			"hub.stations s ON s.id = a.station_id ORDER BY a.id",
-			0, NULL);
+	PGresult *r =
+		q(c, PGRES_TUPLES_OK,
+		  "SELECT to_char(a.at AT TIME ZONE hub.tz(), 'YYYY-MM-DD HH24:MI:SS'), "
+		  "COALESCE(s.name, 'district'), a.kind, a.message FROM hub.alarms a LEFT JOIN "
+		  "hub.stations s ON s.id = a.station_id ORDER BY a.id",
+		  0, NULL);
 
 	if (!r)
 		return EXIT_REFUSED;
@@ -338,9 +339,11 @@ hub_cover_json(PGconn *c, const struct check_opts *o)
 		long keep = (long)ceil(per_day * o->lead_days);
 		if (keep < reserve)
 			keep = reserve;
+		/* a station with no use in the window (new, or closed): its need
+		 * cannot be told, so it neither asks nor gives, beyond its reserve */
 		if (on_hand + transit < keep)
 			need[i] = keep - on_hand - transit;
-		else if (on_hand > keep)
+		else if (on_hand > keep && used > 0)
 			give[i] = on_hand - (keep > transit ? keep - transit : 0);
 		if (give[i] > on_hand)
 			give[i] = on_hand;

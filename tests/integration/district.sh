@@ -166,6 +166,14 @@ sql "UPDATE hub.daily SET cards = cards + 1 WHERE ctid = (SELECT ctid FROM hub.d
 hub report "$MONTH" >"$T/report-bad.txt"
 expect_grep "a movement that does not match the replayed balance is shown WRONG" '^UPT Satu .* WRONG' "$T/report-bad.txt"
 expect_grep "and said in words" 'SOME BOOKS DO NOT BALANCE' "$T/report-bad.txt"
+# the writers against their golden files (make update-golden), from a saved report
+"$B/cetak-hub" report --from-json "$ROOT/tests/data/district-report.json" >"$T/golden.txt"
+check "the text report is its golden file" cmp "$T/golden.txt" "$ROOT/tests/golden/district-report.txt"
+"$B/cetak-hub" report --from-json "$ROOT/tests/data/district-report.json" --format csv -o "$T/golden.csv" >/dev/null
+check "the CSV report is its golden file" cmp "$T/golden.csv" "$ROOT/tests/golden/district-report.csv"
+echo '{"month": "2026-10"}' >"$T/notreport.json"
+"$B/cetak-hub" report --from-json "$T/notreport.json" >"$T/notreport" 2>&1
+expect_grep "a JSON that is not a district report is refused" 'not a district report' "$T/notreport"
 hub report 2026-13 >"$T/badmonth" 2>&1
 expect_grep "a month that is not one is refused with the form to use" "month '2026-13': give it as YYYY-MM" "$T/badmonth"
 finish
