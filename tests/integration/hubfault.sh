@@ -5,7 +5,8 @@
 # that injects them (tests/fixtures/faultproxy.py): the connection cut in
 # the middle of a batch, a link so slow that the push times out, a dead
 # link, PostgreSQL restarted while the station pushes, the hub's disk full,
-# and the pushing side killed at random moments. Afterwards the hub holds
+# and the pushing side killed at random moments; then the station's role
+# allowed over TLS only, with its client certificate. Afterwards the hub holds
 # the station's chain exactly once: every record, no gap, no double, and
 # the same head hash as the station's own ledger.
 . "$(dirname "$0")/../lib.sh"
@@ -105,7 +106,7 @@ ctl hub push >/dev/null
 sleep 6
 ctl hub >"$T/hubfull"
 sed 's/^/# /' "$T/hubfull"
-expect_grep "a full disk: the station keeps its chain and says the round failed" 'last round failed' "$T/hubfull"
+expect_grep "a full disk: the station keeps its chain and says the round failed, with PostgreSQL's reason" 'last round failed: .*(No space left on device|terminat|closed)' "$T/hubfull"
 rm -f "$T/pgf/fill"
 # PostgreSQL may have stopped on a WAL write that failed: start it again
 if ! "$FX_PG_BIN/pg_isready" -h "$T/pgf" -p "$PGP" -q; then
@@ -133,4 +134,51 @@ done
 ctl hub push >/dev/null
 check "cetakd killed 5 times while pushing: it catches up" wait_for 60 synced
 check "exactly once after the kills" exactly_once
+
+# 6. TLS with a client certificate per station: the station's role may
+# connect only over TLS, with a certificate whose name is the role's
+mkdir -p "$T/tls" && cd "$T/tls" || finish
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=TEST district CA" \
+	-days 2 -keyout ca.key -out ca.pem 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+	-keyout server.key -out server.csr 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >server.ext
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=station_upt_sepuluh" \
+	-keyout client.key -out client.csr 2>/dev/null
+openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out client.pem 2>/dev/null
+cd "$ROOT" || finish
+install -o 65534 -g 65534 -m 0600 "$T/tls/server.key" "$T/pgf/data/server.key"
+install -o 65534 -g 65534 -m 0644 "$T/tls/server.pem" "$T/pgf/data/server.pem"
+install -o 65534 -g 65534 -m 0644 "$T/tls/ca.pem" "$T/pgf/data/ca.pem"
+chmod 0600 "$T/tls/client.key"
+cat >>"$T/pgf/data/postgresql.conf" <<PGCONF
+ssl = on
+ssl_cert_file = 'server.pem'
+ssl_key_file = 'server.key'
+ssl_ca_file = 'ca.pem'
+log_connections = on
+PGCONF
+# the station's role: over TLS with its certificate, never without
+{ printf 'hostssl cetak_hub station_upt_sepuluh 127.0.0.1/32 cert\n'
+  printf 'hostnossl cetak_hub station_upt_sepuluh 127.0.0.1/32 reject\n'
+  printf 'host cetak_hub station_upt_sepuluh 127.0.0.1/32 reject\n'
+  cat "$T/pgf/data/pg_hba.conf"; } >"$T/pgf/hba" && cp "$T/pgf/hba" "$T/pgf/data/pg_hba.conf"
+chown 65534:65534 "$T/pgf/data/pg_hba.conf"
+kill -INT "$FX_PG_PID_pgf"; wait "$FX_PG_PID_pgf" 2>/dev/null
+fx_pg_start "$T/pgf" "$PGP"
+FX_PG_PID_pgf=$FX_PG_PID
+TLSCONN="host=127.0.0.1 port=$PGP dbname=cetak_hub user=station_upt_sepuluh"
+/usr/bin/psql -X "$TLSCONN sslmode=disable" -c "SELECT hub.ack()" >"$T/tls-plain" 2>&1
+expect_grep "the station's role without TLS is refused" 'rejects connection|no encryption' "$T/tls-plain"
+/usr/bin/psql -X "$TLSCONN sslmode=verify-full sslrootcert=$T/tls/ca.pem" -c "SELECT hub.ack()" >"$T/tls-nocert" 2>&1
+expect_grep "with TLS but no client certificate, refused" 'certificate' "$T/tls-nocert"
+kill "$FX_CETAKD_PID"; wait "$FX_CETAKD_PID" 2>/dev/null
+sed -i "s|conninfo = \"[^\"]*\"|conninfo = \"$TLSCONN sslmode=verify-full sslrootcert=$T/tls/ca.pem sslcert=$T/tls/client.pem sslkey=$T/tls/client.key\"|" "$T/st.conf"
+fx_cetakd "$T/st.conf" >/dev/null || { notok "cetakd starts with TLS to the hub"; finish; }
+work 10
+ctl hub push >/dev/null
+check "over TLS with its client certificate, the station pushes and catches up" wait_for 40 synced
+check "exactly once over TLS" exactly_once
+expect_grep "the hub's log shows the station's connection with TLS" 'connection authorized: user=station_upt_sepuluh database=cetak_hub SSL enabled' "$T/pgf/log"
 finish
