@@ -56,7 +56,7 @@ CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -I. -DCETAK_VERSION='"$(VERSION)"
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(LDSAN)
 
 JOBS_SRCS   = jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c jobs/sched.c jobs/spool.c jobs/submit.c
-LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c ledger/alerts.c ledger/report.c ledger/report_fmt.c
+LEDGER_SRCS = ledger/ledger.c ledger/stock.c ledger/audit.c ledger/alerts.c ledger/report.c ledger/report_fmt.c common/i18n.c
 FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c common/signer.c smartcard/sod.c smartcard/profile.c smartcard/fit.c smartcard/sc_card.c smartcard/sc_sam.c smartcard/sm.c smartcard/sc_reader.c smartcard/sc_pcsc.c
@@ -64,7 +64,7 @@ CUSTODY_SRCS = custody/custody.c notice/notice.c
 DAEMON_SRCS = daemon/main.c daemon/cetakd.c daemon/verbs.c daemon/verbs_custody.c daemon/notices.c daemon/privacy.c daemon/desk.c $(CUSTODY_SRCS) daemon/config.c common/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c daemon/run.c daemon/worker.c \
               daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c daemon/hubpush.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
-CLI_SRCS    = daemon/cetakctl.c daemon/cetakctl_card.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c common/pdfdoc.c custody/berita.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
+CLI_SRCS    = daemon/cetakctl.c daemon/cetakctl_card.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c common/pdfdoc.c common/i18n.c custody/berita.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
 UNIT_TESTS  = test_sm test_config test_ctlproto test_control test_loop test_job test_jobs test_notice test_lds test_face test_pb test_ledger test_rules test_card test_engine
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim stationgen
@@ -72,14 +72,16 @@ FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_rea
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
+LANGS = id en
+MO = $(foreach l,$(LANGS),$(BUILD)/locale/$(l)/LC_MESSAGES/cetak.mo)
 BINS = $(BUILD)/cetakd $(BUILD)/cetakctl $(BUILD)/cetak-audit $(BUILD)/cetak-hub
 TEST_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) $(FIXTURES))
 
-.PHONY: all tests check check-run check-asan check-tsan demo demo-district fuzz deps install clean format update-golden bench
+.PHONY: pot all tests check check-run check-asan check-tsan demo demo-district fuzz deps install clean format update-golden bench
 
-all: $(BINS)
+all: $(BINS) $(MO)
 
-tests: $(BINS) $(TEST_BINS)
+tests: $(BINS) $(MO) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -93,6 +95,19 @@ $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
 
 # The PKCS#11 signer uses libp11's ENGINE, deprecated in OpenSSL 3.
 $(BUILD)/common/signer.o: CFLAGS += -Wno-deprecated-declarations
+$(BUILD)/common/i18n.o: CFLAGS += -DLOCALEDIR='"$(PREFIX)/share/locale"'
+
+# Message catalogues (docs/i18n.md): po/LANG.po -> $(BUILD)/locale/LANG/LC_MESSAGES/cetak.mo.
+# `make pot` extracts the texts from the sources listed in po/POTFILES and
+# merges them into every po/LANG.po.
+$(BUILD)/locale/%/LC_MESSAGES/cetak.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt -c -o $@ $<
+pot:
+	xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: --package-name=cetak \
+		--msgid-bugs-address= --omit-header -o po/cetak.pot $$(cat po/POTFILES)
+	for l in $(LANGS); do msgmerge -q --update --backup=none po/$$l.po po/cetak.pot; done
+	msgen -o po/en.po po/en.po
 
 # The standalone verifier: no daemon, no database.
 # The district hub: hub/schema.sql is built in as a C string.
@@ -102,7 +117,7 @@ $(BUILD)/hub/schema_sql.c: hub/schema.sql
 $(BUILD)/hub/schema_sql.o: $(BUILD)/hub/schema_sql.c
 	$(CC) $(CFLAGS) -c $< -o $@
 HUB_SRCS    = hub/cetak-hub.c hub/db.c hub/verify.c hub/check.c hub/views.c hub/report.c
-$(BUILD)/cetak-hub: $(call obj,$(HUB_SRCS) ledger/audit.c ledger/stock.c jobs/custody_state.c common/pdfdoc.c) $(BUILD)/hub/schema_sql.o
+$(BUILD)/cetak-hub: $(call obj,$(HUB_SRCS) ledger/audit.c ledger/stock.c jobs/custody_state.c common/pdfdoc.c common/i18n.c) $(BUILD)/hub/schema_sql.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libpq pangocairo) -lm -lpthread
 $(call obj,$(HUB_SRCS)): CFLAGS += $(call pc_cflags,libpq pangocairo)
 $(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c jobs/custody_state.c)
@@ -291,6 +306,8 @@ install: all
 	install -m 0755 $(BUILD)/cetakctl $(DESTDIR)$(PREFIX)/bin/cetakctl
 	install -m 0755 $(BUILD)/cetak-audit $(DESTDIR)$(PREFIX)/bin/cetak-audit
 	install -m 0755 $(BUILD)/cetak-hub $(DESTDIR)$(PREFIX)/bin/cetak-hub
+	for l in $(LANGS); do install -D -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/cetak.mo \
+		$(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/cetak.mo; done
 	install -m 0644 etc/cetakd.service $(DESTDIR)$(UNITDIR)/cetakd.service
 	install -m 0644 etc/cetak-hub.service $(DESTDIR)$(UNITDIR)/cetak-hub.service
 	install -m 0644 etc/sysusers.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/cetak.conf

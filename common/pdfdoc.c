@@ -2,6 +2,7 @@
  * pdfdoc.c - A4 documents for people (pdfdoc.h).
  */
 #include "pdfdoc.h"
+#include "i18n.h"
 
 #include <cairo-pdf.h>
 #include <errno.h>
@@ -33,7 +34,7 @@ footer(struct pdf *p)
 {
 	char s[64];
 
-	snprintf(s, sizeof(s), "halaman %d", p->page);
+	snprintf(s, sizeof(s), _("page %d"), p->page);
 	pdf_text(p, PDF_MARGIN, PDF_PAGE_H - 35, PDF_WIDTH, "DejaVu Sans 7", 1, s);
 	pdf_text(p, PDF_MARGIN, PDF_PAGE_H - 35, PDF_WIDTH - 60, "DejaVu Sans 7", 0, p->footer);
 }
@@ -129,7 +130,11 @@ pdf_rowi(struct pdf *p, const char *label, long long v, int sign)
 {
 	char s[32];
 
-	snprintf(s, sizeof(s), sign ? "%+lld" : "%lld", v);
+	char d[30];
+
+	/* as the document's language writes numbers (1.234 or 1,234) */
+	i18n_int(v < 0 ? -v : v, d, sizeof(d));
+	snprintf(s, sizeof(s), "%s%s", v < 0 ? "-" : sign ? "+" : "", d);
 	pdf_row(p, label, s);
 }
 
@@ -162,7 +167,7 @@ pdf_signatures(struct pdf *p, const char *const *who, int n)
 		cairo_move_to(p->cr, x + 8, p->y + 80);
 		cairo_line_to(p->cr, x + w - 16, p->y + 80);
 		cairo_stroke(p->cr);
-		pdf_text(p, x, p->y + 83, w - 8, "DejaVu Sans 7", 2, "nama / NIP");
+		pdf_text(p, x, p->y + 83, w - 8, "DejaVu Sans 7", 2, _("name / NIP"));
 	}
 	p->y += 100;
 }

@@ -2,6 +2,7 @@
  * berita.c - the berita acara serah terima of a transfer batch (berita.h).
  */
 #include "berita.h"
+#include "common/i18n.h"
 #include "common/pdfdoc.h"
 
 #include <errno.h>
@@ -35,8 +36,23 @@ str(json_t *o, const char *k)
 	return s && s[0] ? s : "-";
 }
 
+static int write_pdf(json_t *batch, const char *path, char *why, size_t len);
+
+/* The berita acara is written in Indonesian (its texts are not in the
+ * catalogue yet); the shared parts of the page (pdfdoc.c) follow it. */
 int
 berita_transfer_pdf(json_t *batch, const char *path, char *why, size_t len)
+{
+	struct i18n_doc d;
+
+	i18n_doc_begin(&d, "id");
+	int rc = write_pdf(batch, path, why, len);
+	i18n_doc_end(&d);
+	return rc;
+}
+
+static int
+write_pdf(json_t *batch, const char *path, char *why, size_t len)
 {
 	json_t *cards = json_object_get(batch, "cards"), *c;
 	const char *office = str(batch, "office"), *kec = str(batch, "kecamatan");
@@ -97,9 +113,24 @@ berita_transfer_pdf(json_t *batch, const char *path, char *why, size_t len)
 
 #define N(o, k) ((long long)json_integer_value(json_object_get(o, k)))
 
+static int write_custody_pdf(json_t *r, const char *office, long long at, const char *path,
+			     char *why, size_t len);
+
 int
 berita_custody_pdf(json_t *r, const char *office, long long at, const char *path, char *why,
 		   size_t len)
+{
+	struct i18n_doc d;
+
+	i18n_doc_begin(&d, "id");
+	int rc = write_custody_pdf(r, office, at, path, why, len);
+	i18n_doc_end(&d);
+	return rc;
+}
+
+static int
+write_custody_pdf(json_t *r, const char *office, long long at, const char *path, char *why,
+		  size_t len)
 {
 	json_t *st = json_object_get(r, "states"), *age = json_object_get(r, "age_days"), *v;
 	json_t *sms = json_object_get(r, "sms"), *due = json_object_get(r, "due_for_transfer");

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "cetakctl.h"
+#include "common/i18n.h"
 #include "ctlproto.h"
 #include "jobs/job.h"
 #include "jobs/spool.h"
@@ -1421,6 +1422,7 @@ main(int argc, char **argv)
 	struct cli cli = { .socket = getenv("CETAK_CONTROL") };
 	int opt;
 
+	i18n_init();
 	if (!cli.socket || !cli.socket[0])
 		cli.socket = CTL_DEFAULT_SOCKET;
 	while ((opt = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {

@@ -49,6 +49,7 @@ struct cfg_group {
 };
 
 static const char *const role_choices[] = { "main", "upt", NULL };
+static const char *const language_choices[] = { "id", "en", NULL };
 static const char *const encoder_choices[] = { "inline", "desk", "auto", NULL };
 
 static const char *
@@ -129,6 +130,9 @@ static const struct cfg_param station_params[] = {
 	{ "district", CFG_T_STR, S(station_district), "", 0, 15, NULL, NULL,
 	  "the district code a SAM must carry to be used here (SAM profile); \"\" = not "
 	  "checked" },
+	{ "document_language", CFG_T_ENUM, S(station_document_language), "id", 0, 0,
+	  language_choices, NULL,
+	  "the language of official documents (reports, berita acara): id or en" },
 };
 
 static const struct cfg_param paths_params[] = {

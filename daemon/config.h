@@ -40,7 +40,8 @@ struct cetak_config {
 	char *station_office;
 	int station_role; /* enum cfg_station_role */
 	char *station_region;
-	char *station_district; /* a SAM must carry it; "" = not checked */
+	char *station_district;	       /* a SAM must carry it; "" = not checked */
+	int station_document_language; /* 0 id, 1 en: reports, berita acara */
 
 	char *state_dir;
 	char *spool_dir;

@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "cetakd.h"
+#include "common/i18n.h"
 #include "common/log.h"
 #include "loop.h"
 
@@ -31,6 +32,7 @@ main(int argc, char **argv)
 	bool check_only = false;
 	int opt, rc = 1;
 
+	i18n_init();
 	while ((opt = getopt(argc, argv, "c:nVh")) != -1) {
 		switch (opt) {
 		case 'c':

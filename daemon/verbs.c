@@ -599,6 +599,8 @@ verb_report(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 	json_object_set_new(*ret_data, "office",
 			    json_string(d->cfg->station_office[0] ? d->cfg->station_office
 								  : d->cfg->station_name));
+	json_object_set_new(*ret_data, "language",
+			    json_string(d->cfg->station_document_language ? "en" : "id"));
 	return 0;
 }
 

@@ -7,7 +7,9 @@
  *   init                          create the schema (hub/schema.sql), idempotent
  *   station add NAME --cert PEM   register a station and create its role
  *   station set NAME --reserve N  a station's own reserve (blanks)
- *   set office|timezone VALUE     the name on the reports; the district's time zone
+ *   set office|timezone|language VALUE
+ *                                 the name on the reports; the district's time
+ *                                 zone; the reports' language (id, en)
  *   stations                      every station: its chain, last contact, status
  *   verify                        verify what the stations pushed, once
  *   run [CHECK OPTIONS]           verify as slices arrive (LISTEN), until SIGTERM,
@@ -32,6 +34,7 @@
  */
 #define _GNU_SOURCE
 #include "hub.h"
+#include "common/i18n.h"
 
 #include <errno.h>
 #include <openssl/pem.h>
@@ -227,8 +230,13 @@ cmd_station_set(PGconn *c, const char *name, const char *reserve)
 static int
 cmd_set(PGconn *c, const char *key, const char *value)
 {
-	if (strcmp(key, "office") != 0 && strcmp(key, "timezone") != 0) {
-		fprintf(stderr, "cetak-hub: set %s: only office and timezone\n", key);
+	if (strcmp(key, "office") != 0 && strcmp(key, "timezone") != 0 &&
+	    strcmp(key, "language") != 0) {
+		fprintf(stderr, "cetak-hub: set %s: only office, timezone and language\n", key);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(key, "language") && !i18n_lang_ok(value)) {
+		fprintf(stderr, "cetak-hub: set language %s: id (Bahasa Indonesia) or en\n", value);
 		return EXIT_USAGE;
 	}
 	const char *p[2] = { key, value };
@@ -354,7 +362,8 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: cetak-hub [-d CONNINFO] [--json] init | station add NAME --cert PEM | "
-		"station set NAME --reserve N | set office|timezone VALUE | stations | verify | "
+		"station set NAME --reserve N | set office|timezone|language VALUE | stations | "
+		"verify | "
 		"run [CHECK] | check [CHECK] | stock | usage [--days N] | cover [CHECK] | "
 		"collection [--older DAYS] | printers | transfers [--older DAYS] | alarms | "
 		"report YYYY-MM|--from-json FILE [--format text|csv|json|pdf] [-o FILE]\n"
@@ -368,6 +377,7 @@ main(int argc, char **argv)
 	const char *conninfo = getenv("CETAK_HUB_DB");
 	int i = 1, rc;
 
+	i18n_init();
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-d") && i + 1 < argc)
 			conninfo = argv[++i];

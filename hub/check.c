@@ -196,12 +196,12 @@ hub_check(PGconn *c, const struct check_opts *o)
 		sql, sizeof(sql),
 		"INSERT INTO hub.alarms (station_id, kind, message) SELECT t.station_id, "
 		"'transit', format('transfer %%s of %%s blanks to %%s in transit for more than %%s "
-		"days', t.doc, t.count, t.record->>'peer', $1::text) FROM hub.records t JOIN "
+		"days', t.doc, t.count, t.peer, $1::text) FROM hub.records t JOIN "
 		"hub.stations s ON s.id = t.station_id WHERE t.kind = 'transfer' AND t.at < "
 		"extract(epoch FROM now()) - $1::float8 * 86400 AND NOT EXISTS (SELECT 1 FROM "
 		"hub.records r JOIN hub.stations rs ON rs.id = r.station_id WHERE r.kind = "
-		"'receive' AND r.doc = t.doc AND rs.name = t.record->>'peer' AND "
-		"r.record->>'peer' = s.name) AND NOT EXISTS (SELECT 1 FROM hub.alarms a WHERE "
+		"'receive' AND r.doc = t.doc AND rs.name = t.peer AND "
+		"r.peer = s.name) AND NOT EXISTS (SELECT 1 FROM hub.alarms a WHERE "
 		"a.station_id = t.station_id AND a.kind = 'transit' AND a.message LIKE "
 		"'transfer ' || t.doc || ' %%' AND a.at > now() - interval '1 day') RETURNING "
 		"(SELECT name FROM hub.stations WHERE id = station_id), kind, message");

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/i18n.h"
 #include "common/pdfdoc.h"
 
 #define q hub_q
@@ -38,7 +39,7 @@ static const char stations_sql[] =
 	"COALESCE(o.held, 0), COALESCE(o.discrepancy, 0), COALESCE(cl.on_hand, 0), "
 	"COALESCE(cl.spoiled_pending, 0), COALESCE(cl.held, 0), COALESCE(cl.discrepancy, 0), "
 	"COALESCE(s.last_record_at, 0) >= e.t1 - 1, COALESCE(to_char(to_timestamp("
-	"s.last_record_at) AT TIME ZONE hub.tz(), 'YYYY-MM-DD HH24:MI'), ''), e.t0, e.t1, "
+	"s.last_record_at) AT TIME ZONE (SELECT hub.tz()), 'YYYY-MM-DD HH24:MI'), ''), e.t0, e.t1, "
 	"e.d0::text, e.d1::text FROM e CROSS JOIN hub.stations s "
 	"LEFT JOIN LATERAL (SELECT * FROM hub.records r WHERE r.station_id = s.id AND r.at < e.t0 "
 	"ORDER BY r.at DESC, r.seq DESC LIMIT 1) o ON true "
@@ -53,7 +54,8 @@ static const char flows_sql[] =
 /* transfers between stations sent or received in the month, with the other end */
 static const char transfers_sql[] =
 	"SELECT s.name, r.kind, r.doc, r.count, r.peer, to_char(to_timestamp(r.at) AT TIME ZONE "
-	"hub.tz(), 'YYYY-MM-DD'), (SELECT o.count FROM hub.records o JOIN hub.stations os ON "
+	"(SELECT hub.tz()), 'YYYY-MM-DD'), (SELECT o.count FROM hub.records o JOIN hub.stations os "
+	"ON "
 	"os.id = o.station_id WHERE os.name = r.peer AND o.doc = r.doc AND o.peer = s.name AND "
 	"o.kind = CASE r.kind WHEN 'transfer' THEN 'receive' ELSE 'transfer' END LIMIT 1) FROM "
 	"hub.records r JOIN hub.stations s ON s.id = r.station_id WHERE r.kind IN ('transfer', "
@@ -84,16 +86,23 @@ hub_report(PGconn *c, const char *month)
 	PGresult *r = q(c, PGRES_TUPLES_OK, stations_sql, 2, p), *f = NULL, *t = NULL, *o = NULL;
 	if (!r)
 		return NULL;
-	if ((o = q(c, PGRES_TUPLES_OK, "SELECT value FROM hub.settings WHERE key = 'office'", 0,
-		   NULL)) &&
-	    PQntuples(o) == 1)
-		snprintf(office, sizeof(office), "%s", PQgetvalue(o, 0, 0));
-	PQclear(o);
-	json_t *rep = json_pack("{s:s, s:s, s:s, s:s, s:[], s:{}, s:[], s:b}", "report",
-				"district-monthly", "month", month, "office", office, "generated",
-				"", "stations", "totals", "transfers", "balanced", 1);
+	char lang[8] = "id";
 	if ((o = q(c, PGRES_TUPLES_OK,
-		   "SELECT to_char(now() AT TIME ZONE hub.tz(), 'YYYY-MM-DD HH24:MI ') || hub.tz()",
+		   "SELECT COALESCE((SELECT value FROM hub.settings WHERE key = 'office'), ''), "
+		   "COALESCE((SELECT value FROM hub.settings WHERE key = 'language'), 'id')",
+		   0, NULL)) &&
+	    PQntuples(o) == 1) {
+		snprintf(office, sizeof(office), "%s", PQgetvalue(o, 0, 0));
+		snprintf(lang, sizeof(lang), "%s", PQgetvalue(o, 0, 1));
+	}
+	PQclear(o);
+	json_t *rep =
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:[], s:{}, s:[], s:b}", "report",
+			  "district-monthly", "month", month, "office", office, "language", lang,
+			  "generated", "", "stations", "totals", "transfers", "balanced", 1);
+	if ((o = q(c, PGRES_TUPLES_OK,
+		   "SELECT to_char(now() AT TIME ZONE (SELECT hub.tz()), 'YYYY-MM-DD HH24:MI ') || "
+		   "hub.tz()",
 		   0, NULL)) &&
 	    PQntuples(o) == 1)
 		json_object_set_new(rep, "generated", json_string(PQgetvalue(o, 0, 0)));
@@ -206,15 +215,15 @@ hub_report(PGconn *c, const char *month)
 /* ---- writers ---- */
 
 static const char *const labels[][2] = {
-	{ "received", "received" },
-	{ "discrepancy", "stocktake differences" },
-	{ "issued", "issued" },
-	{ "spoiled", "spoiled" },
-	{ "transferred", "transferred out" },
-	{ "destroyed", "spoiled cards destroyed" },
-	{ "collected", "cards collected by their holders" },
-	{ "to_kecamatan", "cards handed to a kecamatan" },
-	{ "withdrawn", "cards withdrawn" },
+	{ "received", N_("received") },
+	{ "discrepancy", N_("stocktake differences") },
+	{ "issued", N_("issued") },
+	{ "spoiled", N_("spoiled") },
+	{ "transferred", N_("transferred out") },
+	{ "destroyed", N_("spoiled cards destroyed") },
+	{ "collected", N_("cards collected by their holders") },
+	{ "to_kecamatan", N_("cards handed to a kecamatan") },
+	{ "withdrawn", N_("cards withdrawn") },
 };
 
 static void
@@ -224,49 +233,50 @@ write_text(json_t *r, FILE *f)
 	size_t i;
 	const char *k;
 
-	fprintf(f, "%s\nLAPORAN BULANAN PENGGUNAAN BLANGKO KTP-EL (district monthly report)\n",
-		S(r, "office"));
-	fprintf(f, "month %s (%s to %s), from the district hub's verified books; generated %s\n\n",
+	fprintf(f, "%s\n%s\n", S(r, "office"), _("DISTRICT MONTHLY REPORT OF BLANK KTP-EL CARDS"));
+	fprintf(f,
+		_("month %s (%s to %s), from the district hub's verified books; generated %s\n\n"),
 		S(r, "month"), S(r, "from"), S(r, "to"), S(r, "generated"));
-	fprintf(f, "%-18s %8s %8s %6s %7s %7s %8s %8s %8s %8s\n", "STATION", "OPENING", "RECEIVED",
-		"DIFF", "ISSUED", "SPOILED", "SENT", "CLOSING", "WAITING", "BALANCE");
+	fprintf(f, "%-18s %8s %8s %6s %7s %7s %8s %8s %8s %8s\n", _("STATION"), _("OPENING"),
+		_("RECEIVED"), _("DIFF"), _("ISSUED"), _("SPOILED"), _("SENT"), _("CLOSING"),
+		_("WAITING"), _("BALANCE"));
 	json_array_foreach(json_object_get(r, "stations"), i, s)
 		fprintf(f, "%-18s %8lld %+8lld %+6lld %7lld %7lld %8lld %8lld %8lld %8s%s\n",
 			S(s, "station"), N(json_object_get(s, "opening"), "on_hand"),
 			N(s, "received"), N(s, "discrepancy"), N(s, "issued"), N(s, "spoiled"),
 			N(s, "transferred"), N(json_object_get(s, "closing"), "on_hand"),
 			N(json_object_get(s, "closing"), "held"),
-			json_is_true(json_object_get(s, "balanced")) ? "ok" : "WRONG",
+			json_is_true(json_object_get(s, "balanced")) ? _("ok") : _("WRONG"),
 			json_is_true(json_object_get(s, "complete")) ? "" : "  *");
-	fprintf(f, "%-18s %8lld %+8lld %+6lld %7lld %7lld %8lld %8lld %8lld %8s\n", "district",
+	fprintf(f, "%-18s %8lld %+8lld %+6lld %7lld %7lld %8lld %8lld %8lld %8s\n", _("district"),
 		N(t, "opening_on_hand"), N(t, "received"), N(t, "discrepancy"), N(t, "issued"),
 		N(t, "spoiled"), N(t, "transferred"), N(t, "closing_on_hand"), N(t, "closing_held"),
-		json_is_true(json_object_get(r, "balanced")) ? "ok" : "WRONG");
+		json_is_true(json_object_get(r, "balanced")) ? _("ok") : _("WRONG"));
 	fprintf(f, "\n%s\n",
 		json_is_true(json_object_get(r, "balanced"))
-			? "every station's books balance over the month: opening + received + "
-			  "differences - issued - spoiled - sent = closing"
-			: "SOME BOOKS DO NOT BALANCE: the stations marked WRONG");
+			? _("every station's books balance over the month: opening + received + "
+			    "differences - issued - spoiled - sent = closing")
+			: _("SOME BOOKS DO NOT BALANCE: the stations marked WRONG"));
 	int partial = 0;
 	json_array_foreach(json_object_get(r, "stations"), i,
 			   s) if (!json_is_true(json_object_get(s, "complete"))) partial++;
 	if (partial) {
-		fprintf(f,
-			"* the books at the hub end before the month's end (the month is not over, "
-			"or the station has not pushed since):\n");
+		fprintf(f, "%s\n",
+			_("* the books at the hub end before the month's end (the month is not "
+			  "over, or the station has not pushed since):"));
 		json_array_foreach(json_object_get(r, "stations"), i,
 				   s) if (!json_is_true(json_object_get(s, "complete")))
-			fprintf(f, "  %-18s last record %s\n", S(s, "station"),
-				S(s, "books_until")[0] ? S(s, "books_until") : "none");
+			fprintf(f, _("  %-18s last record %s\n"), S(s, "station"),
+				S(s, "books_until")[0] ? S(s, "books_until") : _("none"));
 	}
-	fprintf(f, "\nDistrict totals\n");
+	fprintf(f, "\n%s\n", _("District totals"));
 	for (size_t j = 0; j < sizeof(labels) / sizeof(labels[0]); j++)
-		fprintf(f, "  %-36s %8lld\n", labels[j][1], N(t, labels[j][0]));
-	fprintf(f, "  %-36s %8lld\n", "spoiled awaiting destruction (end)",
+		fprintf(f, "  %-36s %8lld\n", _(labels[j][1]), N(t, labels[j][0]));
+	fprintf(f, "  %-36s %8lld\n", _("spoiled awaiting destruction (end)"),
 		N(t, "closing_spoiled_pending"));
-	fprintf(f, "\nSpoiled by cause\n");
+	fprintf(f, "\n%s\n", _("Spoiled by cause"));
 	if (!json_object_size(json_object_get(t, "by_cause")))
-		fprintf(f, "  none\n");
+		fprintf(f, "  %s\n", _("none"));
 	json_object_foreach(json_object_get(t, "by_cause"), k, v)
 	{
 		fprintf(f, "  %-18s %6lld  (", k, (long long)json_integer_value(v));
@@ -281,26 +291,28 @@ write_text(json_t *r, FILE *f)
 		}
 		fprintf(f, ")\n");
 	}
-	fprintf(f, "\nTransfers between stations\n");
+	fprintf(f, "\n%s\n", _("Transfers between stations"));
 	if (!json_array_size(json_object_get(r, "transfers")))
-		fprintf(f, "  none\n");
+		fprintf(f, "  %s\n", _("none"));
 	json_array_foreach(json_object_get(r, "transfers"), i, s)
 	{
-		fprintf(f, "  %s  %-16s %-8s %5lld %s %-16s doc %s: ", S(s, "on"), S(s, "station"),
-			S(s, "kind"), N(s, "count"),
-			!strcmp(S(s, "kind"), "sent") ? "to  " : "from", S(s, "peer"), S(s, "doc"));
+		fprintf(f, "  %s  %-16s %-8s %5lld %-5s %-16s %s %s: ", S(s, "on"), S(s, "station"),
+			!strcmp(S(s, "kind"), "sent") ? _("sent") : _("received"), N(s, "count"),
+			!strcmp(S(s, "kind"), "sent") ? _("to") : _("from"), S(s, "peer"), _("doc"),
+			S(s, "doc"));
 		if (json_is_true(json_object_get(s, "matched")))
-			fprintf(f, "matched\n");
+			fprintf(f, "%s\n", _("matched"));
 		else if (json_is_null(json_object_get(s, "other_end")))
-			fprintf(f, "no record at the other end yet\n");
+			fprintf(f, "%s\n", _("no record at the other end yet"));
 		else
-			fprintf(f, "MISMATCHED (the other end records %lld)\n", N(s, "other_end"));
+			fprintf(f, _("MISMATCHED (the other end records %lld)\n"),
+				N(s, "other_end"));
 	}
-	fprintf(f, "\nBerita acara: signatures\n"
-		   "  Petugas pencetakan (printing officer): ____________  NIP ____________\n"
-		   "  Saksi 1 (witness):                     ____________  NIP ____________\n"
-		   "  Saksi 2 (witness):                     ____________  NIP ____________\n"
-		   "  Mengetahui, Kepala Dinas (head):       ____________  NIP ____________\n");
+	fprintf(f, "\n%s\n", _("Berita acara"));
+	const char *const who[] = { _("Printing officer"), _("Witness 1"), _("Witness 2"),
+				    _("Acknowledged by, the Head of Office") };
+	for (int w = 0; w < 4; w++)
+		fprintf(f, "  %-38s ____________  NIP ____________\n", who[w]);
 }
 
 static void
@@ -369,6 +381,17 @@ write_csv(json_t *r, FILE *f)
 	}
 }
 
+/* +n, -n or 0 as the document's language writes numbers */
+static const char *
+signed_int(long long n, char *buf, size_t len)
+{
+	char d[30];
+
+	i18n_int(n < 0 ? -n : n, d, sizeof(d));
+	snprintf(buf, len, "%s%s", n < 0 ? "-" : n > 0 ? "+" : "", d);
+	return buf;
+}
+
 static int
 write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len)
 {
@@ -378,34 +401,35 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 	const char *k;
 	char footer[160], a[64], b[64];
 
-	snprintf(footer, sizeof(footer), "district monthly report %s", S(r, "month"));
+	snprintf(footer, sizeof(footer), _("district monthly report %s"), S(r, "month"));
 	if (pdf_open(&p, path, office && office[0] ? office : S(r, "office"), footer, why, len) < 0)
 		return -EIO;
 	p.y += pdf_text(&p, PDF_MARGIN, p.y, PDF_WIDTH, "DejaVu Sans Bold 13", 2, p.office) + 4;
 	p.y += pdf_text(&p, PDF_MARGIN, p.y, PDF_WIDTH, "DejaVu Sans Bold 11", 2,
-			"LAPORAN BULANAN PENGGUNAAN BLANGKO KTP-EL\nDistrict monthly report") +
+			_("DISTRICT MONTHLY REPORT OF BLANK KTP-EL CARDS")) +
 	       4;
-	snprintf(a, sizeof(a), "%s to %s (month %s)", S(r, "from"), S(r, "to"), S(r, "month"));
+	snprintf(a, sizeof(a), _("%s to %s (month %s)"), S(r, "from"), S(r, "to"), S(r, "month"));
 	p.y += pdf_text(&p, PDF_MARGIN, p.y, PDF_WIDTH, "DejaVu Sans 9", 2, a) + 10;
 
-	pdf_heading(&p, "Blanks per station");
-	static const double xs[] = { 0, 92, 142, 192, 228, 268, 310, 350, 396, 446 };
-	static const char *const hd[] = { "station", "opening", "received", "diff.",   "issued",
-					  "spoiled", "sent",	"closing",  "waiting", "balance" };
+	pdf_heading(&p, _("Blanks per station"));
+	static const double xs[] = { 0, 70, 108, 156, 196, 240, 276, 314, 354, 432 };
+	const char *const hd[] = { _("station"), _("opening"), _("received"), _("diff."),
+				   _("issued"),	 _("spoiled"), _("sent"),     _("closing"),
+				   _("waiting"), _("balance") };
 	pdf_cells(&p, "DejaVu Sans Bold 7", xs, hd, 10);
 	json_array_foreach(json_object_get(r, "stations"), i, s)
 	{
-		char c[9][24];
-		snprintf(c[0], 24, "%lld", N(json_object_get(s, "opening"), "on_hand"));
-		snprintf(c[1], 24, "%lld", N(s, "received"));
-		snprintf(c[2], 24, "%+lld", N(s, "discrepancy"));
-		snprintf(c[3], 24, "%lld", N(s, "issued"));
-		snprintf(c[4], 24, "%lld", N(s, "spoiled"));
-		snprintf(c[5], 24, "%lld", N(s, "transferred"));
-		snprintf(c[6], 24, "%lld", N(json_object_get(s, "closing"), "on_hand"));
-		snprintf(c[7], 24, "%lld", N(json_object_get(s, "closing"), "held"));
-		snprintf(c[8], 24, "%s%s",
-			 json_is_true(json_object_get(s, "balanced")) ? "ok" : "WRONG",
+		char c[9][32];
+		i18n_int(N(json_object_get(s, "opening"), "on_hand"), c[0], 32);
+		i18n_int(N(s, "received"), c[1], 32);
+		signed_int(N(s, "discrepancy"), c[2], 32);
+		i18n_int(N(s, "issued"), c[3], 32);
+		i18n_int(N(s, "spoiled"), c[4], 32);
+		i18n_int(N(s, "transferred"), c[5], 32);
+		i18n_int(N(json_object_get(s, "closing"), "on_hand"), c[6], 32);
+		i18n_int(N(json_object_get(s, "closing"), "held"), c[7], 32);
+		snprintf(c[8], 32, "%s%s",
+			 json_is_true(json_object_get(s, "balanced")) ? _("ok") : _("WRONG"),
 			 json_is_true(json_object_get(s, "complete")) ? "" : " *");
 		const char *row[] = {
 			S(s, "station"), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
@@ -413,37 +437,39 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 		pdf_cells(&p, "DejaVu Sans 7", xs, row, 10);
 	}
 	{
-		char c[9][24];
-		snprintf(c[0], 24, "%lld", N(t, "opening_on_hand"));
-		snprintf(c[1], 24, "%lld", N(t, "received"));
-		snprintf(c[2], 24, "%+lld", N(t, "discrepancy"));
-		snprintf(c[3], 24, "%lld", N(t, "issued"));
-		snprintf(c[4], 24, "%lld", N(t, "spoiled"));
-		snprintf(c[5], 24, "%lld", N(t, "transferred"));
-		snprintf(c[6], 24, "%lld", N(t, "closing_on_hand"));
-		snprintf(c[7], 24, "%lld", N(t, "closing_held"));
-		snprintf(c[8], 24, "%s",
-			 json_is_true(json_object_get(r, "balanced")) ? "ok" : "WRONG");
-		const char *row[] = { "district", c[0], c[1], c[2], c[3],
-				      c[4],	  c[5], c[6], c[7], c[8] };
+		char c[9][32];
+		i18n_int(N(t, "opening_on_hand"), c[0], 32);
+		i18n_int(N(t, "received"), c[1], 32);
+		signed_int(N(t, "discrepancy"), c[2], 32);
+		i18n_int(N(t, "issued"), c[3], 32);
+		i18n_int(N(t, "spoiled"), c[4], 32);
+		i18n_int(N(t, "transferred"), c[5], 32);
+		i18n_int(N(t, "closing_on_hand"), c[6], 32);
+		i18n_int(N(t, "closing_held"), c[7], 32);
+		snprintf(c[8], 32, "%s",
+			 json_is_true(json_object_get(r, "balanced")) ? _("ok") : _("WRONG"));
+		const char *row[] = { _("district"), c[0], c[1], c[2], c[3],
+				      c[4],	     c[5], c[6], c[7], c[8] };
 		pdf_cells(&p, "DejaVu Sans Bold 7", xs, row, 10);
 	}
 	p.y += 4;
-	pdf_para(&p, "DejaVu Sans 7", 0,
-		 "opening + received + differences - issued - spoiled - sent = closing (blanks on "
-		 "hand); waiting: issued cards not yet collected at the end. * the station's books "
-		 "at the hub end before the month's end.",
-		 6);
+	pdf_para(
+		&p, "DejaVu Sans 7", 0,
+		_("opening + received + differences - issued - spoiled - sent = closing (blanks on "
+		  "hand); waiting: issued cards not yet collected at the end. * the station's "
+		  "books "
+		  "at the hub end before the month's end."),
+		6);
 
-	pdf_heading(&p, "District totals");
+	pdf_heading(&p, _("District totals"));
 	for (size_t j = 0; j < sizeof(labels) / sizeof(labels[0]); j++)
-		pdf_rowi(&p, labels[j][1], N(t, labels[j][0]), 0);
-	pdf_rowi(&p, "spoiled cards awaiting destruction at the end",
+		pdf_rowi(&p, _(labels[j][1]), N(t, labels[j][0]), 0);
+	pdf_rowi(&p, _("spoiled cards awaiting destruction at the end"),
 		 N(t, "closing_spoiled_pending"), 0);
 
-	pdf_heading(&p, "Spoiled cards by cause");
+	pdf_heading(&p, _("Spoiled cards by cause"));
 	if (!json_object_size(json_object_get(t, "by_cause")))
-		pdf_row(&p, "none", "");
+		pdf_row(&p, _("none"), "");
 	json_object_foreach(json_object_get(t, "by_cause"), k, v)
 	{
 		/* the cause, and the stations it came from */
@@ -463,39 +489,60 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 		pdf_rowi(&p, label, (long long)json_integer_value(v), 0);
 	}
 
-	pdf_heading(&p, "Transfers between stations");
+	pdf_heading(&p, _("Transfers between stations"));
 	static const double tx[] = { 0, 60, 160, 210, 250, 350 };
-	static const char *const th[] = { "date",  "station",	    "",
-					  "count", "other station", "document / other end" };
+	const char *const th[] = { _("date"),  _("station"),	   "",
+				   _("count"), _("other station"), _("document / other end") };
 	pdf_cells(&p, "DejaVu Sans Bold 7", tx, th, 6);
 	json_array_foreach(json_object_get(r, "transfers"), i, s)
 	{
 		char n[24];
 		snprintf(n, sizeof(n), "%lld", N(s, "count"));
 		if (json_is_true(json_object_get(s, "matched")))
-			snprintf(b, sizeof(b), "%s: matched", S(s, "doc"));
+			snprintf(b, sizeof(b), _("%s: matched"), S(s, "doc"));
 		else if (json_is_null(json_object_get(s, "other_end")))
-			snprintf(b, sizeof(b), "%s: no other end yet", S(s, "doc"));
+			snprintf(b, sizeof(b), _("%s: no other end yet"), S(s, "doc"));
 		else
-			snprintf(b, sizeof(b), "%s: MISMATCHED (%lld)", S(s, "doc"),
+			snprintf(b, sizeof(b), _("%s: MISMATCHED (%lld)"), S(s, "doc"),
 				 N(s, "other_end"));
-		const char *row[] = {
-			S(s, "on"), S(s, "station"), S(s, "kind"), n, S(s, "peer"), b
-		};
+		const char *row[] = { S(s, "on"),
+				      S(s, "station"),
+				      !strcmp(S(s, "kind"), "sent") ? _("sent") : _("received"),
+				      n,
+				      S(s, "peer"),
+				      b };
 		pdf_cells(&p, "DejaVu Sans 7", tx, row, 6);
 	}
 	if (!json_array_size(json_object_get(r, "transfers")))
-		pdf_row(&p, "none", "");
+		pdf_row(&p, _("none"), "");
 
-	pdf_room(&p, 170); /* the heading, its words and the signatures on one page */
-	pdf_heading(&p, "Berita acara: signatures");
-	pdf_para(&p, "DejaVu Sans 8", 0,
-		 "The figures above were drawn from the stations' signed books as verified by "
-		 "the district hub, and were checked by the undersigned.",
-		 6);
-	static const char *const who[] = { "Petugas pencetakan\n(printing officer)",
-					   "Saksi 1\n(witness)", "Saksi 2\n(witness)",
-					   "Mengetahui, Kepala Dinas\n(head of office)" };
+	pdf_room(&p, 220); /* the berita acara whole on one page */
+	pdf_heading(&p, _("Berita acara"));
+	{
+		char words[128], day[64], para[1000];
+		time_t now = time(NULL);
+		struct tm tn;
+		localtime_r(&now, &tn);
+		i18n_words(tn.tm_year + 1900, words, sizeof(words));
+		snprintf(para, sizeof(para),
+			 _("On this day, %s, the %d day of %s of the year %s, at %s, we the "
+			   "undersigned have examined the district's use of blank KTP-el cards for "
+			   "the month %s from the stations' signed books as verified by the "
+			   "district hub, as set out above: %lld received, %lld issued, %lld "
+			   "spoiled, %lld on hand at the end."),
+			 i18n_weekday(tn.tm_wday), tn.tm_mday, i18n_month(tn.tm_mon), words,
+			 p.office, S(r, "month"), N(t, "received"), N(t, "issued"), N(t, "spoiled"),
+			 N(t, "closing_on_hand"));
+		pdf_para(&p, "DejaVu Sans 8", 0, para, 4);
+		pdf_para(
+			&p, "DejaVu Sans 8", 0,
+			_("This berita acara was made truthfully, to be used as it may be needed."),
+			4);
+		snprintf(para, sizeof(para), "%s, %s", p.office, i18n_date(now, day, sizeof(day)));
+		pdf_para(&p, "DejaVu Sans 8", 1, para, 2);
+	}
+	const char *const who[] = { _("Printing officer"), _("Witness 1"), _("Witness 2"),
+				    _("Acknowledged by,\nthe Head of Office") };
 	pdf_signatures(&p, who, 4);
 	return pdf_close(&p, path, why, len) < 0 ? -EIO : 0;
 }
@@ -504,16 +551,25 @@ int
 hub_report_write(json_t *r, enum hub_report_format fmt, const char *office, const char *path,
 		 char *why, size_t len)
 {
-	if (fmt == HUB_PDF)
-		return write_pdf(r, office, path, why, len);
+	struct i18n_doc d;
+
+	if (fmt == HUB_PDF) {
+		/* in the language the hub's settings name for documents */
+		i18n_doc_begin(&d, S(r, "language"));
+		int rc = write_pdf(r, office, path, why, len);
+		i18n_doc_end(&d);
+		return rc;
+	}
 	FILE *f = path ? fopen(path, "we") : stdout;
 	if (!f) {
 		snprintf(why, len, "%s: %m", path);
 		return -EIO;
 	}
-	if (fmt == HUB_TEXT)
+	if (fmt == HUB_TEXT) {
+		i18n_doc_begin(&d, S(r, "language"));
 		write_text(r, f);
-	else if (fmt == HUB_CSV)
+		i18n_doc_end(&d);
+	} else if (fmt == HUB_CSV)
 		write_csv(r, f);
 	else {
 		json_dumpf(r, f, JSON_INDENT(2) | JSON_SORT_KEYS);

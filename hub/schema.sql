@@ -76,15 +76,15 @@ ALTER TABLE hub.records
 	ADD COLUMN IF NOT EXISTS held bigint,		 -- issued cards in custody (issued, stored)
 	ADD COLUMN IF NOT EXISTS discrepancy bigint;	 -- stocktake differences so far
 -- Most records are a job's state changes; the transfers' queries need only
--- the transfers and receipts (partial indexes), the report a station's
--- records by time.
+-- the transfers and receipts (a partial index: by station, kind and
+-- document), the report a station's records by time.
 DROP INDEX IF EXISTS hub.records_kind_at;
-CREATE INDEX IF NOT EXISTS records_moves ON hub.records (kind, at)
+DROP INDEX IF EXISTS hub.records_moves;
+CREATE INDEX IF NOT EXISTS records_moves_by_station ON hub.records (station_id, kind, doc)
 	WHERE kind IN ('transfer', 'receive');
 CREATE INDEX IF NOT EXISTS records_station_at ON hub.records (station_id, at);
 DROP INDEX IF EXISTS hub.records_doc;
-CREATE INDEX IF NOT EXISTS records_moves_doc ON hub.records (doc)
-	WHERE kind IN ('transfer', 'receive');
+DROP INDEX IF EXISTS hub.records_moves_doc;
 
 -- A station's own reserve (blanks on hand at or below it raise an alarm);
 -- NULL: the district's default (cetak-hub check --reserve)
@@ -151,11 +151,12 @@ CREATE TABLE IF NOT EXISTS hub.waiting (
 CREATE OR REPLACE FUNCTION hub.rollup(sid int, after bigint) RETURNS void
 LANGUAGE sql SET search_path = hub, pg_temp AS $$
 	INSERT INTO hub.daily AS d (station_id, day, kind, line, cause, events, cards)
-	SELECT station_id, hub.day(at), kind, COALESCE(line, ''),
+	SELECT station_id, (to_timestamp(at) AT TIME ZONE z.tz)::date, kind, COALESCE(line, ''),
 	       COALESCE(cause, CASE WHEN kind = 'custody' THEN record->>'to' END, ''),
 	       count(*), sum(CASE WHEN kind IN ('issue', 'spoil', 'custody') THEN 1
 	                          ELSE COALESCE(count, 0) END)
-	FROM hub.records WHERE station_id = sid AND seq > after AND kind <> 'job'
+	FROM hub.records CROSS JOIN (SELECT hub.tz() AS tz) z
+	WHERE station_id = sid AND seq > after AND kind <> 'job'
 	GROUP BY 1, 2, 3, 4, 5
 	ON CONFLICT (station_id, day, kind, line, cause) DO UPDATE
 		SET events = d.events + EXCLUDED.events, cards = d.cards + EXCLUDED.cards;
@@ -166,7 +167,8 @@ LANGUAGE sql SET search_path = hub, pg_temp AS $$
 		issued_at = EXCLUDED.issued_at, state = 'issued', state_at = EXCLUDED.state_at,
 		place = NULL;
 	INSERT INTO hub.waiting AS w (station_id, day, n)
-	SELECT sid, hub.day(at), count(*) FROM hub.records
+	SELECT sid, (to_timestamp(at) AT TIME ZONE z.tz)::date, count(*)
+	FROM hub.records CROSS JOIN (SELECT hub.tz() AS tz) z
 	WHERE station_id = sid AND seq > after AND kind = 'issue' AND job IS NOT NULL
 	GROUP BY 2
 	ON CONFLICT (station_id, day) DO UPDATE SET n = w.n + EXCLUDED.n;
@@ -184,7 +186,8 @@ LANGUAGE sql SET search_path = hub, pg_temp AS $$
 			(y.old IN ('issued', 'stored'))::int AS delta
 	)
 	INSERT INTO hub.waiting AS w (station_id, day, n)
-	SELECT sid, hub.day(issued_at), sum(delta) FROM moved GROUP BY 2 HAVING sum(delta) <> 0
+	SELECT sid, (to_timestamp(issued_at) AT TIME ZONE z.tz)::date, sum(delta)
+	FROM moved CROSS JOIN (SELECT hub.tz() AS tz) z GROUP BY 2 HAVING sum(delta) <> 0
 	ON CONFLICT (station_id, day) DO UPDATE SET n = w.n + EXCLUDED.n;
 $$;
 

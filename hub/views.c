@@ -58,7 +58,7 @@ static const char in_transit_sql[] =
 	"SELECT COALESCE(sum(t.count), 0) FROM hub.records t WHERE t.station_id = s.id AND "
 	"t.kind = 'transfer' AND NOT EXISTS (SELECT 1 FROM hub.records r JOIN hub.stations rs ON "
 	"rs.id = r.station_id WHERE r.kind = 'receive' AND r.doc = t.doc AND rs.name = "
-	"t.record->>'peer' AND r.record->>'peer' = s.name)";
+	"t.peer AND r.peer = s.name)";
 
 int
 hub_stock(PGconn *c)
@@ -123,21 +123,21 @@ hub_stock(PGconn *c)
  * many days (0: all).
  */
 static const char transfers_sql[] =
-	"SELECT s.name, t.record->>'peer', t.doc, t.count, to_char(to_timestamp(t.at), "
+	"SELECT s.name, t.peer, t.doc, t.count, to_char(to_timestamp(t.at), "
 	"'YYYY-MM-DD'), r.count, COALESCE(to_char(to_timestamp(r.at), 'YYYY-MM-DD'), ''), "
 	"CASE WHEN r.seq IS NULL THEN 'in_transit' WHEN r.count = t.count THEN 'received' "
 	"ELSE 'mismatched' END, (extract(epoch FROM now()) - t.at) / 86400 "
 	"FROM hub.records t JOIN hub.stations s ON s.id = t.station_id "
-	"LEFT JOIN hub.stations rs ON rs.name = t.record->>'peer' "
+	"LEFT JOIN hub.stations rs ON rs.name = t.peer "
 	"LEFT JOIN hub.records r ON r.station_id = rs.id AND r.kind = 'receive' AND r.doc = "
-	"t.doc AND r.record->>'peer' = s.name WHERE t.kind = 'transfer' "
+	"t.doc AND r.peer = s.name WHERE t.kind = 'transfer' "
 	"UNION ALL "
-	"SELECT r.record->>'peer', s.name, r.doc, NULL, '', r.count, "
+	"SELECT r.peer, s.name, r.doc, NULL, '', r.count, "
 	"to_char(to_timestamp(r.at), 'YYYY-MM-DD'), 'no_sender_record', 0 "
 	"FROM hub.records r JOIN hub.stations s ON s.id = r.station_id WHERE r.kind = 'receive' "
-	"AND r.record ? 'peer' AND NOT EXISTS (SELECT 1 FROM hub.records t JOIN hub.stations ts "
+	"AND r.peer IS NOT NULL AND NOT EXISTS (SELECT 1 FROM hub.records t JOIN hub.stations ts "
 	"ON ts.id = t.station_id WHERE t.kind = 'transfer' AND t.doc = r.doc AND ts.name = "
-	"r.record->>'peer') ORDER BY 3";
+	"r.peer) ORDER BY 3";
 
 int
 hub_transfers(PGconn *c, double older)
@@ -200,7 +200,7 @@ hub_alarms(PGconn *c)
 {
 	PGresult *r =
 		q(c, PGRES_TUPLES_OK,
-		  "SELECT to_char(a.at AT TIME ZONE hub.tz(), 'YYYY-MM-DD HH24:MI:SS'), "
+		  "SELECT to_char(a.at AT TIME ZONE (SELECT hub.tz()), 'YYYY-MM-DD HH24:MI:SS'), "
 		  "COALESCE(s.name, 'district'), a.kind, a.message FROM hub.alarms a LEFT JOIN "
 		  "hub.stations s ON s.id = a.station_id ORDER BY a.id",
 		  0, NULL);
@@ -237,7 +237,8 @@ hub_usage(PGconn *c, int days)
 		q(c, PGRES_TUPLES_OK,
 		  "SELECT s.name, d.day::text, d.kind, d.cause, sum(d.cards) FROM hub.daily d "
 		  "JOIN hub.stations s ON s.id = d.station_id WHERE d.kind IN ('issue', "
-		  "'spoil') AND d.day > (now() AT TIME ZONE hub.tz())::date - $1::int GROUP BY "
+		  "'spoil') AND d.day > (SELECT (now() AT TIME ZONE hub.tz())::date) - $1::int "
+		  "GROUP BY "
 		  "1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
 		  1, p);
 	if (!r)
@@ -300,10 +301,10 @@ hub_usage(PGconn *c, int days)
 
 /* Blanks sent to each station that no receipt matches yet, by receiver. */
 #define TRANSIT_TO_SQL                                                                             \
-	"SELECT t.record->>'peer' AS name, sum(t.count) AS n FROM hub.records t JOIN "             \
+	"SELECT t.peer AS name, sum(t.count) AS n FROM hub.records t JOIN "                        \
 	"hub.stations s ON s.id = t.station_id WHERE t.kind = 'transfer' AND NOT EXISTS (SELECT "  \
 	"1 FROM hub.records r JOIN hub.stations rs ON rs.id = r.station_id WHERE r.kind = "        \
-	"'receive' AND r.doc = t.doc AND rs.name = t.record->>'peer' AND r.record->>'peer' = "     \
+	"'receive' AND r.doc = t.doc AND rs.name = t.peer AND r.peer = "                           \
 	"s.name) GROUP BY 1"
 
 json_t *
@@ -316,7 +317,8 @@ hub_cover_json(PGconn *c, const struct check_opts *o)
 	PGresult *r = q(
 		c, PGRES_TUPLES_OK,
 		"WITH used AS (SELECT station_id, sum(cards) AS n FROM hub.daily WHERE kind IN "
-		"('issue', 'spoil') AND day > (now() AT TIME ZONE hub.tz())::date - $1::int GROUP "
+		"('issue', 'spoil') AND day > (SELECT (now() AT TIME ZONE hub.tz())::date) - "
+		"$1::int GROUP "
 		"BY 1), transit AS (" TRANSIT_TO_SQL
 		") SELECT s.name, COALESCE((SELECT on_hand FROM hub.records r WHERE r.station_id = "
 		"s.id ORDER BY seq DESC LIMIT 1), 0), COALESCE(t.n, 0), COALESCE(u.n, 0), "
@@ -462,7 +464,8 @@ hub_collection(PGconn *c, double older_days)
 		r = q(c, PGRES_TUPLES_OK,
 		      "SELECT s.name, c.job, COALESCE(c.chip, ''), "
 		      "to_char(to_timestamp(c.issued_at) "
-		      "AT TIME ZONE hub.tz(), 'YYYY-MM-DD'), c.state, COALESCE(c.place, ''), "
+		      "AT TIME ZONE (SELECT hub.tz()), 'YYYY-MM-DD'), c.state, COALESCE(c.place, "
+		      "''), "
 		      "floor((extract(epoch FROM now()) - c.issued_at) / 86400) FROM hub.cards c "
 		      "JOIN "
 		      "hub.stations s ON s.id = c.station_id WHERE c.state IN ('issued', 'stored') "
@@ -506,7 +509,8 @@ hub_collection(PGconn *c, double older_days)
 	/* the counts from hub.waiting (per station and day of issue); in the
 	 * hopper or stored from the stations' balances */
 	r = q(c, PGRES_TUPLES_OK,
-	      "WITH w AS (SELECT station_id, n, (now() AT TIME ZONE hub.tz())::date - day AS age "
+	      "WITH w AS (SELECT station_id, n, (SELECT (now() AT TIME ZONE hub.tz())::date) - day "
+	      "AS age "
 	      "FROM hub.waiting WHERE n <> 0) SELECT s.name, COALESCE(sum(w.n), 0), "
 	      "COALESCE((s.balance->'custody'->>'issued')::bigint, 0), "
 	      "COALESCE((s.balance->'custody'->>'stored')::bigint, 0), COALESCE(sum(w.n) FILTER "

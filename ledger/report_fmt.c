@@ -4,6 +4,7 @@
  * the golden tests; it needs no database.
  */
 #include "report.h"
+#include "common/i18n.h"
 
 #include <errno.h>
 #include <string.h>
@@ -38,88 +39,125 @@ s_(json_t *o, const char *key)
 
 #define N(o, k) ((long long)json_integer_value(json_object_get(o, k)))
 
+/* n as the document's language writes it, in a field w wide */
+static const char *
+num(long long n, int sign, char *buf, size_t len)
+{
+	char d[30];
+
+	i18n_int(n < 0 ? -n : n, d, sizeof(d));
+	snprintf(buf, len, "%s%s", n < 0 ? "-" : sign && n > 0 ? "+" : "", d);
+	return buf;
+}
+
 static void
 write_text(json_t *r, FILE *f)
 {
 	json_t *t = json_object_get(r, "totals"), *op = json_object_get(r, "opening"),
 	       *cl = json_object_get(r, "closing"), *v, *w;
-	const char *k;
-	char a[32], b[32];
+	const char *k, *star = json_object_get(r, "line") ? " *" : "";
+	char a[32], b[32], n1[32], n2[32], n3[32], n4[32], n5[32], n6[32];
 	size_t i;
 
-	fprintf(f, "Blank-card stock report (%s): %s to %s", s_(r, "report"),
+	const char *title = s_(r, "report");
+	title = !strcmp(title, "daily")	    ? _("daily")
+		: !strcmp(title, "monthly") ? _("monthly")
+		: !strcmp(title, "range")   ? _("range")
+					    : title;
+	fprintf(f, _("Blank-card stock report (%s): %s to %s"), title,
 		when(r, "from", a, sizeof(a)), when(r, "to", b, sizeof(b)));
 	if (json_object_get(r, "line"))
-		fprintf(f, ", line %s (station-wide rows marked *)", s_(r, "line"));
-	fprintf(f, "\n\n%-24s %7lld on hand, %lld spoiled awaiting destruction%s\n",
-		"opening balance", N(op, "on_hand"), N(op, "spoiled_pending"),
-		json_object_get(r, "line") ? " *" : "");
-	fprintf(f, "%-24s %+7lld\n", "received", N(t, "received"));
-	fprintf(f, "%-24s %+7lld\n", "stocktake differences", N(t, "discrepancy"));
-	fprintf(f, "%-24s %7lld\n", "loaded into hoppers", N(t, "loaded"));
-	fprintf(f, "%-24s %+7lld\n", "issued", -N(t, "issued"));
-	fprintf(f, "%-24s %+7lld\n", "spoiled", -N(t, "spoiled"));
-	fprintf(f, "%-24s %+7lld\n", "transferred out", -N(t, "transferred"));
-	fprintf(f, "%-24s %7lld on hand, %lld spoiled awaiting destruction%s\n", "closing balance",
-		N(cl, "on_hand"), N(cl, "spoiled_pending"), json_object_get(r, "line") ? " *" : "");
-	fprintf(f, "%-24s %7lld\n", "destroyed", N(t, "destroyed"));
+		fprintf(f, _(", line %s (station-wide rows marked *)"), s_(r, "line"));
+	fprintf(f, "\n\n");
+	fprintf(f, _("%-30s %7s on hand, %s spoiled awaiting destruction%s\n"),
+		_("opening balance"), num(N(op, "on_hand"), 0, n1, sizeof(n1)),
+		num(N(op, "spoiled_pending"), 0, n2, sizeof(n2)), star);
+	static const struct {
+		const char *label, *key;
+		int sign;
+	} rows[] = {
+		{ N_("received"), "received", 1 },
+		{ N_("stocktake differences"), "discrepancy", 1 },
+		{ N_("loaded into hoppers"), "loaded", 0 },
+		{ N_("issued"), "issued", -1 },
+		{ N_("spoiled"), "spoiled", -1 },
+		{ N_("transferred out"), "transferred", -1 },
+	};
+	for (size_t j = 0; j < sizeof(rows) / sizeof(rows[0]); j++)
+		fprintf(f, "%-30s %7s\n", _(rows[j].label),
+			num(rows[j].sign < 0 ? -N(t, rows[j].key) : N(t, rows[j].key),
+			    rows[j].sign != 0, n1, sizeof(n1)));
+	fprintf(f, _("%-30s %7s on hand, %s spoiled awaiting destruction%s\n"),
+		_("closing balance"), num(N(cl, "on_hand"), 0, n1, sizeof(n1)),
+		num(N(cl, "spoiled_pending"), 0, n2, sizeof(n2)), star);
+	fprintf(f, "%-30s %7s\n", _("destroyed"), num(N(t, "destroyed"), 0, n1, sizeof(n1)));
 	if ((v = json_object_get(r, "balanced")))
 		fprintf(f, "%s\n",
-			json_is_true(v) ? "the books balance over the period"
-					: "THE BOOKS DO NOT BALANCE: run cetakctl stock check");
+			json_is_true(v) ? _("the books balance over the period")
+					: _("THE BOOKS DO NOT BALANCE: run cetakctl stock check"));
 
-	fprintf(f, "\nSpoiled by cause\n");
-	json_object_foreach(json_object_get(r, "by_cause"), k, v)
-		fprintf(f, "  %-16s %6lld\n", k, (long long)json_integer_value(v));
+	fprintf(f, "\n%s\n", _("Spoiled by cause"));
+	json_object_foreach(json_object_get(r, "by_cause"), k, v) fprintf(
+		f, "  %-16s %6s\n", k, num((long long)json_integer_value(v), 0, n1, sizeof(n1)));
 
-	fprintf(f, "\nPer line\n  %-10s %8s %8s %8s\n", "line", "loaded", "issued", "spoiled");
-	json_object_foreach(json_object_get(r, "lines"), k, v)
-		fprintf(f, "  %-10s %8lld %8lld %8lld\n", k, N(v, "loaded"), N(v, "issued"),
-			N(v, "spoiled"));
+	fprintf(f, "\n%s\n  %-10s %10s %10s %10s\n", _("Per line"), _("line"), _("loaded"),
+		_("issued"), _("spoiled"));
+	json_object_foreach(json_object_get(r, "lines"), k, v) fprintf(
+		f, "  %-10s %10s %10s %10s\n", k, num(N(v, "loaded"), 0, n1, sizeof(n1)),
+		num(N(v, "issued"), 0, n2, sizeof(n2)), num(N(v, "spoiled"), 0, n3, sizeof(n3)));
 
-	fprintf(f, "\nPer operator\n  %-28s %8s %8s %8s %8s %8s %8s\n", "operator", "received",
-		"loaded", "issued", "spoiled", "transfer", "destroy");
-	json_object_foreach(json_object_get(r, "operators"), k, v)
-		fprintf(f, "  %-28s %8lld %8lld %8lld %8lld %8lld %8lld\n", k, N(v, "received"),
-			N(v, "loaded"), N(v, "issued"), N(v, "spoiled"), N(v, "transferred"),
-			N(v, "destroyed"));
+	fprintf(f, "\n%s\n  %-28s %10s %10s %10s %10s %10s %10s\n", _("Per operator"),
+		_("operator"), _("received"), _("loaded"), _("issued"), _("spoiled"), _("transfer"),
+		_("destroy"));
+	json_object_foreach(json_object_get(r, "operators"), k, v) fprintf(
+		f, "  %-28s %10s %10s %10s %10s %10s %10s\n", k,
+		num(N(v, "received"), 0, n1, sizeof(n1)), num(N(v, "loaded"), 0, n2, sizeof(n2)),
+		num(N(v, "issued"), 0, n3, sizeof(n3)), num(N(v, "spoiled"), 0, n4, sizeof(n4)),
+		num(N(v, "transferred"), 0, n5, sizeof(n5)),
+		num(N(v, "destroyed"), 0, n6, sizeof(n6)));
 
-	fprintf(f, "\nStocktake discrepancies\n");
+	fprintf(f, "\n%s\n", _("Stocktake discrepancies"));
 	if (!json_array_size(json_object_get(r, "discrepancies")))
-		fprintf(f, "  none\n");
+		fprintf(f, "  %s\n", _("none"));
 	json_array_foreach(json_object_get(r, "discrepancies"), i, w) fprintf(
-		f, "  %s  counted %lld, difference %+lld, by %s: %s\n", when(w, "at", a, sizeof(a)),
-		N(w, "counted"), N(w, "difference"), s_(w, "operator"), s_(w, "reason"));
+		f, _("  %s  counted %s, difference %s, by %s: %s\n"), when(w, "at", a, sizeof(a)),
+		num(N(w, "counted"), 0, n1, sizeof(n1)), num(N(w, "difference"), 1, n2, sizeof(n2)),
+		s_(w, "operator"), s_(w, "reason"));
 
-	fprintf(f, "\nSpoiled cards (destruction list)\n  %-16s %-6s %-18s %-20s %-15s %s\n",
-		"time", "line", "chip serial", "job", "cause", "operator");
+	fprintf(f, "\n%s\n  %-16s %-6s %-18s %-20s %-15s %s\n",
+		_("Spoiled cards (destruction list)"), _("time"), _("line"), _("chip serial"),
+		_("job"), _("cause"), _("operator"));
 	if (!json_array_size(json_object_get(r, "spoiled_cards")))
-		fprintf(f, "  none\n");
+		fprintf(f, "  %s\n", _("none"));
 	json_array_foreach(json_object_get(r, "spoiled_cards"), i, w) fprintf(
 		f, "  %-16s %-6s %-18s %-20s %-15s %s\n", when(w, "at", a, sizeof(a)),
 		s_(w, "line"), s_(w, "chip"), s_(w, "job"), s_(w, "cause"), s_(w, "operator"));
 
-	fprintf(f, "\nDestructions\n");
+	fprintf(f, "\n%s\n", _("Destructions"));
 	if (!json_array_size(json_object_get(r, "destructions")))
-		fprintf(f, "  none\n");
+		fprintf(f, "  %s\n", _("none"));
 	json_array_foreach(json_object_get(r, "destructions"), i, w)
-		fprintf(f, "  %s  %lld cards, berita acara %s, by %s, witnesses: %s\n",
-			when(w, "at", a, sizeof(a)), N(w, "count"), s_(w, "doc"), s_(w, "operator"),
-			s_(w, "note"));
+		fprintf(f, _("  %s  %s cards, berita acara %s, by %s, witnesses: %s\n"),
+			when(w, "at", a, sizeof(a)), num(N(w, "count"), 0, n1, sizeof(n1)),
+			s_(w, "doc"), s_(w, "operator"), s_(w, "note"));
 
-	fprintf(f, "\nRibbons loaded (and the yield of each ribbon taken out)\n");
+	fprintf(f, "\n%s\n", _("Ribbons loaded (and the yield of each ribbon taken out)"));
 	if (!json_array_size(json_object_get(r, "ribbons")))
-		fprintf(f, "  none\n");
+		fprintf(f, "  %s\n", _("none"));
 	json_array_foreach(json_object_get(r, "ribbons"), i, w)
 	{
-		fprintf(f, "  %s  line %s: ribbon %s, rated %lld prints",
-			when(w, "at", a, sizeof(a)), s_(w, "line"), s_(w, "ribbon"), N(w, "count"));
-		if (s_(w, "replaces")[0])
-			fprintf(f, "; replaced %s after %lld of %lld prints (yield %.0f%%)",
-				s_(w, "replaces"), N(w, "replaces_prints"), N(w, "replaces_rated"),
-				N(w, "replaces_rated") ? 100.0 * (double)N(w, "replaces_prints") /
-								 (double)N(w, "replaces_rated")
-						       : 0.0);
+		fprintf(f, _("  %s  line %s: ribbon %s, rated %s prints"),
+			when(w, "at", a, sizeof(a)), s_(w, "line"), s_(w, "ribbon"),
+			num(N(w, "count"), 0, n1, sizeof(n1)));
+		if (s_(w, "replaces")[0] && strcmp(s_(w, "replaces"), "-") != 0)
+			fprintf(f, _("; replaced %s after %s of %s prints (yield %s%%)"),
+				s_(w, "replaces"), num(N(w, "replaces_prints"), 0, n1, sizeof(n1)),
+				num(N(w, "replaces_rated"), 0, n2, sizeof(n2)),
+				i18n_dec(N(w, "replaces_rated")
+						 ? 100.0 * (double)N(w, "replaces_prints") /
+							   (double)N(w, "replaces_rated")
+						 : 0.0,
+					 0, n3, sizeof(n3)));
 		fputc('\n', f);
 	}
 
@@ -127,21 +165,25 @@ write_text(json_t *r, FILE *f)
 	if (cu) {
 		json_t *o = json_object_get(cu, "opening"), *c = json_object_get(cu, "closing"),
 		       *m = json_object_get(cu, "moved");
-		fprintf(f, "\nCustody of issued cards (docs/custody.md)\n");
-		fprintf(f, "  held at the start (hopper, stored)   %lld\n",
-			N(o, "issued") + N(o, "stored"));
-		fprintf(f, "  issued                              +%lld\n", N(m, "issued"));
-		fprintf(f, "  collected                           -%lld\n", N(m, "collected"));
-		fprintf(f, "  transferred to a kecamatan          -%lld\n", N(m, "transferred"));
-		fprintf(f, "  withdrawn                           -%lld\n", N(m, "withdrawn"));
-		fprintf(f, "  held at the end                      %lld\n",
-			N(c, "issued") + N(c, "stored"));
-		fprintf(f,
-			"  withdrawn, awaiting destruction      %lld (destroyed in the period "
-			"%lld)\n",
-			N(c, "withdrawn"), N(m, "destroyed"));
-		fprintf(f, "  SMS notices sent %lld, failed %lld\n", N(cu, "sms_sent"),
-			N(cu, "sms_failed"));
+		fprintf(f, "\n%s\n", _("Custody of issued cards (docs/custody.md)"));
+		fprintf(f, "  %-36s %7s\n", _("held at the start (hopper, stored)"),
+			num(N(o, "issued") + N(o, "stored"), 0, n1, sizeof(n1)));
+		fprintf(f, "  %-36s %7s\n", _("issued"), num(N(m, "issued"), 1, n1, sizeof(n1)));
+		fprintf(f, "  %-36s %7s\n", _("collected"),
+			num(-N(m, "collected"), 1, n1, sizeof(n1)));
+		fprintf(f, "  %-36s %7s\n", _("transferred to a kecamatan"),
+			num(-N(m, "transferred"), 1, n1, sizeof(n1)));
+		fprintf(f, "  %-36s %7s\n", _("withdrawn"),
+			num(-N(m, "withdrawn"), 1, n1, sizeof(n1)));
+		fprintf(f, "  %-36s %7s\n", _("held at the end"),
+			num(N(c, "issued") + N(c, "stored"), 0, n1, sizeof(n1)));
+		fprintf(f, _("  %-36s %7s (destroyed in the period %s)\n"),
+			_("withdrawn, awaiting destruction"),
+			num(N(c, "withdrawn"), 0, n1, sizeof(n1)),
+			num(N(m, "destroyed"), 0, n2, sizeof(n2)));
+		fprintf(f, _("  SMS notices sent %s, failed %s\n"),
+			num(N(cu, "sms_sent"), 0, n1, sizeof(n1)),
+			num(N(cu, "sms_failed"), 0, n2, sizeof(n2)));
 	}
 }
 
@@ -260,9 +302,14 @@ write_csv(json_t *r, FILE *f)
 int
 report_write(json_t *r, enum report_format fmt, FILE *f)
 {
+	struct i18n_doc d;
+
 	switch (fmt) {
 	case REPORT_TEXT:
+		/* in the language the station's configuration names for documents */
+		i18n_doc_begin(&d, json_string_value(json_object_get(r, "language")) ?: "");
 		write_text(r, f);
+		i18n_doc_end(&d);
 		break;
 	case REPORT_CSV:
 		write_csv(r, f);

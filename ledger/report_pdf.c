@@ -5,6 +5,7 @@
  * berita acara (officer, two witnesses, head of office).
  */
 #include "report.h"
+#include "common/i18n.h"
 #include "common/pdfdoc.h"
 
 #include <errno.h>
@@ -62,12 +63,26 @@ chart(struct pdf *p, json_t *days)
 	}
 	p->y = base + 14;
 	pdf_text(p, x0, p->y, w, "DejaVu Sans 7", 0,
-		 "cards per day: issued (blue) and spoiled (red)");
+		 _("cards per day: issued (blue) and spoiled (red)"));
 	p->y += 14;
 }
 
+static int write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len);
+
 int
 report_write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len)
+{
+	struct i18n_doc d;
+
+	/* in the language the station's configuration names for documents */
+	i18n_doc_begin(&d, json_string_value(json_object_get(r, "language")) ?: "");
+	int rc = write_pdf(r, office, path, why, len);
+	i18n_doc_end(&d);
+	return rc;
+}
+
+static int
+write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len)
 {
 	json_t *t = json_object_get(r, "totals"), *v, *w;
 	const char *k;
@@ -79,78 +94,86 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 	struct tm tm;
 	strftime(a, sizeof(a), "%Y-%m-%d", localtime_r(&t0, &tm));
 	strftime(b, sizeof(b), "%Y-%m-%d", localtime_r(&t1, &tm));
-	snprintf(period, sizeof(period), "%s report, %s to %s%s%s",
-		 json_string_value(json_object_get(r, "report")), a, b,
-		 json_object_get(r, "line") ? ", line " : "",
-		 json_object_get(r, "line") ? json_string_value(json_object_get(r, "line")) : "");
+	const char *title = json_string_value(json_object_get(r, "report")) ?: "range";
+	title = !strcmp(title, "daily")	    ? _("daily")
+		: !strcmp(title, "monthly") ? _("monthly")
+		: !strcmp(title, "range")   ? _("range")
+					    : title;
+	snprintf(period, sizeof(period), _("%s report, %s to %s"), title, a, b);
+	if (json_object_get(r, "line")) {
+		size_t n = strlen(period);
+		snprintf(period + n, sizeof(period) - n, _(", line %s"),
+			 json_string_value(json_object_get(r, "line")));
+	}
 	if (pdf_open(&p, path, office, period, why, len) < 0)
 		return -EIO;
 
 	p.y += pdf_text(&p, MARGIN, p.y, PAGE_W - 2 * MARGIN, "DejaVu Sans Bold 13", 2, p.office) +
 	       4;
 	p.y += pdf_text(&p, MARGIN, p.y, PAGE_W - 2 * MARGIN, "DejaVu Sans Bold 11", 2,
-			"LAPORAN PENGGUNAAN BLANGKO KTP-EL\nBlank-card stock report") +
+			_("BLANK-CARD STOCK REPORT")) +
 	       4;
 	p.y += pdf_text(&p, MARGIN, p.y, PAGE_W - 2 * MARGIN, "DejaVu Sans 9", 2, period) + 10;
 
-	pdf_heading(&p, "Summary");
+	pdf_heading(&p, _("Summary"));
 	json_t *op = json_object_get(r, "opening"), *cl = json_object_get(r, "closing");
-	pdf_rowi(&p, "opening balance (blanks on hand)", N(op, "on_hand"), 0);
-	pdf_rowi(&p, "received", N(t, "received"), 1);
-	pdf_rowi(&p, "stocktake differences", N(t, "discrepancy"), 1);
-	pdf_rowi(&p, "issued", -N(t, "issued"), 1);
-	pdf_rowi(&p, "spoiled", -N(t, "spoiled"), 1);
-	pdf_rowi(&p, "transferred out", -N(t, "transferred"), 1);
-	pdf_rowi(&p, "closing balance (blanks on hand)", N(cl, "on_hand"), 0);
-	pdf_rowi(&p, "spoiled cards destroyed", N(t, "destroyed"), 0);
-	pdf_rowi(&p, "spoiled cards awaiting destruction at the end", N(cl, "spoiled_pending"), 0);
+	pdf_rowi(&p, _("opening balance (blanks on hand)"), N(op, "on_hand"), 0);
+	pdf_rowi(&p, _("received"), N(t, "received"), 1);
+	pdf_rowi(&p, _("stocktake differences"), N(t, "discrepancy"), 1);
+	pdf_rowi(&p, _("issued"), -N(t, "issued"), 1);
+	pdf_rowi(&p, _("spoiled"), -N(t, "spoiled"), 1);
+	pdf_rowi(&p, _("transferred out"), -N(t, "transferred"), 1);
+	pdf_rowi(&p, _("closing balance (blanks on hand)"), N(cl, "on_hand"), 0);
+	pdf_rowi(&p, _("spoiled cards destroyed"), N(t, "destroyed"), 0);
+	pdf_rowi(&p, _("spoiled cards awaiting destruction at the end"), N(cl, "spoiled_pending"),
+		 0);
 	if ((v = json_object_get(r, "balanced")))
 		pdf_row(&p,
-			json_is_true(v) ? "the books balance over the period"
-					: "THE BOOKS DO NOT BALANCE",
+			json_is_true(v) ? _("the books balance over the period")
+					: _("THE BOOKS DO NOT BALANCE"),
 			"");
 
-	pdf_heading(&p, "Spoiled cards by cause");
+	pdf_heading(&p, _("Spoiled cards by cause"));
 	json_object_foreach(json_object_get(r, "by_cause"), k, v)
 		pdf_rowi(&p, k, (long long)json_integer_value(v), 0);
 
-	pdf_heading(&p, "Per line (issued / spoiled)");
+	pdf_heading(&p, _("Per line (issued / spoiled)"));
 	json_object_foreach(json_object_get(r, "lines"), k, v)
 	{
 		snprintf(s, sizeof(s), "%lld / %lld", N(v, "issued"), N(v, "spoiled"));
-		snprintf(a, sizeof(a), "line %s", k);
+		snprintf(a, sizeof(a), _("line %s"), k);
 		pdf_row(&p, a, s);
 	}
 
 	if (json_array_size(json_object_get(r, "ribbons"))) {
-		pdf_heading(&p, "Ribbons: loaded, and the yield of each taken out");
+		pdf_heading(&p, _("Ribbons: loaded, and the yield of each taken out"));
 		json_array_foreach(json_object_get(r, "ribbons"), i, w)
 		{
-			snprintf(a, sizeof(a), "line %s: %s (rated %lld)",
+			snprintf(a, sizeof(a), _("line %s: %s (rated %lld)"),
 				 json_string_value(json_object_get(w, "line")),
 				 json_string_value(json_object_get(w, "ribbon")), N(w, "count"));
 			const char *prev = json_string_value(json_object_get(w, "replaces"));
 			if (prev && prev[0])
-				snprintf(s, sizeof(s), "replaced %s: %lld of %lld prints, %.0f%%",
-					 prev, N(w, "replaces_prints"), N(w, "replaces_rated"),
+				snprintf(s, sizeof(s),
+					 _("replaced %s: %lld of %lld prints, %.0f%%"), prev,
+					 N(w, "replaces_prints"), N(w, "replaces_rated"),
 					 N(w, "replaces_rated")
 						 ? 100.0 * (double)N(w, "replaces_prints") /
 							   (double)N(w, "replaces_rated")
 						 : 0.0);
 			else
-				snprintf(s, sizeof(s), "first ribbon recorded");
+				snprintf(s, sizeof(s), _("first ribbon recorded"));
 			pdf_row(&p, a, s);
 		}
 	}
 
-	pdf_heading(&p, "Daily use");
+	pdf_heading(&p, _("Daily use"));
 	chart(&p, json_object_get(r, "days"));
 
-	pdf_heading(&p, "Destruction list: spoiled cards of the period");
-	static const double xs[] = { 0, 90, 116, 216, 316, 390 };
-	static const char *const hd[] = {
-		"time", "line", "chip serial", "job", "cause", "operator"
-	};
+	pdf_heading(&p, _("Destruction list: spoiled cards of the period"));
+	static const double xs[] = { 0, 84, 116, 212, 312, 388 };
+	const char *const hd[] = { _("time"), _("line"),  _("chip serial"),
+				   _("job"),  _("cause"), _("operator") };
 	pdf_cells(&p, "DejaVu Sans Bold 7", xs, hd, 6);
 	json_array_foreach(json_object_get(r, "spoiled_cards"), i, w)
 	{
@@ -168,7 +191,7 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 				c[j] = "-";
 		pdf_cells(&p, "DejaVu Sans 7", xs, c, 6);
 	}
-	snprintf(s, sizeof(s), "%zu spoiled cards listed; %lld destroyed in the period",
+	snprintf(s, sizeof(s), _("%zu spoiled cards listed; %lld destroyed in the period"),
 		 json_array_size(json_object_get(r, "spoiled_cards")), N(t, "destroyed"));
 	p.y += 4;
 	pdf_row(&p, s, "");
@@ -177,7 +200,7 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 		char when[32];
 		time_t tt = (time_t)N(w, "at");
 		strftime(when, sizeof(when), "%Y-%m-%d", localtime_r(&tt, &tm));
-		snprintf(s, sizeof(s), "%s: %lld cards, berita acara %s, witnesses: %s", when,
+		snprintf(s, sizeof(s), _("%s: %lld cards, berita acara %s, witnesses: %s"), when,
 			 N(w, "count"), json_string_value(json_object_get(w, "doc")),
 			 json_string_value(json_object_get(w, "note")));
 		pdf_room(&p, 14);
@@ -189,23 +212,45 @@ report_write_pdf(json_t *r, const char *office, const char *path, char *why, siz
 	if (cu) {
 		json_t *o = json_object_get(cu, "opening"), *c = json_object_get(cu, "closing"),
 		       *m = json_object_get(cu, "moved");
-		pdf_heading(&p, "Custody of issued cards (KTP-el yang sudah dicetak)");
-		pdf_rowi(&p, "held at the start (output hopper and stored)",
+		pdf_heading(&p, _("Custody of issued cards (KTP-el yang sudah dicetak)"));
+		pdf_rowi(&p, _("held at the start (output hopper and stored)"),
 			 N(o, "issued") + N(o, "stored"), 0);
-		pdf_rowi(&p, "issued", N(m, "issued"), 1);
-		pdf_rowi(&p, "collected", -N(m, "collected"), 1);
-		pdf_rowi(&p, "transferred to a kecamatan", -N(m, "transferred"), 1);
-		pdf_rowi(&p, "withdrawn", -N(m, "withdrawn"), 1);
-		pdf_rowi(&p, "held at the end", N(c, "issued") + N(c, "stored"), 0);
-		pdf_rowi(&p, "withdrawn, awaiting destruction", N(c, "withdrawn"), 0);
-		pdf_rowi(&p, "SMS notices sent", N(cu, "sms_sent"), 0);
-		pdf_rowi(&p, "SMS notices failed (sent again)", N(cu, "sms_failed"), 0);
+		pdf_rowi(&p, _("issued"), N(m, "issued"), 1);
+		pdf_rowi(&p, _("collected"), -N(m, "collected"), 1);
+		pdf_rowi(&p, _("transferred to a kecamatan"), -N(m, "transferred"), 1);
+		pdf_rowi(&p, _("withdrawn"), -N(m, "withdrawn"), 1);
+		pdf_rowi(&p, _("held at the end"), N(c, "issued") + N(c, "stored"), 0);
+		pdf_rowi(&p, _("withdrawn, awaiting destruction"), N(c, "withdrawn"), 0);
+		pdf_rowi(&p, _("SMS notices sent"), N(cu, "sms_sent"), 0);
+		pdf_rowi(&p, _("SMS notices failed (sent again)"), N(cu, "sms_failed"), 0);
 	}
 
-	pdf_heading(&p, "Berita acara: signatures");
-	static const char *const who[] = { "Petugas pencetakan\n(printing officer)",
-					   "Saksi 1\n(witness)", "Saksi 2\n(witness)",
-					   "Mengetahui, Kepala Dinas\n(head of office)" };
+	pdf_room(&p, 220); /* the berita acara whole on one page */
+	pdf_heading(&p, _("Berita acara"));
+	{
+		char day[64], words[128], para[900];
+		time_t now = (time_t)N(r, "to") - 1;
+		struct tm tn;
+		localtime_r(&now, &tn);
+		i18n_words(tn.tm_year + 1900, words, sizeof(words));
+		snprintf(para, sizeof(para),
+			 _("On this day, %s, the %d day of %s of the year %s, at %s, we the "
+			   "undersigned have examined the use of blank KTP-el cards for the "
+			   "period %s to %s as set out above: %lld received, %lld issued, "
+			   "%lld spoiled, %lld transferred out, %lld on hand at the end."),
+			 i18n_weekday(tn.tm_wday), tn.tm_mday, i18n_month(tn.tm_mon), words,
+			 p.office, a, b, N(t, "received"), N(t, "issued"), N(t, "spoiled"),
+			 N(t, "transferred"), N(json_object_get(r, "closing"), "on_hand"));
+		pdf_para(&p, "DejaVu Sans 8", 0, para, 4);
+		pdf_para(
+			&p, "DejaVu Sans 8", 0,
+			_("This berita acara was made truthfully, to be used as it may be needed."),
+			4);
+		snprintf(para, sizeof(para), "%s, %s", p.office, i18n_date(now, day, sizeof(day)));
+		pdf_para(&p, "DejaVu Sans 8", 1, para, 2);
+	}
+	const char *const who[] = { _("Printing officer"), _("Witness 1"), _("Witness 2"),
+				    _("Acknowledged by,\nthe Head of Office") };
 	pdf_signatures(&p, who, 4);
 	if (pdf_close(&p, path, why, len) < 0)
 		return -EIO;

@@ -147,8 +147,9 @@ expect_grep "and counted for the district" '^cards printed outside cetakd, not y
 
 # the monthly report
 hub report "$MONTH" >"$T/report.txt"
-expect_grep "the report balances every station over the month" "^every station's books balance over the month" "$T/report.txt"
-expect_grep "with the transfers matched" "TR-001: matched" "$T/report.txt"
+# (in Bahasa Indonesia, the hub's default language for documents)
+expect_grep "the report balances every station over the month" "^pembukuan setiap stasiun seimbang selama bulan ini" "$T/report.txt"
+expect_grep "with the transfers matched" "dokumen TR-001: cocok" "$T/report.txt"
 expect_grep "and the signature lines of the berita acara" "Mengetahui, Kepala Dinas" "$T/report.txt"
 hub report "$MONTH" --format json -o "$T/report.json" >/dev/null
 m0=$(TZ=Asia/Jakarta date -d "$MONTH-01" +%s)
@@ -164,8 +165,8 @@ pdftoppm -r 60 -png -f 1 -l 1 "$T/report.pdf" "$T/report" 2>/dev/null
 # the check can fail: a figure off by one at the hub is caught
 sql "UPDATE hub.daily SET cards = cards + 1 WHERE ctid = (SELECT ctid FROM hub.daily d JOIN hub.stations s ON s.id = d.station_id WHERE s.name = 'UPT Satu' AND d.kind = 'issue' AND to_char(d.day, 'YYYY-MM') = '$MONTH' LIMIT 1)" >/dev/null
 hub report "$MONTH" >"$T/report-bad.txt"
-expect_grep "a movement that does not match the replayed balance is shown WRONG" '^UPT Satu .* WRONG' "$T/report-bad.txt"
-expect_grep "and said in words" 'SOME BOOKS DO NOT BALANCE' "$T/report-bad.txt"
+expect_grep "a movement that does not match the replayed balance is shown wrong (SALAH)" '^UPT Satu .* SALAH' "$T/report-bad.txt"
+expect_grep "and said in words" 'ADA PEMBUKUAN YANG TIDAK SEIMBANG' "$T/report-bad.txt"
 # the writers against their golden files (make update-golden), from a saved report
 "$B/cetak-hub" report --from-json "$ROOT/tests/data/district-report.json" >"$T/golden.txt"
 check "the text report is its golden file" cmp "$T/golden.txt" "$ROOT/tests/golden/district-report.txt"

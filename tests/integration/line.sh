@@ -217,7 +217,7 @@ ctl stock counter-ack A --note "test prints by the service technician" >/dev/nul
 check "explained, the alert clears" wait_for 5 sh -c "! '$B/cetakctl' -s '$T/run/control' alerts | grep -q 'printer-counter:A'"
 ctl stock ribbon-load A RB-T2 100 >/dev/null
 ctl report daily >"$T/rep-ribbon"
-expect_grep "the report gives the replaced ribbon's yield" 'replaced RB-T1 after 2 of 100 prints \(yield 2%\)' "$T/rep-ribbon"
+expect_grep "the report gives the replaced ribbon's yield" 'mengganti RB-T1 setelah 2 dari 100 cetakan \(hasil 2%\)' "$T/rep-ribbon"
 ctl audit export -o "$T/ribbon.jsonl" >/dev/null 2>&1
 check "ribbon and counter records verify offline" "$B/cetak-audit" verify "$T/ribbon.jsonl" --cert "$T/pki/ds.pem"
 sed -i 's/"replaces_prints":2/"replaces_prints":9/' "$T/ribbon.jsonl"

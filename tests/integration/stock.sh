@@ -66,10 +66,11 @@ expect_grep "at its line" '^BAD: .* line 3: record 2 does not match its hash' "$
 # today's report through the daemon: supervisors only; the text, CSV and JSON forms
 ctl report daily >"$T/rep" 2>&1
 check "a supervisor gets the daily report (exit 0)" test $? = 0
-expect_grep "it balances today's movements" '^received +\+20$' "$T/rep"
+# (in Bahasa Indonesia: station.document_language is id by default)
+expect_grep "it balances today's movements" '^diterima +\+20$' "$T/rep"
 expect_grep "with the stocktake difference and its reason" \
-	'difference -1, by .*: one blank cracked in its sleeve' "$T/rep"
-expect_grep "and says the books balance" '^the books balance over the period' "$T/rep"
+	'selisih -1, oleh .*: one blank cracked in its sleeve' "$T/rep"
+expect_grep "and says the books balance" '^pembukuan seimbang selama periode ini' "$T/rep"
 ctl report monthly --format csv >"$T/rep.csv" 2>&1
 expect_grep "the monthly CSV carries the transfers" '^period,,,,transferred,10,$' "$T/rep.csv"
 ctl report range --from 2020-01-01 --to 2020-01-31 --format json >"$T/rep.json" 2>&1
