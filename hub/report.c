@@ -41,23 +41,38 @@ static const char stations_sql[] =
 	"COALESCE(s.last_record_at, 0) >= e.t1 - 1, COALESCE(to_char(to_timestamp("
 	"s.last_record_at) AT TIME ZONE (SELECT hub.tz()), 'YYYY-MM-DD HH24:MI'), ''), e.t0, e.t1, "
 	"e.d0::text, e.d1::text FROM e CROSS JOIN hub.stations s "
-	"LEFT JOIN LATERAL (SELECT * FROM hub.records r WHERE r.station_id = s.id AND r.at < e.t0 "
-	"ORDER BY r.at DESC, r.seq DESC LIMIT 1) o ON true "
-	"LEFT JOIN LATERAL (SELECT * FROM hub.records r WHERE r.station_id = s.id AND r.at < e.t1 "
-	"ORDER BY r.at DESC, r.seq DESC LIMIT 1) cl ON true ORDER BY s.name";
+	"LEFT JOIN LATERAL (SELECT * FROM hub.usage u WHERE u.station_id = s.id AND u.day < e.d0 "
+	"AND u.on_hand IS NOT NULL ORDER BY u.day DESC LIMIT 1) o ON true "
+	"LEFT JOIN LATERAL (SELECT * FROM hub.usage u WHERE u.station_id = s.id AND u.day < e.d1 "
+	"AND u.on_hand IS NOT NULL ORDER BY u.day DESC LIMIT 1) cl ON true ORDER BY s.name";
 
+/* the month's movements: receipts, loads, sends and destructions from
+ * hub.daily; issues, spoils by cause and custody from hub.usage, summed per
+ * station (columns in the order of usage_cols) */
 static const char flows_sql[] =
-	"SELECT d.station_id, d.kind, d.cause, sum(d.cards) FROM hub.daily d WHERE d.day >= "
-	"$1::date AND d.day < $2::date AND d.kind IN ('receive', 'load', 'issue', 'spoil', "
-	"'transfer', 'destroy', 'custody') GROUP BY 1, 2, 3";
+	"SELECT d.station_id, d.kind, sum(d.cards) FROM hub.daily d WHERE d.day >= $1::date AND "
+	"d.day < $2::date AND d.kind IN ('receive', 'load', 'transfer', 'destroy') GROUP BY 1, 2";
+static const char *const usage_cols[] = { "issued",	  "spoiled",	 "collected",
+					  "to_kecamatan", "withdrawn",	 "gagal_encode",
+					  "gagal_cetak",  "rusak",	 "perubahan_data",
+					  "no_chip",	  "interrupted", "auth_refused",
+					  "counterfeit" };
+#define N_USAGE (sizeof(usage_cols) / sizeof(usage_cols[0]))
+#define FIRST_CAUSE 5
+static const char usage_sql[] =
+	"SELECT station_id, sum(issued), sum(spoiled), sum(collected), sum(to_kecamatan), "
+	"sum(withdrawn), sum(gagal_encode), sum(gagal_cetak), sum(rusak), sum(perubahan_data), "
+	"sum(no_chip), sum(interrupted), sum(auth_refused), sum(counterfeit) FROM hub.usage "
+	"WHERE day >= $1::date AND day < $2::date GROUP BY 1";
 
 /* transfers between stations sent or received in the month, with the other end */
 static const char transfers_sql[] =
 	"SELECT s.name, r.kind, r.doc, r.count, r.peer, to_char(to_timestamp(r.at) AT TIME ZONE "
-	"(SELECT hub.tz()), 'YYYY-MM-DD'), (SELECT o.count FROM hub.records o JOIN hub.stations os "
-	"ON "
-	"os.id = o.station_id WHERE os.name = r.peer AND o.doc = r.doc AND o.peer = s.name AND "
-	"o.kind = CASE r.kind WHEN 'transfer' THEN 'receive' ELSE 'transfer' END LIMIT 1) FROM "
+	"(SELECT hub.tz()), 'YYYY-MM-DD'), CASE r.kind WHEN 'transfer' THEN (SELECT o.count FROM "
+	"hub.records o JOIN hub.stations os ON os.id = o.station_id WHERE os.name = r.peer AND "
+	"o.kind = 'receive' AND o.doc = r.doc AND o.peer = s.name LIMIT 1) ELSE (SELECT o.count "
+	"FROM hub.records o JOIN hub.stations os ON os.id = o.station_id WHERE os.name = r.peer "
+	"AND o.kind = 'transfer' AND o.doc = r.doc AND o.peer = s.name LIMIT 1) END FROM "
 	"hub.records r JOIN hub.stations s ON s.id = r.station_id WHERE r.kind IN ('transfer', "
 	"'receive') AND r.peer IS NOT NULL AND r.at >= $1::bigint AND r.at < $2::bigint ORDER BY "
 	"r.at, s.name";
@@ -115,10 +130,13 @@ hub_report(PGconn *c, const char *month)
 	json_object_set_new(rep, "to", json_string(PQgetvalue(r, 0, 16)));
 	const char *d[2] = { PQgetvalue(r, 0, 15), PQgetvalue(r, 0, 16) };
 	const char *tt[2] = { PQgetvalue(r, 0, 13), PQgetvalue(r, 0, 14) };
+	PGresult *u = NULL;
 	if (!(f = q(c, PGRES_TUPLES_OK, flows_sql, 2, d)) ||
+	    !(u = q(c, PGRES_TUPLES_OK, usage_sql, 2, d)) ||
 	    !(t = q(c, PGRES_TUPLES_OK, transfers_sql, 2, tt))) {
 		PQclear(r);
 		PQclear(f);
+		PQclear(u);
 		json_decref(rep);
 		return NULL;
 	}
@@ -142,26 +160,25 @@ hub_report(PGconn *c, const char *month)
 		for (int j = 0; j < PQntuples(f); j++) {
 			if (strcmp(PQgetvalue(f, j, 0), id) != 0)
 				continue;
-			const char *kind = PQgetvalue(f, j, 1), *cause = PQgetvalue(f, j, 2);
-			long long n = hub_ll(f, j, 3);
-			if (!strcmp(kind, "custody")) {
-				if (!strcmp(cause, "collected") || !strcmp(cause, "withdrawn"))
-					add(s, cause, n);
-				else if (!strcmp(cause, "transferred"))
-					add(s, "to_kecamatan", n);
+			static const char *const kinds[][2] = { { "receive", "received" },
+								{ "load", "loaded" },
+								{ "transfer", "transferred" },
+								{ "destroy", "destroyed" } };
+			for (size_t k = 0; k < 4; k++)
+				if (!strcmp(PQgetvalue(f, j, 1), kinds[k][0]))
+					add(s, kinds[k][1], hub_ll(f, j, 2));
+		}
+		for (int j = 0; j < PQntuples(u); j++) {
+			if (strcmp(PQgetvalue(u, j, 0), id) != 0)
 				continue;
-			}
-			static const char *const kinds[][2] = {
-				{ "receive", "received" },     { "load", "loaded" },
-				{ "issue", "issued" },	       { "spoil", "spoiled" },
-				{ "transfer", "transferred" }, { "destroy", "destroyed" }
-			};
-			for (size_t k = 0; k < 6; k++)
-				if (!strcmp(kind, kinds[k][0]))
-					add(s, kinds[k][1], n);
-			if (!strcmp(kind, "spoil")) {
-				add(json_object_get(s, "by_cause"), cause, n);
-				add(json_object_get(tot, "by_cause"), cause, n);
+			for (size_t k = 0; k < N_USAGE; k++) {
+				long long n = hub_ll(u, j, 1 + (int)k);
+				if (k < FIRST_CAUSE) {
+					add(s, usage_cols[k], n);
+				} else if (n) {
+					add(json_object_get(s, "by_cause"), usage_cols[k], n);
+					add(json_object_get(tot, "by_cause"), usage_cols[k], n);
+				}
 			}
 		}
 		/* the balance checked: the movements against the replayed balance */
@@ -208,6 +225,7 @@ hub_report(PGconn *c, const char *month)
 	}
 	PQclear(r);
 	PQclear(f);
+	PQclear(u);
 	PQclear(t);
 	return rep;
 }

@@ -121,6 +121,74 @@ CREATE TABLE IF NOT EXISTS hub.daily (
 );
 CREATE INDEX IF NOT EXISTS daily_day ON hub.daily (day);
 
+-- Issued and spoiled per station and day, spoiled by cause (the ledger's
+-- causes, ledger/stock.c): one row per station-day, the shape of `cetak-hub
+-- usage` and of the use behind days of cover.
+CREATE TABLE IF NOT EXISTS hub.usage (
+	station_id int NOT NULL REFERENCES hub.stations,
+	day date NOT NULL,
+	issued bigint NOT NULL DEFAULT 0,
+	spoiled bigint NOT NULL DEFAULT 0,
+	gagal_encode bigint NOT NULL DEFAULT 0,
+	gagal_cetak bigint NOT NULL DEFAULT 0,
+	rusak bigint NOT NULL DEFAULT 0,
+	perubahan_data bigint NOT NULL DEFAULT 0,
+	no_chip bigint NOT NULL DEFAULT 0,
+	interrupted bigint NOT NULL DEFAULT 0,
+	auth_refused bigint NOT NULL DEFAULT 0,
+	counterfeit bigint NOT NULL DEFAULT 0,
+	PRIMARY KEY (station_id, day)
+);
+CREATE INDEX IF NOT EXISTS usage_day ON hub.usage (day);
+-- issued cards leaving custody that day: collected by their holders, handed
+-- to a kecamatan, withdrawn
+ALTER TABLE hub.usage
+	ADD COLUMN IF NOT EXISTS collected bigint NOT NULL DEFAULT 0,
+	ADD COLUMN IF NOT EXISTS to_kecamatan bigint NOT NULL DEFAULT 0,
+	ADD COLUMN IF NOT EXISTS withdrawn bigint NOT NULL DEFAULT 0;
+-- the balance after the station's last record of the day (NULL: a day
+-- rolled up before these columns): a month's opening and closing are one
+-- index probe each
+ALTER TABLE hub.usage
+	ADD COLUMN IF NOT EXISTS on_hand bigint,
+	ADD COLUMN IF NOT EXISTS spoiled_pending bigint,
+	ADD COLUMN IF NOT EXISTS held bigint,
+	ADD COLUMN IF NOT EXISTS discrepancy bigint;
+INSERT INTO hub.usage AS u (station_id, day, on_hand, spoiled_pending, held, discrepancy)
+SELECT DISTINCT ON (station_id, d) station_id, d, on_hand, spoiled_pending, held, discrepancy
+FROM (SELECT r.*, (to_timestamp(r.at) AT TIME ZONE (SELECT hub.tz()))::date AS d
+      FROM hub.records r WHERE r.on_hand IS NOT NULL) x
+WHERE NOT EXISTS (SELECT 1 FROM hub.usage WHERE on_hand IS NOT NULL)
+ORDER BY station_id, d, seq DESC
+ON CONFLICT (station_id, day) DO UPDATE SET on_hand = EXCLUDED.on_hand,
+	spoiled_pending = EXCLUDED.spoiled_pending, held = EXCLUDED.held,
+	discrepancy = EXCLUDED.discrepancy;
+-- a hub made before these columns: filled once from hub.daily
+UPDATE hub.usage u SET collected = x.c, to_kecamatan = x.k, withdrawn = x.w FROM (
+	SELECT station_id, day, COALESCE(sum(cards) FILTER (WHERE cause = 'collected'), 0) AS c,
+	       COALESCE(sum(cards) FILTER (WHERE cause = 'transferred'), 0) AS k,
+	       COALESCE(sum(cards) FILTER (WHERE cause = 'withdrawn'), 0) AS w
+	FROM hub.daily WHERE kind = 'custody' GROUP BY 1, 2) x
+WHERE u.station_id = x.station_id AND u.day = x.day AND u.collected + u.to_kecamatan + u.withdrawn = 0
+	AND NOT EXISTS (SELECT 1 FROM hub.usage WHERE collected + to_kecamatan + withdrawn > 0);
+-- the report's rarer movements by day
+CREATE INDEX IF NOT EXISTS daily_moves ON hub.daily (day)
+	WHERE kind IN ('receive', 'load', 'transfer', 'destroy');
+-- a hub made before hub.usage: filled once from hub.daily
+INSERT INTO hub.usage (station_id, day, issued, spoiled, gagal_encode, gagal_cetak, rusak, perubahan_data, no_chip, interrupted, auth_refused, counterfeit)
+SELECT station_id, day, COALESCE(sum(cards) FILTER (WHERE kind = 'issue'), 0),
+       COALESCE(sum(cards) FILTER (WHERE kind = 'spoil'), 0),
+       COALESCE(sum(cards) FILTER (WHERE kind = 'spoil' AND cause = 'gagal_encode'), 0),
+       COALESCE(sum(cards) FILTER (WHERE kind = 'spoil' AND cause = 'gagal_cetak'), 0),
+       COALESCE(sum(cards) FILTER (WHERE kind = 'spoil' AND cause = 'rusak'), 0),
+       COALESCE(sum(cards) FILTER (WHERE kind = 'spoil' AND cause = 'perubahan_data'), 0),
+       COALESCE(sum(cards) FILTER (WHERE kind = 'spoil' AND cause = 'no_chip'), 0),
+       COALESCE(sum(cards) FILTER (WHERE kind = 'spoil' AND cause = 'interrupted'), 0),
+       COALESCE(sum(cards) FILTER (WHERE kind = 'spoil' AND cause = 'auth_refused'), 0),
+       COALESCE(sum(cards) FILTER (WHERE kind = 'spoil' AND cause = 'counterfeit'), 0)
+FROM hub.daily WHERE kind IN ('issue', 'spoil') AND NOT EXISTS (SELECT 1 FROM hub.usage)
+GROUP BY 1, 2;
+
 -- Every issued card and its custody now (no personal data: the job and the
 -- chip serial). The cards waiting for collection are those issued or stored.
 CREATE TABLE IF NOT EXISTS hub.cards (
@@ -160,6 +228,50 @@ LANGUAGE sql SET search_path = hub, pg_temp AS $$
 	GROUP BY 1, 2, 3, 4, 5
 	ON CONFLICT (station_id, day, kind, line, cause) DO UPDATE
 		SET events = d.events + EXCLUDED.events, cards = d.cards + EXCLUDED.cards;
+	INSERT INTO hub.usage AS u (station_id, day, issued, spoiled, gagal_encode, gagal_cetak, rusak, perubahan_data, no_chip, interrupted, auth_refused, counterfeit)
+	SELECT station_id, (to_timestamp(at) AT TIME ZONE z.tz)::date,
+	       count(*) FILTER (WHERE kind = 'issue'), count(*) FILTER (WHERE kind = 'spoil'),
+	       count(*) FILTER (WHERE cause = 'gagal_encode'),
+	       count(*) FILTER (WHERE cause = 'gagal_cetak'),
+	       count(*) FILTER (WHERE cause = 'rusak'),
+	       count(*) FILTER (WHERE cause = 'perubahan_data'),
+	       count(*) FILTER (WHERE cause = 'no_chip'),
+	       count(*) FILTER (WHERE cause = 'interrupted'),
+	       count(*) FILTER (WHERE cause = 'auth_refused'),
+	       count(*) FILTER (WHERE cause = 'counterfeit')
+	FROM hub.records CROSS JOIN (SELECT hub.tz() AS tz) z
+	WHERE station_id = sid AND seq > after AND kind IN ('issue', 'spoil')
+	GROUP BY 1, 2
+	ON CONFLICT (station_id, day) DO UPDATE SET issued = u.issued + EXCLUDED.issued,
+		spoiled = u.spoiled + EXCLUDED.spoiled,
+		gagal_encode = u.gagal_encode + EXCLUDED.gagal_encode,
+		gagal_cetak = u.gagal_cetak + EXCLUDED.gagal_cetak,
+		rusak = u.rusak + EXCLUDED.rusak,
+		perubahan_data = u.perubahan_data + EXCLUDED.perubahan_data,
+		no_chip = u.no_chip + EXCLUDED.no_chip,
+		interrupted = u.interrupted + EXCLUDED.interrupted,
+		auth_refused = u.auth_refused + EXCLUDED.auth_refused,
+		counterfeit = u.counterfeit + EXCLUDED.counterfeit;
+	INSERT INTO hub.usage AS u (station_id, day, collected, to_kecamatan, withdrawn)
+	SELECT station_id, (to_timestamp(at) AT TIME ZONE z.tz)::date,
+	       count(*) FILTER (WHERE record->>'to' = 'collected'),
+	       count(*) FILTER (WHERE record->>'to' = 'transferred'),
+	       count(*) FILTER (WHERE record->>'to' = 'withdrawn')
+	FROM hub.records CROSS JOIN (SELECT hub.tz() AS tz) z
+	WHERE station_id = sid AND seq > after AND kind = 'custody'
+	GROUP BY 1, 2
+	ON CONFLICT (station_id, day) DO UPDATE SET collected = u.collected + EXCLUDED.collected,
+		to_kecamatan = u.to_kecamatan + EXCLUDED.to_kecamatan,
+		withdrawn = u.withdrawn + EXCLUDED.withdrawn;
+	INSERT INTO hub.usage AS u (station_id, day, on_hand, spoiled_pending, held, discrepancy)
+	SELECT DISTINCT ON (d) station_id, d, on_hand, spoiled_pending, held, discrepancy
+	FROM (SELECT r.*, (to_timestamp(r.at) AT TIME ZONE z.tz)::date AS d
+	      FROM hub.records r CROSS JOIN (SELECT hub.tz() AS tz) z
+	      WHERE r.station_id = sid AND r.seq > after) x
+	ORDER BY d, seq DESC
+	ON CONFLICT (station_id, day) DO UPDATE SET on_hand = EXCLUDED.on_hand,
+		spoiled_pending = EXCLUDED.spoiled_pending, held = EXCLUDED.held,
+		discrepancy = EXCLUDED.discrepancy;
 	INSERT INTO hub.cards (station_id, job, chip, line, issued_at, state, state_at)
 	SELECT station_id, job, chip, line, at, 'issued', at FROM hub.records
 	WHERE station_id = sid AND seq > after AND kind = 'issue' AND job IS NOT NULL

@@ -226,6 +226,12 @@ hub_alarms(PGconn *c)
 	return 0;
 }
 
+/* The ledger's causes, as hub.usage has them in columns. */
+static const char *const causes[] = { "gagal_encode",	"gagal_cetak", "rusak",
+				      "perubahan_data", "no_chip",     "interrupted",
+				      "auth_refused",	"counterfeit" };
+#define N_CAUSES (sizeof(causes) / sizeof(causes[0]))
+
 /* Issued and spoiled per station per day and cause, the last `days` days. */
 int
 hub_usage(PGconn *c, int days)
@@ -235,66 +241,52 @@ hub_usage(PGconn *c, int days)
 	const char *p[1] = { dd };
 	PGresult *r =
 		q(c, PGRES_TUPLES_OK,
-		  "SELECT s.name, d.day::text, d.kind, d.cause, sum(d.cards) FROM hub.daily d "
-		  "JOIN hub.stations s ON s.id = d.station_id WHERE d.kind IN ('issue', "
-		  "'spoil') AND d.day > (SELECT (now() AT TIME ZONE hub.tz())::date) - $1::int "
-		  "GROUP BY "
-		  "1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+		  "SELECT s.name, u.day::text, u.issued, u.spoiled, u.gagal_encode, "
+		  "u.gagal_cetak, u.rusak, u.perubahan_data, u.no_chip, u.interrupted, "
+		  "u.auth_refused, u.counterfeit FROM hub.usage u JOIN hub.stations s ON s.id = "
+		  "u.station_id WHERE u.day > (SELECT (now() AT TIME ZONE hub.tz())::date) - "
+		  "$1::int ORDER BY s.name COLLATE \"C\", u.day",
 		  1, p);
 	if (!r)
 		return EXIT_REFUSED;
-	json_t *arr = json_array(), *row = NULL;
-	long tot_i = 0, tot_s = 0;
+	json_t *arr = json_array();
+	long long tot_i = 0, tot_s = 0;
+	if (!hub_json)
+		printf("%-20s %-10s %7s %7s  %s\n", "STATION", "DAY", "ISSUED", "SPOILED",
+		       "SPOILED BY CAUSE");
 	for (int i = 0; i < PQntuples(r); i++) {
-		const char *st = PQgetvalue(r, i, 0), *day = PQgetvalue(r, i, 1);
-		long n = (long)hub_ll(r, i, 4);
-		if (!row || strcmp(json_string_value(json_object_get(row, "station")), st) != 0 ||
-		    strcmp(json_string_value(json_object_get(row, "day")), day) != 0) {
-			row = json_pack("{s:s, s:s, s:i, s:i, s:{}}", "station", st, "day", day,
-					"issued", 0, "spoiled", 0, "by_cause");
-			json_array_append_new(arr, row);
+		long long issued = hub_ll(r, i, 2), spoiled = hub_ll(r, i, 3);
+		char line[256] = "";
+		size_t len = 0;
+		json_t *bc = json_object();
+		tot_i += issued, tot_s += spoiled;
+		for (size_t k = 0; k < N_CAUSES; k++) {
+			long long n = hub_ll(r, i, 4 + (int)k);
+			if (!n)
+				continue;
+			json_object_set_new(bc, causes[k], json_integer(n));
+			if (len < sizeof(line))
+				len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s %lld",
+							len ? ", " : "", causes[k], n);
 		}
-		if (!strcmp(PQgetvalue(r, i, 2), "issue")) {
-			json_object_set_new(row, "issued", json_integer(n));
-			tot_i += n;
+		if (hub_json) {
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:o}", "station",
+							     PQgetvalue(r, i, 0), "day",
+							     PQgetvalue(r, i, 1), "issued",
+							     (json_int_t)issued, "spoiled",
+							     (json_int_t)spoiled, "by_cause", bc));
 		} else {
-			json_t *sp = json_object_get(row, "spoiled");
-			json_object_set_new(row, "spoiled",
-					    json_integer(json_integer_value(sp) + n));
-			json_object_set_new(json_object_get(row, "by_cause"), PQgetvalue(r, i, 3),
-					    json_integer(n));
-			tot_s += n;
+			printf("%-20s %-10s %7lld %7lld  %s\n", PQgetvalue(r, i, 0),
+			       PQgetvalue(r, i, 1), issued, spoiled, line);
+			json_decref(bc);
 		}
 	}
 	PQclear(r);
-	if (hub_json) {
+	if (hub_json)
 		hub_print_json(arr);
-	} else {
-		size_t i;
-		json_t *o;
-		printf("%-20s %-10s %7s %7s  %s\n", "STATION", "DAY", "ISSUED", "SPOILED",
-		       "SPOILED BY CAUSE");
-		json_array_foreach(arr, i, o)
-		{
-			const char *k;
-			json_t *v;
-			char causes[256] = "";
-			size_t len = 0;
-			json_object_foreach(json_object_get(o, "by_cause"), k,
-					    v) if (len < sizeof(causes)) len +=
-				(size_t)snprintf(causes + len, sizeof(causes) - len, "%s%s %lld",
-						 len ? ", " : "", k,
-						 (long long)json_integer_value(v));
-			printf("%-20s %-10s %7lld %7lld  %s\n",
-			       json_string_value(json_object_get(o, "station")),
-			       json_string_value(json_object_get(o, "day")),
-			       (long long)json_integer_value(json_object_get(o, "issued")),
-			       (long long)json_integer_value(json_object_get(o, "spoiled")),
-			       causes);
-		}
-		printf("%-20s %-10s %7ld %7ld  over the last %d days\n", "district", "", tot_i,
+	else
+		printf("%-20s %-10s %7lld %7lld  over the last %d days\n", "district", "", tot_i,
 		       tot_s, days);
-	}
 	json_decref(arr);
 	return 0;
 }
@@ -316,10 +308,9 @@ hub_cover_json(PGconn *c, const struct check_opts *o)
 	const char *p[2] = { win, res };
 	PGresult *r = q(
 		c, PGRES_TUPLES_OK,
-		"WITH used AS (SELECT station_id, sum(cards) AS n FROM hub.daily WHERE kind IN "
-		"('issue', 'spoil') AND day > (SELECT (now() AT TIME ZONE hub.tz())::date) - "
-		"$1::int GROUP "
-		"BY 1), transit AS (" TRANSIT_TO_SQL
+		"WITH used AS (SELECT station_id, sum(issued + spoiled) AS n FROM hub.usage WHERE "
+		"day > (SELECT (now() AT TIME ZONE hub.tz())::date) - $1::int GROUP BY 1), "
+		"transit AS (" TRANSIT_TO_SQL
 		") SELECT s.name, COALESCE((SELECT on_hand FROM hub.records r WHERE r.station_id = "
 		"s.id ORDER BY seq DESC LIMIT 1), 0), COALESCE(t.n, 0), COALESCE(u.n, 0), "
 		"COALESCE(s.reserve, $2::bigint) FROM hub.stations s LEFT JOIN used u ON "
