@@ -66,7 +66,7 @@ DAEMON_SRCS = daemon/main.c daemon/cetakd.c daemon/verbs.c daemon/verbs_custody.
               daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c daemon/hubpush.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/cetakctl_card.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c common/pdfdoc.c common/i18n.c custody/berita.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
-UNIT_TESTS  = test_sm test_config test_ctlproto test_control test_loop test_job test_jobs test_notice test_lds test_face test_pb test_ledger test_rules test_card test_engine
+UNIT_TESTS  = test_sm test_i18n test_config test_ctlproto test_control test_loop test_job test_jobs test_notice test_lds test_face test_pb test_ledger test_rules test_card test_engine
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim stationgen
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit
 
@@ -143,6 +143,9 @@ $(BUILD)/tests/test_notice: $(call obj,tests/unit/test_notice.c notice/notice.c)
 $(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c custody/custody.c \
 		jobs/sched.c jobs/spool.c jobs/submit.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpng -lm -lpthread
+
+$(BUILD)/tests/test_i18n: $(call obj,tests/unit/test_i18n.c common/i18n.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 $(BUILD)/tests/test_sm: $(call obj,tests/unit/test_sm.c smartcard/sm.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libcrypto)

@@ -100,12 +100,12 @@ i18n_weekday(int wday)
 const char *
 i18n_month(int mon)
 {
-	static const char *const id[] = { "Januari", "Februari", "Maret",     "April",
-					  "Mei",     "Juni",     "Juli",      "Agustus",
-					  "September", "Oktober", "November", "Desember" };
-	static const char *const en[] = { "January", "February", "March",     "April",
-					  "May",     "June",     "July",      "August",
-					  "September", "October", "November", "December" };
+	static const char *const id[] = { "Januari",   "Februari", "Maret",    "April",
+					  "Mei",       "Juni",	   "Juli",     "Agustus",
+					  "September", "Oktober",  "November", "Desember" };
+	static const char *const en[] = { "January",   "February", "March",    "April",
+					  "May",       "June",	   "July",     "August",
+					  "September", "October",  "November", "December" };
 
 	mon = ((mon % 12) + 12) % 12;
 	return is_id() ? id[mon] : en[mon];
@@ -182,8 +182,8 @@ i18n_dec(double v, int places, char *buf, size_t len)
 static void
 words_id(unsigned long long n, char *out, size_t len)
 {
-	static const char *const ones[] = { "",	    "satu",  "dua",    "tiga",
-					    "empat", "lima",  "enam",   "tujuh",
+	static const char *const ones[] = { "",	       "satu",	   "dua",     "tiga",
+					    "empat",   "lima",	   "enam",    "tujuh",
 					    "delapan", "sembilan", "sepuluh", "sebelas" };
 	char a[256] = "", b[256] = "";
 

@@ -47,10 +47,10 @@ const char *i18n_lang(void);
  * 2026", "Senin", 1.234 and 3,5; English: "29 November 2026", "Monday",
  * 1,234 and 3.5. Each returns buf.
  */
-const char *i18n_date(time_t t, char *buf, size_t len);	    /* 29 November 2026 */
+const char *i18n_date(time_t t, char *buf, size_t len);	     /* 29 November 2026 */
 const char *i18n_date_long(time_t t, char *buf, size_t len); /* Senin, 29 November 2026 */
-const char *i18n_weekday(int wday); /* 0 = Sunday */
-const char *i18n_month(int mon);    /* 0 = January */
+const char *i18n_weekday(int wday);			     /* 0 = Sunday */
+const char *i18n_month(int mon);			     /* 0 = January */
 const char *i18n_int(long long n, char *buf, size_t len);
 const char *i18n_dec(double v, int places, char *buf, size_t len);
 /* A number in words, for a berita acara ("dua ribu dua puluh enam"); id only,

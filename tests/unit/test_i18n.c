@@ -1,0 +1,137 @@
+/*
+ * test_i18n.c - Indonesian forms (common/i18n.c): numbers with their
+ * separators, decimals, the year and other numbers in words (terbilang) as
+ * berita acara write them, day and month names; and a document's language
+ * switched on its own thread only, whatever the process's.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/i18n.h"
+
+static void
+test_numbers(void **state)
+{
+	struct i18n_doc d;
+	char b[64];
+
+	(void)state;
+	assert_int_equal(i18n_doc_begin(&d, "id"), 0);
+	assert_string_equal(i18n_int(1234, b, sizeof(b)), "1.234");
+	assert_string_equal(i18n_int(-1234567, b, sizeof(b)), "-1.234.567");
+	assert_string_equal(i18n_int(999, b, sizeof(b)), "999");
+	assert_string_equal(i18n_int(0, b, sizeof(b)), "0");
+	assert_string_equal(i18n_dec(3.5, 1, b, sizeof(b)), "3,5");
+	assert_string_equal(i18n_dec(1234.96, 1, b, sizeof(b)), "1.235,0");
+	assert_string_equal(i18n_dec(-0.25, 2, b, sizeof(b)), "-0,25");
+	i18n_doc_end(&d);
+	assert_int_equal(i18n_doc_begin(&d, "en"), 0);
+	assert_string_equal(i18n_int(1234, b, sizeof(b)), "1,234");
+	assert_string_equal(i18n_dec(3.5, 1, b, sizeof(b)), "3.5");
+	i18n_doc_end(&d);
+}
+
+static void
+test_words(void **state)
+{
+	static const struct {
+		long long n;
+		const char *w;
+	} cases[] = {
+		{ 0, "nol" },
+		{ 1, "satu" },
+		{ 10, "sepuluh" },
+		{ 11, "sebelas" },
+		{ 12, "dua belas" },
+		{ 19, "sembilan belas" },
+		{ 20, "dua puluh" },
+		{ 29, "dua puluh sembilan" },
+		{ 100, "seratus" },
+		{ 111, "seratus sebelas" },
+		{ 250, "dua ratus lima puluh" },
+		{ 1000, "seribu" },
+		{ 1001, "seribu satu" },
+		{ 1999, "seribu sembilan ratus sembilan puluh sembilan" },
+		{ 2026, "dua ribu dua puluh enam" },
+		{ 100000, "seratus ribu" },
+		{ 1000000, "satu juta" },
+		{ 2500000, "dua juta lima ratus ribu" },
+		{ 1000000000, "satu miliar" },
+	};
+	struct i18n_doc d;
+	char b[256];
+
+	(void)state;
+	assert_int_equal(i18n_doc_begin(&d, "id"), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(i18n_words(cases[i].n, b, sizeof(b)), cases[i].w);
+	i18n_doc_end(&d);
+	assert_int_equal(i18n_doc_begin(&d, "en"), 0);
+	assert_string_equal(i18n_words(2026, b, sizeof(b)), "2026");
+	i18n_doc_end(&d);
+}
+
+static void
+test_names(void **state)
+{
+	struct i18n_doc d;
+	char b[64];
+
+	(void)state;
+	setenv("TZ", "Asia/Jakarta", 1);
+	tzset();
+	assert_int_equal(i18n_doc_begin(&d, "id"), 0);
+	assert_string_equal(i18n_lang(), "id");
+	assert_string_equal(i18n_weekday(1), "Senin");
+	assert_string_equal(i18n_weekday(5), "Jumat");
+	assert_string_equal(i18n_weekday(0), "Minggu");
+	assert_string_equal(i18n_month(7), "Agustus");
+	/* 2026-11-30 08:00 WIB, a Monday */
+	assert_string_equal(i18n_date(1796000400, b, sizeof(b)), "30 November 2026");
+	assert_string_equal(i18n_date_long(1796000400, b, sizeof(b)), "Senin, 30 November 2026");
+	i18n_doc_end(&d);
+	assert_int_equal(i18n_doc_begin(&d, "en"), 0);
+	assert_string_equal(i18n_date_long(1796000400, b, sizeof(b)), "Monday, 30 November 2026");
+	i18n_doc_end(&d);
+	assert_int_equal(i18n_doc_begin(&d, "jv"), -1);
+	i18n_doc_end(&d);
+	assert_int_equal(i18n_lang_ok("id") && i18n_lang_ok("en") && !i18n_lang_ok("jv"), 1);
+}
+
+/* a document's language is its own thread's: the catalogue answers in
+ * Indonesian inside, in the process's language outside */
+static void
+test_catalogue(void **state)
+{
+	struct i18n_doc d;
+
+	(void)state;
+	if (!getenv("CETAK_LOCALEDIR"))
+		skip();
+	setenv("LANGUAGE", "", 1);
+	i18n_init();
+	assert_string_equal(_("Witness 1"), "Witness 1");
+	assert_int_equal(i18n_doc_begin(&d, "id"), 0);
+	assert_string_equal(_("Witness 1"), "Saksi 1");
+	assert_string_equal(_("page %d"), "halaman %d");
+	i18n_doc_end(&d);
+	assert_string_equal(_("Witness 1"), "Witness 1");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_catalogue),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
