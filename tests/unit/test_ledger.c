@@ -915,7 +915,7 @@ test_report(void **state)
 			 0);
 	snprintf(cmd, sizeof(cmd),
 		 "pdfinfo %s | grep -q '^Pages: *2$' && pdftotext -layout %s %s.txt && "
-		 "for w in 'DINAS KEPENDUDUKAN TEST' JOB-0200 JOB-0201 'Saksi 1' 'Saksi 2' "
+		 "for w in 'DINAS KEPENDUDUKAN TEST' JOB-0200 JOB-0201 'Witness 1' 'Witness 2' "
 		 "'berita acara BA-0011' 'closing balance .blanks on hand. +671' 'no_chip +1' 'SMS "
 		 "notices sent +1'; do "
 		 "grep -Eq \"$w\" %s.txt || { echo \"PDF lacks: $w\"; exit 1; }; done",
