@@ -175,6 +175,21 @@ check "the CSV report is its golden file" cmp "$T/golden.csv" "$ROOT/tests/golde
 echo '{"month": "2026-10"}' >"$T/notreport.json"
 "$B/cetak-hub" report --from-json "$T/notreport.json" >"$T/notreport" 2>&1
 expect_grep "a JSON that is not a district report is refused" 'not a district report' "$T/notreport"
+# records out of order: a station's slice with two records swapped is
+# refused with the reason, nothing of it merged, an alarm raised
+check "a fourth station's books" gen "UPT Empat" 4 --stock 500
+first=$(ls "$T/st-4/slices" | sort -n | head -1)
+awk 'NR == 5 { held = $0; next } NR == 6 { print; print held; next } { print }' \
+	"$T/st-4/slices/$first" >"$T/swapped"
+check "the swapped slice differs from the real one" sh -c "! cmp -s '$T/swapped' '$T/st-4/slices/$first'"
+cp "$T/swapped" "$T/$first"
+push station_upt_empat "$T/$first"
+hub verify >/dev/null 2>&1
+hub stations >"$T/st-swap"
+expect_grep "records out of order are refused, with the reason" '^UPT Empat +refused .*record 4 expected, found seq 5' "$T/st-swap"
+check "nothing of them was merged" test "$(sql "SELECT count(*) FROM hub.records r JOIN hub.stations s ON s.id = r.station_id WHERE s.name = 'UPT Empat'")" = 0
+hub --json alarms >"$T/alarms-swap.json"
+check "and the chain alarm is raised" jq -e 'any(.[]; .kind == "chain" and .station == "UPT Empat")' "$T/alarms-swap.json"
 hub report 2026-13 >"$T/badmonth" 2>&1
 expect_grep "a month that is not one is refused with the form to use" "month '2026-13': give it as YYYY-MM" "$T/badmonth"
 finish
