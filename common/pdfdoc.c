@@ -171,3 +171,20 @@ pdf_signatures(struct pdf *p, const char *const *who, int n)
 	}
 	p->y += 100;
 }
+
+void
+pdf_berita(struct pdf *p, const char *opening, time_t at)
+{
+	char day[64], s[400];
+	const char *const who[] = { _("Printing officer"), _("Witness 1"), _("Witness 2"),
+				    _("Acknowledged by,\nthe Head of Office") };
+
+	pdf_room(p, 220);
+	pdf_heading(p, _("Berita acara"));
+	pdf_para(p, "DejaVu Sans 8", 0, opening, 4);
+	pdf_para(p, "DejaVu Sans 8", 0,
+		 _("This berita acara was made truthfully, to be used as it may be needed."), 4);
+	snprintf(s, sizeof(s), "%s, %s", p->office, i18n_date(at, day, sizeof(day)));
+	pdf_para(p, "DejaVu Sans 8", 1, s, 2);
+	pdf_signatures(p, who, 4);
+}

@@ -8,6 +8,7 @@
 
 #include <cairo.h>
 #include <stddef.h>
+#include <time.h>
 
 #define PDF_PAGE_W 595.0 /* A4 in points */
 #define PDF_PAGE_H 842.0
@@ -46,5 +47,9 @@ void pdf_rowi(struct pdf *p, const char *label, long long v, int sign);
 void pdf_cells(struct pdf *p, const char *font, const double *xs, const char *const *v, int n);
 /* n signature boxes side by side, each with its caption and "nama / NIP". */
 void pdf_signatures(struct pdf *p, const char *const *who, int n);
+/* A report's berita acara, whole on one page: its heading, the opening
+ * paragraph given, the closing sentence, the office and date of at, and the
+ * signatures of the printing officer, two witnesses and the head of office. */
+void pdf_berita(struct pdf *p, const char *opening, time_t at);
 
 #endif

@@ -534,10 +534,8 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 	if (!json_array_size(json_object_get(r, "transfers")))
 		pdf_row(&p, _("none"), "");
 
-	pdf_room(&p, 220); /* the berita acara whole on one page */
-	pdf_heading(&p, _("Berita acara"));
 	{
-		char words[128], day[64], para[1000];
+		char words[128], para[1000];
 		time_t now = time(NULL);
 		struct tm tn;
 		localtime_r(&now, &tn);
@@ -551,17 +549,8 @@ write_pdf(json_t *r, const char *office, const char *path, char *why, size_t len
 			 i18n_weekday(tn.tm_wday), tn.tm_mday, i18n_month(tn.tm_mon), words,
 			 p.office, S(r, "month"), N(t, "received"), N(t, "issued"), N(t, "spoiled"),
 			 N(t, "closing_on_hand"));
-		pdf_para(&p, "DejaVu Sans 8", 0, para, 4);
-		pdf_para(
-			&p, "DejaVu Sans 8", 0,
-			_("This berita acara was made truthfully, to be used as it may be needed."),
-			4);
-		snprintf(para, sizeof(para), "%s, %s", p.office, i18n_date(now, day, sizeof(day)));
-		pdf_para(&p, "DejaVu Sans 8", 1, para, 2);
+		pdf_berita(&p, para, now);
 	}
-	const char *const who[] = { _("Printing officer"), _("Witness 1"), _("Witness 2"),
-				    _("Acknowledged by,\nthe Head of Office") };
-	pdf_signatures(&p, who, 4);
 	return pdf_close(&p, path, why, len) < 0 ? -EIO : 0;
 }
 
