@@ -28,7 +28,7 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Libraries by role; a binary links only what its modules use.
-PKGS_DAEMON = libpcsclite libconfig libsystemd jansson sqlite3 libcrypto libpq
+PKGS_DAEMON = libpcsclite libconfig libsystemd jansson sqlite3 libcrypto libpq libmicrohttpd
 PKGS_CLI    = jansson
 PKGS_LATER  = openssl libusb-1.0 sqlite3 cairo pangocairo libjpeg libp11
 
@@ -61,14 +61,15 @@ FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c common/signer.c smartcard/sod.c smartcard/profile.c smartcard/fit.c smartcard/sc_card.c smartcard/sc_sam.c smartcard/sm.c smartcard/sc_reader.c smartcard/sc_pcsc.c
 CUSTODY_SRCS = custody/custody.c notice/notice.c
+WEB_SRCS    = web/server.c web/parse.c web/html.c web/station.c ledger/report_pdf.c common/pdfdoc.c
 DAEMON_SRCS = daemon/main.c daemon/cetakd.c daemon/verbs.c daemon/verbs_custody.c daemon/notices.c daemon/privacy.c daemon/desk.c $(CUSTODY_SRCS) daemon/config.c common/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c daemon/run.c daemon/worker.c \
-              daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c daemon/hubpush.c $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
+              daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c daemon/hubpush.c $(WEB_SRCS) $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/cetakctl_card.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c common/pdfdoc.c common/i18n.c custody/berita.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
 UNIT_TESTS  = test_sm test_i18n test_config test_ctlproto test_control test_loop test_job test_jobs test_notice test_lds test_face test_pb test_ledger test_rules test_card test_engine
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim stationgen
-FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit
+FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit fuzz_web
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -88,7 +89,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_CFLAGS) -c $< -o $@
 
 $(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -ljpeg -lpng -lm -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -lpam -ljpeg -lpng -lm -lpthread
 
 $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI) libcrypto libconfig libpcsclite pangocairo) -ljpeg -lpng -lm -lpthread
@@ -96,6 +97,7 @@ $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
 # The PKCS#11 signer uses libp11's ENGINE, deprecated in OpenSSL 3.
 $(BUILD)/common/signer.o: CFLAGS += -Wno-deprecated-declarations
 $(BUILD)/common/i18n.o: CFLAGS += -DLOCALEDIR='"$(PREFIX)/share/locale"'
+$(BUILD)/daemon/config.o: CFLAGS += -DWEBDIR='"$(PREFIX)/share/cetak/web"'
 
 # Message catalogues (docs/i18n.md): po/LANG.po -> $(BUILD)/locale/LANG/LC_MESSAGES/cetak.mo.
 # `make pot` extracts the texts from the sources listed in po/POTFILES and
@@ -160,7 +162,7 @@ $(BUILD)/tests/test_card: $(call obj,tests/unit/test_card.c $(CARD_SRCS) smartca
 # The engine in-process: cetakd's code without main(), over the device seams.
 $(BUILD)/tests/test_engine: $(call obj,tests/unit/test_engine.c $(filter-out daemon/main.c,$(DAEMON_SRCS)) \
 		printer/pb_fake.c smartcard/sc_mem.c tests/fixtures/cardcore.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -ljpeg -lpng -lm -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -lpam -ljpeg -lpng -lm -lpthread
 
 $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson pangocairo libconfig) -ljpeg -lpng -lm
@@ -228,6 +230,9 @@ $(BUILD)/fuzz/fuzz_ipp_reasons: tests/fuzz/fuzz_ipp_reasons.c $(PB_SRCS)
 $(BUILD)/fuzz/fuzz_audit: tests/fuzz/fuzz_audit.c ledger/audit.c ledger/stock.c jobs/custody_state.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto)
+$(BUILD)/fuzz/fuzz_web: tests/fuzz/fuzz_web.c web/parse.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson)
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Benchmarks (not tests): results go to docs/performance.md.
@@ -311,6 +316,10 @@ install: all
 	install -m 0755 $(BUILD)/cetak-hub $(DESTDIR)$(PREFIX)/bin/cetak-hub
 	for l in $(LANGS); do install -D -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/cetak.mo \
 		$(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/cetak.mo; done
+	install -d $(DESTDIR)$(PREFIX)/share/cetak/web $(DESTDIR)$(SYSCONFDIR)/pam.d
+	install -m 0644 web/static/style.css web/static/app.js $(DESTDIR)$(PREFIX)/share/cetak/web/
+	test -e $(DESTDIR)$(SYSCONFDIR)/pam.d/cetak || \
+		install -m 0644 etc/pam.d/cetak $(DESTDIR)$(SYSCONFDIR)/pam.d/cetak
 	install -m 0644 etc/cetakd.service $(DESTDIR)$(UNITDIR)/cetakd.service
 	install -m 0644 etc/cetak-hub.service $(DESTDIR)$(UNITDIR)/cetak-hub.service
 	install -m 0644 etc/sysusers.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/cetak.conf

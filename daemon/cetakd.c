@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "cetakd.h"
 #include "hubpush.h"
+#include "web/webui.h"
 #include "desk.h"
 #include "common/log.h"
 #include "offload.h"
@@ -66,6 +67,12 @@ limits_from_config(const struct cetak_config *cfg, struct ctl_limits *l)
 	l->operator_group = cfg->operator_group;
 	l->supervisor_gid = group_gid(cfg->supervisor_group);
 	l->operator_gid = group_gid(cfg->operator_group);
+}
+
+void
+cetakd_ctl_limits(const struct cetakd *d, struct ctl_limits *l)
+{
+	limits_from_config(d->cfg, l);
 }
 
 /* Observe every line; on any change tell systemd a one-line summary. */
@@ -828,6 +835,8 @@ cetakd_start(struct cetakd *d)
 		return -1;
 	if (run_start(d) < 0) /* start-up recovery of the lines happens here, before READY */
 		return -1;
+	if (webui_start(d, &d->web) < 0)
+		return -1;
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 &&
 	    ev_add_timer(d->loop, wd_usec / 2000 ? wd_usec / 2000 : 1, on_watchdog, d,
 			 &d->watchdog_timer) < 0)
@@ -838,6 +847,8 @@ cetakd_start(struct cetakd *d)
 static void
 cetakd_stop(struct cetakd *d)
 {
+	webui_stop(d->web); /* what waits is answered; no page reads what follows */
+	d->web = NULL;
 	ctl_server_free(d->ctl);
 	d->stopping = true;
 	offload_stop(d->intake); /* a batch being read stays in new/ for the next start */

@@ -49,6 +49,7 @@ struct cetakd {
 	struct offload *intake;	      /* reads and validates spool batches off the loop */
 	struct offload *desk;	      /* reads cards on the custody desk (desk.h); lazily */
 	struct hubpush *hub;	      /* pushes the audit chain to the district hub (hubpush.h) */
+	struct webui *web;	      /* the dashboard (web/webui.h); NULL when off */
 	bool intake_again;	      /* a kick came meanwhile: read new/ again after it */
 	struct spool_stats run_stats; /* of the current import run */
 	uint64_t run_started_ms;
@@ -106,5 +107,7 @@ void cetakd_kick(struct cetakd *d);
 int cetakd_reload(struct cetakd *d, char **ret_err);
 /* The verb table of the control socket (daemon/verbs.c). */
 extern const struct ctl_verb cetakd_verbs[];
+/* The control socket's limits and groups under the current configuration. */
+void cetakd_ctl_limits(const struct cetakd *d, struct ctl_limits *l);
 
 #endif

@@ -14,6 +14,7 @@
 #include "smartcard/profile.h"
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -372,6 +373,36 @@ static const struct cfg_param hub_params[] = {
 	  "seconds a connection or one push may take before the round is given up" },
 };
 
+#ifndef WEBDIR
+#define WEBDIR "/usr/share/cetak/web"
+#endif
+
+static const struct cfg_param web_params[] = {
+	{ "enabled", CFG_T_BOOL, S(web_enabled), "true", 0, 0, NULL, NULL,
+	  "serve the dashboard (docs/web.md)" },
+	{ "listen", CFG_T_STR, S(web_listen), "127.0.0.1", 0, 63, NULL, NULL,
+	  "the address it listens on: 127.0.0.1 for this computer only; another address opens "
+	  "it to the office LAN and then needs tls_cert and tls_key" },
+	{ "port", CFG_T_INT, S(web_port), "8480", 0, 65535, NULL, NULL,
+	  "the TCP port; 0 = any free port (tests)" },
+	{ "tls_cert", CFG_T_STR, S(web_tls_cert), "", 0, PATH_MAX, NULL, check_abs_or_empty,
+	  "the certificate (PEM) served over HTTPS; \"\" = plain HTTP, on 127.0.0.1 only" },
+	{ "tls_key", CFG_T_STR, S(web_tls_key), "", 0, PATH_MAX, NULL, check_abs_or_empty,
+	  "its private key (PEM, readable by cetakd only)" },
+	{ "static_dir", CFG_T_STR, S(web_static_dir), WEBDIR, 0, PATH_MAX, NULL, check_abs_path,
+	  "the pages' style sheet and script" },
+	{ "pam_service", CFG_T_STR, S(web_pam_service), "cetak", 1, 63, NULL, NULL,
+	  "the PAM service that checks log-ins (/etc/pam.d/NAME)" },
+	{ "language", CFG_T_ENUM, S(web_language), "id", 0, 0, language_choices, NULL,
+	  "the pages' language until a user switches: id or en" },
+	{ "session_idle", CFG_T_INT, S(web_session_idle_min), "30", 1, 720, NULL, NULL,
+	  "minutes without a request before a session ends" },
+	{ "max_connections", CFG_T_INT, S(web_max_connections), "128", 4, 1024, NULL, NULL,
+	  "connections served at once" },
+	{ "max_per_address", CFG_T_INT, S(web_max_per_ip), "32", 1, 1024, NULL, NULL,
+	  "connections one client address may hold" },
+};
+
 static const struct cfg_param line_params[] = {
 	{ "name", CFG_T_STR, L(name), NULL, 0, 16, NULL, check_name, "line name, e.g. \"A\"" },
 	{ "enabled", CFG_T_BOOL, L(enabled), "true", 0, 0, NULL, NULL,
@@ -414,6 +445,7 @@ static const struct cfg_group cfg_groups[] = {
 	{ "ledger", ledger_params, N(ledger_params) },
 	{ "card", card_params, N(card_params) },
 	{ "hub", hub_params, N(hub_params) },
+	{ "web", web_params, N(web_params) },
 	{ "alerts", alerts_params, N(alerts_params) },
 	{ "daemon", daemon_params, N(daemon_params) },
 };
@@ -769,6 +801,32 @@ open_regular(const char *path, FILE *errs)
  * profile can be read (a missing default profile is reported at start, as
  * the lines' reason not to be ready).
  */
+/* The dashboard off this computer is over TLS only: it carries passwords. */
+static void
+cfg_check_web(struct cfg_ctx *c, const config_setting_t *g, struct cetak_config *cfg)
+{
+	bool loopback = !strcmp(cfg->web_listen, "127.0.0.1") || !strcmp(cfg->web_listen, "::1");
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (!cfg->web_enabled)
+		return;
+	if (inet_pton(AF_INET, cfg->web_listen, &a4) != 1 &&
+	    inet_pton(AF_INET6, cfg->web_listen, &a6) != 1)
+		cfg_err(c, g,
+			"'web.listen' must be an IP address (got \"%s\"): 127.0.0.1, or the "
+			"station's address on the office LAN",
+			cfg->web_listen);
+	else if (!cfg->web_tls_cert[0] != !cfg->web_tls_key[0])
+		cfg_err(c, g, "'web.tls_cert' and 'web.tls_key' go together: set both or neither");
+	else if (!loopback && !cfg->web_tls_cert[0])
+		cfg_err(c, g,
+			"'web.listen' \"%s\" opens the dashboard to the network: set "
+			"web.tls_cert and web.tls_key so that passwords travel over HTTPS, or "
+			"listen on 127.0.0.1",
+			cfg->web_listen);
+}
+
 static void
 cfg_check_sam(struct cfg_ctx *c, const config_setting_t *list, struct cetak_config *cfg)
 {
@@ -839,6 +897,8 @@ cfg_load(const char *path, FILE *errs, struct cetak_config **ret_cfg)
 	cfg_read_root(&c, config_root_setting(&lc), cfg);
 	if (c.nerr == 0)
 		cfg_check_sam(&c, config_lookup(&lc, "lines"), cfg);
+	if (c.nerr == 0)
+		cfg_check_web(&c, config_lookup(&lc, "web"), cfg);
 	if (c.nerr == 0 && cfg->n_lines == 0)
 		fprintf(errs,
 			"%s: note: no print lines configured; add lines = ( { name = "

@@ -50,6 +50,16 @@ struct cetak_config {
 	char *face_layout;
 
 	/* custody of issued cards: the desk reader a hand-over reads the chip on */
+	/* the dashboard (web/) */
+	int web_enabled;
+	char *web_listen;
+	int web_port;
+	char *web_tls_cert, *web_tls_key;
+	char *web_static_dir;
+	char *web_pam_service;
+	int web_language; /* 0 id, 1 en: the pages before a user chooses */
+	int web_session_idle_min, web_max_connections, web_max_per_ip;
+
 	char *hub_conninfo; /* "" = no district hub */
 	int hub_push_interval_s, hub_batch, hub_timeout_s;
 

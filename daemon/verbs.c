@@ -11,6 +11,10 @@
 #include "run.h"
 #include "verbs.h"
 #include "hubpush.h"
+#include "web/webui.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -70,6 +74,8 @@ verb_status(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 		cfg_role_name(d->cfg->station_role), "region", d->cfg->station_region, "you",
 		"user", peer->user, "role", ctl_role_name(peer->role), "lines", lines, "queue",
 		queue, "spool_dir", d->cfg->spool_dir, "face_layout", d->cfg->face_layout);
+	if (*ret_data)
+		json_object_set_new(*ret_data, "web", webui_status(d->web));
 	return *ret_data ? 0 : -1;
 }
 
@@ -418,6 +424,107 @@ verb_stock(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_da
 	return 0;
 }
 
+/* Cards used per day over the last N days (default 30), for the stock chart. */
+static int
+verb_stock_days(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	json_int_t days = arg_int(args, "days");
+	json_t *rep = NULL;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	(void)peer;
+	if (days == 0)
+		days = 30;
+	if (days < 1 || days > 400)
+		return verb_refuse(ret_err, ret_code, "days must be 1 to 400");
+	localtime_r(&now, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_mday += 1;
+	tm.tm_isdst = -1;
+	long long to = (long long)mktime(&tm);
+	tm.tm_mday -= (int)days;
+	tm.tm_isdst = -1;
+	struct report_query q = { .from = (long long)mktime(&tm), .to = to, .title = "range" };
+	if (ledger_report(d->ledger, &q, &rep) < 0) {
+		*ret_code = CTL_E_FAILED;
+		return verb_refuse(ret_err, ret_code, "the ledger could not be read");
+	}
+	*ret_data = json_pack("{s:O, s:o}", "days", json_object_get(rep, "days"), "outlook",
+			      outlook_json(d, 0));
+	json_decref(rep);
+	return 0;
+}
+
+static int
+by_newest(const void *a, const void *b)
+{
+	return (int)(json_integer_value(json_object_get(*(json_t *const *)b, "at")) -
+		     json_integer_value(json_object_get(*(json_t *const *)a, "at")));
+}
+
+/* The job files the spool refused (rejected/), newest first, with their reasons. */
+static int
+verb_spool_rejected(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
+		    const char **ret_code, char **ret_err)
+{
+	struct cetakd *d = ctx;
+	char dir[4200], path[4500];
+	json_t *files[200];
+	size_t n = 0, total = 0;
+	struct dirent *e;
+	DIR *dp;
+
+	(void)peer, (void)args;
+	snprintf(dir, sizeof(dir), "%s/rejected", d->cfg->spool_dir);
+	if (!(dp = opendir(dir))) {
+		*ret_data = json_pack("{s:[], s:i}", "files", "total", 0);
+		return 0;
+	}
+	while ((e = readdir(dp))) {
+		struct stat st;
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.' || (len > 7 && !strcmp(e->d_name + len - 7, ".reason")))
+			continue;
+		total++;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (stat(path, &st) < 0)
+			continue;
+		char reason[400] = "";
+		snprintf(path, sizeof(path), "%s/%s.reason", dir, e->d_name);
+		FILE *f = fopen(path, "re");
+		if (f) {
+			if (!fgets(reason, sizeof(reason), f))
+				reason[0] = '\0';
+			reason[strcspn(reason, "\n")] = '\0';
+			fclose(f);
+		}
+		json_t *j = json_pack("{s:s, s:I, s:s}", "file", e->d_name, "at",
+				      (json_int_t)st.st_mtime, "reason", reason);
+		if (n < sizeof(files) / sizeof(files[0])) {
+			files[n++] = j;
+		} else { /* keep the newest */
+			qsort(files, n, sizeof(files[0]), by_newest);
+			if (st.st_mtime > json_integer_value(json_object_get(files[n - 1], "at"))) {
+				json_decref(files[n - 1]);
+				files[n - 1] = j;
+			} else {
+				json_decref(j);
+			}
+		}
+	}
+	closedir(dp);
+	qsort(files, n, sizeof(files[0]), by_newest);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, files[i]);
+	*ret_data = json_pack("{s:o, s:I}", "files", arr, "total", (json_int_t)total);
+	(void)ret_code, (void)ret_err;
+	return 0;
+}
+
 static int
 verb_stock_forecast(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_data,
 		    const char **ret_code, char **ret_err)
@@ -761,6 +868,9 @@ const struct ctl_verb cetakd_verbs[] = {
 	{ "stock", CTL_ROLE_OPERATOR, verb_stock, "the blank-card balance" },
 	{ "stock-forecast", CTL_ROLE_OPERATOR, verb_stock_forecast, "blanks to request" },
 	{ "alerts", CTL_ROLE_OPERATOR, verb_alerts, "active alerts" },
+	{ "stock-days", CTL_ROLE_OPERATOR, verb_stock_days, "cards used per day, for the chart" },
+	{ "spool-rejected", CTL_ROLE_OPERATOR, verb_spool_rejected,
+	  "job files the spool refused, with reasons" },
 	{ "stock-receive", CTL_ROLE_OPERATOR, verb_stock_receive, "a lot of blanks arrived" },
 	{ "stock-load", CTL_ROLE_OPERATOR, verb_stock_load, "blanks into a line's hopper" },
 	{ "stock-count", CTL_ROLE_OPERATOR, verb_stock_count, "a stocktake of the store" },
