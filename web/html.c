@@ -82,12 +82,23 @@ wb_esc(struct wbuf *b, const char *s)
 			p++;
 		wb_addn(b, run, (size_t)(p - run));
 		switch (*p) {
-		case '&': wb_add(b, "&amp;"); break;
-		case '<': wb_add(b, "&lt;"); break;
-		case '>': wb_add(b, "&gt;"); break;
-		case '"': wb_add(b, "&quot;"); break;
-		case '\'': wb_add(b, "&#39;"); break;
-		default: return; /* the end */
+		case '&':
+			wb_add(b, "&amp;");
+			break;
+		case '<':
+			wb_add(b, "&lt;");
+			break;
+		case '>':
+			wb_add(b, "&gt;");
+			break;
+		case '"':
+			wb_add(b, "&quot;");
+			break;
+		case '\'':
+			wb_add(b, "&#39;");
+			break;
+		default:
+			return; /* the end */
 		}
 	}
 }
@@ -136,7 +147,8 @@ wb_page_begin(struct wbuf *b, const char *lang, const char *title, const char *o
 		wb_add(b, "<nav>");
 		for (int i = 0; i < n_nav; i++) {
 			wb_printf(b, "<a href=\"%s\"%s>", nav[i].path,
-				  current && !strcmp(current, nav[i].path) ? " class=\"here\"" : "");
+				  current && !strcmp(current, nav[i].path) ? " class=\"here\""
+									   : "");
 			wb_esc(b, nav[i].label);
 			wb_add(b, "</a>");
 		}
@@ -150,7 +162,8 @@ wb_page_begin(struct wbuf *b, const char *lang, const char *title, const char *o
 	}
 	/* the language switch: the other language, named in itself */
 	bool en = lang && !strcmp(lang, "en");
-	wb_printf(b, " <a class=\"lang\" id=\"lang\" href=\"/lang?to=%s&amp;back=", en ? "id" : "en");
+	wb_printf(b,
+		  " <a class=\"lang\" id=\"lang\" href=\"/lang?to=%s&amp;back=", en ? "id" : "en");
 	wb_esc(b, current ? current : "/");
 	wb_printf(b, "\">%s</a>", en ? "Bahasa Indonesia" : "English");
 	if (user) {

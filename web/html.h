@@ -25,7 +25,7 @@ char *wb_take(struct wbuf *b, size_t *ret_len);
 void wb_free(struct wbuf *b);
 
 struct web_nav {
-	const char *path; /* "/lines" */
+	const char *path;  /* "/lines" */
 	const char *label; /* already translated */
 };
 
@@ -39,7 +39,8 @@ void wb_page_begin(struct wbuf *b, const char *lang, const char *title, const ch
 		   const struct web_nav *nav, int n_nav, const char *current, const char *user,
 		   const char *role_label, const char *csrf, const char *flash);
 void wb_page_end(struct wbuf *b);
-/* A one-button POST form: action, hidden fields as name,value pairs (NULL-terminated), label, class. */
+/* A one-button POST form: action, hidden fields as name,value pairs (NULL-terminated), label,
+ * class. */
 void wb_button(struct wbuf *b, const char *action, const char *csrf, const char *label,
 	       const char *cls, ...) __attribute__((sentinel));
 

@@ -33,7 +33,8 @@ pct_decode(const char *s, size_t n)
 			*o++ = ' ';
 		} else if (s[i] == '%') {
 			int h, l;
-			if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 || (l = hexval(s[i + 2])) < 0) {
+			if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 ||
+			    (l = hexval(s[i + 2])) < 0) {
 				free(out);
 				return NULL;
 			}
@@ -120,4 +121,3 @@ web_static_name_ok(const char *name)
 			return false;
 	return !strstr(name, "..");
 }
-

@@ -209,8 +209,8 @@ send_error(struct rstate *rs, int status, const char *msg)
 				 NULL, NULL);
 	}
 	i18n_doc_begin(&d, lang_of(rs));
-	wb_page_begin(&b, rs->lang, _("Error"), rs->srv->cfg.title, NULL, 0, NULL, NULL, NULL,
-		      NULL, NULL);
+	wb_page_begin(&b, rs->lang, _("Error"), rs->srv->cfg.title, NULL, 0, NULL, NULL, NULL, NULL,
+		      NULL);
 	wb_add(&b, "<section class=\"card narrow\"><h1>");
 	wb_esc(&b, _("Error"));
 	wb_printf(&b, " %d</h1><p id=\"error\">", status);
@@ -354,9 +354,14 @@ pam_conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, v
 		return PAM_BUF_ERR;
 	for (int i = 0; i < n; i++) {
 		switch (msg[i]->msg_style) {
-		case PAM_PROMPT_ECHO_OFF: r[i].resp = strdup(rs->pass); break;
-		case PAM_PROMPT_ECHO_ON: r[i].resp = strdup(rs->user); break;
-		default: break; /* information for a terminal: none here */
+		case PAM_PROMPT_ECHO_OFF:
+			r[i].resp = strdup(rs->pass);
+			break;
+		case PAM_PROMPT_ECHO_ON:
+			r[i].resp = strdup(rs->user);
+			break;
+		default:
+			break; /* information for a terminal: none here */
 		}
 	}
 	*resp = r;
@@ -452,8 +457,8 @@ login_page(struct rstate *rs, int status, const char *msg, const char *user)
 	if (!next)
 		next = rs->next;
 	i18n_doc_begin(&d, lang_of(rs));
-	wb_page_begin(&b, rs->lang, _("Log in"), rs->srv->cfg.title, NULL, 0, "/login", NULL,
-		      NULL, NULL, NULL);
+	wb_page_begin(&b, rs->lang, _("Log in"), rs->srv->cfg.title, NULL, 0, "/login", NULL, NULL,
+		      NULL, NULL);
 	wb_add(&b, "<section class=\"card narrow\"><h1>");
 	wb_esc(&b, _("Log in"));
 	wb_add(&b, "</h1><p class=\"muted\">");
@@ -589,7 +594,8 @@ do_login(struct rstate *rs)
 	}
 	snprintf(rs->user, sizeof(rs->user), "%s", user);
 	snprintf(rs->pass, sizeof(rs->pass), "%s", pass);
-	snprintf(rs->next, sizeof(rs->next), "%s", next && next[0] == '/' && next[1] != '/' ? next : "");
+	snprintf(rs->next, sizeof(rs->next), "%s",
+		 next && next[0] == '/' && next[1] != '/' ? next : "");
 	json_decref(form);
 	snprintf(ukey, sizeof(ukey), "u:%s", rs->user);
 	snprintf(akey, sizeof(akey), "a:%s", rs->ip);
@@ -619,8 +625,8 @@ do_login(struct rstate *rs)
 		log_notice("web: log-in of '%s' from %s refused: locked for %ld s more", rs->user,
 			   rs->ip, wait);
 		i18n_doc_begin(&d, lang_of(rs));
-		snprintf(msg, sizeof(msg),
-			 _("Too many failed log-ins. Try again in %ld seconds."), wait);
+		snprintf(msg, sizeof(msg), _("Too many failed log-ins. Try again in %ld seconds."),
+			 wait);
 		i18n_doc_end(&d);
 		return login_page(rs, 429, msg, rs->user);
 	}
@@ -653,8 +659,8 @@ login_done(struct rstate *rs)
 		pthread_mutex_unlock(&srv->mu);
 		if (!s)
 			return send_error(rs, 500, "no randomness for a session");
-		log_info("web: '%s' (%s) logged in from %s", rs->user, ctl_role_name(rs->rq.peer.role),
-			 rs->ip);
+		log_info("web: '%s' (%s) logged in from %s", rs->user,
+			 ctl_role_name(rs->rq.peer.role), rs->ip);
 		return redirect(rs, rs->next[0] ? rs->next : srv->app.home, cookie, NULL);
 	}
 	if (rs->login_rc == -1) {
@@ -671,7 +677,8 @@ login_done(struct rstate *rs)
 		snprintf(msg, sizeof(msg),
 			 _("The account '%s' may not use cetak: ask the administrator to add it to "
 			   "group '%s' or '%s'."),
-			 rs->user, srv->cfg.groups.operator_group, srv->cfg.groups.supervisor_group);
+			 rs->user, srv->cfg.groups.operator_group,
+			 srv->cfg.groups.supervisor_group);
 	} else if (rs->login_rc == -4) {
 		snprintf(msg, sizeof(msg), "%s", _("cetakd is stopping; try again shortly."));
 	} else {
@@ -711,7 +718,8 @@ static bool
 csrf_ok(struct rstate *rs)
 {
 	const char *h = MHD_lookup_connection_value(rs->conn, MHD_HEADER_KIND, "X-CSRF-Token");
-	const char *f = rs->rq.form ? json_string_value(json_object_get(rs->rq.form, "csrf")) : NULL;
+	const char *f =
+		rs->rq.form ? json_string_value(json_object_get(rs->rq.form, "csrf")) : NULL;
 	const char *t = h ? h : f;
 
 	return t && origin_ok(rs) && token_eq(rs->csrf, t);
@@ -734,14 +742,20 @@ gate(struct rstate *rs, const char *method)
 		return post ? do_login(rs) : login_page(rs, 200, NULL, NULL);
 	if (!strcmp(path, "/lang")) {
 		const char *to = MHD_lookup_connection_value(rs->conn, MHD_GET_ARGUMENT_KIND, "to");
-		const char *back = MHD_lookup_connection_value(rs->conn, MHD_GET_ARGUMENT_KIND, "back");
+		const char *back =
+			MHD_lookup_connection_value(rs->conn, MHD_GET_ARGUMENT_KIND, "back");
 		char cookie[96];
 		if (!to || !i18n_lang_ok(to))
 			return send_error(rs, 400, _("Unknown language."));
-		snprintf(cookie, sizeof(cookie), LANG_COOKIE "=%s; Path=/; SameSite=Strict; "
-						 "Max-Age=31536000", to);
-		return redirect(rs, back && back[0] == '/' && back[1] != '/' && !strpbrk(back, "\r\n")
-				    ? back : "/", cookie, NULL);
+		snprintf(cookie, sizeof(cookie),
+			 LANG_COOKIE "=%s; Path=/; SameSite=Strict; "
+				     "Max-Age=31536000",
+			 to);
+		return redirect(rs,
+				back && back[0] == '/' && back[1] != '/' && !strpbrk(back, "\r\n")
+					? back
+					: "/",
+				cookie, NULL);
 	}
 	if (srv->quiesced)
 		return send_error(rs, 503, _("cetakd is stopping; try again shortly."));
@@ -755,12 +769,14 @@ gate(struct rstate *rs, const char *method)
 		return redirect(rs, to, NULL, NULL);
 	}
 	if (post) {
-		const char *ct = MHD_lookup_connection_value(rs->conn, MHD_HEADER_KIND, "Content-Type");
+		const char *ct =
+			MHD_lookup_connection_value(rs->conn, MHD_HEADER_KIND, "Content-Type");
 		int r;
 		if (ct && !strncmp(ct, "application/json", 16)) {
 			json_error_t je;
-			rs->rq.form = json_loadb(rs->body ? rs->body : "{}", rs->body ? rs->body_len : 2,
-						 JSON_REJECT_DUPLICATES, &je);
+			rs->rq.form =
+				json_loadb(rs->body ? rs->body : "{}", rs->body ? rs->body_len : 2,
+					   JSON_REJECT_DUPLICATES, &je);
 			rs->rq.json_body = true;
 			r = json_is_object(rs->rq.form) ? 0 : -1;
 		} else {
@@ -770,11 +786,12 @@ gate(struct rstate *rs, const char *method)
 			return send_error(rs, 400, _("The form was not sent whole; try again."));
 		if (!csrf_ok(rs)) {
 			srv->csrf_refused++;
-			log_notice("web: %s %s by '%s' from %s refused: no valid CSRF token", method,
-				   path, rs->rq.peer.user, rs->ip);
-			return send_error(rs, 403,
-					  _("This action did not come from a page of this dashboard; "
-					    "open the page again and repeat it."));
+			log_notice("web: %s %s by '%s' from %s refused: no valid CSRF token",
+				   method, path, rs->rq.peer.user, rs->ip);
+			return send_error(
+				rs, 403,
+				_("This action did not come from a page of this dashboard; "
+				  "open the page again and repeat it."));
 		}
 		if (!strcmp(path, "/logout")) {
 			pthread_mutex_lock(&srv->mu);
@@ -783,8 +800,10 @@ gate(struct rstate *rs, const char *method)
 				s->used = false;
 			pthread_mutex_unlock(&srv->mu);
 			log_info("web: '%s' logged out", rs->rq.peer.user);
-			return redirect(rs, "/login", SID_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
-							      "SameSite=Strict", NULL);
+			return redirect(rs, "/login",
+					SID_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
+						   "SameSite=Strict",
+					NULL);
 		}
 	}
 	if (!strcmp(path, "/"))
@@ -848,11 +867,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		rs->conn = conn;
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		if (!ci || getnameinfo(ci->client_addr,
-				       ci->client_addr->sa_family == AF_INET6
-					       ? sizeof(struct sockaddr_in6)
-					       : sizeof(struct sockaddr_in),
-				       rs->ip, sizeof(rs->ip), NULL, 0, NI_NUMERICHOST) != 0)
+		if (!ci ||
+		    getnameinfo(ci->client_addr,
+				ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+								       : sizeof(struct sockaddr_in),
+				rs->ip, sizeof(rs->ip), NULL, 0, NI_NUMERICHOST) != 0)
 			snprintf(rs->ip, sizeof(rs->ip), "?");
 		snprintf(rs->path, sizeof(rs->path), "%s", url);
 		if (strlen(url) >= sizeof(rs->path))
@@ -876,17 +895,23 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		return MHD_YES;
 	}
 	switch (rs->st) {
-	case RS_NEW: return gate(rs, method);
-	case RS_LOGIN: return MHD_YES; /* a spurious call while PAM works */
-	case RS_APP: return MHD_YES;
-	case RS_LOGIN_DONE: rs->st = RS_SENT; return login_done(rs);
+	case RS_NEW:
+		return gate(rs, method);
+	case RS_LOGIN:
+		return MHD_YES; /* a spurious call while PAM works */
+	case RS_APP:
+		return MHD_YES;
+	case RS_LOGIN_DONE:
+		rs->st = RS_SENT;
+		return login_done(rs);
 	case RS_APP_DONE: {
 		enum MHD_Result ret;
 		rs->st = RS_SENT;
 		finish_app(rs, &ret);
 		return ret;
 	}
-	default: return MHD_NO;
+	default:
+		return MHD_NO;
 	}
 }
 
@@ -965,8 +990,8 @@ web_start(const struct web_config *cfg, const struct web_app *app, struct web_se
 {
 	struct web_server *srv = calloc(1, sizeof(*srv));
 	struct sockaddr_storage ss = { 0 };
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			 MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
 	*ret = NULL;
 	if (!srv) {
@@ -1002,7 +1027,7 @@ web_start(const struct web_config *cfg, const struct web_app *app, struct web_se
 	if (cfg->static_dir[0] &&
 	    (srv->static_fd = open(cfg->static_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		log_warn("web: static files in %s: %s; pages will lack their style",
-			    cfg->static_dir, strerror(errno));
+			 cfg->static_dir, strerror(errno));
 	if (pthread_create(&srv->pam_thread, NULL, pam_main, srv) != 0) {
 		snprintf(why, len, "cannot start the log-in thread");
 		goto fail;
@@ -1015,21 +1040,23 @@ web_start(const struct web_config *cfg, const struct web_app *app, struct web_se
 	};
 	srv->mhd = MHD_start_daemon(
 		flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-		mhd_log, srv, MHD_OPTION_SOCK_ADDR, &ss,
-		MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)cfg->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, 15u,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+		mhd_log, srv, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_THREAD_POOL_SIZE, 2u,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!srv->mhd) {
-		snprintf(why, len, "cannot serve the dashboard on %s port %d (in use, or the TLS "
-				   "certificate and key do not match)",
+		snprintf(why, len,
+			 "cannot serve the dashboard on %s port %d (in use, or the TLS "
+			 "certificate and key do not match)",
 			 cfg->listen, cfg->port);
 		goto fail;
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(srv->address, sizeof(srv->address), "%s%s%s:%u", strchr(cfg->listen, ':') ? "[" : "",
-		 cfg->listen, strchr(cfg->listen, ':') ? "]" : "",
+	snprintf(srv->address, sizeof(srv->address), "%s%s%s:%u",
+		 strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
+		 strchr(cfg->listen, ':') ? "]" : "",
 		 di ? (unsigned)di->port : (unsigned)cfg->port);
 	*ret = srv;
 	return 0;
@@ -1062,12 +1089,13 @@ web_stats(struct web_server *srv)
 
 	pthread_mutex_lock(&srv->mu);
 	for (int i = 0; i < MAX_SESSIONS; i++)
-		sessions += srv->sessions[i].used && now - srv->sessions[i].seen <= srv->cfg.session_idle_s;
-	json_t *j = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I}", "address", srv->address,
-			      "sessions", sessions, "answered", (json_int_t)srv->answered, "refused",
-			      (json_int_t)srv->refused, "logins", (json_int_t)srv->logins,
-			      "login_failures", (json_int_t)srv->login_fails, "csrf_refused",
-			      (json_int_t)srv->csrf_refused);
+		sessions += srv->sessions[i].used &&
+			    now - srv->sessions[i].seen <= srv->cfg.session_idle_s;
+	json_t *j = json_pack(
+		"{s:s, s:i, s:I, s:I, s:I, s:I, s:I}", "address", srv->address, "sessions",
+		sessions, "answered", (json_int_t)srv->answered, "refused",
+		(json_int_t)srv->refused, "logins", (json_int_t)srv->logins, "login_failures",
+		(json_int_t)srv->login_fails, "csrf_refused", (json_int_t)srv->csrf_refused);
 	pthread_mutex_unlock(&srv->mu);
 	return j;
 }

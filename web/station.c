@@ -57,10 +57,10 @@ struct webui {
 /* Names the verbs answer with, shown translated: job states and kinds,
  * custody states (for xgettext; _() looks them up at run time). */
 static const char *const names_for_translation[] __attribute__((unused)) = {
-	N_("queued"),	   N_("held"),	      N_("deferred"),	 N_("active"),	   N_("done"),
-	N_("failed"),	   N_("cancelled"),   N_("new"),	 N_("replacement"), N_("data_change"),
-	N_("issued"),	   N_("stored"),      N_("collected"),	 N_("transferred"), N_("withdrawn"),
-	N_("destroyed"),
+	N_("queued"),	   N_("held"),	      N_("deferred"),  N_("active"),
+	N_("done"),	   N_("failed"),      N_("cancelled"), N_("new"),
+	N_("replacement"), N_("data_change"), N_("issued"),    N_("stored"),
+	N_("collected"),   N_("transferred"), N_("withdrawn"), N_("destroyed"),
 };
 
 /* ---- calling the verbs ---- */
@@ -76,15 +76,34 @@ find_verb(const char *name)
 
 /* Verbs the API serves: readers by GET, actions by POST. A card on the desk
  * reader and the bulk audit export are cetakctl's only. */
-static const char *const get_verbs[] = { "status", "lines", "queue", "job-show", "stock",
-					 "stock-forecast", "stock-days", "alerts", "custody",
-					 "card-list", "privacy", "hub", "spool-rejected", NULL };
-static const char *const post_verbs[] = {
-	"line", "resolve", "hold", "release", "cancel", "retry", "priority", "stock-receive",
-	"stock-load", "stock-count", "stock-ribbon-receive", "stock-ribbon-load",
-	"stock-counter-ack", "stock-transfer", "stock-destroy", "report", "stock-check",
-	"card-transfer", "card-batch", "notice-run", "hub-push", "reload", "privacy-purge", NULL
+static const char *const get_verbs[] = {
+	"status", "lines",   "queue",	  "job-show", "stock", "stock-forecast", "stock-days",
+	"alerts", "custody", "card-list", "privacy",  "hub",   "spool-rejected", NULL
 };
+static const char *const post_verbs[] = { "line",
+					  "resolve",
+					  "hold",
+					  "release",
+					  "cancel",
+					  "retry",
+					  "priority",
+					  "stock-receive",
+					  "stock-load",
+					  "stock-count",
+					  "stock-ribbon-receive",
+					  "stock-ribbon-load",
+					  "stock-counter-ack",
+					  "stock-transfer",
+					  "stock-destroy",
+					  "report",
+					  "stock-check",
+					  "card-transfer",
+					  "card-batch",
+					  "notice-run",
+					  "hub-push",
+					  "reload",
+					  "privacy-purge",
+					  NULL };
 
 static bool
 listed(const char *const *list, const char *name)
@@ -117,8 +136,8 @@ call(struct webui *w, struct web_req *rq, const char *verb, json_t *args, char *
 	}
 	if (rq->peer.role < v->min_role) {
 		json_decref(args);
-		snprintf(err, errlen, "'%s' is a supervisor command: user '%s' is an operator", verb,
-			 rq->peer.user);
+		snprintf(err, errlen, "'%s' is a supervisor command: user '%s' is an operator",
+			 verb, rq->peer.user);
 		*status = 403;
 		log_notice("web: '%s' by '%s' refused: needs %s", verb, rq->peer.user,
 			   ctl_role_name(v->min_role));
@@ -174,14 +193,10 @@ state_label(const char *s)
 {
 	static const struct {
 		const char *state, *label;
-	} t[] = { { "idle", N_("ready") },
-		  { "printing", N_("printing") },
-		  { "paused", N_("paused") },
-		  { "draining", N_("finishing its jobs") },
-		  { "stopped", N_("stopped") },
-		  { "unresolved", N_("needs a decision") },
-		  { "waiting", N_("waiting") },
-		  { "not-ready", N_("not ready") },
+	} t[] = { { "idle", N_("ready") },	 { "printing", N_("printing") },
+		  { "paused", N_("paused") },	 { "draining", N_("finishing its jobs") },
+		  { "stopped", N_("stopped") },	 { "unresolved", N_("needs a decision") },
+		  { "waiting", N_("waiting") },	 { "not-ready", N_("not ready") },
 		  { "disabled", N_("disabled") } };
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (!strcmp(s, t[i].state))
@@ -219,7 +234,8 @@ what_to_do(const char *state, const char *reason, bool supervisor)
 			return _("Open the printer, take out the jammed card and put it with the "
 				 "spoiled cards, close the printer, then press Resume.");
 		if (strcasestr(reason, "ribbon"))
-			return _("Replace the ribbon and record it under Stock, then press Resume.");
+			return _(
+				"Replace the ribbon and record it under Stock, then press Resume.");
 		if (strcasestr(reason, "door") || strcasestr(reason, "cover"))
 			return _("Close the printer's cover, then press Resume.");
 		if (strcasestr(reason, "hopper") || strcasestr(reason, "media-empty") ||
@@ -258,8 +274,9 @@ page_begin(struct webui *w, struct web_req *rq, struct wbuf *b, const char *titl
 	int n = rq->peer.role >= CTL_ROLE_SUPERVISOR ? 5 : 4;
 	const struct cetak_config *c = w->d->cfg;
 
-	wb_page_begin(b, rq->lang, title, c->station_office[0] ? c->station_office : c->station_name,
-		      nav, n, current, rq->peer.user, role_label(rq->peer.role), rq->csrf, rq->flash);
+	wb_page_begin(b, rq->lang, title,
+		      c->station_office[0] ? c->station_office : c->station_name, nav, n, current,
+		      rq->peer.user, role_label(rq->peer.role), rq->csrf, rq->flash);
 }
 
 static void
@@ -285,7 +302,8 @@ alerts_html(struct wbuf *b, json_t *alerts)
 	wb_add(b, "<section class=\"card alerts\" id=\"alerts\"><h2>");
 	wb_esc(b, _("Alerts"));
 	wb_add(b, "</h2><ul>");
-	json_array_foreach (alerts, i, a) {
+	json_array_foreach(alerts, i, a)
+	{
 		wb_add(b, "<li><b>");
 		wb_esc(b, jstr(a, "alert"));
 		wb_add(b, "</b> ");
@@ -299,13 +317,18 @@ alerts_html(struct wbuf *b, json_t *alerts)
 static void
 lines_fragment(struct web_req *rq, struct wbuf *b, json_t *lines, json_t *alerts)
 {
-	json_t *l;
+	json_t *l, *q = json_object_get(lines, "queue");
 	size_t i;
-	char n1[32];
+	char n1[32], n2[32], n3[32];
 	bool sup = rq->peer.role >= CTL_ROLE_SUPERVISOR;
 
-	wb_add(b, "<div class=\"lines\">");
-	json_array_foreach (json_object_get(lines, "lines"), i, l) {
+	wb_add(b, "<p class=\"summary\" id=\"summary\">");
+	wb_printf(b, _("Queue: %s waiting, %s held, %s for later."),
+		  n_fmt(jint(q, "queued"), n1, sizeof(n1)), n_fmt(jint(q, "held"), n2, sizeof(n2)),
+		  n_fmt(jint(q, "deferred"), n3, sizeof(n3)));
+	wb_add(b, "</p><div class=\"lines\">");
+	json_array_foreach(json_object_get(lines, "lines"), i, l)
+	{
 		const char *name = jstr(l, "name"), *state = jstr(l, "state");
 		const char *reason = jstr(l, "reason"), *job = jstr(l, "job");
 		wb_printf(b, "<section class=\"card line s-%s\" id=\"line-", state);
@@ -337,7 +360,8 @@ lines_fragment(struct web_req *rq, struct wbuf *b, json_t *lines, json_t *alerts
 		wb_esc(b, _("Hopper"));
 		wb_add(b, "</dt><dd>");
 		if (jint(l, "hopper") >= 0)
-			wb_printf(b, "%s %s", n_fmt(jint(l, "hopper"), n1, sizeof(n1)), _("blanks"));
+			wb_printf(b, "%s %s", n_fmt(jint(l, "hopper"), n1, sizeof(n1)),
+				  _("blanks"));
 		else
 			wb_add(b, "—");
 		wb_add(b, "</dd><dt>");
@@ -350,12 +374,15 @@ lines_fragment(struct web_req *rq, struct wbuf *b, json_t *lines, json_t *alerts
 			wb_add(b, "—");
 		wb_add(b, "</dd><dt>");
 		wb_esc(b, _("Cards today"));
-		wb_printf(b, "</dt><dd>%s</dd></dl>", n_fmt(jint(l, "cards_today"), n1, sizeof(n1)));
+		wb_printf(b, "</dt><dd>%s</dd></dl>",
+			  n_fmt(jint(l, "cards_today"), n1, sizeof(n1)));
 		const char *todo = what_to_do(state, reason, sup);
 		if (*reason || *todo) {
 			wb_add(b, "<div class=\"reason\">");
 			if (*reason) {
 				wb_add(b, "<p class=\"why\">");
+				wb_esc(b, _("Technical detail:"));
+				wb_add(b, " ");
 				wb_esc(b, reason);
 				wb_add(b, "</p>");
 			}
@@ -372,9 +399,10 @@ lines_fragment(struct web_req *rq, struct wbuf *b, json_t *lines, json_t *alerts
 		bool paused = json_is_true(json_object_get(l, "paused"));
 		bool stopped = !strcmp(state, "stopped");
 		if (paused || stopped || !strcmp(state, "draining"))
-			wb_button(b, "/act/line", rq->csrf, _("Resume"), "primary resume", "line", name,
-				  "command", "resume", NULL);
-		if (!paused && !stopped && strcmp(state, "unresolved") && strcmp(state, "disabled")) {
+			wb_button(b, "/act/line", rq->csrf, _("Resume"), "primary resume", "line",
+				  name, "command", "resume", NULL);
+		if (!paused && !stopped && strcmp(state, "unresolved") &&
+		    strcmp(state, "disabled")) {
 			wb_button(b, "/act/line", rq->csrf, _("Pause"), "pause", "line", name,
 				  "command", "pause", NULL);
 			if (strcmp(state, "draining"))
@@ -382,10 +410,11 @@ lines_fragment(struct web_req *rq, struct wbuf *b, json_t *lines, json_t *alerts
 					  "line", name, "command", "drain", NULL);
 		}
 		if (!strcmp(state, "unresolved") && sup && *job) {
-			wb_button(b, "/act/resolve", rq->csrf, _("Printed"), "primary resolve-printed",
-				  "job", job, "outcome", "printed", NULL);
-			wb_button(b, "/act/resolve", rq->csrf, _("Spoiled"), "danger resolve-spoiled",
-				  "job", job, "outcome", "spoiled", NULL);
+			wb_button(b, "/act/resolve", rq->csrf, _("Printed"),
+				  "primary resolve-printed", "job", job, "outcome", "printed",
+				  NULL);
+			wb_button(b, "/act/resolve", rq->csrf, _("Spoiled"),
+				  "danger resolve-spoiled", "job", job, "outcome", "spoiled", NULL);
 		}
 		wb_add(b, "</div></section>");
 	}
@@ -408,11 +437,14 @@ live_data(struct webui *w, struct web_req *rq, json_t **lines, json_t **alerts, 
 {
 	*lines = call_quiet(w, rq, "lines", NULL);
 	*alerts = call_quiet(w, rq, "alerts", NULL);
+	json_t *q = call_quiet(w, rq, "queue", json_pack("{s:b}", "count_only", 1));
+	json_object_set(*lines, "queue", json_object_get(q, "counts"));
+	json_decref(q);
 	json_t *both = json_pack("[O, O]", *lines, *alerts);
 	/* the engine's running figures change with every card; they are not shown */
 	json_t *l;
 	size_t i;
-	json_array_foreach (json_object_get(json_array_get(both, 0), "lines"), i, l)
+	json_array_foreach(json_object_get(json_array_get(both, 0), "lines"), i, l)
 		json_object_del(l, "stats");
 	char *s = json_dumps(both, JSON_COMPACT | JSON_SORT_KEYS);
 	snprintf(v, 17, "%016llx", (unsigned long long)fnv(s));
@@ -509,7 +541,8 @@ page_queue(struct webui *w, struct web_req *rq)
 	wb_add(&b, "</section>");
 
 	/* held and failed jobs, with what an operator can do */
-	j = call_quiet(w, rq, "queue", json_pack("{s:s, s:i}", "state", "held,failed", "limit", 100));
+	j = call_quiet(w, rq, "queue",
+		       json_pack("{s:s, s:i}", "state", "held,failed", "limit", 100));
 	wb_add(&b, "<section class=\"card\"><h2>");
 	wb_esc(&b, _("Held and failed jobs"));
 	wb_add(&b, "</h2>");
@@ -528,7 +561,8 @@ page_queue(struct webui *w, struct web_req *rq)
 		wb_esc(&b, _("Reason"));
 		wb_add(&b, "</th><th></th></tr>");
 		json_t *r;
-		json_array_foreach (json_object_get(j, "jobs"), i, r) {
+		json_array_foreach(json_object_get(j, "jobs"), i, r)
+		{
 			const char *st = jstr(r, "state");
 			wb_add(&b, "<tr><td>");
 			wb_esc(&b, jstr(r, "job_id"));
@@ -571,7 +605,8 @@ page_queue(struct webui *w, struct web_req *rq)
 		wb_add(&b, "</th></tr>");
 		json_t *f;
 		char day[64];
-		json_array_foreach (json_object_get(j, "files"), i, f) {
+		json_array_foreach(json_object_get(j, "files"), i, f)
+		{
 			wb_add(&b, "<tr><td>");
 			wb_esc(&b, jstr(f, "file"));
 			wb_add(&b, "</td><td>");
@@ -589,6 +624,23 @@ page_queue(struct webui *w, struct web_req *rq)
 
 /* ---- stock ---- */
 
+/* A round step for 4 grid lines that cover max (1, 2, 5, 10, 20, 25, 50, ...). */
+static double
+nice_step(double max)
+{
+	double raw = max / 4, mag = 1;
+
+	if (raw <= 1)
+		return 1;
+	while (mag * 10 <= raw)
+		mag *= 10;
+	static const double f[] = { 1, 2, 2.5, 5, 10 };
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (f[i] * mag >= raw)
+			return f[i] * mag;
+	return 10 * mag;
+}
+
 /* Daily use over the last days as bars, and the stock's projection to its
  * run-out, as one SVG. */
 static void
@@ -599,44 +651,52 @@ stock_chart(struct wbuf *b, json_t *days, json_t *outlook)
 	double max = 1;
 	json_t *d;
 
-	json_array_foreach (days, i, d) {
+	json_array_foreach(days, i, d)
+	{
 		double v = (double)(jint(d, "issued") + jint(d, "spoiled"));
 		if (v > max)
 			max = v;
 	}
-	max = ceil(max / 5.0) * 5.0;
-	wb_printf(b, "<svg class=\"chart\" id=\"use-chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
-		     "aria-label=\"",
+	max = 4 * nice_step(max);
+	wb_printf(b,
+		  "<svg class=\"chart\" id=\"use-chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
+		  "aria-label=\"",
 		  W, H);
 	wb_esc(b, _("Cards used per day"));
 	wb_add(b, "\">");
 	for (int g = 0; g <= 4; g++) {
 		double y = T + (H - T - B) * (1 - g / 4.0);
-		wb_printf(b, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>", L,
-			  W - R, y, y);
-		wb_printf(b, "<text class=\"axis\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>",
-			  L - 6, y + 4, max * g / 4.0);
+		wb_printf(b, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>",
+			  L, W - R, y, y);
+		wb_printf(
+			b,
+			"<text class=\"axis\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>",
+			L - 6, y + 4, max * g / 4.0);
 	}
 	double bw = n ? (double)(W - L - R) / (double)n : 1;
 	char label[64];
-	json_array_foreach (days, i, d) {
+	json_array_foreach(days, i, d)
+	{
 		double iss = (double)jint(d, "issued"), sp = (double)jint(d, "spoiled");
 		double x = L + bw * (double)i + 1, h1 = (H - T - B) * iss / max,
 		       h2 = (H - T - B) * sp / max;
-		wb_printf(b, "<rect class=\"issued\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-			     "height=\"%.1f\"><title>%.0f</title></rect>",
+		wb_printf(b,
+			  "<rect class=\"issued\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			  "height=\"%.1f\"><title>%.0f</title></rect>",
 			  x, H - B - h1, bw - 2, h1, iss);
 		if (sp > 0)
-			wb_printf(b, "<rect class=\"spoiled\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-				     "height=\"%.1f\"><title>%.0f</title></rect>",
+			wb_printf(b,
+				  "<rect class=\"spoiled\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+				  "height=\"%.1f\"><title>%.0f</title></rect>",
 				  x, H - B - h1 - h2, bw - 2, h2, sp);
-		if (i % 7 == 0 || i + 1 == n) {
+		if ((i % 7 == 0 && i + 4 <= n) || i + 1 == n) {
 			time_t at = (time_t)jint(d, "at");
 			struct tm tm;
 			localtime_r(&at, &tm);
 			snprintf(label, sizeof(label), "%d/%d", tm.tm_mday, tm.tm_mon + 1);
-			wb_printf(b, "<text class=\"axis\" x=\"%.1f\" y=\"%d\" "
-				     "text-anchor=\"middle\">%s</text>",
+			wb_printf(b,
+				  "<text class=\"axis\" x=\"%.1f\" y=\"%d\" "
+				  "text-anchor=\"middle\">%s</text>",
 				  x + bw / 2, H - B + 16, label);
 		}
 	}
@@ -647,43 +707,52 @@ stock_chart(struct wbuf *b, json_t *days, json_t *outlook)
 	wb_add(b, "</text></svg>");
 
 	/* the projection: on hand falling by the daily use to the run-out */
+	wb_add(b, "<h3>");
+	wb_esc(b, _("Projected stock to the run-out"));
+	wb_add(b, "</h3>");
 	double on_hand = (double)jint(outlook, "on_hand");
 	double per_day = json_real_value(json_object_get(outlook, "per_day"));
 	double lead = (double)jint(outlook, "lead_time_days");
 	double span = per_day > 0 ? fmin(fmax(on_hand / per_day * 1.15, lead + 5), 120) : 30;
-	double top = on_hand > 0 ? on_hand : 1;
-	wb_printf(b, "<svg class=\"chart\" id=\"runout-chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
-		     "aria-label=\"",
+	double top = 4 * nice_step(on_hand > 0 ? on_hand : 1);
+	wb_printf(b,
+		  "<svg class=\"chart\" id=\"runout-chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
+		  "aria-label=\"",
 		  W, H);
 	wb_esc(b, _("Projected stock"));
 	wb_add(b, "\">");
 	for (int g = 0; g <= 4; g++) {
 		double y = T + (H - T - B) * (1 - g / 4.0);
-		wb_printf(b, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>", L,
-			  W - R, y, y);
-		wb_printf(b, "<text class=\"axis\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>",
-			  L - 6, y + 4, top * g / 4.0);
+		wb_printf(b, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>",
+			  L, W - R, y, y);
+		wb_printf(
+			b,
+			"<text class=\"axis\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>",
+			L - 6, y + 4, top * g / 4.0);
 	}
-	double x0 = L, y0 = T, x1, y1;
+	double x0 = L, y0 = T + (H - T - B) * (1 - on_hand / top), x1, y1;
 	if (per_day > 0) {
 		double days_left = on_hand / per_day;
 		x1 = L + (W - L - R) * fmin(days_left / span, 1);
-		y1 = days_left <= span ? H - B : T + (H - T - B) * (span * per_day / top);
+		y1 = days_left <= span ? H - B
+				       : T + (H - T - B) * (1 - (on_hand - span * per_day) / top);
 	} else {
 		x1 = W - R;
-		y1 = T;
+		y1 = y0;
 	}
 	wb_printf(b, "<polyline class=\"projection\" points=\"%.1f,%.1f %.1f,%.1f\"/>", x0, y0, x1,
 		  y1);
 	double xl = L + (W - L - R) * fmin(lead / span, 1);
-	wb_printf(b, "<line class=\"lead\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>", xl, xl, T,
-		  H - B);
+	wb_printf(b, "<line class=\"lead\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>", xl, xl,
+		  T, H - B);
 	wb_printf(b, "<text class=\"axis\" x=\"%.1f\" y=\"%d\">", xl + 4, T + 12);
 	wb_esc(b, _("delivery lead time"));
 	wb_add(b, "</text>");
 	for (int dd = 0; dd <= (int)span; dd += span > 60 ? 14 : 7) {
 		double x = L + (W - L - R) * dd / span;
-		wb_printf(b, "<text class=\"axis\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">+%d</text>",
+		wb_printf(b,
+			  "<text class=\"axis\" x=\"%.1f\" y=\"%d\" "
+			  "text-anchor=\"middle\">+%d</text>",
 			  x, H - B + 16, dd);
 	}
 	wb_printf(b, "<text class=\"legend\" x=\"%d\" y=\"%d\">", L, H - 2);
@@ -718,8 +787,7 @@ page_stock(struct webui *w, struct web_req *rq)
 	wb_esc(&b, _("Blank cards"));
 	wb_add(&b, "</h2><div class=\"kvs\">");
 	long long hoppers = 0;
-	json_object_foreach (json_object_get(bal, "lines"), k, l)
-		hoppers += jint(l, "hopper");
+	json_object_foreach(json_object_get(bal, "lines"), k, l) hoppers += jint(l, "hopper");
 	kv(&b, "on-hand", _("On hand"), n_fmt(jint(out, "on_hand"), n1, sizeof(n1)));
 	kv(&b, "store", _("In the store"), n_fmt(jint(bal, "store"), n1, sizeof(n1)));
 	kv(&b, "hoppers", _("In the hoppers"), n_fmt(hoppers, n1, sizeof(n1)));
@@ -744,6 +812,18 @@ page_stock(struct webui *w, struct web_req *rq)
 	wb_esc(&b, _("Use in the last 30 days"));
 	wb_add(&b, "</h2>");
 	stock_chart(&b, json_object_get(days, "days"), out);
+	if (json_real_value(json_object_get(out, "per_day")) > 0 && jint(out, "runout_at") > 0) {
+		char d1[64];
+		wb_add(&b, "<p class=\"muted\" id=\"runout-text\">");
+		wb_printf(&b,
+			  _("At %s cards a day the blanks on hand run out about %s; a delivery "
+			    "takes about %d days."),
+			  i18n_dec(json_real_value(json_object_get(out, "per_day")), 1, n1,
+				   sizeof(n1)),
+			  i18n_date((time_t)jint(out, "runout_at"), d1, sizeof(d1)),
+			  (int)jint(out, "lead_time_days"));
+		wb_add(&b, "</p>");
+	}
 	wb_add(&b, "</section>");
 
 	wb_add(&b, "<section class=\"card\"><h2>");
@@ -757,7 +837,8 @@ page_stock(struct webui *w, struct web_req *rq)
 	wb_add(&b, "</th><th>");
 	wb_esc(&b, _("Prints left"));
 	wb_add(&b, "</th></tr>");
-	json_object_foreach (json_object_get(bal, "lines"), k, l) {
+	json_object_foreach(json_object_get(bal, "lines"), k, l)
+	{
 		wb_add(&b, "<tr><td>");
 		wb_esc(&b, k);
 		wb_printf(&b, "</td><td>%s</td><td>", n_fmt(jint(l, "hopper"), n1, sizeof(n1)));
@@ -805,10 +886,12 @@ page_collection(struct webui *w, struct web_req *rq)
 	wb_add(&b, "<section class=\"card\"><h2>");
 	wb_esc(&b, _("Cards by state"));
 	wb_add(&b, "</h2><table id=\"custody\">");
-	json_object_foreach (json_object_get(c, "states"), k, v) {
+	json_object_foreach(json_object_get(c, "states"), k, v)
+	{
 		wb_add(&b, "<tr><th>");
 		wb_esc(&b, _(k));
-		wb_printf(&b, "</th><td>%s</td></tr>", n_fmt(json_integer_value(v), n1, sizeof(n1)));
+		wb_printf(&b, "</th><td>%s</td></tr>",
+			  n_fmt(json_integer_value(v), n1, sizeof(n1)));
 	}
 	wb_add(&b, "</table>");
 	if (!json_is_true(json_object_get(c, "balanced")) && *jstr(c, "problem")) {
@@ -827,7 +910,8 @@ page_collection(struct webui *w, struct web_req *rq)
 	wb_add(&b, "</th><th>");
 	wb_esc(&b, _("Due for transfer"));
 	wb_add(&b, "</th></tr>");
-	json_object_foreach (json_object_get(c, "held_by_kecamatan"), k, v) {
+	json_object_foreach(json_object_get(c, "held_by_kecamatan"), k, v)
+	{
 		wb_add(&b, "<tr><td>");
 		wb_esc(&b, k);
 		wb_printf(&b, "</td><td>%s</td>", n_fmt(json_integer_value(v), n1, sizeof(n1)));
@@ -870,8 +954,9 @@ page_reports(struct webui *w, struct web_req *rq)
 	for (int monthly = 0; monthly < 2; monthly++) {
 		wb_add(&b, "<section class=\"card\"><h2>");
 		wb_esc(&b, monthly ? _("Monthly stock report") : _("Daily stock report"));
-		wb_printf(&b, "</h2><form method=\"get\" action=\"/reports/download\" id=\"%s\">"
-			      "<input type=\"hidden\" name=\"kind\" value=\"%s\"><label>",
+		wb_printf(&b,
+			  "</h2><form method=\"get\" action=\"/reports/download\" id=\"%s\">"
+			  "<input type=\"hidden\" name=\"kind\" value=\"%s\"><label>",
 			  monthly ? "monthly" : "daily", monthly ? "monthly" : "daily");
 		wb_esc(&b, monthly ? _("Month") : _("Day"));
 		wb_printf(&b, "<input type=\"%s\" name=\"period\" value=\"%s\" required></label>",
@@ -939,7 +1024,8 @@ report_download(struct webui *w, struct web_req *rq)
 	bool monthly = !strcmp(kind, "monthly");
 	long long from, to;
 
-	if ((!monthly && strcmp(kind, "daily")) || (strcmp(format, "pdf") && strcmp(format, "csv")) ||
+	if ((!monthly && strcmp(kind, "daily")) ||
+	    (strcmp(format, "pdf") && strcmp(format, "csv")) ||
 	    (monthly ? sscanf(period, "%4d-%2d%c", &y, &m, &end) != 2
 		     : sscanf(period, "%4d-%2d-%2d%c", &y, &m, &dd, &end) != 3) ||
 	    m < 1 || m > 12 || dd < 1 || dd > 31 || y < 2000 || y > 2200) {
@@ -970,7 +1056,8 @@ report_download(struct webui *w, struct web_req *rq)
 			if (f)
 				fclose(f);
 			free(buf);
-			web_reply(rq, 500, "text/plain; charset=utf-8", "the CSV could not be written");
+			web_reply(rq, 500, "text/plain; charset=utf-8",
+				  "the CSV could not be written");
 		} else {
 			fclose(f);
 			free(rq->body);
@@ -1019,7 +1106,8 @@ form_action(struct webui *w, struct web_req *rq)
 		else if (!strcmp(cmd, "pause"))
 			snprintf(msg, sizeof(msg), _("Line %s paused."), line);
 		else
-			snprintf(msg, sizeof(msg), _("Line %s stops after its jobs in hand."), line);
+			snprintf(msg, sizeof(msg), _("Line %s stops after its jobs in hand."),
+				 line);
 		act(w, rq, "line", json_pack("{s:s, s:s}", "line", line, "command", cmd), "/lines",
 		    msg);
 	} else if (!strcmp(p, "/act/resolve")) {
@@ -1036,7 +1124,7 @@ form_action(struct webui *w, struct web_req *rq)
 			return;
 		}
 		snprintf(msg, sizeof(msg), _("Job %s: done."), job);
-		act(w, rq, cmd, json_pack("{s:s}", "job", job), "/queue", msg);
+		act(w, rq, cmd, json_pack("{s:s}", "id", job), "/queue", msg);
 	} else {
 		web_reply(rq, 404, "text/plain; charset=utf-8", _("No such page."));
 	}
@@ -1054,12 +1142,13 @@ api(struct webui *w, struct web_req *rq)
 	int status;
 
 	if (!listed(post ? post_verbs : get_verbs, verb)) {
-		json_t *e = json_pack("{s:s}", "error",
-				      listed(post ? get_verbs : post_verbs, verb)
-					      ? (post ? "this command is read with GET"
-						      : "this command is an action: POST it with the "
-							"X-CSRF-Token header")
-					      : "no such command in the API (docs/web.md)");
+		json_t *e =
+			json_pack("{s:s}", "error",
+				  listed(post ? get_verbs : post_verbs, verb)
+					  ? (post ? "this command is read with GET"
+						  : "this command is an action: POST it with the "
+						    "X-CSRF-Token header")
+					  : "no such command in the API (docs/web.md)");
 		char *s = json_dumps(e, JSON_COMPACT);
 		web_reply(rq, listed(post ? get_verbs : post_verbs, verb) ? 405 : 404,
 			  "application/json", s);
@@ -1075,14 +1164,15 @@ api(struct webui *w, struct web_req *rq)
 		const char *k;
 		json_t *v;
 		args = json_object();
-		json_object_foreach (rq->query, k, v) {
+		json_object_foreach(rq->query, k, v)
+		{
 			const char *s = json_string_value(v);
 			char *end;
 			long long n = strtoll(s, &end, 10);
 			json_object_set_new(args, k,
-					    *s && !*end ? json_integer(n)
-						       : !strcmp(s, "true") ? json_true()
-									    : json_string(s));
+					    *s && !*end		 ? json_integer(n)
+					    : !strcmp(s, "true") ? json_true()
+								 : json_string(s));
 		}
 	}
 	json_t *data = call(w, rq, verb, args, err, sizeof(err), &status);

@@ -26,30 +26,30 @@ struct web_server;
 /* A request that passed the gate, as the application sees it. */
 struct web_req {
 	/* in: filled by the server */
-	const char *method;	  /* "GET" or "POST" */
-	const char *path;	  /* "/lines", without the query */
-	json_t *query;		  /* the query's name=value pairs (strings) */
-	json_t *form;		  /* a POST's form or JSON body (object); NULL for GET */
-	struct ctl_peer peer;	  /* the logged-in user and role */
-	const char *csrf;	  /* the session's token, for the forms a page renders */
-	const char *lang;	  /* "id" or "en": the user's choice */
-	const char *flash;	  /* a message left by the last action ("" = none) */
-	bool json_body;		  /* the body was JSON (the API), not a form */
+	const char *method;   /* "GET" or "POST" */
+	const char *path;     /* "/lines", without the query */
+	json_t *query;	      /* the query's name=value pairs (strings) */
+	json_t *form;	      /* a POST's form or JSON body (object); NULL for GET */
+	struct ctl_peer peer; /* the logged-in user and role */
+	const char *csrf;     /* the session's token, for the forms a page renders */
+	const char *lang;     /* "id" or "en": the user's choice */
+	const char *flash;    /* a message left by the last action ("" = none) */
+	bool json_body;	      /* the body was JSON (the API), not a form */
 	/* out: filled by the application before web_req_done() */
-	int status;		  /* 200 when left 0 */
-	const char *ctype;	  /* "text/html; charset=utf-8" when left NULL */
-	char *body;		  /* malloc'd, taken by the server */
-	size_t body_len;	  /* strlen(body) when left 0 */
-	char location[256];	  /* a redirect (303) when set */
-	char set_flash[256];	  /* a message for the next page of this session */
-	char filename[96];	  /* Content-Disposition: attachment; filename=... */
+	int status;	     /* 200 when left 0 */
+	const char *ctype;   /* "text/html; charset=utf-8" when left NULL */
+	char *body;	     /* malloc'd, taken by the server */
+	size_t body_len;     /* strlen(body) when left 0 */
+	char location[256];  /* a redirect (303) when set */
+	char set_flash[256]; /* a message for the next page of this session */
+	char filename[96];   /* Content-Disposition: attachment; filename=... */
 	/* Work too slow for the application's thread (a PDF): finish(rq) runs on
 	 * the server's thread before the answer goes out, with payload (released
 	 * by the server) and office. */
 	void (*finish)(struct web_req *rq);
 	json_t *payload;
 	char office[128];
-	void *srv_private;	  /* the server's */
+	void *srv_private; /* the server's */
 };
 
 struct web_app {
@@ -65,16 +65,16 @@ struct web_config {
 	char listen[64]; /* an address; "127.0.0.1" by default */
 	int port;
 	char tls_cert[4096], tls_key[4096]; /* PEM file paths; "" = plain HTTP */
-	char static_dir[4096];		     /* style.css, app.js */
-	char pam_service[64];		     /* "cetak" */
-	char pam_confdir[4096];		     /* "" = /etc/pam.d (tests point elsewhere) */
-	char language[8];		     /* default page language */
+	char static_dir[4096];		    /* style.css, app.js */
+	char pam_service[64];		    /* "cetak" */
+	char pam_confdir[4096];		    /* "" = /etc/pam.d (tests point elsewhere) */
+	char language[8];		    /* default page language */
 	int session_idle_s, session_max_s;
 	int max_connections, max_per_ip;
 	int login_fails, login_lock_s; /* lock after this many failures, for this long (doubling) */
 	struct ctl_limits groups;      /* the roles come from the control socket's groups */
 	char supervisor_group[64], operator_group[64]; /* their names, copied */
-	char title[128];	       /* shown in the header: the station's office */
+	char title[128]; /* shown in the header: the station's office */
 };
 
 /* Start serving. 0, or -1 with the reason in why. */

@@ -29,18 +29,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			json_t *v;
 			if (!json_is_object(form))
 				abort();
-			json_object_foreach (form, k, v)
-				if (!*k || !json_is_string(v))
-					abort();
+			json_object_foreach(form, k, v) if (!*k || !json_is_string(v)) abort();
 			json_decref(form);
 		}
 		break;
 	case 1:
-		if (web_cookie(buf, "cetak_sid", out, sizeof(out)) == 0 && strlen(out) >= sizeof(out))
+		if (web_cookie(buf, "cetak_sid", out, sizeof(out)) == 0 &&
+		    strlen(out) >= sizeof(out))
 			abort();
 		break;
 	default:
-		if (web_static_name_ok(buf) && (strchr(buf, '/') || buf[0] == '.' || strstr(buf, "..")))
+		if (web_static_name_ok(buf) &&
+		    (strchr(buf, '/') || buf[0] == '.' || strstr(buf, "..")))
 			abort();
 		break;
 	}

@@ -29,6 +29,15 @@ FX_STATION='office = "UPT Disdukcapil Kecamatan Contoh";' fx_line_config "$T/web
 fx_cetakd_usb "$T/web.conf" -n 40 -r 100 -F jam:2 || { notok "cetakd starts"; finish; }
 ctl stock receive LOT-W 100 --doc DN-W >/dev/null
 ctl stock load A 30 >/dev/null
+# a held job and a refused file for the queue page
+ctl line pause A >/dev/null
+ctl submit "$T/jobs/JOB-000030.json" >/dev/null
+wait_for 10 "$B/cetakctl" -s "$T/run/control" hold JOB-000030 --reason "menunggu dokumen asli" ||
+	echo "# JOB-000030 could not be held" 
+printf '{"format": "cetak-job/1", "job_id": ' >"$T/spool/tmp/RUSAK.json"
+mv "$T/spool/tmp/RUSAK.json" "$T/spool/new/RUSAK.json"
+ctl line resume A >/dev/null
+wait_for 10 test -e "$T/spool/rejected/RUSAK.json.reason"
 URL=$(fx_web_url)
 check "cetakd serves the dashboard on 127.0.0.1 (web.port = 0: a free port)" \
 	sh -c "echo '$URL' | grep -Eq '^http://127\.0\.0\.1:[0-9]+$'"
@@ -114,7 +123,7 @@ check "during the flood a logged-in page still answers or is refused, never hang
 check "and cetakctl answers" timeout 5 "$B/cetakctl" -s "$T/run/control" status
 wait $FLOOD
 cat "$T/flood.out" | sed 's/^/# flood: /'
-check "the line printed every job through the flood" settle 15 90
+check "the line printed every job through the flood" settle 16 90
 check "after the flood the dashboard answers again" \
 	sh -c "curl -s -b '$J' '$URL/api/status' | jq -e .ok"
 check "the audit chain verifies after all that" "$B/cetakctl" -s "$T/run/control" stock check

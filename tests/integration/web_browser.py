@@ -171,7 +171,16 @@ try:
     # the other pages
     b.go(BASE + "/queue")
     check("the queue page shows the counts by kind", b.exists("#counts"), b.text())
+    held = b.text("#held") or ""
+    check("the queue page lists the held job with its reason",
+          "JOB-000030" in held and "menunggu dokumen asli" in held, b.text())
+    refused = b.text("#refused") or ""
+    check("the queue page lists the refused file with its reason",
+          "RUSAK.json" in refused and len(refused.split("RUSAK.json", 1)[1].strip()) > 10, refused)
     shot(b, "04-queue")
+    b.click("#held button")
+    check("releasing the held job says so", "JOB-000030" in (b.text("#flash") or ""), b.text())
+    check("and the job is queued again", "JOB-000030" not in (b.text("#held") or ""))
     b.go(BASE + "/stock")
     check("the stock page draws the chart of daily use", b.exists("svg#use-chart rect.issued"),
           b.text())
