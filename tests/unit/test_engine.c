@@ -127,6 +127,7 @@ write_config(const char *path, int nlines, const char *extra)
 		" control_socket = \"%s/control\"; };\n"
 		"access = { operator_group = \"users\"; supervisor_group = \"staff\"; };\n"
 		"daemon = { reader_poll_ms = 200; log_level = \"info\"; };\n"
+		"web = { enabled = false; };\n"
 		"face = { layout = \"%s/etc/layouts/ektp-front.conf\"; };\n"
 		"ledger = { station_key = \"%s/pki/ds.key\"; station_cert = \"%s/pki/ds.pem\"; "
 		"checkpoint_every = 50; };\n"
