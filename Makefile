@@ -118,9 +118,11 @@ $(BUILD)/hub/schema_sql.c: hub/schema.sql
 	{ echo 'const char hub_schema_sql[] ='; sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } > $@
 $(BUILD)/hub/schema_sql.o: $(BUILD)/hub/schema_sql.c
 	$(CC) $(CFLAGS) -c $< -o $@
-HUB_SRCS    = hub/cetak-hub.c hub/db.c hub/verify.c hub/check.c hub/views.c hub/report.c
-$(BUILD)/cetak-hub: $(call obj,$(HUB_SRCS) ledger/audit.c ledger/stock.c jobs/custody_state.c common/pdfdoc.c common/i18n.c) $(BUILD)/hub/schema_sql.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libpq pangocairo) -lm -lpthread
+HUB_SRCS    = hub/cetak-hub.c hub/db.c hub/verify.c hub/check.c hub/views.c hub/report.c hub/web.c
+$(BUILD)/cetak-hub: $(call obj,$(HUB_SRCS) ledger/audit.c ledger/stock.c jobs/custody_state.c common/pdfdoc.c common/i18n.c \
+		web/server.c web/parse.c web/html.c common/log.c daemon/control.c daemon/ctlproto.c daemon/loop.c) $(BUILD)/hub/schema_sql.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libpq pangocairo libmicrohttpd libsystemd) -lpam -lm -lpthread
+$(BUILD)/hub/cetak-hub.o: CFLAGS += -DWEBDIR='"$(PREFIX)/share/cetak/web"'
 $(call obj,$(HUB_SRCS)): CFLAGS += $(call pc_cflags,libpq pangocairo)
 $(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c jobs/custody_state.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto) -lpthread

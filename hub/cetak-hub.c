@@ -25,6 +25,9 @@
  *   report YYYY-MM [--format text|csv|json|pdf] [-o FILE]
  *                                 the district's monthly report
  *   report --from-json FILE [...] a report saved as JSON, in another format
+ *   serve [--listen ADDR] [--port N] [--tls-cert PEM --tls-key PEM] [--static DIR]
+ *         [--supervisors GROUP] [--viewers GROUP] [--language id|en]
+ *                                 the district dashboard (docs/web.md), until SIGTERM
  * CHECK OPTIONS: --silent-hours H (24) --transit-days D (7) --reserve N (0)
  *   --lead-days D (14) --window-days D (30) --metrics FILE --command PATH
  * CONNINFO is a libpq connection string (default: $CETAK_HUB_DB, then the PG*
@@ -357,6 +360,47 @@ cmd_report(PGconn *c, int argc, char **argv, int i)
 	return rc < 0 ? EXIT_REFUSED : 0;
 }
 
+static int
+cmd_serve(const char *conninfo, int argc, char **argv, int i)
+{
+	struct hub_web_opts o = { .conninfo = conninfo,
+				  .listen = "127.0.0.1",
+				  .port = 8490,
+				  .static_dir = WEBDIR,
+				  .supervisor_group = "cetak-hub-supervisor",
+				  .viewer_group = "cetak-hub-viewer",
+				  .language = "id" };
+
+	for (; i + 1 < argc; i += 2) {
+		const char *k = argv[i], *v = argv[i + 1];
+		if (!strcmp(k, "--listen"))
+			o.listen = v;
+		else if (!strcmp(k, "--port"))
+			o.port = atoi(v);
+		else if (!strcmp(k, "--tls-cert"))
+			o.tls_cert = v;
+		else if (!strcmp(k, "--tls-key"))
+			o.tls_key = v;
+		else if (!strcmp(k, "--static"))
+			o.static_dir = v;
+		else if (!strcmp(k, "--supervisors"))
+			o.supervisor_group = v;
+		else if (!strcmp(k, "--viewers"))
+			o.viewer_group = v;
+		else if (!strcmp(k, "--language") && i18n_lang_ok(v))
+			o.language = v;
+		else
+			break;
+	}
+	if (i != argc || o.port < 0 || o.port > 65535 || !o.tls_cert != !o.tls_key) {
+		fprintf(stderr, "cetak-hub: serve [--listen ADDR] [--port N] [--tls-cert PEM "
+				"--tls-key PEM] [--static DIR] [--supervisors GROUP] [--viewers GROUP] "
+				"[--language id|en]\n");
+		return EXIT_USAGE;
+	}
+	return hub_serve(&o);
+}
+
 static void
 usage(void)
 {
@@ -366,7 +410,8 @@ usage(void)
 		"verify | "
 		"run [CHECK] | check [CHECK] | stock | usage [--days N] | cover [CHECK] | "
 		"collection [--older DAYS] | printers | transfers [--older DAYS] | alarms | "
-		"report YYYY-MM|--from-json FILE [--format text|csv|json|pdf] [-o FILE]\n"
+		"report YYYY-MM|--from-json FILE [--format text|csv|json|pdf] [-o FILE] | serve "
+		"[OPTIONS]\n"
 		"CHECK: --silent-hours H --transit-days D --reserve N --lead-days D --window-days "
 		"D --metrics FILE --command PATH\n");
 }
@@ -397,6 +442,12 @@ main(int argc, char **argv)
 	struct check_opts co;
 	if (!strcmp(verb, "report") && rest >= 2 && !strcmp(argv[i], "--from-json")) {
 		rc = cmd_report(NULL, argc, argv, i);
+		if (rc == EXIT_USAGE)
+			usage();
+		return rc;
+	}
+	if (!strcmp(verb, "serve")) {
+		rc = cmd_serve(conninfo, argc, argv, i);
 		if (rc == EXIT_USAGE)
 			usage();
 		return rc;

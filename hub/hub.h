@@ -22,6 +22,10 @@ PGconn *hub_connect(const char *conninfo);
  * with the reason on stderr. */
 PGresult *hub_q(PGconn *c, ExecStatusType want, const char *sql, int n, const char *const *params);
 void hub_print_json(json_t *v);
+/* While set (on this thread), hub_print_json() keeps what it would print in
+ * *hub_capture_slot (a new reference) instead: the dashboard reads the
+ * views' JSON that way. */
+extern __thread json_t **hub_capture_slot;
 /* The value of row i, column k as a number (0 when NULL). */
 long long hub_ll(const PGresult *r, int i, int k);
 
@@ -62,5 +66,13 @@ json_t *hub_report(PGconn *c, const char *month);
 enum hub_report_format { HUB_TEXT, HUB_CSV, HUB_JSON, HUB_PDF };
 int hub_report_write(json_t *r, enum hub_report_format fmt, const char *office, const char *path,
 		     char *why, size_t len);
+
+/* The district dashboard (web.c): serve until SIGTERM. 0, or EXIT_REFUSED. */
+struct hub_web_opts {
+	const char *conninfo, *listen, *tls_cert, *tls_key, *static_dir;
+	const char *supervisor_group, *viewer_group, *language;
+	int port;
+};
+int hub_serve(const struct hub_web_opts *o);
 
 #endif

@@ -192,4 +192,30 @@ hub --json alarms >"$T/alarms-swap.json"
 check "and the chain alarm is raised" jq -e 'any(.[]; .kind == "chain" and .station == "UPT Empat")' "$T/alarms-swap.json"
 hub report 2026-13 >"$T/badmonth" 2>&1
 expect_grep "a month that is not one is refused with the form to use" "month '2026-13': give it as YYYY-MM" "$T/badmonth"
+# --- the district dashboard (cetak-hub serve) in headless Chromium ---
+for u in cetakweb-op:users cetakweb-sup:staff; do
+	id "${u%%:*}" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin -G "${u#*:}" "${u%%:*}"
+done
+printf '%s\n' cetakweb-op:op-Sandi-1 cetakweb-sup:sup-Sandi-1 | chpasswd
+CETAK_PAM_CONFDIR=$ROOT/etc/pam.d "$B/cetak-hub" -d "$HUB" serve --port 0 --static "$ROOT/web/static" \
+	--supervisors staff --viewers users >"$T/serve.out" 2>"$T/serve.err" &
+SERVE=$!
+FX_PIDS="$FX_PIDS $SERVE"
+wait_for 10 grep -q 'served on' "$T/serve.out"
+HURL=$(sed -n 's|.*served on \(http://[^/]*\)/.*|\1|p' "$T/serve.out")
+check "cetak-hub serve serves the district dashboard on 127.0.0.1" \
+	sh -c "echo '$HURL' | grep -Eq '^http://127\.0\.0\.1:[0-9]+$'"
+/usr/bin/python3 "$ROOT/tests/integration/hub_browser.py" "$HURL" "$MONTH" "$T" "$B/test-logs/web-shots" \
+	2>&1 | tee "$T/hub-browser.out"
+expect_grep "the district browser scenario ran to its end" '^# hub browser scenario complete' "$T/hub-browser.out"
+curl -s -c "$T/hjar" -o /dev/null -d 'user=cetakweb-op&password=op-Sandi-1' "$HURL/login"
+check "the district API answers the cover as JSON" \
+	sh -c "curl -s -b '$T/hjar' '$HURL/api/cover' | jq -e '.ok and (.data.stations | length) >= 3'"
+check "a viewer may not read the report through the API" \
+	sh -c "curl -s -b '$T/hjar' '$HURL/api/report?month=$MONTH' | jq -e '.ok == false'"
+"$B/cetak-hub" -d "$HUB" serve --listen 0.0.0.0 --port 0 >"$T/serve-lan" 2>&1
+check "serving the LAN without TLS is refused" test $? = 2
+expect_grep "with the fix" 'give --tls-cert and --tls-key' "$T/serve-lan"
+kill -TERM $SERVE
+check "SIGTERM ends the dashboard" wait_for 10 sh -c "! kill -0 $SERVE 2>/dev/null"
 finish
