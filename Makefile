@@ -61,13 +61,13 @@ FACE_SRCS   = printer/face.c
 PB_SRCS     = printer/pb.c printer/pb_cups.c printer/pb_usb.c
 CARD_SRCS   = smartcard/tlv.c smartcard/lds.c common/signer.c smartcard/sod.c smartcard/profile.c smartcard/fit.c smartcard/sc_card.c smartcard/sc_sam.c smartcard/sm.c smartcard/sc_reader.c smartcard/sc_pcsc.c
 CUSTODY_SRCS = custody/custody.c notice/notice.c
-WEB_SRCS    = web/server.c web/parse.c web/html.c web/station.c ledger/report_pdf.c common/pdfdoc.c
+WEB_SRCS    = web/server.c web/parse.c web/html.c daemon/webui.c ledger/report_pdf.c common/pdfdoc.c
 DAEMON_SRCS = daemon/main.c daemon/cetakd.c daemon/verbs.c daemon/verbs_custody.c daemon/notices.c daemon/privacy.c daemon/desk.c $(CUSTODY_SRCS) daemon/config.c common/log.c daemon/loop.c \
               daemon/control.c daemon/ctlproto.c daemon/line.c daemon/run.c daemon/worker.c \
               daemon/rules.c daemon/state.c daemon/offload.c daemon/spawn.c daemon/hubpush.c $(WEB_SRCS) $(JOBS_SRCS) $(FACE_SRCS) $(LEDGER_SRCS) $(CARD_SRCS) $(PB_SRCS)
 CLI_SRCS    = daemon/cetakctl.c daemon/cetakctl_card.c daemon/ctlproto.c ledger/report_fmt.c ledger/report_pdf.c common/pdfdoc.c common/i18n.c custody/berita.c jobs/job.c jobs/submit.c $(CARD_SRCS) $(FACE_SRCS)
 
-UNIT_TESTS  = test_sm test_i18n test_config test_ctlproto test_control test_loop test_job test_jobs test_notice test_lds test_face test_pb test_ledger test_rules test_card test_engine
+UNIT_TESTS  = test_sm test_i18n test_web test_config test_ctlproto test_control test_loop test_job test_jobs test_notice test_lds test_face test_pb test_ledger test_rules test_card test_engine
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim stationgen
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit fuzz_web
 
@@ -109,6 +109,7 @@ pot:
 	xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: --package-name=cetak \
 		--msgid-bugs-address= --omit-header -o po/cetak.pot $$(cat po/POTFILES)
 	for l in $(LANGS); do msgmerge -q --update --backup=none po/$$l.po po/cetak.pot; done
+	msgattrib --clear-fuzzy --empty -o po/en.po po/en.po
 	msgen -o po/en.po po/en.po
 
 # The standalone verifier: no daemon, no database.
@@ -120,7 +121,7 @@ $(BUILD)/hub/schema_sql.o: $(BUILD)/hub/schema_sql.c
 	$(CC) $(CFLAGS) -c $< -o $@
 HUB_SRCS    = hub/cetak-hub.c hub/db.c hub/verify.c hub/check.c hub/views.c hub/report.c hub/web.c
 $(BUILD)/cetak-hub: $(call obj,$(HUB_SRCS) ledger/audit.c ledger/stock.c jobs/custody_state.c common/pdfdoc.c common/i18n.c \
-		web/server.c web/parse.c web/html.c common/log.c daemon/control.c daemon/ctlproto.c daemon/loop.c) $(BUILD)/hub/schema_sql.o
+		web/server.c web/parse.c web/html.c common/log.c) $(BUILD)/hub/schema_sql.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libpq pangocairo libmicrohttpd libsystemd) -lpam -lm -lpthread
 $(BUILD)/hub/cetak-hub.o: CFLAGS += -DWEBDIR='"$(PREFIX)/share/cetak/web"'
 $(call obj,$(HUB_SRCS)): CFLAGS += $(call pc_cflags,libpq pangocairo)
@@ -150,6 +151,8 @@ $(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/stor
 
 $(BUILD)/tests/test_i18n: $(call obj,tests/unit/test_i18n.c common/i18n.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+$(BUILD)/tests/test_web: $(call obj,tests/unit/test_web.c web/parse.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson)
 
 $(BUILD)/tests/test_sm: $(call obj,tests/unit/test_sm.c smartcard/sm.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,libcrypto)

@@ -10,7 +10,7 @@
 #define _GNU_SOURCE
 #include "cetakd.h"
 #include "hubpush.h"
-#include "web/webui.h"
+#include "webui.h"
 #include "desk.h"
 #include "common/log.h"
 #include "offload.h"

@@ -11,7 +11,7 @@
 #include "run.h"
 #include "verbs.h"
 #include "hubpush.h"
-#include "web/webui.h"
+#include "webui.h"
 
 #include <dirent.h>
 #include <sys/stat.h>

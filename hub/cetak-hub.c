@@ -393,9 +393,10 @@ cmd_serve(const char *conninfo, int argc, char **argv, int i)
 			break;
 	}
 	if (i != argc || o.port < 0 || o.port > 65535 || !o.tls_cert != !o.tls_key) {
-		fprintf(stderr, "cetak-hub: serve [--listen ADDR] [--port N] [--tls-cert PEM "
-				"--tls-key PEM] [--static DIR] [--supervisors GROUP] [--viewers GROUP] "
-				"[--language id|en]\n");
+		fprintf(stderr,
+			"cetak-hub: serve [--listen ADDR] [--port N] [--tls-cert PEM "
+			"--tls-key PEM] [--static DIR] [--supervisors GROUP] [--viewers GROUP] "
+			"[--language id|en]\n");
 		return EXIT_USAGE;
 	}
 	return hub_serve(&o);

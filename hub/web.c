@@ -114,10 +114,10 @@ page_begin(struct web_req *rq, struct wbuf *b, const char *title, const char *cu
 				 { "/transfers", _("Transfers") },
 				 { "/alarms", _("Alarms") },
 				 { "/reports", _("Reports") } };
-	int n = rq->peer.role >= CTL_ROLE_SUPERVISOR ? 4 : 3;
+	int n = rq->user.role >= WEB_ROLE_SUPERVISOR ? 4 : 3;
 
-	wb_page_begin(b, rq->lang, title, _("District hub"), nav, n, current, rq->peer.user,
-		      rq->peer.role >= CTL_ROLE_SUPERVISOR ? _("supervisor") : _("viewer"),
+	wb_page_begin(b, rq->lang, title, _("District hub"), nav, n, current, rq->user.name,
+		      rq->user.role >= WEB_ROLE_SUPERVISOR ? _("supervisor") : _("viewer"),
 		      rq->csrf, rq->flash);
 }
 
@@ -129,6 +129,20 @@ finish_page(struct web_req *rq, struct wbuf *b)
 	rq->body = wb_take(b, &rq->body_len);
 	if (!rq->body)
 		web_reply(rq, 500, "text/plain; charset=utf-8", "out of memory\n");
+}
+
+/* A refusal as a page of the dashboard, with its navigation. */
+static void
+error_page(struct web_req *rq, int status, const char *msg)
+{
+	struct wbuf b = { 0 };
+
+	page_begin(rq, &b, _("Error"), NULL);
+	wb_add(&b, "<section class=\"card\"><p id=\"error\">");
+	wb_esc(&b, msg);
+	wb_add(&b, "</p></section>");
+	finish_page(rq, &b);
+	rq->status = status;
 }
 
 static void
@@ -151,9 +165,7 @@ find_station(json_t *arr, const char *name)
 {
 	json_t *v;
 	size_t i;
-	json_array_foreach (arr, i, v)
-		if (!strcmp(jstr(v, "station"), name))
-			return v;
+	json_array_foreach(arr, i, v) if (!strcmp(jstr(v, "station"), name)) return v;
 	return NULL;
 }
 
@@ -207,7 +219,8 @@ page_stations(struct hub_web *w, struct web_req *rq)
 	th(&b, _("Days of cover"));
 	th(&b, _("Cards waiting"));
 	wb_add(&b, "</tr>");
-	json_array_foreach (st, i, v) {
+	json_array_foreach(st, i, v)
+	{
 		const char *name = jstr(v, "station");
 		json_t *c = find_station(json_object_get(cv, "stations"), name);
 		json_t *k = find_station(col, name);
@@ -230,8 +243,7 @@ page_stations(struct hub_web *w, struct web_req *rq)
 			  i18n_dec(json_number_value(json_object_get(c, "per_day")), 1, n1,
 				   sizeof(n1)));
 		double days = json_number_value(json_object_get(c, "days_of_cover"));
-		wb_printf(&b, "<td class=\"%s\">%s</td>",
-			  days > 0 && days < 14 ? "low" : "",
+		wb_printf(&b, "<td class=\"%s\">%s</td>", days > 0 && days < 14 ? "low" : "",
 			  days > 0 && isfinite(days) ? i18n_dec(days, 1, n2, sizeof(n2)) : "—");
 		td_int(&b, jint(k, "waiting"));
 		wb_add(&b, "</tr>");
@@ -252,7 +264,8 @@ page_stations(struct hub_web *w, struct web_req *rq)
 		th(&b, _("To"));
 		th(&b, _("Blanks"));
 		wb_add(&b, "</tr>");
-		json_array_foreach (prop, i, v) {
+		json_array_foreach(prop, i, v)
+		{
 			wb_add(&b, "<tr><td>");
 			wb_esc(&b, jstr(v, "from"));
 			wb_add(&b, "</td><td>");
@@ -289,7 +302,8 @@ page_transfers(struct hub_web *w, struct web_req *rq)
 	th(&b, _("Received on"));
 	th(&b, _("State"));
 	wb_add(&b, "</tr>");
-	json_array_foreach (t, i, v) {
+	json_array_foreach(t, i, v)
+	{
 		const char *state = jstr(v, "state");
 		wb_printf(&b, "<tr class=\"tr-%s\"><td>", state);
 		wb_esc(&b, jstr(v, "from"));
@@ -304,10 +318,10 @@ page_transfers(struct hub_web *w, struct web_req *rq)
 		wb_add(&b, "</td><td>");
 		wb_esc(&b, jstr(v, "received_on"));
 		wb_add(&b, "</td><td>");
-		wb_esc(&b, !strcmp(state, "in_transit")	 ? _("in transit")
-			   : !strcmp(state, "received")	 ? _("received")
+		wb_esc(&b, !strcmp(state, "in_transit")	  ? _("in transit")
+			   : !strcmp(state, "received")	  ? _("received")
 			   : !strcmp(state, "mismatched") ? _("counts differ")
-							 : _("received without a sending"));
+							  : _("received without a sending"));
 		wb_add(&b, "</td></tr>");
 	}
 	wb_add(&b, "</table></section>");
@@ -424,7 +438,7 @@ report_download(struct hub_web *w, struct web_req *rq)
 	rq->body = wb_take(&b, &rq->body_len);
 	rq->ctype = !strcmp(fmt, "pdf") ? "application/pdf" : "text/csv; charset=utf-8";
 	snprintf(rq->filename, sizeof(rq->filename), "laporan-kabupaten-%s.%s", month, fmt);
-	fprintf(stderr, "cetak-hub: web: report %s (%s) for '%s'\n", month, fmt, rq->peer.user);
+	fprintf(stderr, "cetak-hub: web: report %s (%s) for '%s'\n", month, fmt, rq->user.name);
 }
 
 /* GET /api/NAME: the view's JSON. */
@@ -453,11 +467,12 @@ api(struct hub_web *w, struct web_req *rq)
 		data = view(w, v_collection);
 	else if (!strcmp(name, "printers"))
 		data = view(w, hub_printers);
-	else if (!strcmp(name, "report") && rq->peer.role >= CTL_ROLE_SUPERVISOR)
+	else if (!strcmp(name, "report") && rq->user.role >= WEB_ROLE_SUPERVISOR)
 		data = hub_report(w->c, jstr(rq->query, "month"));
 	else {
 		web_reply(rq, 404, "application/json",
-			  "{\"ok\":false,\"error\":\"no such view (stations, stock, cover, transfers, "
+			  "{\"ok\":false,\"error\":\"no such view (stations, stock, cover, "
+			  "transfers, "
 			  "alarms, collection, printers; report for supervisors)\"}");
 		return;
 	}
@@ -490,15 +505,14 @@ handle(struct hub_web *w, struct web_req *rq)
 	} else if (!strcmp(p, "/alarms")) {
 		page_alarms(w, rq);
 	} else if (!strcmp(p, "/reports") || !strcmp(p, "/reports/download")) {
-		if (rq->peer.role < CTL_ROLE_SUPERVISOR)
-			web_reply(rq, 403, "text/plain; charset=utf-8",
-				  _("Reports are for supervisors."));
+		if (rq->user.role < WEB_ROLE_SUPERVISOR)
+			error_page(rq, 403, _("Reports are for supervisors."));
 		else if (!strcmp(p, "/reports"))
 			page_reports(rq);
 		else
 			report_download(w, rq);
 	} else {
-		web_reply(rq, 404, "text/plain; charset=utf-8", _("No such page."));
+		error_page(rq, 404, _("No such page."));
 	}
 	i18n_doc_end(&doc);
 	web_req_done(rq);
@@ -552,6 +566,26 @@ gid_of(const char *name)
 	return g ? g->gr_gid : (gid_t)-1;
 }
 
+struct hub_groups {
+	gid_t supervisors, viewers;
+};
+
+/* A member of the supervisors' group is a supervisor, of the viewers' a viewer. */
+static enum web_role
+role_of(void *ctx, uid_t uid, gid_t gid, const gid_t *groups, int n)
+{
+	const struct hub_groups *g = ctx;
+	bool sup = false, view = false;
+
+	(void)uid;
+	for (int i = -1; i < n; i++) {
+		gid_t x = i < 0 ? gid : groups[i];
+		sup |= g->supervisors != (gid_t)-1 && x == g->supervisors;
+		view |= g->viewers != (gid_t)-1 && x == g->viewers;
+	}
+	return sup ? WEB_ROLE_SUPERVISOR : view ? WEB_ROLE_OPERATOR : WEB_ROLE_NONE;
+}
+
 int
 hub_serve(const struct hub_web_opts *o)
 {
@@ -587,12 +621,16 @@ hub_serve(const struct hub_web_opts *o)
 	wc.login_lock_s = 60;
 	snprintf(wc.supervisor_group, sizeof(wc.supervisor_group), "%s", o->supervisor_group);
 	snprintf(wc.operator_group, sizeof(wc.operator_group), "%s", o->viewer_group);
-	wc.groups.supervisor_gid = gid_of(o->supervisor_group);
-	wc.groups.operator_gid = gid_of(o->viewer_group);
+	struct hub_groups hg = { gid_of(o->supervisor_group), gid_of(o->viewer_group) };
+	wc.role_of = role_of;
+	wc.role_ctx = &hg;
+	snprintf(wc.role_names[0], sizeof(wc.role_names[0]), "viewer");
+	snprintf(wc.role_names[1], sizeof(wc.role_names[1]), "supervisor");
 	bool loopback = !strcmp(o->listen, "127.0.0.1") || !strcmp(o->listen, "::1");
 	if (!loopback && !wc.tls_cert[0]) {
-		fprintf(stderr, "cetak-hub: serve: --listen %s opens the dashboard to the network: "
-				"give --tls-cert and --tls-key, or listen on 127.0.0.1\n",
+		fprintf(stderr,
+			"cetak-hub: serve: --listen %s opens the dashboard to the network: "
+			"give --tls-cert and --tls-key, or listen on 127.0.0.1\n",
 			o->listen);
 		PQfinish(w.c);
 		return EXIT_USAGE;

@@ -75,7 +75,11 @@ web_parse_form(const char *s, size_t len, json_t **ret)
 				free(k), free(v), json_decref(js), json_decref(o);
 				return -1;
 			}
-			json_object_set_new(o, k, js);
+			/* a name that is not UTF-8 is refused here (js is released) */
+			if (json_object_set_new(o, k, js) < 0) {
+				free(k), free(v), json_decref(o);
+				return -1;
+			}
 			free(k), free(v);
 		}
 		i = end + 1;

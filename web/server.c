@@ -44,7 +44,7 @@ struct session {
 	bool used;
 	char id[65];   /* 32 random bytes, hex */
 	char csrf[33]; /* 16 random bytes, hex */
-	struct ctl_peer peer;
+	struct web_user user;
 	time_t created, seen;
 	char flash[256];
 };
@@ -232,6 +232,14 @@ redirect(struct rstate *rs, const char *to, const char *cookie, const char *cook
 	return send_body(rs, 303, "text/plain; charset=utf-8", s, 0, to, cookie, cookie2, NULL);
 }
 
+static const char *
+role_name(const struct web_server *srv, enum web_role r)
+{
+	return r == WEB_ROLE_SUPERVISOR ? srv->cfg.role_names[1]
+	       : r == WEB_ROLE_OPERATOR ? srv->cfg.role_names[0]
+					: "none";
+}
+
 /* ---- sessions (under srv->mu) ---- */
 
 static struct session *
@@ -255,7 +263,7 @@ session_find(struct web_server *srv, const char *id, time_t now)
 }
 
 static struct session *
-session_new(struct web_server *srv, const struct ctl_peer *peer, time_t now)
+session_new(struct web_server *srv, const struct web_user *user, time_t now)
 {
 	struct session *s = NULL;
 
@@ -281,7 +289,7 @@ session_new(struct web_server *srv, const struct ctl_peer *peer, time_t now)
 	if (!s->id[0] || !s->csrf[0])
 		return NULL;
 	s->used = true;
-	s->peer = *peer;
+	s->user = *user;
 	s->created = s->seen = now;
 	return s;
 }
@@ -368,7 +376,7 @@ pam_conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, v
 	return PAM_SUCCESS;
 }
 
-/* Authenticate rs->user with rs->pass; fill rs->login_rc and the peer. */
+/* Authenticate rs->user with rs->pass; fill rs->login_rc and the user. */
 static void
 pam_check(struct web_server *srv, struct rstate *rs)
 {
@@ -407,13 +415,12 @@ pam_check(struct web_server *srv, struct rstate *rs)
 		snprintf(rs->login_why, sizeof(rs->login_why), "%s", rs->user);
 		return;
 	}
-	memset(&rs->rq.peer, 0, sizeof(rs->rq.peer));
-	rs->rq.peer.uid = pw.pw_uid;
-	rs->rq.peer.gid = pw.pw_gid;
-	rs->rq.peer.pid = 0;
-	snprintf(rs->rq.peer.user, sizeof(rs->rq.peer.user), "%s", rs->user);
-	rs->rq.peer.role = ctl_role_of(pw.pw_uid, pw.pw_gid, groups, ng, &srv->cfg.groups);
-	rs->login_rc = rs->rq.peer.role == CTL_ROLE_NONE ? -2 : 0;
+	memset(&rs->rq.user, 0, sizeof(rs->rq.user));
+	rs->rq.user.uid = pw.pw_uid;
+	rs->rq.user.gid = pw.pw_gid;
+	snprintf(rs->rq.user.name, sizeof(rs->rq.user.name), "%s", rs->user);
+	rs->rq.user.role = srv->cfg.role_of(srv->cfg.role_ctx, pw.pw_uid, pw.pw_gid, groups, ng);
+	rs->login_rc = rs->rq.user.role == WEB_ROLE_NONE ? -2 : 0;
 }
 
 static void *
@@ -649,7 +656,7 @@ login_done(struct rstate *rs)
 	snprintf(akey, sizeof(akey), "a:%s", rs->ip);
 	pthread_mutex_lock(&srv->mu);
 	if (rs->login_rc == 0) {
-		struct session *s = session_new(srv, &rs->rq.peer, now);
+		struct session *s = session_new(srv, &rs->rq.user, now);
 		fail_clear(srv, ukey);
 		if (s)
 			snprintf(cookie, sizeof(cookie),
@@ -660,7 +667,7 @@ login_done(struct rstate *rs)
 		if (!s)
 			return send_error(rs, 500, "no randomness for a session");
 		log_info("web: '%s' (%s) logged in from %s", rs->user,
-			 ctl_role_name(rs->rq.peer.role), rs->ip);
+			 role_name(srv, rs->rq.user.role), rs->ip);
 		return redirect(rs, rs->next[0] ? rs->next : srv->app.home, cookie, NULL);
 	}
 	if (rs->login_rc == -1) {
@@ -672,13 +679,11 @@ login_done(struct rstate *rs)
 	i18n_doc_begin(&d, lang_of(rs));
 	if (rs->login_rc == -2) {
 		log_notice("web: '%s' logged in from %s but is in neither group '%s' nor '%s'",
-			   rs->user, rs->ip, srv->cfg.groups.operator_group,
-			   srv->cfg.groups.supervisor_group);
+			   rs->user, rs->ip, srv->cfg.operator_group, srv->cfg.supervisor_group);
 		snprintf(msg, sizeof(msg),
 			 _("The account '%s' may not use cetak: ask the administrator to add it to "
 			   "group '%s' or '%s'."),
-			 rs->user, srv->cfg.groups.operator_group,
-			 srv->cfg.groups.supervisor_group);
+			 rs->user, srv->cfg.operator_group, srv->cfg.supervisor_group);
 	} else if (rs->login_rc == -4) {
 		snprintf(msg, sizeof(msg), "%s", _("cetakd is stopping; try again shortly."));
 	} else {
@@ -701,7 +706,7 @@ session_of(struct rstate *rs, bool take_flash)
 	pthread_mutex_lock(&rs->srv->mu);
 	struct session *s = session_find(rs->srv, sid, time(NULL));
 	if (s) {
-		rs->rq.peer = s->peer;
+		rs->rq.user = s->user;
 		snprintf(rs->sid, sizeof(rs->sid), "%s", s->id);
 		snprintf(rs->csrf, sizeof(rs->csrf), "%s", s->csrf);
 		if (take_flash) {
@@ -787,7 +792,7 @@ gate(struct rstate *rs, const char *method)
 		if (!csrf_ok(rs)) {
 			srv->csrf_refused++;
 			log_notice("web: %s %s by '%s' from %s refused: no valid CSRF token",
-				   method, path, rs->rq.peer.user, rs->ip);
+				   method, path, rs->rq.user.name, rs->ip);
 			return send_error(
 				rs, 403,
 				_("This action did not come from a page of this dashboard; "
@@ -799,7 +804,7 @@ gate(struct rstate *rs, const char *method)
 			if (s)
 				s->used = false;
 			pthread_mutex_unlock(&srv->mu);
-			log_info("web: '%s' logged out", rs->rq.peer.user);
+			log_info("web: '%s' logged out", rs->rq.user.name);
 			return redirect(rs, "/login",
 					SID_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
 						   "SameSite=Strict",
@@ -999,8 +1004,6 @@ web_start(const struct web_config *cfg, const struct web_app *app, struct web_se
 		return -1;
 	}
 	srv->cfg = *cfg;
-	srv->cfg.groups.supervisor_group = srv->cfg.supervisor_group;
-	srv->cfg.groups.operator_group = srv->cfg.operator_group;
 	srv->app = *app;
 	srv->static_fd = -1;
 	pthread_mutex_init(&srv->mu, NULL);

@@ -19,9 +19,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/control.h"
+#include <sys/types.h>
 
 struct web_server;
+
+/* A user's role: the application tells it from the account's groups. */
+enum web_role { WEB_ROLE_NONE, WEB_ROLE_OPERATOR, WEB_ROLE_SUPERVISOR };
+
+struct web_user {
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+	enum web_role role;
+};
 
 /* A request that passed the gate, as the application sees it. */
 struct web_req {
@@ -30,7 +40,7 @@ struct web_req {
 	const char *path;     /* "/lines", without the query */
 	json_t *query;	      /* the query's name=value pairs (strings) */
 	json_t *form;	      /* a POST's form or JSON body (object); NULL for GET */
-	struct ctl_peer peer; /* the logged-in user and role */
+	struct web_user user; /* the logged-in user and role */
 	const char *csrf;     /* the session's token, for the forms a page renders */
 	const char *lang;     /* "id" or "en": the user's choice */
 	const char *flash;    /* a message left by the last action ("" = none) */
@@ -72,8 +82,11 @@ struct web_config {
 	int session_idle_s, session_max_s;
 	int max_connections, max_per_ip;
 	int login_fails, login_lock_s; /* lock after this many failures, for this long (doubling) */
-	struct ctl_limits groups;      /* the roles come from the control socket's groups */
-	char supervisor_group[64], operator_group[64]; /* their names, copied */
+	/* The role of an account that logged in (on the log-in thread). */
+	enum web_role (*role_of)(void *ctx, uid_t uid, gid_t gid, const gid_t *groups, int n);
+	void *role_ctx;
+	char supervisor_group[64], operator_group[64]; /* their names, for the refusal */
+	char role_names[2][32];			       /* "operator", "supervisor" (journal) */
 	char title[128]; /* shown in the header: the station's office */
 };
 

@@ -61,6 +61,8 @@ try:
     status = b.eval("""fetch('/logout', {method: 'POST', credentials: 'same-origin'})
         .then(function (r) { return r.status; })""", True)
     check("a log-out without the CSRF token is refused", status == 403, status)
+    check("the refusal is a page of the dashboard", b.exists("#logout") and
+          "supervisor" in (b.text("#error") or ""), b.text())
     b.click("#logout")
 
     login(b, "cetakweb-sup", "sup-Sandi-1")

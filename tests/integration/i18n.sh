@@ -30,8 +30,8 @@ def words(kind):
 # a word of the English texts that the Indonesian ones never use
 print("\n".join(sorted(words("msgid") - words("msgstr") - {"docs", "custody"})))
 PY
-english_left() { # FILE: the English words found in it (the fixture's station name aside)
-	sed 's/Test station//g' "$1" | tr 'A-Z' 'a-z' | tr -c 'a-z\n' ' ' | tr ' ' '\n' | grep -x -F -f "$T/english-words" | sort -u
+english_left() { # FILE: the English words found in it (the fixture's station name aside; an identifier such as auth_refused is one word)
+	sed 's/Test station//g' "$1" | tr 'A-Z' 'a-z' | tr -c 'a-z_\n' ' ' | tr ' ' '\n' | grep -x -F -f "$T/english-words" | sort -u
 }
 
 # the station's report: the real cetakd, Indonesian by default

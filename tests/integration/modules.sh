@@ -6,6 +6,7 @@
 #   smartcard printer ledger   the card, the printer, the books
 #   notice    SMS notices handed to gammu-smsd (common only)
 #   custody   what may happen to an issued card (over the job store)
+#   web       the dashboard's HTTP server and its gate (common only)
 #   daemon    cetakd and cetakctl, which use all of them
 . "$(dirname "$0")/../lib.sh"
 
@@ -17,7 +18,8 @@ declare -A allowed=(
 	[ledger]="common jobs"
 	[notice]="common"
 	[custody]="common jobs"
-	[daemon]="common jobs smartcard printer ledger notice custody"
+	[web]="common"
+	[daemon]="common jobs smartcard printer ledger notice custody web"
 )
 # violations TREE MODULE: the files of TREE/MODULE that include a module not allowed
 violations() {
@@ -29,7 +31,7 @@ violations() {
 		done
 	done
 }
-for m in common jobs smartcard printer ledger notice custody daemon; do
+for m in common jobs smartcard printer ledger notice custody web daemon; do
 	violations "$ROOT" "$m" >"$T/bad-$m"
 	check "$m includes only [${allowed[$m]}]" test ! -s "$T/bad-$m"
 	sed 's/^/# /' "$T/bad-$m"

@@ -1,7 +1,8 @@
 /*
- * station.c - the station dashboard: cetakd's pages and JSON API (webui.h).
+ * webui.c - the station dashboard: cetakd's pages and JSON API (webui.h),
+ * over the dashboard's server (web/).
  *
- * Requests that passed the gate (server.c) arrive on the server's threads
+ * Requests that passed the gate (web/server.c) arrive on the server's threads
  * and wait in an inbox; an eventfd wakes cetakd's loop, which answers them
  * with the same verbs and role checks as the control socket, so every
  * action is the verb's, recorded with the user's name. The live view of the
@@ -22,11 +23,11 @@
 
 #include "common/i18n.h"
 #include "common/log.h"
-#include "daemon/cetakd.h"
-#include "daemon/ctlproto.h"
-#include "html.h"
+#include "cetakd.h"
+#include "ctlproto.h"
 #include "ledger/report.h"
-#include "web.h"
+#include "web/html.h"
+#include "web/web.h"
 #include "webui.h"
 
 #define INBOX 512
@@ -64,6 +65,30 @@ static const char *const names_for_translation[] __attribute__((unused)) = {
 };
 
 /* ---- calling the verbs ---- */
+
+/* The control protocol's peer of a dashboard user: the same roles. */
+static struct ctl_peer
+peer_of(const struct web_req *rq)
+{
+	struct ctl_peer p = { .pid = 0, .uid = rq->user.uid, .gid = rq->user.gid };
+
+	snprintf(p.user, sizeof(p.user), "%s", rq->user.name);
+	p.role = rq->user.role == WEB_ROLE_SUPERVISOR ? CTL_ROLE_SUPERVISOR
+		 : rq->user.role == WEB_ROLE_OPERATOR ? CTL_ROLE_OPERATOR
+						      : CTL_ROLE_NONE;
+	return p;
+}
+
+static enum web_role
+role_of(void *ctx, uid_t uid, gid_t gid, const gid_t *groups, int n)
+{
+	struct ctl_limits l;
+	cetakd_ctl_limits(ctx, &l);
+	enum ctl_role r = ctl_role_of(uid, gid, groups, n, &l);
+	return r == CTL_ROLE_SUPERVISOR ? WEB_ROLE_SUPERVISOR
+	       : r == CTL_ROLE_OPERATOR ? WEB_ROLE_OPERATOR
+					: WEB_ROLE_NONE;
+}
 
 static const struct ctl_verb *
 find_verb(const char *name)
@@ -127,6 +152,8 @@ call(struct webui *w, struct web_req *rq, const char *verb, json_t *args, char *
 	const char *code = NULL;
 	char *why = NULL;
 
+	struct ctl_peer peer = peer_of(rq);
+
 	*status = 200;
 	if (!v) {
 		json_decref(args);
@@ -134,16 +161,16 @@ call(struct webui *w, struct web_req *rq, const char *verb, json_t *args, char *
 		*status = 404;
 		return NULL;
 	}
-	if (rq->peer.role < v->min_role) {
+	if (peer.role < v->min_role) {
 		json_decref(args);
 		snprintf(err, errlen, "'%s' is a supervisor command: user '%s' is an operator",
-			 verb, rq->peer.user);
+			 verb, rq->user.name);
 		*status = 403;
-		log_notice("web: '%s' by '%s' refused: needs %s", verb, rq->peer.user,
+		log_notice("web: '%s' by '%s' refused: needs %s", verb, rq->user.name,
 			   ctl_role_name(v->min_role));
 		return NULL;
 	}
-	int r = v->fn(w->d, &rq->peer, args ? args : json_object(), &data, &code, &why);
+	int r = v->fn(w->d, &peer, args ? args : json_object(), &data, &code, &why);
 	json_decref(args);
 	if (r != 0) {
 		snprintf(err, errlen, "%s", why ? why : "command failed");
@@ -257,9 +284,9 @@ what_to_do(const char *state, const char *reason, bool supervisor)
 }
 
 static const char *
-role_label(enum ctl_role r)
+role_label(enum web_role r)
 {
-	return r == CTL_ROLE_SUPERVISOR ? _("supervisor") : _("operator");
+	return r == WEB_ROLE_SUPERVISOR ? _("supervisor") : _("operator");
 }
 
 static void
@@ -271,12 +298,12 @@ page_begin(struct webui *w, struct web_req *rq, struct wbuf *b, const char *titl
 				 { "/stock", _("Stock") },
 				 { "/collection", _("Collection") },
 				 { "/reports", _("Reports") } };
-	int n = rq->peer.role >= CTL_ROLE_SUPERVISOR ? 5 : 4;
+	int n = rq->user.role >= WEB_ROLE_SUPERVISOR ? 5 : 4;
 	const struct cetak_config *c = w->d->cfg;
 
 	wb_page_begin(b, rq->lang, title,
 		      c->station_office[0] ? c->station_office : c->station_name, nav, n, current,
-		      rq->peer.user, role_label(rq->peer.role), rq->csrf, rq->flash);
+		      rq->user.name, role_label(rq->user.role), rq->csrf, rq->flash);
 }
 
 static void
@@ -287,6 +314,20 @@ finish_page(struct web_req *rq, struct wbuf *b)
 	rq->body = wb_take(b, &rq->body_len);
 	if (!rq->body)
 		web_reply(rq, 500, "text/plain; charset=utf-8", "out of memory\n");
+}
+
+/* A refusal as a page of the dashboard, with its navigation. */
+static void
+error_page(struct webui *w, struct web_req *rq, int status, const char *msg)
+{
+	struct wbuf b = { 0 };
+
+	page_begin(w, rq, &b, _("Error"), NULL);
+	wb_add(&b, "<section class=\"card\"><p id=\"error\">");
+	wb_esc(&b, msg);
+	wb_add(&b, "</p></section>");
+	finish_page(rq, &b);
+	rq->status = status;
 }
 
 /* ---- the lines ---- */
@@ -320,7 +361,7 @@ lines_fragment(struct web_req *rq, struct wbuf *b, json_t *lines, json_t *alerts
 	json_t *l, *q = json_object_get(lines, "queue");
 	size_t i;
 	char n1[32], n2[32], n3[32];
-	bool sup = rq->peer.role >= CTL_ROLE_SUPERVISOR;
+	bool sup = rq->user.role >= WEB_ROLE_SUPERVISOR;
 
 	wb_add(b, "<p class=\"summary\" id=\"summary\">");
 	wb_printf(b, _("Queue: %s waiting, %s held, %s for later."),
@@ -1045,7 +1086,7 @@ report_download(struct webui *w, struct web_req *rq)
 		web_reply(rq, status, "text/plain; charset=utf-8", err);
 		return;
 	}
-	log_info("web: %s report %s (%s) for '%s'", kind, period, format, rq->peer.user);
+	log_info("web: %s report %s (%s) for '%s'", kind, period, format, rq->user.name);
 	snprintf(rq->filename, sizeof(rq->filename), "laporan-stok-%s-%s.%s",
 		 monthly ? "bulanan" : "harian", period, format);
 	if (!strcmp(format, "csv")) {
@@ -1084,7 +1125,8 @@ act(struct webui *w, struct web_req *rq, const char *verb, json_t *args, const c
 	json_t *r = call(w, rq, verb, args, err, sizeof(err), &status);
 
 	if (r) {
-		log_info("web: %s by '%s' (%s)", verb, rq->peer.user, ctl_role_name(rq->peer.role));
+		log_info("web: %s by '%s' (%s)", verb, rq->user.name,
+			 ctl_role_name(peer_of(rq).role));
 		snprintf(rq->set_flash, sizeof(rq->set_flash), "%s", done_msg);
 	} else {
 		snprintf(rq->set_flash, sizeof(rq->set_flash), "%s: %.200s", _("Refused"), err);
@@ -1179,8 +1221,8 @@ api(struct webui *w, struct web_req *rq)
 	json_t *out = data ? json_pack("{s:b, s:o}", "ok", 1, "data", data)
 			   : json_pack("{s:b, s:s}", "ok", 0, "error", err);
 	if (data && post)
-		log_info("web: %s by '%s' (%s) through the API", verb, rq->peer.user,
-			 ctl_role_name(rq->peer.role));
+		log_info("web: %s by '%s' (%s) through the API", verb, rq->user.name,
+			 ctl_role_name(peer_of(rq).role));
 	char *s = json_dumps(out, JSON_COMPACT);
 	web_reply(rq, status, "application/json", s);
 	free(s);
@@ -1224,21 +1266,14 @@ handle(struct webui *w, struct web_req *rq)
 	} else if (!strcmp(p, "/collection")) {
 		page_collection(w, rq);
 	} else if (!strcmp(p, "/reports") || !strcmp(p, "/reports/download")) {
-		if (rq->peer.role < CTL_ROLE_SUPERVISOR)
-			web_reply(rq, 403, "text/plain; charset=utf-8",
-				  _("Reports are for supervisors."));
+		if (rq->user.role < WEB_ROLE_SUPERVISOR)
+			error_page(w, rq, 403, _("Reports are for supervisors."));
 		else if (!strcmp(p, "/reports"))
 			page_reports(w, rq);
 		else
 			report_download(w, rq);
 	} else {
-		struct wbuf b = { 0 };
-		page_begin(w, rq, &b, _("No such page."), NULL);
-		wb_add(&b, "<section class=\"card\"><p>");
-		wb_esc(&b, _("No such page."));
-		wb_add(&b, "</p></section>");
-		finish_page(rq, &b);
-		rq->status = 404;
+		error_page(w, rq, 404, _("No such page."));
 	}
 	i18n_doc_end(&doc);
 	web_req_done(rq);
@@ -1275,8 +1310,8 @@ on_live(struct ev_source *src, void *data)
 	if (!w->n_parked)
 		return;
 	json_t *lines, *alerts;
-	struct web_req probe = { .peer = { .role = CTL_ROLE_SUPERVISOR } };
-	snprintf(probe.peer.user, sizeof(probe.peer.user), "web");
+	struct web_req probe = { .user = { .role = WEB_ROLE_SUPERVISOR } };
+	snprintf(probe.user.name, sizeof(probe.user.name), "web");
 	live_data(w, &probe, &lines, &alerts, w->live_v);
 	w->live_at = now;
 	json_decref(lines);
@@ -1351,7 +1386,10 @@ webui_start(struct cetakd *d, struct webui **ret)
 	wc.max_per_ip = c->web_max_per_ip;
 	wc.login_fails = 5;
 	wc.login_lock_s = 60;
-	cetakd_ctl_limits(d, &wc.groups);
+	wc.role_of = role_of;
+	wc.role_ctx = d;
+	snprintf(wc.role_names[0], sizeof(wc.role_names[0]), "operator");
+	snprintf(wc.role_names[1], sizeof(wc.role_names[1]), "supervisor");
 	snprintf(wc.supervisor_group, sizeof(wc.supervisor_group), "%s", c->supervisor_group);
 	snprintf(wc.operator_group, sizeof(wc.operator_group), "%s", c->operator_group);
 	struct web_app app = { .ctx = w, .submit = submit, .home = "/lines" };
