@@ -89,7 +89,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_CFLAGS) -c $< -o $@
 
 $(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -lpam -ljpeg -lpng -lm -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -lpam -lcrypt -ljpeg -lpng -lm -lpthread
 
 $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI) libcrypto libconfig libpcsclite pangocairo) -ljpeg -lpng -lm -lpthread
@@ -122,7 +122,7 @@ $(BUILD)/hub/schema_sql.o: $(BUILD)/hub/schema_sql.c
 HUB_SRCS    = hub/cetak-hub.c hub/db.c hub/verify.c hub/check.c hub/views.c hub/report.c hub/web.c
 $(BUILD)/cetak-hub: $(call obj,$(HUB_SRCS) ledger/audit.c ledger/stock.c jobs/custody_state.c common/pdfdoc.c common/i18n.c \
 		web/server.c web/parse.c web/html.c common/log.c) $(BUILD)/hub/schema_sql.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libpq pangocairo libmicrohttpd libsystemd) -lpam -lm -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libpq pangocairo libmicrohttpd libsystemd) -lpam -lcrypt -lm -lpthread
 $(BUILD)/hub/cetak-hub.o: CFLAGS += -DWEBDIR='"$(PREFIX)/share/cetak/web"'
 $(call obj,$(HUB_SRCS)): CFLAGS += $(call pc_cflags,libpq pangocairo)
 $(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c jobs/custody_state.c)
@@ -167,7 +167,7 @@ $(BUILD)/tests/test_card: $(call obj,tests/unit/test_card.c $(CARD_SRCS) smartca
 # The engine in-process: cetakd's code without main(), over the device seams.
 $(BUILD)/tests/test_engine: $(call obj,tests/unit/test_engine.c $(filter-out daemon/main.c,$(DAEMON_SRCS)) \
 		printer/pb_fake.c smartcard/sc_mem.c tests/fixtures/cardcore.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -lpam -ljpeg -lpng -lm -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -lpam -lcrypt -ljpeg -lpng -lm -lpthread
 
 $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/job.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson pangocairo libconfig) -ljpeg -lpng -lm
@@ -285,15 +285,16 @@ check-asan: deps
 
 # ThreadSanitizer over the print line engine in-process (two lines encoding
 # and preparing at once, intake, recovery; tests/unit/test_engine.c) and
-# cetakd against the real pcscd (pcsc.sh) and pushing to the district hub
-# (hub.sh: its libpq thread): any race report fails the run.
+# cetakd against the real pcscd (pcsc.sh), pushing to the district hub
+# (hub.sh: its libpq thread) and serving its dashboard under load
+# (webload.sh: the server's threads): any race report fails the run.
 # (Under umockdev's preload a TSan cetakd cannot reach pcscd, so the USB
 # line tests are not part of it.)
 check-tsan: deps
 	rm -rf build-tsan/tsan-reports && mkdir -p build-tsan/tsan-reports
 	$(MAKE) BUILD=build-tsan TSAN=1 tests
 	TSAN_OPTIONS="log_path=$(CURDIR)/build-tsan/tsan-reports/race second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-		sh -c 'BUILD=build-tsan timeout -k 10 600 build-tsan/tests/test_engine >build-tsan/test-engine.log 2>&1 || { tail -30 build-tsan/test-engine.log; exit 1; }; BUILD=build-tsan TESTS="pcsc hub" tests/run'; rc=$$?; \
+		sh -c 'BUILD=build-tsan timeout -k 10 600 build-tsan/tests/test_engine >build-tsan/test-engine.log 2>&1 || { tail -30 build-tsan/test-engine.log; exit 1; }; BUILD=build-tsan TESTS="pcsc hub webload" tests/run'; rc=$$?; \
 	if ls build-tsan/tsan-reports/race.* >/dev/null 2>&1; then \
 		echo "ThreadSanitizer reports:"; head -60 build-tsan/tsan-reports/race.*; exit 1; fi; \
 	exit $$rc

@@ -45,7 +45,10 @@ run() { # LABEL LOAD(0/1)
 	fi
 	local cpu0; cpu0=$(awk '{print $14 + $15}' /proc/"$(pgrep -n -x cetakd)"/stat)
 	ctl submit "$T"/jobs/*.json >/dev/null 2>&1
-	while [ "$(ctl queue --state done --count)" != "$N" ]; do sleep 0.5; done
+	while [ "$(ctl queue --state done --count)" != "$N" ]; do
+		kill -0 "$FX_CETAKD_PID" 2>/dev/null || { echo "bench: cetakd ended:"; tail -5 "$T/cetakd.log"; exit 1; }
+		sleep 0.5
+	done
 	local cpu1; cpu1=$(awk '{print $14 + $15}' /proc/"$(pgrep -n -x cetakd)"/stat)
 	ctl --json lines >"$T/lines.json"
 	if [ "$load" = 1 ]; then

@@ -52,7 +52,6 @@ struct webui {
 	struct parked parked[MAX_PARKED];
 	int n_parked;
 	char live_v[17];
-	uint64_t live_at;
 };
 
 /* Names the verbs answer with, shown translated: job states and kinds,
@@ -170,7 +169,9 @@ call(struct webui *w, struct web_req *rq, const char *verb, json_t *args, char *
 			   ctl_role_name(v->min_role));
 		return NULL;
 	}
-	int r = v->fn(w->d, &peer, args ? args : json_object(), &data, &code, &why);
+	if (!args)
+		args = json_object();
+	int r = v->fn(w->d, &peer, args, &data, &code, &why);
 	json_decref(args);
 	if (r != 0) {
 		snprintf(err, errlen, "%s", why ? why : "command failed");
@@ -980,6 +981,86 @@ page_collection(struct webui *w, struct web_req *rq)
 
 /* ---- reports ---- */
 
+static long long
+local_midnight(int y, int m, int d)
+{
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1 };
+	return (long long)mktime(&tm);
+}
+
+/* The month so far, as the supervisor reads it before signing: the balance,
+ * the movements, spoiled cards by cause, and who did what. */
+static void
+month_summary(struct webui *w, struct web_req *rq, struct wbuf *b)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char err[300], n1[32];
+	int status;
+	const char *k;
+	json_t *v;
+
+	localtime_r(&now, &tm);
+	long long from = local_midnight(tm.tm_year + 1900, tm.tm_mon + 1, 1);
+	long long to = local_midnight(tm.tm_year + 1900, tm.tm_mon + 2, 1);
+	json_t *rep = call(w, rq, "report",
+			   json_pack("{s:s, s:I, s:I}", "report", "monthly", "from",
+				     (json_int_t)from, "to", (json_int_t)to),
+			   err, sizeof(err), &status);
+	if (!rep)
+		return;
+	json_t *t = json_object_get(rep, "totals");
+	wb_add(b, "<section class=\"card\" id=\"month\"><h2>");
+	wb_esc(b, _("This month so far"));
+	wb_add(b, "</h2><div class=\"kvs\">");
+	kv(b, "m-opening", _("Opening balance"),
+	   n_fmt(jint(json_object_get(rep, "opening"), "on_hand"), n1, sizeof(n1)));
+	kv(b, "m-received", _("Received"), n_fmt(jint(t, "received"), n1, sizeof(n1)));
+	kv(b, "m-issued", _("Issued"), n_fmt(jint(t, "issued"), n1, sizeof(n1)));
+	kv(b, "m-spoiled", _("Spoiled"), n_fmt(jint(t, "spoiled"), n1, sizeof(n1)));
+	kv(b, "m-transferred", _("Sent elsewhere"), n_fmt(jint(t, "transferred"), n1, sizeof(n1)));
+	kv(b, "m-destroyed", _("Destroyed"), n_fmt(jint(t, "destroyed"), n1, sizeof(n1)));
+	kv(b, "m-closing", _("Closing balance"),
+	   n_fmt(jint(json_object_get(rep, "closing"), "on_hand"), n1, sizeof(n1)));
+	wb_add(b, "</div>");
+	bool balanced = json_is_true(json_object_get(rep, "balanced"));
+	wb_printf(b, "<p class=\"%s\" id=\"m-balanced\">", balanced ? "ok" : "error");
+	wb_esc(b,
+	       balanced ? _("The books balance: opening + received - issued - spoiled - sent "
+			    "elsewhere = closing.")
+			: _("The books do not balance: run the stock check (cetakctl stock check) "
+			    "before signing."));
+	wb_add(b, "</p><div class=\"cols\"><table id=\"m-causes\"><tr><th>");
+	wb_esc(b, _("Spoiled by cause"));
+	wb_add(b, "</th><th></th></tr>");
+	json_object_foreach(json_object_get(rep, "by_cause"), k, v)
+	{
+		if (!json_integer_value(v))
+			continue;
+		wb_add(b, "<tr><td>");
+		wb_esc(b, k);
+		wb_printf(b, "</td><td>%s</td></tr>", n_fmt(json_integer_value(v), n1, sizeof(n1)));
+	}
+	wb_add(b, "</table><table id=\"m-users\"><tr><th>");
+	wb_esc(b, _("User"));
+	wb_add(b, "</th><th>");
+	wb_esc(b, _("Issued"));
+	wb_add(b, "</th><th>");
+	wb_esc(b, _("Spoiled"));
+	wb_add(b, "</th></tr>");
+	json_object_foreach(json_object_get(rep, "operators"), k, v)
+	{
+		if (!jint(v, "issued") && !jint(v, "spoiled"))
+			continue;
+		wb_add(b, "<tr><td>");
+		wb_esc(b, k);
+		wb_printf(b, "</td><td>%s</td>", n_fmt(jint(v, "issued"), n1, sizeof(n1)));
+		wb_printf(b, "<td>%s</td></tr>", n_fmt(jint(v, "spoiled"), n1, sizeof(n1)));
+	}
+	wb_add(b, "</table></div></section>");
+	json_decref(rep);
+}
+
 static void
 page_reports(struct webui *w, struct web_req *rq)
 {
@@ -992,6 +1073,7 @@ page_reports(struct webui *w, struct web_req *rq)
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	strftime(month, sizeof(month), "%Y-%m", &tm);
 	page_begin(w, rq, &b, _("Reports"), "/reports");
+	month_summary(w, rq, &b);
 	for (int monthly = 0; monthly < 2; monthly++) {
 		wb_add(&b, "<section class=\"card\"><h2>");
 		wb_esc(&b, monthly ? _("Monthly stock report") : _("Daily stock report"));
@@ -1046,13 +1128,6 @@ report_pdf_finish(struct web_req *rq)
 	free(rq->body);
 	rq->body = wb_take(&b, &rq->body_len);
 	rq->ctype = "application/pdf";
-}
-
-static long long
-local_midnight(int y, int m, int d)
-{
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1 };
-	return (long long)mktime(&tm);
 }
 
 static void
@@ -1241,7 +1316,13 @@ handle(struct webui *w, struct web_req *rq)
 	i18n_doc_begin(&doc, rq->lang);
 	if (!strcmp(p, "/live/lines")) {
 		const char *v = jstr(rq->query, "v");
-		if (strcmp(v, w->live_v) || !w->live_at || w->n_parked >= MAX_PARKED) {
+		if (!w->n_parked) { /* the fingerprint is kept fresh only while some wait */
+			json_t *lines, *alerts;
+			live_data(w, rq, &lines, &alerts, w->live_v);
+			json_decref(lines);
+			json_decref(alerts);
+		}
+		if (strcmp(v, w->live_v) || w->n_parked >= MAX_PARKED) {
 			answer_live(w, rq);
 		} else {
 			struct parked *pk = &w->parked[w->n_parked++];
@@ -1313,7 +1394,6 @@ on_live(struct ev_source *src, void *data)
 	struct web_req probe = { .user = { .role = WEB_ROLE_SUPERVISOR } };
 	snprintf(probe.user.name, sizeof(probe.user.name), "web");
 	live_data(w, &probe, &lines, &alerts, w->live_v);
-	w->live_at = now;
 	json_decref(lines);
 	json_decref(alerts);
 	int kept = 0;

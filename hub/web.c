@@ -194,7 +194,8 @@ page_stations(struct hub_web *w, struct web_req *rq)
 		 sizeof(kv[1].value));
 	double dc = json_number_value(json_object_get(d, "days_of_cover"));
 	if (dc > 0 && isfinite(dc))
-		i18n_dec(dc, 1, kv[2].value, sizeof(kv[2].value));
+		snprintf(kv[2].value, sizeof(kv[2].value), "%s %s", i18n_dec(dc, 1, n1, sizeof(n1)),
+			 _("days"));
 	else
 		snprintf(kv[2].value, sizeof(kv[2].value), "—");
 	i18n_int(jint(d, "order"), kv[3].value, sizeof(kv[3].value));
@@ -243,8 +244,10 @@ page_stations(struct hub_web *w, struct web_req *rq)
 			  i18n_dec(json_number_value(json_object_get(c, "per_day")), 1, n1,
 				   sizeof(n1)));
 		double days = json_number_value(json_object_get(c, "days_of_cover"));
-		wb_printf(&b, "<td class=\"%s\">%s</td>", days > 0 && days < 14 ? "low" : "",
-			  days > 0 && isfinite(days) ? i18n_dec(days, 1, n2, sizeof(n2)) : "—");
+		bool known = days > 0 && isfinite(days);
+		wb_printf(&b, "<td class=\"%s\">%s%s%s</td>", known && days < 14 ? "low" : "",
+			  known ? i18n_dec(days, 1, n2, sizeof(n2)) : "—", known ? " " : "",
+			  known ? _("days") : "");
 		td_int(&b, jint(k, "waiting"));
 		wb_add(&b, "</tr>");
 	}

@@ -36,7 +36,7 @@
 #define MAX_BODY (16 * 1024)
 #define MAX_SESSIONS 128
 #define MAX_FAILS 256
-#define MAX_LOGIN_QUEUE 8
+#define MAX_LOGIN_QUEUE 32
 #define SID_COOKIE "cetak_sid"
 #define LANG_COOKIE "cetak_lang"
 
@@ -376,6 +376,15 @@ pam_conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, v
 	return PAM_SUCCESS;
 }
 
+/* PAM's delay after a failure (2 s in pam_unix) would hold up every log-in
+ * queued behind it on the one PAM thread: the lock per name and per address
+ * (fail_note) stands in for it. */
+static void
+no_fail_delay(int status, unsigned delay, void *data)
+{
+	(void)status, (void)delay, (void)data;
+}
+
 /* Authenticate rs->user with rs->pass; fill rs->login_rc and the user. */
 static void
 pam_check(struct web_server *srv, struct rstate *rs)
@@ -391,6 +400,7 @@ pam_check(struct web_server *srv, struct rstate *rs)
 		r = pam_start(srv->cfg.pam_service, rs->user, &conv, &h);
 	if (r == PAM_SUCCESS) {
 		(void)pam_set_item(h, PAM_RHOST, rs->ip);
+		(void)pam_set_item(h, PAM_FAIL_DELAY, (const void *)no_fail_delay);
 		r = pam_authenticate(h, PAM_DISALLOW_NULL_AUTHTOK);
 		if (r == PAM_SUCCESS)
 			r = pam_acct_mgmt(h, PAM_DISALLOW_NULL_AUTHTOK);
@@ -943,11 +953,14 @@ void
 web_req_done(struct web_req *rq)
 {
 	struct rstate *rs = rq->srv_private;
+	struct web_server *srv = rs->srv;
 
-	pthread_mutex_lock(&rs->srv->mu);
+	/* once resumed, the connection may be answered and rs freed at once by
+	 * a server thread: nothing of rs is read after */
+	pthread_mutex_lock(&srv->mu);
 	rs->st = RS_APP_DONE;
 	MHD_resume_connection(rs->conn);
-	pthread_mutex_unlock(&rs->srv->mu);
+	pthread_mutex_unlock(&srv->mu);
 }
 
 void

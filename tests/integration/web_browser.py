@@ -213,6 +213,11 @@ try:
     nav = b.text("nav") or ""
     check("a supervisor has the reports page", "Laporan" in nav, nav)
     b.go(BASE + "/reports")
+    month = b.text("#month") or ""
+    check("the reports page shows the month so far, balanced",
+          "Saldo awal" in month and "seimbang" in (b.text("#m-balanced") or ""), month)
+    check("and spoiled cards by cause (the jam)", "gagal_cetak" in (b.text("#m-causes") or ""),
+          b.text("#m-causes"))
     shot(b, "08-reports")
     dl = os.path.join(WORK, "downloads")
     b.allow_downloads(dl)

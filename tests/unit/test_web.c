@@ -72,9 +72,11 @@ test_cookie(void **state)
 	char v[80];
 	(void)state;
 
-	assert_int_equal(web_cookie("cetak_lang=en; cetak_sid=abc123", "cetak_sid", v, sizeof(v)), 0);
+	assert_int_equal(web_cookie("cetak_lang=en; cetak_sid=abc123", "cetak_sid", v, sizeof(v)),
+			 0);
 	assert_string_equal(v, "abc123");
-	assert_int_equal(web_cookie("cetak_sid=first;cetak_lang=id", "cetak_lang", v, sizeof(v)), 0);
+	assert_int_equal(web_cookie("cetak_sid=first;cetak_lang=id", "cetak_lang", v, sizeof(v)),
+			 0);
 	assert_string_equal(v, "id");
 	/* a cookie whose name only begins the same is another cookie */
 	assert_int_equal(web_cookie("cetak_sidx=1; xcetak_sid=2", "cetak_sid", v, sizeof(v)), -1);
@@ -91,9 +93,10 @@ test_static_names(void **state)
 	assert_true(web_static_name_ok("style.css"));
 	assert_true(web_static_name_ok("app.js"));
 	assert_true(web_static_name_ok("logo_2-b.svg"));
-	static const char *const bad[] = { "",	     "..",	      "../etc/passwd", ".hidden",
-					   "a/b.css", "a..b.css",  "Style.css",	    "a b.css",
-					   "a%2f.css", "a\\b.css", NULL };
+	static const char *const bad[] = { "",		"..",	   "../etc/passwd",
+					   ".hidden",	"a/b.css", "a..b.css",
+					   "Style.css", "a b.css", "a%2f.css",
+					   "a\\b.css",	NULL };
 	for (size_t i = 0; bad[i]; i++)
 		assert_false(web_static_name_ok(bad[i]));
 	assert_false(web_static_name_ok(NULL));
