@@ -37,6 +37,9 @@
 #define MAX_SESSIONS 128
 #define MAX_FAILS 256
 #define MAX_LOGIN_QUEUE 32
+#define MAX_BUCKETS 256
+#define RATE_PER_S 20.0 /* requests to the application per client address */
+#define RATE_BURST 40.0
 #define SID_COOKIE "cetak_sid"
 #define LANG_COOKIE "cetak_lang"
 
@@ -53,6 +56,14 @@ struct fail {
 	char key[96]; /* "u:NAME" or "a:ADDRESS" */
 	int fails;
 	time_t until, last;
+};
+
+/* The requests a client address may hand the application: a token bucket,
+ * so that no one can keep cetakd's loop busy with pages. */
+struct bucket {
+	char ip[64];
+	double tokens;
+	uint64_t at_ms;
 };
 
 enum rs_state { RS_NEW, RS_APP, RS_LOGIN, RS_APP_DONE, RS_LOGIN_DONE, RS_SENT };
@@ -88,6 +99,7 @@ struct web_server {
 	pthread_mutex_t mu;
 	struct session sessions[MAX_SESSIONS];
 	struct fail fails[MAX_FAILS];
+	struct bucket buckets[MAX_BUCKETS];
 	bool quiesced;
 	/* the log-in thread */
 	pthread_t pam_thread;
@@ -96,7 +108,7 @@ struct web_server {
 	struct rstate *pam_head, *pam_tail;
 	int pam_queued;
 	/* counters */
-	unsigned long answered, refused, logins, login_fails, csrf_refused;
+	unsigned long answered, refused, logins, login_fails, csrf_refused, throttled;
 };
 
 /* ---- small helpers ---- */
@@ -348,6 +360,42 @@ fail_clear(struct web_server *srv, const char *key)
 	struct fail *f = fail_slot(srv, key, false, 0);
 	if (f)
 		memset(f, 0, sizeof(*f));
+}
+
+/* Take a token for ip; false when it has none (answer 429). */
+static bool
+bucket_take(struct web_server *srv, const char *ip)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	struct bucket *b = NULL, *oldest = &srv->buckets[0];
+	bool ok;
+
+	pthread_mutex_lock(&srv->mu);
+	for (int i = 0; i < MAX_BUCKETS && !b; i++) {
+		if (!strcmp(srv->buckets[i].ip, ip))
+			b = &srv->buckets[i];
+		else if (srv->buckets[i].at_ms < oldest->at_ms)
+			oldest = &srv->buckets[i];
+	}
+	if (!b) {
+		b = oldest;
+		snprintf(b->ip, sizeof(b->ip), "%s", ip);
+		b->tokens = RATE_BURST;
+		b->at_ms = now;
+	}
+	b->tokens += (double)(now - b->at_ms) * RATE_PER_S / 1000.0;
+	if (b->tokens > RATE_BURST)
+		b->tokens = RATE_BURST;
+	b->at_ms = now;
+	ok = b->tokens >= 1.0;
+	if (ok)
+		b->tokens -= 1.0;
+	else
+		srv->throttled++;
+	pthread_mutex_unlock(&srv->mu);
+	return ok;
 }
 
 /* ---- PAM, on the log-in thread ---- */
@@ -823,6 +871,11 @@ gate(struct rstate *rs, const char *method)
 	}
 	if (!strcmp(path, "/"))
 		return redirect(rs, srv->app.home, NULL, NULL);
+	/* the live view waits for a change and costs nothing meanwhile; the rest
+	 * is rationed per client address */
+	if (strncmp(path, "/live/", 6) && !bucket_take(srv, rs->ip))
+		return send_error(rs, 429,
+				  _("Too many requests from this computer; wait a moment."));
 	/* to the application */
 	rs->rq.method = post ? "POST" : "GET";
 	rs->rq.path = rs->path;
@@ -1107,11 +1160,12 @@ web_stats(struct web_server *srv)
 	for (int i = 0; i < MAX_SESSIONS; i++)
 		sessions += srv->sessions[i].used &&
 			    now - srv->sessions[i].seen <= srv->cfg.session_idle_s;
-	json_t *j = json_pack(
-		"{s:s, s:i, s:I, s:I, s:I, s:I, s:I}", "address", srv->address, "sessions",
-		sessions, "answered", (json_int_t)srv->answered, "refused",
-		(json_int_t)srv->refused, "logins", (json_int_t)srv->logins, "login_failures",
-		(json_int_t)srv->login_fails, "csrf_refused", (json_int_t)srv->csrf_refused);
+	json_t *j =
+		json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "address", srv->address,
+			  "sessions", sessions, "answered", (json_int_t)srv->answered, "refused",
+			  (json_int_t)srv->refused, "logins", (json_int_t)srv->logins,
+			  "login_failures", (json_int_t)srv->login_fails, "csrf_refused",
+			  (json_int_t)srv->csrf_refused, "throttled", (json_int_t)srv->throttled);
 	pthread_mutex_unlock(&srv->mu);
 	return j;
 }

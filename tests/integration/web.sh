@@ -93,6 +93,13 @@ check "an oversized body is refused (413)" \
 c=$(code -H "X-Big: $(head -c 70000 /dev/zero | tr '\0' a)" "$URL/login")
 check "oversized headers are refused ($c)" sh -c "[ '$c' = 431 ] || [ '$c' = 413 ] || [ '$c' = 000 ]"
 
+# one computer may hand cetakd 20 requests a second (40 at once): the rest is 429
+seq 1 150 | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' -b "$J" "$URL/api/alerts" >"$T/burst"
+check "a burst of 150 API requests is rationed: some refused with 429 ($(grep -c 429 "$T/burst"))" \
+	sh -c "grep -q 429 '$T/burst' && grep -q 200 '$T/burst'"
+sleep 2
+check "and answered again a moment later" test "$(code -b "$J" "$URL/api/alerts")" = 200
+
 # brute force: five wrong passwords lock the name (and the address) for a minute
 for i in 1 2 3 4 5; do code -d 'user=cetakweb-sup&password=wrong' "$URL/login" >/dev/null; done
 check "the sixth try is refused unchecked (429), even with the right password" \
