@@ -328,6 +328,7 @@ install: all
 		install -m 0644 etc/pam.d/cetak $(DESTDIR)$(SYSCONFDIR)/pam.d/cetak
 	install -m 0644 etc/cetakd.service $(DESTDIR)$(UNITDIR)/cetakd.service
 	install -m 0644 etc/cetak-hub.service $(DESTDIR)$(UNITDIR)/cetak-hub.service
+	install -m 0644 etc/cetak-hub-web.service $(DESTDIR)$(UNITDIR)/cetak-hub-web.service
 	install -m 0644 etc/sysusers.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/cetak.conf
 	install -m 0644 etc/tmpfiles.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cetak.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf || \

@@ -24,6 +24,16 @@ systemd-analyze security --offline=true "$T/unit/cetak-hub.service" >"$T/sec-hub
 hscore=$(sed -n 's/.*Overall exposure level for cetak-hub.service: \([0-9.]*\).*/\1/p' "$T/sec-hub")
 echo "# cetak-hub.service exposure score: ${hscore:-?}"
 check "its exposure score is at most 2.0 (low)" awk -v s="${hscore:-99}" 'BEGIN { exit !(s <= 2.0) }'
+# the district dashboard's unit
+sed "s|/usr/bin/cetak-hub|$B/cetak-hub|; s|^EnvironmentFile=.*|Environment=CETAK_HUB_DB=dbname=cetak_hub|" \
+	"$ROOT/etc/cetak-hub-web.service" >"$T/unit/cetak-hub-web.service"
+systemd-analyze verify "$T/unit/cetak-hub-web.service" >"$T/verify-web" 2>&1
+wrc=$?
+check "cetak-hub-web.service verifies without a warning" sh -c "[ $wrc = 0 ] && test ! -s '$T/verify-web'"
+systemd-analyze security --offline=true "$T/unit/cetak-hub-web.service" >"$T/sec-web" 2>&1
+wscore=$(sed -n 's/.*Overall exposure level for cetak-hub-web.service: \([0-9.]*\).*/\1/p' "$T/sec-web")
+echo "# cetak-hub-web.service exposure score: ${wscore:-?}"
+check "its exposure score is at most 2.0 (low)" awk -v s="${wscore:-99}" 'BEGIN { exit !(s <= 2.0) }'
 expect_grep "the unit sets a watchdog" '^WatchdogSec=' "$ROOT/etc/cetakd.service"
 # sysusers and tmpfiles applied to a private root: users, groups, spool dirs.
 mkdir -p "$T/root/etc"
