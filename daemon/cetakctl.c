@@ -139,23 +139,23 @@ print_status(json_t *d)
 	json_t *lines = json_object_get(d, "lines"), *l;
 	size_t i;
 
-	printf("cetakd %s (pid %lld), up ", jstr(d, "version"),
+	printf(_("cetakd %s (pid %lld), up "), jstr(d, "version"),
 	       (long long)json_integer_value(json_object_get(d, "pid")));
 	print_duration((long long)json_integer_value(json_object_get(d, "uptime_s")));
-	printf(" since %s\n", jstr(d, "started"));
-	printf("config:  %s (loaded %s, %lld reloads)\n", jstr(d, "config"),
+	printf(_(" since %s\n"), jstr(d, "started"));
+	printf(_("config:  %s (loaded %s, %lld reloads)\n"), jstr(d, "config"),
 	       jstr(d, "config_loaded"),
 	       (long long)json_integer_value(json_object_get(d, "reloads")));
-	printf("station: %s (%s%s%s)%s%s\n", jstr(st, "name"), jstr(st, "role"),
-	       jstr(st, "region")[0] ? ", region " : "", jstr(st, "region"),
+	printf(_("station: %s (%s%s%s)%s%s\n"), jstr(st, "name"), jstr(st, "role"),
+	       jstr(st, "region")[0] ? _(", region ") : "", jstr(st, "region"),
 	       jstr(st, "office")[0] ? " - " : "", jstr(st, "office"));
-	printf("you:     %s (%s)\n", jstr(you, "user"), jstr(you, "role"));
+	printf(_("you:     %s (%s)\n"), jstr(you, "user"), jstr(you, "role"));
 	json_t *q = json_object_get(d, "queue"), *v;
 	const char *k;
-	printf("jobs:   ");
+	printf("%s", _("jobs:   "));
 	json_object_foreach(q, k, v) printf(" %s %lld", k, (long long)json_integer_value(v));
 	putchar('\n');
-	printf("\n%-8s %-10s %-22s %s\n", "LINE", "STATE", "PRINTER", "READER");
+	printf("\n%-8s %-10s %-22s %s\n", _("LINE"), _("STATE"), _("PRINTER"), _("READER"));
 	json_array_foreach(lines, i, l)
 	{
 		char printer[64], state[160];
@@ -165,16 +165,16 @@ print_status(json_t *d)
 		printf("%-8s %-10s %-22s %s\n", jstr(l, "name"), state, printer,
 		       jstr(l, "reader")[0] ? jstr(l, "reader") : jstr(l, "reader_pattern"));
 		if (jstr(l, "reason")[0])
-			printf("%-8s   reason: %s\n", "", jstr(l, "reason"));
+			printf(_("%-8s   reason: %s\n"), "", jstr(l, "reason"));
 	}
 	if (json_array_size(lines) == 0)
-		printf("(no lines configured)\n");
+		printf("%s", _("(no lines configured)\n"));
 }
 
 static void
 print_reload(json_t *d)
 {
-	printf("configuration %s reloaded (%lld reloads since start)\n", jstr(d, "config"),
+	printf(_("configuration %s reloaded (%lld reloads since start)\n"), jstr(d, "config"),
 	       (long long)json_integer_value(json_object_get(d, "reloads")));
 }
 
@@ -226,8 +226,8 @@ print_lines(json_t *d)
 	json_t *lines = json_object_get(d, "lines"), *l;
 	size_t i;
 
-	printf("%-8s %-11s %-24s %-7s %5s %6s %6s  %s\n", "LINE", "STATE", "JOB", "STEP", "TODAY",
-	       "HOPPER", "RIBBON", "NEXT");
+	printf("%-8s %-11s %-24s %-7s %5s %6s %6s  %s\n", _("LINE"), _("STATE"), _("JOB"),
+	       _("STEP"), _("TODAY"), _("HOPPER"), _("RIBBON"), _("NEXT"));
 	json_array_foreach(lines, i, l)
 	{
 		json_int_t hop = json_integer_value(json_object_get(l, "hopper"));
@@ -243,12 +243,12 @@ print_lines(json_t *d)
 		       (long long)json_integer_value(json_object_get(l, "cards_today")), hs, rs,
 		       jstr(l, "next_job")[0] ? jstr(l, "next_job") : "-");
 		if (jstr(l, "reason")[0])
-			printf("%-8s   reason: %s\n", "", jstr(l, "reason"));
+			printf(_("%-8s   reason: %s\n"), "", jstr(l, "reason"));
 		if (jstr(l, "printer_reasons")[0])
-			printf("%-8s   printer: %s\n", "", jstr(l, "printer_reasons"));
+			printf(_("%-8s   printer: %s\n"), "", jstr(l, "printer_reasons"));
 	}
 	if (json_array_size(lines) == 0)
-		printf("(no lines configured)\n");
+		printf("%s", _("(no lines configured)\n"));
 	printf("\n%s\n", jstr(d, "summary"));
 }
 
@@ -264,7 +264,7 @@ cmd_lines(const struct cli *cli, int argc, char **argv)
 static void
 print_line_done(json_t *d)
 {
-	printf("line %s: %s\n", jstr(d, "line"), jstr(d, "command"));
+	printf(_("line %s: %s\n"), jstr(d, "line"), jstr(d, "command"));
 }
 
 static int
@@ -285,7 +285,7 @@ cmd_line(const struct cli *cli, int argc, char **argv)
 static void
 print_resolved(json_t *d)
 {
-	printf("job %s on line %s: card %s; the line goes on\n", jstr(d, "job"), jstr(d, "line"),
+	printf(_("job %s on line %s: card %s; the line goes on\n"), jstr(d, "job"), jstr(d, "line"),
 	       jstr(d, "outcome"));
 }
 
@@ -571,13 +571,13 @@ print_queue(json_t *d)
 	json_object_foreach(counts, k, v) printf("%s %lld  ", k, (long long)json_integer_value(v));
 	putchar('\n');
 	if (json_integer_value(json_object_get(d, "daily_quota")) > 0)
-		printf("daily quota %lld; waiting for tomorrow: %lld\n",
+		printf(_("daily quota %lld; waiting for tomorrow: %lld\n"),
 		       (long long)json_integer_value(json_object_get(d, "daily_quota")),
 		       (long long)json_integer_value(json_object_get(d, "waiting_for_tomorrow")));
 	if (!jobs)
 		return;
-	printf("\n%-22s %-9s %-12s %-3s %-16s %-24s %s\n", "JOB", "STATE", "KIND", "PRI", "NIK",
-	       "NAME", "REASON");
+	printf("\n%-22s %-9s %-12s %-3s %-16s %-24s %s\n", _("JOB"), _("STATE"), _("KIND"),
+	       _("PRI"), "NIK", _("NAME"), _("REASON"));
 	json_array_foreach(jobs, i, j)
 	{
 		char kind[24];
@@ -966,43 +966,43 @@ print_balance(json_t *d)
 
 #define N(o, key) ((long long)json_integer_value(json_object_get(o, key)))
 	json_object_foreach(lines, k, v) hoppers += N(v, "hopper");
-	printf("blanks:     %lld on hand (store %lld, hoppers %lld)", N(b, "store") + hoppers,
+	printf(_("blanks:     %lld on hand (store %lld, hoppers %lld)"), N(b, "store") + hoppers,
 	       N(b, "store"), hoppers);
 	if (json_object_get(d, "reserve"))
-		printf(", reserve %lld", N(d, "reserve"));
-	printf("\nreceived:   %lld (stocktake differences %+lld)\nissued:     %lld\n",
+		printf(_(", reserve %lld"), N(d, "reserve"));
+	printf(_("\nreceived:   %lld (stocktake differences %+lld)\nissued:     %lld\n"),
 	       N(b, "received"), N(b, "discrepancy"), N(b, "issued"));
-	printf("spoiled:    %lld (destroyed %lld)", N(b, "spoiled"), N(b, "destroyed"));
+	printf(_("spoiled:    %lld (destroyed %lld)"), N(b, "spoiled"), N(b, "destroyed"));
 	const char *sep = ":";
 	json_object_foreach(bc, k, v) if (json_integer_value(v))
 	{
 		printf("%s %s %lld", sep, k, (long long)json_integer_value(v));
 		sep = ",";
 	}
-	printf("\ntransferred: %lld\n", N(b, "transferred"));
+	printf(_("\ntransferred: %lld\n"), N(b, "transferred"));
 	json_object_foreach(lines, k, v)
 	{
-		printf("line %-6s hopper %lld%s", k, N(v, "hopper"),
-		       N(v, "in_flight") ? ", 1 card in flight" : "");
+		printf(_("line %-6s hopper %lld%s"), k, N(v, "hopper"),
+		       N(v, "in_flight") ? _(", 1 card in flight") : "");
 		const char *rib = json_string_value(json_object_get(v, "ribbon"));
 		if (rib && rib[0])
-			printf(", ribbon %s %lld of %lld prints used", rib, N(v, "ribbon_prints"),
-			       N(v, "ribbon_rated"));
+			printf(_(", ribbon %s %lld of %lld prints used"), rib,
+			       N(v, "ribbon_prints"), N(v, "ribbon_rated"));
 		if (N(v, "outside") > 0)
-			printf(", printer counted %lld cards cetakd did not print",
+			printf(_(", printer counted %lld cards cetakd did not print"),
 			       N(v, "outside"));
 		putchar('\n');
 	}
 	if (N(b, "ribbons_received"))
-		printf("ribbons:    %lld in store (%lld received)\n", N(b, "ribbons_store"),
+		printf(_("ribbons:    %lld in store (%lld received)\n"), N(b, "ribbons_store"),
 		       N(b, "ribbons_received"));
 	if (json_object_get(d, "seq"))
-		printf("recorded as audit record %lld\n", N(d, "seq"));
+		printf(_("recorded as audit record %lld\n"), N(d, "seq"));
 	json_t *o = json_object_get(d, "outlook");
 	if (o) {
 		double cover = json_real_value(json_object_get(o, "days_of_cover"));
 		if (cover < 0) {
-			printf("use:        none in the last %lld days; days of cover unknown\n",
+			printf(_("use:        none in the last %lld days; days of cover unknown\n"),
 			       N(o, "window_days"));
 		} else {
 			char when[32];
@@ -1010,9 +1010,9 @@ print_balance(json_t *d)
 			struct tm tm;
 			localtime_r(&t, &tm);
 			strftime(when, sizeof(when), "%Y-%m-%d", &tm);
-			printf("use:        %.1f a day (last %lld days): %.1f days of cover, runs "
-			       "out "
-			       "about %s (lead time %lld days)\n",
+			printf(_("use:        %.1f a day (last %lld days): %.1f days of cover, "
+				 "runs out "
+				 "about %s (lead time %lld days)\n"),
 			       json_real_value(json_object_get(o, "per_day")), N(o, "window_days"),
 			       cover, when, N(o, "lead_time_days"));
 		}
@@ -1025,9 +1025,8 @@ print_forecast(json_t *d)
 {
 	json_t *o = json_object_get(d, "outlook");
 
-	printf("on hand %lld, using %.1f a day: for the next %lld days plus the %lld-day lead "
-	       "time, "
-	       "request %lld blank cards\n",
+	printf(_("on hand %lld, using %.1f a day: for the next %lld days plus the %lld-day lead "
+		 "time, request %lld blank cards\n"),
 	       (long long)json_integer_value(json_object_get(o, "on_hand")),
 	       json_real_value(json_object_get(o, "per_day")),
 	       (long long)json_integer_value(json_object_get(o, "days_ahead")),
@@ -1042,7 +1041,7 @@ print_alerts(json_t *d)
 	size_t i;
 
 	if (!json_array_size(arr))
-		printf("no alerts\n");
+		printf("%s", _("no alerts\n"));
 	json_array_foreach(arr, i, a)
 	{
 		char when[32];
@@ -1050,7 +1049,7 @@ print_alerts(json_t *d)
 		struct tm tm;
 		localtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		printf("%-16s since %s  %s\n", jstr(a, "alert"), when, jstr(a, "message"));
+		printf(_("%-16s since %s  %s\n"), jstr(a, "alert"), when, jstr(a, "message"));
 	}
 }
 
