@@ -212,7 +212,7 @@ send_error(struct rstate *rs, int status, const char *msg)
 	struct i18n_doc d;
 
 	if (status >= 400)
-		rs->srv->refused++;
+		__atomic_fetch_add(&rs->srv->refused, 1, __ATOMIC_RELAXED);
 	if (is_api(rs->path)) {
 		json_t *j = json_pack("{s:s, s:i}", "error", msg, "status", status);
 		char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -497,8 +497,9 @@ pam_main(void *arg)
 		if (!srv->pam_head)
 			srv->pam_tail = NULL;
 		srv->pam_queued--;
+		bool stopping = srv->pam_stop;
 		pthread_mutex_unlock(&srv->mu);
-		if (!srv->pam_stop)
+		if (!stopping)
 			pam_check(srv, rs);
 		else
 			rs->login_rc = -4;
@@ -668,8 +669,9 @@ do_login(struct rstate *rs)
 	long wait = fail_wait(srv, ukey, now), w2 = fail_wait(srv, akey, now);
 	if (w2 > wait)
 		wait = w2;
-	bool busy = srv->pam_queued >= MAX_LOGIN_QUEUE || srv->quiesced;
+	bool busy = srv->pam_queued >= MAX_LOGIN_QUEUE || srv->quiesced, queued = false;
 	if (!wait && !busy) {
+		queued = true;
 		rs->st = RS_LOGIN;
 		MHD_suspend_connection(rs->conn);
 		rs->qnext = NULL;
@@ -682,11 +684,13 @@ do_login(struct rstate *rs)
 		pthread_cond_signal(&srv->pam_cv);
 	}
 	pthread_mutex_unlock(&srv->mu);
-	explicit_bzero(rs->pass, rs->st == RS_LOGIN ? 0 : sizeof(rs->pass));
+	if (queued) /* rs is the log-in thread's now: nothing of it is touched here */
+		return MHD_YES;
+	explicit_bzero(rs->pass, sizeof(rs->pass));
 	if (wait) {
 		char msg[200];
 		struct i18n_doc d;
-		srv->refused++;
+		__atomic_fetch_add(&srv->refused, 1, __ATOMIC_RELAXED);
 		log_notice("web: log-in of '%s' from %s refused: locked for %ld s more", rs->user,
 			   rs->ip, wait);
 		i18n_doc_begin(&d, lang_of(rs));
@@ -820,7 +824,7 @@ gate(struct rstate *rs, const char *method)
 					: "/",
 				cookie, NULL);
 	}
-	if (srv->quiesced)
+	if (__atomic_load_n(&srv->quiesced, __ATOMIC_ACQUIRE))
 		return send_error(rs, 503, _("cetakd is stopping; try again shortly."));
 	bool page = !post && !is_api(path);
 	if (!session_of(rs, page)) {
@@ -848,7 +852,7 @@ gate(struct rstate *rs, const char *method)
 		if (r < 0)
 			return send_error(rs, 400, _("The form was not sent whole; try again."));
 		if (!csrf_ok(rs)) {
-			srv->csrf_refused++;
+			__atomic_fetch_add(&srv->csrf_refused, 1, __ATOMIC_RELAXED);
 			log_notice("web: %s %s by '%s' from %s refused: no valid CSRF token",
 				   method, path, rs->rq.user.name, rs->ip);
 			return send_error(
@@ -906,7 +910,7 @@ finish_app(struct rstate *rs, enum MHD_Result *ret)
 	}
 	if (rq->finish)
 		rq->finish(rq);
-	srv->answered++;
+	__atomic_fetch_add(&srv->answered, 1, __ATOMIC_RELAXED);
 	if (rq->location[0]) {
 		free(rq->body);
 		rq->body = NULL;
@@ -1146,7 +1150,7 @@ web_quiesce(struct web_server *srv)
 	if (!srv)
 		return;
 	pthread_mutex_lock(&srv->mu);
-	srv->quiesced = true;
+	__atomic_store_n(&srv->quiesced, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&srv->mu);
 }
 
@@ -1160,12 +1164,13 @@ web_stats(struct web_server *srv)
 	for (int i = 0; i < MAX_SESSIONS; i++)
 		sessions += srv->sessions[i].used &&
 			    now - srv->sessions[i].seen <= srv->cfg.session_idle_s;
-	json_t *j =
-		json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "address", srv->address,
-			  "sessions", sessions, "answered", (json_int_t)srv->answered, "refused",
-			  (json_int_t)srv->refused, "logins", (json_int_t)srv->logins,
-			  "login_failures", (json_int_t)srv->login_fails, "csrf_refused",
-			  (json_int_t)srv->csrf_refused, "throttled", (json_int_t)srv->throttled);
+	json_t *j = json_pack(
+		"{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "address", srv->address, "sessions",
+		sessions, "answered", (json_int_t)__atomic_load_n(&srv->answered, __ATOMIC_RELAXED),
+		"refused", (json_int_t)__atomic_load_n(&srv->refused, __ATOMIC_RELAXED), "logins",
+		(json_int_t)srv->logins, "login_failures", (json_int_t)srv->login_fails,
+		"csrf_refused", (json_int_t)__atomic_load_n(&srv->csrf_refused, __ATOMIC_RELAXED),
+		"throttled", (json_int_t)srv->throttled);
 	pthread_mutex_unlock(&srv->mu);
 	return j;
 }
