@@ -307,16 +307,6 @@ page_begin(struct webui *w, struct web_req *rq, struct wbuf *b, const char *titl
 		      rq->user.name, role_label(rq->user.role), rq->csrf, rq->flash);
 }
 
-static void
-finish_page(struct web_req *rq, struct wbuf *b)
-{
-	wb_page_end(b);
-	free(rq->body);
-	rq->body = wb_take(b, &rq->body_len);
-	if (!rq->body)
-		web_reply(rq, 500, "text/plain; charset=utf-8", "out of memory\n");
-}
-
 /* A refusal as a page of the dashboard, with its navigation. */
 static void
 error_page(struct webui *w, struct web_req *rq, int status, const char *msg)
@@ -327,7 +317,7 @@ error_page(struct webui *w, struct web_req *rq, int status, const char *msg)
 	wb_add(&b, "<section class=\"card\"><p id=\"error\">");
 	wb_esc(&b, msg);
 	wb_add(&b, "</p></section>");
-	finish_page(rq, &b);
+	web_reply_page(rq, &b);
 	rq->status = status;
 }
 
@@ -508,7 +498,7 @@ page_lines(struct webui *w, struct web_req *rq)
 	wb_add(&b, "</div><p class=\"muted\" id=\"conn\" data-lost=\"");
 	wb_esc(&b, _("Connection to the station lost; retrying..."));
 	wb_add(&b, "\"></p>");
-	finish_page(rq, &b);
+	web_reply_page(rq, &b);
 	json_decref(lines);
 	json_decref(alerts);
 }
@@ -661,7 +651,7 @@ page_queue(struct webui *w, struct web_req *rq)
 	}
 	wb_add(&b, "</section>");
 	json_decref(j);
-	finish_page(rq, &b);
+	web_reply_page(rq, &b);
 }
 
 /* ---- stock ---- */
@@ -895,7 +885,7 @@ page_stock(struct webui *w, struct web_req *rq)
 	}
 	wb_add(&b, "</table></section>");
 	alerts_html(&b, json_object_get(alerts, "alerts"));
-	finish_page(rq, &b);
+	web_reply_page(rq, &b);
 	json_decref(st);
 	json_decref(days);
 	json_decref(alerts);
@@ -975,7 +965,7 @@ page_collection(struct webui *w, struct web_req *rq)
 		}
 		wb_add(&b, "</section>");
 	}
-	finish_page(rq, &b);
+	web_reply_page(rq, &b);
 	json_decref(c);
 }
 
@@ -1094,7 +1084,7 @@ page_reports(struct webui *w, struct web_req *rq)
 	wb_esc(&b, _("The PDF is the berita acara to print and sign; its language is the "
 		     "station's document language."));
 	wb_add(&b, "</p>");
-	finish_page(rq, &b);
+	web_reply_page(rq, &b);
 }
 
 /* The PDF, rendered on the server's thread (webui.h: finish). */
@@ -1105,8 +1095,6 @@ report_pdf_finish(struct web_req *rq)
 	int fd = mkstemp(path);
 	FILE *f;
 	struct wbuf b = { 0 };
-	char chunk[8192];
-	size_t n;
 
 	if (fd < 0) {
 		web_reply(rq, 500, "text/plain; charset=utf-8", "cannot make a temporary file\n");
@@ -1121,8 +1109,7 @@ report_pdf_finish(struct web_req *rq)
 		rq->filename[0] = '\0';
 		return;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		wb_addn(&b, chunk, n);
+	wb_add_file(&b, f);
 	fclose(f);
 	unlink(path);
 	free(rq->body);

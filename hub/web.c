@@ -121,16 +121,6 @@ page_begin(struct web_req *rq, struct wbuf *b, const char *title, const char *cu
 		      rq->csrf, rq->flash);
 }
 
-static void
-finish_page(struct web_req *rq, struct wbuf *b)
-{
-	wb_page_end(b);
-	free(rq->body);
-	rq->body = wb_take(b, &rq->body_len);
-	if (!rq->body)
-		web_reply(rq, 500, "text/plain; charset=utf-8", "out of memory\n");
-}
-
 /* A refusal as a page of the dashboard, with its navigation. */
 static void
 error_page(struct web_req *rq, int status, const char *msg)
@@ -141,7 +131,7 @@ error_page(struct web_req *rq, int status, const char *msg)
 	wb_add(&b, "<section class=\"card\"><p id=\"error\">");
 	wb_esc(&b, msg);
 	wb_add(&b, "</p></section>");
-	finish_page(rq, &b);
+	web_reply_page(rq, &b);
 	rq->status = status;
 }
 
@@ -280,7 +270,7 @@ page_stations(struct hub_web *w, struct web_req *rq)
 		wb_add(&b, "</table>");
 	}
 	wb_add(&b, "</section>");
-	finish_page(rq, &b);
+	web_reply_page(rq, &b);
 	json_decref(st);
 	json_decref(cv);
 	json_decref(col);
@@ -328,7 +318,7 @@ page_transfers(struct hub_web *w, struct web_req *rq)
 		wb_add(&b, "</td></tr>");
 	}
 	wb_add(&b, "</table></section>");
-	finish_page(rq, &b);
+	web_reply_page(rq, &b);
 	json_decref(t);
 }
 
@@ -370,7 +360,7 @@ page_alarms(struct hub_web *w, struct web_req *rq)
 		wb_add(&b, "</table>");
 	}
 	wb_add(&b, "</section>");
-	finish_page(rq, &b);
+	web_reply_page(rq, &b);
 	json_decref(a);
 }
 
@@ -395,7 +385,7 @@ page_reports(struct web_req *rq)
 	wb_add(&b, "</button> <button name=\"format\" value=\"csv\">");
 	wb_esc(&b, _("Download CSV"));
 	wb_add(&b, "</button></form></section>");
-	finish_page(rq, &b);
+	web_reply_page(rq, &b);
 }
 
 static void
@@ -430,12 +420,10 @@ report_download(struct hub_web *w, struct web_req *rq)
 	json_decref(r);
 	FILE *f = fopen(path, "re");
 	struct wbuf b = { 0 };
-	char chunk[8192];
-	size_t n;
-	while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		wb_addn(&b, chunk, n);
-	if (f)
+	if (f) {
+		wb_add_file(&b, f);
 		fclose(f);
+	}
 	unlink(path);
 	free(rq->body);
 	rq->body = wb_take(&b, &rq->body_len);

@@ -103,6 +103,17 @@ wb_esc(struct wbuf *b, const char *s)
 	}
 }
 
+int
+wb_add_file(struct wbuf *b, FILE *f)
+{
+	char chunk[8192];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		wb_addn(b, chunk, n);
+	return ferror(f) ? -1 : 0;
+}
+
 char *
 wb_take(struct wbuf *b, size_t *ret_len)
 {

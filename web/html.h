@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct wbuf {
 	char *p;
@@ -20,6 +21,8 @@ void wb_addn(struct wbuf *b, const char *s, size_t n);
 __attribute__((format(printf, 2, 3))) void wb_printf(struct wbuf *b, const char *fmt, ...);
 /* s escaped for HTML text and attribute values (& < > " '). NULL adds nothing. */
 void wb_esc(struct wbuf *b, const char *s);
+/* Append what is left of stream f; -1 on a read error. */
+int wb_add_file(struct wbuf *b, FILE *f);
 /* Take the text (malloc'd, NUL-terminated; NULL after oom) and reset b. */
 char *wb_take(struct wbuf *b, size_t *ret_len);
 void wb_free(struct wbuf *b);

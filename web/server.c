@@ -1030,6 +1030,16 @@ web_reply(struct web_req *rq, int status, const char *ctype, const char *body)
 	rq->body_len = 0;
 }
 
+void
+web_reply_page(struct web_req *rq, struct wbuf *b)
+{
+	wb_page_end(b);
+	free(rq->body);
+	rq->body = wb_take(b, &rq->body_len);
+	if (!rq->body)
+		web_reply(rq, 500, "text/plain; charset=utf-8", "out of memory\n");
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -1046,15 +1056,12 @@ slurp(const char *path, char *why, size_t len)
 {
 	FILE *f = fopen(path, "re");
 	struct wbuf b = { 0 };
-	char chunk[4096];
-	size_t n;
 
 	if (!f) {
 		snprintf(why, len, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		wb_addn(&b, chunk, n);
+	wb_add_file(&b, f);
 	fclose(f);
 	return wb_take(&b, NULL);
 }

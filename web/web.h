@@ -101,6 +101,10 @@ void web_free(struct web_server *srv);
 void web_req_done(struct web_req *rq);
 /* A reply in one call: status, content type (NULL = HTML) and a body (copied). */
 void web_reply(struct web_req *rq, int status, const char *ctype, const char *body);
+/* A page built in b (html.h, begun with wb_page_begin) as the reply: the
+ * frame is closed and the text taken; 500 when it ran out of memory. */
+struct wbuf;
+void web_reply_page(struct web_req *rq, struct wbuf *b);
 /* The address actually bound ("127.0.0.1:8480"), for the journal and tests. */
 const char *web_address(const struct web_server *srv);
 /* Requests answered, refused at the gate, log-ins failed (for status). */
