@@ -72,6 +72,7 @@ FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen 
 FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit fuzz_web
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+MSG_OBJS = $(BUILD)/common/i18n_msg.o $(BUILD)/common/msg_templates.o
 
 LANGS = id en
 MO = $(foreach l,$(LANGS),$(BUILD)/locale/$(l)/LC_MESSAGES/cetak.mo)
@@ -88,10 +89,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(call pc_cflags,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_CFLAGS) -c $< -o $@
 
-$(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS))
+$(BUILD)/cetakd: $(call obj,$(DAEMON_SRCS)) $(MSG_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -lpam -lcrypt -ljpeg -lpng -lm -lpthread
 
-$(BUILD)/cetakctl: $(call obj,$(CLI_SRCS))
+$(BUILD)/cetakctl: $(call obj,$(CLI_SRCS)) $(MSG_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLI) libcrypto libconfig libpcsclite pangocairo) -ljpeg -lpng -lm -lpthread
 
 # The PKCS#11 signer uses libp11's ENGINE, deprecated in OpenSSL 3.
@@ -106,12 +107,18 @@ $(BUILD)/locale/%/LC_MESSAGES/cetak.mo: po/%.po
 	@mkdir -p $(dir $@)
 	msgfmt -c -o $@ $<
 pot:
-	xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: --package-name=cetak \
+	xgettext --from-code=UTF-8 -k_ -kN_ -kR_:1,'"daemon message"' --add-comments=TRANSLATORS: --package-name=cetak \
 		--msgid-bugs-address= --omit-header -o po/cetak.pot $$(cat po/POTFILES)
 	for l in $(LANGS); do msgmerge -q --update --backup=none po/$$l.po po/cetak.pot; done
 	msgattrib --clear-fuzzy --empty -o po/en.po po/en.po
 	msgen -o po/en.po po/en.po
 
+# The daemon's message templates, for i18n_msg() (common/i18n_msg.c).
+$(BUILD)/common/msg_templates.c: po/cetak.pot scripts/msg-templates
+	@mkdir -p $(dir $@)
+	scripts/msg-templates $< > $@
+$(BUILD)/common/msg_templates.o: $(BUILD)/common/msg_templates.c
+	$(CC) $(CFLAGS) -c $< -o $@
 # The standalone verifier: no daemon, no database.
 # The district hub: hub/schema.sql is built in as a C string.
 $(BUILD)/hub/schema_sql.c: hub/schema.sql
@@ -121,7 +128,7 @@ $(BUILD)/hub/schema_sql.o: $(BUILD)/hub/schema_sql.c
 	$(CC) $(CFLAGS) -c $< -o $@
 HUB_SRCS    = hub/cetak-hub.c hub/db.c hub/verify.c hub/check.c hub/views.c hub/report.c hub/web.c
 $(BUILD)/cetak-hub: $(call obj,$(HUB_SRCS) ledger/audit.c ledger/stock.c jobs/custody_state.c common/pdfdoc.c common/i18n.c \
-		web/server.c web/parse.c web/html.c common/log.c) $(BUILD)/hub/schema_sql.o
+		web/server.c web/parse.c web/html.c common/log.c) $(BUILD)/hub/schema_sql.o $(MSG_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libpq pangocairo libmicrohttpd libsystemd) -lpam -lcrypt -lm -lpthread
 $(BUILD)/hub/cetak-hub.o: CFLAGS += -DWEBDIR='"$(PREFIX)/share/cetak/web"'
 $(call obj,$(HUB_SRCS)): CFLAGS += $(call pc_cflags,libpq pangocairo)
@@ -149,7 +156,7 @@ $(BUILD)/tests/test_jobs: $(call obj,tests/unit/test_jobs.c jobs/job.c jobs/stor
 		jobs/sched.c jobs/spool.c jobs/submit.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson sqlite3 libcrypto libsystemd) -ljpeg -lpng -lm -lpthread
 
-$(BUILD)/tests/test_i18n: $(call obj,tests/unit/test_i18n.c common/i18n.c)
+$(BUILD)/tests/test_i18n: $(call obj,tests/unit/test_i18n.c common/i18n.c) $(MSG_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 $(BUILD)/tests/test_web: $(call obj,tests/unit/test_web.c web/parse.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,jansson)
@@ -166,7 +173,7 @@ $(BUILD)/tests/test_card: $(call obj,tests/unit/test_card.c $(CARD_SRCS) smartca
 
 # The engine in-process: cetakd's code without main(), over the device seams.
 $(BUILD)/tests/test_engine: $(call obj,tests/unit/test_engine.c $(filter-out daemon/main.c,$(DAEMON_SRCS)) \
-		printer/pb_fake.c smartcard/sc_mem.c tests/fixtures/cardcore.c)
+		printer/pb_fake.c smartcard/sc_mem.c tests/fixtures/cardcore.c) $(MSG_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(call pc_libs,$(PKGS_DAEMON) pangocairo libusb-1.0) $(CUPS_LIBS) -lpam -lcrypt -ljpeg -lpng -lm -lpthread
 
 $(BUILD)/tests/test_face: $(call obj,tests/unit/test_face.c $(FACE_SRCS) jobs/job.c)

@@ -17,6 +17,10 @@
 
 #define _(s) gettext(s)
 #define N_(s) (s)
+/* A template of the daemon's messages (reasons, refusals, alerts): written
+ * in English where it is made, translated where a person reads it
+ * (i18n_msg()). */
+#define R_(s) (s)
 
 /* The locale from the environment (LANG, LC_ALL, LANGUAGE) and the message
  * catalogue: $CETAK_LOCALEDIR, else the installed one. */
@@ -56,5 +60,24 @@ const char *i18n_dec(double v, int places, char *buf, size_t len);
 /* A number in words, for a berita acara ("dua ribu dua puluh enam"); id only,
  * digits otherwise. */
 const char *i18n_words(long long n, char *buf, size_t len);
+
+/*
+ * A message of the daemon (made from an R_() template) in the language of
+ * this thread: the template that made text is found, its arguments taken
+ * back out, and its translation written with them; an argument that is
+ * itself such a message is translated too. A text no template made is
+ * copied as it is. Returns buf.
+ */
+const char *i18n_msg(const char *text, char *buf, size_t len);
+
+/* The template that made text (the one with the most text of its own when
+ * several could), with where its arguments are in text; NULL when none. */
+struct i18n_msg_args {
+	int n;
+	const char *start[8];
+	size_t len[8];
+	int is_str[8];
+};
+const char *i18n_msg_template(const char *text, struct i18n_msg_args *args);
 
 #endif

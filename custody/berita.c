@@ -10,22 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const hari[] = {
-	"Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"
-};
-static const char *const bulan[] = { "Januari",	  "Februari", "Maret",	  "April",
-				     "Mei",	  "Juni",     "Juli",	  "Agustus",
-				     "September", "Oktober",  "November", "Desember" };
-
 void
 berita_date(long long t, char *out, size_t len)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	localtime_r(&tt, &tm);
-	snprintf(out, len, "%s, %d %s %d", hari[tm.tm_wday], tm.tm_mday, bulan[tm.tm_mon],
-		 tm.tm_year + 1900);
+	i18n_date_long((time_t)t, out, len);
 }
 
 static const char *
@@ -36,16 +24,25 @@ str(json_t *o, const char *k)
 	return s && s[0] ? s : "-";
 }
 
+/* The document's language: the station's document_language that cetakd put
+ * into the JSON, Indonesian when it is not there. */
+static const char *
+doc_lang(json_t *o)
+{
+	const char *l = json_string_value(json_object_get(o, "language"));
+
+	return i18n_lang_ok(l) ? l : "id";
+}
+
 static int write_pdf(json_t *batch, const char *path, char *why, size_t len);
 
-/* The berita acara is written in Indonesian (its texts are not in the
- * catalogue yet); the shared parts of the page (pdfdoc.c) follow it. */
+/* The berita acara in the station's document language (docs/i18n.md). */
 int
 berita_transfer_pdf(json_t *batch, const char *path, char *why, size_t len)
 {
 	struct i18n_doc d;
 
-	i18n_doc_begin(&d, "id");
+	i18n_doc_begin(&d, doc_lang(batch));
 	int rc = write_pdf(batch, path, why, len);
 	i18n_doc_end(&d);
 	return rc;
@@ -64,27 +61,30 @@ write_pdf(json_t *batch, const char *path, char *why, size_t len)
 		office = str(batch, "station");
 	time_t at = (time_t)json_integer_value(json_object_get(batch, "at"));
 	struct tm tm;
+	char day[48];
 	localtime_r(&at, &tm);
-	snprintf(date, sizeof(date), "%s tanggal %d %s %d", hari[tm.tm_wday], tm.tm_mday,
-		 bulan[tm.tm_mon], tm.tm_year + 1900);
-	snprintf(foot, sizeof(foot), "Berita acara serah terima KTP-el %s", str(batch, "doc"));
+	/* TRANSLATORS: the day of a berita acara: weekday, date */
+	snprintf(date, sizeof(date), _("%s, %s"), i18n_weekday(tm.tm_wday),
+		 i18n_date(at, day, sizeof(day)));
+	snprintf(foot, sizeof(foot), _("Berita acara of the hand-over of KTP-el %s"),
+		 str(batch, "doc"));
 	if (pdf_open(&p, path, office, foot, why, len) < 0)
 		return -EIO;
 	pdf_para(&p, "DejaVu Sans Bold 13", 2, office, 4);
 	pdf_rule(&p);
-	pdf_para(&p, "DejaVu Sans Bold 12", 2, "BERITA ACARA SERAH TERIMA KTP-EL", 2);
-	snprintf(s, sizeof(s), "Nomor: %s", str(batch, "doc"));
+	pdf_para(&p, "DejaVu Sans Bold 12", 2, _("BERITA ACARA OF THE HAND-OVER OF KTP-EL"), 2);
+	snprintf(s, sizeof(s), _("Number: %s"), str(batch, "doc"));
 	pdf_para(&p, "DejaVu Sans 10", 2, s, 14);
 	snprintf(s, sizeof(s),
-		 "Pada hari ini %s, kami yang bertanda tangan di bawah ini telah melakukan serah "
-		 "terima KTP-el yang telah dicetak tetapi belum diambil oleh pemiliknya, dari %s "
-		 "kepada Kecamatan %s, sebanyak %zu keping, dengan rincian sebagai berikut:",
+		 _("On this day, %s, we the undersigned have handed over KTP-el cards that were "
+		   "printed but not collected by their holders, from %s to Kecamatan %s, %zu "
+		   "cards in all, as listed below:"),
 		 date, office, kec, json_array_size(cards));
 	pdf_para(&p, "DejaVu Sans 10", 0, s, 10);
 
 	static const double xs[] = { 0, 20, 130, 282, 405 };
-	static const char *const hd[] = { "No", "Nama", "Alamat", "Nomor seri chip",
-					  "No. permohonan" };
+	const char *hd[] = { _("No."), _("Name"), _("Address"), _("Chip serial number"),
+			     _("Application no.") };
 	pdf_cells(&p, "DejaVu Sans Bold 8", xs, hd, 5);
 	pdf_rule(&p);
 	json_array_foreach(cards, i, c)
@@ -96,17 +96,18 @@ write_pdf(json_t *batch, const char *path, char *why, size_t len)
 		pdf_cells(&p, "DejaVu Sans 8", xs, v, 5);
 	}
 	pdf_rule(&p);
-	snprintf(s, sizeof(s), "Jumlah: %zu keping KTP-el.", json_array_size(cards));
+	snprintf(s, sizeof(s), _("In all: %zu KTP-el cards."), json_array_size(cards));
 	pdf_para(&p, "DejaVu Sans Bold 9", 0, s, 10);
 	pdf_para(&p, "DejaVu Sans 10", 0,
-		 "KTP-el tersebut diserahkan kepada pemiliknya di kantor kecamatan setelah "
-		 "pemilik menunjukkan identitas diri. Demikian berita acara ini dibuat dengan "
-		 "sebenarnya untuk dipergunakan sebagaimana mestinya.",
+		 _("The cards are handed to their holders at the kecamatan office once each "
+		   "holder shows proof of identity. This berita acara is made truthfully, to be "
+		   "used as is proper."),
 		 16);
-	char giver[200], taker[200];
-	snprintf(giver, sizeof(giver), "Yang menyerahkan,\n%s", office);
-	snprintf(taker, sizeof(taker), "Yang menerima,\nKecamatan %s", kec);
-	const char *who[] = { giver, taker, "Mengetahui,\nKepala Dinas" };
+	char giver[200], taker[200], head[200];
+	snprintf(giver, sizeof(giver), _("Handed over by,\n%s"), office);
+	snprintf(taker, sizeof(taker), _("Received by,\nKecamatan %s"), kec);
+	snprintf(head, sizeof(head), "%s", _("Acknowledged by,\nHead of Office"));
+	const char *who[] = { giver, taker, head };
 	pdf_signatures(&p, who, 3);
 	return pdf_close(&p, path, why, len);
 }
@@ -122,7 +123,7 @@ berita_custody_pdf(json_t *r, const char *office, long long at, const char *path
 {
 	struct i18n_doc d;
 
-	i18n_doc_begin(&d, "id");
+	i18n_doc_begin(&d, doc_lang(r));
 	int rc = write_custody_pdf(r, office, at, path, why, len);
 	i18n_doc_end(&d);
 	return rc;
@@ -140,66 +141,64 @@ write_custody_pdf(json_t *r, const char *office, long long at, const char *path,
 	size_t i;
 
 	berita_date(at, date, sizeof(date));
-	snprintf(foot, sizeof(foot), "Laporan penyimpanan KTP-el, %s", date);
+	snprintf(foot, sizeof(foot), _("Custody of printed KTP-el, %s"), date);
 	if (pdf_open(&p, path, office, foot, why, len) < 0)
 		return -EIO;
 	pdf_para(&p, "DejaVu Sans Bold 13", 2, p.office, 4);
 	pdf_rule(&p);
-	pdf_para(&p, "DejaVu Sans Bold 11", 2,
-		 "LAPORAN PENYIMPANAN KTP-EL YANG SUDAH DICETAK\nCustody of issued cards", 2);
+	pdf_para(&p, "DejaVu Sans Bold 11", 2, _("REPORT ON THE CUSTODY OF PRINTED KTP-EL"), 2);
 	pdf_para(&p, "DejaVu Sans 9", 2, date, 10);
 
-	pdf_heading(&p, "Summary");
-	pdf_rowi(&p, "cards issued (by the ledger)", N(r, "issued"), 0);
-	pdf_rowi(&p, "in the output hopper", N(st, "issued"), 0);
-	pdf_rowi(&p, "stored", N(st, "stored"), 0);
-	pdf_rowi(&p, "collected", N(st, "collected"), 0);
-	pdf_rowi(&p, "transferred to a kecamatan", N(st, "transferred"), 0);
-	pdf_rowi(&p, "withdrawn, awaiting destruction", N(st, "withdrawn"), 0);
-	pdf_rowi(&p, "destroyed", N(st, "destroyed"), 0);
+	pdf_heading(&p, _("Summary"));
+	pdf_rowi(&p, _("cards issued (by the ledger)"), N(r, "issued"), 0);
+	pdf_rowi(&p, _("in the output hopper"), N(st, "issued"), 0);
+	pdf_rowi(&p, _("stored"), N(st, "stored"), 0);
+	pdf_rowi(&p, _("collected"), N(st, "collected"), 0);
+	pdf_rowi(&p, _("transferred to a kecamatan"), N(st, "transferred"), 0);
+	pdf_rowi(&p, _("withdrawn, awaiting destruction"), N(st, "withdrawn"), 0);
+	pdf_rowi(&p, _("destroyed"), N(st, "destroyed"), 0);
 	pdf_row(&p,
 		json_is_true(json_object_get(r, "balanced"))
-			? "issued = in custody + collected + transferred + withdrawn"
-			: "THE CUSTODY BOOKS DO NOT BALANCE",
+			? _("issued = in custody + collected + transferred + withdrawn")
+			: _("THE CUSTODY BOOKS DO NOT BALANCE"),
 		json_is_true(json_object_get(r, "balanced")) ? "OK" : "");
 
-	pdf_heading(&p, "Cards held, by days since printing");
+	pdf_heading(&p, _("Cards held, by days since printing"));
 	static const char *const buckets[] = { "0-30", "31-90", "91-180", "over_180" };
-	static const char *const labels[] = { "0-30 days", "31-90 days", "91-180 days",
-					      "over 180 days" };
+	const char *labels[] = { _("0-30 days"), _("31-90 days"), _("91-180 days"),
+				 _("over 180 days") };
 	for (int b = 0; b < 4; b++)
 		pdf_rowi(&p, labels[b], N(age, buckets[b]), 0);
 
-	pdf_heading(&p, "Cards held, by kecamatan of the holder (due for transfer)");
+	pdf_heading(&p, _("Cards held, by kecamatan of the holder (due for transfer)"));
 	json_object_foreach(json_object_get(r, "held_by_kecamatan"), k, v)
 	{
 		snprintf(s, sizeof(s), "%lld (%lld)", (long long)json_integer_value(v),
 			 N(json_object_get(due, "by_kecamatan"), k));
 		pdf_row(&p, k, s);
 	}
-	pdf_rowi(&p, "due for transfer, in all", N(due, "cards"), 0);
+	pdf_rowi(&p, _("due for transfer, in all"), N(due, "cards"), 0);
 
-	pdf_heading(&p, "Collected in the last 31 days");
+	pdf_heading(&p, _("Collected in the last 31 days"));
 	json_object_foreach(json_object_get(r, "collected_per_day"), k, v)
 		pdf_rowi(&p, k, (long long)json_integer_value(v), 0);
 
-	pdf_heading(&p, "Transfer batches (berita acara serah terima)");
+	pdf_heading(&p, _("Transfer batches (berita acara of hand-over)"));
 	json_array_foreach(json_object_get(r, "transfer_batches"), i, v)
 	{
 		char when[64];
 		berita_date(N(v, "at"), when, sizeof(when));
-		snprintf(s, sizeof(s), "%s, kecamatan %s, %s", str(v, "doc"), str(v, "kecamatan"),
-			 when);
+		snprintf(s, sizeof(s), _("%s, kecamatan %s, %s"), str(v, "doc"),
+			 str(v, "kecamatan"), when);
 		pdf_rowi(&p, s, N(v, "cards"), 0);
 	}
 
-	pdf_heading(&p, "SMS notices");
-	pdf_rowi(&p, "sent", N(sms, "sent"), 0);
-	pdf_rowi(&p, "failed (sent again)", N(sms, "failed"), 0);
-	pdf_rowi(&p, "waiting in gammu-smsd", N(sms, "queued"), 0);
+	pdf_heading(&p, _("SMS notices"));
+	pdf_rowi(&p, _("delivered"), N(sms, "sent"), 0);
+	pdf_rowi(&p, _("failed (sent again)"), N(sms, "failed"), 0);
+	pdf_rowi(&p, _("waiting in gammu-smsd"), N(sms, "queued"), 0);
 
-	static const char *const who[] = { "Petugas penyimpanan\n(custody officer)",
-					   "Mengetahui, Kepala Dinas\n(head of office)" };
+	const char *who[] = { _("Custody officer"), _("Acknowledged by,\nHead of Office") };
 	pdf_signatures(&p, who, 2);
 	return pdf_close(&p, path, why, len);
 }

@@ -1,7 +1,8 @@
 /*
  * berita.h - the berita acara serah terima of a transfer batch: the
  * document an office hands the kecamatan with its uncollected cards (A4
- * PDF, in Indonesian as the offices write it).
+ * PDF, in the station's document language, Indonesian by default, as the
+ * offices write it).
  */
 #ifndef CETAK_BERITA_H
 #define CETAK_BERITA_H
@@ -24,7 +25,7 @@ int berita_transfer_pdf(json_t *batch, const char *path, char *why, size_t len);
 int berita_custody_pdf(json_t *report, const char *office, long long at, const char *path,
 		       char *why, size_t len);
 
-/* "Senin, 30 November 2026" for t, local time. */
+/* "Senin, 30 November 2026" for t, local time, in the language of the thread. */
 void berita_date(long long t, char *out, size_t len);
 
 #endif

@@ -36,6 +36,17 @@
 /* Quiet connect, for optional look-ups (submit works without the daemon). */
 static int cli_quiet;
 
+/* A message of cetakd (a reason, a refusal, an alert) in the user's language
+ * (i18n_msg()); eight at a time may be in use, for one printf. */
+const char *
+ctl_msg(const char *english)
+{
+	static char bufs[8][1024];
+	static unsigned next;
+
+	return i18n_msg(english, bufs[next++ % 8], sizeof(bufs[0]));
+}
+
 static int
 cli_connect(const char *path)
 {
@@ -43,7 +54,7 @@ cli_connect(const char *path)
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "cetakctl: socket path too long: %s\n", path);
+		fprintf(stderr, _("cetakctl: socket path too long: %s\n"), path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
@@ -51,7 +62,7 @@ cli_connect(const char *path)
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (!cli_quiet)
 			fprintf(stderr,
-				"cetakctl: cannot reach cetakd at %s: %s (is cetakd running?)\n",
+				_("cetakctl: cannot reach cetakd at %s: %s (is cetakd running?)\n"),
 				path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -79,7 +90,7 @@ cli_call(const struct cli *cli, const char *cmd, json_t *args, struct ctl_respon
 		if (cap - len < 4096) {
 			cap = cap ? cap * 2 : 65536;
 			if (cap > CTL_MAX_RESPONSE) {
-				fprintf(stderr, "cetakctl: response too long\n");
+				fprintf(stderr, _("cetakctl: response too long\n"));
 				goto out;
 			}
 			char *p = realloc(buf, cap);
@@ -90,11 +101,12 @@ cli_call(const struct cli *cli, const char *cmd, json_t *args, struct ctl_respon
 		ssize_t r = recv(fd, buf + len, cap - len, 0);
 		if (r <= 0) {
 			if (send_err)
-				fprintf(stderr, "cetakctl: sending to cetakd failed: %s\n",
+				fprintf(stderr, _("cetakctl: sending to cetakd failed: %s\n"),
 					strerror(send_err));
 			else
-				fprintf(stderr, "cetakctl: cetakd closed the connection without an "
-						"answer\n");
+				fprintf(stderr,
+					_("cetakctl: cetakd closed the connection without an "
+					  "answer\n"));
 			goto out;
 		}
 		char *nl = memchr(buf + len, '\n', (size_t)r);
@@ -105,7 +117,7 @@ cli_call(const struct cli *cli, const char *cmd, json_t *args, struct ctl_respon
 		}
 	}
 	if (ctl_response_parse(buf, len, resp, err, sizeof(err)) < 0) {
-		fprintf(stderr, "cetakctl: unreadable answer from cetakd: %s\n", err);
+		fprintf(stderr, _("cetakctl: unreadable answer from cetakd: %s\n"), err);
 		goto out;
 	}
 	rc = 0;
@@ -165,7 +177,7 @@ print_status(json_t *d)
 		printf("%-8s %-10s %-22s %s\n", jstr(l, "name"), state, printer,
 		       jstr(l, "reader")[0] ? jstr(l, "reader") : jstr(l, "reader_pattern"));
 		if (jstr(l, "reason")[0])
-			printf(_("%-8s   reason: %s\n"), "", jstr(l, "reason"));
+			printf(_("%-8s   reason: %s\n"), "", ctl_msg(jstr(l, "reason")));
 	}
 	if (json_array_size(lines) == 0)
 		printf("%s", _("(no lines configured)\n"));
@@ -188,7 +200,9 @@ daemon_verb(const struct cli *cli, const char *cmd, json_t *args, void (*printer
 	if (rc)
 		return rc;
 	if (!resp.ok) {
-		fprintf(stderr, "cetakctl: %s: %s\n", cmd, resp.message);
+		/* under --json a program reads it: cetakd's own English */
+		fprintf(stderr, "cetakctl: %s: %s\n", cmd,
+			cli->json ? resp.message : ctl_msg(resp.message));
 		rc = EXIT_REFUSED;
 	} else if (cli->json) {
 		json_dumpf(resp.data, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -243,7 +257,7 @@ print_lines(json_t *d)
 		       (long long)json_integer_value(json_object_get(l, "cards_today")), hs, rs,
 		       jstr(l, "next_job")[0] ? jstr(l, "next_job") : "-");
 		if (jstr(l, "reason")[0])
-			printf(_("%-8s   reason: %s\n"), "", jstr(l, "reason"));
+			printf(_("%-8s   reason: %s\n"), "", ctl_msg(jstr(l, "reason")));
 		if (jstr(l, "printer_reasons")[0])
 			printf(_("%-8s   printer: %s\n"), "", jstr(l, "printer_reasons"));
 	}
@@ -345,8 +359,8 @@ load_cli_layout(const char *path, int required)
 {
 	if (!required && access(path, R_OK) != 0) {
 		fprintf(stderr,
-			"cetakctl: note: no layout at %s; text fit on the card not "
-			"checked (use --layout FILE)\n",
+			_("cetakctl: note: no layout at %s; text fit on the card not "
+			  "checked (use --layout FILE)\n"),
 			path);
 		return;
 	}
@@ -365,7 +379,7 @@ validate_one(const char *path, const char *region, struct job **ret_job)
 	int r = read_file(path, &buf, &len);
 
 	if (r < 0) {
-		printf("%s: refused: cannot read: %s\n", path,
+		printf(_("%s: refused: cannot read: %s\n"), path,
 		       r == -EFBIG ? "not a regular file of at most 64 MiB" : strerror(-r));
 		return -1;
 	}
@@ -376,7 +390,7 @@ validate_one(const char *path, const char *region, struct job **ret_job)
 		r = -1;
 	}
 	if (r < 0) {
-		printf("%s: refused: %s\n", path, why);
+		printf(_("%s: refused: %s\n"), path, ctl_msg(why));
 		return -1;
 	}
 	if (ret_job)
@@ -411,7 +425,7 @@ cmd_validate(const struct cli *cli, int argc, char **argv)
 			bad++;
 			continue;
 		}
-		printf("%s: OK (job %s, %s%s, NIK %s)\n", argv[i], job->job_id,
+		printf(_("%s: OK (job %s, %s%s, NIK %s)\n"), argv[i], job->job_id,
 		       job_kind_name(job->kind), job->urgent ? ", urgent" : "", job->nik);
 		job_free(job);
 	}
@@ -430,7 +444,7 @@ call_data(const struct cli *cli, const char *cmd, json_t *args, int *rc)
 	if (*rc)
 		return NULL;
 	if (!resp.ok) {
-		fprintf(stderr, "cetakctl: %s: %s\n", cmd, resp.message);
+		fprintf(stderr, "cetakctl: %s: %s\n", cmd, ctl_msg(resp.message));
 		*rc = EXIT_REFUSED;
 	} else {
 		data = json_incref(resp.data);
@@ -461,7 +475,7 @@ await_import(const struct cli *cli, const char *spool, const char *name, const c
 		json_t *st = call_data(cli, "status", NULL, &rc);
 		cli_quiet = 0;
 		json_decref(st);
-		printf("%s: written to the spool; %s\n", job_id,
+		printf(_("%s: written to the spool; %s\n"), job_id,
 		       rc == EXIT_UNREACHABLE ? "cetakd is not running, it will import the job "
 						"when it starts"
 					      : "cetakd has not imported it yet");
@@ -470,18 +484,20 @@ await_import(const struct cli *cli, const char *spool, const char *name, const c
 	FILE *f = fopen(reason_path, "r");
 	if (f) {
 		while (fgets(line, sizeof(line), f))
-			if (strncmp(line, "reason: ", 8) == 0)
-				printf("%s: refused by cetakd: %s", job_id, line + 8);
+			if (strncmp(line, "reason: ", 8) == 0) {
+				line[strcspn(line, "\n")] = '\0';
+				printf(_("%s: refused by cetakd: %s\n"), job_id, ctl_msg(line + 8));
+			}
 		fclose(f);
 		return EXIT_REFUSED;
 	}
 	json_t *d = call_data(cli, "job-show", json_pack("{s:s}", "id", job_id), &rc);
 	if (!d) {
-		printf("%s: left the spool but is not in the job store\n", job_id);
+		printf(_("%s: left the spool but is not in the job store\n"), job_id);
 		return EXIT_REFUSED;
 	}
 	const char *state = jstr(d, "state"), *reason = jstr(d, "reason");
-	printf("%s: accepted, %s%s%s\n", job_id, state, reason[0] ? ": " : "", reason);
+	printf(_("%s: accepted, %s%s%s\n"), job_id, state, reason[0] ? ": " : "", ctl_msg(reason));
 	json_decref(d);
 	return 0;
 }
@@ -511,8 +527,8 @@ cmd_submit(const struct cli *cli, int argc, char **argv)
 			load_cli_layout(jstr(st, "face_layout"), 0);
 	} else if (!spool) {
 		fprintf(stderr,
-			"cetakctl: cetakd is not reachable at %s; give the spool "
-			"directory with --spool DIR\n",
+			_("cetakctl: cetakd is not reachable at %s; give the spool "
+			  "directory with --spool DIR\n"),
 			cli->socket);
 		return EXIT_UNREACHABLE;
 	}
@@ -528,9 +544,9 @@ cmd_submit(const struct cli *cli, int argc, char **argv)
 		if (r == 0)
 			r = spool_submit(spool, buf, len, job->job_id, &name);
 		if (r == 0 && !st) {
-			printf("%s: written to the spool; cetakd is not running, it will import "
-			       "the "
-			       "job when it starts\n",
+			printf(_("%s: written to the spool; cetakd is not running, it will import "
+				 "the "
+				 "job when it starts\n"),
 			       job->job_id);
 			free(buf);
 		} else if (r == 0) {
@@ -538,7 +554,7 @@ cmd_submit(const struct cli *cli, int argc, char **argv)
 				bad++;
 			free(buf);
 		} else {
-			printf("%s: not submitted: cannot write to %s: %s\n", argv[i], spool,
+			printf(_("%s: not submitted: cannot write to %s: %s\n"), argv[i], spool,
 			       strerror(-r));
 			bad++;
 		}
@@ -586,7 +602,7 @@ print_queue(json_t *d)
 		printf("%-22s %-9s %-12s %-3lld %-16s %-24.24s %s\n", jstr(j, "job_id"),
 		       jstr(j, "state"), kind,
 		       (long long)json_integer_value(json_object_get(j, "priority")),
-		       jstr(j, "nik"), jstr(j, "name"), jstr(j, "reason"));
+		       jstr(j, "nik"), jstr(j, "name"), ctl_msg(jstr(j, "reason")));
 	}
 }
 
@@ -633,15 +649,15 @@ print_job(json_t *j)
 	json_t *events = json_object_get(j, "events"), *e;
 	size_t i;
 
-	printf("job:      %s\nstate:    %s%s%s\n", jstr(j, "job_id"), jstr(j, "state"),
-	       jstr(j, "reason")[0] ? " - " : "", jstr(j, "reason"));
-	printf("kind:     %s%s, priority %lld\nholder:   %s, NIK %s\n", jstr(j, "kind"),
+	printf(_("job:      %s\nstate:    %s%s%s\n"), jstr(j, "job_id"), jstr(j, "state"),
+	       jstr(j, "reason")[0] ? " - " : "", ctl_msg(jstr(j, "reason")));
+	printf(_("kind:     %s%s, priority %lld\nholder:   %s, NIK %s\n"), jstr(j, "kind"),
 	       json_is_true(json_object_get(j, "urgent")) ? " (urgent)" : "",
 	       (long long)json_integer_value(json_object_get(j, "priority")), jstr(j, "name"),
 	       jstr(j, "nik"));
-	printf("received: ");
+	printf(_("received: "));
 	print_time(json_integer_value(json_object_get(j, "received_at")));
-	printf("\nattempts: %lld%s%s\n\nhistory:\n",
+	printf(_("\nattempts: %lld%s%s\n\nhistory:\n"),
 	       (long long)json_integer_value(json_object_get(j, "attempts")),
 	       jstr(j, "line")[0] ? ", line " : "", jstr(j, "line"));
 	json_array_foreach(events, i, e)
@@ -649,7 +665,7 @@ print_job(json_t *j)
 		printf("  ");
 		print_time(json_integer_value(json_object_get(e, "at")));
 		printf("  %-9s -> %-9s %s [%s]\n", jstr(e, "from")[0] ? jstr(e, "from") : "-",
-		       jstr(e, "to"), jstr(e, "reason"), jstr(e, "actor"));
+		       jstr(e, "to"), ctl_msg(jstr(e, "reason")), jstr(e, "actor"));
 	}
 }
 
@@ -668,7 +684,7 @@ static void
 print_moved(json_t *j)
 {
 	printf("%s: %s%s%s\n", jstr(j, "job_id"), jstr(j, "state"),
-	       jstr(j, "reason")[0] ? " - " : "", jstr(j, "reason"));
+	       jstr(j, "reason")[0] ? " - " : "", ctl_msg(jstr(j, "reason")));
 }
 
 /* hold/release/cancel/retry: ID [--reason TEXT] */
@@ -749,25 +765,25 @@ print_hub(json_t *d)
 	char when[32] = "never";
 
 	if (!json_is_true(json_object_get(d, "configured"))) {
-		printf("no district hub is configured (hub.conninfo)\n");
+		printf(_("no district hub is configured (hub.conninfo)\n"));
 		return;
 	}
 	if (last) {
 		time_t t = (time_t)last;
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
 	}
-	printf("records in this station's chain: %lld\n",
+	printf(_("records in this station's chain: %lld\n"),
 	       (long long)json_integer_value(json_object_get(d, "records")));
 	if (ack >= 0)
-		printf("held by the hub:                 %lld (%lld waiting)\n", (long long)ack,
+		printf(_("held by the hub:                 %lld (%lld waiting)\n"), (long long)ack,
 		       (long long)json_integer_value(json_object_get(d, "waiting")));
 	else
-		printf("held by the hub:                 not known yet\n");
-	printf("last contact:                    %s\n", when);
-	printf("pushed since cetakd started:     %lld\n",
+		printf(_("held by the hub:                 not known yet\n"));
+	printf(_("last contact:                    %s\n"), when);
+	printf(_("pushed since cetakd started:     %lld\n"),
 	       (long long)json_integer_value(json_object_get(d, "pushed")));
 	if (err && *err)
-		printf("last round failed:               %s\n", err);
+		printf(_("last round failed:               %s\n"), err);
 }
 
 /* hub [push]: the district hub, as this station sees it */
@@ -823,7 +839,7 @@ cmd_card(const struct cli *cli, int argc, char **argv)
 	if (pin) {
 		int r = signer_read_pin(pin, sam.pin, sizeof(sam.pin));
 		if (r < 0) {
-			fprintf(stderr, "cetakctl: cannot read the SAM PIN from %s: %s\n", pin,
+			fprintf(stderr, _("cetakctl: cannot read the SAM PIN from %s: %s\n"), pin,
 				strerror(-r));
 			return EXIT_REFUSED;
 		}
@@ -840,7 +856,7 @@ cmd_card(const struct cli *cli, int argc, char **argv)
 	X509_STORE_free(store);
 	sc_ctx_free(ctx);
 	if (o != SC_OK) {
-		fprintf(stderr, "cetakctl: card read: %s\n", ro.result.message);
+		fprintf(stderr, _("cetakctl: card read: %s\n"), ro.result.message);
 		sc_readout_free(&ro);
 		return EXIT_REFUSED;
 	}
@@ -885,19 +901,19 @@ cmd_card(const struct cli *cli, int argc, char **argv)
 		putchar('\n');
 		json_decref(o2);
 	} else {
-		printf("reader:   %s\nchip:     %s\n", ro.result.reader, ro.result.serial);
-		printf("NIK:      %s\nname:     %s\nborn:     %s, %s\naddress:  %s\n", nik, name,
+		printf(_("reader:   %s\nchip:     %s\n"), ro.result.reader, ro.result.serial);
+		printf(_("NIK:      %s\nname:     %s\nborn:     %s, %s\naddress:  %s\n"), nik, name,
 		       place, dob, addr);
-		printf("job:      %s\nreligion: %s, blood type %s\nissued:   %s by %s\n", job, rel,
-		       blood, issued, auth);
+		printf(_("job:      %s\nreligion: %s, blood type %s\nissued:   %s by %s\n"), job,
+		       rel, blood, issued, auth);
 		if (strlen(mrz) == 90)
-			printf("MRZ:      %.30s\n          %.30s\n          %.30s\n", mrz, mrz + 30,
-			       mrz + 60);
-		printf("files:   ");
+			printf(_("MRZ:      %.30s\n          %.30s\n          %.30s\n"), mrz,
+			       mrz + 30, mrz + 60);
+		printf(_("files:   "));
 		for (int i = 0; i < ro.n; i++)
 			if (ro.files[i].data)
 				printf(" %s(%zu)", ro.files[i].pf->name, ro.files[i].len);
-		printf("\nverdict:  %s\n", ro.verdict);
+		printf(_("\nverdict:  %s\n"), ro.verdict);
 	}
 	int rc = ro.verified ? 0 : EXIT_REFUSED;
 	sc_readout_free(&ro);
@@ -941,14 +957,14 @@ cmd_face(const struct cli *cli, int argc, char **argv)
 	else if (n > 4 && strcmp(out + n - 4, ".png") == 0)
 		r = face_render_png(l, job, out, why, sizeof(why));
 	else {
-		fprintf(stderr, "cetakctl: the output must end in .png or .pdf\n");
+		fprintf(stderr, _("cetakctl: the output must end in .png or .pdf\n"));
 		r = -EINVAL;
 		why[0] = '\0';
 	}
 	if (r < 0 && why[0])
 		fprintf(stderr, "cetakctl: %s: %s\n", file, why);
 	else if (r == 0)
-		printf("%s: rendered to %s\n", file, out);
+		printf(_("%s: rendered to %s\n"), file, out);
 	face_layout_free(l);
 	job_free(job);
 	return r < 0 ? EXIT_REFUSED : 0;
@@ -1049,7 +1065,8 @@ print_alerts(json_t *d)
 		struct tm tm;
 		localtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		printf(_("%-16s since %s  %s\n"), jstr(a, "alert"), when, jstr(a, "message"));
+		printf(_("%-16s since %s  %s\n"), jstr(a, "alert"), when,
+		       ctl_msg(jstr(a, "message")));
 	}
 }
 
@@ -1182,7 +1199,7 @@ print_report(json_t *d)
 		fprintf(stderr, "cetakctl: %s\n", why);
 		report_failed = 1;
 	} else {
-		printf("%s: %s report written\n", report_pdf,
+		printf(_("%s: %s report written\n"), report_pdf,
 		       json_string_value(json_object_get(d, "report")));
 	}
 }
@@ -1241,12 +1258,12 @@ cmd_report(const struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (t0 < 0 || t1 < 0) {
-		fprintf(stderr, "cetakctl: dates are YYYY-MM-DD, months YYYY-MM\n");
+		fprintf(stderr, _("cetakctl: dates are YYYY-MM-DD, months YYYY-MM\n"));
 		return EXIT_USAGE;
 	}
 	if (pdf != !!out) {
 		fprintf(stderr,
-			"cetakctl: --format pdf writes to -o FILE (and -o is for PDF only)\n");
+			_("cetakctl: --format pdf writes to -o FILE (and -o is for PDF only)\n"));
 		return EXIT_USAGE;
 	}
 	report_fmt = (enum report_format)fmt;
@@ -1304,29 +1321,29 @@ cmd_audit(const struct cli *cli, int argc, char **argv)
 	}
 	char *nl = buf ? memchr(buf, '\n', len) : NULL;
 	if (!nl || ctl_response_parse(buf, (size_t)(nl - buf), &resp, err, sizeof(err)) < 0) {
-		fprintf(stderr, "cetakctl: unreadable answer from cetakd\n");
+		fprintf(stderr, _("cetakctl: unreadable answer from cetakd\n"));
 		goto out;
 	}
 	if (!resp.ok) {
-		fprintf(stderr, "cetakctl: audit export: %s\n", resp.message);
+		fprintf(stderr, _("cetakctl: audit export: %s\n"), resp.message);
 		rc = EXIT_REFUSED;
 		goto out;
 	}
 	size_t want = (size_t)json_integer_value(json_object_get(resp.data, "bytes"));
 	size_t have = len - (size_t)(nl + 1 - buf);
 	if (have != want) {
-		fprintf(stderr, "cetakctl: the export was cut off (%zu of %zu bytes)\n", have,
+		fprintf(stderr, _("cetakctl: the export was cut off (%zu of %zu bytes)\n"), have,
 			want);
 		goto out;
 	}
 	FILE *f = fopen(argv[2], "w");
 	if (!f || fwrite(nl + 1, 1, have, f) != have || fclose(f) != 0) {
-		fprintf(stderr, "cetakctl: cannot write %s\n", argv[2]);
+		fprintf(stderr, _("cetakctl: cannot write %s\n"), argv[2]);
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	printf("audit exported to %s (%zu bytes); check it with: cetak-audit verify %s --cert "
-	       "STATION.pem\n",
+	printf(_("audit exported to %s (%zu bytes); check it with: cetak-audit verify %s --cert "
+		 "STATION.pem\n"),
 	       argv[2], have, argv[2]);
 	rc = 0;
 out:
@@ -1345,39 +1362,42 @@ struct cli_verb {
 };
 
 static const struct cli_verb cli_verbs[] = {
-	{ "status", "", cmd_status, "daemon version, uptime, config and the lines' state" },
-	{ "reload", "", cmd_reload, "reload cetakd.conf (supervisor); a bad file is refused" },
-	{ "lines", "", cmd_lines, "print lines: state, job and step, cards today, hopper, ribbon" },
+	{ "status", "", cmd_status, N_("daemon version, uptime, config and the lines' state") },
+	{ "reload", "", cmd_reload, N_("reload cetakd.conf (supervisor); a bad file is refused") },
+	{ "lines", "", cmd_lines,
+	  N_("print lines: state, job and step, cards today, hopper, ribbon") },
 	{ "line", "pause|resume|drain NAME", cmd_line,
-	  "pause a line, resume it (after a stop: once the printer is fixed), or drain it" },
+	  N_("pause a line, resume it (after a stop: once the printer is fixed), or drain it") },
 	{ "resolve", "JOB printed|spoiled [--cause C]", cmd_resolve,
-	  "settle a card of unknown outcome after checking the hoppers (supervisor)" },
+	  N_("settle a card of unknown outcome after checking the hoppers (supervisor)") },
 	{ "submit", "[--spool DIR] FILE...", cmd_submit,
-	  "validate job files and hand them to cetakd's spool" },
+	  N_("validate job files and hand them to cetakd's spool") },
 	{ "validate", "[--region R] [--layout L] FILE...", cmd_validate,
-	  "check job files without submitting them (no daemon needed)" },
+	  N_("check job files without submitting them (no daemon needed)") },
 	{ "queue", "[--state S,..] [--kind K,..] [--limit N] [--count]", cmd_queue,
-	  "jobs waiting and in progress" },
-	{ "job", "show ID", cmd_job, "one job and its history" },
-	{ "hold", "ID --reason TEXT", cmd_hold, "hold a queued job" },
-	{ "release", "ID", cmd_release, "release a held job (print-once holds: supervisor)" },
-	{ "cancel", "ID --reason TEXT", cmd_cancel, "cancel a job that is not printing" },
-	{ "retry", "ID", cmd_retry, "queue a failed job again" },
-	{ "priority", "ID N", cmd_priority, "set a job's priority, -9..9 (supervisor)" },
+	  N_("jobs waiting and in progress") },
+	{ "job", "show ID", cmd_job, N_("one job and its history") },
+	{ "hold", "ID --reason TEXT", cmd_hold, N_("hold a queued job") },
+	{ "release", "ID", cmd_release, N_("release a held job (print-once holds: supervisor)") },
+	{ "cancel", "ID --reason TEXT", cmd_cancel, N_("cancel a job that is not printing") },
+	{ "retry", "ID", cmd_retry, N_("queue a failed job again") },
+	{ "priority", "ID N", cmd_priority, N_("set a job's priority, -9..9 (supervisor)") },
 	{ "stock",
 	  "[receive LOT N|load LINE N|count N|transfer N|destroy N|check|forecast --days N|"
 	  "ribbon-receive N|ribbon-load LINE SERIAL RATED|counter-ack LINE --note T] [--doc D] "
 	  "[--note T] [--reason T] [--witnesses W]",
-	  cmd_stock, "blank-card stock: show, receive, load, stocktake, transfer, destroy, check" },
+	  cmd_stock,
+	  N_("blank-card stock: show, receive, load, stocktake, transfer, destroy, check") },
 	{ "report",
 	  "daily [--date D]|monthly [--month YYYY-MM]|range --from D --to D [--line L] "
 	  "[--format text|csv|json|pdf -o FILE]|custody [--format text|csv|json|pdf -o FILE]",
-	  cmd_report, "stock report: balances, issued, spoiled by cause, per line and operator" },
-	{ "alerts", "", cmd_alerts, "active stock alerts" },
+	  cmd_report,
+	  N_("stock report: balances, issued, spoiled by cause, per line and operator") },
+	{ "alerts", "", cmd_alerts, N_("active stock alerts") },
 	{ "audit", "export -o FILE [--from SEQ] [--max N]", cmd_audit,
-	  "the signed audit log, for cetak-audit (supervisor)" },
+	  N_("the signed audit log, for cetak-audit (supervisor)") },
 	{ "face", "render JOBFILE -o OUT.png|OUT.pdf [--layout L]", cmd_face,
-	  "render the card face without printing" },
+	  N_("render the card face without printing") },
 	{ "card",
 	  "read [--reader R] [--profile P] [--csca F]|check|handover --nik N [--collector NAME "
 	  "--collector-id ID --relation R]|show JOB|--chip S|list [--state S,..] [--place P] "
@@ -1387,13 +1407,15 @@ static const struct cli_verb cli_verbs[] = {
 	  "collected JOB "
 	  "--doc D|withdraw JOB --note T|destroy JOB --doc D|correct JOB --to STATE --note T",
 	  cmd_card,
-	  "read a card; the custody of issued cards: where each is, store, transfer, withdraw" },
+	  N_("read a card; the custody of issued cards: where each is, store, transfer, "
+	     "withdraw") },
 	{ "hub", "[push]", cmd_hub,
-	  "the district hub: what it holds of this station's chain; push now" },
+	  N_("the district hub: what it holds of this station's chain; push now") },
 	{ "privacy", "[purge]", cmd_privacy,
-	  "personal data held and until when; purge: remove what is past retention (supervisor)" },
+	  N_("personal data held and until when; purge: remove what is past retention "
+	     "(supervisor)") },
 	{ "notice", "run", cmd_notice,
-	  "an SMS notice round now: results from gammu-smsd, due notices to it" },
+	  N_("an SMS notice round now: results from gammu-smsd, due notices to it") },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -1401,12 +1423,12 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: cetakctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
-		"  -s, --socket PATH  control socket (default $CETAK_CONTROL or " CTL_DEFAULT_SOCKET
-		")\n"
-		"  -j, --json         print the daemon's answer as JSON\n\ncommands:\n");
+		_("usage: cetakctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
+		  "  -s, --socket PATH  control socket (default $CETAK_CONTROL or %s)\n"
+		  "  -j, --json         print the daemon's answer as JSON\n\ncommands:\n"),
+		CTL_DEFAULT_SOCKET);
 	for (const struct cli_verb *v = cli_verbs; v->name; v++)
-		fprintf(out, "  %-9s %-48s %s\n", v->name, v->args, v->help);
+		fprintf(out, "  %-9s %-48s %s\n", v->name, v->args, _(v->help));
 }
 
 int
@@ -1449,10 +1471,10 @@ main(int argc, char **argv)
 			continue;
 		int rc = v->fn(&cli, argc - optind - 1, argv + optind + 1);
 		if (rc == EXIT_USAGE)
-			fprintf(stderr, "usage: cetakctl %s %s\n", v->name, v->args);
+			fprintf(stderr, _("usage: cetakctl %s %s\n"), v->name, v->args);
 		return rc;
 	}
-	fprintf(stderr, "cetakctl: unknown command '%s'; 'cetakctl --help' lists them\n",
+	fprintf(stderr, _("cetakctl: unknown command '%s'; 'cetakctl --help' lists them\n"),
 		argv[optind]);
 	return EXIT_USAGE;
 }

@@ -18,6 +18,8 @@ struct cli {
 int daemon_verb(const struct cli *cli, const char *cmd, json_t *args, void (*printer)(json_t *));
 /* The string obj.key, or "". */
 const char *jstr(json_t *obj, const char *key);
+/* cetakd's message (reason, refusal, alert) in the user's language. */
+const char *ctl_msg(const char *english);
 
 /* cetakctl card show|list|store|transfer|collected|withdraw|destroy|correct ... */
 int cli_card_custody(const struct cli *cli, int argc, char **argv);

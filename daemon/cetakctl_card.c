@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "cetakctl.h"
+#include "common/i18n.h"
 #include "custody/berita.h"
 
 #include <stdio.h>
@@ -35,14 +36,16 @@ print_card(json_t *c)
 	json_t *events = json_object_get(c, "events"), *e;
 	size_t i;
 
-	printf("card of %s (chip %s): %s\n", jstr(c, "job"),
+	printf(_("card of %s (chip %s): %s\n"), jstr(c, "job"),
 	       jstr(c, "chip")[0] ? jstr(c, "chip") : "-", jstr(c, "where"));
-	printf("holder:  %s, NIK %s (%s job)\n", jstr(c, "name"), jstr(c, "nik"), jstr(c, "kind"));
+	printf(_("holder:  %s, NIK %s (%s job)\n"), jstr(c, "name"), jstr(c, "nik"),
+	       jstr(c, "kind"));
 	if (jint(c, "personal_data_removed_at")) {
 		char when[16];
 		day(jint(c, "personal_data_removed_at"), when);
-		printf("personal data: photo, signature, fingerprints and phone number removed on "
-		       "%s\n",
+		printf(_("personal data: photo, signature, fingerprints and phone number removed "
+			 "on "
+			 "%s\n"),
 		       when);
 	}
 	json_t *sms = json_object_get(c, "sms"), *n;
@@ -51,8 +54,8 @@ print_card(json_t *c)
 	{
 		char when[16];
 		day(jint(n, "done_at") ? jint(n, "done_at") : jint(n, "queued_at"), when);
-		printf("SMS %lld: %s %s%s%s\n", jint(n, "n"), jstr(n, "state"), when,
-		       jstr(n, "reason")[0] ? ": " : "", jstr(n, "reason"));
+		printf(_("SMS %lld: %s %s%s%s\n"), jint(n, "n"), jstr(n, "state"), when,
+		       jstr(n, "reason")[0] ? ": " : "", ctl_msg(jstr(n, "reason")));
 	}
 	json_array_foreach(events, i, e)
 	{
@@ -76,8 +79,8 @@ print_list(json_t *d)
 	json_t *cards = json_object_get(d, "cards"), *c;
 	size_t i;
 
-	printf("%-20s %-16s %-12s %-8s %-10s %s\n", "JOB", "CHIP", "STATE", "PLACE", "SINCE",
-	       "HOLDER");
+	printf("%-20s %-16s %-12s %-8s %-10s %s\n", _("JOB"), _("CHIP"), _("STATE"), _("PLACE"),
+	       _("SINCE"), _("HOLDER"));
 	json_array_foreach(cards, i, c)
 	{
 		char since[16];
@@ -86,13 +89,14 @@ print_list(json_t *d)
 		       jstr(c, "state"), jstr(c, "place")[0] ? jstr(c, "place") : "-", since,
 		       jstr(c, "name"));
 	}
-	printf("%zu card%s\n", json_array_size(cards), json_array_size(cards) == 1 ? "" : "s");
+	printf(ngettext("%zu card\n", "%zu cards\n", json_array_size(cards)),
+	       json_array_size(cards));
 }
 
 static void
 print_done(json_t *c)
 {
-	printf("card of %s: %s\n", jstr(c, "job"), jstr(c, "where"));
+	printf(_("card of %s: %s\n"), jstr(c, "job"), jstr(c, "where"));
 }
 
 static void
@@ -101,13 +105,13 @@ print_handover(json_t *c)
 	json_t *old = json_object_get(c, "old_cards_withdrawn"), *v;
 	size_t i;
 
-	printf("card of %s (chip %s): %s\n", jstr(c, "job"), jstr(c, "chip"), jstr(c, "where"));
-	json_array_foreach(old, i, v) printf("earlier card of %s taken back: withdrawn, to be "
-					     "destroyed\n",
+	printf(_("card of %s (chip %s): %s\n"), jstr(c, "job"), jstr(c, "chip"), jstr(c, "where"));
+	json_array_foreach(old, i, v) printf(_("earlier card of %s taken back: withdrawn, to be "
+					       "destroyed\n"),
 					     json_string_value(v));
 	if (json_is_true(json_object_get(c, "take_old_card")))
-		printf("this card replaces an older one: take the old KTP and keep it for the "
-		       "berita acara of destruction\n");
+		printf(_("this card replaces an older one: take the old KTP and keep it for the "
+			 "berita acara of destruction\n"));
 }
 
 /* JOB or --chip SERIAL at argv[0..]: into args; the count of words taken. */
@@ -173,8 +177,8 @@ print_batch(json_t *b)
 	size_t i;
 
 	if (all) {
-		printf("%-22s %-20s %-10s %5s  %s\n", "BERITA ACARA", "KECAMATAN", "DATE", "CARDS",
-		       "BY");
+		printf("%-22s %-20s %-10s %5s  %s\n", _("BERITA ACARA"), _("KECAMATAN"), _("DATE"),
+		       _("CARDS"), _("BY"));
 		json_array_foreach(all, i, c)
 		{
 			day(jint(c, "at"), when);
@@ -185,37 +189,38 @@ print_batch(json_t *b)
 	}
 	json_t *cards = json_object_get(b, "cards");
 	berita_date(jint(b, "at"), when, sizeof(when));
-	printf("transfer batch %s to kecamatan %s, %s: %zu card%s\n", jstr(b, "doc"),
-	       jstr(b, "kecamatan"), when, json_array_size(cards),
-	       json_array_size(cards) == 1 ? "" : "s");
+	printf(ngettext("transfer batch %s to kecamatan %s, %s: %zu card\n",
+			"transfer batch %s to kecamatan %s, %s: %zu cards\n",
+			json_array_size(cards)),
+	       jstr(b, "doc"), jstr(b, "kecamatan"), when, json_array_size(cards));
 	json_array_foreach(cards, i, c)
 		printf("  %3zu  %-16s %-20s %s, %s\n", i + 1, jstr(c, "chip"), jstr(c, "job"),
 		       jstr(c, "name"), jstr(c, "address"));
 	if (!batch_pdf) {
-		printf("the berita acara: cetakctl card batch %s -o FILE.pdf\n", jstr(b, "doc"));
+		printf(_("the berita acara: cetakctl card batch %s -o FILE.pdf\n"), jstr(b, "doc"));
 		return;
 	}
 	if (berita_transfer_pdf(b, batch_pdf, why, sizeof(why)) < 0) {
-		fprintf(stderr, "cetakctl: berita acara: %s\n", why);
+		fprintf(stderr, _("cetakctl: berita acara: %s\n"), why);
 		batch_failed = 1;
 		return;
 	}
-	printf("berita acara serah terima written to %s\n", batch_pdf);
+	printf(_("berita acara serah terima written to %s\n"), batch_pdf);
 }
 
 static const char *
 verdict_text(const char *v)
 {
-	return !strcmp(v, "here")	 ? "belongs here"
-	       : !strcmp(v, "elsewhere") ? "BELONGS ELSEWHERE"
-	       : !strcmp(v, "unknown")	 ? "NOT PRINTED HERE"
-					 : "NOT IN CUSTODY";
+	return !strcmp(v, "here")	 ? _("belongs here")
+	       : !strcmp(v, "elsewhere") ? _("BELONGS ELSEWHERE")
+	       : !strcmp(v, "unknown")	 ? _("NOT PRINTED HERE")
+					 : _("NOT IN CUSTODY");
 }
 
 static void
 print_stocktake_card(json_t *c)
 {
-	printf("card %lld: chip %s%s%s: %s: %s%s\n", jint(c, "cards_read"), jstr(c, "chip"),
+	printf(_("card %lld: chip %s%s%s: %s: %s%s\n"), jint(c, "cards_read"), jstr(c, "chip"),
 	       jstr(c, "job")[0] ? ", " : "", jstr(c, "job"), verdict_text(jstr(c, "verdict")),
 	       jstr(c, "where"),
 	       json_is_true(json_object_get(c, "read_before")) ? " (read before)" : "");
@@ -227,25 +232,26 @@ print_stocktake(json_t *d)
 	static const struct {
 		const char *key, *title;
 	} parts[] = {
-		{ "missing", "MISSING: recorded in this place, not read" },
-		{ "elsewhere", "BELONG ELSEWHERE: read here, recorded in another place" },
-		{ "not_in_custody", "NOT IN CUSTODY: collected, transferred or withdrawn" },
-		{ "unknown", "NOT PRINTED HERE (or a chip that does not match its record)" },
+		{ "missing", N_("MISSING: recorded in this place, not read") },
+		{ "elsewhere", N_("BELONG ELSEWHERE: read here, recorded in another place") },
+		{ "not_in_custody", N_("NOT IN CUSTODY: collected, transferred or withdrawn") },
+		{ "unknown", N_("NOT PRINTED HERE (or a chip that does not match its record)") },
 	};
 	json_t *c;
 	size_t i;
 
 	if (!json_object_get(d, "cards_read")) {
-		printf("stocktake of %s started: read each card with 'cetakctl card stocktake read "
-		       "--place %s', then 'cetakctl card stocktake end --place %s'\n",
+		printf(_("stocktake of %s started: read each card with 'cetakctl card stocktake "
+			 "read "
+			 "--place %s', then 'cetakctl card stocktake end --place %s'\n"),
 		       jstr(d, "place"), jstr(d, "place"), jstr(d, "place"));
 		return;
 	}
-	printf("stocktake of %s: %lld cards read, %zu where they belong\n", jstr(d, "place"),
+	printf(_("stocktake of %s: %lld cards read, %zu where they belong\n"), jstr(d, "place"),
 	       jint(d, "cards_read"), json_array_size(json_object_get(d, "here")));
 	for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
 		json_t *list = json_object_get(d, parts[k].key);
-		printf("%s: %zu\n", parts[k].title, json_array_size(list));
+		printf("%s: %zu\n", _(parts[k].title), json_array_size(list));
 		json_array_foreach(list, i, c)
 			printf("  %-16s %-20s %s\n", jstr(c, "chip"),
 			       jstr(c, "job")[0] ? jstr(c, "job") : "-", jstr(c, "where"));
@@ -268,7 +274,7 @@ cli_card_custody(const struct cli *cli, int argc, char **argv)
 		if (options(argc, argv, args) == 0) {
 			json_object_set_new(args, "action", json_string(what));
 			if (!cli->json && strcmp(what, "check") != 0)
-				fprintf(stderr, "put the card on the desk reader...\n");
+				fprintf(stderr, _("put the card on the desk reader...\n"));
 			rc = daemon_verb(cli, "card-desk", args,
 					 strcmp(what, "handover") == 0 ? print_handover
 					 : strcmp(what, "check") == 0  ? print_card
@@ -334,21 +340,21 @@ print_custody_text(json_t *d)
 	json_t *kec = json_object_get(d, "held_by_kecamatan"), *v;
 	const char *k;
 
-	printf("issued cards:   %lld\n", jint(d, "issued"));
-	printf("in custody:     %lld (output hopper %lld, stored %lld)\n",
+	printf(_("issued cards:   %lld\n"), jint(d, "issued"));
+	printf(_("in custody:     %lld (output hopper %lld, stored %lld)\n"),
 	       jint(st, "issued") + jint(st, "stored"), jint(st, "issued"), jint(st, "stored"));
-	printf("collected:      %lld\n", jint(st, "collected"));
-	printf("transferred:    %lld\n", jint(st, "transferred"));
-	printf("withdrawn:      %lld (destroyed %lld)\n",
+	printf(_("collected:      %lld\n"), jint(st, "collected"));
+	printf(_("transferred:    %lld\n"), jint(st, "transferred"));
+	printf(_("withdrawn:      %lld (destroyed %lld)\n"),
 	       jint(st, "withdrawn") + jint(st, "destroyed"), jint(st, "destroyed"));
-	printf("in custody by age (days):");
+	printf(_("in custody by age (days):"));
 	for (int i = 0; i < 4; i++)
 		printf(" %s: %lld", bucket_keys[i], jint(ages, bucket_keys[i]));
-	printf("\nin custody by kecamatan of the holder:\n");
+	printf(_("\nin custody by kecamatan of the holder:\n"));
 	json_object_foreach(kec, k, v)
 		printf("  %-30s %lld\n", k, (long long)json_integer_value(v));
 	json_t *due = json_object_get(d, "due_for_transfer");
-	printf("due for transfer: %lld", jint(due, "cards"));
+	printf(_("due for transfer: %lld"), jint(due, "cards"));
 	const char *sep = " (kecamatan ";
 	json_object_foreach(json_object_get(due, "by_kecamatan"), k, v)
 	{
@@ -356,7 +362,7 @@ print_custody_text(json_t *d)
 		sep = ", ";
 	}
 	printf("%s\n", json_object_size(json_object_get(due, "by_kecamatan")) ? ")" : "");
-	printf("collected in the last 31 days:");
+	printf(_("collected in the last 31 days:"));
 	json_object_foreach(json_object_get(d, "collected_per_day"), k, v)
 		printf(" %s: %lld", k, (long long)json_integer_value(v));
 	printf("%s\n", json_object_size(json_object_get(d, "collected_per_day")) ? "" : " none");
@@ -366,21 +372,22 @@ print_custody_text(json_t *d)
 	{
 		char when[16];
 		day(jint(b, "at"), when);
-		printf("transfer batch: %s to kecamatan %s on %s, %lld cards\n", jstr(b, "doc"),
+		printf(_("transfer batch: %s to kecamatan %s on %s, %lld cards\n"), jstr(b, "doc"),
 		       jstr(b, "kecamatan"), when, jint(b, "cards"));
 	}
 	json_t *sms = json_object_get(d, "sms");
 	if (json_is_true(json_object_get(sms, "enabled")))
-		printf("SMS notices:    %lld sent, %lld failed, %lld waiting in gammu-smsd%s%s\n",
+		printf(_("SMS notices:    %lld sent, %lld failed, %lld waiting in "
+			 "gammu-smsd%s%s\n"),
 		       jint(sms, "sent"), jint(sms, "failed"), jint(sms, "queued"),
 		       jstr(sms, "problem")[0] ? "; NOW: " : "", jstr(sms, "problem"));
 	else
-		printf("SMS notices:    off\n");
+		printf(_("SMS notices:    off\n"));
 	if (json_is_true(json_object_get(d, "balanced")))
-		printf("balance:        issued = in custody + collected + transferred + "
-		       "withdrawn: OK\n");
+		printf(_("balance:        issued = in custody + collected + transferred + "
+			 "withdrawn: OK\n"));
 	else
-		printf("balance:        NOT BALANCED: %s\n", jstr(d, "problem"));
+		printf(_("balance:        NOT BALANCED: %s\n"), jstr(d, "problem"));
 }
 
 static void
@@ -427,7 +434,7 @@ print_custody_pdf(json_t *d)
 		custody_pdf_failed = 1;
 		return;
 	}
-	printf("%s: custody report written\n", custody_pdf);
+	printf(_("%s: custody report written\n"), custody_pdf);
 }
 
 int
@@ -465,11 +472,11 @@ static void
 print_round(json_t *d)
 {
 	if (json_is_true(json_object_get(d, "quiet")))
-		printf("outside the hours for notices (notice.send_hours, notice.holidays): none "
-		       "sent now\n");
-	printf("handed to gammu-smsd: %lld; read back: %lld sent, %lld failed (sent again in "
-	       "the next round), %lld taken back; waiting in gammu-smsd: %lld; stored cards "
-	       "without a mobile number: %lld\n",
+		printf(_("outside the hours for notices (notice.send_hours, notice.holidays): none "
+			 "sent now\n"));
+	printf(_("handed to gammu-smsd: %lld; read back: %lld sent, %lld failed (sent again in "
+		 "the next round), %lld taken back; waiting in gammu-smsd: %lld; stored cards "
+		 "without a mobile number: %lld\n"),
 	       jint(d, "handed"), jint(d, "sent"), jint(d, "failed"), jint(d, "withdrawn"),
 	       jint(d, "waiting"), jint(d, "no_phone"));
 }
@@ -493,25 +500,25 @@ print_privacy(json_t *d)
 		day(jint(d, "oldest_held"), oldest);
 	if (jint(d, "next_removal"))
 		day(jint(d, "next_removal"), next);
-	printf("personal data (%s) held in the job store:\n", jstr(d, "removed_fields"));
-	printf("  jobs not yet printed:                 %lld\n", jint(d, "waiting_to_print"));
-	printf("  cards in custody (until hand-over):   %lld\n", jint(d, "in_custody"));
-	printf("  collected, transferred, withdrawn or\n"
-	       "  cancelled, kept %lld days:             %lld (next removal %s)\n",
+	printf(_("personal data (%s) held in the job store:\n"), jstr(d, "removed_fields"));
+	printf(_("  jobs not yet printed:                 %lld\n"), jint(d, "waiting_to_print"));
+	printf(_("  cards in custody (until hand-over):   %lld\n"), jint(d, "in_custody"));
+	printf(_("  collected, transferred, withdrawn or\n"
+		 "  cancelled, kept %lld days:             %lld (next removal %s)\n"),
 	       jint(d, "retention_days"), jint(d, "in_retention"), next);
-	printf("  of these with a mobile number:        %lld\n", jint(d, "with_phone"));
-	printf("  oldest held since:                    %s\n", oldest);
-	printf("  size:                                 %.1f MB\n",
+	printf(_("  of these with a mobile number:        %lld\n"), jint(d, "with_phone"));
+	printf(_("  oldest held since:                    %s\n"), oldest);
+	printf(_("  size:                                 %.1f MB\n"),
 	       (double)jint(d, "bytes_held") / 1e6);
-	printf("removed so far:                         %lld jobs\n", jint(d, "removed"));
+	printf(_("removed so far:                         %lld jobs\n"), jint(d, "removed"));
 }
 
 static void
 print_purge(json_t *d)
 {
-	printf("personal data of %lld jobs removed, %lld refused job files removed%s\n",
+	printf(_("personal data of %lld jobs removed, %lld refused job files removed%s\n"),
 	       jint(d, "jobs"), jint(d, "rejected_files"),
-	       json_is_true(json_object_get(d, "reclaimed")) ? "; free space given back" : "");
+	       json_is_true(json_object_get(d, "reclaimed")) ? _("; free space given back") : "");
 }
 
 int

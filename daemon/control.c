@@ -8,6 +8,7 @@
  * closes idle connections.
  */
 #define _GNU_SOURCE
+#include "common/i18n.h"
 #include "control.h"
 #include "ctlproto.h"
 #include "common/log.h"
@@ -173,14 +174,15 @@ ctl_refuse(const struct ctl_server *srv, const struct ctl_client *c, const struc
 	const struct ctl_limits *l = &srv->limits;
 
 	if (c->peer.role == CTL_ROLE_NONE)
-		return ctl_response_err(CTL_E_PERMISSION,
-					"user '%s' (uid %u) may not use cetakd: ask a supervisor "
-					"to add you to group '%s' (or '%s')",
-					c->peer.user, (unsigned)c->peer.uid, l->operator_group,
-					l->supervisor_group);
+		return ctl_response_err(
+			CTL_E_PERMISSION,
+			R_("user '%s' (uid %u) may not use cetakd: ask a supervisor "
+			   "to add you to group '%s' (or '%s')"),
+			c->peer.user, (unsigned)c->peer.uid, l->operator_group,
+			l->supervisor_group);
 	return ctl_response_err(CTL_E_PERMISSION,
-				"'%s' is a supervisor command: user '%s' is an %s; members of "
-				"group '%s' may run it",
+				R_("'%s' is a supervisor command: user '%s' is an %s; members of "
+				   "group '%s' may run it"),
 				v->name, c->peer.user, ctl_role_name(c->peer.role),
 				l->supervisor_group);
 }
@@ -205,10 +207,10 @@ ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
 		return ctl_refuse(srv, c, NULL);
 	}
 	if (ctl_request_parse(line, len, &req, why, sizeof(why)) < 0)
-		return ctl_response_err(CTL_E_MALFORMED, "malformed request: %s", why);
+		return ctl_response_err(CTL_E_MALFORMED, R_("malformed request: %s"), why);
 	v = ctl_find_verb(srv, req.cmd);
 	if (!v) {
-		resp = ctl_response_err(CTL_E_UNKNOWN, "unknown command '%s'", req.cmd);
+		resp = ctl_response_err(CTL_E_UNKNOWN, R_("unknown command '%s'"), req.cmd);
 		goto done;
 	}
 	if (c->peer.role < v->min_role) {
@@ -226,7 +228,7 @@ ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
 	}
 	if (rc < 0) {
 		resp = ctl_response_err(code ? code : CTL_E_FAILED, "%s",
-					err ? err : "command failed");
+					err ? err : R_("command failed"));
 		free(err);
 		goto done;
 	}
@@ -285,7 +287,7 @@ ctl_client_process(struct ctl_client *c)
 			   c->peer.user, c->srv->limits.max_request);
 		c->closing = true;
 		if (ctl_client_queue(c, ctl_response_err(CTL_E_TOO_LONG,
-							 "request longer than %zu bytes",
+							 R_("request longer than %zu bytes"),
 							 c->srv->limits.max_request)) < 0) {
 			ctl_client_free(c);
 			return -1;

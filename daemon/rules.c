@@ -1,6 +1,7 @@
 /*
  * rules.c - the rules of the card cycle (rules.h, docs/print-line.md).
  */
+#include "common/i18n.h"
 #include "rules.h"
 #include "ledger/ledger.h"
 
@@ -69,42 +70,43 @@ encode(const struct rule_in *in, struct rule_out *o)
 {
 	switch (in->sc) {
 	case SC_OK:
-		set(o, RULE_NEXT, -1, JOB_FATE_NONE, "personalised and verified");
+		set(o, RULE_NEXT, -1, JOB_FATE_NONE, R_("personalised and verified"));
 		break;
 	case SC_CARD_ABSENT:
 		if (in->desk) { /* the operator took the card away before it was done */
-			counted(in, o, CAUSE_GAGAL_ENCODE, "the card left the desk reader");
+			counted(in, o, CAUSE_GAGAL_ENCODE, R_("the card left the desk reader"));
 			break;
 		}
 		/* a fed card that never answers has no working chip */
-		bad_blank(in, o, CAUSE_NO_CHIP, "no chip answers");
+		bad_blank(in, o, CAUSE_NO_CHIP, R_("no chip answers"));
 		break;
 	case SC_CARD_MUTE:
-		bad_blank(in, o, CAUSE_NO_CHIP, "no chip answers");
+		bad_blank(in, o, CAUSE_NO_CHIP, R_("no chip answers"));
 		break;
 	case SC_WRONG_CARD:
 	case SC_NOT_BLANK:
 		bad_blank(in, o, CAUSE_GAGAL_ENCODE,
-			  "the card in the hopper is not a usable blank");
+			  R_("the card in the hopper is not a usable blank"));
 		break;
 	case SC_AUTH_REFUSED: /* never tried again: each try spends its counter */
 		bad_blank(in, o, CAUSE_AUTH_REFUSED,
-			  "the blank refuses this station's SAM: another district's, or not "
-			  "from this supply");
+			  R_("the blank refuses this station's SAM: another district's, or not "
+			     "from this supply"));
 		break;
 	case SC_COUNTERFEIT:
-		bad_blank(in, o, CAUSE_COUNTERFEIT, "the blank cannot prove its key: counterfeit");
+		bad_blank(in, o, CAUSE_COUNTERFEIT,
+			  R_("the blank cannot prove its key: counterfeit"));
 		break;
 	case SC_SAM_FAILED: /* every card would fail the same way */
 		set(o, RULE_REJECT, CAUSE_GAGAL_ENCODE, JOB_FATE_REQUEUE,
-		    "the SAM failed during encoding");
+		    R_("the SAM failed during encoding"));
 		o->stop_line = true;
 		break;
 	case SC_CARD_REMOVED:
 		if (!in->desk && !in->serial_read) {
 			/* inside the printer nobody removes a card: contact with a chip
 			 * that never answered was lost */
-			bad_blank(in, o, CAUSE_NO_CHIP, "no chip answers");
+			bad_blank(in, o, CAUSE_NO_CHIP, R_("no chip answers"));
 			break;
 		}
 		/* fall through */
@@ -114,16 +116,16 @@ encode(const struct rule_in *in, struct rule_out *o)
 		if (rules_auth_sw(in->sw)) {
 			o->counts = true;
 			set(o, RULE_REJECT, CAUSE_GAGAL_ENCODE, JOB_FATE_HOLD,
-			    "the card refused authentication: never retried automatically");
+			    R_("the card refused authentication: never retried automatically"));
 			break;
 		}
 		counted(in, o, CAUSE_GAGAL_ENCODE,
-			in->sc == SC_VERIFY_FAILED ? "verification after writing failed"
-						   : "writing the chip failed");
+			in->sc == SC_VERIFY_FAILED ? R_("verification after writing failed")
+						   : R_("writing the chip failed"));
 		break;
 	default: /* pcscd, the reader: the line cannot encode any card */
 		set(o, RULE_REJECT, CAUSE_GAGAL_ENCODE, JOB_FATE_REQUEUE,
-		    "the reader failed during encoding");
+		    R_("the reader failed during encoding"));
 		o->stop_line = true;
 		break;
 	}
@@ -141,28 +143,29 @@ recovery(const struct rule_in *in, struct rule_out *o)
 	case STEP_ENCODE:
 		if (!in->in_flight) {
 			set(o, RULE_CLOSE, -1, JOB_FATE_REQUEUE,
-			    "interrupted before a card was taken");
+			    R_("interrupted before a card was taken"));
 			o->clear_path = true;
 		} else {
 			set(o, RULE_REJECT, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE,
-			    "cetakd stopped before printing started");
+			    R_("cetakd stopped before printing started"));
 		}
 		break;
 	case STEP_PRINT:
 	case STEP_EJECT:
 		if (!in->in_flight && in->recorded == RECORDED_ISSUE) {
-			set(o, RULE_ISSUED, -1, JOB_FATE_NONE, "issued before the interruption");
+			set(o, RULE_ISSUED, -1, JOB_FATE_NONE,
+			    R_("issued before the interruption"));
 		} else if (!in->in_flight && in->recorded == RECORDED_SPOIL) {
 			set(o, RULE_SPOILED, -1, JOB_FATE_REQUEUE,
-			    "the card was spoiled before an interruption");
+			    R_("the card was spoiled before an interruption"));
 			o->clear_path = true;
 		} else if (in->in_flight && in->step == STEP_EJECT && in->eject_confirmed) {
 			set(o, RULE_ISSUE, -1, JOB_FATE_NONE,
-			    "the printer had confirmed the eject");
+			    R_("the printer had confirmed the eject"));
 			o->event = EVENT_ISSUE;
 		} else {
 			set(o, RULE_UNKNOWN, -1, JOB_FATE_HOLD,
-			    "cetakd stopped after printing started");
+			    R_("cetakd stopped after printing started"));
 			o->stop_line = true;
 			o->clear_path =
 				true; /* out to the reject box, if the printer still holds it */
@@ -172,8 +175,8 @@ recovery(const struct rule_in *in, struct rule_out *o)
 		set(o, in->in_flight ? RULE_REJECT : RULE_SPOILED,
 		    in->reject_cause >= 0 ? in->reject_cause : CAUSE_INTERRUPTED,
 		    in->reject_hold ? JOB_FATE_HOLD : JOB_FATE_REQUEUE,
-		    in->in_flight ? "interrupted while rejecting"
-				  : "recorded before an interruption");
+		    in->in_flight ? R_("interrupted while rejecting")
+				  : R_("recorded before an interruption"));
 		/* a retry recorded before the crash becomes a requeue: the job waits
 		 * in front of the queue like every interrupted one */
 		break;
@@ -227,45 +230,46 @@ static void
 decide_printer(const struct rule_in *in, struct rule_out *o)
 {
 	if (in->pb == PB_OK) {
-		set(o, RULE_NEXT, -1, JOB_FATE_NONE, "done");
+		set(o, RULE_NEXT, -1, JOB_FATE_NONE, R_("done"));
 		return;
 	}
 	if (in->pb == PB_RETRY || in->pb == PB_HOLD) {
-		set(o, RULE_WAIT, -1, JOB_FATE_NONE, "waiting for the printer");
+		set(o, RULE_WAIT, -1, JOB_FATE_NONE, R_("waiting for the printer"));
 		return;
 	}
 	switch (in->step) {
 	case STEP_FEED: /* no card was taken: the line stops, the job waits in front */
-		set(o, RULE_STOP, -1, JOB_FATE_REQUEUE, "the printer cannot feed a card");
+		set(o, RULE_STOP, -1, JOB_FATE_REQUEUE, R_("the printer cannot feed a card"));
 		o->stop_line = true;
 		break;
 	case STEP_PRINT:
 		if (in->pb == PB_UNKNOWN) { /* perhaps printed, perhaps not: a person looks */
 			set(o, RULE_UNKNOWN, -1, JOB_FATE_HOLD,
-			    "printing started and its result is unknown: check the printer and the "
-			    "hoppers");
+			    R_("printing started and its result is unknown: check the printer and "
+			       "the "
+			       "hoppers"));
 			o->stop_line = true;
 		} else if (in->pb ==
 			   PB_STOP) { /* jam, cover, ribbon out: the card is caught inside */
 			set(o, RULE_STOP, CAUSE_GAGAL_CETAK, JOB_FATE_REQUEUE,
-			    "the printer stopped while printing; the card inside is spoiled");
+			    R_("the printer stopped while printing; the card inside is spoiled"));
 			o->stop_line = true;
 		} else {
-			counted(in, o, CAUSE_GAGAL_CETAK, "printing failed");
+			counted(in, o, CAUSE_GAGAL_CETAK, R_("printing failed"));
 		}
 		break;
 	case STEP_EJECT: /* printed, but not out: a person looks */
 		set(o, RULE_UNKNOWN, -1, JOB_FATE_HOLD,
-		    "the printed card did not come out: check the printer and the hoppers");
+		    R_("the printed card did not come out: check the printer and the hoppers"));
 		o->stop_line = true;
 		break;
 	case STEP_REJECT: /* spoiled all the same; a person takes it out */
 		set(o, RULE_STOP, -2, JOB_FATE_NONE,
-		    "the card could not be moved to the reject box: take it out by hand");
+		    R_("the card could not be moved to the reject box: take it out by hand"));
 		o->stop_line = true;
 		break;
 	default:
-		set(o, RULE_STOP, -1, JOB_FATE_REQUEUE, "unexpected step");
+		set(o, RULE_STOP, -1, JOB_FATE_REQUEUE, R_("unexpected step"));
 		o->stop_line = true;
 	}
 }

@@ -9,6 +9,7 @@
  * written (see recover_line()).
  */
 #define _GNU_SOURCE
+#include "common/i18n.h"
 #include "run.h"
 #include "cetakd.h"
 #include "common/log.h"
@@ -436,7 +437,7 @@ prep_work(void *arg)
 	rc = job_parse(t->body, t->len, &pol, &p->job, why, sizeof(why));
 	if (rc < 0) {
 		t->res = PREP_INVALID;
-		snprintf(t->why, sizeof(t->why), "no longer valid: %s", why);
+		snprintf(t->why, sizeof(t->why), R_("no longer valid: %s"), why);
 		return;
 	}
 	p->ok = true;
@@ -454,7 +455,7 @@ prep_work(void *arg)
 	}
 	if (rc < 0) {
 		t->res = PREP_FACE;
-		snprintf(t->why, sizeof(t->why), "the card face cannot be rendered: %s", why);
+		snprintf(t->why, sizeof(t->why), R_("the card face cannot be rendered: %s"), why);
 		return;
 	}
 	t->res = PREP_OK;
@@ -502,10 +503,10 @@ prep_done(void *arg, bool ran)
 		slot->face.pdf_len = slot->pdf_len;
 		slot->face.panels = slot->panels.data;
 		if (r->closing)
-			give_back(d, slot, "requeued: cetakd stopped");
+			give_back(d, slot, R_("requeued: cetakd stopped"));
 		else if (d->stopping || !(lr->mode == MODE_RUNNING ||
 					  (lr->mode == MODE_DRAINING && slot == &lr->cur)))
-			give_back(d, slot, "requeued: the line is not printing");
+			give_back(d, slot, R_("requeued: the line is not printing"));
 		break;
 	case PREP_INVALID:
 	case PREP_FACE:
@@ -513,11 +514,11 @@ prep_done(void *arg, bool ran)
 		break;
 	case PREP_SIGNER:
 		lr_log(lr, LOG_ERR, id, "signing the card data failed: %s", t->why);
-		job_move(d, id, JS_QUEUED, NULL, "the Document Signer failed; the job waits");
-		line_stop(lr, "the Document Signer failed: %s", t->why);
+		job_move(d, id, JS_QUEUED, NULL, R_("the Document Signer failed; the job waits"));
+		line_stop(lr, R_("the Document Signer failed: %s"), t->why);
 		break;
 	case PREP_DROPPED:
-		job_move(d, id, JS_QUEUED, NULL, "requeued: cetakd stopped");
+		job_move(d, id, JS_QUEUED, NULL, R_("requeued: cetakd stopped"));
 		break;
 	}
 	prepared_free(&t->p);
@@ -551,13 +552,13 @@ pick(struct cetakd *d, struct line_run *lr, struct prepared *slot)
 			return -ENOENT;
 		struct prep_task *t = calloc(1, sizeof(*t));
 		if (!t) {
-			job_move(d, row.job_id, JS_QUEUED, NULL, "requeued: out of memory");
+			job_move(d, row.job_id, JS_QUEUED, NULL, R_("requeued: out of memory"));
 			return -ENOENT;
 		}
 		if (store_body(d->store, row.id, &t->body, &t->len) < 0) {
 			free(t);
 			job_move(d, row.job_id, JS_HELD, HOLD_PREPARE,
-				 "the job file is missing from the store");
+				 R_("the job file is missing from the store"));
 			continue;
 		}
 		t->d = d;
@@ -575,7 +576,7 @@ pick(struct cetakd *d, struct line_run *lr, struct prepared *slot)
 		snprintf(lr->prep_job, sizeof(lr->prep_job), "%s", row.job_id);
 		if (offload_submit(lr->prep, prep_work, prep_done, t) < 0) {
 			lr->prep_job[0] = '\0';
-			job_move(d, row.job_id, JS_QUEUED, NULL, "requeued: out of memory");
+			job_move(d, row.job_id, JS_QUEUED, NULL, R_("requeued: out of memory"));
 			prep_task_free(t);
 			return -ENOENT;
 		}
@@ -663,7 +664,7 @@ step_to(struct cetakd *d, struct line_run *lr, enum cycle_step s, const char *ca
 	r = store_cycle_step(d->store, lr->cycle, cycle_step_name(s), cause, chip,
 			     note[0] ? note : NULL, now_s());
 	if (r < 0) {
-		line_stop(lr, "the job store failed: %s", store_errmsg(d->store));
+		line_stop(lr, R_("the job store failed: %s"), store_errmsg(d->store));
 		return r;
 	}
 	lr->step = s;
@@ -700,15 +701,15 @@ start_cycle(struct cetakd *d, struct line_run *lr)
 		lr->waiting = true;
 		char msg[sizeof(lr->reason)];
 		snprintf(msg, sizeof(msg),
-			 "no blanks recorded in the hopper: load cards and record them with "
-			 "`cetakctl stock load %s N`",
+			 R_("no blanks recorded in the hopper: load cards and record them with "
+			    "`cetakctl stock load %s N`"),
 			 lr->name);
 		memcpy(lr->reason, msg, sizeof(msg));
 		lr->wait_until = ev_now_ms() + (uint64_t)d->cfg->retry_s * 1000;
 		return;
 	}
 	if (store_cycle_open(d->store, lr->cur.row.job_id, lr->name, now_s(), &lr->cycle) < 0) {
-		line_stop(lr, "the job store failed: %s", store_errmsg(d->store));
+		line_stop(lr, R_("the job store failed: %s"), store_errmsg(d->store));
 		return;
 	}
 	lr->step = STEP_FEED;
@@ -747,11 +748,11 @@ job_fate(struct cetakd *d, struct line_run *lr, enum rule_job fate, const char *
 		if (!d->stopping && lr->mode != MODE_STOPPED && lr->mode != MODE_PAUSED)
 			return false; /* the next pump starts a cycle on a new blank */
 		*to = JS_QUEUED;
-		snprintf(reason, len, "requeued: the line stopped");
+		snprintf(reason, len, R_("requeued: the line stopped"));
 		return true;
 	case JOB_FATE_REQUEUE:
 		*to = JS_QUEUED;
-		snprintf(reason, len, "requeued: %s", why);
+		snprintf(reason, len, R_("requeued: %s"), why);
 		return true;
 	case JOB_FATE_HOLD: {
 		long n = 0;
@@ -760,8 +761,7 @@ job_fate(struct cetakd *d, struct line_run *lr, enum rule_job fate, const char *
 		n++;
 		*to = JS_HELD;
 		*hold = HOLD_ATTEMPTS;
-		snprintf(reason, len, "%s (%ld card%s spoiled for this job)", why, n,
-			 n == 1 ? "" : "s");
+		snprintf(reason, len, R_("%s (cards spoiled for this job: %ld)"), why, n);
 		return true;
 	}
 	default:
@@ -794,7 +794,7 @@ static void
 spoil_note(const struct line_run *lr, bool moved, char *buf, size_t len)
 {
 	snprintf(buf, len, "%.200s%s", lr->fate_why,
-		 moved ? "" : "; not moved to the reject box: take it out by hand");
+		 moved ? "" : R_("; not moved to the reject box: take it out by hand"));
 }
 
 static void owe(struct cetakd *d, struct line_run *lr, int what, const char *fact);
@@ -832,8 +832,8 @@ rejected_done(struct cetakd *d, struct line_run *lr, bool moved, const char *msg
 	finish_spoiled(d, lr, lr->cycle, note);
 	if (!moved && lr->step == STEP_REJECT)
 		line_stop(lr,
-			  "the card could not be moved to the reject box (%.200s): take it out "
-			  "by hand",
+			  R_("the card could not be moved to the reject box (%.200s): take it out "
+			     "by hand"),
 			  msg);
 	else if (!moved)
 		line_stop(lr, "%s", lr->fate_why);
@@ -855,8 +855,8 @@ owe(struct cetakd *d, struct line_run *lr, int what, const char *fact)
 	store_cycle_step(d->store, lr->cycle, what == OWED_ISSUE ? "eject" : "reject", NULL,
 			 lr->chip[0] ? lr->chip : NULL, fact, now_s());
 	snprintf(lr->reason, sizeof(lr->reason),
-		 "%s, but the ledger could not record it (see the "
-		 "log; a full disk?): retried every %d s",
+		 R_("%s, but the ledger could not record it (see the "
+		    "log; a full disk?): retried every %d s"),
 		 fact, d->cfg->retry_s);
 	lr->wait_until = ev_now_ms() + (uint64_t)d->cfg->retry_s * 1000;
 	lr_log(lr, LOG_ERR, lr->cur.row.job_id, "%s", lr->reason);
@@ -941,13 +941,13 @@ unknown(struct cetakd *d, struct line_run *lr, const char *why)
 	char reason[400];
 
 	snprintf(reason, sizeof(reason),
-		 "card outcome unknown (%s): check the output and reject "
-		 "boxes, then `cetakctl resolve %s printed|spoiled`",
+		 R_("card outcome unknown (%s): check the output and reject "
+		    "boxes, then `cetakctl resolve %s printed|spoiled`"),
 		 why, lr->cur.row.job_id);
 	job_move(d, lr->cur.row.job_id, JS_HELD, HOLD_UNKNOWN, reason);
 	lr_log(lr, LOG_WARNING, lr->cur.row.job_id, "%s", reason);
 	line_to(lr, MODE_UNRESOLVED, "%.299s", reason);
-	give_back(d, &lr->next, "requeued: the line waits for a card to be resolved");
+	give_back(d, &lr->next, R_("requeued: the line waits for a card to be resolved"));
 }
 
 static void
@@ -1006,10 +1006,11 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 					     "requeued: the ledger refused the blank");
 				lr->cycle = 0;
 				prepared_free(&lr->cur);
-				line_stop(lr,
-					  "the ledger has no blank in this line's hopper: record "
-					  "what was loaded with `cetakctl stock load %s N`",
-					  lr->name);
+				line_stop(
+					lr,
+					R_("the ledger has no blank in this line's hopper: record "
+					   "what was loaded with `cetakctl stock load %s N`"),
+					lr->name);
 				return;
 			}
 			/* no intent of its own: the ledger's take (card in flight, cycle at
@@ -1021,7 +1022,7 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 				     "requeued: the printer could not feed a card");
 			lr->cycle = 0;
 			prepared_free(&lr->cur);
-			give_back(d, &lr->next, "requeued: the line stopped");
+			give_back(d, &lr->next, R_("requeued: the line stopped"));
 			line_stop(lr, "%s%s%s", rs[0] ? rs : out.why,
 				  res->st.message[0] ? ": " : "", res->st.message);
 		}
@@ -1069,7 +1070,7 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 			lr->stop_after = true;
 			snprintf(lr->fate_why, sizeof(lr->fate_why), "%.80s (%.60s%s%.100s)",
 				 out.why, rs, res->st.message[0] ? ": " : "", res->st.message);
-			give_back(d, &lr->next, "requeued: the line stopped");
+			give_back(d, &lr->next, R_("requeued: the line stopped"));
 			rejected(d, lr, res, false);
 		}
 		break;
@@ -1219,8 +1220,9 @@ recover_line(struct cetakd *d, struct line_run *lr)
 
 	if (store_cycle_on_line(d->store, lr->name, &c) < 0) {
 		if (in_flight(d, lr->name) > 0)
-			line_stop(lr, "the ledger shows a card in flight on this line with no open "
-				      "cycle: a supervisor must check it");
+			line_stop(lr,
+				  R_("the ledger shows a card in flight on this line with no open "
+				     "cycle: a supervisor must check it"));
 		else if (lr->clears)
 			lr->recovering = true; /* clear the printer path first */
 		return;
@@ -1266,8 +1268,8 @@ recover_line(struct cetakd *d, struct line_run *lr)
 			lr->cause = out.cause;
 		} else {
 			snprintf(lr->fate_why, sizeof(lr->fate_why),
-				 "the card was spoiled (%s) before "
-				 "an interruption",
+				 R_("the card was spoiled (%s) before "
+				    "an interruption"),
 				 cause);
 		}
 		finish_spoiled(d, lr, c.id,
@@ -1295,8 +1297,10 @@ recover_line(struct cetakd *d, struct line_run *lr)
 	case RULE_UNKNOWN:
 	default: {
 		char known[400];
-		snprintf(known, sizeof(known), "%s%s%.300s", out.why, c.note[0] ? "; known: " : "",
-			 c.note);
+		if (c.note[0])
+			snprintf(known, sizeof(known), R_("%s; known: %.300s"), out.why, c.note);
+		else
+			snprintf(known, sizeof(known), "%s", out.why);
 		unknown(d, lr, known);
 		if (lr->clears) { /* out to the reject box, if the printer still holds it */
 			lr->recovering = true;
@@ -1326,7 +1330,7 @@ hung(struct cetakd *d, struct line_run *lr)
 	lr->abandoned = true;
 	if (!lr->cycle) { /* a status request or the start-up clearing of the printer */
 		lr->recovering = false;
-		line_stop(lr, "the printer did not answer within %d s", secs);
+		line_stop(lr, R_("the printer did not answer within %d s"), secs);
 		return;
 	}
 	switch (lr->step) {
@@ -1336,29 +1340,29 @@ hung(struct cetakd *d, struct line_run *lr)
 			     "requeued: the printer did not answer");
 		lr->cycle = 0;
 		prepared_free(&lr->cur);
-		give_back(d, &lr->next, "requeued: the line stopped");
+		give_back(d, &lr->next, R_("requeued: the line stopped"));
 		line_stop(lr,
-			  "the printer did not answer the feed within %d s: check for a card at "
-			  "the encoder",
+			  R_("the printer did not answer the feed within %d s: check for a card at "
+			     "the encoder"),
 			  secs);
 		break;
 	case STEP_ENCODE: /* the chip may be half written: spoiled where it is */
 		snprintf(why, sizeof(why),
-			 "the reader did not finish the card within %d s (a hung "
-			 "reader or card); the card at the encoder is spoiled: take "
-			 "it out by hand",
+			 R_("the reader did not finish the card within %d s (a hung "
+			    "reader or card); the card at the encoder is spoiled: take "
+			    "it out by hand"),
 			 secs);
 		lr->cause = CAUSE_GAGAL_ENCODE;
 		lr->fate = JOB_FATE_REQUEUE;
 		lr->stop_after = true;
 		snprintf(lr->fate_why, sizeof(lr->fate_why), "%s", why);
-		give_back(d, &lr->next, "requeued: the line stopped");
+		give_back(d, &lr->next, R_("requeued: the line stopped"));
 		rejected(d, lr, NULL, false);
 		break;
 	case STEP_PRINT:
 	case STEP_EJECT:
-		snprintf(why, sizeof(why), "the printer did not answer within %d s while %s", secs,
-			 lr->step == STEP_PRINT ? "printing" : "ejecting");
+		snprintf(why, sizeof(why), R_("the printer did not answer within %d s while %s"),
+			 secs, lr->step == STEP_PRINT ? R_("printing") : R_("ejecting"));
 		unknown(d, lr, why);
 		break;
 	default:
@@ -1401,7 +1405,8 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 		    (lr->step == STEP_FEED || lr->step == STEP_ENCODE) &&
 		    in_flight(d, lr->name) > 0) {
 			reject(d, lr, CAUSE_INTERRUPTED, JOB_FATE_REQUEUE,
-			       "cetakd was stopping and the card was not finished in time", false);
+			       R_("cetakd was stopping and the card was not finished in time"),
+			       false);
 			return;
 		}
 		submit(d, lr, op_of(lr->step));
@@ -1420,8 +1425,8 @@ pump_line(struct cetakd *d, struct line_run *lr, struct line *l)
 		return;
 	lr->waiting = false;
 	if (lr->mode == MODE_DRAINING && !lr->cur.ok) {
-		give_back(d, &lr->next, "requeued: the line was drained");
-		line_to(lr, MODE_PAUSED, "drained");
+		give_back(d, &lr->next, R_("requeued: the line was drained"));
+		line_to(lr, MODE_PAUSED, R_("drained"));
 		return;
 	}
 	if (!lr->cur.ok) {
@@ -1584,7 +1589,7 @@ keys_open(const struct cetak_config *cfg, struct card_profile *prof, struct sign
 		return -1;
 	if (profile_load(cfg->card_profile, errs, prof) < 0) {
 		fclose(errs);
-		snprintf(why, len, "card profile %s refused: %s", cfg->card_profile,
+		snprintf(why, len, R_("card profile %s refused: %s"), cfg->card_profile,
 			 ebuf ? ebuf : "");
 		free(ebuf);
 		return -1;
@@ -1593,15 +1598,15 @@ keys_open(const struct cetak_config *cfg, struct card_profile *prof, struct sign
 	free(ebuf);
 	bool need = needs_signer(cfg, prof);
 	if (!cfg->signer_key[0] && need)
-		snprintf(why, len, "no Document Signer configured (card.signer_key)");
+		snprintf(why, len, R_("no Document Signer configured (card.signer_key)"));
 	else if (!cfg->csca[0])
-		snprintf(why, len, "no CSCA certificate configured (card.csca)");
+		snprintf(why, len, R_("no CSCA certificate configured (card.csca)"));
 	else if (cfg->signer_key[0] &&
 		 signer_open(cfg->signer_key, cfg->signer_cert, cfg->signer_pkcs11_module,
 			     cfg->signer_pin, &signer, msg, sizeof(msg)) < 0)
-		snprintf(why, len, "Document Signer refused: %.300s", msg);
+		snprintf(why, len, R_("Document Signer refused: %.300s"), msg);
 	else if (!(csca = sod_load_csca(cfg->csca, msg, sizeof(msg))))
-		snprintf(why, len, "CSCA %.100s refused: %.200s", cfg->csca, msg);
+		snprintf(why, len, R_("CSCA %.100s refused: %.200s"), cfg->csca, msg);
 	else if (signer && sod_check_signer(signer, csca, msg, sizeof(msg)) < 0)
 		snprintf(why, len, "%.350s", msg);
 	else
@@ -1630,7 +1635,7 @@ lines_changed(const struct cetak_config *cur, const struct cetak_config *next, c
 {
 	buf[0] = '\0';
 	if (cur->n_lines != next->n_lines) {
-		snprintf(buf, len, "%d lines instead of %d", next->n_lines, cur->n_lines);
+		snprintf(buf, len, R_("%d lines instead of %d"), next->n_lines, cur->n_lines);
 		return;
 	}
 	for (int i = 0; i < cur->n_lines; i++) {
@@ -1646,7 +1651,7 @@ lines_changed(const struct cetak_config *cur, const struct cetak_config *next, c
 				   : a->encoder != b->encoder			 ? "encoder"
 										 : NULL;
 		if (what) {
-			snprintf(buf, len, "line '%s': %s changed", a->name, what);
+			snprintf(buf, len, R_("line '%s': %s changed"), a->name, what);
 			return;
 		}
 	}
@@ -1665,19 +1670,20 @@ run_reload_check(struct cetakd *d, const struct cetak_config *next, char **ret_e
 	lines_changed(cur, next, why, sizeof(why));
 	if (why[0])
 		return fail(ret_err, -EINVAL,
-			    "%s: line changes need a restart (systemctl restart "
-			    "cetakd, between cards); the running configuration stays",
+			    R_("%s: line changes need a restart (systemctl restart "
+			       "cetakd, between cards); the running configuration stays"),
 			    why);
 	if (str_differs(cur->card_profile, next->card_profile))
 		return fail(ret_err, -EINVAL,
-			    "card.profile changed: a new card profile needs a "
-			    "restart; the running configuration stays");
+			    R_("card.profile changed: a new card profile needs a "
+			       "restart; the running configuration stays"));
 	/* the keys are opened and checked as at start. Keys that worked are never
 	 * replaced by ones that do not: such a reload is refused. A station whose
 	 * lines were not ready anyway takes the reload, with the new reason. */
 	if (keys_open(next, &prof, &signer, &csca, why, sizeof(why)) < 0) {
 		if (r && !r->not_ready[0])
-			return fail(ret_err, -EINVAL, "%s; the running configuration stays", why);
+			return fail(ret_err, -EINVAL, R_("%s; the running configuration stays"),
+				    why);
 		if (r)
 			snprintf(r->not_ready, sizeof(r->not_ready), "%.250s", why);
 		return 0;
@@ -1714,7 +1720,7 @@ sam_setup(const struct cetak_config *cfg, const char *reader, const char *pin_so
 	snprintf(ret->district, sizeof(ret->district), "%s", cfg->station_district);
 	ret->timeout_ms = 2000;
 	if (pin_source[0] && (rc = signer_read_pin(pin_source, ret->pin, sizeof(ret->pin))) < 0) {
-		snprintf(why, len, "cannot read the SAM PIN from %s: %s", pin_source,
+		snprintf(why, len, R_("cannot read the SAM PIN from %s: %s"), pin_source,
 			 strerror(-rc));
 		return rc;
 	}
@@ -1735,7 +1741,7 @@ line_profile(const struct cetak_config *cfg, const struct cfg_line *c, struct ca
 		if (null)
 			fclose(null);
 		if (rc < 0) {
-			snprintf(why, len, "card profile %.200s refused (cetakd -n says why)",
+			snprintf(why, len, R_("card profile %.200s refused (cetakd -n says why)"),
 				 c->profile);
 			return rc;
 		}
@@ -1901,9 +1907,9 @@ run_free(struct cetakd *d)
 		worker_stop(lr->w);
 		ev_source_free(lr->src);
 		if (d->store) {
-			give_back(d, &lr->next, "requeued: cetakd stopped");
+			give_back(d, &lr->next, R_("requeued: cetakd stopped"));
 			if (!lr->cycle)
-				give_back(d, &lr->cur, "requeued: cetakd stopped");
+				give_back(d, &lr->cur, R_("requeued: cetakd stopped"));
 		}
 		prepared_free(&lr->cur);
 		prepared_free(&lr->next);
@@ -2018,13 +2024,13 @@ run_line_command(struct cetakd *d, const char *line, const char *cmd, const char
 	struct line_run *lr = r ? find_run(r, line) : NULL;
 
 	if (!lr)
-		return fail(ret_err, -ENOENT, "no line '%s'", line);
+		return fail(ret_err, -ENOENT, R_("no line '%s'"), line);
 	if (!strcmp(cmd, "pause") || !strcmp(cmd, "drain")) {
 		bool pause = !strcmp(cmd, "pause");
 		if (lr->mode == MODE_STOPPED || lr->mode == MODE_UNRESOLVED)
 			return fail(ret_err, -EBUSY,
-				    "line '%s' is %s (%s): it takes no job until "
-				    "it is resumed",
+				    R_("line '%s' is %s (%s): it takes no job until "
+				       "it is resumed"),
 				    line, mode_names[lr->mode], lr->reason);
 		if (lr->mode == MODE_PAUSED || (!pause && lr->mode == MODE_DRAINING))
 			return 0; /* already so */
@@ -2032,24 +2038,24 @@ run_line_command(struct cetakd *d, const char *line, const char *cmd, const char
 	} else if (!strcmp(cmd, "resume")) {
 		if (lr->mode == MODE_UNRESOLVED)
 			return fail(ret_err, -EBUSY,
-				    "line '%s' waits for a card of unknown outcome: %s", line,
+				    R_("line '%s' waits for a card of unknown outcome: %s"), line,
 				    lr->reason);
 		if (lr->owed)
-			return fail(ret_err, -EBUSY, "line '%s': %s", line, lr->reason);
+			return fail(ret_err, -EBUSY, R_("line '%s': %s"), line, lr->reason);
 		if (lr->abandoned)
 			return fail(ret_err, -EBUSY,
-				    "line '%s': the reader or printer still has not "
-				    "answered its last call; try again once it does",
+				    R_("line '%s': the reader or printer still has not "
+				       "answered its last call; try again once it does"),
 				    line);
 		lr->waiting = false;
 		lr->bad_blanks = 0;
-		line_to(lr, MODE_RUNNING, "resumed by %s", actor);
+		line_to(lr, MODE_RUNNING, R_("resumed by %s"), actor);
 		lr->reason[0] = '\0';
 		if (lr->clears && !lr->cycle)
 			lr->recovering = true; /* a card left inside goes to the reject box first */
 	} else {
-		return fail(ret_err, -EINVAL, "unknown line command '%s' (pause, resume, drain)",
-			    cmd);
+		return fail(ret_err, -EINVAL,
+			    R_("unknown line command '%s' (pause, resume, drain)"), cmd);
 	}
 	run_pump(d);
 	return 0;
@@ -2069,14 +2075,15 @@ run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const cha
 
 	if (!r || store_cycle_of_job(d->store, job_id, 1, &c) < 0 || !(lr = find_run(r, c.line)) ||
 	    lr->mode != MODE_UNRESOLVED || lr->cycle != c.id)
-		return fail(ret_err, -ENOENT, "job %s has no card of unknown outcome", job_id);
+		return fail(ret_err, -ENOENT, R_("job %s has no card of unknown outcome"), job_id);
 	if (lr->op_out)
-		return fail(ret_err, -EBUSY, "line '%s' is still clearing its printer; try again",
-			    c.line);
+		return fail(ret_err, -EBUSY,
+			    R_("line '%s' is still clearing its printer; try again"), c.line);
 	if (!printed && strcmp(verdict, "spoiled"))
-		return fail(ret_err, -EINVAL, "say whether the card was 'printed' or 'spoiled'");
+		return fail(ret_err, -EINVAL,
+			    R_("say whether the card was 'printed' or 'spoiled'"));
 	if (!printed && ledger_cause_from_name(cs) < 0)
-		return fail(ret_err, -EINVAL, "unknown cause '%s'", cs);
+		return fail(ret_err, -EINVAL, R_("unknown cause '%s'"), cs);
 	store_get(d->store, job_id, &row);
 	if (printed)
 		snprintf(note, sizeof(note), "resolved by %s: the printed card was found", actor);
@@ -2094,7 +2101,7 @@ run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const cha
 				  .note = note,
 				  .count = printed ? 0 : 1 };
 	if (ledger_record(d->ledger, &e, now_s(), NULL, why, sizeof(why)) < 0)
-		return fail(ret_err, -EINVAL, "the ledger refused: %s", why);
+		return fail(ret_err, -EINVAL, R_("the ledger refused: %s"), why);
 	cycle_close_move(d, c.id, printed ? "issued" : "spoiled", note, job_id, JS_MASK(JS_HELD),
 			 printed ? JS_DONE : JS_QUEUED, NULL,
 			 printed ? note : "requeued: its card was spoiled", actor);
@@ -2103,7 +2110,7 @@ run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const cha
 	struct log_field f[] = { { "JOB_ID", job_id }, { "LINE", c.line } };
 	log_emit(LOG_NOTICE, f, 2, "line '%s': job %s %s", c.line, job_id, note);
 	lr->cycle = 0;
-	line_to(lr, MODE_RUNNING, "job %s resolved %s by %s", job_id, verdict, actor);
+	line_to(lr, MODE_RUNNING, R_("job %s resolved %s by %s"), job_id, verdict, actor);
 	lr->reason[0] = '\0';
 	prepared_free(&lr->cur);
 	memset(&lr->cur, 0, sizeof(lr->cur));
@@ -2121,7 +2128,7 @@ run_summary(struct cetakd *d, char *buf, size_t len)
 	long long queued = 0;
 
 	store_count(d->store, JS_MASK(JS_QUEUED), ~0u, &queued);
-	used = (size_t)snprintf(buf, len, "%lld queued", queued);
+	used = (size_t)snprintf(buf, len, R_("%lld queued"), queued);
 	for (int i = 0; r && i < r->n && used < len; i++) {
 		struct line *l = find_line(d, r->lines[i].name);
 		if (!l)

@@ -5,6 +5,7 @@
  * their verbs here, each with the role it needs.
  */
 #define _GNU_SOURCE
+#include "common/i18n.h"
 #include "cetakd.h"
 #include "ctlproto.h"
 #include "common/log.h"
@@ -96,6 +97,12 @@ verb_reload(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 
 /* ---- jobs ---- */
 
+const char *
+doc_language(const struct cetakd *d)
+{
+	return d->cfg->station_document_language ? "en" : "id";
+}
+
 int
 verb_refuse(char **ret_err, const char **ret_code, const char *fmt, ...)
 {
@@ -172,13 +179,13 @@ verb_queue(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_da
 
 	if (smask < 0)
 		return verb_refuse(ret_err, ret_code,
-				   "unknown state in '%s' (states: queued, held, "
-				   "deferred, active, done, failed, cancelled, all)",
+				   R_("unknown state in '%s' (states: queued, held, "
+				      "deferred, active, done, failed, cancelled, all)"),
 				   states);
 	if (kmask < 0)
 		return verb_refuse(ret_err, ret_code,
-				   "unknown kind in '%s' (kinds: new, replacement, "
-				   "data_change, all)",
+				   R_("unknown kind in '%s' (kinds: new, replacement, "
+				      "data_change, all)"),
 				   kinds);
 	for (int st = 0; st < JS_COUNT; st++) {
 		if (!(smask & JS_MASK(st)) ||
@@ -195,7 +202,7 @@ verb_queue(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_da
 			json_decref(jobs);
 			json_decref(counts);
 			*ret_code = CTL_E_FAILED;
-			return verb_refuse(ret_err, ret_code, "job store: %s",
+			return verb_refuse(ret_err, ret_code, R_("job store: %s"),
 					   store_errmsg(d->store));
 		}
 	}
@@ -222,13 +229,13 @@ find_job(struct cetakd *d, json_t *args, struct job_row *row, const char **ret_c
 	const char *id = verb_arg(args, "id");
 
 	if (!id)
-		return verb_refuse(ret_err, ret_code, "a job id is needed");
+		return verb_refuse(ret_err, ret_code, R_("a job id is needed"));
 	int r = store_get(d->store, id, row);
 	if (r == -ENOENT)
-		return verb_refuse(ret_err, ret_code, "job '%.64s' does not exist", id);
+		return verb_refuse(ret_err, ret_code, R_("job '%.64s' does not exist"), id);
 	if (r < 0) {
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		return verb_refuse(ret_err, ret_code, R_("job store: %s"), store_errmsg(d->store));
 	}
 	return 0;
 }
@@ -264,15 +271,16 @@ move_job(struct cetakd *d, const struct ctl_peer *peer, json_t *args, unsigned f
 	if (find_job(d, args, &row, ret_code, ret_err) < 0)
 		return -1;
 	if (need_reason && (!reason || !reason[0]))
-		return verb_refuse(ret_err, ret_code, "%s needs a reason (--reason TEXT)", verb);
+		return verb_refuse(ret_err, ret_code, R_("%s needs a reason (--reason TEXT)"),
+				   verb);
 	if (to == JS_QUEUED && row.state == JS_HELD &&
 	    (strcmp(row.hold_kind, HOLD_PRINT_ONCE) == 0 ||
 	     strcmp(row.hold_kind, HOLD_MAIN_OFFICE) == 0) &&
 	    peer->role < CTL_ROLE_SUPERVISOR) {
 		*ret_code = CTL_E_PERMISSION;
 		return verb_refuse(ret_err, ret_code,
-				   "job %s is held because: %s; only a supervisor "
-				   "may release it",
+				   R_("job %s is held because: %s; only a supervisor "
+				      "may release it"),
 				   row.job_id, row.reason);
 	}
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
@@ -281,14 +289,15 @@ move_job(struct cetakd *d, const struct ctl_peer *peer, json_t *args, unsigned f
 	r = store_transition(d->store, row.job_id, from, to, hold_kind, why, 0, actor,
 			     (long long)time(NULL), &after);
 	if (r == -EPERM)
-		return verb_refuse(ret_err, ret_code, "job %s is %s; %s applies only to %s jobs",
-				   row.job_id, job_state_name(row.state), verb,
-				   to == JS_QUEUED && from == JS_MASK(JS_FAILED) ? "failed"
-				   : to == JS_QUEUED				 ? "held"
-						     : "queued, held or deferred");
+		return verb_refuse(ret_err, ret_code,
+				   R_("job %s is %s; %s applies only to %s jobs"), row.job_id,
+				   job_state_name(row.state), verb,
+				   to == JS_QUEUED && from == JS_MASK(JS_FAILED) ? R_("failed")
+				   : to == JS_QUEUED				 ? R_("held")
+						     : R_("queued, held or deferred"));
 	if (r < 0) {
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		return verb_refuse(ret_err, ret_code, R_("job store: %s"), store_errmsg(d->store));
 	}
 	struct log_field f[] = { { "JOB_ID", row.job_id } };
 	log_emit(LOG_NOTICE, f, 1, "job %s: %s by %s, now %s", row.job_id, verb, peer->user,
@@ -343,12 +352,13 @@ verb_priority(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret
 	if (find_job(d, args, &row, ret_code, ret_err) < 0)
 		return -1;
 	if (!json_is_integer(p) || json_integer_value(p) < -9 || json_integer_value(p) > 9)
-		return verb_refuse(ret_err, ret_code, "priority must be an integer from -9 to 9");
+		return verb_refuse(ret_err, ret_code,
+				   R_("priority must be an integer from -9 to 9"));
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	if (store_set_priority(d->store, row.job_id, (int)json_integer_value(p), actor,
 			       (long long)time(NULL)) < 0) {
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		return verb_refuse(ret_err, ret_code, R_("job store: %s"), store_errmsg(d->store));
 	}
 	store_get(d->store, row.job_id, &row);
 	*ret_data = row_json(&row);
@@ -373,12 +383,13 @@ stock_event(struct cetakd *d, const struct ctl_peer *peer, struct ledger_event *
 	struct ledger_balance b;
 
 	if (e->count < 0 || e->count > STOCK_MAX_COUNT)
-		return verb_refuse(ret_err, ret_code, "%s: count %ld is out of range (0 to %ld)",
-				   e->kind, e->count, STOCK_MAX_COUNT);
+		return verb_refuse(ret_err, ret_code,
+				   R_("%s: count %ld is out of range (0 to %ld)"), e->kind,
+				   e->count, STOCK_MAX_COUNT);
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	e->actor = actor;
 	if (ledger_record(d->ledger, e, (long long)time(NULL), &seq, why, sizeof(why)) < 0)
-		return verb_refuse(ret_err, ret_code, "%s refused: %s", e->kind, why);
+		return verb_refuse(ret_err, ret_code, R_("%s refused: %s"), e->kind, why);
 	struct log_field f[] = { { "STOCK_EVENT", e->kind } };
 	log_emit(LOG_NOTICE, f, 1, "stock: %s of %ld%s%s by %s recorded (audit record %lld)",
 		 e->kind, e->count, e->line ? " on line " : "", e->line ? e->line : "", peer->user,
@@ -439,7 +450,7 @@ verb_stock_days(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **r
 	if (days == 0)
 		days = 30;
 	if (days < 1 || days > 400)
-		return verb_refuse(ret_err, ret_code, "days must be 1 to 400");
+		return verb_refuse(ret_err, ret_code, R_("days must be 1 to 400"));
 	localtime_r(&now, &tm);
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	tm.tm_mday += 1;
@@ -450,7 +461,7 @@ verb_stock_days(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **r
 	struct report_query q = { .from = (long long)mktime(&tm), .to = to, .title = "range" };
 	if (ledger_report(d->ledger, &q, &rep) < 0) {
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "the ledger could not be read");
+		return verb_refuse(ret_err, ret_code, R_("the ledger could not be read"));
 	}
 	*ret_data = json_pack("{s:O, s:o}", "days", json_object_get(rep, "days"), "outlook",
 			      outlook_json(d, 0));
@@ -532,7 +543,7 @@ verb_stock_forecast(void *ctx, const struct ctl_peer *peer, json_t *args, json_t
 	json_int_t days = arg_int(args, "days");
 
 	if (days < 1 || days > 365)
-		return verb_refuse(ret_err, ret_code, "forecast for 1-365 days (--days N)");
+		return verb_refuse(ret_err, ret_code, R_("forecast for 1-365 days (--days N)"));
 	*ret_data = json_pack("{s:o}", "outlook", outlook_json(ctx, (int)days));
 	return 0;
 }
@@ -567,10 +578,11 @@ verb_stock_receive(void *ctx, const struct ctl_peer *peer, json_t *args, json_t 
 				  .note = verb_arg(args, "note"),
 				  .peer = verb_arg(args, "from") };
 	if (e.peer && e.peer[0] && (!e.doc || !e.doc[0]))
-		return verb_refuse(ret_err, ret_code,
-				   "blanks from station %.64s need its transfer document (--doc), "
-				   "so that the district hub can match both ends",
-				   e.peer);
+		return verb_refuse(
+			ret_err, ret_code,
+			R_("blanks from station %.64s need its transfer document (--doc), "
+			   "so that the district hub can match both ends"),
+			e.peer);
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
 
@@ -582,7 +594,7 @@ verb_stock_load(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **r
 	const char *line = verb_arg(args, "line");
 
 	if (!line_configured(d, line))
-		return verb_refuse(ret_err, ret_code, "no line '%.16s' is configured",
+		return verb_refuse(ret_err, ret_code, R_("no line '%.16s' is configured"),
 				   line ? line : "");
 	struct ledger_event e = { .kind = "load",
 				  .line = line,
@@ -611,7 +623,7 @@ verb_stock_ribbon_load(void *ctx, const struct ctl_peer *peer, json_t *args, jso
 	struct ledger_balance b;
 
 	if (!line_configured(d, line))
-		return verb_refuse(ret_err, ret_code, "no line '%.16s' is configured",
+		return verb_refuse(ret_err, ret_code, R_("no line '%.16s' is configured"),
 				   line ? line : "");
 	struct ledger_event e = { .kind = "ribbon-load",
 				  .line = line,
@@ -652,9 +664,9 @@ verb_stock_count(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **
 	long diff = e.count > b.store ? e.count - b.store : b.store - e.count;
 	if (diff > d->cfg->stocktake_operator_max && peer->role < CTL_ROLE_SUPERVISOR)
 		return verb_refuse(ret_err, ret_code,
-				   "the count %ld differs from the books (%ld) by %ld, "
-				   "more than an operator may record (%d): a "
-				   "supervisor must record this stocktake",
+				   R_("the count %ld differs from the books (%ld) by %ld, "
+				      "more than an operator may record (%d): a "
+				      "supervisor must record this stocktake"),
 				   e.count, b.store, diff, d->cfg->stocktake_operator_max);
 	return stock_event(ctx, peer, &e, ret_data, ret_code, ret_err);
 }
@@ -696,18 +708,17 @@ verb_report(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 
 	if (q.to <= q.from || q.to - q.from > 400LL * 86400)
 		return verb_refuse(ret_err, ret_code,
-				   "a report covers from < to, at most 400 days");
+				   R_("a report covers from < to, at most 400 days"));
 	if ((r = ledger_report(d->ledger, &q, ret_data)) < 0) {
 		*ret_code = CTL_E_FAILED;
 		return verb_refuse(ret_err, ret_code,
-				   "the report could not be read from the ledger");
+				   R_("the report could not be read from the ledger"));
 	}
 	json_object_set_new(*ret_data, "station", json_string(d->cfg->station_name));
 	json_object_set_new(*ret_data, "office",
 			    json_string(d->cfg->station_office[0] ? d->cfg->station_office
 								  : d->cfg->station_name));
-	json_object_set_new(*ret_data, "language",
-			    json_string(d->cfg->station_document_language ? "en" : "id"));
+	json_object_set_new(*ret_data, "language", json_string(doc_language(d)));
 	return 0;
 }
 
@@ -721,7 +732,7 @@ verb_stock_check(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **
 	if (ledger_check(d->ledger, why, sizeof(why)) < 0) {
 		*ret_code = CTL_E_FAILED;
 		log_error("stock: the ledger check failed: %s", why);
-		return verb_refuse(ret_err, ret_code, "the ledger does not check out: %s", why);
+		return verb_refuse(ret_err, ret_code, R_("the ledger does not check out: %s"), why);
 	}
 	*ret_data = json_pack("{s:s}", "result",
 			      "every record matches its hash; the replayed "
@@ -740,8 +751,8 @@ verb_audit_export(void *ctx, const struct ctl_peer *peer, json_t *args, json_t *
 
 	if (!d->station)
 		return verb_refuse(ret_err, ret_code,
-				   "no station key is configured (ledger.station_key): "
-				   "an unsigned audit cannot be exported");
+				   R_("no station key is configured (ledger.station_key): "
+				      "an unsigned audit cannot be exported"));
 	/* every change the job store holds is in the export, not only those
 	 * the chain's tick has taken so far */
 	if (!d->importing)
@@ -750,7 +761,7 @@ verb_audit_export(void *ctx, const struct ctl_peer *peer, json_t *args, json_t *
 	if (json_unpack(args ? args : json_null(), "{s?I, s?I}", "from", &from, "max", &max) < 0 ||
 	    from < 1 || max < 0)
 		return verb_refuse(ret_err, ret_code,
-				   "from must be a record number from 1 on and max 0 or more");
+				   R_("from must be a record number from 1 on and max 0 or more"));
 	if (!(f = open_memstream(&buf, &len)))
 		return -1;
 	int r = ledger_export_range(d->ledger, d->cfg->station_name, (long long)time(NULL),
@@ -759,7 +770,7 @@ verb_audit_export(void *ctx, const struct ctl_peer *peer, json_t *args, json_t *
 	if (r < 0) {
 		free(buf);
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "the export failed");
+		return verb_refuse(ret_err, ret_code, R_("the export failed"));
 	}
 	log_notice("audit: exported for %s (%zu bytes)", peer->user, len);
 	*ret_data = json_pack("{s:s%}", "_payload", buf, len);
@@ -795,8 +806,8 @@ verb_line(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_dat
 
 	if (!name || !cmd)
 		return verb_refuse(ret_err, ret_code,
-				   "line needs \"line\" and \"command\" "
-				   "(pause, resume, drain)");
+				   R_("line needs \"line\" and \"command\" "
+				      "(pause, resume, drain)"));
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	if (run_line_command(d, name, cmd, actor, ret_err) < 0) {
 		*ret_code = CTL_E_FAILED;
@@ -816,8 +827,8 @@ verb_resolve(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 
 	if (!job || !verdict)
 		return verb_refuse(ret_err, ret_code,
-				   "resolve needs \"job\" and \"outcome\" "
-				   "(printed or spoiled)");
+				   R_("resolve needs \"job\" and \"outcome\" "
+				      "(printed or spoiled)"));
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
 	if (run_resolve(d, job, verdict, verb_arg(args, "cause"), actor, ret_data, ret_err) < 0) {
 		*ret_code = CTL_E_FAILED;
@@ -844,8 +855,8 @@ verb_hub_push(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret
 	(void)args;
 	if (!d->hub)
 		return verb_refuse(ret_err, ret_code,
-				   "no district hub is configured (hub.conninfo), or no station "
-				   "key signs the chain (ledger.station_key)");
+				   R_("no district hub is configured (hub.conninfo), or no station "
+				      "key signs the chain (ledger.station_key)"));
 	hubpush_kick(d);
 	log_info("hub: a push asked for by %s", peer->user);
 	*ret_data = hubpush_status(d);

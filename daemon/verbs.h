@@ -12,6 +12,10 @@
 /* Set a refusal (CTL_E_BAD_ARGS unless *ret_code is set) and return -1. */
 __attribute__((format(printf, 3, 4))) int verb_refuse(char **ret_err, const char **ret_code,
 						      const char *fmt, ...);
+struct cetakd;
+/* The language of the station's documents (station.document_language): "id"
+ * or "en", put into the JSON that cetakctl writes a document from. */
+const char *doc_language(const struct cetakd *d);
 /* The string args.key, or NULL. */
 const char *verb_arg(json_t *args, const char *key);
 

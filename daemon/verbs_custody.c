@@ -7,6 +7,7 @@
  * the audit log within a tick). Every refusal is one line naming the card.
  */
 #define _GNU_SOURCE
+#include "common/i18n.h"
 #include "cetakd.h"
 #include "common/log.h"
 #include "ctlproto.h"
@@ -42,20 +43,22 @@ find_card(struct cetakd *d, json_t *args, struct custody_row *row, const char **
 	else if (chip && chip[0])
 		r = store_custody_by_chip(d->store, chip, row);
 	else
-		return verb_refuse(ret_err, ret_code, "name the card: a job id or --chip SERIAL");
+		return verb_refuse(ret_err, ret_code,
+				   R_("name the card: a job id or --chip SERIAL"));
 	if (r == -ENOENT) {
 		struct job_row jr;
 		if (job && job[0] && store_get(d->store, job, &jr) == 0)
-			return verb_refuse(ret_err, ret_code,
-					   "job %s has no card in custody: it is %s, not printed",
-					   jr.job_id, job_state_name(jr.state));
-		return verb_refuse(ret_err, ret_code, "no card printed here has %s %.64s",
-				   job && job[0] ? "job id" : "chip serial",
+			return verb_refuse(
+				ret_err, ret_code,
+				R_("job %s has no card in custody: it is %s, not printed"),
+				jr.job_id, job_state_name(jr.state));
+		return verb_refuse(ret_err, ret_code, R_("no card printed here has %s %.64s"),
+				   job && job[0] ? R_("job id") : R_("chip serial"),
 				   job && job[0] ? job : chip);
 	}
 	if (r < 0) {
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		return verb_refuse(ret_err, ret_code, R_("job store: %s"), store_errmsg(d->store));
 	}
 	return 0;
 }
@@ -172,8 +175,8 @@ verb_card_list(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **re
 	if (states && states[0] && !(mask = state_mask(states, bad, sizeof(bad)))) {
 		json_decref(lc.cards);
 		return verb_refuse(ret_err, ret_code,
-				   "unknown custody state '%.32s' (issued, stored, collected, "
-				   "transferred, withdrawn, destroyed)",
+				   R_("unknown custody state '%.32s' (issued, stored, collected, "
+				      "transferred, withdrawn, destroyed)"),
 				   bad);
 	}
 	if (days > 0)
@@ -182,7 +185,7 @@ verb_card_list(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **re
 			       list_cb, &lc) < 0) {
 		json_decref(lc.cards);
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		return verb_refuse(ret_err, ret_code, R_("job store: %s"), store_errmsg(d->store));
 	}
 	*ret_data = json_pack("{s:o}", "cards", lc.cards);
 	return 0;
@@ -200,13 +203,13 @@ verb_card_do(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 
 	if (a < 0)
 		return verb_refuse(ret_err, ret_code,
-				   "unknown card action '%.32s' (store, transfer, collected, "
-				   "withdraw, destroy, correct)",
+				   R_("unknown card action '%.32s' (store, transfer, collected, "
+				      "withdraw, destroy, correct)"),
 				   name ? name : "");
 	if (a == CA_HANDOVER)
 		return verb_refuse(ret_err, ret_code,
-				   "a hand-over checks the chip: use 'cetakctl card handover' "
-				   "with the card on the desk reader");
+				   R_("a hand-over checks the chip: use 'cetakctl card handover' "
+				      "with the card on the desk reader"));
 	if (find_card(d, args, &c, ret_code, ret_err) < 0)
 		return -1;
 	const struct custody_rule *rule = custody_rule(a);
@@ -232,10 +235,10 @@ verb_card_do(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 	r = store_custody_move(d->store, &m, cetakd_now(d), &after);
 	if (r == -EPERM) /* changed meanwhile */
 		return verb_refuse(ret_err, ret_code,
-				   "the card of %s changed meanwhile; look again", c.job_id);
+				   R_("the card of %s changed meanwhile; look again"), c.job_id);
 	if (r < 0) {
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		return verb_refuse(ret_err, ret_code, R_("job store: %s"), store_errmsg(d->store));
 	}
 	if (c.state == CS_STORED && after.state != CS_STORED)
 		notices_take_back(d, c.job_id);
@@ -313,7 +316,8 @@ verb_custody(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 		json_decref(ac.by_kecamatan);
 		json_decref(ac.due_by_kecamatan);
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "cannot read the job store or the ledger");
+		return verb_refuse(ret_err, ret_code,
+				   R_("cannot read the job store or the ledger"));
 	}
 	for (int i = 0; i < CS_COUNT; i++) {
 		json_object_set_new(states, custody_state_name(i), json_integer(counts[i]));
@@ -341,6 +345,7 @@ verb_custody(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 			    json_string(d->cfg->station_office[0] ? d->cfg->station_office
 								  : d->cfg->station_name));
 	json_object_set_new(*ret_data, "now", json_integer(ac.now));
+	json_object_set_new(*ret_data, "language", json_string(doc_language(d)));
 	json_object_set_new(*ret_data, "due_for_transfer",
 			    json_pack("{s:I, s:o}", "cards", (json_int_t)ac.due, "by_kecamatan",
 				      ac.due_by_kecamatan));
@@ -595,7 +600,7 @@ verb_card_stocktake(void *ctx, const struct ctl_peer *peer, json_t *args, json_t
 	json_t *st;
 
 	if (!place || !place[0] || strlen(place) > CUSTODY_PLACE_MAX)
-		return verb_refuse(ret_err, ret_code, "name the place (--place, e.g. B12)");
+		return verb_refuse(ret_err, ret_code, R_("name the place (--place, e.g. B12)"));
 	st = stocktake_of(d, place);
 	if (what && strcmp(what, "start") == 0) {
 		json_object_set_new(d->stocktakes, place,
@@ -606,11 +611,11 @@ verb_card_stocktake(void *ctx, const struct ctl_peer *peer, json_t *args, json_t
 		return 0;
 	}
 	if (!what || strcmp(what, "end") != 0)
-		return verb_refuse(ret_err, ret_code, "stocktake start, read or end");
+		return verb_refuse(ret_err, ret_code, R_("stocktake start, read or end"));
 	if (!st)
 		return verb_refuse(ret_err, ret_code,
-				   "no stocktake of %s is under way: start it (cetakctl card "
-				   "stocktake start --place %s)",
+				   R_("no stocktake of %s is under way: start it (cetakctl card "
+				      "stocktake start --place %s)"),
 				   place, place);
 	/* every card the records put in place and nobody read there is missing */
 	json_t *read = json_object_get(st, "read"), *out = json_object(), *v;
@@ -693,29 +698,31 @@ verb_card_desk(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **re
 	(void)ret_data;
 
 	if (!d->cfg->custody_reader[0])
-		return verb_refuse(ret_err, ret_code,
-				   "no desk reader is configured (custody.reader in cetakd.conf)");
+		return verb_refuse(
+			ret_err, ret_code,
+			R_("no desk reader is configured (custody.reader in cetakd.conf)"));
 	enum desk_what w = what && !strcmp(what, "handover")	? DESK_HANDOVER
 			   : what && !strcmp(what, "store")	? DESK_STORE
 			   : what && !strcmp(what, "stocktake") ? DESK_STOCKTAKE
 								: DESK_CHECK;
 	if (w == DESK_HANDOVER && !digits(nik, JOB_NIK_LEN))
 		return verb_refuse(ret_err, ret_code,
-				   "type the holder's NIK from the collector's proof (--nik, 16 "
-				   "digits)");
+				   R_("type the holder's NIK from the collector's proof (--nik, 16 "
+				      "digits)"));
 	if (w == DESK_HANDOVER && collector && collector[0] &&
 	    (!cid || strlen(cid) < 6 || strlen(cid) > 32 || !relation || !relation[0] ||
 	     strlen(collector) > 120 || strlen(relation) > 30))
-		return verb_refuse(ret_err, ret_code,
-				   "a proxy needs a name, an identity number (--collector-id) and "
-				   "the relation to the holder (--relation)");
+		return verb_refuse(
+			ret_err, ret_code,
+			R_("a proxy needs a name, an identity number (--collector-id) and "
+			   "the relation to the holder (--relation)"));
 	if ((w == DESK_STORE || w == DESK_STOCKTAKE) &&
 	    (!place || !place[0] || strlen(place) > CUSTODY_PLACE_MAX))
 		return verb_refuse(ret_err, ret_code,
-				   "say where the card goes (--place, at most %d characters)",
+				   R_("say where the card goes (--place, at most %d characters)"),
 				   CUSTODY_PLACE_MAX);
 	if (!(q = calloc(1, sizeof(*q))))
-		return verb_refuse(ret_err, ret_code, "out of memory");
+		return verb_refuse(ret_err, ret_code, R_("out of memory"));
 	q->what = w;
 	q->supervisor = peer->role >= CTL_ROLE_SUPERVISOR;
 	snprintf(q->user, sizeof(q->user), "%s", peer->user);
@@ -727,16 +734,17 @@ verb_card_desk(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **re
 	snprintf(q->place, sizeof(q->place), "%s", place ? place : "");
 	if (!(q->owed = ctl_defer(d->ctl))) {
 		free(q);
-		return verb_refuse(ret_err, ret_code, "out of memory");
+		return verb_refuse(ret_err, ret_code, R_("out of memory"));
 	}
 	int r = desk_read(d, desk_answer, q);
 	if (r < 0) {
 		ctl_undefer(q->owed);
 		free(q);
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "the desk reader cannot be used: %s",
-				   r == -ENOKEY ? "no card profile or CSCA is loaded (card section)"
-						: strerror(-r));
+		return verb_refuse(ret_err, ret_code, R_("the desk reader cannot be used: %s"),
+				   r == -ENOKEY
+					   ? R_("no card profile or CSCA is loaded (card section)")
+					   : strerror(-r));
 	}
 	return CTL_DEFERRED;
 }
@@ -801,9 +809,10 @@ batch_json(struct cetakd *d, const char *doc, const char *kecamatan, long long a
 	json_t *cards = json_array();
 
 	store_batch_cards(d->store, doc, batch_card_cb, cards);
-	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:o}", "doc", doc, "kecamatan", kecamatan,
-			 "at", (json_int_t)at, "actor", actor, "office", d->cfg->station_office,
-			 "station", d->cfg->station_name, "cards", cards);
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "doc", doc, "kecamatan",
+			 kecamatan, "at", (json_int_t)at, "actor", actor, "office",
+			 d->cfg->station_office, "station", d->cfg->station_name, "language",
+			 doc_language(d), "cards", cards);
 }
 
 int
@@ -818,25 +827,26 @@ verb_card_transfer(void *ctx, const struct ctl_peer *peer, json_t *args, json_t 
 
 	if (!kec || !kec[0])
 		return verb_refuse(ret_err, ret_code,
-				   "name the kecamatan (--kecamatan, e.g. "
-				   "CIBADAK)");
+				   R_("name the kecamatan (--kecamatan, e.g. "
+				      "CIBADAK)"));
 	if (doc && (!doc[0] || strlen(doc) > CUSTODY_DOC_MAX))
 		return verb_refuse(ret_err, ret_code,
-				   "the berita acara number must be 1 to %d characters",
+				   R_("the berita acara number must be 1 to %d characters"),
 				   CUSTODY_DOC_MAX);
 	if ((r = store_custody_list(d->store, CS_MASK(CS_STORED), NULL, 0, due_cb, &dc)) < 0) {
 		due_free(&dc);
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		return verb_refuse(ret_err, ret_code, R_("job store: %s"), store_errmsg(d->store));
 	}
 	if (dc.n == 0) {
 		due_free(&dc);
-		return verb_refuse(ret_err, ret_code,
-				   "no card of kecamatan %s is due for transfer (%ld stored; due "
-				   "after %d days and %d notices, custody.transfer_after_days and "
-				   "transfer_after_notices)",
-				   kec, dc.stored, d->cfg->transfer_after_days,
-				   d->cfg->transfer_after_notices);
+		return verb_refuse(
+			ret_err, ret_code,
+			R_("no card of kecamatan %s is due for transfer (%ld stored; due "
+			   "after %d days and %d notices, custody.transfer_after_days and "
+			   "transfer_after_notices)"),
+			kec, dc.stored, d->cfg->transfer_after_days,
+			d->cfg->transfer_after_notices);
 	}
 	if (!doc) {
 		/* BAST-20261130-01: the day's batches numbered from 1 */
@@ -860,13 +870,13 @@ verb_card_transfer(void *ctx, const struct ctl_peer *peer, json_t *args, json_t 
 	due_free(&dc);
 	if (r == -EEXIST)
 		return verb_refuse(ret_err, ret_code,
-				   "berita acara %s exists already: give another "
-				   "number (--doc)",
+				   R_("berita acara %s exists already: give another "
+				      "number (--doc)"),
 				   doc);
 	if (r < 0) {
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "the transfer was not recorded: %s",
-				   r == -EPERM ? "a card changed meanwhile; try again"
+		return verb_refuse(ret_err, ret_code, R_("the transfer was not recorded: %s"),
+				   r == -EPERM ? R_("a card changed meanwhile; try again")
 					       : store_errmsg(d->store));
 	}
 	log_notice("custody: %zu cards of kecamatan %s transferred by %s, berita acara %s", n, kec,
@@ -916,8 +926,8 @@ verb_card_batch(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **r
 		return 0;
 	}
 	if (store_transfer_batches(d->store, doc, 1, find_batch_cb, &fb) != 1)
-		return verb_refuse(ret_err, ret_code, "no transfer batch has berita acara %.64s",
-				   doc);
+		return verb_refuse(ret_err, ret_code,
+				   R_("no transfer batch has berita acara %.64s"), doc);
 	*ret_data = batch_json(d, doc, fb.kec, fb.found.at, fb.actor);
 	return 0;
 }
@@ -935,7 +945,7 @@ verb_privacy(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_
 
 	if (store_privacy_held(d->store, cetakd_now(d), d->cfg->retention_days, &h) < 0) {
 		*ret_code = CTL_E_FAILED;
-		return verb_refuse(ret_err, ret_code, "job store: %s", store_errmsg(d->store));
+		return verb_refuse(ret_err, ret_code, R_("job store: %s"), store_errmsg(d->store));
 	}
 	*ret_data = json_pack(
 		"{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "retention_days",

@@ -307,6 +307,15 @@ page_begin(struct webui *w, struct web_req *rq, struct wbuf *b, const char *titl
 		      rq->user.name, role_label(rq->user.role), rq->csrf, rq->flash);
 }
 
+/* A message of cetakd (a reason, a refusal, an alert) in the page's language. */
+static void
+wb_msg(struct wbuf *b, const char *english)
+{
+	char t[1024];
+
+	wb_esc(b, i18n_msg(english, t, sizeof(t)));
+}
+
 /* A refusal as a page of the dashboard, with its navigation. */
 static void
 error_page(struct webui *w, struct web_req *rq, int status, const char *msg)
@@ -315,7 +324,7 @@ error_page(struct webui *w, struct web_req *rq, int status, const char *msg)
 
 	page_begin(w, rq, &b, _("Error"), NULL);
 	wb_add(&b, "<section class=\"card\"><p id=\"error\">");
-	wb_esc(&b, msg);
+	wb_msg(&b, msg);
 	wb_add(&b, "</p></section>");
 	web_reply_page(rq, &b);
 	rq->status = status;
@@ -339,7 +348,7 @@ alerts_html(struct wbuf *b, json_t *alerts)
 		wb_add(b, "<li><b>");
 		wb_esc(b, jstr(a, "alert"));
 		wb_add(b, "</b> ");
-		wb_esc(b, jstr(a, "message"));
+		wb_msg(b, jstr(a, "message"));
 		wb_add(b, "</li>");
 	}
 	wb_add(b, "</ul></section>");
@@ -413,9 +422,9 @@ lines_fragment(struct web_req *rq, struct wbuf *b, json_t *lines, json_t *alerts
 			wb_add(b, "<div class=\"reason\">");
 			if (*reason) {
 				wb_add(b, "<p class=\"why\">");
-				wb_esc(b, _("Technical detail:"));
+				wb_esc(b, _("Reason:"));
 				wb_add(b, " ");
-				wb_esc(b, reason);
+				wb_msg(b, reason);
 				wb_add(b, "</p>");
 			}
 			if (*todo) {
@@ -603,7 +612,7 @@ page_queue(struct webui *w, struct web_req *rq)
 			wb_add(&b, "</td><td>");
 			wb_esc(&b, _(st));
 			wb_add(&b, "</td><td>");
-			wb_esc(&b, jstr(r, "reason"));
+			wb_msg(&b, jstr(r, "reason"));
 			wb_add(&b, "</td><td>");
 			if (!strcmp(st, "held"))
 				wb_button(&b, "/act/job", rq->csrf, _("Release"), "primary", "job",
@@ -644,7 +653,7 @@ page_queue(struct webui *w, struct web_req *rq)
 			wb_add(&b, "</td><td>");
 			wb_esc(&b, i18n_date((time_t)jint(f, "at"), day, sizeof(day)));
 			wb_add(&b, "</td><td>");
-			wb_esc(&b, jstr(f, "reason"));
+			wb_msg(&b, jstr(f, "reason"));
 			wb_add(&b, "</td></tr>");
 		}
 		wb_add(&b, "</table>");
@@ -1191,7 +1200,9 @@ act(struct webui *w, struct web_req *rq, const char *verb, json_t *args, const c
 			 ctl_role_name(peer_of(rq).role));
 		snprintf(rq->set_flash, sizeof(rq->set_flash), "%s", done_msg);
 	} else {
-		snprintf(rq->set_flash, sizeof(rq->set_flash), "%s: %.200s", _("Refused"), err);
+		char t[512];
+		snprintf(rq->set_flash, sizeof(rq->set_flash), "%s: %.200s", _("Refused"),
+			 i18n_msg(err, t, sizeof(t)));
 	}
 	json_decref(r);
 	snprintf(rq->location, sizeof(rq->location), "%s", back);

@@ -69,9 +69,9 @@ cmd_init(PGconn *c)
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
 
 	if (!ok)
-		fprintf(stderr, "cetak-hub: init: %s", PQerrorMessage(c));
+		fprintf(stderr, _("cetak-hub: init: %s"), PQerrorMessage(c));
 	else
-		printf("hub schema ready\n");
+		printf(_("hub schema ready\n"));
 	PQclear(r);
 	return ok ? 0 : EXIT_REFUSED;
 }
@@ -126,15 +126,15 @@ cmd_station_add(PGconn *c, const char *name, const char *cert_path)
 	BIO_free(b);
 	if (!x) {
 		fprintf(stderr,
-			"cetak-hub: %s: not a PEM certificate; give the station's "
-			"certificate (ledger.station_cert)\n",
+			_("cetak-hub: %s: not a PEM certificate; give the station's "
+			  "certificate (ledger.station_cert)\n"),
 			cert_path);
 		goto out;
 	}
 	if (role_of(name, role, sizeof(role)) < 0) {
 		fprintf(stderr,
-			"cetak-hub: station name '%s': letters, digits, spaces, - and _ "
-			"only (1 to 50)\n",
+			_("cetak-hub: station name '%s': letters, digits, spaces, - and _ "
+			  "only (1 to 50)\n"),
 			name);
 		goto out;
 	}
@@ -146,7 +146,7 @@ cmd_station_add(PGconn *c, const char *name, const char *cert_path)
 	r = PQexec(c, sql);
 	free(sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		fprintf(stderr, "cetak-hub: station %s: %s", name, PQerrorMessage(c));
+		fprintf(stderr, _("cetak-hub: station %s: %s"), name, PQerrorMessage(c));
 		PQclear(r);
 		PQclear(PQexec(c, "ROLLBACK"));
 		goto out;
@@ -161,8 +161,8 @@ cmd_station_add(PGconn *c, const char *name, const char *cert_path)
 	}
 	PQclear(r);
 	PQclear(PQexec(c, "COMMIT"));
-	printf("station %s registered; it connects as role %s (a client certificate or password "
-	       "of its own) and may only push its chain and read its acknowledgement\n",
+	printf(_("station %s registered; it connects as role %s (a client certificate or password "
+		 "of its own) and may only push its chain and read its acknowledgement\n"),
 	       name, role);
 	rc = 0;
 out:
@@ -180,7 +180,7 @@ cmd_run(PGconn *c, const struct check_opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	PQclear(PQexec(c, "LISTEN cetak_hub_intake"));
-	printf("cetak-hub: verifying as slices arrive\n");
+	printf(_("cetak-hub: verifying as slices arrive\n"));
 	fflush(stdout);
 	while (!stop) {
 		if (time(NULL) - last_check >= 60) { /* the alarms, once a minute */
@@ -211,7 +211,7 @@ cmd_station_set(PGconn *c, const char *name, const char *reserve)
 	long n = strtol(reserve, &end, 10);
 
 	if (*end || n < 0 || n > 1000000) {
-		fprintf(stderr, "cetak-hub: --reserve %s: a number of blanks, 0 to 1000000\n",
+		fprintf(stderr, _("cetak-hub: --reserve %s: a number of blanks, 0 to 1000000\n"),
 			reserve);
 		return EXIT_USAGE;
 	}
@@ -223,10 +223,10 @@ cmd_station_set(PGconn *c, const char *name, const char *reserve)
 	int found = atoi(PQcmdTuples(r)) == 1;
 	PQclear(r);
 	if (!found) {
-		fprintf(stderr, "cetak-hub: no station %s: see cetak-hub stations\n", name);
+		fprintf(stderr, _("cetak-hub: no station %s: see cetak-hub stations\n"), name);
 		return EXIT_REFUSED;
 	}
-	printf("station %s: reserve %ld blanks\n", name, n);
+	printf(_("station %s: reserve %ld blanks\n"), name, n);
 	return 0;
 }
 
@@ -235,11 +235,12 @@ cmd_set(PGconn *c, const char *key, const char *value)
 {
 	if (strcmp(key, "office") != 0 && strcmp(key, "timezone") != 0 &&
 	    strcmp(key, "language") != 0) {
-		fprintf(stderr, "cetak-hub: set %s: only office, timezone and language\n", key);
+		fprintf(stderr, _("cetak-hub: set %s: only office, timezone and language\n"), key);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(key, "language") && !i18n_lang_ok(value)) {
-		fprintf(stderr, "cetak-hub: set language %s: id (Bahasa Indonesia) or en\n", value);
+		fprintf(stderr, _("cetak-hub: set language %s: id (Bahasa Indonesia) or en\n"),
+			value);
 		return EXIT_USAGE;
 	}
 	const char *p[2] = { key, value };
@@ -251,8 +252,8 @@ cmd_set(PGconn *c, const char *key, const char *value)
 		PQclear(r);
 		if (!ok) {
 			fprintf(stderr,
-				"cetak-hub: time zone '%s' unknown: Asia/Jakarta (WIB), "
-				"Asia/Makassar (WITA) or Asia/Jayapura (WIT)\n",
+				_("cetak-hub: time zone '%s' unknown: Asia/Jakarta (WIB), "
+				  "Asia/Makassar (WITA) or Asia/Jayapura (WIT)\n"),
 				value);
 			return EXIT_REFUSED;
 		}
@@ -292,7 +293,7 @@ parse_check(int argc, char **argv, int i, struct check_opts *o)
 			return -1;
 	}
 	if (o->command && o->command[0] != '/') {
-		fprintf(stderr, "cetak-hub: --command %s: give its absolute path\n", o->command);
+		fprintf(stderr, _("cetak-hub: --command %s: give its absolute path\n"), o->command);
 		return -1;
 	}
 	return o->silent_hours > 0 && o->transit_days >= 0 && o->reserve >= 0 && o->lead_days > 0 &&
@@ -328,24 +329,24 @@ cmd_report(PGconn *c, int argc, char **argv, int i)
 				   : !strcmp(fmt, "pdf")  ? HUB_PDF
 							  : (enum hub_report_format) - 1;
 	if ((int)f < 0) {
-		fprintf(stderr, "cetak-hub: report: format %s: text, csv, json or pdf\n", fmt);
+		fprintf(stderr, _("cetak-hub: report: format %s: text, csv, json or pdf\n"), fmt);
 		return EXIT_USAGE;
 	}
 	if (f == HUB_PDF && !out) {
-		fprintf(stderr, "cetak-hub: report: a PDF needs -o FILE\n");
+		fprintf(stderr, _("cetak-hub: report: a PDF needs -o FILE\n"));
 		return EXIT_USAGE;
 	}
 	json_error_t je;
 	json_t *r = saved ? json_load_file(saved, 0, &je) : hub_report(c, month);
 	if (!r && saved)
 		fprintf(stderr,
-			"cetak-hub: report: %s: %s (line %d): give a report saved with --format "
-			"json\n",
+			_("cetak-hub: report: %s: %s (line %d): give a report saved with --format "
+			  "json\n"),
 			saved, je.text, je.line);
 	if (!r || (saved && !json_is_array(json_object_get(r, "stations")))) {
 		if (r)
 			fprintf(stderr,
-				"cetak-hub: report: %s: not a district report (no stations)\n",
+				_("cetak-hub: report: %s: not a district report (no stations)\n"),
 				saved);
 		json_decref(r);
 		return EXIT_REFUSED;
@@ -353,9 +354,9 @@ cmd_report(PGconn *c, int argc, char **argv, int i)
 	month = json_string_value(json_object_get(r, "month")) ?: "";
 	int rc = hub_report_write(r, f, NULL, out, why, sizeof(why));
 	if (rc < 0)
-		fprintf(stderr, "cetak-hub: report: %s\n", why);
+		fprintf(stderr, _("cetak-hub: report: %s\n"), why);
 	else if (out)
-		printf("district report %s written to %s (%s)\n", month, out, fmt);
+		printf(_("district report %s written to %s (%s)\n"), month, out, fmt);
 	json_decref(r);
 	return rc < 0 ? EXIT_REFUSED : 0;
 }
@@ -394,9 +395,9 @@ cmd_serve(const char *conninfo, int argc, char **argv, int i)
 	}
 	if (i != argc || o.port < 0 || o.port > 65535 || !o.tls_cert != !o.tls_key) {
 		fprintf(stderr,
-			"cetak-hub: serve [--listen ADDR] [--port N] [--tls-cert PEM "
-			"--tls-key PEM] [--static DIR] [--supervisors GROUP] [--viewers GROUP] "
-			"[--language id|en]\n");
+			_("cetak-hub: serve [--listen ADDR] [--port N] [--tls-cert PEM "
+			  "--tls-key PEM] [--static DIR] [--supervisors GROUP] [--viewers GROUP] "
+			  "[--language id|en]\n"));
 		return EXIT_USAGE;
 	}
 	return hub_serve(&o);
@@ -406,15 +407,16 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: cetak-hub [-d CONNINFO] [--json] init | station add NAME --cert PEM | "
-		"station set NAME --reserve N | set office|timezone|language VALUE | stations | "
-		"verify | "
-		"run [CHECK] | check [CHECK] | stock | usage [--days N] | cover [CHECK] | "
-		"collection [--older DAYS] | printers | transfers [--older DAYS] | alarms | "
-		"report YYYY-MM|--from-json FILE [--format text|csv|json|pdf] [-o FILE] | serve "
-		"[OPTIONS]\n"
-		"CHECK: --silent-hours H --transit-days D --reserve N --lead-days D --window-days "
-		"D --metrics FILE --command PATH\n");
+		_("usage: cetak-hub [-d CONNINFO] [--json] init | station add NAME --cert PEM | "
+		  "station set NAME --reserve N | set office|timezone|language VALUE | stations | "
+		  "verify | "
+		  "run [CHECK] | check [CHECK] | stock | usage [--days N] | cover [CHECK] | "
+		  "collection [--older DAYS] | printers | transfers [--older DAYS] | alarms | "
+		  "report YYYY-MM|--from-json FILE [--format text|csv|json|pdf] [-o FILE] | serve "
+		  "[OPTIONS]\n"
+		  "CHECK: --silent-hours H --transit-days D --reserve N --lead-days D "
+		  "--window-days "
+		  "D --metrics FILE --command PATH\n"));
 }
 
 int

@@ -8,6 +8,7 @@
  * raised, and its later pushes are refused until an officer looks.
  */
 #define _GNU_SOURCE
+#include "common/i18n.h"
 #include "hub.h"
 
 #include <errno.h>
@@ -249,7 +250,7 @@ hub_verify_pending(PGconn *c)
 		struct rows w = { .station_id = id };
 		if (!cert) {
 			refuse(c, id, name, PQgetvalue(r, i, 6),
-			       "the registered certificate cannot be read");
+			       R_("the registered certificate cannot be read"));
 			snprintf(refused_id, sizeof(refused_id), "%s", id);
 			continue;
 		}
@@ -275,7 +276,7 @@ hub_verify_pending(PGconn *c)
 		if (vr < 0) {
 			char why[400];
 			free(rows);
-			snprintf(why, sizeof(why), "line %ld: %.350s", res.bad_line, res.why);
+			snprintf(why, sizeof(why), R_("line %ld: %.350s"), res.bad_line, res.why);
 			refuse(c, id, name, PQgetvalue(r, i, 6), why);
 			snprintf(refused_id, sizeof(refused_id), "%s", id);
 			continue;

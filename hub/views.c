@@ -6,6 +6,7 @@
  * alarms. They read the rollups the verifier keeps (hub.daily, hub.cards,
  * the balance per station and per record), not the whole chain.
  */
+#include "common/i18n.h"
 #include "hub.h"
 
 #include <math.h>
@@ -30,8 +31,8 @@ hub_stations(PGconn *c)
 		return EXIT_REFUSED;
 	json_t *arr = json_array();
 	if (!hub_json)
-		printf("%-20s %-8s %10s %8s  %-19s %s\n", "STATION", "STATUS", "RECORDS", "PENDING",
-		       "LAST PUSH", "REASON");
+		printf("%-20s %-8s %10s %8s  %-19s %s\n", _("STATION"), _("STATUS"), _("RECORDS"),
+		       _("PENDING"), _("LAST PUSH"), _("REASON"));
 	for (int i = 0; i < PQntuples(r); i++) {
 		if (hub_json)
 			json_array_append_new(
@@ -76,8 +77,8 @@ hub_stock(PGconn *c)
 	memset(&tot, 0, sizeof(tot));
 	json_t *arr = json_array();
 	if (!hub_json)
-		printf("%-20s %8s %8s %10s %8s %8s %8s\n", "STATION", "STORE", "HOPPERS",
-		       "IN TRANSIT", "ISSUED", "SPOILED", "SENT");
+		printf("%-20s %8s %8s %10s %8s %8s %8s\n", _("STATION"), _("STORE"), _("HOPPERS"),
+		       _("IN TRANSIT"), _("ISSUED"), _("SPOILED"), _("SENT"));
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct ledger_balance b;
 		long hoppers = 0;
@@ -107,7 +108,7 @@ hub_stock(PGconn *c)
 	if (hub_json)
 		hub_print_json(arr);
 	else {
-		printf("%-20s %8ld %8ld %10ld %8ld %8ld %8ld\n", "district", tot.store,
+		printf("%-20s %8ld %8ld %10ld %8ld %8ld %8ld\n", _("district"), tot.store,
 		       tot.received, transit_total, tot.issued, tot.spoiled, tot.transferred);
 	}
 	json_decref(arr);
@@ -149,8 +150,8 @@ hub_transfers(PGconn *c, double older)
 		return EXIT_REFUSED;
 	json_t *arr = json_array();
 	if (!hub_json)
-		printf("%-16s %-16s %-14s %6s %-10s %8s %-10s %s\n", "FROM", "TO", "DOCUMENT",
-		       "SENT", "ON", "RECEIVED", "ON", "STATE");
+		printf("%-16s %-16s %-14s %6s %-10s %8s %-10s %s\n", _("FROM"), _("TO"),
+		       _("DOCUMENT"), _("SENT"), _("ON"), _("RECEIVED"), _("ON"), _("STATE"));
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *state = PQgetvalue(r, i, 7);
 		double age = atof(PQgetvalue(r, i, 8));
@@ -186,8 +187,8 @@ hub_transfers(PGconn *c, double older)
 	if (hub_json)
 		hub_print_json(arr);
 	else {
-		printf("received %ld, in transit %ld, mismatched %ld, received without a sending "
-		       "record %ld\n",
+		printf(_("received %ld, in transit %ld, mismatched %ld, received without a sending "
+			 "record %ld\n"),
 		       n[0], n[1], n[2], n[3]);
 	}
 	json_decref(arr);
@@ -252,8 +253,8 @@ hub_usage(PGconn *c, int days)
 	json_t *arr = json_array();
 	long long tot_i = 0, tot_s = 0;
 	if (!hub_json)
-		printf("%-20s %-10s %7s %7s  %s\n", "STATION", "DAY", "ISSUED", "SPOILED",
-		       "SPOILED BY CAUSE");
+		printf("%-20s %-10s %7s %7s  %s\n", _("STATION"), _("DAY"), _("ISSUED"),
+		       _("SPOILED"), _("SPOILED BY CAUSE"));
 	for (int i = 0; i < PQntuples(r); i++) {
 		long long issued = hub_ll(r, i, 2), spoiled = hub_ll(r, i, 3);
 		char line[256] = "";
@@ -285,8 +286,8 @@ hub_usage(PGconn *c, int days)
 	if (hub_json)
 		hub_print_json(arr);
 	else
-		printf("%-20s %-10s %7lld %7lld  over the last %d days\n", "district", "", tot_i,
-		       tot_s, days);
+		printf(_("%-20s %-10s %7lld %7lld  over the last %d days\n"), _("district"), "",
+		       tot_i, tot_s, days);
 	json_decref(arr);
 	return 0;
 }
@@ -403,8 +404,8 @@ hub_cover(PGconn *c, const struct check_opts *o)
 	}
 #define I(o, k) ((long long)json_integer_value(json_object_get(o, k)))
 #define F(o, k) json_number_value(json_object_get(o, k))
-	printf("%-20s %8s %10s %8s %8s %8s %6s %6s\n", "STATION", "ON HAND", "IN TRANSIT",
-	       "PER DAY", "COVER", "RESERVE", "NEEDS", "SPARE");
+	printf("%-20s %8s %10s %8s %8s %8s %6s %6s\n", _("STATION"), _("ON HAND"), _("IN TRANSIT"),
+	       _("PER DAY"), _("COVER"), _("RESERVE"), _("NEEDS"), _("SPARE"));
 	json_array_foreach(json_object_get(cv, "stations"), i, v)
 	{
 		char cov[16] = "-";
@@ -416,27 +417,30 @@ hub_cover(PGconn *c, const struct check_opts *o)
 		       I(v, "spare"));
 	}
 	d = json_object_get(cv, "district");
-	printf("district: %lld blanks on hand and in transit, %.1f used a day over %lld days: ",
+	printf(_("district: %lld blanks on hand and in transit, %.1f used a day over %lld days: "),
 	       I(d, "on_hand"), F(d, "per_day"), I(d, "window_days"));
 	if (F(d, "days_of_cover") >= 0)
-		printf("%.1f days of cover (lead time %lld days)\n", F(d, "days_of_cover"),
+		printf(_("%.1f days of cover (lead time %lld days)\n"), F(d, "days_of_cover"),
 		       I(d, "lead_days"));
 	else
-		printf("no use recorded\n");
+		printf(_("no use recorded\n"));
 	if (I(d, "order") > 0)
-		printf("order from the province: %lld blanks (the next %lld days' use and the lead "
-		       "time's)\n",
+		printf(_("order from the province: %lld blanks (the next %lld days' use and the "
+			 "lead "
+			 "time's)\n"),
 		       I(d, "order"), I(d, "window_days"));
-	printf("\nproposal: where to send blanks (each station to hold its reserve and %lld days' "
-	       "use)\n",
+	printf(_("\nproposal: where to send blanks (each station to hold its reserve and %lld "
+		 "days' "
+		 "use)\n"),
 	       I(d, "lead_days"));
 	if (!json_array_size(json_object_get(cv, "proposal")))
-		printf("  nothing to move\n");
+		printf(_("  nothing to move\n"));
 	json_array_foreach(json_object_get(cv, "proposal"), i, v) printf(
-		"  %-20s -> %-20s %6lld blanks\n", json_string_value(json_object_get(v, "from")),
+		_("  %-20s -> %-20s %6lld blanks\n"), json_string_value(json_object_get(v, "from")),
 		json_string_value(json_object_get(v, "to")), I(v, "count"));
 	if (I(d, "short") > 0)
-		printf("  %lld blanks still short: no station has them to spare\n", I(d, "short"));
+		printf(_("  %lld blanks still short: no station has them to spare\n"),
+		       I(d, "short"));
 	json_decref(cv);
 	return 0;
 }
@@ -469,8 +473,8 @@ hub_collection(PGconn *c, double older_days)
 			return EXIT_REFUSED;
 		json_t *arr = json_array();
 		if (!hub_json)
-			printf("%-20s %-24s %-18s %-10s %-8s %5s  %s\n", "STATION", "JOB", "CHIP",
-			       "ISSUED", "STATE", "DAYS", "PLACE");
+			printf("%-20s %-24s %-18s %-10s %-8s %5s  %s\n", _("STATION"), _("JOB"),
+			       _("CHIP"), _("ISSUED"), _("STATE"), _("DAYS"), _("PLACE"));
 		for (int i = 0; i < PQntuples(r); i++) {
 			if (hub_json)
 				json_array_append_new(
@@ -491,7 +495,7 @@ hub_collection(PGconn *c, double older_days)
 		if (hub_json)
 			hub_print_json(arr);
 		else
-			printf("%d cards waiting for more than %g days\n", PQntuples(r),
+			printf(_("%d cards waiting for more than %g days\n"), PQntuples(r),
 			       older_days);
 		json_decref(arr);
 		PQclear(r);
@@ -518,8 +522,8 @@ hub_collection(PGconn *c, double older_days)
 	json_t *arr = json_array();
 	long long tot[8] = { 0 };
 	if (!hub_json)
-		printf("%-20s %8s %9s %7s %6s %6s %6s %6s %7s\n", "STATION", "WAITING", "IN HOPPER",
-		       "STORED", "<7 d", "7-29", "30-89", ">=90", "OLDEST");
+		printf("%-20s %8s %9s %7s %6s %6s %6s %6s %7s\n", _("STATION"), _("WAITING"),
+		       _("IN HOPPER"), _("STORED"), "<7 d", "7-29", "30-89", ">=90", _("OLDEST"));
 	for (int i = 0; i < PQntuples(r); i++) {
 		json_t *o = json_pack("{s:s}", "station", PQgetvalue(r, i, 0));
 		for (int k = 0; k < 8; k++) {
@@ -537,7 +541,7 @@ hub_collection(PGconn *c, double older_days)
 	if (hub_json)
 		hub_print_json(arr);
 	else
-		printf("%-20s %8lld %9lld %7lld %6lld %6lld %6lld %6lld %5lld d\n", "district",
+		printf("%-20s %8lld %9lld %7lld %6lld %6lld %6lld %6lld %5lld d\n", _("district"),
 		       tot[0], tot[1], tot[2], tot[3], tot[4], tot[5], tot[6], tot[7]);
 	json_decref(arr);
 	PQclear(r);
@@ -557,8 +561,8 @@ hub_printers(PGconn *c)
 		return EXIT_REFUSED;
 	json_t *arr = json_array();
 	if (!hub_json)
-		printf("%-20s %-8s %8s %-14s %13s %9s %8s\n", "STATION", "LINE", "PRINTS", "RIBBON",
-		       "RIBBON USED", "COUNTER", "OUTSIDE");
+		printf("%-20s %-8s %8s %-14s %13s %9s %8s\n", _("STATION"), _("LINE"), _("PRINTS"),
+		       _("RIBBON"), _("RIBBON USED"), _("COUNTER"), _("OUTSIDE"));
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct ledger_balance b;
 		json_t *bj = json_loads(PQgetvalue(r, i, 1), 0, NULL);
@@ -598,7 +602,7 @@ hub_printers(PGconn *c)
 	if (hub_json)
 		hub_print_json(arr);
 	else
-		printf("cards printed outside cetakd, not yet explained: %lld\n", outside_all);
+		printf(_("cards printed outside cetakd, not yet explained: %lld\n"), outside_all);
 	json_decref(arr);
 	PQclear(r);
 	return 0;

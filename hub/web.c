@@ -222,7 +222,8 @@ page_stations(struct hub_web *w, struct web_req *rq)
 		wb_esc(&b, !strcmp(status, "ok") ? _("verified") : _("refused"));
 		if (*jstr(v, "reason")) {
 			wb_add(&b, "<br><small class=\"error\">");
-			wb_esc(&b, jstr(v, "reason"));
+			char t[1024];
+			wb_esc(&b, i18n_msg(jstr(v, "reason"), t, sizeof(t)));
 			wb_add(&b, "</small>");
 		}
 		wb_add(&b, "</td><td>");

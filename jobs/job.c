@@ -10,6 +10,7 @@
  * The first failure is reported with the field's path.
  */
 #define _GNU_SOURCE
+#include "common/i18n.h"
 #include "job.h"
 #include "common/utf8.h"
 
@@ -253,25 +254,27 @@ check_value(struct vctx *v, const char *path, const struct field *f, json_t *val
 
 	switch (f->type) {
 	case F_BOOL:
-		return json_is_boolean(val) ? 0 : bad(v, "%s: must be true or false", path);
+		return json_is_boolean(val) ? 0 : bad(v, R_("%s: must be true or false"), path);
 	case F_OBJECT:
-		return json_is_object(val) ? 0 : bad(v, "%s: must be an object", path);
+		return json_is_object(val) ? 0 : bad(v, R_("%s: must be an object"), path);
 	case F_ARRAY:
-		return json_is_array(val) ? 0 : bad(v, "%s: must be an array", path);
+		return json_is_array(val) ? 0 : bad(v, R_("%s: must be an array"), path);
 	default:
 		break;
 	}
 	if (!s)
-		return bad(v, "%s: must be a string", path);
+		return bad(v, R_("%s: must be a string"), path);
 	switch (f->type) {
 	case F_TEXT: {
 		long n = text_length(s, &badcp);
 		if (n < 0)
-			return bad(v, "%s: control character U+%04X is not allowed", path, badcp);
+			return bad(v, R_("%s: control character U+%04X is not allowed"), path,
+				   badcp);
 		if (n == 0 || s[0] == ' ' || s[strlen(s) - 1] == ' ')
-			return bad(v, "%s: must not be empty or start or end with a space", path);
+			return bad(v, R_("%s: must not be empty or start or end with a space"),
+				   path);
 		if ((size_t)n > f->max)
-			return bad(v, "%s: %ld characters, at most %zu fit the card", path, n,
+			return bad(v, R_("%s: %ld characters, at most %zu fit the card"), path, n,
 				   f->max);
 		return 0;
 	}
@@ -280,21 +283,21 @@ check_value(struct vctx *v, const char *path, const struct field *f, json_t *val
 			if (strcmp(s, f->choices[i]) == 0)
 				return 0;
 		return bad(v,
-			   "%s: \"%.40s\" is not one of the allowed values (see "
-			   "docs/job-format.md)",
+			   R_("%s: \"%.40s\" is not one of the allowed values (see "
+			      "docs/job-format.md)"),
 			   path, s);
 	case F_DIGITS3:
 		if (strlen(s) == 3 && isdigit((unsigned char)s[0]) &&
 		    isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]))
 			return 0;
-		return bad(v, "%s: must be 3 digits, e.g. \"007\"", path);
+		return bad(v, R_("%s: must be 3 digits, e.g. \"007\""), path);
 	case F_PHONE: {
 		char norm[JOB_PHONE_MAX + 1];
 		if (job_phone_normalize(s, norm) == 0)
 			return 0;
 		return bad(v,
-			   "%s: \"%.24s\" is not an Indonesian mobile number (08..., 628... or "
-			   "+628..., 10 to 13 digits)",
+			   R_("%s: \"%.24s\" is not an Indonesian mobile number (08..., 628... or "
+			      "+628..., 10 to 13 digits)"),
 			   path, s);
 	}
 	case F_VALID_UNTIL:
@@ -303,8 +306,8 @@ check_value(struct vctx *v, const char *path, const struct field *f, json_t *val
 		__attribute__((fallthrough)); /* otherwise a date */
 	case F_DATE:
 		if (!parse_date(s, &y, &m, &d))
-			return bad(v, "%s: \"%.40s\" is not a real date YYYY-MM-DD%s", path, s,
-				   f->type == F_VALID_UNTIL ? " or \"SEUMUR HIDUP\"" : "");
+			return bad(v, R_("%s: \"%.40s\" is not a real date YYYY-MM-DD%s"), path, s,
+				   f->type == F_VALID_UNTIL ? R_(" or \"SEUMUR HIDUP\"") : "");
 		return 0;
 	default:
 		return 0;
@@ -327,14 +330,14 @@ check_object(struct vctx *v, const char *prefix, json_t *obj, const struct field
 			if (strcmp(f->name, key) == 0)
 				break;
 		if (!f->name)
-			return bad(v, "%s%.40s: unknown field", prefix, key);
+			return bad(v, R_("%s%.40s: unknown field"), prefix, key);
 	}
 	for (const struct field *f = fields; f->name; f++) {
 		snprintf(path, sizeof(path), "%s%s", prefix, f->name);
 		val = json_object_get(obj, f->name);
 		if (!val) {
 			if (f->required)
-				return bad(v, "%s: missing", path);
+				return bad(v, R_("%s: missing"), path);
 			continue;
 		}
 		if ((r = check_value(v, path, f, val)) < 0)
@@ -422,16 +425,16 @@ b64_field(struct vctx *v, const char *path, json_t *val, size_t max, uint8_t **r
 	long n;
 
 	if (!s)
-		return bad(v, "%s: must be a base64 string", path);
+		return bad(v, R_("%s: must be a base64 string"), path);
 	if (len / 4 * 3 > max + 3)
-		return bad(v, "%s: larger than %zu bytes", path, max);
+		return bad(v, R_("%s: larger than %zu bytes"), path, max);
 	buf = malloc(len / 4 * 3 + 3);
 	if (!buf)
-		return bad(v, "%s: out of memory", path);
+		return bad(v, R_("%s: out of memory"), path);
 	n = job_base64_decode(s, len, buf, max);
 	if (n <= 0) {
 		free(buf);
-		return bad(v, "%s: not valid base64 (RFC 4648, no line breaks)", path);
+		return bad(v, R_("%s: not valid base64 (RFC 4648, no line breaks)"), path);
 	}
 	*ret = buf;
 	*ret_len = (size_t)n;
@@ -482,13 +485,14 @@ guard_check(j_common_ptr cinfo)
 	if (ci->input_scan_number > JOB_JPEG_MAX_SCANS) {
 		cinfo->err->msg_code = 0;
 		snprintf(g->why, sizeof(g->why),
-			 "more than %d scans (a progressive JPEG made to "
-			 "exhaust the decoder)",
+			 R_("more than %d scans (a progressive JPEG made to "
+			    "exhaust the decoder)"),
 			 JOB_JPEG_MAX_SCANS);
 		cinfo->err->error_exit(cinfo);
 	}
 	if (mono_ms() - g->t0 > JOB_JPEG_MAX_MS) {
-		snprintf(g->why, sizeof(g->why), "decoding takes more than %d ms", JOB_JPEG_MAX_MS);
+		snprintf(g->why, sizeof(g->why), R_("decoding takes more than %d ms"),
+			 JOB_JPEG_MAX_MS);
 		cinfo->err->error_exit(cinfo);
 	}
 }
@@ -520,7 +524,7 @@ check_jpeg(struct vctx *v, const uint8_t *data, size_t len, unsigned *ret_w, uns
 	ci.err = job_jpeg_errors(&err);
 	if (setjmp(err.jb)) {
 		jpeg_destroy_decompress(&ci);
-		return bad(v, "photo: not a decodable JPEG (%s)",
+		return bad(v, R_("photo: not a decodable JPEG (%s)"),
 			   guard.why[0] ? guard.why : err.msg);
 	}
 	jpeg_create_decompress(&ci);
@@ -531,8 +535,8 @@ check_jpeg(struct vctx *v, const uint8_t *data, size_t len, unsigned *ret_w, uns
 	if (w < 100 || h < 100 || w > 4000 || h > 4000 || h * 10 < w * 9 || h > w * 2) {
 		jpeg_destroy_decompress(&ci);
 		return bad(v,
-			   "photo: %ux%u px; a portrait photo of 100-4000 px with height 0.9-2 "
-			   "times the width is expected",
+			   R_("photo: %ux%u px; a portrait photo of 100-4000 px with height 0.9-2 "
+			      "times the width is expected"),
 			   w, h);
 	}
 	/* Every entropy-coded segment is still decoded; the output is cheap. */
@@ -550,7 +554,7 @@ check_jpeg(struct vctx *v, const uint8_t *data, size_t len, unsigned *ret_w, uns
 	jpeg_finish_decompress(&ci);
 	jpeg_destroy_decompress(&ci);
 	if (warnings)
-		return bad(v, "photo: JPEG data is corrupt or truncated");
+		return bad(v, R_("photo: JPEG data is corrupt or truncated"));
 	*ret_w = w, *ret_h = h;
 	return 0;
 }
@@ -568,10 +572,10 @@ check_png(struct vctx *v, const uint8_t *p, size_t len)
 	static const uint8_t sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
 
 	if (len < 33 || memcmp(p, sig, 8) != 0 || be32(p + 8) != 13 || memcmp(p + 12, "IHDR", 4))
-		return bad(v, "signature: not a PNG image");
+		return bad(v, R_("signature: not a PNG image"));
 	uint32_t w = be32(p + 16), h = be32(p + 20);
 	if (w < 20 || h < 10 || w > 2000 || h > 1000)
-		return bad(v, "signature: %ux%u px; 20-2000 x 10-1000 px expected", w, h);
+		return bad(v, R_("signature: %ux%u px; 20-2000 x 10-1000 px expected"), w, h);
 	return 0;
 }
 
@@ -593,7 +597,7 @@ check_images(struct vctx *v, json_t *root, struct job *job)
 	    (r = check_png(v, job->signature.data, job->signature.len)) < 0 || !fps)
 		return r;
 	if (json_array_size(fps) > JOB_FINGERS_MAX)
-		return bad(v, "fingerprints: %zu templates, at most %d", json_array_size(fps),
+		return bad(v, R_("fingerprints: %zu templates, at most %d"), json_array_size(fps),
 			   JOB_FINGERS_MAX);
 	json_array_foreach(fps, i, fp)
 	{
@@ -603,7 +607,8 @@ check_images(struct vctx *v, json_t *root, struct job *job)
 			return r;
 		/* ISO/IEC 19794-2 record: "FMR\0" then a version */
 		if (b->len < 8 || memcmp(b->data, "FMR\0", 4) != 0)
-			return bad(v, "%s: not an ISO/IEC 19794-2 template (no FMR header)", path);
+			return bad(v, R_("%s: not an ISO/IEC 19794-2 template (no FMR header)"),
+				   path);
 	}
 	return 0;
 }
@@ -617,7 +622,7 @@ check_id(struct vctx *v, const char *id)
 
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)id[i]) && id[i] != '.' && id[i] != '_' && id[i] != '-')
-			return bad(v, "job_id: only A-Z a-z 0-9 . _ - are allowed");
+			return bad(v, R_("job_id: only A-Z a-z 0-9 . _ - are allowed"));
 	return 0;
 }
 
@@ -631,25 +636,26 @@ check_nik(struct vctx *v, json_t *holder, const struct job_policy *pol)
 	char want[16];
 
 	if (strlen(nik) != JOB_NIK_LEN)
-		return bad(v, "holder.nik: must be 16 digits");
+		return bad(v, R_("holder.nik: must be 16 digits"));
 	for (int i = 0; i < JOB_NIK_LEN; i++)
 		if (!isdigit((unsigned char)nik[i]))
-			return bad(v, "holder.nik: must be 16 digits");
+			return bad(v, R_("holder.nik: must be 16 digits"));
 	if (memcmp(nik, "00", 2) == 0 || memcmp(nik + 2, "00", 2) == 0)
-		return bad(v, "holder.nik: region code %.6s is not a real province/regency", nik);
+		return bad(v, R_("holder.nik: region code %.6s is not a real province/regency"),
+			   nik);
 	if (memcmp(nik + 12, "0000", 4) == 0)
-		return bad(v, "holder.nik: serial 0000 is never issued");
+		return bad(v, R_("holder.nik: serial 0000 is never issued"));
 	parse_date(dob, &y, &m, &d);
 	snprintf(want, sizeof(want), "%02d%02d%02d", (d + (woman ? 40 : 0)) % 100, m % 100,
 		 y % 100);
 	if (memcmp(nik + 6, want, 6) != 0)
 		return bad(v,
-			   "holder.nik: date part %.6s does not match birth_date %s and sex %s "
-			   "(expected %s)",
+			   R_("holder.nik: date part %.6s does not match birth_date %s and sex %s "
+			      "(expected %s)"),
 			   nik + 6, dob, woman ? "PEREMPUAN" : "LAKI-LAKI", want);
 	if (pol->region && pol->region[0] && strncmp(nik, pol->region, strlen(pol->region)) != 0)
-		return bad(v, "holder.nik: region %.6s is outside this station's region %s", nik,
-			   pol->region);
+		return bad(v, R_("holder.nik: region %.6s is outside this station's region %s"),
+			   nik, pol->region);
 	return 0;
 }
 
@@ -666,15 +672,15 @@ check_dates(struct vctx *v, json_t *root, const struct job_policy *pol)
 	parse_date(json_string_value(json_object_get(issue, "date")), &y, &m, &d);
 	issued = date_key(y, m, d);
 	if (birth > today)
-		return bad(v, "holder.birth_date: in the future");
+		return bad(v, R_("holder.birth_date: in the future"));
 	if (issued < birth)
-		return bad(v, "issue.date: before holder.birth_date");
+		return bad(v, R_("issue.date: before holder.birth_date"));
 	if (issued > today)
-		return bad(v, "issue.date: in the future");
+		return bad(v, R_("issue.date: in the future"));
 	if (strcmp(until, "SEUMUR HIDUP") != 0) {
 		parse_date(until, &y, &m, &d);
 		if (date_key(y, m, d) <= issued)
-			return bad(v, "holder.valid_until: not after issue.date");
+			return bad(v, R_("holder.valid_until: not after issue.date"));
 	}
 	return 0;
 }
@@ -748,29 +754,29 @@ job_parse(const char *buf, size_t len, const struct job_policy *pol, struct job 
 	int r;
 
 	if (memchr(buf, '\0', len))
-		return bad(&v, "not a JSON text: NUL byte at offset %zu",
+		return bad(&v, R_("not a JSON text: NUL byte at offset %zu"),
 			   (size_t)((const char *)memchr(buf, '\0', len) - buf));
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
-		return bad(&v, "malformed JSON at line %d column %d: %s", je.line, je.column,
+		return bad(&v, R_("malformed JSON at line %d column %d: %s"), je.line, je.column,
 			   je.text);
 	if (!json_is_object(root)) {
-		r = bad(&v, "the job must be a JSON object");
+		r = bad(&v, R_("the job must be a JSON object"));
 		goto fail;
 	}
 	if ((r = check_object(&v, "", root, top_fields)) < 0)
 		goto fail;
 	if (strcmp(json_string_value(json_object_get(root, "format")), JOB_FORMAT) != 0) {
-		r = bad(&v, "format: \"%.20s\" is not supported (expected \"" JOB_FORMAT "\")",
-			json_string_value(json_object_get(root, "format")));
+		r = bad(&v, R_("format: \"%.20s\" is not supported (expected \"%s\")"),
+			json_string_value(json_object_get(root, "format")), JOB_FORMAT);
 		goto fail;
 	}
 	if ((r = check_id(&v, json_string_value(json_object_get(root, "job_id")))) < 0)
 		goto fail;
 	if (strcmp(json_string_value(json_object_get(root, "record_state")), "PRR") != 0) {
 		r = bad(&v,
-			"record_state: \"%.32s\" is not PRR (print-ready record); only PRR "
-			"records may be printed",
+			R_("record_state: \"%.32s\" is not PRR (print-ready record); only PRR "
+			   "records may be printed"),
 			json_string_value(json_object_get(root, "record_state")));
 		goto fail;
 	}
@@ -787,7 +793,7 @@ job_parse(const char *buf, size_t len, const struct job_policy *pol, struct job 
 
 	job = calloc(1, sizeof(*job));
 	if (!job) {
-		r = bad(&v, "out of memory");
+		r = bad(&v, R_("out of memory"));
 		goto fail;
 	}
 	job->json = root;

@@ -3,6 +3,7 @@
  * dispatch order.
  */
 #define _GNU_SOURCE
+#include "common/i18n.h"
 #include "sched.h"
 
 #include <errno.h>
@@ -44,14 +45,14 @@ sched_intake(struct store *st, const struct sched_policy *pol, const struct job 
 	if (pol->station_upt && job->kind == JOB_DATA_CHANGE) {
 		*ret_hold_kind = HOLD_MAIN_OFFICE;
 		snprintf(reason, len,
-			 "data_change cards are printed at the main office, not a UPT");
+			 R_("data_change cards are printed at the main office, not a UPT"));
 		return JS_HELD;
 	}
 	if (job->kind == JOB_NEW && store_nik_printed(st, job->nik, job->job_id, printed) == 1) {
 		*ret_hold_kind = HOLD_PRINT_ONCE;
 		snprintf(reason, len,
-			 "NIK %s already has a printed card (job %s); a supervisor "
-			 "must release it",
+			 R_("NIK %s already has a printed card (job %s); a supervisor "
+			    "must release it"),
 			 job->nik, printed);
 		return JS_HELD;
 	}
@@ -86,7 +87,7 @@ sched_refresh(struct store *st, const struct sched_policy *pol, const struct sto
 	/* Stock: defer what is not new or urgent while low; release when it recovers. */
 	if (stock_low(pol, stock, &balance)) {
 		snprintf(reason, sizeof(reason),
-			 "blank stock below reserve (%ld left, reserve %ld)", balance,
+			 R_("blank stock below reserve (%ld left, reserve %ld)"), balance,
 			 pol->stock_reserve);
 		r = store_transition_where(st, JS_QUEUED, NULL, STORE_DEFERRABLE, JS_DEFERRED,
 					   DEFER_STOCK, reason, 0, "scheduler", now);
@@ -107,8 +108,8 @@ sched_refresh(struct store *st, const struct sched_policy *pol, const struct sto
 			char next[16];
 			sched_day(midnight, next);
 			snprintf(reason, sizeof(reason),
-				 "daily quota of %d cards reached; waits for %s", pol->daily_quota,
-				 next);
+				 R_("daily quota of %d cards reached; waits for %s"),
+				 pol->daily_quota, next);
 			r = store_transition_where(st, JS_QUEUED, NULL, STORE_ALL, JS_DEFERRED,
 						   DEFER_QUOTA, reason, midnight, "scheduler", now);
 			if (r < 0)
@@ -137,8 +138,8 @@ sched_next(struct store *st, const struct sched_policy *pol, const struct stock_
 			long long waiting = 0;
 			store_count(st, JS_MASK(JS_DEFERRED), ~0u, &waiting);
 			snprintf(why, len,
-				 waiting ? "no job can be dispatched now: %lld deferred"
-					 : "queue empty",
+				 waiting ? R_("no job can be dispatched now: %lld deferred")
+					 : R_("queue empty"),
 				 waiting);
 			/* The deferrals and holds decided on the way are kept. */
 			return (r = store_commit(st)) < 0 ? r : -ENOENT;
@@ -148,8 +149,8 @@ sched_next(struct store *st, const struct sched_policy *pol, const struct stock_
 		if (row.kind != JOB_NEW || store_nik_printed(st, row.nik, row.job_id, printed) != 1)
 			break;
 		snprintf(reason, sizeof(reason),
-			 "NIK %s already has a printed card (job %s); a "
-			 "supervisor must release it",
+			 R_("NIK %s already has a printed card (job %s); a "
+			    "supervisor must release it"),
 			 row.nik, printed);
 		if ((r = store_transition(st, row.job_id, JS_MASK(JS_QUEUED), JS_HELD,
 					  HOLD_PRINT_ONCE, reason, 0, "scheduler", now, NULL)) < 0)

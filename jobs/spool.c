@@ -9,6 +9,7 @@
  * .reason file, durably, before they leave new/.
  */
 #define _GNU_SOURCE
+#include "common/i18n.h"
 #include "spool.h"
 #include "common/log.h"
 
@@ -300,21 +301,21 @@ read_job_file(int dirfd, const char *name, size_t max, char **ret, size_t *ret_l
 	if (fd < 0) {
 		int e = errno;
 		if (e == ELOOP) {
-			snprintf(why, whylen, "a symbolic link, not a job file");
+			snprintf(why, whylen, R_("a symbolic link, not a job file"));
 			return -EINVAL;
 		}
-		snprintf(why, whylen, "cannot open: %s", strerror(e));
+		snprintf(why, whylen, R_("cannot open: %s"), strerror(e));
 		return -e;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		snprintf(why, whylen, "not a regular file");
+		snprintf(why, whylen, R_("not a regular file"));
 		return -EINVAL;
 	}
 	if ((size_t)st.st_size > max) {
 		close(fd);
 		snprintf(why, whylen,
-			 "%lld bytes, larger than the limit of %zu (spool.max_job_bytes)",
+			 R_("%lld bytes, larger than the limit of %zu (spool.max_job_bytes)"),
 			 (long long)st.st_size, max);
 		return -EINVAL;
 	}
@@ -334,7 +335,7 @@ read_job_file(int dirfd, const char *name, size_t max, char **ret, size_t *ret_l
 	close(fd);
 	if (off != (size_t)st.st_size) {
 		free(buf);
-		snprintf(why, whylen, "short read (the file changed while being read)");
+		snprintf(why, whylen, R_("short read (the file changed while being read)"));
 		return -EAGAIN;
 	}
 	*ret = buf;
@@ -685,8 +686,8 @@ spool_sweep_tmp(struct spool *sp, long long max_age_s, long long now)
 		if (age <= max_age_s)
 			continue;
 		snprintf(why, sizeof(why),
-			 "left in tmp/ for %lld s and never handed off to new/ "
-			 "(spool.tmp_max_age is %lld s)",
+			 R_("left in tmp/ for %lld s and never handed off to new/ "
+			    "(spool.tmp_max_age is %lld s)"),
 			 age, max_age_s);
 		if (reject(sp, sp->tmpfd, ents[i].name, why, now) == 0)
 			moved++;

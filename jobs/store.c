@@ -6,6 +6,7 @@
  * that the queue index and scans never touch the photos.
  */
 #define _GNU_SOURCE
+#include "common/i18n.h"
 #include "store.h"
 #include "custody.h"
 #include "store_internal.h"
@@ -598,7 +599,7 @@ store_activate(struct store *st, const struct job_row *row, const char *line, co
 	sqlite3_free(sql);
 	if (r == 0 && sqlite3_changes(st->db) != 1)
 		r = -EPERM;
-	snprintf(reason, sizeof(reason), "dispatched to line %s", line);
+	snprintf(reason, sizeof(reason), R_("dispatched to line %s"), line);
 	if (r == 0)
 		r = record_event(st, row->id, now, "queued", "active", reason, actor);
 	return r;
@@ -626,7 +627,7 @@ store_set_priority(struct store *st, const char *job_id, int priority, const cha
 	sqlite3_bind_int64(s, 3, row.id);
 	r = sqlite3_step(s) == SQLITE_DONE ? 0 : -EIO;
 	sqlite3_finalize(s);
-	snprintf(reason, sizeof(reason), "priority %d -> %d", row.priority, priority);
+	snprintf(reason, sizeof(reason), R_("priority %d -> %d"), row.priority, priority);
 	if (r < 0 || (r = record_event(st, row.id, now, job_state_name(row.state),
 				       job_state_name(row.state), reason, actor)) < 0)
 		goto fail;

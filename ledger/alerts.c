@@ -2,6 +2,7 @@
  * alerts.c - stock conditions, their alert lifecycle and channels.
  */
 #define _GNU_SOURCE
+#include "common/i18n.h"
 #include "alerts.h"
 #include "common/log.h"
 #include "stock.h"
@@ -234,13 +235,13 @@ alerts_evaluate(struct alerts *a, const struct alerts_config *cfg, struct ledger
 	ledger_balance(l, &b);
 	if (b.received > 0 && o.on_hand <= cfg->reserve)
 		condition(a, cfg, "stock-low", now,
-			  "%ld blank cards on hand, reserve %ld: only new "
-			  "and urgent jobs are printed",
+			  R_("%ld blank cards on hand, reserve %ld: only new "
+			     "and urgent jobs are printed"),
 			  o.on_hand, cfg->reserve);
 	if (o.days_of_cover >= 0 && o.days_of_cover < cfg->lead_days)
 		condition(a, cfg, "stock-cover", now,
-			  "%.1f days of blanks at %.1f a day; the lead "
-			  "time is %d days: request more now",
+			  R_("%.1f days of blanks at %.1f a day; the lead "
+			     "time is %d days: request more now"),
 			  o.days_of_cover, o.per_day, cfg->lead_days);
 	for (int i = 0; i < b.n_lines; i++) {
 		const struct ledger_line *ln = &b.lines[i];
@@ -248,22 +249,22 @@ alerts_evaluate(struct alerts *a, const struct alerts_config *cfg, struct ledger
 		if (ln->ribbon[0] && left <= cfg->ribbon_low) {
 			snprintf(key, sizeof(key), "ribbon-low:%s", ln->name);
 			condition(a, cfg, key, now,
-				  "line %s: ribbon %s has %ld of %ld prints left "
-				  "(low at %ld)",
+				  R_("line %s: ribbon %s has %ld of %ld prints left "
+				     "(low at %ld)"),
 				  ln->name, ln->ribbon, left, ln->ribbon_rated, cfg->ribbon_low);
 		}
 		if (ln->outside > 0) {
 			snprintf(key, sizeof(key), "printer-counter:%s", ln->name);
 			condition(a, cfg, key, now,
-				  "line %s: the printer counted %ld cards that cetakd "
-				  "did not print; a supervisor explains them with "
-				  "`cetakctl stock counter-ack %s --note ...`",
+				  R_("line %s: the printer counted %ld cards that cetakd "
+				     "did not print; a supervisor explains them with "
+				     "`cetakctl stock counter-ack %s --note ...`"),
 				  ln->name, ln->outside, ln->name);
 		}
 		if (ln->hopper > cfg->hopper_low)
 			continue;
 		snprintf(key, sizeof(key), "hopper-low:%s", ln->name);
-		condition(a, cfg, key, now, "line %s has %ld blanks in its hopper (low at %ld)",
+		condition(a, cfg, key, now, R_("line %s has %ld blanks in its hopper (low at %ld)"),
 			  ln->name, ln->hopper, cfg->hopper_low);
 	}
 	/* the ones that ended */

@@ -2,6 +2,7 @@
  * audit.c - the audit export verifier, shared by cetak-audit and the tests.
  */
 #define _GNU_SOURCE
+#include "common/i18n.h"
 #include "audit.h"
 #include "stock.h"
 
@@ -183,7 +184,7 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 	int rc = 0;
 
 	if (v->ended)
-		return bad(r, line, "data after the end record");
+		return bad(r, line, R_("data after the end record"));
 	/* Record lines are held to their bytes by their hash (below): the text
 	 * hashed is the line itself minus its "hash" and "prev" members, so any
 	 * other change breaks the chain. The other lines are checked for the
@@ -191,13 +192,13 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 	int is_record = o && line > 1 && json_object_get(o, "seq");
 	canon = o && !is_record ? json_dumps(o, JSON_CANON) : NULL;
 	if (!o || (!is_record && (!canon || strlen(canon) != n || memcmp(canon, p, n) != 0))) {
-		rc = bad(r, line, "not a record in canonical form (changed or damaged)");
+		rc = bad(r, line, R_("not a record in canonical form (changed or damaged)"));
 	} else if (line == 1			      ? !keys_ok(o, header_keys, 4)
 		   : json_object_get(o, "seq")	      ? !keys_ok(o, record_keys, 5)
 		   : json_object_get(o, "checkpoint") ? !keys_ok(o, checkpoint_keys, 4)
 		   : json_object_get(o, "end")	      ? !keys_ok(o, end_keys, 5)
 						      : 1) {
-		rc = bad(r, line, "unknown or missing fields for its kind of line");
+		rc = bad(r, line, R_("unknown or missing fields for its kind of line"));
 	} else if (line == 1) {
 		uint8_t md[32];
 		EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL);
@@ -207,21 +208,23 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 		    strcmp(s(o, "format"), "cetak-audit/2") != 0 &&
 		    strcmp(s(o, "format"), "cetak-audit/1") != 0)
 			rc = bad(r, line,
-				 "not a cetak-audit export (format " AUDIT_FORMAT
-				 " or cetak-audit/3, /2 or /1)");
+				 R_("not a cetak-audit export (format %s or cetak-audit/3, /2 or "
+				    "/1)"),
+				 AUDIT_FORMAT);
 		else if (!same_cert(o, v->cert))
 			rc = bad(r, line,
-				 "signed by another station certificate than the one given");
+				 R_("signed by another station certificate than the one given"));
 		else if (json_object_get(o, "from") &&
 			 json_integer_value(json_object_get(o, "from")) != v->seq + 1)
-			rc = bad(r, line,
-				 "the slice starts at record %lld; the chain held ends at record "
-				 "%ld",
-				 (long long)json_integer_value(json_object_get(o, "from")), v->seq);
+			rc = bad(
+				r, line,
+				R_("the slice starts at record %lld; the chain held ends at record "
+				   "%ld"),
+				(long long)json_integer_value(json_object_get(o, "from")), v->seq);
 		else if (!json_object_get(o, "from") && v->seq != 0)
 			rc = bad(r, line,
-				 "a whole export from record 1, where the chain held ends at "
-				 "record %ld",
+				 R_("a whole export from record 1, where the chain held ends at "
+				    "record %ld"),
 				 v->seq);
 	} else if (json_object_get(o, "seq")) {
 		/* The record as hashed is the line without its "hash" and "prev" members,
@@ -230,7 +233,7 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 		char want[65], small[2048], *text = n < sizeof(small) ? small : malloc(n + 1),
 					    *hp = NULL, *pp = NULL;
 		if (!text)
-			return bad(r, line, "out of memory");
+			return bad(r, line, R_("out of memory"));
 		memcpy(text, p, n);
 		text[n] = '\0';
 		/* Splice only when both values are 64 characters: their encoded form is
@@ -247,27 +250,29 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 		}
 		if (json_integer_value(json_object_get(o, "seq")) != v->seq + 1)
 			rc = bad(r, line,
-				 "record %ld expected, found seq %lld (a record was "
-				 "removed, inserted or moved)",
+				 R_("record %ld expected, found seq %lld (a record was "
+				    "removed, inserted or moved)"),
 				 v->seq + 1,
 				 (long long)json_integer_value(json_object_get(o, "seq")));
 		else if (strcmp(s(o, "prev"), hh) != 0 || !hp || !pp)
-			rc = bad(r, line, "record %ld does not follow the previous one",
+			rc = bad(r, line, R_("record %ld does not follow the previous one"),
 				 v->seq + 1);
 		else {
 			audit_chain(&v->md, v->head, text, h);
 			audit_hex(h, 32, want);
 			if (strcmp(s(o, "hash"), want) != 0)
-				rc = bad(r, line, "record %ld does not match its hash", v->seq + 1);
+				rc = bad(r, line, R_("record %ld does not match its hash"),
+					 v->seq + 1);
 			else if (stock_apply(&r->balance, o, r->why, sizeof(r->why)) < 0)
-				rc = bad(r, line, "record %ld breaks the stock rules: %.200s",
+				rc = bad(r, line, R_("record %ld breaks the stock rules: %.200s"),
 					 v->seq + 1, r->why);
 			else {
 				memcpy(v->head, h, 32);
 				v->seq++;
 				r->records++;
 				if (v->each && v->each(o, p, n, &r->balance, v->each_ctx) < 0)
-					rc = bad(r, line, "record %ld could not be kept", v->seq);
+					rc = bad(r, line, R_("record %ld could not be kept"),
+						 v->seq);
 			}
 		}
 		if (text != small)
@@ -279,9 +284,9 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 			 (long long)json_integer_value(json_object_get(o, "at")));
 		if (json_integer_value(json_object_get(o, "checkpoint")) != v->seq ||
 		    strcmp(s(o, "head"), hh) != 0)
-			rc = bad(r, line, "checkpoint does not cover record %ld", v->seq);
+			rc = bad(r, line, R_("checkpoint does not cover record %ld"), v->seq);
 		else if (!sig_ok(v->cert, msg, s(o, "sig")))
-			rc = bad(r, line, "checkpoint at record %ld: bad signature", v->seq);
+			rc = bad(r, line, R_("checkpoint at record %ld: bad signature"), v->seq);
 		else
 			r->checkpoints++;
 	} else if (json_object_get(o, "end")) {
@@ -293,20 +298,20 @@ verify_line(struct vstate *v, const char *p, size_t n, json_t *o)
 			 v->hdr_sha);
 		if (json_integer_value(json_object_get(o, "end")) != v->seq ||
 		    strcmp(s(o, "head"), hh) != 0)
-			rc = bad(r, line, "the end record does not match the last record %ld",
+			rc = bad(r, line, R_("the end record does not match the last record %ld"),
 				 v->seq);
 		else if (json_integer_value(json_object_get(o, "checkpoints")) != r->checkpoints)
 			rc = bad(r, line,
-				 "the export should hold %lld checkpoints, %ld are there (one "
-				 "was removed or added)",
+				 R_("the export should hold %lld checkpoints, %ld are there (one "
+				    "was removed or added)"),
 				 (long long)json_integer_value(json_object_get(o, "checkpoints")),
 				 r->checkpoints);
 		else if (!sig_ok(v->cert, msg, s(o, "sig")))
-			rc = bad(r, line, "the end record's signature is bad");
+			rc = bad(r, line, R_("the end record's signature is bad"));
 		else
 			v->ended = 1;
 	} else {
-		rc = bad(r, line, "unknown kind of line");
+		rc = bad(r, line, R_("unknown kind of line"));
 	}
 	free(canon);
 	return rc;
@@ -415,20 +420,20 @@ audit_verify_each(const char *buf, size_t len, X509 *cert, struct audit_resume *
 			size_t *no = realloc(off, (cap = cap ? cap * 2 : 1024) * sizeof(*off));
 			if (!no) {
 				free(off);
-				return bad(r, 1, "out of memory");
+				return bad(r, 1, R_("out of memory"));
 			}
 			off = no;
 		}
 		off[n_off++] = (size_t)(p - buf);
 		if (!nl) {
 			free(off);
-			return bad(r, (long)n_off, "the last line is cut off (no newline)");
+			return bad(r, (long)n_off, R_("the last line is cut off (no newline)"));
 		}
 		p = nl + 1;
 	}
 	if (n_off == 0) {
 		free(off);
-		return bad(r, 1, "empty export");
+		return bad(r, 1, R_("empty export"));
 	}
 	off[n_off] = len;
 	long lines = (long)n_off;
@@ -448,7 +453,7 @@ audit_verify_each(const char *buf, size_t len, X509 *cert, struct audit_resume *
 		int started = 0;
 		if (!pl) {
 			free(off);
-			return bad(r, 1, "out of memory");
+			return bad(r, 1, R_("out of memory"));
 		}
 		pl->buf = buf;
 		pl->off = off;
@@ -467,7 +472,7 @@ audit_verify_each(const char *buf, size_t len, X509 *cert, struct audit_resume *
 				break;
 		}
 		if (started < PARSE_THREADS)
-			rc = bad(r, 1, "cannot start the parser threads");
+			rc = bad(r, 1, R_("cannot start the parser threads"));
 		for (long b = 0; b < pl->batches && rc == 0; b++) {
 			int k = (int)(b % PARSE_SLOTS);
 			pthread_mutex_lock(&pl->mu);
@@ -507,7 +512,7 @@ audit_verify_each(const char *buf, size_t len, X509 *cert, struct audit_resume *
 	free(off);
 	audit_md_free(&v.md);
 	if (rc == 0 && !v.ended)
-		rc = bad(r, lines, "no end record: the export was cut off");
+		rc = bad(r, lines, R_("no end record: the export was cut off"));
 	if (rc == 0 && stock_invariant(&r->balance, r->why, sizeof(r->why)) < 0)
 		rc = bad(r, lines, "%.250s", r->why);
 	if (rc == 0) {

@@ -107,7 +107,7 @@ submit 1
 check "the job is held" wait_for 20 sh -c "'$B/cetakctl' -s '$T/run/control' job show JOB-000001 | grep -q '^state: *held'"
 ctl job show JOB-000001 >"$T/auth"
 expect_grep "with the reason: authentication, not retried" 'never retried automatically' "$T/auth"
-expect_grep "and the right count of cards spoiled for it" '\(1 card spoiled for this job\)' "$T/auth"
+expect_grep "and the right count of cards spoiled for it" '\(cards spoiled for this job: 1\)' "$T/auth"
 check "exactly one card was spoiled for it" stock_has '^spoiled: +1 .*gagal_encode 1'
 stop_all
 

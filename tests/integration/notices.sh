@@ -194,7 +194,7 @@ ctl report custody --format pdf -o "$T/custody.pdf" >/dev/null 2>&1
 pdftotext -layout "$T/custody.pdf" "$T/custody.txt" 2>/dev/null
 expect_grep "the custody report prints as PDF" 'LAPORAN PENYIMPANAN KTP-EL YANG SUDAH DICETAK' "$T/custody.txt"
 expect_grep "with its batches" "$doc, kecamatan CIBADAK" "$T/custody.txt"
-expect_grep "and the balance" 'issued = in custody \+ collected \+ transferred \+ +OK' "$T/custody.txt"
+expect_grep "and the balance" 'terbit = disimpan \+ diambil \+ diserahkan \+ .*OK' "$T/custody.txt"
 cp "$T/custody.pdf" /tmp/custody-report.pdf
 
 ctl audit export -o "$T/audit.jsonl" >/dev/null 2>&1

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,14 +125,105 @@ test_catalogue(void **state)
 	assert_string_equal(_("Witness 1"), "Witness 1");
 }
 
+/* a template's sample text: each string conversion "arg", each number 7 (2.5) */
+static void
+sample(const char *t, char *out, size_t len)
+{
+	size_t n = 0;
+
+	while (*t && n + 8 < len) {
+		if (t[0] == '%' && t[1] == '%') {
+			out[n++] = '%';
+			t += 2;
+			continue;
+		}
+		if (*t != '%') {
+			out[n++] = *t++;
+			continue;
+		}
+		t++;
+		while (*t && !strchr("sdiuxXfgc", *t))
+			t++;
+		const char *v = *t == 's'		 ? "arg"
+				: *t == 'f' || *t == 'g' ? "2.5"
+				: *t == 'c'		 ? "c"
+							 : "7";
+		n += (size_t)snprintf(out + n, len - n, "%s", v);
+		t++;
+	}
+	out[n] = '\0';
+}
+
+/* every template of the daemon's messages is found again from its own text */
+static void
+test_msg_templates(void **state)
+{
+	extern const char *const i18n_msg_templates[];
+	char text[1024];
+	int n = 0, wrong = 0;
+
+	(void)state;
+	for (size_t i = 0; i18n_msg_templates[i]; i++, n++) {
+		struct i18n_msg_args a;
+		sample(i18n_msg_templates[i], text, sizeof(text));
+		const char *t = i18n_msg_template(text, &a);
+		if (t != i18n_msg_templates[i]) {
+			printf("# '%s' was taken for '%s'\n", t ? t : "(none)",
+			       i18n_msg_templates[i]);
+			wrong++;
+		}
+	}
+	assert_true(n > 150);
+	assert_int_equal(wrong, 0);
+}
+
+/* the daemon's English, in Indonesian: nested reasons, numbers, device texts */
+static void
+test_msg(void **state)
+{
+	struct i18n_doc d;
+	char b[1024];
+
+	(void)state;
+	if (!getenv("CETAK_LOCALEDIR"))
+		skip();
+	i18n_init();
+	assert_int_equal(i18n_doc_begin(&d, "id"), 0);
+	assert_string_equal(i18n_msg("requeued: the line stopped", b, sizeof(b)),
+			    "dikembalikan ke antrean: lini berhenti");
+	/* a reason inside a reason, and a device's own text kept as it is */
+	assert_string_equal(
+		i18n_msg("requeued: the card could not be moved to the reject box (Seo: ERR NO "
+			 "CARD): take it out by hand",
+			 b, sizeof(b)),
+		"dikembalikan ke antrean: kartu tidak dapat dipindahkan ke kotak tolak (Seo: ERR "
+		"NO CARD): keluarkan dengan tangan");
+	assert_string_equal(
+		i18n_msg("printing failed (cards spoiled for this job: 3)", b, sizeof(b)),
+		"pencetakan gagal (kartu rusak untuk pekerjaan ini: 3)");
+	assert_string_equal(
+		i18n_msg("line 'L9' is paused (by ani): it takes no job until it is "
+			 "resumed",
+			 b, sizeof(b)),
+		"lini 'L9' paused (by ani): lini tidak mengambil pekerjaan sampai dilanjutkan");
+	/* a text no template made comes out as it went in */
+	assert_string_equal(i18n_msg("Seo: ERR NO CARD", b, sizeof(b)), "Seo: ERR NO CARD");
+	assert_string_equal(i18n_msg("", b, sizeof(b)), "");
+	/* a small buffer cuts, never overruns */
+	char small[8];
+	assert_int_equal(strlen(i18n_msg("requeued: the line stopped", small, sizeof(small))), 7);
+	i18n_doc_end(&d);
+	assert_string_equal(i18n_msg("requeued: the line stopped", b, sizeof(b)),
+			    "requeued: the line stopped");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_words),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_catalogue),
+		cmocka_unit_test(test_numbers),	      cmocka_unit_test(test_words),
+		cmocka_unit_test(test_names),	      cmocka_unit_test(test_catalogue),
+		cmocka_unit_test(test_msg_templates), cmocka_unit_test(test_msg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
