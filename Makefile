@@ -69,7 +69,7 @@ CLI_SRCS    = daemon/cetakctl.c daemon/cetakctl_card.c daemon/ctlproto.c ledger/
 
 UNIT_TESTS  = test_sm test_i18n test_web test_config test_ctlproto test_control test_loop test_job test_jobs test_notice test_lds test_face test_pb test_ledger test_rules test_card test_engine
 FIXTURES    = cardemu pcsc_probe cups_submit sockact notify_recv ctlsend jobgen perso pngdiff pbtool usbsim stationgen
-FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit fuzz_web
+FUZZERS     = fuzz_ctl_request fuzz_ctl_response fuzz_job fuzz_card fuzz_ipp_reasons fuzz_audit fuzz_web fuzz_msg
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 MSG_OBJS = $(BUILD)/common/i18n_msg.o $(BUILD)/common/msg_templates.o
@@ -245,6 +245,9 @@ $(BUILD)/fuzz/fuzz_audit: tests/fuzz/fuzz_audit.c ledger/audit.c ledger/stock.c 
 $(BUILD)/fuzz/fuzz_web: tests/fuzz/fuzz_web.c web/parse.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,jansson)
+$(BUILD)/fuzz/fuzz_msg: tests/fuzz/fuzz_msg.c common/i18n_msg.c $(BUILD)/common/msg_templates.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 fuzzers: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Benchmarks (not tests): results go to docs/performance.md.

@@ -93,7 +93,12 @@ parse_spec(const char *t, int next, struct spec *s)
 	return 1;
 }
 
+/* A text made to make the matcher backtrack (many places where each string
+ * argument could end) gives up after this many tries and is shown as it is. */
+#define MAX_TRIES 20000
+
 struct match {
+	int tries;
 	const char *start[MAX_ARGS];
 	size_t len[MAX_ARGS];
 	enum conv type[MAX_ARGS];
@@ -105,6 +110,8 @@ struct match {
 static bool
 match_at(const char *t, const char *x, int next, struct match *m)
 {
+	if (++m->tries > MAX_TRIES)
+		return false;
 	while (*t) {
 		if (*t == '%' && t[1] == '%') {
 			if (*x != '%')

@@ -209,6 +209,11 @@ test_msg(void **state)
 	/* a text no template made comes out as it went in */
 	assert_string_equal(i18n_msg("Seo: ERR NO CARD", b, sizeof(b)), "Seo: ERR NO CARD");
 	assert_string_equal(i18n_msg("", b, sizeof(b)), "");
+	/* a text made to make the matcher backtrack is given up on quickly */
+	char hard[1024] = "job ";
+	for (int k = 0; k < 45; k++)
+		strcat(hard, " is ; applies only to ");
+	assert_string_equal(i18n_msg(hard, b, sizeof(b)), hard);
 	/* a small buffer cuts, never overruns */
 	char small[8];
 	assert_int_equal(strlen(i18n_msg("requeued: the line stopped", small, sizeof(small))), 7);
