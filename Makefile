@@ -132,7 +132,7 @@ $(BUILD)/cetak-hub: $(call obj,$(HUB_SRCS) ledger/audit.c ledger/stock.c jobs/cu
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libpq pangocairo libmicrohttpd libsystemd) -lpam -lcrypt -lm -lpthread
 $(BUILD)/hub/cetak-hub.o: CFLAGS += -DWEBDIR='"$(PREFIX)/share/cetak/web"'
 $(call obj,$(HUB_SRCS)): CFLAGS += $(call pc_cflags,libpq pangocairo)
-$(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c jobs/custody_state.c)
+$(BUILD)/cetak-audit: $(call obj,ledger/cetak-audit.c ledger/audit.c ledger/stock.c jobs/custody_state.c common/i18n.c) $(MSG_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto) -lpthread
 
 # Unit tests: cmocka, linked with the module under test.

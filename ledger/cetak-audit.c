@@ -3,7 +3,8 @@
  *
  * usage: cetak-audit verify FILE --cert STATION.pem
  * Exit 0 and a summary when the export is intact; exit 1 and the first bad
- * line with its reason otherwise; 2 for usage errors.
+ * line with its reason otherwise; 2 for usage errors. "OK:" and "BAD:" stay
+ * as they are for scripts; the rest follows the locale (LANG=id_ID.UTF-8).
  */
 #define _GNU_SOURCE
 #include <openssl/pem.h>
@@ -12,12 +13,14 @@
 #include <string.h>
 
 #include "audit.h"
+#include "common/i18n.h"
 
 int
 main(int argc, char **argv)
 {
 	const char *file = NULL, *cert_path = NULL;
 
+	i18n_init();
 	if (argc < 3 || strcmp(argv[1], "verify") != 0)
 		goto usage;
 	for (int i = 2; i < argc; i++) {
@@ -35,7 +38,7 @@ main(int argc, char **argv)
 	if (cf)
 		fclose(cf);
 	if (!cert) {
-		fprintf(stderr, "cetak-audit: %s is not a PEM certificate\n", cert_path);
+		fprintf(stderr, _("cetak-audit: %s is not a PEM certificate\n"), cert_path);
 		return 2;
 	}
 	FILE *f = fopen(file, "rb");
@@ -55,18 +58,21 @@ main(int argc, char **argv)
 	int rc = audit_verify(buf, len, cert, &r);
 	if (rc == 0) {
 		const struct ledger_balance *b = &r.balance;
-		printf("OK: %ld records, %ld signed checkpoints; received %ld, in store %ld, "
-		       "issued %ld, "
-		       "spoiled %ld (destroyed %ld), transferred %ld, discrepancies %ld\n",
+		fputs("OK: ", stdout);
+		printf(_("%ld records, %ld signed checkpoints; received %ld, in store %ld, "
+			 "issued %ld, spoiled %ld (destroyed %ld), transferred %ld, "
+			 "discrepancies %ld\n"),
 		       r.records, r.checkpoints, b->received, b->store, b->issued, b->spoiled,
 		       b->destroyed, b->transferred, b->discrepancy);
 	} else {
-		printf("BAD: %s line %ld: %s\n", file, r.bad_line, r.why);
+		char why[1024];
+		fputs("BAD: ", stdout);
+		printf(_("%s line %ld: %s\n"), file, r.bad_line, i18n_msg(r.why, why, sizeof(why)));
 	}
 	free(buf);
 	X509_free(cert);
 	return rc == 0 ? 0 : 1;
 usage:
-	fprintf(stderr, "usage: cetak-audit verify FILE --cert STATION.pem\n");
+	fprintf(stderr, _("usage: cetak-audit verify FILE --cert STATION.pem\n"));
 	return 2;
 }

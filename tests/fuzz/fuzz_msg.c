@@ -33,7 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (i18n_msg_template(text, &a))
 		for (int k = 0; k < a.n; k++)
-			if (a.start[k] && (a.start[k] < text || a.start[k] + a.len[k] > text + size))
+			if (a.start[k] &&
+			    (a.start[k] < text || a.start[k] + a.len[k] > text + size))
 				abort();
 	return 0;
 }

@@ -69,6 +69,11 @@ LANG=id_ID.UTF-8 ctl validate "$T/bad.job" >"$T/check-id" 2>&1
 expect_grep "a refused job file's reason too" 'ditolak: .*(tidak ada|harus)' "$T/check-id"
 LANG=id_ID.UTF-8 ctl --json release NO-SUCH-JOB >"$T/refused.json" 2>&1
 expect_grep "under --json, the refusal stays English for machines" "does not exist" "$T/refused.json"
+# cetak-audit, on a supervisor's laptop: its verdict in Indonesian, "BAD:" kept for scripts
+"$ROOT/scripts/make-test-pki" "$T/pki" >/dev/null 2>&1
+printf '{"format":"cetak-audit/4"}' >"$T/cut.audit"
+LANG=id_ID.UTF-8 "$B/cetak-audit" verify "$T/cut.audit" --cert "$T/pki/ds.pem" >"$T/audit-id" 2>&1
+expect_grep "cetak-audit's verdict reads in Indonesian" '^BAD: .* baris [0-9]+: .*(terpotong|akhir baris|bukan)' "$T/audit-id"
 ctl report daily --format csv >"$T/rep.csv"
 expect_grep "the CSV stays English for machines" '^section,time,line,operator,item,value,note$' "$T/rep.csv"
 expect_grep "with C numbers" '^period,,,,received,1234,$' "$T/rep.csv"
