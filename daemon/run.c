@@ -987,8 +987,11 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 		lr->print_ms = res->ms;
 	if (out.act == RULE_WAIT) {
 		lr->waiting = true;
-		snprintf(lr->reason, sizeof(lr->reason), "%s%s%s", out.why,
-			 res->st.message[0] ? ": " : "", res->st.message);
+		if (res->st.message[0])
+			snprintf(lr->reason, sizeof(lr->reason), R_("%s: %s"), out.why,
+				 res->st.message);
+		else
+			snprintf(lr->reason, sizeof(lr->reason), "%s", out.why);
 		lr->wait_until = ev_now_ms() + (uint64_t)d->cfg->retry_s * 1000;
 		return;
 	}
@@ -1023,8 +1026,10 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 			lr->cycle = 0;
 			prepared_free(&lr->cur);
 			give_back(d, &lr->next, R_("requeued: the line stopped"));
-			line_stop(lr, "%s%s%s", rs[0] ? rs : out.why,
-				  res->st.message[0] ? ": " : "", res->st.message);
+			if (res->st.message[0])
+				line_stop(lr, R_("%s: %s"), rs[0] ? rs : out.why, res->st.message);
+			else
+				line_stop(lr, "%s", rs[0] ? rs : out.why);
 		}
 		break;
 	case STEP_ENCODE:
@@ -1042,9 +1047,12 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 		lr->bad_blanks = out.bad_blank ? lr->bad_blanks + 1 : 0;
 		{
 			char why[300];
-			snprintf(why, sizeof(why), "%s: %s%s%.200s", out.why,
-				 sc_outcome_name(res->sc), res->card.message[0] ? ": " : "",
-				 res->card.message);
+			if (res->card.message[0])
+				snprintf(why, sizeof(why), R_("%s: %s: %.200s"), out.why,
+					 sc_outcome_name(res->sc), res->card.message);
+			else
+				snprintf(why, sizeof(why), R_("%s: %s"), out.why,
+					 sc_outcome_name(res->sc));
 			if (lr->chip[0])
 				store_cycle_step(d->store, lr->cycle, "encode", NULL, lr->chip,
 						 NULL, now_s());
@@ -1060,7 +1068,7 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 			submit(d, lr, op_of(out.next));
 		} else if (out.act == RULE_REJECT) {
 			char why[300];
-			snprintf(why, sizeof(why), "%s: %s", out.why, res->st.message);
+			snprintf(why, sizeof(why), R_("%s: %s"), out.why, res->st.message);
 			reject(d, lr, out.cause, out.job, why, out.stop_line);
 		} else if (out.act == RULE_UNKNOWN) {
 			unknown(d, lr, res->st.message[0] ? res->st.message : out.why);
@@ -1068,8 +1076,12 @@ step_done(struct cetakd *d, struct line_run *lr, const struct wk_result *res)
 			lr->cause = out.cause;
 			lr->fate = out.job;
 			lr->stop_after = true;
-			snprintf(lr->fate_why, sizeof(lr->fate_why), "%.80s (%.60s%s%.100s)",
-				 out.why, rs, res->st.message[0] ? ": " : "", res->st.message);
+			if (res->st.message[0])
+				snprintf(lr->fate_why, sizeof(lr->fate_why),
+					 R_("%.80s (%.60s: %.100s)"), out.why, rs, res->st.message);
+			else
+				snprintf(lr->fate_why, sizeof(lr->fate_why), R_("%.80s (%.60s)"),
+					 out.why, rs);
 			give_back(d, &lr->next, R_("requeued: the line stopped"));
 			rejected(d, lr, res, false);
 		}
@@ -2034,7 +2046,7 @@ run_line_command(struct cetakd *d, const char *line, const char *cmd, const char
 				    line, mode_names[lr->mode], lr->reason);
 		if (lr->mode == MODE_PAUSED || (!pause && lr->mode == MODE_DRAINING))
 			return 0; /* already so */
-		line_to(lr, pause ? MODE_PAUSED : MODE_DRAINING, "%s by %s", cmd, actor);
+		line_to(lr, pause ? MODE_PAUSED : MODE_DRAINING, R_("%s by %s"), cmd, actor);
 	} else if (!strcmp(cmd, "resume")) {
 		if (lr->mode == MODE_UNRESOLVED)
 			return fail(ret_err, -EBUSY,

@@ -97,6 +97,12 @@ verb_reload(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 
 /* ---- jobs ---- */
 
+/* The commands a job's history names ("hold by ani: ..."), so that a reader
+ * sees them in its language (i18n_msg()). */
+static const char *const history_words[] __attribute__((unused)) = {
+	R_("hold"), R_("release"), R_("cancel"), R_("retry"), R_("pause"), R_("drain"),
+};
+
 const char *
 doc_language(const struct cetakd *d)
 {
@@ -284,8 +290,10 @@ move_job(struct cetakd *d, const struct ctl_peer *peer, json_t *args, unsigned f
 				   row.job_id, row.reason);
 	}
 	snprintf(actor, sizeof(actor), "%s (%s)", peer->user, ctl_role_name(peer->role));
-	snprintf(why, sizeof(why), "%s by %s%s%s", verb, peer->user, reason ? ": " : "",
-		 reason ? reason : "");
+	if (reason)
+		snprintf(why, sizeof(why), R_("%s by %s: %s"), verb, peer->user, reason);
+	else
+		snprintf(why, sizeof(why), R_("%s by %s"), verb, peer->user);
 	r = store_transition(d->store, row.job_id, from, to, hold_kind, why, 0, actor,
 			     (long long)time(NULL), &after);
 	if (r == -EPERM)
@@ -503,13 +511,17 @@ verb_spool_rejected(void *ctx, const struct ctl_peer *peer, json_t *args, json_t
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (stat(path, &st) < 0)
 			continue;
-		char reason[400] = "";
+		/* the "reason: " line of the note spool.c wrote beside it */
+		char line[400], reason[400] = "";
 		snprintf(path, sizeof(path), "%s/%s.reason", dir, e->d_name);
 		FILE *f = fopen(path, "re");
 		if (f) {
-			if (!fgets(reason, sizeof(reason), f))
-				reason[0] = '\0';
-			reason[strcspn(reason, "\n")] = '\0';
+			while (fgets(line, sizeof(line), f))
+				if (!strncmp(line, "reason: ", 8)) {
+					line[strcspn(line, "\n")] = '\0';
+					snprintf(reason, sizeof(reason), "%s", line + 8);
+					break;
+				}
 			fclose(f);
 		}
 		json_t *j = json_pack("{s:s, s:I, s:s}", "file", e->d_name, "at",

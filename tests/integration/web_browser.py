@@ -121,6 +121,8 @@ try:
     card = b.text("#line-A") or ""
     check("the stopped line says what to do in Bahasa Indonesia",
           "Yang harus dilakukan" in card and "macet" in card, card)
+    check("and why, cetakd's reason written in Bahasa Indonesia",
+          "Sebab: printer berhenti saat mencetak" in card, card)
     check("the stopped line offers Resume", b.exists("#line-A button.resume"), card)
     shot(b, "03-lines-jam")
 
@@ -175,8 +177,8 @@ try:
     check("the queue page lists the held job with its reason",
           "JOB-000030" in held and "menunggu dokumen asli" in held, b.text())
     refused = b.text("#refused") or ""
-    check("the queue page lists the refused file with its reason",
-          "RUSAK.json" in refused and len(refused.split("RUSAK.json", 1)[1].strip()) > 10, refused)
+    check("the queue page lists the refused file with its reason, in Bahasa Indonesia",
+          "RUSAK.json" in refused and "JSON rusak" in refused, refused)
     shot(b, "04-queue")
     b.click("#held button")
     check("releasing the held job says so", "JOB-000030" in (b.text("#flash") or ""), b.text())

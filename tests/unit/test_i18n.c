@@ -206,6 +206,12 @@ test_msg(void **state)
 			 "resumed",
 			 b, sizeof(b)),
 		"lini 'L9' paused (by ani): lini tidak mengambil pekerjaan sampai dilanjutkan");
+	/* a reason with the printer's own words kept */
+	assert_string_equal(
+		i18n_msg("the printer stopped while printing; the card inside is "
+			 "spoiled (jam: Se: ERR JAM)",
+			 b, sizeof(b)),
+		"printer berhenti saat mencetak; kartu di dalamnya rusak (jam: Se: ERR JAM)");
 	/* a text no template made comes out as it went in */
 	assert_string_equal(i18n_msg("Seo: ERR NO CARD", b, sizeof(b)), "Seo: ERR NO CARD");
 	assert_string_equal(i18n_msg("", b, sizeof(b)), "");
