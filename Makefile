@@ -218,8 +218,8 @@ $(BUILD)/tests/usbsim: LDSAN =
 endif
 $(BUILD)/tests/pngdiff: $(call obj,tests/fixtures/pngdiff.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,cairo)
-$(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libconfig libpcsclite sqlite3) -ljpeg -lpng -lm
+$(BUILD)/tests/perso: $(call obj,tests/fixtures/perso.c $(CARD_SRCS) jobs/job.c jobs/store.c jobs/cycles.c jobs/custody.c jobs/notices.c jobs/privacy.c jobs/custody_state.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson libcrypto libconfig libpcsclite sqlite3 libsystemd) -ljpeg -lpng -lm
 
 # libFuzzer targets (clang); each parser of outside data has one.
 FUZZ_CC = clang
@@ -340,6 +340,7 @@ install: all
 	install -m 0644 etc/cetak-hub.service $(DESTDIR)$(UNITDIR)/cetak-hub.service
 	install -m 0644 etc/cetak-hub-web.service $(DESTDIR)$(UNITDIR)/cetak-hub-web.service
 	install -m 0644 etc/sysusers.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/cetak.conf
+	install -m 0644 etc/sysusers.d/cetak-hub.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/cetak-hub.conf
 	install -m 0644 etc/tmpfiles.d/cetak.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cetak.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf || \
 		install -m 0640 etc/cetakd.conf $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf

@@ -162,6 +162,10 @@ print_status(json_t *d)
 	       jstr(st, "region")[0] ? _(", region ") : "", jstr(st, "region"),
 	       jstr(st, "office")[0] ? " - " : "", jstr(st, "office"));
 	printf(_("you:     %s (%s)\n"), jstr(you, "user"), jstr(you, "role"));
+	if (json_is_true(json_object_get(d, "restart_pending")))
+		printf(_("RESTART PENDING: a newer cetakd is installed; restart it between cards "
+			 "(cards in flight now: %lld): systemctl restart cetakd\n"),
+		       (long long)json_integer_value(json_object_get(d, "cards_in_flight")));
 	json_t *q = json_object_get(d, "queue"), *v;
 	const char *k;
 	printf("%s", _("jobs:   "));

@@ -745,7 +745,9 @@ cetakd_open_jobs(struct cetakd *d)
 			 "signed and the audit cannot be exported");
 	}
 	if ((r = ledger_open(lpath, d->station, d->cfg->checkpoint_every, &d->ledger)) < 0) {
-		log_error("ledger: cannot open %s: %s", lpath, strerror(-r));
+		log_error("ledger: cannot open %s: %s", lpath,
+			  r == -EPROTO ? "written by a newer cetakd (install it again)"
+				       : strerror(-r));
 		return -1;
 	}
 	if (state_crosscheck(d->store, d->ledger, why, sizeof(why)) < 0) {

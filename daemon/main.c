@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "cetakd.h"
 #include "common/i18n.h"
@@ -18,10 +19,50 @@
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: cetakd [-c FILE] [-n] [-V]\n"
+	fprintf(out, "usage: cetakd [-c FILE] [-n [-r]] [-V]\n"
 		     "  -c FILE  configuration file (default " CFG_DEFAULT_PATH ")\n"
 		     "  -n       check the configuration, print it in canonical form, exit\n"
+		     "  -n -r    check that the station can run with it: lines, key files\n"
 		     "  -V       print the version and exit\n");
+}
+
+/*
+ * cetakd -n -r: is this configuration one the station can run with, not
+ * only a well-formed one? At least one line, and every key and certificate
+ * it names present (a PKCS#11 URI is the token's business). The package's
+ * postinst starts cetakd only then (docs/packaging.md). 0, or 3 with one
+ * line per thing missing.
+ */
+static int
+config_ready(const struct cetak_config *cfg, const char *path)
+{
+	const struct {
+		const char *key, *value;
+	} files[] = {
+		{ "ledger.station_key", cfg->station_key },
+		{ "ledger.station_cert", cfg->station_cert },
+		{ "card.signer_key", cfg->signer_key },
+		{ "card.signer_cert", cfg->signer_cert },
+		{ "card.csca", cfg->csca },
+	};
+	int missing = 0;
+
+	if (cfg->n_lines == 0) {
+		fprintf(stderr, _("cetakd: %s names no print line: add one to 'lines'\n"), path);
+		missing++;
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *v = files[i].value;
+		if (!v || !v[0]) {
+			fprintf(stderr, _("cetakd: %s: %s is not set\n"), path, files[i].key);
+			missing++;
+		} else if (strncmp(v, "pkcs11:", 7) != 0 && access(v, F_OK) != 0) {
+			fprintf(stderr, _("cetakd: %s: %s names %s, which does not exist: %s\n"),
+				path, files[i].key, v, strerror(errno));
+			missing++;
+		}
+	}
+	return missing ? 3 : 0;
 }
 
 int
@@ -29,17 +70,20 @@ main(int argc, char **argv)
 {
 	struct cetakd d = { 0 };
 	const char *path = CFG_DEFAULT_PATH;
-	bool check_only = false;
+	bool check_only = false, ready = false;
 	int opt, rc = 1;
 
 	i18n_init();
-	while ((opt = getopt(argc, argv, "c:nVh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:nrVh")) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
 			break;
 		case 'n':
 			check_only = true;
+			break;
+		case 'r':
+			ready = true;
 			break;
 		case 'V':
 			printf("cetakd %s\n", CETAK_VERSION);
@@ -63,9 +107,11 @@ main(int argc, char **argv)
 			fprintf(stderr, "cetakd: configuration %s refused\n", path);
 			return 1;
 		}
-		cfg_print(cfg, stdout);
+		rc = ready ? config_ready(cfg, path) : 0;
+		if (!ready)
+			cfg_print(cfg, stdout);
 		cfg_free(cfg);
-		return 0;
+		return rc;
 	}
 	if (cetakd_open(&d, path) < 0)
 		goto out;

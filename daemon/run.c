@@ -2132,6 +2132,17 @@ run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const cha
 	return 0;
 }
 
+int
+run_cards_in_flight(struct cetakd *d)
+{
+	struct run *r = run_of(d);
+	int n = 0;
+
+	for (int i = 0; r && i < r->n; i++)
+		n += r->lines[i].cycle != 0;
+	return n;
+}
+
 void
 run_summary(struct cetakd *d, char *buf, size_t len)
 {

@@ -63,5 +63,8 @@ int run_resolve(struct cetakd *d, const char *job_id, const char *verdict, const
 		const char *actor, json_t **ret_data, char **ret_err);
 /* The one-line summary for sd_notify STATUS and `cetakctl status`. */
 void run_summary(struct cetakd *d, char *buf, size_t len);
+/* Lines with a card between the hopper and the output (a cycle open): an
+ * upgrade restarts cetakd only when there are none (docs/packaging.md). */
+int run_cards_in_flight(struct cetakd *d);
 
 #endif

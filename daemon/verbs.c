@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,20 @@ iso_time(time_t t, char *buf, size_t len)
 
 	localtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
+}
+
+/* The cetakd on disk is not the one running (a package upgrade replaced it
+ * and the restart waits for the lines to be between cards). */
+static bool
+binary_replaced(void)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	return n > 10 && strcmp(exe + n - 10, " (deleted)") == 0;
 }
 
 static int
@@ -75,8 +90,12 @@ verb_status(void *ctx, const struct ctl_peer *peer, json_t *args, json_t **ret_d
 		cfg_role_name(d->cfg->station_role), "region", d->cfg->station_region, "you",
 		"user", peer->user, "role", ctl_role_name(peer->role), "lines", lines, "queue",
 		queue, "spool_dir", d->cfg->spool_dir, "face_layout", d->cfg->face_layout);
-	if (*ret_data)
+	if (*ret_data) {
 		json_object_set_new(*ret_data, "web", webui_status(d->web));
+		json_object_set_new(*ret_data, "cards_in_flight",
+				    json_integer(run_cards_in_flight(d)));
+		json_object_set_new(*ret_data, "restart_pending", json_boolean(binary_replaced()));
+	}
 	return *ret_data ? 0 : -1;
 }
 

@@ -7,16 +7,19 @@
  */
 #define _GNU_SOURCE
 #include "common/i18n.h"
+#include "common/log.h"
 #include "store.h"
 #include "custody.h"
 #include "store_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const state_names[] = { "queued", "held",   "deferred", "active",
 					   "done",   "failed", "cancelled" };
@@ -195,8 +198,35 @@ exec(struct store *st, const char *sql)
 	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
+/* A copy of the job store as it was before a migration, beside it
+ * (PATH.schema-vN.bak, consistent, fsync'd): an upgrade that goes wrong
+ * can be undone by hand (docs/packaging.md). */
 static int
-migrate(struct store *st)
+backup_before(struct store *st, const char *path, int version)
+{
+	char bak[4200], *sql;
+	int r, fd;
+
+	snprintf(bak, sizeof(bak), "%s.schema-v%d.bak", path, version);
+	if (access(bak, F_OK) == 0)
+		return 0; /* an earlier try already made it */
+	if (!(sql = sqlite3_mprintf("VACUUM INTO %Q", bak)))
+		return -ENOMEM;
+	r = exec(st, sql);
+	sqlite3_free(sql);
+	if (r < 0)
+		return r;
+	if ((fd = open(bak, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	r = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	log_notice("jobs: schema %d -> %d: the store as it was is kept in %s", version,
+		   STORE_SCHEMA_VERSION, bak);
+	return r;
+}
+
+static int
+migrate(struct store *st, const char *path)
 {
 	sqlite3_stmt *s;
 	int version = 0, r = 0;
@@ -208,6 +238,9 @@ migrate(struct store *st)
 	sqlite3_finalize(s);
 	if (version > STORE_SCHEMA_VERSION)
 		return -EPROTO; /* written by a newer cetakd: refuse rather than damage it */
+	if (version > 0 && version < STORE_SCHEMA_VERSION &&
+	    (r = backup_before(st, path, version)) < 0)
+		return r;
 	for (int v = version; v < STORE_SCHEMA_VERSION && r == 0; v++) {
 		char pragma[64];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
@@ -254,7 +287,7 @@ store_open(const char *path, struct store **ret_store)
 	    (r = exec(st, "PRAGMA cache_size=-8000")) < 0 ||
 	    /* job bodies are ~35 KB: checkpoint every 32 MiB of WAL, not every 4 MiB */
 	    (r = exec(st, "PRAGMA wal_autocheckpoint=8192")) < 0 ||
-	    (r = exec(st, "PRAGMA journal_size_limit=67108864")) < 0 || (r = migrate(st)) < 0)
+	    (r = exec(st, "PRAGMA journal_size_limit=67108864")) < 0 || (r = migrate(st, path)) < 0)
 		goto fail;
 	if ((r = prepare(st, &st->add,
 			 "INSERT INTO jobs (job_id, sha256, kind, urgent, nik, name, state, "

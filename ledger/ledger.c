@@ -70,6 +70,20 @@ ledger_open(const char *path, struct signer *station, int checkpoint_every, stru
 		 "CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1),"
 		 " balance TEXT NOT NULL);") < 0)
 		goto fail;
+	/* the ledger's schema version: a ledger written by a newer cetakd is
+	 * refused rather than damaged (after a downgrade); a future change
+	 * migrates forward from here, with a copy kept first as the job store
+	 * does (store.c) */
+	if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (version > LEDGER_SCHEMA_VERSION) {
+		r = -EPROTO;
+		goto fail;
+	}
+	if (version < LEDGER_SCHEMA_VERSION && exec(l, "PRAGMA user_version = 1") < 0)
+		goto fail;
 	if (sqlite3_prepare_v2(l->db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", -1,
 			       &s, NULL) != SQLITE_OK)
 		goto fail;

@@ -22,6 +22,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The schema of the ledger database (PRAGMA user_version). */
+#define LEDGER_SCHEMA_VERSION 1
+
 #include "jobs/custody_state.h"
 
 struct ledger;

@@ -400,6 +400,16 @@ test_custody(void **state)
 			 SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(f->db, &f->st), 0);
+	/* the store as it was is kept beside it before the migration */
+	char bak[600];
+	snprintf(bak, sizeof(bak), "%s.schema-v3.bak", f->db);
+	assert_int_equal(sqlite3_open(bak, &db), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 3);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
 	assert_int_equal(store_custody_counts(f->st, counts), 0);
 	assert_int_equal(counts[CS_ISSUED], 2);
 	assert_int_equal(store_custody_get(f->st, "c2", &c), 0);
