@@ -76,12 +76,13 @@ MSG_OBJS = $(BUILD)/common/i18n_msg.o $(BUILD)/common/msg_templates.o
 
 LANGS = id en
 MO = $(foreach l,$(LANGS),$(BUILD)/locale/$(l)/LC_MESSAGES/cetak.mo)
+MAN = $(addprefix $(BUILD)/man/,cetakd.8 cetakctl.1 cetak-audit.1 cetakd.conf.5 cetak-hub.8)
 BINS = $(BUILD)/cetakd $(BUILD)/cetakctl $(BUILD)/cetak-audit $(BUILD)/cetak-hub
 TEST_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) $(FIXTURES))
 
-.PHONY: pot all tests check check-run check-asan check-tsan demo demo-district fuzz deps install clean format update-golden bench
+.PHONY: deb check-deb pot all tests check check-run check-asan check-tsan demo demo-district fuzz deps install clean format update-golden bench
 
-all: $(BINS) $(MO)
+all: $(BINS) $(MO) $(MAN)
 
 tests: $(BINS) $(MO) $(TEST_BINS)
 
@@ -99,6 +100,22 @@ $(BUILD)/cetakctl: $(call obj,$(CLI_SRCS)) $(MSG_OBJS)
 $(BUILD)/common/signer.o: CFLAGS += -Wno-deprecated-declarations
 $(BUILD)/common/i18n.o: CFLAGS += -DLOCALEDIR='"$(PREFIX)/share/locale"'
 $(BUILD)/daemon/config.o: CFLAGS += -DWEBDIR='"$(PREFIX)/share/cetak/web"'
+
+# Man pages: cetakctl(1)'s commands and cetakd.conf(5)'s settings are written
+# from the programs' own tables, so that every verb and setting is there.
+$(BUILD)/man/%: man/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/man/cetakctl.1: man/cetakctl.1.in $(BUILD)/cetakctl
+	@mkdir -p $(dir $@)
+	LANG=C LANGUAGE= $(BUILD)/cetakctl --describe-commands > $@.part
+	awk -v part=$@.part '/^@COMMANDS@$$/ { while ((getline l < part) > 0) print l; next } { print }' $< > $@
+	rm -f $@.part
+$(BUILD)/man/cetakd.conf.5: man/cetakd.conf.5.in $(BUILD)/cetakd
+	@mkdir -p $(dir $@)
+	LANG=C LANGUAGE= $(BUILD)/cetakd --describe-settings > $@.part
+	awk -v part=$@.part '/^@SETTINGS@$$/ { while ((getline l < part) > 0) print l; next } { print }' $< > $@
+	rm -f $@.part
 
 # Message catalogues (docs/i18n.md): po/LANG.po -> $(BUILD)/locale/LANG/LC_MESSAGES/cetak.mo.
 # `make pot` extracts the texts from the sources listed in po/POTFILES and
@@ -345,8 +362,24 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf || \
 		install -m 0640 etc/cetakd.conf $(DESTDIR)$(SYSCONFDIR)/cetak/cetakd.conf
 	install -d $(DESTDIR)$(SYSCONFDIR)/cetak/profiles $(DESTDIR)$(SYSCONFDIR)/cetak/layouts
-	install -m 0644 etc/profiles/icao-lds.conf $(DESTDIR)$(SYSCONFDIR)/cetak/profiles/
+	install -m 0644 etc/profiles/icao-lds.conf etc/profiles/sam-ektp.conf $(DESTDIR)$(SYSCONFDIR)/cetak/profiles/
+	install -D -m 0755 scripts/restart-between-cards $(DESTDIR)$(PREFIX)/lib/cetak/restart-between-cards
+	for m in $(MAN); do s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; done
 	install -m 0644 etc/layouts/ektp-front.conf $(DESTDIR)$(SYSCONFDIR)/cetak/layouts/
+
+# Debian packages (docs/packaging.md): cetak, cetak-hub and cetak-common in
+# $(BUILD)/deb, versioned by the commits since the project began.
+DEB_VERSION ?= $(VERSION)+git$(shell git rev-list --count HEAD 2>/dev/null || echo 0)
+deb:
+	scripts/install-deps
+	scripts/make-deb $(DEB_VERSION) $(BUILD)/deb
+
+# The packages on this machine, as root (tests/packaging/deb.sh): build,
+# lintian, install the previous commit's, upgrade with a ledger and queued
+# jobs, remove, purge. It installs packages: CI runs it after `make check`.
+check-deb: deps
+	$(MAKE) all tests
+	BUILD=$(BUILD) TESTS=tests/packaging/deb.sh tests/run
 
 # Golden files: regenerate after an intended change, then review the diff.
 update-golden: all tests
@@ -369,4 +402,4 @@ format:
 clean:
 	rm -rf build build-asan build-tsan
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path '$(BUILD)/deb' -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -1448,6 +1448,20 @@ main(int argc, char **argv)
 	int opt;
 
 	i18n_init();
+	if (argc == 2 && strcmp(argv[1], "--describe-commands") == 0) {
+		/* the COMMANDS section of cetakctl(1) (make man), in English */
+		for (const struct cli_verb *v = cli_verbs; v->name; v++) {
+			printf(".TP\n.B %s", v->name);
+			if (v->args[0]) {
+				fputs(" \\fI", stdout);
+				for (const char *c = v->args; *c; c++)
+					fputs(*c == '-' ? "\\-" : (char[]){ *c, 0 }, stdout);
+				fputs("\\fR", stdout);
+			}
+			printf("\n%s\n", v->help);
+		}
+		return 0;
+	}
 	if (!cli.socket || !cli.socket[0])
 		cli.socket = CTL_DEFAULT_SOCKET;
 	while ((opt = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {

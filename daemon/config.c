@@ -1003,6 +1003,75 @@ cfg_print(const struct cetak_config *cfg, FILE *out)
 	fputs(cfg->n_lines ? "\n);\n" : ");\n", out);
 }
 
+/* Text for roff: a backslash doubled, a leading dot or quote escaped. */
+static void
+roff_text(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void
+describe_params(FILE *out, const char *group, const struct cfg_param *params, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_param *p = &params[i];
+		fprintf(out, ".TP\n.B %s.%s\n", group, p->name);
+		roff_text(out, p->help ? p->help : "");
+		fputs("\n.br\n", out);
+		switch (p->type) {
+		case CFG_T_STR:
+			fputs("A string", out);
+			if (p->max > 0)
+				fprintf(out, " of at most %ld characters", p->max);
+			break;
+		case CFG_T_INT:
+			fprintf(out, "An integer from %ld to %ld", p->min, p->max);
+			break;
+		case CFG_T_BOOL:
+			fputs("true or false", out);
+			break;
+		case CFG_T_ENUM:
+			fputs("One of", out);
+			for (size_t k = 0; p->choices[k]; k++)
+				fprintf(out, "%s \\fB%s\\fR", k ? "," : "", p->choices[k]);
+			break;
+		case CFG_T_LOGLEVEL:
+			fputs("A log level: \\fBdebug\\fR, \\fBinfo\\fR, \\fBnotice\\fR, "
+			      "\\fBwarning\\fR or \\fBerr\\fR",
+			      out);
+			break;
+		}
+		if (p->def) {
+			fputs("; default \\(lq", out);
+			roff_text(out, p->def);
+			fputs("\\(rq", out);
+		} else {
+			fputs("; required", out);
+		}
+		fputs(".\n", out);
+	}
+}
+
+void
+cfg_describe(FILE *out)
+{
+	for (size_t k = 0; k < N(cfg_groups); k++) {
+		fprintf(out, ".SS %s\n", cfg_groups[k].name);
+		describe_params(out, cfg_groups[k].name, cfg_groups[k].params, cfg_groups[k].n);
+	}
+	fputs(".SS lines\nA list of print lines, each a group of:\n", out);
+	describe_params(out, "lines[]", line_params, N(line_params));
+}
+
 const char *
 cfg_role_name(int role)
 {

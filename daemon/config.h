@@ -132,6 +132,9 @@ struct cetak_config {
 int cfg_load(const char *path, FILE *errs, struct cetak_config **ret_cfg);
 void cfg_free(struct cetak_config *cfg);
 /* Canonical form: every setting in declaration order, defaults included. */
+/* Every setting with its type, bounds, default and help, as the roff of
+ * cetakd.conf(5)'s SETTINGS section (cetakd --describe-settings, make man). */
+void cfg_describe(FILE *out);
 void cfg_print(const struct cetak_config *cfg, FILE *out);
 
 const char *cfg_role_name(int role);

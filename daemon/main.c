@@ -74,6 +74,10 @@ main(int argc, char **argv)
 	int opt, rc = 1;
 
 	i18n_init();
+	if (argc == 2 && strcmp(argv[1], "--describe-settings") == 0) {
+		cfg_describe(stdout);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "c:nrVh")) != -1) {
 		switch (opt) {
 		case 'c':
