@@ -95,6 +95,7 @@ ctl stock receive LOT-P1 500 --doc DN-P1 >/dev/null
 ctl submit "$T"/jobs/*.json >"$T/submit" 2>&1
 wait_for 10 sh -c "[ \"\$('$B/cetakctl' -s '$T/run/control' queue --count)\" = 5 ]"
 check "the previous version holds 5 queued jobs" test "$(ctl queue --count)" = 5
+ctl audit export -o "$T/before.audit" >/dev/null 2>&1
 kill "$FX_CETAKD_PID"; wait "$FX_CETAKD_PID" 2>/dev/null
 
 # the upgrade
@@ -110,9 +111,11 @@ start_cetakd || { notok "the upgraded cetakd starts on the old state"; tail "$T/
 check "after the upgrade: the 5 jobs are still queued" test "$(ctl queue --count)" = 5
 ctl stock >"$T/stock"
 expect_grep "and the ledger's 500 blanks are in store" '500' "$T/stock"
-ctl audit export "$T/after.audit" >/dev/null 2>&1
+ctl audit export -o "$T/after.audit" >"$T/export" 2>&1
 /usr/bin/cetak-audit verify "$T/after.audit" --cert "$T/keys/ds.pem" >"$T/verify" 2>&1
 expect_grep "and the audit chain verifies with the packaged cetak-audit" '^OK: ' "$T/verify"
+check "and holds every record it held before the upgrade" \
+	sh -c "[ \$(wc -l <'$T/after.audit') -ge \$(wc -l <'$T/before.audit') ] && [ -s '$T/before.audit' ]"
 systemd-analyze security --offline=true /lib/systemd/system/cetakd.service >"$T/sec" 2>&1
 score=$(sed -n 's/.*Overall exposure level for cetakd.service: \([0-9.]*\).*/\1/p' "$T/sec")
 echo "# the installed unit's exposure score: ${score:-?}"
