@@ -80,7 +80,7 @@ MAN = $(addprefix $(BUILD)/man/,cetakd.8 cetakctl.1 cetak-audit.1 cetakd.conf.5 
 BINS = $(BUILD)/cetakd $(BUILD)/cetakctl $(BUILD)/cetak-audit $(BUILD)/cetak-hub
 TEST_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) $(FIXTURES))
 
-.PHONY: deb check-deb pot all tests check check-run check-asan check-tsan demo demo-district fuzz deps install clean format update-golden bench
+.PHONY: deb check-deb demo-packages pot all tests check check-run check-asan check-tsan demo demo-district fuzz deps install clean format update-golden bench
 
 all: $(BINS) $(MO) $(MAN)
 
@@ -334,10 +334,21 @@ demo: deps
 	$(MAKE) tests
 	BUILD=$(BUILD) scripts/demo
 	BUILD=$(BUILD) scripts/demo-district
+	$(MAKE) demo-packages
 
 demo-district: deps
 	$(MAKE) tests
 	BUILD=$(BUILD) scripts/demo-district
+	$(MAKE) demo-packages
+
+# What a real station and a real hub would install: the packages of this
+# tree, beside each demo (docs/packaging.md).
+demo-packages: deb
+	mkdir -p demo-station/packages demo-district/packages
+	cp $(BUILD)/deb/cetak_$(DEB_VERSION)_*.deb $(BUILD)/deb/cetak-common_$(DEB_VERSION)_all.deb demo-station/packages/
+	cp $(BUILD)/deb/cetak-hub_$(DEB_VERSION)_*.deb $(BUILD)/deb/cetak-common_$(DEB_VERSION)_all.deb demo-district/packages/
+	@echo "a real station installs: apt install ./demo-station/packages/*.deb"
+	@echo "a real hub installs:     apt install ./demo-district/packages/*.deb"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
