@@ -286,7 +286,11 @@ $(BUILD)/bench/custody_bench: $(call obj,bench/custody_bench.c daemon/notices.c 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,jansson sqlite3 libsystemd) -ljpeg -lpng -lm
 
-bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench $(BUILD)/bench/ledger_bench $(BUILD)/bench/custody_bench
+$(BUILD)/bench/msg_bench: $(call obj,bench/msg_bench.c common/i18n.c) $(MSG_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench $(BUILD)/bench/ledger_bench $(BUILD)/bench/custody_bench $(BUILD)/bench/msg_bench
 	BUILD=$(BUILD) bench/intake.sh
 	BUILD=$(BUILD) bench/queue.sh
 	BUILD=$(BUILD) bench/card.sh
@@ -295,6 +299,7 @@ bench: all tests $(BUILD)/bench/queue_bench $(BUILD)/bench/face_bench $(BUILD)/b
 	BUILD=$(BUILD) bench/ledger.sh
 	BUILD=$(BUILD) bench/line.sh
 	BUILD=$(BUILD) bench/custody.sh
+	CETAK_LOCALEDIR=$(CURDIR)/$(BUILD)/locale $(BUILD)/bench/msg_bench
 
 deps:
 	scripts/install-deps
