@@ -84,7 +84,7 @@ TEST_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS) $(FIXTURES))
 
 all: $(BINS) $(MO) $(MAN)
 
-tests: $(BINS) $(MO) $(TEST_BINS)
+tests: $(BINS) $(MO) $(MAN) $(TEST_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
