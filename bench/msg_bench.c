@@ -15,7 +15,8 @@ int
 main(int argc, char **argv)
 {
 	static const char *const texts[] = {
-		"requeued: the card could not be moved to the reject box (Seo: ERR NO CARD): take it "
+		"requeued: the card could not be moved to the reject box (Seo: ERR NO CARD): take "
+		"it "
 		"out by hand",
 		"hold by ani: menunggu dokumen asli",
 		"malformed JSON at line 1 column 36: unexpected token near end of file",
@@ -34,8 +35,10 @@ main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		i18n_msg(texts[i % 5], buf, sizeof(buf));
 	clock_gettime(CLOCK_MONOTONIC, &z);
-	double us = ((double)(z.tv_sec - a.tv_sec) * 1e9 + (double)(z.tv_nsec - a.tv_nsec)) / n / 1e3;
-	printf("i18n_msg: %d messages, %.1f us each (%s)\n", n, us, i18n_msg(texts[0], buf, sizeof(buf)));
+	double us =
+		((double)(z.tv_sec - a.tv_sec) * 1e9 + (double)(z.tv_nsec - a.tv_nsec)) / n / 1e3;
+	printf("i18n_msg: %d messages, %.1f us each (%s)\n", n, us,
+	       i18n_msg(texts[0], buf, sizeof(buf)));
 	i18n_doc_end(&d);
 	return 0;
 }
