@@ -72,11 +72,12 @@ const char *i18n_msg(const char *text, char *buf, size_t len);
 
 /* The template that made text (the one with the most text of its own when
  * several could), with where its arguments are in text; NULL when none. */
+#define I18N_MSG_MAX_ARGS 8
 struct i18n_msg_args {
 	int n;
-	const char *start[8];
-	size_t len[8];
-	int is_str[8];
+	const char *start[I18N_MSG_MAX_ARGS];
+	size_t len[I18N_MSG_MAX_ARGS];
+	int is_str[I18N_MSG_MAX_ARGS];
 };
 const char *i18n_msg_template(const char *text, struct i18n_msg_args *args);
 

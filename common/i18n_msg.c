@@ -16,13 +16,15 @@
 #include "i18n.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const char *const i18n_msg_templates[];
 
-#define MAX_ARGS 8
+#define MAX_ARGS I18N_MSG_MAX_ARGS
 #define MAX_DEPTH 3
 
 enum conv { C_STR, C_INT, C_HEX, C_NUM, C_CHAR };
@@ -203,23 +205,55 @@ literal_len(const char *t)
 	return n;
 }
 
+/* The templates, the one with the most text of its own first (the table's
+ * order among equals): the first that matches a text is the one that made
+ * it. Ordered once per process; a template of no text of its own (a bare
+ * "%s") is left out. */
+struct ordered {
+	const char *t;
+	size_t lit, index;
+};
+static struct ordered *ordered;
+static size_t n_ordered;
+static pthread_once_t ordered_once = PTHREAD_ONCE_INIT;
+
+static int
+by_literal(const void *a, const void *b)
+{
+	const struct ordered *x = a, *y = b;
+
+	if (x->lit != y->lit)
+		return x->lit > y->lit ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void
+order_templates(void)
+{
+	size_t n = 0;
+
+	while (i18n_msg_templates[n])
+		n++;
+	if (!(ordered = calloc(n ? n : 1, sizeof(*ordered))))
+		return; /* no translation: every text is shown as it came */
+	for (size_t i = 0; i < n; i++) {
+		size_t lit = literal_len(i18n_msg_templates[i]);
+		if (lit > 0)
+			ordered[n_ordered++] = (struct ordered){ i18n_msg_templates[i], lit, i };
+	}
+	qsort(ordered, n_ordered, sizeof(*ordered), by_literal);
+}
+
 const char *
 i18n_msg_template(const char *text, struct i18n_msg_args *args)
 {
-	const char *best = NULL;
-	size_t best_lit = 0;
 	struct match m;
 
-	for (size_t i = 0; i18n_msg_templates[i]; i++) {
-		const char *t = i18n_msg_templates[i];
-		size_t lit = literal_len(t);
-		if (lit <= best_lit || lit == 0)
-			continue;
+	pthread_once(&ordered_once, order_templates);
+	for (size_t i = 0; i < n_ordered; i++) {
 		memset(&m, 0, sizeof(m));
-		if (!match_at(t, text, 0, &m))
+		if (!match_at(ordered[i].t, text, 0, &m))
 			continue;
-		best = t;
-		best_lit = lit;
 		if (args) {
 			args->n = m.nargs;
 			for (int k = 0; k < m.nargs; k++) {
@@ -228,8 +262,9 @@ i18n_msg_template(const char *text, struct i18n_msg_args *args)
 				args->is_str[k] = m.type[k] == C_STR;
 			}
 		}
+		return ordered[i].t;
 	}
-	return best;
+	return NULL;
 }
 
 struct out {
