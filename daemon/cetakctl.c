@@ -1454,8 +1454,11 @@ main(int argc, char **argv)
 			printf(".TP\n.B %s", v->name);
 			if (v->args[0]) {
 				fputs(" \\fI", stdout);
-				for (const char *c = v->args; *c; c++)
-					fputs(*c == '-' ? "\\-" : (char[]){ *c, 0 }, stdout);
+				for (const char *c = v->args; *c; c++) {
+					if (*c == '-')
+						putchar('\\');
+					putchar(*c);
+				}
 				fputs("\\fR", stdout);
 			}
 			printf("\n%s\n", v->help);
