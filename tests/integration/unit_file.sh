@@ -9,31 +9,21 @@ sed "s|/usr/sbin/cetakd|$B/cetakd|" "$ROOT/etc/cetakd.service" >"$T/unit/cetakd.
 systemd-analyze verify "$T/unit/cetakd.service" >"$T/verify" 2>&1
 check "systemd-analyze verify exits 0" test $? = 0
 check "systemd-analyze verify prints nothing (no warnings)" test ! -s "$T/verify"
-systemd-analyze security --offline=true "$T/unit/cetakd.service" >"$T/sec" 2>&1
-score=$(sed -n 's/.*Overall exposure level for cetakd.service: \([0-9.]*\).*/\1/p' "$T/sec")
+score=$(unit_exposure "$T/unit/cetakd.service")
 echo "# exposure score: ${score:-?}"
 check "exposure score is at most 2.0 (low)" awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }'
 expect_grep "the unit is Type=notify" '^Type=notify$' "$ROOT/etc/cetakd.service"
-# the hub's verifier: the same checks
-sed "s|/usr/bin/cetak-hub|$B/cetak-hub|; s|^EnvironmentFile=.*|Environment=CETAK_HUB_DB=dbname=cetak_hub|" \
-	"$ROOT/etc/cetak-hub.service" >"$T/unit/cetak-hub.service"
-systemd-analyze verify "$T/unit/cetak-hub.service" >"$T/verify-hub" 2>&1
-hrc=$?
-check "cetak-hub.service verifies without a warning" sh -c "[ $hrc = 0 ] && test ! -s '$T/verify-hub'"
-systemd-analyze security --offline=true "$T/unit/cetak-hub.service" >"$T/sec-hub" 2>&1
-hscore=$(sed -n 's/.*Overall exposure level for cetak-hub.service: \([0-9.]*\).*/\1/p' "$T/sec-hub")
-echo "# cetak-hub.service exposure score: ${hscore:-?}"
-check "its exposure score is at most 2.0 (low)" awk -v s="${hscore:-99}" 'BEGIN { exit !(s <= 2.0) }'
-# the district dashboard's unit
-sed "s|/usr/bin/cetak-hub|$B/cetak-hub|; s|^EnvironmentFile=.*|Environment=CETAK_HUB_DB=dbname=cetak_hub|" \
-	"$ROOT/etc/cetak-hub-web.service" >"$T/unit/cetak-hub-web.service"
-systemd-analyze verify "$T/unit/cetak-hub-web.service" >"$T/verify-web" 2>&1
-wrc=$?
-check "cetak-hub-web.service verifies without a warning" sh -c "[ $wrc = 0 ] && test ! -s '$T/verify-web'"
-systemd-analyze security --offline=true "$T/unit/cetak-hub-web.service" >"$T/sec-web" 2>&1
-wscore=$(sed -n 's/.*Overall exposure level for cetak-hub-web.service: \([0-9.]*\).*/\1/p' "$T/sec-web")
-echo "# cetak-hub-web.service exposure score: ${wscore:-?}"
-check "its exposure score is at most 2.0 (low)" awk -v s="${wscore:-99}" 'BEGIN { exit !(s <= 2.0) }'
+# the hub's verifier and the district dashboard's unit: the same checks
+for u in cetak-hub.service cetak-hub-web.service; do
+	sed "s|/usr/bin/cetak-hub|$B/cetak-hub|; s|^EnvironmentFile=.*|Environment=CETAK_HUB_DB=dbname=cetak_hub|" \
+		"$ROOT/etc/$u" >"$T/unit/$u"
+	systemd-analyze verify "$T/unit/$u" >"$T/verify-$u" 2>&1
+	rc=$?
+	check "$u verifies without a warning" sh -c "[ $rc = 0 ] && test ! -s '$T/verify-$u'"
+	uscore=$(unit_exposure "$T/unit/$u")
+	echo "# $u exposure score: ${uscore:-?}"
+	check "its exposure score is at most 2.0 (low)" awk -v s="${uscore:-99}" 'BEGIN { exit !(s <= 2.0) }'
+done
 expect_grep "the unit sets a watchdog" '^WatchdogSec=' "$ROOT/etc/cetakd.service"
 # sysusers and tmpfiles applied to a private root: users, groups, spool dirs.
 mkdir -p "$T/root/etc"
